@@ -1,0 +1,2 @@
+// zlib, for gzipped MNIST IDX files (Debian: zlib1g-dev, pkg-config `zlib`).
+#include <zlib.h>

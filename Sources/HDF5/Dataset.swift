@@ -1,0 +1,164 @@
+import CHDF5
+
+/// How a new dataset is stored.
+public struct DatasetOptions: Sendable {
+    /// Chunk shape; nil stores the dataset contiguously (as Keras does).
+    public var chunks: [Int]?
+    /// gzip (deflate) level 1...9; requires `chunks`.
+    public var gzipLevel: Int?
+
+    public init(chunks: [Int]? = nil, gzipLevel: Int? = nil) {
+        self.chunks = chunks
+        self.gzipLevel = gzipLevel
+    }
+
+    func propertyList(for shape: [Int], at location: Location) throws -> Handle {
+        let plist = Handle(try location.call("cannot create a dataset property list") { H5Pcreate(chdf5_p_dataset_create()) }, .propertyList)
+        if let chunks {
+            guard chunks.count == shape.count, !shape.isEmpty, chunks.allSatisfy({ $0 > 0 }) else {
+                throw location.error("chunk shape \(chunks) does not suit dataset shape \(shape)")
+            }
+            let dims = chunks.map { hsize_t($0) }
+            try location.call("cannot set the chunk shape") { H5Pset_chunk(plist.id, Int32(dims.count), dims) }
+        }
+        if let gzipLevel {
+            guard chunks != nil else { throw location.error("gzip compression needs a chunk shape") }
+            guard (0...9).contains(gzipLevel) else { throw location.error("gzip level must be 0...9, got \(gzipLevel)") }
+            try location.call("cannot enable gzip compression") { H5Pset_deflate(plist.id, UInt32(gzipLevel)) }
+        }
+        return plist
+    }
+}
+
+/// How a dataset's bytes are laid out in the file.
+public struct StorageInfo: Sendable, Equatable {
+    public enum Layout: String, Sendable { case compact, contiguous, chunked, virtual, unknown }
+    public let layout: Layout
+    /// Chunk shape for chunked datasets.
+    public let chunks: [Int]?
+    /// Filter names in pipeline order, e.g. `["deflate"]`.
+    public let filters: [String]
+    /// Bytes allocated in the file for the data.
+    public let storedBytes: Int
+}
+
+/// An open HDF5 dataset.
+public final class Dataset: AttributeHolder, Sendable {
+    let handle: Handle
+    /// The file and absolute path of this dataset.
+    public let location: Location
+    public var objectID: hid_t { handle.id }
+
+    /// Reads refuse datasets that declare more than this many bytes.
+    public static let defaultReadLimit = 4 << 30
+
+    init(handle: Handle, location: Location) {
+        self.handle = handle
+        self.location = location
+    }
+
+    public var path: String { location.path }
+
+    /// The dataset's shape; `[]` for a scalar.
+    public func shape() throws -> [Int] {
+        let space = Handle(try location.call("cannot read the dataspace") { H5Dget_space(handle.id) }, .dataspace)
+        return try Dataspace.shape(of: space.id, at: location)
+    }
+
+    /// The element type stored in the file.
+    public func elementType() throws -> ElementType {
+        let type = Handle(try location.call("cannot read the datatype") { H5Dget_type(handle.id) }, .datatype)
+        return ElementType.describing(type.id)
+    }
+
+    /// Layout, chunking, filters and allocated size.
+    public func storage() throws -> StorageInfo {
+        let plist = Handle(try location.call("cannot read the creation properties") { H5Dget_create_plist(handle.id) }, .propertyList)
+        let layout: StorageInfo.Layout
+        var chunks: [Int]?
+        switch H5Pget_layout(plist.id) {
+        case H5D_COMPACT: layout = .compact
+        case H5D_CONTIGUOUS: layout = .contiguous
+        case H5D_CHUNKED:
+            layout = .chunked
+            var dims = [hsize_t](repeating: 0, count: 32)
+            let rank = H5Pget_chunk(plist.id, Int32(dims.count), &dims)
+            if rank > 0 { chunks = dims.prefix(Int(rank)).map { Int($0) } }
+        case H5D_VIRTUAL: layout = .virtual
+        default: layout = .unknown
+        }
+        var filters: [String] = []
+        let filterCount = max(0, H5Pget_nfilters(plist.id))
+        for index in 0..<filterCount {
+            var flags: UInt32 = 0
+            var valueCount = 0
+            var values = [UInt32](repeating: 0, count: 8)
+            var name = [CChar](repeating: 0, count: 64)
+            var config: UInt32 = 0
+            let id = H5Pget_filter2(plist.id, UInt32(index), &flags, &valueCount, &values, name.count, &name, &config)
+            filters.append(Self.filterName(id, fallback: name))
+        }
+        return StorageInfo(layout: layout, chunks: chunks, filters: filters, storedBytes: Int(H5Dget_storage_size(handle.id)))
+    }
+
+    private static func filterName(_ id: H5Z_filter_t, fallback: [CChar]) -> String {
+        switch id {
+        case H5Z_FILTER_DEFLATE: return "deflate"
+        case H5Z_FILTER_SHUFFLE: return "shuffle"
+        case H5Z_FILTER_FLETCHER32: return "fletcher32"
+        case H5Z_FILTER_SZIP: return "szip"
+        case H5Z_FILTER_NBIT: return "nbit"
+        case H5Z_FILTER_SCALEOFFSET: return "scaleoffset"
+        default:
+            let name = String(decoding: fallback.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return name.isEmpty ? "filter \(id)" : name
+        }
+    }
+
+    /// Reads every element, converted by libhdf5 to `T`. Refuses string data and datasets whose declared
+    /// size exceeds `limit` bytes or is implausible for the bytes actually stored (a compression bomb).
+    public func read<T: HDF5Scalar>(_: T.Type = T.self, limit: Int = Dataset.defaultReadLimit) throws -> [T] {
+        let type = try elementType()
+        guard type.isNumeric else { throw location.error("holds \(type) values, not numbers") }
+        let reader = try valueReader(limit: limit)
+        return try reader.numbers(T.self)
+    }
+
+    /// Reads every element of a string dataset.
+    public func readStrings(limit: Int = Dataset.defaultReadLimit) throws -> [String] {
+        guard case .string(let layout, _) = try elementType() else { throw location.error("does not hold strings") }
+        let space = Handle(try location.call("cannot read the dataspace") { H5Dget_space(handle.id) }, .dataspace)
+        return try valueReader(limit: limit).strings(layout: layout, spaceID: space.id)
+    }
+
+    private func valueReader(limit: Int) throws -> ValueReader {
+        let shape = try shape()
+        let count = try Dataspace.elementCount(shape, at: location)
+        let type = Handle(try location.call("cannot read the datatype") { H5Dget_type(handle.id) }, .datatype)
+        let (declared, overflow) = count.multipliedReportingOverflow(by: max(1, ElementType.describing(type.id).byteSize))
+        guard !overflow, declared <= limit else {
+            throw location.error("declares \(overflow ? "an impossible number of" : String(declared)) bytes, more than the limit of \(limit)")
+        }
+        let stored = try storage()
+        if stored.layout == .chunked, declared > 64 << 20, declared / 1000 > stored.storedBytes {
+            throw location.error("declares \(declared) bytes but stores only \(stored.storedBytes); refusing to expand it")
+        }
+        if stored.layout == .virtual { throw location.error("is a virtual dataset; refusing to follow it into other files") }
+        let id = handle.id
+        return ValueReader(location: location, count: count, fileType: type.id) { memoryType, buffer in
+            H5Dread(id, memoryType, entireDataspace, entireDataspace, defaultProperties, buffer)
+        }
+    }
+
+    /// Overwrites every element with `values`, converted by libhdf5 to the stored type.
+    public func write<T: HDF5Scalar>(_ values: [T]) throws {
+        let count = try Dataspace.elementCount(try shape(), at: location)
+        guard count == values.count else { throw location.error("\(values.count) values do not fill \(count) elements") }
+        guard count > 0 else { return }
+        _ = try values.withUnsafeBytes { buffer in
+            try location.call("cannot write the values") {
+                H5Dwrite(handle.id, T.memoryType, entireDataspace, entireDataspace, defaultProperties, buffer.baseAddress)
+            }
+        }
+    }
+}

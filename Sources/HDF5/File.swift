@@ -1,0 +1,121 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file. Its root group is ``root``; the file closes when the last object from it is released.
+public final class File: Sendable {
+    /// How an existing file is opened.
+    public enum Mode: Sendable { case readOnly, readWrite }
+
+    let handle: Handle
+    /// The path as given when opening or creating.
+    public let path: String
+
+    private init(handle: Handle, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    /// Opens an existing HDF5 file, after checking that the path names a readable HDF5 file.
+    public static func open(_ path: String, mode: Mode = .readOnly) throws -> File {
+        try checkReadableRegularFile(path)
+        ErrorStack.silence()
+        let signature = H5Fis_hdf5(path)
+        if signature == 0 {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            throw HDF5Error(file: path, reason: size == 0 ? "not an HDF5 file (the file is empty)" : "not an HDF5 file (no HDF5 signature)")
+        }
+        if signature < 0 { throw HDF5Error.fromErrorStack(file: path, object: nil, action: "cannot read the file") }
+        let flags = mode == .readOnly ? chdf5_acc_rdonly() : chdf5_acc_rdwr()
+        let id = try checked(H5Fopen(path, flags, defaultProperties), file: path, object: nil,
+                             action: "damaged or unreadable HDF5 file")
+        return File(handle: Handle(id, .file), path: path)
+    }
+
+    /// Creates a new, empty HDF5 file; an existing file is replaced only when `overwrite` is true.
+    public static func create(_ path: String, overwrite: Bool = false) throws -> File {
+        let flags = overwrite ? chdf5_acc_trunc() : chdf5_acc_excl()
+        let id = try checked(H5Fcreate(path, flags, defaultProperties, defaultProperties), file: path, object: nil,
+                             action: "cannot create the file")
+        return File(handle: Handle(id, .file), path: path)
+    }
+
+    /// Opens an HDF5 file image held in memory (for example `model.weights.h5` inside a `.keras` zip).
+    /// `name` is used in messages only.
+    public static func open(image: [UInt8], name: String) throws -> File {
+        let access = try inMemoryAccess(name: name)
+        guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) else {
+            throw HDF5Error(file: name, reason: image.isEmpty ? "not an HDF5 file (it is empty)" : "not an HDF5 file (no HDF5 signature)")
+        }
+        try image.withUnsafeBytes { buffer in
+            _ = try checked(H5Pset_file_image(access.id, UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count),
+                            file: name, object: nil, action: "cannot load the file image")
+        }
+        let id = try checked(H5Fopen(name, chdf5_acc_rdonly(), access.id), file: name, object: nil,
+                             action: "damaged or unreadable HDF5 file")
+        return File(handle: Handle(id, .file), path: name)
+    }
+
+    /// Creates an empty HDF5 file that lives in memory only; ``image()`` returns its bytes.
+    public static func createInMemory(name: String) throws -> File {
+        let access = try inMemoryAccess(name: name)
+        let id = try checked(H5Fcreate(name, chdf5_acc_trunc(), defaultProperties, access.id), file: name, object: nil,
+                             action: "cannot create the in-memory file")
+        return File(handle: Handle(id, .file), path: name)
+    }
+
+    /// The complete bytes of the file as it would be on disk.
+    public func image() throws -> [UInt8] {
+        try flush()
+        let size = try checked(H5Fget_file_image(handle.id, nil, 0), file: path, object: nil, action: "cannot size the file image")
+        var bytes = [UInt8](repeating: 0, count: size)
+        _ = try bytes.withUnsafeMutableBytes { buffer in
+            try checked(H5Fget_file_image(handle.id, buffer.baseAddress, buffer.count), file: path, object: nil,
+                        action: "cannot copy the file image")
+        }
+        return bytes
+    }
+
+    private static func inMemoryAccess(name: String) throws -> Handle {
+        let access = Handle(try checked(H5Pcreate(chdf5_p_file_access()), file: name, object: nil,
+                                        action: "cannot create a file access property list"), .propertyList)
+        try checked(H5Pset_fapl_core(access.id, 1 << 20, false), file: name, object: nil, action: "cannot select the in-memory driver")
+        return access
+    }
+
+    /// The root group, `/`.
+    public var root: Group {
+        get throws {
+            let location = Location(file: path, path: "/")
+            let id = try location.call("cannot open the root group") { H5Gopen2(handle.id, "/", defaultProperties) }
+            return Group(handle: Handle(id, .group), location: location)
+        }
+    }
+
+    /// Writes everything buffered for this file to disk.
+    public func flush() throws {
+        try checked(H5Fflush(handle.id, H5F_SCOPE_GLOBAL), file: path, object: nil, action: "cannot write the file to disk")
+    }
+
+    /// How many libhdf5 identifiers (the file, groups, datasets, attributes, named types) are open in this file.
+    public var openObjectCount: Int {
+        Int(H5Fget_obj_count(handle.id, UInt32(H5F_OBJ_FILE | H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR)))
+    }
+
+    /// The size of the file in bytes, as libhdf5 sees it.
+    public var size: Int {
+        var size: hsize_t = 0
+        return H5Fget_filesize(handle.id, &size) < 0 ? 0 : Int(size)
+    }
+
+    /// Refuses missing paths, folders and unreadable files with a plain message before libhdf5 sees them.
+    private static func checkReadableRegularFile(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HDF5Error(file: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw HDF5Error(file: path, reason: "is a folder, not an HDF5 file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw HDF5Error(file: path, reason: "permission denied")
+        }
+    }
+}

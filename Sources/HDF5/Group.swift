@@ -1,0 +1,213 @@
+import CHDF5
+
+/// What a link in a group points to.
+public enum LinkKind: Sendable, Equatable {
+    case group
+    case dataset
+    case namedDatatype
+    /// A soft link, by target path; never followed by this wrapper.
+    case softLink(target: String)
+    /// A link into another file; never followed by this wrapper.
+    case externalLink(file: String, object: String)
+    case other
+}
+
+extension LinkKind {
+    /// "a group", "a soft link"... for messages.
+    var article: String {
+        switch self {
+        case .group: return "a group"
+        case .dataset: return "a dataset"
+        case .namedDatatype: return "a named datatype"
+        case .softLink, .externalLink, .other: return "a link (links are not followed)"
+        }
+    }
+}
+
+/// One named member of a group.
+public struct Link: Sendable, Equatable {
+    public let name: String
+    public let kind: LinkKind
+
+    public init(name: String, kind: LinkKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// An open HDF5 group.
+public final class Group: AttributeHolder, Sendable {
+    let handle: Handle
+    /// The file and absolute path of this group.
+    public let location: Location
+    public var objectID: hid_t { handle.id }
+
+    init(handle: Handle, location: Location) {
+        self.handle = handle
+        self.location = location
+    }
+
+    /// The absolute path of this group in its file.
+    public var path: String { location.path }
+
+    /// The group's links in stored order: creation order when the group tracks it, else name order
+    /// (what h5py and Keras files use).
+    public func links() throws -> [Link] {
+        let names = NameCollector<(String, H5L_type_t)>()
+        var index: hsize_t = 0
+        let visit: H5L_iterate_t = { _, name, info, data in
+            guard let name, let info, let data else { return -1 }
+            Unmanaged<NameCollector<(String, H5L_type_t)>>.fromOpaque(data).takeUnretainedValue().list.append((String(cString: name), info.pointee.type))
+            return 0
+        }
+        let order = tracksCreationOrder ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME
+        _ = try withExtendedLifetime(names) {
+            try location.call("cannot list the group") {
+                H5Literate(handle.id, order, H5_ITER_INC, &index, visit, Unmanaged.passUnretained(names).toOpaque())
+            }
+        }
+        return try names.list.map { name, type in Link(name: name, kind: try linkKind(name, type)) }
+    }
+
+    private var tracksCreationOrder: Bool {
+        ErrorStack.silence()
+        let plist = H5Gget_create_plist(handle.id)
+        guard plist >= 0 else { return false }
+        defer { H5Pclose(plist) }
+        var flags: UInt32 = 0
+        return H5Pget_link_creation_order(plist, &flags) >= 0 && flags & UInt32(H5P_CRT_ORDER_TRACKED) != 0
+    }
+
+    private func linkKind(_ name: String, _ type: H5L_type_t) throws -> LinkKind {
+        let child = location.appending(name)
+        switch type {
+        case H5L_TYPE_HARD:
+            let object = Handle(try child.call("cannot open the object") { H5Oopen(handle.id, name, defaultProperties) }, .object)
+            switch H5Iget_type(object.id) {
+            case H5I_GROUP: return .group
+            case H5I_DATASET: return .dataset
+            case H5I_DATATYPE: return .namedDatatype
+            default: return .other
+            }
+        case H5L_TYPE_SOFT:
+            let value = try linkValue(name, at: child)
+            return .softLink(target: String(decoding: value.prefix { $0 != 0 }, as: UTF8.self))
+        case H5L_TYPE_EXTERNAL:
+            let value = try linkValue(name, at: child)
+            var flags: UInt32 = 0
+            var file: UnsafePointer<CChar>?
+            var object: UnsafePointer<CChar>?
+            return try value.withUnsafeBytes { buffer in
+                _ = try child.call("cannot decode the external link") {
+                    H5Lunpack_elink_val(buffer.baseAddress, buffer.count, &flags, &file, &object)
+                }
+                return LinkKind.externalLink(file: file.map { String(cString: $0) } ?? "", object: object.map { String(cString: $0) } ?? "")
+            }
+        default:
+            return .other
+        }
+    }
+
+    private func linkValue(_ name: String, at child: Location) throws -> [UInt8] {
+        var info = H5L_info_t()
+        try child.call("cannot read the link") { H5Lget_info(handle.id, name, &info, defaultProperties) }
+        var value = [UInt8](repeating: 0, count: max(1, info.u.val_size))
+        try child.call("cannot read the link target") { H5Lget_val(handle.id, name, &value, value.count, defaultProperties) }
+        return value
+    }
+
+    /// The kind of object at a relative path, or nil when any part of it is missing.
+    /// Only hard links are followed, as Keras's own safe reader does.
+    public func kind(of path: String) -> LinkKind? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard !parts.isEmpty else { return .group }
+        ErrorStack.silence()
+        var prefix = ""
+        for (index, part) in parts.enumerated() {
+            prefix += (prefix.isEmpty ? "" : "/") + part
+            var info = H5L_info_t()
+            guard H5Lexists(handle.id, prefix, defaultProperties) > 0,
+                  H5Lget_info(handle.id, prefix, &info, defaultProperties) >= 0 else { return nil }
+            if info.type != H5L_TYPE_HARD { return index == parts.count - 1 ? .other : nil }
+            let object = H5Oopen(handle.id, prefix, defaultProperties)
+            guard object >= 0 else { return nil }
+            let type = H5Iget_type(object)
+            H5Oclose(object)
+            if index == parts.count - 1 {
+                switch type {
+                case H5I_GROUP: return .group
+                case H5I_DATASET: return .dataset
+                case H5I_DATATYPE: return .namedDatatype
+                default: return .other
+                }
+            }
+            if type != H5I_GROUP { return nil }
+        }
+        return nil
+    }
+
+    /// True when `path` names a group or dataset reachable through hard links.
+    public func contains(_ path: String) -> Bool { kind(of: path) != nil }
+
+    /// Opens the group at a relative path.
+    public func group(_ path: String) throws -> Group {
+        let target = resolve(path)
+        guard kind(of: path) == .group else { throw target.error(missingReason(path, expected: "group")) }
+        let id = try target.call("cannot open the group") { H5Gopen2(handle.id, path, defaultProperties) }
+        return Group(handle: Handle(id, .group), location: target)
+    }
+
+    /// Opens the dataset at a relative path.
+    public func dataset(_ path: String) throws -> Dataset {
+        let target = resolve(path)
+        guard kind(of: path) == .dataset else { throw target.error(missingReason(path, expected: "dataset")) }
+        let id = try target.call("cannot open the dataset") { H5Dopen2(handle.id, path, defaultProperties) }
+        return Dataset(handle: Handle(id, .dataset), location: target)
+    }
+
+    /// Creates a group at a relative path, with any missing intermediate groups.
+    @discardableResult
+    public func createGroup(_ path: String) throws -> Group {
+        let target = resolve(path)
+        let links = try intermediateGroupLinks(at: target)
+        let id = try target.call("cannot create the group") { H5Gcreate2(handle.id, path, links.id, defaultProperties, defaultProperties) }
+        return Group(handle: Handle(id, .group), location: target)
+    }
+
+    /// Creates a dataset at a relative path (intermediate groups included) and writes `values` into it.
+    @discardableResult
+    public func createDataset<T: HDF5Scalar>(
+        _ path: String, shape: [Int], values: [T], options: DatasetOptions = DatasetOptions()
+    ) throws -> Dataset {
+        let target = resolve(path)
+        guard try Dataspace.elementCount(shape, at: target) == values.count else {
+            throw target.error("\(values.count) values do not fill shape \(shape)")
+        }
+        let space = try Dataspace.make(shape, at: target)
+        let links = try intermediateGroupLinks(at: target)
+        let creation = try options.propertyList(for: shape, at: target)
+        let id = try target.call("cannot create the dataset") {
+            H5Dcreate2(handle.id, path, T.fileType, space.id, links.id, creation.id, defaultProperties)
+        }
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target)
+        try dataset.write(values)
+        return dataset
+    }
+
+    private func intermediateGroupLinks(at target: Location) throws -> Handle {
+        let plist = Handle(try target.call("cannot create a link property list") { H5Pcreate(chdf5_p_link_create()) }, .propertyList)
+        try target.call("cannot enable intermediate groups") { H5Pset_create_intermediate_group(plist.id, 1) }
+        return plist
+    }
+
+    private func resolve(_ path: String) -> Location {
+        path.split(separator: "/").reduce(location) { $0.appending(String($1)) }
+    }
+
+    private func missingReason(_ path: String, expected: String) -> String {
+        switch kind(of: path) {
+        case nil: return "no such \(expected)"
+        case let found?: return "is \(found.article), not a \(expected)"
+        }
+    }
+}
