@@ -28,11 +28,18 @@ extension LinkKind {
 public struct Link: Sendable, Equatable {
     public let name: String
     public let kind: LinkKind
+    /// The object's address in the file for hard links: equal addresses are the same object
+    /// (a group linked from two places, or into its own subtree).
+    public let address: UInt64?
 
-    public init(name: String, kind: LinkKind) {
+    public init(name: String, kind: LinkKind, address: UInt64? = nil) {
         self.name = name
         self.kind = kind
+        self.address = address
     }
+
+    /// Links compare by name and kind; the address is bookkeeping.
+    public static func == (lhs: Link, rhs: Link) -> Bool { lhs.name == rhs.name && lhs.kind == rhs.kind }
 }
 
 /// An open HDF5 group.
@@ -53,11 +60,13 @@ public final class Group: AttributeHolder, Sendable {
     /// The group's links in stored order: creation order when the group tracks it, else name order
     /// (what h5py and Keras files use).
     public func links() throws -> [Link] {
-        let names = NameCollector<(String, H5L_type_t)>()
+        let names = NameCollector<(String, H5L_type_t, UInt64)>()
         var index: hsize_t = 0
         let visit: H5L_iterate_t = { _, name, info, data in
             guard let name, let info, let data else { return -1 }
-            Unmanaged<NameCollector<(String, H5L_type_t)>>.fromOpaque(data).takeUnretainedValue().list.append((String(cString: name), info.pointee.type))
+            let address = info.pointee.type == H5L_TYPE_HARD ? UInt64(info.pointee.u.address) : 0
+            Unmanaged<NameCollector<(String, H5L_type_t, UInt64)>>.fromOpaque(data).takeUnretainedValue().list
+                .append((String(cString: name), info.pointee.type, address))
             return 0
         }
         let order = tracksCreationOrder ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME
@@ -66,7 +75,9 @@ public final class Group: AttributeHolder, Sendable {
                 H5Literate(handle.id, order, H5_ITER_INC, &index, visit, Unmanaged.passUnretained(names).toOpaque())
             }
         }
-        return try names.list.map { name, type in Link(name: name, kind: try linkKind(name, type)) }
+        return try names.list.map { name, type, address in
+            Link(name: name, kind: try linkKind(name, type), address: type == H5L_TYPE_HARD ? address : nil)
+        }
     }
 
     private var tracksCreationOrder: Bool {

@@ -1,1 +1,3 @@
-print("h5tool")
+import CommandLineSupport
+
+ToolMain.run(H5Tool.self)

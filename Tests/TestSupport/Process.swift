@@ -33,3 +33,28 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// The project's built executables, found beside the running test bundle.
+public enum BuiltTool {
+    public static func path(_ name: String) -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// Runs a built tool with the given arguments.
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil,
+                           currentDirectory: String? = nil) throws -> ProcessOutput {
+        try runProcess(path(name), arguments, environment: environment, currentDirectory: currentDirectory)
+    }
+}
+
+/// Compares text with a golden file under `fixtures/golden/`; `UPDATE_GOLDEN=1` rewrites the file instead.
+public func matchesGolden(_ text: String, _ name: String) throws -> Bool {
+    let path = SharedData.fixture("golden/" + name)
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return true
+    }
+    return try String(contentsOfFile: path, encoding: .utf8) == text
+}

@@ -1,0 +1,87 @@
+import Foundation
+import ZIPFoundation
+
+/// A `.keras` zip read into memory: its member list and the three members Keras writes.
+public struct KerasArchive: Sendable {
+    /// One zip member as listed in the central directory.
+    public struct Member: Sendable, Equatable {
+        public let path: String
+        public let uncompressedSize: Int
+        public let compressedSize: Int
+        public let isCompressed: Bool
+    }
+
+    /// The archive's members in stored order.
+    public let members: [Member]
+    /// `config.json`, parsed.
+    public let config: JSONValue
+    /// `metadata.json`, parsed, when present.
+    public let metadata: JSONValue?
+    /// The bytes of `model.weights.h5`.
+    public let weightsImage: [UInt8]
+
+    /// Members larger than this are refused before they are read (Keras's own bound is 4 GiB).
+    public static let memberSizeLimit = 2 << 30
+    /// A member may expand at most this many times its compressed size (Keras's zip-bomb bound is 100).
+    public static let expansionLimit = 100
+
+    /// Reads and checks a `.keras` archive: no path traversal, no oversized or over-compressed members,
+    /// and the members Keras needs present.
+    public static func read(_ path: String) throws -> KerasArchive {
+        func fail(_ object: String?, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: path, object: object, reason: reason)
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw fail(nil, "not a readable zip archive (\(error))")
+        }
+        var members: [Member] = []
+        var entries: [String: Entry] = [:]
+        for entry in archive {
+            let member = Member(path: entry.path, uncompressedSize: Int(clamping: entry.uncompressedSize),
+                                compressedSize: Int(clamping: entry.compressedSize), isCompressed: entry.isCompressed)
+            if member.path.hasPrefix("/") || member.path.split(separator: "/").contains("..") || member.path.contains("\\") {
+                throw fail(member.path, "unsafe member path (absolute or leaving the archive)")
+            }
+            members.append(member)
+            entries[member.path] = entry
+        }
+        func contents(_ name: String, required: Bool) throws -> Data? {
+            guard let entry = entries[name] else {
+                if required { throw fail(name, "missing from the archive (members: \(members.map(\.path).joined(separator: ", ")))") }
+                return nil
+            }
+            let declared = Int(clamping: entry.uncompressedSize)
+            if declared > memberSizeLimit { throw fail(name, "declares \(declared) bytes, more than the limit of \(memberSizeLimit)") }
+            if entry.isCompressed, declared > 1 << 20, declared / max(1, Int(clamping: entry.compressedSize)) > expansionLimit {
+                throw fail(name, "expands more than \(expansionLimit) times; refusing a possible zip bomb")
+            }
+            var data = Data()
+            data.reserveCapacity(declared)
+            do {
+                _ = try archive.extract(entry) { chunk in
+                    guard data.count + chunk.count <= declared else { throw Archive.ArchiveError.invalidEntrySize }
+                    data.append(chunk)
+                }
+            } catch {
+                throw fail(name, "cannot be extracted (\(error))")
+            }
+            return data
+        }
+        let configData = try contents("config.json", required: true) ?? Data()
+        let config: JSONValue
+        do {
+            config = try JSONParser.parse(String(decoding: configData, as: UTF8.self))
+        } catch {
+            throw fail("config.json", "is not valid JSON (\(error))")
+        }
+        var metadata: JSONValue?
+        if let data = try contents("metadata.json", required: false) {
+            metadata = try? JSONParser.parse(String(decoding: data, as: UTF8.self))
+        }
+        let weights = try contents("model.weights.h5", required: true) ?? Data()
+        return KerasArchive(members: members, config: config, metadata: metadata, weightsImage: [UInt8](weights))
+    }
+}

@@ -1,0 +1,124 @@
+import HDF5
+
+/// One weight array as a Keras file stores it.
+public struct StoredWeight: Sendable, Equatable {
+    /// Keras's name for it: a `weight_names` entry (`sequential/conv2d/kernel`, `conv2d/kernel:0`) or `vars/<i>`.
+    public let name: String
+    /// Absolute HDF5 path of the dataset.
+    public let path: String
+    public let shape: [Int]
+    public let elementType: ElementType
+
+    /// Number of values.
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// One layer's entry in a Keras file.
+public struct StoredLayer: Sendable, Equatable {
+    /// The layer name (legacy files) or saveable name (`.weights.h5`: `conv2d_1`).
+    public let name: String
+    /// The Keras class, from the model config or recovered from the saveable name.
+    public let className: String?
+    /// The HDF5 group holding the layer.
+    public let groupPath: String
+    public let weights: [StoredWeight]
+
+    public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
+}
+
+/// Everything a Keras file stores about layers and optimizer, independent of its form.
+public struct WeightInventory: Sendable, Equatable {
+    public let format: KerasFileFormat
+    /// Layers in model order when ``layersInModelOrder``; else in the file's name order.
+    public let layers: [StoredLayer]
+    /// False for `.weights.h5` read without a config: that form does not record the order of layers.
+    public let layersInModelOrder: Bool
+    /// The optimizer's class (`SGD`, `Adam`) when the file says it.
+    public let optimizerName: String?
+    /// Optimizer variables in stored (positional) order.
+    public let optimizerWeights: [StoredWeight]
+
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var optimizerValueCount: Int { optimizerWeights.reduce(0) { $0 + $1.count } }
+}
+
+extension WeightInventory {
+    /// Reads the inventory of a legacy `.h5`: layers from `layer_names` (model order), weights from each
+    /// layer's `weight_names`, optimizer state from `optimizer_weights`.
+    static func readLegacy(root: Group, format: KerasFileFormat, config: ModelConfig?,
+                           trainingConfig: JSONValue?) throws -> WeightInventory {
+        let weightsGroup = format == .legacyModel ? try root.group("model_weights") : root
+        let layerNames = try SplitAttribute.strings("layer_names", of: weightsGroup)
+        let layers = try layerNames.map { name -> StoredLayer in
+            guard weightsGroup.kind(of: name) == .group else {
+                throw KerasFormatError(file: root.location.file, object: weightsGroup.path,
+                                       reason: "layer_names lists '\(name)' but there is no group of that name")
+            }
+            let group = try weightsGroup.group(name)
+            let weights = try SplitAttribute.strings("weight_names", of: group).map { try storedWeight(group, $0, name: $0) }
+            return StoredLayer(name: name, className: config?.className(ofLayer: name), groupPath: group.path, weights: weights)
+        }
+        var optimizerWeights: [StoredWeight] = []
+        var optimizerName = trainingConfig?["optimizer_config"]?["class_name"]?.stringValue.map(Self.plainClassName)
+        if root.kind(of: "optimizer_weights") == .group {
+            let group = try root.group("optimizer_weights")
+            optimizerWeights = try SplitAttribute.strings("weight_names", of: group).map { try storedWeight(group, $0, name: $0) }
+            if optimizerName == nil, let first = optimizerWeights.first(where: { $0.name.contains("/") }) {
+                optimizerName = String(first.name.prefix { $0 != "/" })
+            }
+        }
+        return WeightInventory(format: format, layers: layers, layersInModelOrder: true,
+                               optimizerName: optimizerName, optimizerWeights: optimizerWeights)
+    }
+
+    /// Reads the inventory of a Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>` and `optimizer/vars/<i>`.
+    /// With a config the layers come in model order at the paths Keras computes; without one, in name order.
+    static func readWeightsH5(root: Group, format: KerasFileFormat, config: ModelConfig?) throws -> WeightInventory {
+        let container = root.kind(of: "layers") == .group ? "layers" : "_layer_checkpoint_dependencies"
+        let layersGroup = try root.group(container)
+        let stored = try layersGroup.links().filter { $0.kind == .group }.map(\.name)
+        var ordered: [(name: String, className: String?)]
+        var inModelOrder = false
+        if let config {
+            let expected = config.saveableNames()
+            ordered = zip(expected, config.layers.map(\.className)).map { ($0, Optional($1)) }
+            // Groups the config does not explain are kept at the end so nothing in the file is hidden.
+            ordered += stored.filter { !expected.contains($0) }.map { ($0, KerasNaming.className(fromSaveableName: $0)) }
+            inModelOrder = true
+        } else {
+            ordered = stored.map { ($0, KerasNaming.className(fromSaveableName: $0)) }
+        }
+        let layers = try ordered.map { name, className -> StoredLayer in
+            guard layersGroup.kind(of: name) == .group else {
+                return StoredLayer(name: name, className: className, groupPath: layersGroup.path + "/" + name, weights: [])
+            }
+            let group = try layersGroup.group(name)
+            return StoredLayer(name: name, className: className, groupPath: group.path, weights: try vars(of: group))
+        }
+        let optimizerWeights = root.kind(of: "optimizer") == .group ? try vars(of: root.group("optimizer")) : []
+        return WeightInventory(format: format, layers: layers, layersInModelOrder: inModelOrder,
+                               optimizerName: nil, optimizerWeights: optimizerWeights)
+    }
+
+    /// The datasets `vars/0`, `vars/1`, ... of a saveable's group, in index order.
+    private static func vars(of group: Group) throws -> [StoredWeight] {
+        guard group.kind(of: "vars") == .group else { return [] }
+        let varsGroup = try group.group("vars")
+        let indices = try varsGroup.links().filter { $0.kind == .dataset }.compactMap { Int($0.name) }.sorted()
+        for (expected, index) in indices.enumerated() where expected != index {
+            throw KerasFormatError(file: group.location.file, object: varsGroup.path,
+                                   reason: "variables are numbered \(indices), expected 0...\(indices.count - 1)")
+        }
+        return try indices.map { try storedWeight(varsGroup, String($0), name: "vars/\($0)") }
+    }
+
+    private static func storedWeight(_ group: Group, _ path: String, name: String) throws -> StoredWeight {
+        let dataset = try group.dataset(path)
+        return StoredWeight(name: name, path: dataset.path, shape: try dataset.shape(), elementType: try dataset.elementType())
+    }
+
+    /// `Custom>Adam` (Keras 2's registered name) → `Adam`.
+    static func plainClassName(_ name: String) -> String {
+        name.split(separator: ">").last.map(String.init) ?? name
+    }
+}

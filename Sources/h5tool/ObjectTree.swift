@@ -1,0 +1,102 @@
+import HDF5
+
+/// A snapshot of an HDF5 object and everything under it, read once and then rendered as text or JSON.
+struct ObjectNode {
+    enum Kind {
+        case group
+        case dataset(DatasetDetails)
+        case link(LinkKind)
+        /// A hard link to a group already shown (a cycle or a second path to it).
+        case repeatedGroup
+    }
+
+    let name: String
+    let path: String
+    let kind: Kind
+    let attributes: [Attribute]
+    let children: [ObjectNode]
+}
+
+/// What `dump` shows of a dataset.
+struct DatasetDetails {
+    let shape: [Int]
+    let elementType: ElementType
+    let storage: StorageInfo
+    let values: ValueSummary?
+
+    var count: Int { shape.reduce(1, *) }
+    var byteSize: Int { count * elementType.byteSize }
+}
+
+/// The first values of a dataset and, for numbers, summary statistics.
+struct ValueSummary {
+    static let shownValues = 8
+
+    let first: [String]
+    let count: Int
+    let minimum: Double?
+    let maximum: Double?
+    let mean: Double?
+    let nanCount: Int
+
+    static func read(_ dataset: Dataset, type: ElementType) throws -> ValueSummary {
+        if case .string = type {
+            let strings = try dataset.readStrings()
+            return ValueSummary(first: strings.prefix(shownValues).map { quoted($0) }, count: strings.count,
+                                minimum: nil, maximum: nil, mean: nil, nanCount: 0)
+        }
+        guard type.isNumeric else {
+            return ValueSummary(first: [], count: 0, minimum: nil, maximum: nil, mean: nil, nanCount: 0)
+        }
+        let values = try dataset.read(Double.self)
+        let finite = values.filter { !$0.isNaN }
+        let isInteger = if case .integer = type { true } else { false }
+        return ValueSummary(
+            first: values.prefix(shownValues).map { isInteger ? String(Int64($0)) : formatNumber($0) },
+            count: values.count,
+            minimum: finite.min(), maximum: finite.max(),
+            mean: finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count),
+            nanCount: values.count - finite.count)
+    }
+}
+
+/// Reads an object tree, following hard links only and showing each group once.
+struct ObjectTreeReader {
+    let includeValues: Bool
+
+    func read(group: Group, name: String) throws -> ObjectNode {
+        var visited = Set<UInt64>()
+        return try readGroup(group, name: name, visited: &visited)
+    }
+
+    func read(dataset: Dataset, name: String) throws -> ObjectNode {
+        ObjectNode(name: name, path: dataset.path, kind: .dataset(try details(dataset)),
+                   attributes: try dataset.attributes(), children: [])
+    }
+
+    private func readGroup(_ group: Group, name: String, visited: inout Set<UInt64>) throws -> ObjectNode {
+        var children: [ObjectNode] = []
+        for link in try group.links() {
+            let path = group.path == "/" ? "/" + link.name : group.path + "/" + link.name
+            switch link.kind {
+            case .group:
+                if let address = link.address, !visited.insert(address).inserted {
+                    children.append(ObjectNode(name: link.name, path: path, kind: .repeatedGroup, attributes: [], children: []))
+                } else {
+                    children.append(try readGroup(try group.group(link.name), name: link.name, visited: &visited))
+                }
+            case .dataset:
+                children.append(try read(dataset: try group.dataset(link.name), name: link.name))
+            default:
+                children.append(ObjectNode(name: link.name, path: path, kind: .link(link.kind), attributes: [], children: []))
+            }
+        }
+        return ObjectNode(name: name, path: group.path, kind: .group, attributes: try group.attributes(), children: children)
+    }
+
+    private func details(_ dataset: Dataset) throws -> DatasetDetails {
+        let type = try dataset.elementType()
+        return DatasetDetails(shape: try dataset.shape(), elementType: type, storage: try dataset.storage(),
+                              values: includeValues ? try ValueSummary.read(dataset, type: type) : nil)
+    }
+}
