@@ -40,6 +40,16 @@ public struct WeightInventory: Sendable, Equatable {
 
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
     public var optimizerValueCount: Int { optimizerWeights.reduce(0) { $0 + $1.count } }
+
+    /// The same inventory with the layers named in `order` first, in that order (the rest after them).
+    public func ordered(as order: [String]) -> WeightInventory {
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let sorted = layers.enumerated().sorted { a, b in
+            (rank[a.element.name] ?? order.count + a.offset) < (rank[b.element.name] ?? order.count + b.offset)
+        }.map(\.element)
+        return WeightInventory(format: format, layers: sorted, layersInModelOrder: true,
+                               optimizerName: optimizerName, optimizerWeights: optimizerWeights)
+    }
 }
 
 extension WeightInventory {

@@ -1,16 +1,6 @@
+import CommandLineSupport
 import Foundation
 import HDF5
-
-/// `61706` → `61,706`.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
-}
 
 /// A shape as Python prints a tuple: `()`, `(6,)`, `(5, 5, 1, 6)`.
 func pythonShape(_ shape: [Int]) -> String {

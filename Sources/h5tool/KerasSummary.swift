@@ -1,3 +1,5 @@
+import CommandLineSupport
+import Architectures
 import HDF5
 import KerasFormat
 
@@ -7,10 +9,19 @@ struct KerasSummary {
     let inventory: WeightInventory
     let config: ModelConfig?
 
+    /// The preset recognised from the weight shapes when the file has no config of its own.
+    let recognised: Architecture?
+
     init(file: KerasFile) throws {
         self.file = file
         config = try file.modelConfig()
-        inventory = try file.inventory()
+        let stored = try file.inventory()
+        recognised = config == nil ? try? ModelLoader.inferArchitecture(stored, file: file.path) : nil
+        if let recognised, !stored.layersInModelOrder {
+            inventory = stored.ordered(as: KerasNaming.uniqueNames(recognised.signature.map { KerasNaming.snakeCase($0.className) }))
+        } else {
+            inventory = stored
+        }
     }
 
     var storedValueCount: Int { inventory.parameterCount + inventory.optimizerValueCount }
@@ -34,9 +45,14 @@ struct KerasSummary {
             lines.append(model + ", \(config.layers.count) layers")
         }
         lines.append("")
-        lines.append(inventory.layersInModelOrder
-                     ? "layers, in model order:"
-                     : "layers, in name order (a .weights.h5 does not record the model's layer order):")
+        if let recognised {
+            lines.append("architecture: \(recognised.rawValue) (\(recognised.displayName)), recognised from the weight shapes")
+        }
+        if !inventory.layersInModelOrder {
+            lines.append("layers, in name order (a .weights.h5 does not record the model's layer order):")
+        } else {
+            lines.append("layers, in \(recognised.map { $0.displayName + " " } ?? "model ")order:")
+        }
         let nameWidth = max(20, inventory.layers.map(\.name.count).max() ?? 0)
         let classWidth = max(16, inventory.layers.map { ($0.className ?? "?").count }.max() ?? 0)
         for (index, layer) in inventory.layers.enumerated() {
@@ -53,20 +69,40 @@ struct KerasSummary {
             let name = inventory.optimizerName.map { "\($0), " } ?? ""
             lines.append("optimizer state: \(name)\(inventory.optimizerWeights.count) variables holding "
                          + "\(grouped(inventory.optimizerValueCount)) values")
-            lines += weightLines(inventory.optimizerWeights, indent: 7)
+            lines += weightLines(inventory.optimizerWeights, indent: 7, roles: optimizerRoles())
             lines.append("all stored values: \(grouped(storedValueCount)) = \(grouped(inventory.parameterCount)) parameters"
                          + " + \(grouped(inventory.optimizerValueCount)) optimizer values")
         }
         return lines
     }
 
-    private func weightLines(_ weights: [StoredWeight], indent: Int) -> [String] {
+    private func weightLines(_ weights: [StoredWeight], indent: Int, roles: [String?] = []) -> [String] {
         let width = max(24, weights.map(\.name.count).max() ?? 0)
         let shapeWidth = weights.map { pythonShape($0.shape).count }.max() ?? 0
-        return weights.map { weight in
-            String(repeating: " ", count: indent) + weight.name.padded(to: width) + "  "
-                + pythonShape(weight.shape).padded(to: shapeWidth) + "  \(weight.elementType)"
+        let typeWidth = weights.map(\.elementType.description.count).max() ?? 0
+        return weights.enumerated().map { index, weight in
+            let role = index < roles.count ? roles[index].map { "  " + $0 } ?? "" : ""
+            let line = String(repeating: " ", count: indent) + weight.name.padded(to: width) + "  "
+                + pythonShape(weight.shape).padded(to: shapeWidth) + "  " + weight.elementType.description.padded(to: typeWidth)
+            return (line + role).trimmingTrailingSpaces()
         }
+    }
+
+    /// What each positional optimizer variable of a Keras 3 `.weights.h5` holds: iteration, learning rate,
+    /// then one slot (SGD momentum) or two interleaved slots (Adam m, v) per trainable weight.
+    private func optimizerRoles() -> [String?] {
+        let variables = inventory.optimizerWeights
+        guard inventory.format == .weightsH5 || inventory.format == .kerasArchive, variables.count >= 2,
+              variables[0].shape.isEmpty, variables[1].shape.isEmpty else { return [] }
+        let weights = inventory.layers.flatMap { layer in layer.weights.map { "\(layer.name)/\($0.name)" } }
+        var roles: [String?] = ["iteration", "learning_rate"]
+        let slots = variables.count - 2
+        if slots == 2 * weights.count {
+            for weight in weights { roles += ["m of \(weight)", "v of \(weight)"] }
+        } else if slots == weights.count {
+            roles += weights.map { "momentum of \($0)" }
+        }
+        return roles
     }
 
     func json() -> JSONValue {
@@ -87,6 +123,7 @@ struct KerasSummary {
                 ("batch_input_shape", config.batchInputShape.map { .array($0.map { $0.map(JSONValue.int) ?? .null }) } ?? .null),
             ]))
         }
+        object["recognised_architecture"] = recognised.map { .string($0.rawValue) } ?? .null
         object["layers_in_model_order"] = .bool(inventory.layersInModelOrder)
         object["layers"] = .array(inventory.layers.map { layer in
             .object(JSONObject([
@@ -115,4 +152,12 @@ struct KerasSummary {
 extension String {
     func padded(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
 }

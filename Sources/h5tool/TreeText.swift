@@ -1,3 +1,4 @@
+import CommandLineSupport
 import HDF5
 
 /// Renders an ``ObjectNode`` tree as indented text: groups end in `/`, attributes start with `@`.

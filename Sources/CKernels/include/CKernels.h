@@ -1,0 +1,50 @@
+// Elementwise and data-movement kernels for NeuralNet, in C so that clang vectorises them for the
+// machine's widest SIMD unit (AVX-512, AVX2 or SSE2, chosen at run time through target_clones).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Activation kinds, in the order of NeuralNet's Activation enum.
+enum {
+    CK_LINEAR = 0,
+    CK_RELU = 1,
+    CK_TANH = 2,
+    CK_SIGMOID = 3,
+    CK_SOFTMAX = 4,
+};
+
+/// x[r][j] += bias[j] (when bias is non-NULL), then the activation, for `rows` rows of `width` values.
+void ck_bias_activation(int kind, float *x, const float *bias, long rows, long width);
+
+/// grad *= activation'(.) expressed through the activation's output `out`.
+void ck_activation_backward(int kind, float *grad, const float *out, long rows, long width);
+
+/// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
+void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);
+
+/// Receptive fields of one NHWC image as rows of kh*kw*c values, zero outside the image.
+void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow);
+
+/// The adjoint of ck_im2col: image = 0, then every column value added back where it came from.
+void ck_col2im(const float *cols, float *image, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow);
+
+/// Max or average pooling of one NHWC image; `argmax` (max only) receives each output's input offset.
+void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
+                     long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow);
+
+/// Pooling gradient of one image: input_grad = 0, then each output gradient routed back.
+void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
+                      long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
+                      long oh, long ow);
+
+/// y[i] = a[i] * b[i].
+void ck_multiply(float *y, const float *a, const float *b, long n);
+
+/// y[i] += x[i].
+void ck_add(float *y, const float *x, long n);
+
+#endif

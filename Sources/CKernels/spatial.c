@@ -1,0 +1,124 @@
+#include "CKernels.h"
+#include <string.h>
+
+#define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+
+CK_CLONES
+void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
+    const long patch = kh * kw * c;
+    for (long oy = 0; oy < oh; oy++) {
+        for (long ox = 0; ox < ow; ox++) {
+            float *dst = cols + (oy * ow + ox) * patch;
+            for (long ky = 0; ky < kh; ky++) {
+                long iy = oy * sh + ky - pad_top;
+                if (iy < 0 || iy >= h) {
+                    memset(dst, 0, (size_t)(kw * c) * sizeof(float));
+                    dst += kw * c;
+                    continue;
+                }
+                long ix0 = ox * sw - pad_left;
+                if (ix0 >= 0 && ix0 + kw <= w) {
+                    // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
+                    memcpy(dst, image + (iy * w + ix0) * c, (size_t)(kw * c) * sizeof(float));
+                    dst += kw * c;
+                    continue;
+                }
+                for (long kx = 0; kx < kw; kx++, dst += c) {
+                    long ix = ix0 + kx;
+                    if (ix < 0 || ix >= w) memset(dst, 0, (size_t)c * sizeof(float));
+                    else memcpy(dst, image + (iy * w + ix) * c, (size_t)c * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+CK_CLONES
+void ck_col2im(const float *cols, float *image, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
+    const long patch = kh * kw * c;
+    memset(image, 0, (size_t)(h * w * c) * sizeof(float));
+    for (long oy = 0; oy < oh; oy++) {
+        for (long ox = 0; ox < ow; ox++) {
+            const float *src = cols + (oy * ow + ox) * patch;
+            for (long ky = 0; ky < kh; ky++) {
+                long iy = oy * sh + ky - pad_top;
+                if (iy < 0 || iy >= h) { src += kw * c; continue; }
+                for (long kx = 0; kx < kw; kx++, src += c) {
+                    long ix = ox * sw + kx - pad_left;
+                    if (ix < 0 || ix >= w) continue;
+                    float *dst = image + (iy * w + ix) * c;
+                    for (long ch = 0; ch < c; ch++) dst[ch] += src[ch];
+                }
+            }
+        }
+    }
+}
+
+CK_CLONES
+void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
+                     long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
+    for (long oy = 0; oy < oh; oy++) {
+        long y0 = oy * sh - pad_top, y1 = y0 + ph;
+        if (y0 < 0) y0 = 0;
+        if (y1 > h) y1 = h;
+        for (long ox = 0; ox < ow; ox++) {
+            long x0 = ox * sw - pad_left, x1 = x0 + pw;
+            if (x0 < 0) x0 = 0;
+            if (x1 > w) x1 = w;
+            float *o = out + (oy * ow + ox) * c;
+            if (is_max) {
+                int32_t *a = argmax + (oy * ow + ox) * c;
+                const float *first = image + (y0 * w + x0) * c;
+                for (long ch = 0; ch < c; ch++) { o[ch] = first[ch]; a[ch] = (int32_t)((y0 * w + x0) * c + ch); }
+                for (long y = y0; y < y1; y++) {
+                    for (long x = x0; x < x1; x++) {
+                        const float *cell = image + (y * w + x) * c;
+                        for (long ch = 0; ch < c; ch++) {
+                            if (cell[ch] > o[ch]) { o[ch] = cell[ch]; a[ch] = (int32_t)((y * w + x) * c + ch); }
+                        }
+                    }
+                }
+            } else {
+                for (long ch = 0; ch < c; ch++) o[ch] = 0;
+                for (long y = y0; y < y1; y++)
+                    for (long x = x0; x < x1; x++) {
+                        const float *cell = image + (y * w + x) * c;
+                        for (long ch = 0; ch < c; ch++) o[ch] += cell[ch];
+                    }
+                float scale = 1.0f / (float)((y1 - y0) * (x1 - x0));
+                for (long ch = 0; ch < c; ch++) o[ch] *= scale;
+            }
+        }
+    }
+}
+
+CK_CLONES
+void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
+                      long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
+                      long oh, long ow) {
+    memset(input_grad, 0, (size_t)(h * w * c) * sizeof(float));
+    for (long oy = 0; oy < oh; oy++) {
+        long y0 = oy * sh - pad_top, y1 = y0 + ph;
+        if (y0 < 0) y0 = 0;
+        if (y1 > h) y1 = h;
+        for (long ox = 0; ox < ow; ox++) {
+            long x0 = ox * sw - pad_left, x1 = x0 + pw;
+            if (x0 < 0) x0 = 0;
+            if (x1 > w) x1 = w;
+            const float *g = out_grad + (oy * ow + ox) * c;
+            if (is_max) {
+                const int32_t *a = argmax + (oy * ow + ox) * c;
+                for (long ch = 0; ch < c; ch++) input_grad[a[ch]] += g[ch];
+            } else {
+                float scale = 1.0f / (float)((y1 - y0) * (x1 - x0));
+                for (long y = y0; y < y1; y++)
+                    for (long x = x0; x < x1; x++) {
+                        float *cell = input_grad + (y * w + x) * c;
+                        for (long ch = 0; ch < c; ch++) cell[ch] += g[ch] * scale;
+                    }
+            }
+        }
+    }
+}

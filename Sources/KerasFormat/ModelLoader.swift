@@ -1,0 +1,162 @@
+import Architectures
+import HDF5
+import NeuralNet
+
+/// A model read from a Keras file, with the optimizer state the file carried.
+public struct LoadedModel {
+    public let model: Sequential
+    public let file: KerasFile
+    /// The notebook preset the model matches, which decides the input preprocessing.
+    public let architecture: Architecture?
+    public let optimizer: StoredOptimizer?
+    /// Conversions and ignored settings the user should hear about.
+    public let notices: [String]
+}
+
+/// Optimizer state as a Keras file stores it: variables in positional order, plus the optimizer's config.
+public struct StoredOptimizer: Sendable {
+    public struct Variable: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let values: [Double]
+    }
+
+    /// `SGD`, `Adam`... when the file says.
+    public let name: String?
+    /// The optimizer's Keras config (`{"learning_rate": ..., "beta_1": ...}`) when the file has one.
+    public let config: JSONObject?
+    public let variables: [Variable]
+}
+
+/// Reads any Keras model or weights file into a Swift model.
+public enum ModelLoader {
+    /// Loads `path`. A `.weights.h5` (or legacy weights-only file) takes its architecture from `architecture`,
+    /// else from the weight shapes when they match exactly one preset. With both a file config and
+    /// `architecture`, they must agree.
+    public static func load(_ path: String, architecture requested: Architecture? = nil) throws -> LoadedModel {
+        let file = try KerasFile.open(path)
+        var notices: [String] = []
+        let model: Sequential
+        let inventory: WeightInventory
+        if let config = try file.modelConfig() {
+            var builder = ModelBuilder(file: path)
+            model = try builder.build(config)
+            notices += builder.notices
+            inventory = try file.inventory(config: config)
+            if let requested, Architecture.identify(model) != requested {
+                throw KerasFormatError(file: path, reason: "its model config is not the \(requested.rawValue) architecture given by --arch")
+            }
+        } else {
+            inventory = try file.inventory()
+            let preset = try requested ?? inferArchitecture(inventory, file: path)
+            model = try preset.makeModel()
+        }
+        try assignWeights(inventory, to: model, file: file, notices: &notices)
+        return LoadedModel(model: model, file: file, architecture: requested ?? Architecture.identify(model),
+                           optimizer: try readOptimizer(inventory, file: file), notices: notices)
+    }
+
+    /// The single preset whose layers and weight shapes the file holds.
+    ///
+    /// Legacy files are compared by position among layers with weights, `.weights.h5` by saveable name.
+    public static func inferArchitecture(_ inventory: WeightInventory, file: String) throws -> Architecture {
+        let storedLayers = inventory.layers.filter { !$0.weights.isEmpty }
+        let matches = Architecture.allCases.filter { preset in
+            switch inventory.format {
+            case .legacyModel, .legacyWeights:
+                // Positional, as Keras matches legacy files.
+                let expected = preset.signature.map(\.parameterShapes).filter { !$0.isEmpty }
+                return storedLayers.map { $0.weights.map(\.shape) } == expected
+            case .weightsH5, .kerasArchive:
+                let paths = KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) })
+                let expected = Dictionary(uniqueKeysWithValues: zip(paths, preset.signature.map(\.parameterShapes)).filter { !$0.1.isEmpty })
+                let stored = Dictionary(storedLayers.map { ($0.name, $0.weights.map(\.shape)) }, uniquingKeysWith: { a, _ in a })
+                return stored == expected
+            }
+        }
+        guard matches.count == 1, let preset = matches.first else {
+            throw KerasFormatError(file: file, reason: "has no model config and its weights match none of the presets "
+                                   + "(\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))); pass --arch")
+        }
+        return preset
+    }
+
+    /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
+    /// does), by recomputed `layers/<class>[_n]` path for `.weights.h5` and `.keras`.
+    static func assignWeights(_ inventory: WeightInventory, to model: Sequential, file: KerasFile, notices: inout [String]) throws {
+        let root = try file.hdf5.root
+        let modelLayers = model.layers.filter { !$0.parameters.isEmpty }
+        let pairs: [(Layer, StoredLayer)]
+        switch inventory.format {
+        case .legacyModel, .legacyWeights:
+            let fileLayers = inventory.layers.filter { !$0.weights.isEmpty }
+            guard fileLayers.count == modelLayers.count else {
+                throw KerasFormatError(file: file.path, reason: "layer count mismatch: the model has \(modelLayers.count) layers with "
+                    + "weights (\(modelLayers.map(\.name).joined(separator: ", "))), the file has \(fileLayers.count) "
+                    + "(\(fileLayers.map(\.name).joined(separator: ", ")))")
+            }
+            pairs = Array(zip(modelLayers, fileLayers))
+        case .weightsH5, .kerasArchive:
+            let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+            let byName = Dictionary(inventory.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            var matched: [(Layer, StoredLayer)] = []
+            for (layer, path) in zip(model.layers, paths) where !layer.parameters.isEmpty {
+                guard let stored = byName[path], !stored.weights.isEmpty else {
+                    throw KerasFormatError(file: file.path, object: "layers/\(path)/vars",
+                                           reason: "layer \(layer.name) expects \(layer.parameters.count) variables, the file has none")
+                }
+                matched.append((layer, stored))
+            }
+            let used = Set(matched.map(\.1.name))
+            if let extra = inventory.layers.first(where: { !$0.weights.isEmpty && !used.contains($0.name) }) {
+                throw KerasFormatError(file: file.path, object: extra.groupPath,
+                                       reason: "holds weights for a layer the model does not have")
+            }
+            pairs = matched
+        }
+        for (layer, stored) in pairs {
+            guard stored.weights.count == layer.parameters.count else {
+                throw KerasFormatError(file: file.path, object: stored.groupPath,
+                                       reason: "weight count mismatch for layer \(layer.name): the model expects \(layer.parameters.count) "
+                                       + "(\(layer.parameters.map(\.name).joined(separator: ", "))), the file has \(stored.weights.count)")
+            }
+            for (parameter, weight) in zip(layer.parameters, stored.weights) {
+                guard weight.shape == parameter.shape else {
+                    throw KerasFormatError(file: file.path, object: weight.path,
+                                           reason: "shape mismatch for layer \(layer.name) \(parameter.name): expected "
+                                           + "\(describeShape(parameter.shape)), found \(describeShape(weight.shape))")
+                }
+                try parameter.assign(Tensor(shape: weight.shape, scalars: try readFloats(weight, root: root, file: file.path, notices: &notices)))
+            }
+        }
+    }
+
+    /// A weight's values as float32: float16 and float64 are converted with a notice, integers refused,
+    /// NaN and infinity reported.
+    static func readFloats(_ weight: StoredWeight, root: Group, file: String, notices: inout [String]) throws -> [Float] {
+        switch weight.elementType {
+        case .float(4): break
+        case .float(let bytes): notices.append("\(weight.path): converted from float\(bytes * 8) to float32")
+        default:
+            throw KerasFormatError(file: file, object: weight.path, reason: "holds \(weight.elementType) values; weights must be floats")
+        }
+        let values = try root.dataset(weight.path).read(Float.self)
+        let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        if bad > 0 { notices.append("\(weight.path): \(bad) of \(values.count) values are NaN or infinite") }
+        return values
+    }
+
+    static func readOptimizer(_ inventory: WeightInventory, file: KerasFile) throws -> StoredOptimizer? {
+        guard !inventory.optimizerWeights.isEmpty else { return nil }
+        let root = try file.hdf5.root
+        let variables = try inventory.optimizerWeights.map { weight -> StoredOptimizer.Variable in
+            guard weight.elementType.isNumeric else {
+                throw KerasFormatError(file: file.path, object: weight.path, reason: "optimizer variable holds \(weight.elementType) values")
+            }
+            return StoredOptimizer.Variable(name: weight.name, shape: weight.shape, values: try root.dataset(weight.path).read(Double.self))
+        }
+        let optimizerJSON = file.trainingConfigJSON?["optimizer_config"] ?? file.trainingConfigJSON?["optimizer"]
+        let name = inventory.optimizerName ?? optimizerJSON?["class_name"]?.stringValue.map(WeightInventory.plainClassName)
+        return StoredOptimizer(name: name, config: optimizerJSON?["config"]?.objectValue, variables: variables)
+    }
+}

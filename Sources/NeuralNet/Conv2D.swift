@@ -1,0 +1,105 @@
+import CKernels
+
+/// Keras `Conv2D` (channels_last): kernel `(kh, kw, in, filters)`, any strides, `valid` or `same` padding.
+///
+/// Computed as im2col + GEMM: each output position's receptive field becomes one row of `kh·kw·in` values in
+/// `(ky, kx, channel)` order, which is exactly the row-major layout of Keras's kernel seen as a
+/// `(kh·kw·in) × filters` matrix, so the output comes out NHWC without any transposition.
+public final class Conv2D: ActivatedLayer {
+    public var name: String
+    public let className = "Conv2D"
+    public let filters: Int
+    public let kernelSize: (height: Int, width: Int)
+    public let strides: (height: Int, width: Int)
+    public let padding: Padding
+    public let activation: Activation
+    /// Set by the model when it applies a final softmax itself to keep the logits.
+    public var activationDeferred = false
+    public let useBias: Bool
+    public private(set) var inputShape: [Int] = []
+    public private(set) var outputShape: [Int] = []
+    public private(set) var parameters: [Parameter] = []
+    private var geometry = Geometry()
+
+    /// Sizes along each axis, fixed at build time.
+    struct Geometry {
+        var height = 0, width = 0, channels = 0
+        var outHeight = 0, outWidth = 0
+        var padTop = 0, padLeft = 0
+        /// Values in one receptive field: kh·kw·in.
+        var patch = 0
+        var imageSize: Int { height * width * channels }
+        var positions: Int { outHeight * outWidth }
+    }
+
+    public init(filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                activation: Activation = .linear, useBias: Bool = true, name: String = "conv2d") {
+        self.filters = filters
+        self.kernelSize = (kernelSize.0, kernelSize.1)
+        self.strides = (strides.0, strides.1)
+        self.padding = padding
+        self.activation = activation
+        self.useBias = useBias
+        self.name = name
+    }
+
+    public var kernel: Parameter { parameters[0] }
+    public var bias: Parameter? { useBias ? parameters[1] : nil }
+    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+        guard inputShape.count == 3 else {
+            throw ModelError.invalidInput(layer: name, reason: "Conv2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
+        }
+        guard filters > 0, kernelSize.height > 0, kernelSize.width > 0, strides.height > 0, strides.width > 0 else {
+            throw ModelError.invalidInput(layer: name, reason: "filters, kernel size and strides must be positive")
+        }
+        let rows = padding.geometry(input: inputShape[0], window: kernelSize.height, stride: strides.height)
+        let cols = padding.geometry(input: inputShape[1], window: kernelSize.width, stride: strides.width)
+        guard rows.output > 0, cols.output > 0 else {
+            throw ModelError.invalidInput(layer: name, reason: "a \(kernelSize.height)x\(kernelSize.width) kernel does not fit input \(describeShape(inputShape, batch: true))")
+        }
+        self.inputShape = inputShape
+        outputShape = [rows.output, cols.output, filters]
+        geometry = Geometry(height: inputShape[0], width: inputShape[1], channels: inputShape[2],
+                            outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
+                            patch: kernelSize.height * kernelSize.width * inputShape[2])
+        let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
+        parameters = [Parameter(name: "kernel", Initializer.glorotUniform(shape: kernelShape, generator: &generator))]
+        if useBias { parameters.append(Parameter(name: "bias", Tensor(zeros: [filters]))) }
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        let g = geometry
+        let rows = batch * g.positions
+        let columns = scratch.first.reserve(rows * g.patch)
+        for sample in 0..<batch {
+            ck_im2col(input + sample * g.imageSize, columns + sample * g.positions * g.patch, g.height, g.width, g.channels,
+                      kernelSize.height, kernelSize.width, strides.height, strides.width, g.padTop, g.padLeft,
+                      g.outHeight, g.outWidth)
+        }
+        gemm(m: rows, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters, output, ldc: filters)
+        appliedActivation.apply(output, bias: bias.map { UnsafePointer($0.value) }, rows: rows, width: filters)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        let g = geometry
+        let rows = batch * g.positions
+        appliedActivation.backward(gradient: outputGradient, output: output, rows: rows, width: filters)
+        gemm(transposeA: true, m: g.patch, n: filters, k: rows, scratch.first.pointer, lda: g.patch, outputGradient,
+             ldb: filters, gradients[0], ldc: filters)
+        if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
+        guard let inputGradient else { return }
+        let columnGradient = scratch.second.reserve(rows * g.patch)
+        gemm(transposeB: true, m: rows, n: g.patch, k: filters, outputGradient, lda: filters, kernel.value, ldb: filters,
+             columnGradient, ldc: g.patch)
+        for sample in 0..<batch {
+            ck_col2im(columnGradient + sample * g.positions * g.patch, inputGradient + sample * g.imageSize,
+                      g.height, g.width, g.channels, kernelSize.height, kernelSize.width, strides.height, strides.width,
+                      g.padTop, g.padLeft, g.outHeight, g.outWidth)
+        }
+    }
+}

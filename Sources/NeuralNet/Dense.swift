@@ -1,0 +1,54 @@
+/// Keras `Dense`: `output = activation(input · kernel + bias)`, kernel stored `(in, units)` as Keras stores it.
+public final class Dense: ActivatedLayer {
+    public var name: String
+    public let className = "Dense"
+    public let units: Int
+    public let activation: Activation
+    /// Set by the model when it applies a final softmax itself to keep the logits.
+    public var activationDeferred = false
+    public let useBias: Bool
+    public private(set) var inputShape: [Int] = []
+    public var outputShape: [Int] { [units] }
+    public private(set) var parameters: [Parameter] = []
+
+    public init(units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "dense") {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.name = name
+    }
+
+    public var kernel: Parameter { parameters[0] }
+    public var bias: Parameter? { useBias ? parameters[1] : nil }
+    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+        guard inputShape.count == 1 else {
+            throw ModelError.invalidInput(layer: name, reason: "Dense needs a flat input, got \(describeShape(inputShape, batch: true)); add a Flatten layer")
+        }
+        guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
+        self.inputShape = inputShape
+        parameters = [Parameter(name: "kernel", Initializer.glorotUniform(shape: [inputShape[0], units], generator: &generator))]
+        if useBias { parameters.append(Parameter(name: "bias", Tensor(zeros: [units]))) }
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units, output, ldc: units)
+        appliedActivation.apply(output, bias: bias.map { UnsafePointer($0.value) }, rows: batch, width: units)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        let inputs = inputShape[0]
+        appliedActivation.backward(gradient: outputGradient, output: output, rows: batch, width: units)
+        gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
+             gradients[0], ldc: units)
+        if useBias { columnSums(gradients[1], outputGradient, rows: batch, width: units) }
+        if let inputGradient {
+            gemm(transposeB: true, m: batch, n: inputs, k: units, outputGradient, lda: units, kernel.value, ldb: units,
+                 inputGradient, ldc: inputs)
+        }
+    }
+}

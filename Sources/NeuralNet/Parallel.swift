@@ -1,0 +1,25 @@
+import Dispatch
+import Foundation
+
+/// Splits independent work over the machine's cores.
+public enum Parallel {
+    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` on contiguous sub-ranges of `0..<count`, one per core, when there is enough work
+    /// (`count >= minimumPerThread * 2`); otherwise on the calling thread.
+    static func forEachChunk(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = min(coreCount, count / max(1, minimumPerThread))
+        guard threads > 1 else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        // concurrentPerform returns only when every iteration is done, and the callers hand each
+        // iteration a disjoint range, so sharing `body` across threads is safe.
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: threads) { index in
+            let start = count * index / threads
+            let end = count * (index + 1) / threads
+            work(start..<end)
+        }
+    }
+}

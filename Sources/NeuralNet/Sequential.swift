@@ -1,0 +1,161 @@
+import CKernels
+import Foundation
+
+/// A stack of layers run one after another, like `keras.Sequential`.
+///
+/// Each batch is split between worker threads, one per core; each worker runs the whole stack on its part
+/// with its own activations and scratch memory, and the parameter gradients of the parts are summed. Buffers
+/// grow to the largest batch seen and are then reused, so steady-state passes allocate nothing. One model
+/// runs one pass at a time.
+public final class Sequential {
+    public var name: String
+    /// Per-sample input shape, e.g. `[28, 28, 1]`.
+    public let inputShape: [Int]
+    public let layers: [Layer]
+    /// The seed the parameters and dropout masks were drawn from.
+    public let seed: UInt64
+    /// True when the last layer ends in softmax: the loss then uses its logits, as Keras does.
+    private let softmaxOutput: Bool
+    private let workers: [Worker]
+
+    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`.
+    public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
+                workerCount: Int = Parallel.coreCount) throws {
+        _ = singleThreadedBLAS
+        guard !layers.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidConfiguration("input shape \(describeShape(inputShape, batch: true)) is not usable")
+        }
+        self.name = name
+        self.inputShape = inputShape
+        self.layers = layers
+        self.seed = seed
+        var generator = SeededGenerator(seed: seed)
+        var shape = inputShape
+        for layer in layers {
+            try layer.build(inputShape: shape, generator: &generator)
+            shape = layer.outputShape
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw ModelError.invalidInput(layer: layer.name, reason: "produces an empty output \(describeShape(shape, batch: true))")
+            }
+        }
+        if let last = layers.last as? ActivatedLayer, last.activation == .softmax {
+            last.activationDeferred = true
+            softmaxOutput = true
+        } else {
+            softmaxOutput = false
+        }
+        workers = (0..<max(1, workerCount)).map { Worker(layers: layers, index: $0, seed: seed) }
+    }
+
+    /// Per-sample output shape.
+    public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
+    public var inputSize: Int { inputShape.reduce(1, *) }
+    public var outputSize: Int { outputShape.reduce(1, *) }
+
+    /// All trainable arrays in model order (each layer's kernel, then bias).
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// Class outputs for `samples` (count × inputSize values), computed `batchSize` at a time.
+    public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [Float] {
+        let count = samples.count / inputSize
+        var result = [Float](repeating: 0, count: count * outputSize)
+        samples.withUnsafeBufferPointer { input in
+            result.withUnsafeMutableBufferPointer { out in
+                var start = 0
+                while start < count {
+                    let batch = min(batchSize, count - start)
+                    _ = run(input.baseAddress! + start * inputSize, labels: nil, batch: batch, training: false,
+                            probabilities: out.baseAddress! + start * outputSize)
+                    start += batch
+                    progress?(start, count)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Loss and accuracy over a labelled dataset, as `model.evaluate` reports them.
+    public func evaluate(_ data: Dataset, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> Evaluation {
+        var totals = BatchResult()
+        let started = Date()
+        data.samples.withUnsafeBufferPointer { input in
+            data.labels.withUnsafeBufferPointer { labels in
+                var start = 0
+                while start < data.count {
+                    let batch = min(batchSize, data.count - start)
+                    totals += run(input.baseAddress! + start * inputSize, labels: labels.baseAddress! + start, batch: batch,
+                                  training: false, probabilities: nil)
+                    start += batch
+                    progress?(start, data.count)
+                }
+            }
+        }
+        let count = max(1, data.count)
+        return Evaluation(loss: totals.loss / Double(count), accuracy: Double(totals.correct) / Double(count),
+                          count: data.count, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// One forward and backward pass in training mode over `batch` samples: leaves in each parameter's
+    /// `gradient` the gradient of the batch-mean loss. Returns the summed loss and the correct count.
+    public func trainingPass(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> BatchResult {
+        run(input, labels: labels, batch: batch, training: true, probabilities: nil)
+    }
+
+    /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
+    /// backward and gradient reduction when training.
+    private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
+                     probabilities: UnsafeMutablePointer<Float>?) -> BatchResult {
+        let parts = min(workers.count, batch)
+        var results = [BatchResult](repeating: BatchResult(), count: parts)
+        let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
+                                     outputSize: outputSize, gradientScale: 1 / Float(batch))
+        results.withUnsafeMutableBufferPointer { results in
+            Parallel.forEachChunk(parts) { range in
+                for part in range {
+                    let start = batch * part / parts, end = batch * (part + 1) / parts
+                    results[part] = workers[part].run(
+                        context, input: input + start * inputSize, labels: labels.map { $0 + start }, batch: end - start,
+                        training: training, probabilities: probabilities.map { $0 + start * outputSize },
+                        gradientTarget: part == 0 ? .parameters : .own)
+                }
+            }
+        }
+        if training, parts > 1 { reduceGradients(workerCount: parts) }
+        return results.reduce(BatchResult(), +)
+    }
+
+    /// Adds the other workers' gradients into the parameters' (worker 0 wrote there directly).
+    private func reduceGradients(workerCount: Int) {
+        let parameters = self.parameters
+        Parallel.forEachChunk(parameters.count) { range in
+            for index in range {
+                for worker in workers[1..<workerCount] {
+                    ck_add(parameters[index].gradient, worker.ownGradients[index].pointer, parameters[index].count)
+                }
+            }
+        }
+    }
+}
+
+/// Summed loss and correct predictions over some samples.
+public struct BatchResult: Sendable {
+    public var loss: Double = 0
+    public var correct: Int = 0
+
+    public static func + (a: BatchResult, b: BatchResult) -> BatchResult {
+        BatchResult(loss: a.loss + b.loss, correct: a.correct + b.correct)
+    }
+
+    public static func += (a: inout BatchResult, b: BatchResult) { a = a + b }
+}
+
+/// Loss and accuracy of a model on a dataset.
+public struct Evaluation: Sendable {
+    public let loss: Double
+    public let accuracy: Double
+    public let count: Int
+    /// Wall-clock time of the evaluation.
+    public let seconds: Double
+}

@@ -1,0 +1,26 @@
+/// A dense float32 array with a shape, row-major; images are NHWC (channels last) as in Keras.
+public struct Tensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var scalars: [Float]
+
+    /// A tensor from values; `scalars.count` must equal the product of `shape`.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.reduce(1, *) == scalars.count, "\(scalars.count) values do not fill shape \(shape)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    /// The number of values.
+    public var count: Int { scalars.count }
+}
+
+/// Formats a shape the way Keras prints it: `(None, 28, 28, 1)`, `(6,)`.
+public func describeShape(_ shape: [Int], batch: Bool = false) -> String {
+    let parts = (batch ? ["None"] : []) + shape.map(String.init)
+    return parts.count == 1 ? "(\(parts[0]),)" : "(" + parts.joined(separator: ", ") + ")"
+}

@@ -1,0 +1,79 @@
+/// One thread's share of a batch: its activations, gradients and layer scratch memory.
+final class Worker {
+    /// What every worker needs to know about the model for one batch.
+    struct Context {
+        let layers: [Layer]
+        let softmaxOutput: Bool
+        let inputSize: Int
+        let outputSize: Int
+        /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
+        let gradientScale: Float
+    }
+
+    /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
+    enum GradientTarget { case parameters, own }
+
+    let scratch: [LayerScratch]
+    let outputs: [ScratchBuffer]
+    let probabilities = ScratchBuffer()
+    let gradientA = ScratchBuffer()
+    let gradientB = ScratchBuffer()
+    /// One buffer per model parameter, in model order, for workers other than the first.
+    let ownGradients: [ScratchBuffer]
+
+    init(layers: [Layer], index: Int, seed: UInt64) {
+        scratch = layers.indices.map { layer in
+            LayerScratch(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(layer) &* 1_000_003 &+ UInt64(index) &* 7919 &+ 1)
+        }
+        outputs = layers.map { _ in ScratchBuffer() }
+        ownGradients = layers.flatMap(\.parameters).map { parameter in
+            let buffer = ScratchBuffer()
+            _ = buffer.reserve(parameter.count)
+            return buffer
+        }
+    }
+
+    func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
+             probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
+        let layers = context.layers
+        var current = input
+        for (index, layer) in layers.enumerated() {
+            let out = outputs[index].reserve(batch * layer.outputSize)
+            layer.forward(current, out, batch: batch, mode: training ? .training : .inference, scratch: scratch[index])
+            current = UnsafePointer(out)
+        }
+        let classes = context.outputSize
+        var probs = UnsafeMutablePointer(mutating: current)
+        if context.softmaxOutput {
+            probs = probabilities.reserve(batch * classes)
+            probs.update(from: current, count: batch * classes)
+            Activation.softmax.apply(probs, rows: batch, width: classes)
+        }
+        output?.update(from: probs, count: batch * classes)
+        guard let labels else { return BatchResult() }
+        let gradient: UnsafeMutablePointer<Float>? = training ? gradientA.reserve(batch * classes) : nil
+        var result = BatchResult()
+        result.correct = SparseCategoricalCrossentropy.correctCount(probs, labels: labels, batch: batch, classes: classes)
+        result.loss = context.softmaxOutput
+            ? SparseCategoricalCrossentropy.fromLogits(current, probabilities: probs, labels: labels, batch: batch,
+                                                       classes: classes, gradient: gradient, gradientScale: context.gradientScale)
+            : SparseCategoricalCrossentropy.fromProbabilities(current, labels: labels, batch: batch, classes: classes,
+                                                              gradient: gradient, gradientScale: context.gradientScale)
+        guard training, var outputGradient = gradient else { return result }
+        var parameterIndex = layers.reduce(0) { $0 + $1.parameters.count }
+        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[index]
+            parameterIndex -= layer.parameters.count
+            let gradients = layer.parameters.enumerated().map { offset, parameter in
+                gradientTarget == .parameters ? parameter.gradient : ownGradients[parameterIndex + offset].pointer
+            }
+            let layerInput = index == 0 ? input : UnsafePointer(outputs[index - 1].pointer)
+            let inputGradient: UnsafeMutablePointer<Float>? = index == 0 ? nil
+                : (outputGradient == gradientA.pointer ? gradientB : gradientA).reserve(batch * layer.inputSize)
+            layer.backward(input: layerInput, output: UnsafePointer(outputs[index].pointer), outputGradient: outputGradient,
+                           inputGradient: inputGradient, batch: batch, scratch: scratch[index], gradients: gradients)
+            if let inputGradient { outputGradient = inputGradient }
+        }
+        return result
+    }
+}

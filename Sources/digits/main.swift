@@ -1,0 +1,3 @@
+import CommandLineSupport
+
+ToolMain.run(Digits.self)

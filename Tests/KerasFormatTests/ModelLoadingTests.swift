@@ -1,0 +1,178 @@
+import Architectures
+import Foundation
+import HDF5
+import KerasFormat
+import MNIST
+import NeuralNet
+import TestSupport
+import Testing
+
+/// The notebooks' files load here and give the notebooks' and Keras's own results.
+@Suite struct ModelLoadingTests {
+    static let test = Result { try MNIST.loadTest(from: SharedData.mnist) }
+
+    /// Keras's own evaluation of the real files (tools/keras_interop.py reference-predictions).
+    static let kerasEvaluation = Result { () throws -> JSONValue in
+        try JSONParser.parse(String(contentsOfFile: SharedData.fixture("keras-predictions/evaluation.json"), encoding: .utf8))
+    }
+
+    @Test(arguments: [
+        ("LeNet5.h5", Architecture.lenet5, 9868, 0.0406),
+        ("LeNet5.weights.h5", .lenet5, 9868, 0.0406),
+        ("MNIST-numbers-cnn.h5", .convnet, 9822, 0.0609),
+    ])
+    func realFilesEvaluateToTheNotebookFigures(file: String, preset: Architecture, correct: Int, notebookLoss: Double) throws {
+        let loaded = try ModelLoader.load(SharedData.reference(file))
+        #expect(loaded.architecture == preset)
+        #expect(loaded.notices.isEmpty)
+        let result = loaded.model.evaluate(preset.preprocessing.apply(try Self.test.get()))
+        #expect(Int((result.accuracy * 10_000).rounded()) == correct)
+        #expect(abs(result.loss - notebookLoss) < 1e-4)
+        let kerasLoss = try #require(try Self.kerasEvaluation.get()[file]?["loss"]?.doubleValue)
+        #expect(abs(result.loss - kerasLoss) < 1e-6)
+    }
+
+    @Test(arguments: ["LeNet5.h5", "LeNet5.weights.h5", "MNIST-numbers-cnn.h5"])
+    func probabilitiesAgreeWithKerasPredict(file: String) throws {
+        let loaded = try ModelLoader.load(SharedData.reference(file))
+        let preset = try #require(loaded.architecture)
+        let ours = loaded.model.predict(preset.preprocessing.apply(try Self.test.get().prefix(100)).samples)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: SharedData.fixture("keras-predictions/\(file).first100.npy"))))
+        let keras = try NumpyArray.parse(bytes, file: file).data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(keras.count == 1000)
+        let difference = zip(ours, keras).map { abs($0 - $1) }.max() ?? 1
+        #expect(difference <= 1e-5, "max difference \(difference)")
+    }
+
+    @Test func weightsOnlyFileTakesItsArchitectureFromTheWeightShapesOrArch() throws {
+        let path = SharedData.reference("LeNet5.weights.h5")
+        #expect(try ModelLoader.load(path).architecture == .lenet5)
+        #expect(try ModelLoader.load(path, architecture: .lenet5).model.parameterCount == 61_706)
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .convnet) }
+        #expect(error?.description.contains("layers/conv2d_2/vars: layer conv2d_2 expects 2 variables, the file has none") == true)
+    }
+
+    @Test func configAndArchMustAgree() throws {
+        #expect(throws: KerasFormatError.self) { try ModelLoader.load(SharedData.reference("LeNet5.h5"), architecture: .mlp) }
+    }
+
+    @Test func keras2OptimizerStateIsKept() throws {
+        let optimizer = try #require(try ModelLoader.load(SharedData.reference("MNIST-numbers-cnn.h5")).optimizer)
+        #expect(optimizer.name == "Adam")
+        #expect(optimizer.variables.count == 29)
+        #expect(optimizer.variables[0].values == [18750])
+        #expect(optimizer.config?["learning_rate"]?.doubleValue == 0.0010000000474974513)
+    }
+}
+
+/// Files whose weights do not fit are refused with a message naming the layer and the shapes.
+@Suite struct MismatchTests {
+    /// A `.weights.h5` in LeNet-5's layout, with `change` applied to the list of (group, shapes) first.
+    private func lenetWeights(_ change: (inout [(String, [[Int]])]) -> Void, elementsAreIntegers: Bool = false) throws -> (TemporaryFolder, String) {
+        var layout: [(String, [[Int]])] = [
+            ("conv2d", [[5, 5, 1, 6], [6]]), ("conv2d_1", [[5, 5, 6, 16], [16]]), ("dense", [[400, 120], [120]]),
+            ("dense_1", [[120, 84], [84]]), ("dense_2", [[84, 10], [10]]), ("average_pooling2d", []), ("flatten", []),
+        ]
+        change(&layout)
+        let folder = try TemporaryFolder()
+        let path = folder.path("model.weights.h5")
+        let root = try File.create(path).root
+        for (name, shapes) in layout {
+            try root.createGroup("layers/\(name)/vars")
+            for (index, shape) in shapes.enumerated() {
+                let count = shape.reduce(1, *)
+                if elementsAreIntegers {
+                    try root.createDataset("layers/\(name)/vars/\(index)", shape: shape, values: [Int32](repeating: 1, count: count))
+                } else {
+                    try root.createDataset("layers/\(name)/vars/\(index)", shape: shape, values: [Float](repeating: 0.01, count: count))
+                }
+            }
+        }
+        return (folder, path)
+    }
+
+    @Test func wrongShapeNamesTheLayerAndBothShapes() throws {
+        let (folder, path) = try lenetWeights { $0[2].1[0] = [400, 121] }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        #expect(error?.description == "\(path): /layers/dense/vars/0: shape mismatch for layer dense kernel: expected (400, 120), found (400, 121)")
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func missingLayerIsNamed() throws {
+        let (folder, path) = try lenetWeights { $0.remove(at: 3) }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        #expect(error?.description.contains("layers/dense_1/vars: layer dense_1 expects 2 variables, the file has none") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func extraLayerIsNamed() throws {
+        let (folder, path) = try lenetWeights { $0.append(("dense_3", [[10, 10], [10]])) }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        #expect(error?.description.contains("/layers/dense_3: holds weights for a layer the model does not have") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func unrecognisableWeightsNeedArch() throws {
+        let (folder, path) = try lenetWeights { $0[0].1[0] = [3, 3, 1, 6] }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        #expect(error?.reason.contains("match none of the presets") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func integerWeightsAreRefused() throws {
+        let (folder, path) = try lenetWeights({ _ in }, elementsAreIntegers: true)
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        #expect(error?.reason.contains("holds int32 values; weights must be floats") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    /// A copy of LeNet5.h5 with its model_config (or another root change) rewritten.
+    private func editedLeNet(_ edit: (Group) throws -> Void) throws -> (TemporaryFolder, String) {
+        let folder = try TemporaryFolder()
+        let path = folder.path("LeNet5-edited.h5")
+        try FileManager.default.copyItem(atPath: SharedData.reference("LeNet5.h5"), toPath: path)
+        try edit(try File.open(path, mode: .readWrite).root)
+        return (folder, path)
+    }
+
+    private func replaceInConfig(_ old: String, _ new: String) throws -> (TemporaryFolder, String) {
+        try editedLeNet { root in
+            let config = try #require(try root.attribute("model_config").string)
+            #expect(config.contains(old))
+            try root.setAttribute("model_config", string: config.replacingOccurrences(of: old, with: new), encoding: .ascii)
+        }
+    }
+
+    @Test func unknownLayerClassIsNamed() throws {
+        let (folder, path) = try replaceInConfig(#""class_name": "Flatten""#, #""class_name": "Reshape""#)
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        #expect(error?.description.contains("layer flatten: unknown layer class Reshape") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func unsupportedActivationIsNamed() throws {
+        let (folder, path) = try replaceInConfig(#""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "tanh""#,
+                                                 #""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "elu""#)
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        #expect(error?.description.contains("layer dense_1: unsupported activation 'elu'") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func layerCountMismatchListsBothSides() throws {
+        let (folder, path) = try editedLeNet { root in
+            try root.group("model_weights").setAttribute(
+                "layer_names", strings: ["conv2d", "average_pooling2d", "conv2d_1", "average_pooling2d_1", "flatten", "dense", "dense_2"],
+                encoding: .ascii)
+        }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        #expect(error?.reason.hasPrefix("layer count mismatch: the model has 5 layers with weights") == true)
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test func malformedConfigJSONIsRefused() throws {
+        let (folder, path) = try editedLeNet { root in try root.setAttribute("model_config", string: "{\"class_name\": ", encoding: .ascii) }
+        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        #expect(error?.description.contains("/@model_config: is not valid JSON") == true)
+        withExtendedLifetime(folder) {}
+    }
+}

@@ -1,0 +1,161 @@
+import NeuralNet
+import Testing
+
+/// Runs one layer (in a model of its own) on one sample.
+func run(_ layer: Layer, input: [Float], shape: [Int], weights: [Tensor] = [], mode: PassMode = .inference) throws -> [Float] {
+    let model = try Sequential(inputShape: shape, layers: [layer], workerCount: 1)
+    for (parameter, tensor) in zip(layer.parameters, weights) { try parameter.assign(tensor) }
+    return model.predict(input, batchSize: 1)
+}
+
+func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+    for (index, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > tolerance {
+        Issue.record("value \(index): \(a) differs from \(e) by more than \(tolerance)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Each layer against values worked out by hand.
+@Suite struct LayerTests {
+    static let kernel = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    static let bias = Tensor(shape: [3], scalars: [0.5, -20, 0])
+
+    @Test func denseMultipliesByTheKernelAndAddsTheBias() throws {
+        // [1, 2] · [[1, 2, 3], [4, 5, 6]] + [0.5, -20, 0] = [9.5, -8, 15]
+        expectClose(try run(Dense(units: 3), input: [1, 2], shape: [2], weights: [Self.kernel, Self.bias]), [9.5, -8, 15])
+    }
+
+    @Test func denseWithoutBiasHasOnlyAKernel() throws {
+        let layer = Dense(units: 3, useBias: false)
+        expectClose(try run(layer, input: [1, 2], shape: [2], weights: [Self.kernel]), [9, 12, 15])
+        #expect(layer.parameters.map(\.name) == ["kernel"])
+    }
+
+    @Test(arguments: [
+        (Activation.linear, [Float(9.5), -8, 15]),
+        (.relu, [9.5, 0, 15]),
+        (.tanh, [0.99999999, -0.99999977, 1]),
+        (.sigmoid, [0.99992515, 0.00033535, 0.99999969]),
+        (.softmax, [0.00407014, 0.00000000, 0.99592986]),
+    ])
+    func activationsApplyAfterTheAffineMap(activation: Activation, expected: [Float]) throws {
+        expectClose(try run(Dense(units: 3, activation: activation), input: [1, 2], shape: [2], weights: [Self.kernel, Self.bias]),
+                    expected, tolerance: 1e-6)
+    }
+
+    @Test func activationsOnModerateValues() throws {
+        let identity = Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1])
+        let zero = Tensor(zeros: [3])
+        let input: [Float] = [-1, 0.5, 2]
+        func apply(_ activation: Activation) throws -> [Float] {
+            try run(Dense(units: 3, activation: activation), input: input, shape: [3], weights: [identity, zero])
+        }
+        expectClose(try apply(.relu), [0, 0.5, 2])
+        expectClose(try apply(.tanh), [-0.7615942, 0.46211716, 0.9640276])
+        expectClose(try apply(.sigmoid), [0.26894142, 0.62245933, 0.8807971])
+        expectClose(try apply(.softmax), [0.03911257, 0.17529039, 0.78559703])
+    }
+
+    @Test func validConvolutionSlidesTheKernelInsideTheImage() throws {
+        // 3x3 image 1...9, 2x2 kernel of ones: each output sums a 2x2 window.
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        let ones = Tensor(shape: [2, 2, 1, 1], scalars: [1, 1, 1, 1])
+        let output = try run(Conv2D(filters: 1, kernelSize: (2, 2)), input: image, shape: [3, 3, 1], weights: [ones, Tensor(zeros: [1])])
+        expectClose(output, [12, 16, 24, 28])
+    }
+
+    @Test func samePaddingPutsTheExtraZerosAtTheBottomAndRight() throws {
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        let ones = Tensor(shape: [2, 2, 1, 1], scalars: [1, 1, 1, 1])
+        let output = try run(Conv2D(filters: 1, kernelSize: (2, 2), padding: .same), input: image, shape: [3, 3, 1],
+                             weights: [ones, Tensor(shape: [1], scalars: [0.5])])
+        expectClose(output, [12, 16, 9, 24, 28, 15, 15, 17, 9].map { $0 + 0.5 })
+    }
+
+    @Test func samePaddingWithAThreeByThreeKernelPadsEverySide() throws {
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        let ones = Tensor(shape: [3, 3, 1, 1], scalars: [Float](repeating: 1, count: 9))
+        let output = try run(Conv2D(filters: 1, kernelSize: (3, 3), padding: .same), input: image, shape: [3, 3, 1],
+                             weights: [ones, Tensor(zeros: [1])])
+        expectClose(output, [12, 21, 16, 27, 45, 33, 24, 39, 28])
+    }
+
+    @Test func stridedConvolutionMixesChannelsWithTheKernelLayout() throws {
+        // 3x3x2 image: channel 0 holds 1...9, channel 1 holds 10 × that. A 1x1 kernel (1, 1, 2, 2) with stride 2
+        // picks pixels (0,0), (0,2), (2,0), (2,2); filter 0 = ch0 + ch1, filter 1 = ch0 - 0.1 ch1.
+        var image = [Float]()
+        for value in 1...9 { image += [Float(value), Float(value * 10)] }
+        let kernel = Tensor(shape: [1, 1, 2, 2], scalars: [1, 1, 1, -0.1])
+        let output = try run(Conv2D(filters: 2, kernelSize: (1, 1), strides: (2, 2)), input: image, shape: [3, 3, 2],
+                             weights: [kernel, Tensor(zeros: [2])])
+        expectClose(output, [11, 0, 33, 0, 77, 0, 99, 0])
+    }
+
+    @Test func kernelPositionsFollowKerasOrder() throws {
+        // A 2x2 kernel with distinct taps on a 2x2 image gives Σ image[y][x] · kernel[y][x].
+        let kernel = Tensor(shape: [2, 2, 1, 1], scalars: [1, 10, 100, 1000])
+        let output = try run(Conv2D(filters: 1, kernelSize: (2, 2)), input: [1, 2, 3, 4], shape: [2, 2, 1],
+                             weights: [kernel, Tensor(zeros: [1])])
+        expectClose(output, [4321])
+    }
+
+    @Test func averagePoolingAveragesEachWindow() throws {
+        let image = (1...16).map(Float.init)
+        expectClose(try run(Pooling2D(.average), input: image, shape: [4, 4, 1]), [3.5, 5.5, 11.5, 13.5])
+    }
+
+    @Test func maxPoolingKeepsEachWindowsLargest() throws {
+        let image: [Float] = [1, 9, 2, 3, -1, 0, 8, 4, 5, 6, 7, 1, 0, 0, -5, 2]
+        expectClose(try run(Pooling2D(.max), input: image, shape: [4, 4, 1]), [9, 8, 6, 7])
+    }
+
+    @Test func poolingWithSamePaddingAveragesOnlyRealCells() throws {
+        let image = (1...9).map(Float.init)
+        expectClose(try run(Pooling2D(.average, padding: .same), input: image, shape: [3, 3, 1]), [3, 4.5, 7.5, 9])
+        expectClose(try run(Pooling2D(.max, padding: .same), input: image, shape: [3, 3, 1]), [5, 6, 8, 9])
+    }
+
+    @Test func poolingIsPerChannel() throws {
+        let image: [Float] = [1, -1, 2, -2, 3, -3, 4, -4]
+        expectClose(try run(Pooling2D(.max), input: image, shape: [2, 2, 2]), [4, -1])
+        expectClose(try run(Pooling2D(.average), input: image, shape: [2, 2, 2]), [2.5, -2.5])
+    }
+
+    @Test func zeroPaddingSurroundsTheImage() throws {
+        let output = try run(ZeroPadding2D(top: 1, bottom: 0, left: 0, right: 2), input: [1, 2, 3, 4], shape: [2, 2, 1])
+        expectClose(output, [0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0])
+    }
+
+    @Test func flattenKeepsRowMajorHeightWidthChannelOrder() throws {
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        expectClose(try run(Flatten(), input: image, shape: [2, 2, 2]), image)
+        let model = try Sequential(inputShape: [2, 2, 2], layers: [Flatten()])
+        #expect(model.outputShape == [8])
+    }
+
+    @Test func dropoutPassesValuesThroughAtInference() throws {
+        let input = (0..<100).map(Float.init)
+        expectClose(try run(Dropout(rate: 0.5), input: input, shape: [100]), input)
+    }
+
+    @Test func shapesAreCheckedWhenBuilding() {
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [28, 28, 1], layers: [Dense(units: 3)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [4], layers: [Conv2D(filters: 1, kernelSize: (3, 3))]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [2, 2, 1], layers: [Conv2D(filters: 1, kernelSize: (3, 3))]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [4], layers: [Dense(units: 0)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [4], layers: [Dropout(rate: 1)]) }
+        let layer = Dense(units: 3)
+        _ = try? Sequential(inputShape: [2], layers: [layer])
+        #expect(throws: ModelError.self) { try layer.kernel.assign(Tensor(zeros: [3, 2])) }
+    }
+
+    @Test func batchesGiveTheSameResultsAsSingleSamples() throws {
+        let model = try Sequential(inputShape: [6, 6, 1], layers: [
+            Conv2D(filters: 3, kernelSize: (3, 3), activation: .relu), Pooling2D(.max), Flatten(), Dense(units: 4, activation: .softmax),
+        ], seed: 7)
+        let samples = (0..<(5 * 36)).map { Float(($0 * 37) % 11) / 11 }
+        let batched = model.predict(samples, batchSize: 5)
+        let single = model.predict(samples, batchSize: 1)
+        expectClose(batched, single, tolerance: 1e-6)
+    }
+}
