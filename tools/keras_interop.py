@@ -6,6 +6,7 @@
   predict FILE --first N --output OUT.npy [--arch A]
                                    write Keras's class probabilities of the first N test images
   reference-predictions OUTDIR     Keras's predictions and evaluation for the three real notebook files
+  optimizer-reference OUT.json     Keras's SGD and Adam applied to fixed gradients, step by step
   write ARCH OUTDIR [--epochs E]   build ARCH in Keras (briefly trained when E > 0) and save it in every form:
                                    ARCH.h5, ARCH.weights.h5, ARCH.keras, plus Keras's predictions of it
 
@@ -113,6 +114,34 @@ def evaluate(model, arch, data_dir, keras, first=10):
             "first_probabilities": probabilities[:first].tolist()}
 
 
+def write_optimizer_reference(path, keras):
+    """Five steps of each optimizer on one weight vector with fixed gradients, as Keras computes them."""
+    rng = np.random.default_rng(0)
+    initial = rng.normal(size=6).astype("float32")
+    gradients = rng.normal(size=(5, 6)).astype("float32")
+    cases = {
+        "sgd": dict(cls="SGD", kwargs=dict(learning_rate=0.01)),
+        "sgd_momentum": dict(cls="SGD", kwargs=dict(learning_rate=0.05, momentum=0.9)),
+        "sgd_nesterov": dict(cls="SGD", kwargs=dict(learning_rate=0.05, momentum=0.9, nesterov=True)),
+        "adam": dict(cls="Adam", kwargs=dict()),
+        "adam_custom": dict(cls="Adam", kwargs=dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-3)),
+    }
+    result = {"keras_version": keras.__version__, "initial": initial.tolist(), "gradients": gradients.tolist()}
+    for name, case in cases.items():
+        weight = keras.Variable(initial.copy())
+        optimizer = getattr(keras.optimizers, case["cls"])(**case["kwargs"])
+        steps = []
+        for gradient in gradients:
+            optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient), weight)])
+            steps.append(np.array(weight.numpy(), dtype="float32").tolist())
+        slots = [np.array(v.numpy()).tolist() for v in optimizer.variables[2:]]
+        result[name] = {"class_name": case["cls"], "config": case["kwargs"], "steps": steps, "slots": slots,
+                        "iterations": int(optimizer.iterations.numpy())}
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"), help="MNIST folder of gzipped IDX files")
@@ -128,16 +157,22 @@ def main():
     p = sub.add_parser("reference-predictions")
     p.add_argument("shared")
     p.add_argument("outdir")
+    p = sub.add_parser("optimizer-reference")
+    p.add_argument("output")
     p = sub.add_parser("write")
     p.add_argument("arch", choices=ARCHS)
     p.add_argument("outdir")
     p.add_argument("--epochs", type=float, default=0, help="training epochs (fractions train on part of an epoch)")
     p.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not args.data:
+    if not args.data and args.command != "optimizer-reference":
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
 
     import keras
+
+    if args.command == "optimizer-reference":
+        write_optimizer_reference(args.output, keras)
+        return
 
     if args.command == "evaluate":
         model, arch = load(args.file, args.arch, keras)

@@ -62,3 +62,8 @@ public func grouped(_ value: Int) -> String {
     }
     return (value < 0 ? "-" : "") + out
 }
+
+/// Pushes buffered stdout lines out now (per-epoch lines must reach logs as they happen).
+public func flushStandardOutput() {
+    fflush(nil)
+}

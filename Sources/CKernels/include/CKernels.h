@@ -47,4 +47,11 @@ void ck_multiply(float *y, const float *a, const float *b, long n);
 /// y[i] += x[i].
 void ck_add(float *y, const float *x, long n);
 
+/// One Adam step in Keras's form: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps).
+void ck_adam_update(float *w, const float *g, float *m, float *v, long n, float alpha, float beta1, float beta2,
+                    float epsilon);
+
+/// One SGD step: with momentum 0, w -= lr g; else m = mu m - lr g and w += m (or w += mu m - lr g, Nesterov).
+void ck_sgd_update(float *w, const float *g, float *m, long n, float lr, float momentum, int nesterov);
+
 #endif

@@ -1,0 +1,131 @@
+import Foundation
+import HDF5
+import NeuralNet
+import SafeWrite
+import ZIPFoundation
+
+/// Saves a Swift model (and optimizer state) in any Keras form, atomically: the file appears complete or
+/// not at all, and an existing file is only replaced once the new one is fully written.
+public enum ModelWriter {
+    /// The form a path asks for: `.keras` → archive, `.weights.h5` → Keras 3 weights, `.h5`/`.hdf5` → legacy.
+    public static func format(forPath path: String) -> KerasFileFormat? {
+        let name = path.lowercased()
+        if name.hasSuffix(".keras") { return .kerasArchive }
+        if name.hasSuffix(".weights.h5") { return .weightsH5 }
+        if name.hasSuffix(".h5") || name.hasSuffix(".hdf5") { return .legacyModel }
+        return nil
+    }
+
+    /// Writes `model` to `path` in `format` (default: from the file name). `flavour` shapes legacy `.h5` files.
+    public static func save(_ model: Sequential, optimizer: Optimizer?, to path: String, format: KerasFileFormat? = nil,
+                            flavour: KerasFlavour = .keras3) throws {
+        guard let format = format ?? self.format(forPath: path) else {
+            throw KerasFormatError(file: path, reason: "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or give --format")
+        }
+        switch format {
+        case .legacyModel, .legacyWeights:
+            try AtomicFile.replace(path) { temporary in
+                let file = try File.create(temporary, overwrite: true)
+                try writeLegacy(model, optimizer: optimizer, root: try file.root, flavour: flavour)
+                try file.flush()
+            }
+        case .weightsH5:
+            try AtomicFile.replace(path) { temporary in
+                let file = try File.create(temporary, overwrite: true)
+                try writeWeights(model, optimizer: optimizer, root: try file.root)
+                try file.flush()
+            }
+        case .kerasArchive:
+            try AtomicFile.write(try archiveBytes(model, optimizer: optimizer, name: path), to: path)
+        }
+    }
+
+    /// The legacy full-model layout: root attributes, `model_weights` and `optimizer_weights`.
+    static func writeLegacy(_ model: Sequential, optimizer: Optimizer?, root: Group, flavour: KerasFlavour) throws {
+        try root.setAttribute("backend", string: "tensorflow", encoding: .utf8)
+        try root.setAttribute("keras_version", string: flavour.versionString, encoding: .utf8)
+        try root.setAttribute("model_config", string: ConfigWriter.legacyModelConfig(model, flavour: flavour).pythonJSON, encoding: .ascii)
+        if let optimizer {
+            try root.setAttribute("training_config", string: ConfigWriter.legacyTrainingConfig(optimizer: optimizer, flavour: flavour).pythonJSON,
+                                  encoding: .ascii)
+        }
+        let weights = try root.createGroup("model_weights")
+        try weights.setAttribute("backend", string: "tensorflow", encoding: .ascii)
+        try weights.setAttribute("keras_version", string: flavour.versionString, encoding: .ascii)
+        try SplitAttribute.write(model.layers.map(\.name), as: "layer_names", to: weights)
+        // Keras creates the layer groups in sorted name order ("to avoid prefix issues").
+        for layer in model.layers.sorted(by: { $0.name < $1.name }) {
+            let group = try weights.createGroup(layer.name)
+            let names = layer.parameters.map { parameter in
+                flavour == .keras3 ? "\(model.name)/\(layer.name)/\(parameter.name)" : "\(layer.name)/\(parameter.name):0"
+            }
+            try SplitAttribute.write(names, as: "weight_names", to: group)
+            for (name, parameter) in zip(names, layer.parameters) {
+                try group.createDataset(name, shape: parameter.shape, values: parameter.tensor.scalars)
+            }
+        }
+        try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup("top_level_model_weights"))
+        guard let optimizer else { return }
+        let group = try root.createGroup("optimizer_weights")
+        let variables = OptimizerState.variables(of: optimizer, model: model, flavour: flavour)
+        try SplitAttribute.write(variables.map(\.name), as: "weight_names", to: group)
+        for variable in variables { try write(variable, named: variable.name, in: group) }
+    }
+
+    /// The Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>`, `optimizer/vars/<i>`, a top-level `vars`.
+    static func writeWeights(_ model: Sequential, optimizer: Optimizer?, root: Group) throws {
+        let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+        for (layer, path) in zip(model.layers, paths) {
+            let vars = try root.createGroup("layers/\(path)/vars")
+            for (index, parameter) in layer.parameters.enumerated() {
+                try vars.createDataset(String(index), shape: parameter.shape, values: parameter.tensor.scalars)
+            }
+        }
+        if let optimizer {
+            let vars = try root.createGroup("optimizer/vars")
+            for (index, variable) in OptimizerState.variables(of: optimizer, model: model, flavour: .keras3).enumerated() {
+                try write(variable, named: String(index), in: vars)
+            }
+        }
+        try root.createGroup("vars")
+    }
+
+    private static func write(_ variable: OptimizerState.Variable, named name: String, in group: Group) throws {
+        switch variable.values {
+        case .integer(let value): try group.createDataset(name, shape: variable.shape, values: [value])
+        case .floats(let values): try group.createDataset(name, shape: variable.shape, values: values)
+        }
+    }
+
+    /// A `.keras` zip: `metadata.json`, `config.json`, `model.weights.h5`, stored uncompressed as Keras does.
+    static func archiveBytes(_ model: Sequential, optimizer: Optimizer?, name: String) throws -> [UInt8] {
+        let weightsFile = try File.createInMemory(name: name + "/model.weights.h5")
+        try writeWeights(model, optimizer: optimizer, root: try weightsFile.root)
+        let weights = try weightsFile.image()
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        let metadata = JSONValue.object(JSONObject([("keras_version", .string(KerasFlavour.keras3.versionString)),
+                                                    ("date_saved", .string(formatter.string(from: Date())))]))
+        let members: [(String, [UInt8])] = [
+            ("metadata.json", Array(metadata.pythonJSON.utf8)),
+            ("config.json", Array(ConfigWriter.archiveConfig(model, optimizer: optimizer).pythonJSON.utf8)),
+            ("model.weights.h5", weights),
+        ]
+        do {
+            let archive = try Archive(data: Data(), accessMode: .create)
+            for (member, bytes) in members {
+                let data = Data(bytes)
+                try archive.addEntry(with: member, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
+                    data.subdata(in: Int(position)..<Int(position) + size)
+                }
+            }
+            guard let bytes = archive.data else { throw KerasFormatError(file: name, reason: "the zip archive could not be assembled") }
+            return [UInt8](bytes)
+        } catch let error as KerasFormatError {
+            throw error
+        } catch {
+            throw KerasFormatError(file: name, reason: "the zip archive could not be assembled (\(error))")
+        }
+    }
+}

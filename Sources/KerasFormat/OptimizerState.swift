@@ -1,0 +1,92 @@
+import NeuralNet
+
+/// Optimizer state in Keras's positional layouts, both ways: a Swift optimizer's variables as Keras stores
+/// them, and a Swift optimizer rebuilt from a file's variables.
+public enum OptimizerState {
+    /// One stored optimizer variable.
+    public struct Variable {
+        public enum Values { case integer(Int64), floats([Float]) }
+        public let name: String
+        public let shape: [Int]
+        public let values: Values
+    }
+
+    /// The variables in Keras 3's order (`iteration`, `learning_rate`, then each weight's slots, interleaved) or
+    /// Keras 2's (`iteration`, then the slots), named as that Keras names them in a legacy `.h5`.
+    public static func variables(of optimizer: Optimizer, model: Sequential, flavour: KerasFlavour) -> [Variable] {
+        let prefix = optimizer.className
+        var variables: [Variable] = []
+        let weights = model.layers.flatMap { layer in layer.parameters.map { (layer: layer.name, weight: $0.name) } }
+        switch flavour {
+        case .keras3:
+            variables.append(Variable(name: "\(prefix)/iteration", shape: [], values: .integer(optimizer.iterations)))
+            variables.append(Variable(name: "\(prefix)/learning_rate", shape: [], values: .floats([optimizer.learningRate])))
+        case .keras2:
+            variables.append(Variable(name: "iteration:0", shape: [], values: .integer(optimizer.iterations)))
+        }
+        let keras3SlotNames = ["m": "momentum", "v": "velocity", "momentum": "momentum"]
+        for (index, slot) in optimizer.slots.enumerated() {
+            let perWeight = optimizer.slotNames.count
+            let (layer, weight) = weights[index / perWeight]
+            let slotName = optimizer.slotNames[index % perWeight]
+            let name = flavour == .keras3
+                ? "\(prefix)/\(model.name)_\(layer)_\(weight)_\(keras3SlotNames[slotName] ?? slotName)"
+                : "\(prefix)/\(slotName == "momentum" ? "m" : slotName)/\(layer)/\(weight):0"
+            variables.append(Variable(name: name, shape: slot.shape, values: .floats(slot.tensor.scalars)))
+        }
+        return variables
+    }
+
+    /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none or its
+    /// layout does not fit: like Keras, a mismatch only skips the optimizer state.
+    public static func restore(_ stored: StoredOptimizer?, for model: Sequential, notices: inout [String]) -> Optimizer? {
+        guard let stored, !stored.variables.isEmpty else { return nil }
+        let parameters = model.parameters
+        let config = stored.config
+        let className = stored.name.map { $0.lowercased() }
+            ?? inferredClass(variableCount: stored.variables.count, parameterCount: parameters.count)
+        let learningRate = Float(config?["learning_rate"]?.doubleValue ?? (className == "sgd" ? 0.01 : 0.001))
+        let optimizer: Optimizer
+        switch className {
+        case "adam":
+            optimizer = Adam(parameters: parameters, learningRate: learningRate,
+                             beta1: Float(config?["beta_1"]?.doubleValue ?? 0.9), beta2: Float(config?["beta_2"]?.doubleValue ?? 0.999),
+                             epsilon: Float(config?["epsilon"]?.doubleValue ?? 1e-7))
+        case "sgd":
+            let momentum = Float(config?["momentum"]?.doubleValue ?? (stored.variables.count > 2 ? 0.9 : 0))
+            optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: momentum,
+                            nesterov: config?["nesterov"]?.boolValue ?? false)
+        default:
+            notices.append("optimizer \(stored.name ?? "?") is not supported here; its state is not restored")
+            return nil
+        }
+        if config == nil { notices.append("the file does not record the optimizer's settings; using Keras's defaults for \(optimizer.className)") }
+        let slots = optimizer.slots.count
+        let variables = stored.variables
+        let keras3 = variables.count == 2 + slots && variables[1].shape.isEmpty
+        let keras2 = variables.count == 1 + slots
+        guard variables.first?.shape == [], keras3 || keras2 else {
+            notices.append("the stored \(optimizer.className) state has \(variables.count) variables where this model needs "
+                           + "\(slots + 2) (Keras 3) or \(slots + 1) (Keras 2); starting the optimizer afresh")
+            return optimizer
+        }
+        let pairs = Array(zip(optimizer.slots, variables.suffix(slots)))
+        if let (slot, variable) = pairs.first(where: { $0.0.shape != $0.1.shape }) {
+            notices.append("optimizer variable \(variable.name) has shape \(describeShape(variable.shape)), expected "
+                           + "\(describeShape(slot.shape)); starting the optimizer afresh")
+            return optimizer
+        }
+        optimizer.iterations = Int64(variables[0].values.first ?? 0)
+        if keras3, config?["learning_rate"] == nil, let rate = variables[1].values.first { optimizer.learningRate = Float(rate) }
+        for (slot, variable) in pairs {
+            try? slot.assign(Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
+        }
+        return optimizer
+    }
+
+    /// Without a config: two slots per weight is Adam, one is SGD with momentum, none plain SGD.
+    private static func inferredClass(variableCount: Int, parameterCount: Int) -> String {
+        let slots = max(0, variableCount - 2)
+        return slots == 2 * parameterCount && parameterCount > 0 ? "adam" : "sgd"
+    }
+}

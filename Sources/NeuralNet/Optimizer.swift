@@ -1,0 +1,118 @@
+import CKernels
+import Foundation
+
+/// A gradient-descent optimizer with Keras's semantics, keeping its state in Keras's positional form.
+///
+/// The state is what Keras 3 saves: `iterations`, the learning rate, then per trainable weight, in model
+/// order, the optimizer's slots (SGD with momentum: `momentum`; Adam: `m` and `v`, interleaved).
+public protocol Optimizer: AnyObject {
+    /// Keras's class name: `SGD` or `Adam`.
+    var className: String { get }
+    var learningRate: Float { get set }
+    /// Steps taken so far (Keras's `iterations`).
+    var iterations: Int64 { get set }
+    /// Names of the per-weight slots, in Keras's order: `[]`, `["momentum"]` or `["m", "v"]`.
+    var slotNames: [String] { get }
+    /// The slot arrays, `slotNames.count` per parameter, interleaved per parameter.
+    var slots: [OptimizerSlot] { get }
+    /// The hyperparameters as Keras's optimizer config names them (`beta_1`, `momentum`...), without the
+    /// learning rate.
+    var hyperparameters: [(String, Double)] { get }
+    /// Applies one step to every parameter using its current gradient, then counts the step.
+    func step()
+}
+
+/// One optimizer slot array for one parameter.
+public final class OptimizerSlot: @unchecked Sendable {
+    public let shape: [Int]
+    public let count: Int
+    public let values: UnsafeMutablePointer<Float>
+
+    init(shape: [Int]) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        values = .allocate(capacity: max(1, count))
+        values.update(repeating: 0, count: max(1, count))
+    }
+
+    deinit { values.deallocate() }
+
+    /// A copy of the values.
+    public var tensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: values, count: count))) }
+
+    /// Replaces the values, refusing a different shape.
+    public func assign(_ tensor: Tensor) throws {
+        guard tensor.shape == shape else { throw ModelError.shapeMismatch(parameter: "optimizer slot", expected: shape, found: tensor.shape) }
+        tensor.scalars.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: count) }
+    }
+}
+
+/// Keras's `SGD`: plain, with momentum, or Nesterov momentum.
+public final class SGD: Optimizer {
+    public let className = "SGD"
+    public var learningRate: Float
+    public let momentum: Float
+    public let nesterov: Bool
+    public var iterations: Int64 = 0
+    public let slots: [OptimizerSlot]
+    private let parameters: [Parameter]
+
+    public init(parameters: [Parameter], learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        slots = momentum == 0 ? [] : parameters.map { OptimizerSlot(shape: $0.shape) }
+    }
+
+    public var slotNames: [String] { momentum == 0 ? [] : ["momentum"] }
+    public var hyperparameters: [(String, Double)] { [("momentum", Double(momentum)), ("nesterov", nesterov ? 1 : 0)] }
+
+    public func step() {
+        for (index, parameter) in parameters.enumerated() {
+            ck_sgd_update(parameter.value, parameter.gradient, slots.isEmpty ? nil : slots[index].values, parameter.count,
+                          learningRate, momentum, nesterov ? 1 : 0)
+        }
+        iterations += 1
+    }
+}
+
+/// Keras's `Adam` (defaults lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7), computed as Keras does:
+/// `alpha = lr · sqrt(1 - beta_2^t) / (1 - beta_1^t)` with `t = iterations + 1`, and epsilon added to
+/// `sqrt(v)` without bias correction.
+public final class Adam: Optimizer {
+    public let className = "Adam"
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public var iterations: Int64 = 0
+    /// `m` and `v` for each parameter, interleaved: m0, v0, m1, v1, ...
+    public let slots: [OptimizerSlot]
+    private let parameters: [Parameter]
+
+    public init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-7) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        slots = parameters.flatMap { [OptimizerSlot(shape: $0.shape), OptimizerSlot(shape: $0.shape)] }
+    }
+
+    public let slotNames = ["m", "v"]
+    public var hyperparameters: [(String, Double)] {
+        [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon))]
+    }
+
+    public func step() {
+        let t = Float(iterations + 1)
+        let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
+        for (index, parameter) in parameters.enumerated() {
+            ck_adam_update(parameter.value, parameter.gradient, slots[2 * index].values, slots[2 * index + 1].values,
+                           parameter.count, alpha, beta1, beta2, epsilon)
+        }
+        iterations += 1
+    }
+}

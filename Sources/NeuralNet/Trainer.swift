@@ -1,0 +1,109 @@
+import Foundation
+
+/// One epoch's figures, as Keras's `History` records them.
+public struct EpochRecord: Sendable, Codable {
+    public let epoch: Int
+    public let loss: Double
+    public let accuracy: Double
+    public let validationLoss: Double?
+    public let validationAccuracy: Double?
+    public let seconds: Double
+}
+
+/// Progress inside an epoch, reported after every batch.
+public struct StepProgress: Sendable {
+    public let epoch: Int
+    public let step: Int
+    public let steps: Int
+    /// Mean loss and accuracy over the epoch's batches so far (what Keras's progress bar shows).
+    public let loss: Double
+    public let accuracy: Double
+    public let imagesPerSecond: Double
+}
+
+/// How to train: Keras `fit` arguments.
+public struct TrainingOptions: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    /// Stop after the first epoch whose training accuracy exceeds this (the LeNet-5 notebook's callback).
+    public var stopAtAccuracy: Double?
+    /// Seed for the per-epoch shuffling.
+    public var seed: UInt64
+
+    public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.stopAtAccuracy = stopAtAccuracy
+        self.seed = seed
+    }
+}
+
+/// Mini-batch training with shuffling every epoch, like `model.fit(shuffle=True)`: the last partial batch is
+/// kept and counts as a step.
+public final class Trainer {
+    public let model: Sequential
+    public let optimizer: Optimizer
+    public let options: TrainingOptions
+    private var generator: SeededGenerator
+
+    public init(model: Sequential, optimizer: Optimizer, options: TrainingOptions) {
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        generator = SeededGenerator(seed: options.seed &+ 0x5EED)
+    }
+
+    /// Trains on `data`, evaluating `validation` after each epoch; returns the history.
+    public func fit(_ data: Dataset, validation: Dataset? = nil, onStep: ((StepProgress) -> Void)? = nil,
+                    onEpoch: ((EpochRecord) -> Void)? = nil) -> [EpochRecord] {
+        let sampleSize = data.sampleSize
+        let batchSize = max(1, options.batchSize)
+        let steps = (data.count + batchSize - 1) / batchSize
+        var batchSamples = [Float](repeating: 0, count: batchSize * sampleSize)
+        var batchLabels = [Int32](repeating: 0, count: batchSize)
+        var order = Array(0..<data.count)
+        var history: [EpochRecord] = []
+        for epoch in 1...max(1, options.epochs) {
+            order.shuffle(using: &generator)
+            let started = Date()
+            var totals = BatchResult()
+            var seen = 0
+            for step in 0..<steps {
+                let start = step * batchSize
+                let batch = min(batchSize, data.count - start)
+                data.samples.withUnsafeBufferPointer { source in
+                    batchSamples.withUnsafeMutableBufferPointer { target in
+                        for row in 0..<batch {
+                            (target.baseAddress! + row * sampleSize)
+                                .update(from: source.baseAddress! + order[start + row] * sampleSize, count: sampleSize)
+                        }
+                    }
+                }
+                for row in 0..<batch { batchLabels[row] = data.labels[order[start + row]] }
+                let result = batchSamples.withUnsafeBufferPointer { samples in
+                    batchLabels.withUnsafeBufferPointer { labels in
+                        model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: batch)
+                    }
+                }
+                optimizer.step()
+                totals += result
+                seen += batch
+                if let onStep {
+                    let elapsed = max(Date().timeIntervalSince(started), 1e-9)
+                    onStep(StepProgress(epoch: epoch, step: step + 1, steps: steps, loss: totals.loss / Double(seen),
+                                        accuracy: Double(totals.correct) / Double(seen), imagesPerSecond: Double(seen) / elapsed))
+                }
+            }
+            let trainingSeconds = Date().timeIntervalSince(started)
+            let evaluation = validation.map { model.evaluate($0) }
+            let record = EpochRecord(epoch: epoch, loss: totals.loss / Double(max(1, seen)),
+                                     accuracy: Double(totals.correct) / Double(max(1, seen)),
+                                     validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
+                                     seconds: trainingSeconds)
+            history.append(record)
+            onEpoch?(record)
+            if let target = options.stopAtAccuracy, record.accuracy > target { break }
+        }
+        return history
+    }
+}

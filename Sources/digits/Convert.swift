@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import KerasFormat
+
+/// `--format` names for the three Keras forms.
+enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+    case h5, weights, keras
+
+    var format: KerasFileFormat {
+        switch self {
+        case .h5: return .legacyModel
+        case .weights: return .weightsH5
+        case .keras: return .kerasArchive
+        }
+    }
+}
+
+extension KerasFlavour: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "3", "keras3": self = .keras3
+        case "2", "keras2": self = .keras2
+        default: return nil
+        }
+    }
+}
+
+/// How a model is written: shared by `convert` and `train`.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Output form: h5 (legacy full model), weights (Keras 3 .weights.h5) or keras (.keras zip). Default: from the file name.")
+    var format: FormatChoice?
+
+    @Option(name: .customLong("keras-version"),
+            help: "Layout of a legacy .h5: 3 (as Keras 3 writes it; every Keras 3 loads it) or 2 (as Keras 2.15 writes it; tf-keras and Keras 3 load it).")
+    var flavour: KerasFlavour = .keras3
+
+    @Flag(help: "Leave the optimizer state out of the written file.")
+    var noOptimizer = false
+
+    /// The chosen form for `path`, or a usage error naming the missing choice.
+    func resolvedFormat(for path: String) throws -> KerasFileFormat {
+        if let format { return format.format }
+        guard let format = ModelWriter.format(forPath: path) else {
+            throw ValidationError("cannot tell the output form from '\(path)': name it .h5, .weights.h5 or .keras, or pass --format")
+        }
+        return format
+    }
+}
+
+/// `digits convert`: any Keras form to any other.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a Keras model file between .h5, .weights.h5 and .keras, keeping the optimizer state.",
+        discussion: """
+            The output is written atomically: a temporary file beside it is renamed into place only when complete.
+
+            Examples:
+              digits convert LeNet5.h5 lenet5.keras
+              digits convert LeNet5.weights.h5 lenet5.h5 --arch lenet5
+              digits convert lenet5.keras lenet5-tfkeras.h5 --keras-version 2
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @Argument(help: "The file to write.")
+    var output: String
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let format = try outputOptions.resolvedFormat(for: output)
+        let loaded = try model.load()
+        var notices: [String] = []
+        let optimizer = outputOptions.noOptimizer ? nil : OptimizerState.restore(loaded.optimizer, for: loaded.model, notices: &notices)
+        notices.forEach { note("note: \($0)") }
+        try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
+        let state = optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state"
+        print("\(model.file) (\(loaded.file.format)) -> \(output) (\(format)), \(state)")
+    }
+}

@@ -1,0 +1,169 @@
+import Architectures
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import KerasFormat
+import MNIST
+import NeuralNet
+
+extension OptimizerKind: ExpressibleByArgument {}
+
+/// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one of the notebook architectures on MNIST and save it as a Keras file.",
+        discussion: """
+            By default each architecture trains with its notebook's recipe: LeNet-5 with SGD (learning rate 0.01, \
+            batch 128) until an epoch's training accuracy exceeds 0.99 (at most 100 epochs); the MLP (20 epochs), \
+            the ConvNet and VGG (10 epochs each) with Adam at Keras's defaults and batch 32. After every epoch the \
+            model is evaluated on the validation data: the 10,000 test images, or with --validation-split F the \
+            last fraction F of the training images, which are then not trained on.
+
+            Next to --out it writes STEM.history.csv and STEM.history.json (Keras's History) and SVG plots: \
+            STEM.accuracy.svg, STEM.loss.svg and STEM.confusion.svg (the test set).
+
+            --resume FILE continues from a saved model, with its optimizer state when the file has it (also \
+            Keras-written files such as MNIST-numbers-cnn.h5, whose Adam state is restored).
+
+            Examples:
+              digits train --arch lenet5 --data ../shared/data/mnist --out lenet5.h5
+              digits train --arch convnet --epochs 1 --out convnet.keras
+              digits train --resume MNIST-numbers-cnn.h5 --epochs 2 --out convnet-more.h5
+            """)
+
+    @Option(help: "The architecture to train (needed unless --resume gives a model).")
+    var arch: Architecture?
+
+    @Option(help: "Continue training this model file (any Keras form).")
+    var resume: String?
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Where to save the trained model: .h5, .weights.h5 or .keras.")
+    var out: String
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    @Option(help: "Epochs to train (default: the recipe's).")
+    var epochs: Int?
+
+    @Option(help: "Images per step (default: the recipe's).")
+    var batchSize: Int?
+
+    @Option(help: "sgd or adam (default: the recipe's, or the resumed file's).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Learning rate (default: the recipe's, or the resumed file's).")
+    var learningRate: Float?
+
+    @Option(help: "Seed for initial weights, shuffling and dropout; the same seed repeats a run exactly.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Hold out this last fraction of the training images for validation instead of using the test set.")
+    var validationSplit: Double?
+
+    @Option(help: "Stop after an epoch whose training accuracy exceeds this (LeNet-5's recipe: 0.99). 1 never stops early.")
+    var stopAtAccuracy: Double?
+
+    @Option(help: "Train on only the first N training images (quick checks).")
+    var limit: Int?
+
+    func validate() throws {
+        if arch == nil, resume == nil { throw ValidationError("give --arch to train a new model or --resume FILE") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if let validationSplit, !(0 < validationSplit && validationSplit < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        _ = try outputOptions.resolvedFormat(for: out)
+    }
+
+    func run() throws {
+        let format = try outputOptions.resolvedFormat(for: out)
+        var notices: [String] = []
+        let (model, preset, restored) = try startingPoint(notices: &notices)
+        let recipe = preset?.recipe ?? .generic
+        let kind = optimizer ?? restored.map { $0 is SGD ? .sgd : .adam } ?? recipe.optimizer
+        var trainingOptimizer: Optimizer
+        if let restored, (restored is SGD) == (kind == .sgd) {
+            trainingOptimizer = restored
+        } else {
+            let rate = learningRate ?? (kind == recipe.optimizer ? recipe.learningRate : kind.defaultLearningRate)
+            trainingOptimizer = kind.make(parameters: model.parameters, learningRate: rate)
+            if restored != nil { notices.append("the file's optimizer state is for another optimizer; starting \(trainingOptimizer.className) afresh") }
+        }
+        if let learningRate { trainingOptimizer.learningRate = learningRate }
+        notices.forEach { note("note: \($0)") }
+
+        let location = try dataOptions.location()
+        let mnist = try MNIST.load(from: location)
+        let preprocessing = preset?.preprocessing ?? Preprocessing(divisor: 255)
+        var train = preprocessing.apply(limit.map { mnist.train.prefix($0) } ?? mnist.train)
+        let test = preprocessing.apply(mnist.test)
+        var validation = test
+        var validationName = "the \(grouped(test.count)) test images"
+        if let validationSplit {
+            let held = max(1, Int(Double(train.count) * validationSplit))
+            validation = train.slice(train.count - held..<train.count)
+            train = train.slice(0..<train.count - held)
+            validationName = "the last \(grouped(held)) training images"
+        }
+        let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
+        let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
+                                      stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed)
+        let name = preset?.displayName ?? "model"
+        let length: String = options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
+            ?? "\(options.epochs) epochs"
+        let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
+        print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
+              + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
+        let started = Date()
+        let history = fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
+        let elapsed = Date().timeIntervalSince(started)
+        if let last = history.last, let target = options.stopAtAccuracy, last.accuracy > target {
+            print("stopped after epoch \(last.epoch): training accuracy \(fixed(last.accuracy)) > \(target)")
+        }
+        let probabilities = model.predict(test.samples)
+        let evaluation = model.evaluate(test)
+        print("test accuracy \(fixed(evaluation.accuracy)), loss \(fixed(evaluation.loss)) after \(history.count) epochs "
+              + "in \(ProgressBar.duration(elapsed))")
+        try ModelWriter.save(model, optimizer: outputOptions.noOptimizer ? nil : trainingOptimizer, to: out, format: format,
+                             flavour: outputOptions.flavour)
+        let report = TrainingReport(history: history, confusion: TrainingReport.confusion(probabilities: probabilities, labels: test.labels,
+                                                                                           classes: model.outputSize), title: name)
+        let written = try report.write(besides: out)
+        print("saved \(out) (\(format)\(outputOptions.noOptimizer ? "" : ", with \(trainingOptimizer.className) state")); "
+              + "wrote " + written.joined(separator: ", "))
+    }
+
+    /// The model to train: a fresh preset, or a resumed file with its optimizer.
+    private func startingPoint(notices: inout [String]) throws -> (Sequential, Architecture?, Optimizer?) {
+        if let resume {
+            let loaded = try ModelLoader.load(resume, architecture: arch)
+            notices += loaded.notices
+            let restored = OptimizerState.restore(loaded.optimizer, for: loaded.model, notices: &notices)
+            if let restored { note("resuming \(resume): \(restored.className) state after \(restored.iterations) steps") }
+            return (loaded.model, loaded.architecture, restored)
+        }
+        guard let arch else { throw ValidationError("give --arch or --resume") }
+        return (try arch.makeModel(seed: seed), arch, nil)
+    }
+
+    private func fit(_ model: Sequential, optimizer: Optimizer, options: TrainingOptions, train: Dataset, validation: Dataset) -> [EpochRecord] {
+        let trainer = Trainer(model: model, optimizer: optimizer, options: options)
+        var bar: ProgressBar?
+        return trainer.fit(train, validation: validation, onStep: { step in
+            if step.step == 1 { bar = ProgressBar(label: "epoch \(step.epoch)/\(options.epochs)", total: step.steps) }
+            bar?.update(step.step, "loss \(fixed(step.loss)) accuracy \(fixed(step.accuracy)) \(grouped(Int(step.imagesPerSecond))) images/s")
+        }, onEpoch: { record in
+            bar?.finish()
+            var line = "epoch \(record.epoch)/\(options.epochs): loss \(fixed(record.loss)) accuracy \(fixed(record.accuracy))"
+            if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+                line += " - val_loss \(fixed(loss)) val_accuracy \(fixed(accuracy))"
+            }
+            line += " (\(String(format: "%.1f", record.seconds)) s, \(grouped(Int(Double(train.count) / max(record.seconds, 1e-9)))) images/s)"
+            print(line)
+            flushStandardOutput()
+        })
+    }
+}

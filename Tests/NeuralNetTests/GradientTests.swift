@@ -1,0 +1,130 @@
+@testable import NeuralNet
+import Testing
+
+/// Backward passes against central finite differences of the loss.
+///
+/// The forward pass is float32, so the loss carries rounding of about 1e-7 relative; with a step of 1e-3
+/// the difference quotient is good to about 3e-4 (rounding; truncation O(h²) is far smaller). A gradient is
+/// accepted within 2e-3 absolute plus 2% relative: broken backward passes miss by orders of magnitude more.
+/// ReLU and max pooling have kinks; where a step crosses one, the quotients for steps h and 4h disagree and
+/// that entry is not compared (at most a fifth of the entries may be skipped so).
+@Suite struct GradientTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let inputShape: [Int]
+        let makeLayers: @Sendable () -> [Layer]
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "dense tanh + softmax", inputShape: [5]) { [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: .softmax)] },
+        Case(name: "dense relu", inputShape: [5]) { [Dense(units: 6, activation: .relu), Dense(units: 3, activation: .softmax)] },
+        Case(name: "dense sigmoid", inputShape: [5]) { [Dense(units: 4, activation: .sigmoid), Dense(units: 3, activation: .softmax)] },
+        Case(name: "dense linear, no bias", inputShape: [5]) { [Dense(units: 4, useBias: false), Dense(units: 3, activation: .softmax)] },
+        Case(name: "hidden softmax", inputShape: [5]) { [Dense(units: 4, activation: .softmax), Dense(units: 3, activation: .softmax)] },
+        Case(name: "sigmoid output (probability loss)", inputShape: [5]) { [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: .sigmoid)] },
+        Case(name: "conv valid", inputShape: [5, 5, 2]) {
+            [Conv2D(filters: 3, kernelSize: (3, 3), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv same strided", inputShape: [5, 5, 2]) {
+            [Conv2D(filters: 2, kernelSize: (3, 2), strides: (2, 2), padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv + average pooling", inputShape: [6, 6, 1]) {
+            [Conv2D(filters: 2, kernelSize: (3, 3), activation: .relu), Pooling2D(.average), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv + max pooling", inputShape: [6, 6, 1]) {
+            [Conv2D(filters: 2, kernelSize: (3, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "same-padded average pooling", inputShape: [5, 5, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), Pooling2D(.average, padding: .same), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "zero padding", inputShape: [4, 4, 1]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+    ]
+
+    static func data(shape: [Int], count: Int = 4) -> Dataset {
+        var generator = SeededGenerator(seed: 11)
+        let size = shape.reduce(1, *)
+        let samples = (0..<count * size).map { _ in generator.nextUnitFloat() * 2 - 1 }
+        return Dataset(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
+    }
+
+    static func analyticGradients(_ model: Sequential, _ data: Dataset) -> [[Float]] {
+        data.samples.withUnsafeBufferPointer { samples in
+            data.labels.withUnsafeBufferPointer { labels in
+                _ = model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count)
+            }
+        }
+        return model.parameters.map(\.gradientTensor.scalars)
+    }
+
+    @Test(arguments: cases)
+    func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
+        let model = try Sequential(inputShape: testCase.inputShape, layers: testCase.makeLayers(), seed: 3, workerCount: 1)
+        let data = Self.data(shape: testCase.inputShape)
+        let analytic = Self.analyticGradients(model, data)
+        var compared = 0, skipped = 0
+        for (parameterIndex, parameter) in model.parameters.enumerated() {
+            for index in 0..<parameter.count {
+                func quotient(_ h: Float) -> Float {
+                    let original = parameter.value[index]
+                    parameter.value[index] = original + h
+                    let plus = model.evaluate(data).loss
+                    parameter.value[index] = original - h
+                    let minus = model.evaluate(data).loss
+                    parameter.value[index] = original
+                    return Float((plus - minus) / Double(2 * h))
+                }
+                let numeric = quotient(1e-3)
+                let tolerance = 2e-3 + 0.02 * abs(numeric)
+                if abs(quotient(4e-3) - numeric) > tolerance {
+                    skipped += 1
+                    continue
+                }
+                compared += 1
+                let computed = analytic[parameterIndex][index]
+                #expect(abs(numeric - computed) <= tolerance,
+                        "\(testCase.name): \(parameter.name) #\(parameterIndex)[\(index)]: backward \(computed), finite difference \(numeric)")
+            }
+        }
+        #expect(skipped * 5 <= compared + skipped, "\(testCase.name): \(skipped) entries sit on kinks")
+    }
+
+    @Test func splittingTheBatchOverWorkersGivesTheSameGradients() throws {
+        let layers = { [Conv2D(filters: 2, kernelSize: (3, 3), activation: .relu), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)] as [Layer] }
+        let single = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5, workerCount: 1)
+        let split = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5, workerCount: 3)
+        let data = Self.data(shape: [6, 6, 1], count: 7)
+        for (a, b) in zip(Self.analyticGradients(single, data), Self.analyticGradients(split, data)) {
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6) }
+        }
+    }
+
+    @Test func dropoutMasksTheGradientLikeTheOutput() throws {
+        let dropout = Dropout(rate: 0.25)
+        var generator = SeededGenerator(seed: 1)
+        try dropout.build(inputShape: [1000], generator: &generator)
+        let scratch = LayerScratch(seed: 9)
+        let input = [Float](repeating: 2, count: 1000)
+        var output = [Float](repeating: 0, count: 1000)
+        var upstream = [Float](repeating: 3, count: 1000)
+        var inputGradient = [Float](repeating: 0, count: 1000)
+        input.withUnsafeBufferPointer { i in
+            output.withUnsafeMutableBufferPointer { o in
+                dropout.forward(i.baseAddress!, o.baseAddress!, batch: 1, mode: .training, scratch: scratch)
+                upstream.withUnsafeMutableBufferPointer { u in
+                    inputGradient.withUnsafeMutableBufferPointer { g in
+                        dropout.backward(input: i.baseAddress!, output: o.baseAddress!, outputGradient: u.baseAddress!,
+                                         inputGradient: g.baseAddress!, batch: 1, scratch: scratch, gradients: [])
+                    }
+                }
+            }
+        }
+        let dropped = output.filter { $0 == 0 }.count
+        #expect((200...300).contains(dropped), "dropped \(dropped) of 1000 at rate 0.25")
+        #expect(output.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
+        for (o, g) in zip(output, inputGradient) { #expect(g == (o == 0 ? 0 : 3 / 0.75)) }
+    }
+}
