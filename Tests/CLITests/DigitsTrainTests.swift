@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `digits train` and `digits convert` as a user runs them, on genuine MNIST.
+@Suite struct DigitsTrainTests {
+    private func digits(_ arguments: [String]) throws -> ProcessOutput {
+        try BuiltTool.run("digits", arguments + ["--data", SharedData.mnist])
+    }
+
+    /// One epoch of the LeNet-5 recipe (SGD 0.01) reaches about 0.86 test accuracy; a model whose backward
+    /// pass is broken stays near chance (0.1) or far below 0.8.
+    @Test func oneEpochOfLeNet5Learns() throws {
+        let folder = try TemporaryFolder()
+        let out = folder.path("lenet5.h5")
+        let output = try digits(["train", "--arch", "lenet5", "--epochs", "1", "--out", out])
+        #expect(output.status == 0, "\(output.stderr)")
+        let accuracy = try #require(output.stdout.firstMatch(after: "test accuracy "))
+        #expect(accuracy > 0.80, "test accuracy \(accuracy) after one epoch")
+        #expect(output.stdout.contains("epoch 1/1: loss "))
+        #expect(output.stdout.contains("val_accuracy"))
+        for suffix in [".history.csv", ".history.json", ".accuracy.svg", ".loss.svg", ".confusion.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder.path("lenet5" + suffix)), "\(suffix)")
+        }
+        let csv = try String(contentsOfFile: folder.path("lenet5.history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "epoch,loss,accuracy,val_loss,val_accuracy,seconds")
+        #expect(csv.count == 2)
+        let confusion = try String(contentsOfFile: folder.path("lenet5.confusion.svg"), encoding: .utf8)
+        #expect(confusion.hasPrefix("<svg") && confusion.hasSuffix("</svg>\n"))
+        let evaluation = try digits(["evaluate", out])
+        #expect(evaluation.stdout.contains(String(format: "test accuracy %.4f", accuracy)))
+    }
+
+    @Test func theSameSeedRepeatsARunExactly() throws {
+        let folder = try TemporaryFolder()
+        var weights: [Data] = []
+        for run in 0..<2 {
+            let out = folder.path("run\(run).weights.h5")
+            let output = try digits(["train", "--arch", "convnet", "--epochs", "1", "--limit", "2000", "--seed", "42", "--out", out])
+            #expect(output.status == 0, "\(output.stderr)")
+            let dump = try BuiltTool.run("h5tool", ["dump", out, "/layers/dense_3/vars/0", "--values", "--no-summary"])
+            weights.append(Data(dump.stdout.split(separator: "\n").dropFirst().joined(separator: "\n").utf8))
+        }
+        #expect(weights[0] == weights[1])
+    }
+
+    @Test func resumingAKerasFileRestoresItsAdamState() throws {
+        let folder = try TemporaryFolder()
+        let out = folder.path("resumed.h5")
+        let output = try digits(["train", "--resume", SharedData.reference("MNIST-numbers-cnn.h5"), "--epochs", "1", "--limit", "640",
+                                 "--out", out])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("resuming"))
+        #expect(output.stderr.contains("Adam state after 18750 steps"))
+        // 640 images at batch 32 are 20 more steps; the saved Keras 3 layout stores the iteration first.
+        let dump = try BuiltTool.run("h5tool", ["dump", out, "/optimizer_weights/Adam/iteration", "--values", "--no-summary"])
+        #expect(dump.stdout.contains("values: [18770]"), "\(dump.stdout)")
+        let evaluation = try digits(["evaluate", out])
+        let accuracy = try #require(evaluation.stdout.firstMatch(after: "test accuracy "))
+        #expect(accuracy > 0.97)
+    }
+
+    @Test func validationSplitHoldsOutTheEndOfTheTrainingSet() throws {
+        let folder = try TemporaryFolder()
+        let output = try digits(["train", "--arch", "lenet5", "--epochs", "1", "--limit", "1000", "--validation-split", "0.2",
+                                 "--out", folder.path("m.keras")])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("on 800 MNIST images"))
+        #expect(output.stdout.contains("validation on the last 200 training images"))
+    }
+
+    @Test func progressStaysOneLinePerEpochWhenNotATerminal() throws {
+        let folder = try TemporaryFolder()
+        let output = try digits(["train", "--arch", "mlp", "--epochs", "2", "--limit", "512", "--out", folder.path("mlp.h5")])
+        #expect(output.status == 0)
+        #expect(!output.stderr.contains("\r"))
+        #expect(output.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2)
+    }
+
+    @Test func badTrainingArgumentsAreUsageErrors() throws {
+        #expect(try digits(["train", "--out", "x.h5"]).status == 2)
+        #expect(try digits(["train", "--arch", "lenet5", "--out", "x.txt"]).status == 2)
+        #expect(try digits(["train", "--arch", "lenet5", "--out", "x.h5", "--validation-split", "1.5"]).status == 2)
+    }
+}
+
+extension String {
+    /// The number right after the first occurrence of `prefix`.
+    func firstMatch(after prefix: String) -> Double? {
+        guard let range = range(of: prefix) else { return nil }
+        return Double(self[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+    }
+}
