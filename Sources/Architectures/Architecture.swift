@@ -100,9 +100,10 @@ public enum Architecture: String, CaseIterable, Sendable {
         }
     }
 
-    /// A freshly initialised model (Glorot-uniform kernels, zero biases).
-    public func makeModel(seed: UInt64 = 0) throws -> Sequential {
-        try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed)
+    /// A freshly initialised model (Glorot-uniform kernels, zero biases), or one of zeros when its weights
+    /// are about to be loaded.
+    public func makeModel(seed: UInt64 = 0, initializeWeights: Bool = true) throws -> Sequential {
+        try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed, initializeWeights: initializeWeights)
     }
 
     /// What identifies an architecture: per layer, its class and its parameters' shapes.
@@ -127,7 +128,7 @@ public enum Architecture: String, CaseIterable, Sendable {
     public var signature: Signature { Self.signatures[self] ?? [] }
 
     private static let signatures: [Architecture: Signature] = Dictionary(uniqueKeysWithValues: allCases.map { preset in
-        (preset, (try? preset.makeModel()).map(signature(of:)) ?? [])
+        (preset, (try? preset.makeModel(initializeWeights: false)).map(signature(of:)) ?? [])
     })
 
     /// The preset whose layers and shapes a model has, if any (to pick the notebook's preprocessing).

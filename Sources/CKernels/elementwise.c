@@ -46,21 +46,14 @@ static void softmax_rows(float *x, long rows, long width) {
 }
 
 CK_CLONES
-void ck_bias_activation(int kind, float *x, const float *bias, long rows, long width) {
-    if (kind == CK_SOFTMAX) {
-        if (bias) for (long r = 0; r < rows; r++) for (long j = 0; j < width; j++) x[r * width + j] += bias[j];
-        softmax_rows(x, rows, width);
-        return;
-    }
-    for (long r = 0; r < rows; r++) {
-        float *row = x + r * width;
-        if (bias) for (long j = 0; j < width; j++) row[j] += bias[j];
-        switch (kind) {
-        case CK_RELU: for (long j = 0; j < width; j++) row[j] = fmaxf(row[j], 0.0f); break;
-        case CK_TANH: for (long j = 0; j < width; j++) row[j] = ck_tanhf(row[j]); break;
-        case CK_SIGMOID: for (long j = 0; j < width; j++) row[j] = ck_sigmoidf(row[j]); break;
-        default: break;
-        }
+void ck_activation(int kind, float *x, long rows, long width) {
+    const long n = rows * width;
+    switch (kind) {
+    case CK_RELU: for (long i = 0; i < n; i++) x[i] = fmaxf(x[i], 0.0f); break;
+    case CK_TANH: for (long i = 0; i < n; i++) x[i] = ck_tanhf(x[i]); break;
+    case CK_SIGMOID: for (long i = 0; i < n; i++) x[i] = ck_sigmoidf(x[i]); break;
+    case CK_SOFTMAX: softmax_rows(x, rows, width); break;
+    default: break;
     }
 }
 
@@ -101,4 +94,9 @@ void ck_multiply(float *y, const float *a, const float *b, long n) {
 CK_CLONES
 void ck_add(float *y, const float *x, long n) {
     for (long i = 0; i < n; i++) y[i] += x[i];
+}
+
+CK_CLONES
+void ck_add_scalar(float *x, float value, long n) {
+    for (long i = 0; i < n; i++) x[i] += value;
 }

@@ -3,7 +3,19 @@
 
 #define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
-CK_CLONES
+// Short copies (a kernel row of a few pixels) inline: a library memcpy call costs more than the copy.
+// no_builtin keeps clang from turning the loop back into a memcpy call.
+__attribute__((always_inline, no_builtin("memcpy")))
+static inline void copy_floats(float *dst, const float *src, long n) {
+    for (long i = 0; i < n; i++) dst[i] = src[i];
+}
+
+__attribute__((always_inline, no_builtin("memset")))
+static inline void zero_floats(float *dst, long n) {
+    for (long i = 0; i < n; i++) dst[i] = 0;
+}
+
+CK_CLONES __attribute__((no_builtin("memcpy", "memset")))
 void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh, long kw,
                long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
     const long patch = kh * kw * c;
@@ -13,21 +25,21 @@ void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh,
             for (long ky = 0; ky < kh; ky++) {
                 long iy = oy * sh + ky - pad_top;
                 if (iy < 0 || iy >= h) {
-                    memset(dst, 0, (size_t)(kw * c) * sizeof(float));
+                    zero_floats(dst, kw * c);
                     dst += kw * c;
                     continue;
                 }
                 long ix0 = ox * sw - pad_left;
                 if (ix0 >= 0 && ix0 + kw <= w) {
                     // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
-                    memcpy(dst, image + (iy * w + ix0) * c, (size_t)(kw * c) * sizeof(float));
+                    copy_floats(dst, image + (iy * w + ix0) * c, kw * c);
                     dst += kw * c;
                     continue;
                 }
                 for (long kx = 0; kx < kw; kx++, dst += c) {
                     long ix = ix0 + kx;
-                    if (ix < 0 || ix >= w) memset(dst, 0, (size_t)c * sizeof(float));
-                    else memcpy(dst, image + (iy * w + ix) * c, (size_t)c * sizeof(float));
+                    if (ix < 0 || ix >= w) zero_floats(dst, c);
+                    else copy_floats(dst, image + (iy * w + ix) * c, c);
                 }
             }
         }
@@ -119,6 +131,19 @@ void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, cons
                         for (long ch = 0; ch < c; ch++) cell[ch] += g[ch] * scale;
                     }
             }
+        }
+    }
+}
+
+CK_CLONES
+void ck_transpose(const float *src, float *dst, long rows, long cols) {
+    // Blocks of 16 x 16 keep both sides within a few cache lines.
+    for (long r0 = 0; r0 < rows; r0 += 16) {
+        long r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        for (long c0 = 0; c0 < cols; c0 += 16) {
+            long c1 = c0 + 16 < cols ? c0 + 16 : cols;
+            for (long r = r0; r < r1; r++)
+                for (long c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
         }
     }
 }

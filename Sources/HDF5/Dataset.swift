@@ -124,6 +124,18 @@ public final class Dataset: AttributeHolder, Sendable {
         return try reader.numbers(T.self)
     }
 
+    /// Reads every element into caller-owned memory, which must hold exactly the dataset's element count.
+    public func read<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>, limit: Int = Dataset.defaultReadLimit) throws {
+        let type = try elementType()
+        guard type.isNumeric else { throw location.error("holds \(type) values, not numbers") }
+        let reader = try valueReader(limit: limit)
+        guard reader.count == buffer.count else {
+            throw location.error("holds \(reader.count) values, \(buffer.count) were expected")
+        }
+        guard buffer.count > 0 else { return }
+        try location.call("cannot read the values as \(T.elementType)") { reader.read(T.memoryType, UnsafeMutableRawPointer(buffer.baseAddress)) }
+    }
+
     /// Reads every element of a string dataset.
     public func readStrings(limit: Int = Dataset.defaultReadLimit) throws -> [String] {
         guard case .string(let layout, _) = try elementType() else { throw location.error("does not hold strings") }
@@ -152,13 +164,16 @@ public final class Dataset: AttributeHolder, Sendable {
 
     /// Overwrites every element with `values`, converted by libhdf5 to the stored type.
     public func write<T: HDF5Scalar>(_ values: [T]) throws {
+        try values.withUnsafeBufferPointer { try write($0) }
+    }
+
+    /// Overwrites every element from caller-owned memory.
+    public func write<T: HDF5Scalar>(_ values: UnsafeBufferPointer<T>) throws {
         let count = try Dataspace.elementCount(try shape(), at: location)
         guard count == values.count else { throw location.error("\(values.count) values do not fill \(count) elements") }
         guard count > 0 else { return }
-        _ = try values.withUnsafeBytes { buffer in
-            try location.call("cannot write the values") {
-                H5Dwrite(handle.id, T.memoryType, entireDataspace, entireDataspace, defaultProperties, buffer.baseAddress)
-            }
+        try location.call("cannot write the values") {
+            H5Dwrite(handle.id, T.memoryType, entireDataspace, entireDataspace, defaultProperties, values.baseAddress)
         }
     }
 }

@@ -190,9 +190,17 @@ public final class Group: AttributeHolder, Sendable {
     public func createDataset<T: HDF5Scalar>(
         _ path: String, shape: [Int], values: [T], options: DatasetOptions = DatasetOptions()
     ) throws -> Dataset {
+        try values.withUnsafeBufferPointer { try createDataset(path, shape: shape, contents: $0, options: options) }
+    }
+
+    /// Creates a dataset from values in caller-owned memory (no intermediate copy).
+    @discardableResult
+    public func createDataset<T: HDF5Scalar>(
+        _ path: String, shape: [Int], contents: UnsafeBufferPointer<T>, options: DatasetOptions = DatasetOptions()
+    ) throws -> Dataset {
         let target = resolve(path)
-        guard try Dataspace.elementCount(shape, at: target) == values.count else {
-            throw target.error("\(values.count) values do not fill shape \(shape)")
+        guard try Dataspace.elementCount(shape, at: target) == contents.count else {
+            throw target.error("\(contents.count) values do not fill shape \(shape)")
         }
         let space = try Dataspace.make(shape, at: target)
         let links = try intermediateGroupLinks(at: target)
@@ -201,7 +209,7 @@ public final class Group: AttributeHolder, Sendable {
             H5Dcreate2(handle.id, path, T.fileType, space.id, links.id, creation.id, defaultProperties)
         }
         let dataset = Dataset(handle: Handle(id, .dataset), location: target)
-        try dataset.write(values)
+        try dataset.write(contents)
         return dataset
     }
 

@@ -16,7 +16,8 @@ public struct ModelBuilder {
     public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
     /// The model; refuses non-Sequential models, unknown layer classes and unsupported options, naming the layer.
-    public mutating func build(_ config: ModelConfig) throws -> Sequential {
+    /// Its weights are zero unless `initializeWeights` asks for Keras's default initialisation.
+    public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Sequential {
         guard config.modelClass == "Sequential" else {
             throw KerasFormatError(file: file, object: "model config",
                                    reason: "is a \(config.modelClass) model; only Sequential models are supported")
@@ -27,7 +28,8 @@ public struct ModelBuilder {
         }
         let layers = try config.layers.map { try layer($0) }
         do {
-            return try Sequential(name: config.name, inputShape: batchShape.dropFirst().map { $0 ?? 0 }, layers: layers)
+            return try Sequential(name: config.name, inputShape: batchShape.dropFirst().map { $0 ?? 0 }, layers: layers,
+                                  initializeWeights: initializeWeights)
         } catch let error as ModelError {
             throw KerasFormatError(file: file, object: "model config", reason: error.description)
         }

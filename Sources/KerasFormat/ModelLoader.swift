@@ -49,7 +49,7 @@ public enum ModelLoader {
         } else {
             inventory = try file.inventory()
             let preset = try requested ?? inferArchitecture(inventory, file: path)
-            model = try preset.makeModel()
+            model = try preset.makeModel(initializeWeights: false)
         }
         try assignWeights(inventory, to: model, file: file, notices: &notices)
         return LoadedModel(model: model, file: file, architecture: requested ?? Architecture.identify(model),
@@ -126,24 +126,24 @@ public enum ModelLoader {
                                            reason: "shape mismatch for layer \(layer.name) \(parameter.name): expected "
                                            + "\(describeShape(parameter.shape)), found \(describeShape(weight.shape))")
                 }
-                try parameter.assign(Tensor(shape: weight.shape, scalars: try readFloats(weight, root: root, file: file.path, notices: &notices)))
+                try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices)
             }
         }
     }
 
-    /// A weight's values as float32: float16 and float64 are converted with a notice, integers refused,
-    /// NaN and infinity reported.
-    static func readFloats(_ weight: StoredWeight, root: Group, file: String, notices: inout [String]) throws -> [Float] {
+    /// Reads a weight straight into the parameter's memory as float32: float16 and float64 are converted with
+    /// a notice, integers refused, NaN and infinity reported.
+    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [String]) throws {
         switch weight.elementType {
         case .float(4): break
         case .float(let bytes): notices.append("\(weight.path): converted from float\(bytes * 8) to float32")
         default:
             throw KerasFormatError(file: file, object: weight.path, reason: "holds \(weight.elementType) values; weights must be floats")
         }
-        let values = try root.dataset(weight.path).read(Float.self)
+        let values = UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count)
+        try root.dataset(weight.path).read(into: values)
         let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 { notices.append("\(weight.path): \(bad) of \(values.count) values are NaN or infinite") }
-        return values
     }
 
     static func readOptimizer(_ inventory: WeightInventory, file: KerasFile) throws -> StoredOptimizer? {

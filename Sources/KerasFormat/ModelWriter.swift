@@ -61,7 +61,7 @@ public enum ModelWriter {
             }
             try SplitAttribute.write(names, as: "weight_names", to: group)
             for (name, parameter) in zip(names, layer.parameters) {
-                try group.createDataset(name, shape: parameter.shape, values: parameter.tensor.scalars)
+                try group.createDataset(name, shape: parameter.shape, contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
             }
         }
         try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup("top_level_model_weights"))
@@ -78,7 +78,8 @@ public enum ModelWriter {
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")
             for (index, parameter) in layer.parameters.enumerated() {
-                try vars.createDataset(String(index), shape: parameter.shape, values: parameter.tensor.scalars)
+                try vars.createDataset(String(index), shape: parameter.shape,
+                                       contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
             }
         }
         if let optimizer {

@@ -14,9 +14,9 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
-    /// Adds `bias` to every row (when given), then applies the activation in place; softmax works per row.
-    func apply(_ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil, rows: Int, width: Int) {
-        ck_bias_activation(kernelKind, values, bias, rows, width)
+    /// Applies the activation in place to `rows` rows of `width` values; softmax works per row.
+    func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        ck_activation(kernelKind, values, rows, width)
     }
 
     /// Turns d(loss)/d(output) into d(loss)/d(pre-activation), in place, using the activation's output.

@@ -47,7 +47,7 @@ public final class Conv2D: ActivatedLayer {
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 3 else {
             throw ModelError.invalidInput(layer: name, reason: "Conv2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
         }
@@ -65,8 +65,8 @@ public final class Conv2D: ActivatedLayer {
                             outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
-        parameters = [Parameter(name: "kernel", Initializer.glorotUniform(shape: kernelShape, generator: &generator))]
-        if useBias { parameters.append(Parameter(name: "bias", Tensor(zeros: [filters]))) }
+        parameters = [initializer.kernel(shape: kernelShape)]
+        if useBias { parameters.append(initializer.bias(count: filters)) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
@@ -79,8 +79,9 @@ public final class Conv2D: ActivatedLayer {
                       kernelSize.height, kernelSize.width, strides.height, strides.width, g.padTop, g.padLeft,
                       g.outHeight, g.outWidth)
         }
-        gemm(m: rows, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters, output, ldc: filters)
-        appliedActivation.apply(output, bias: bias.map { UnsafePointer($0.value) }, rows: rows, width: filters)
+        gemm(m: rows, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
+             bias: bias.map { UnsafePointer($0.value) }, output, ldc: filters)
+        appliedActivation.apply(output, rows: rows, width: filters)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,

@@ -22,20 +22,21 @@ public final class Dense: ActivatedLayer {
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 1 else {
             throw ModelError.invalidInput(layer: name, reason: "Dense needs a flat input, got \(describeShape(inputShape, batch: true)); add a Flatten layer")
         }
         guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
         self.inputShape = inputShape
-        parameters = [Parameter(name: "kernel", Initializer.glorotUniform(shape: [inputShape[0], units], generator: &generator))]
-        if useBias { parameters.append(Parameter(name: "bias", Tensor(zeros: [units]))) }
+        parameters = [initializer.kernel(shape: [inputShape[0], units])]
+        if useBias { parameters.append(initializer.bias(count: units)) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units, output, ldc: units)
-        appliedActivation.apply(output, bias: bias.map { UnsafePointer($0.value) }, rows: batch, width: units)
+        gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units,
+             bias: bias.map { UnsafePointer($0.value) }, output, ldc: units)
+        appliedActivation.apply(output, rows: batch, width: units)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,

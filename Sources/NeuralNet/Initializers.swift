@@ -1,15 +1,29 @@
-/// Keras's default initialisers.
-enum Initializer {
-    /// GlorotUniform: uniform in ±sqrt(6 / (fan_in + fan_out)); for a conv kernel (kh, kw, in, out) the fans
-    /// are kh·kw·in and kh·kw·out, as Keras's `compute_fans` gives them.
-    static func glorotUniform(shape: [Int], generator: inout SeededGenerator) -> Tensor {
+/// Creates layer parameters: with Keras's default initialisers (Glorot-uniform kernels, zero biases), or as
+/// zeros when the weights are about to be loaded from a file anyway.
+public struct ParameterInitializer {
+    /// The random source; nil leaves every parameter at zero.
+    var generator: SeededGenerator?
+
+    public init(seed: UInt64?) {
+        generator = seed.map(SeededGenerator.init(seed:))
+    }
+
+    /// A kernel: GlorotUniform, uniform in ±sqrt(6 / (fan_in + fan_out)); for a conv kernel (kh, kw, in, out)
+    /// the fans are kh·kw·in and kh·kw·out, as Keras's `compute_fans` gives them.
+    mutating func kernel(shape: [Int]) -> Parameter {
+        let parameter = Parameter(name: "kernel", shape: shape)
+        guard var generator else { return parameter }
         let receptive = shape.dropLast(2).reduce(1, *)
         let fanIn = Float(shape[shape.count - 2] * receptive)
         let fanOut = Float(shape[shape.count - 1] * receptive)
         let limit = (6 / max(1, fanIn + fanOut)).squareRoot()
-        let count = shape.reduce(1, *)
-        var values = [Float](repeating: 0, count: count)
-        for i in 0..<count { values[i] = (generator.nextUnitFloat() * 2 - 1) * limit }
-        return Tensor(shape: shape, scalars: values)
+        for i in 0..<parameter.count { parameter.value[i] = (generator.nextUnitFloat() * 2 - 1) * limit }
+        self.generator = generator
+        return parameter
+    }
+
+    /// A bias: zeros.
+    func bias(count: Int) -> Parameter {
+        Parameter(name: "bias", shape: [count])
     }
 }

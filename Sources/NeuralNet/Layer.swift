@@ -10,14 +10,21 @@ public final class Parameter: @unchecked Sendable {
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
 
-    public init(name: String, _ tensor: Tensor) {
+    /// A parameter of zeros.
+    public init(name: String, shape: [Int]) {
         self.name = name
-        shape = tensor.shape
-        count = tensor.count
+        self.shape = shape
+        count = shape.reduce(1, *)
         value = .allocate(capacity: max(1, count))
         gradient = .allocate(capacity: max(1, count))
-        tensor.scalars.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
+        value.update(repeating: 0, count: max(1, count))
         gradient.update(repeating: 0, count: max(1, count))
+    }
+
+    /// A parameter holding `tensor`'s values.
+    public convenience init(name: String, _ tensor: Tensor) {
+        self.init(name: name, shape: tensor.shape)
+        tensor.scalars.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
     }
 
     deinit {
@@ -62,8 +69,8 @@ public protocol Layer: AnyObject {
     /// Trainable arrays in Keras order (kernel, then bias); empty for layers without weights.
     var parameters: [Parameter] { get }
 
-    /// Fixes the input shape and creates the parameters with Keras's default initialisers.
-    func build(inputShape: [Int], generator: inout SeededGenerator) throws
+    /// Fixes the input shape and creates the parameters through `initializer`.
+    func build(inputShape: [Int], initializer: inout ParameterInitializer) throws
 
     /// Computes `batch` outputs from `batch` inputs.
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,

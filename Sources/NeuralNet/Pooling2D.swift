@@ -26,7 +26,7 @@ public final class Pooling2D: Layer {
         self.name = name ?? (kind == .max ? "max_pooling2d" : "average_pooling2d")
     }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 3 else {
             throw ModelError.invalidInput(layer: name, reason: "\(className) needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
         }

@@ -17,11 +17,14 @@ public final class Sequential {
     /// True when the last layer ends in softmax: the loss then uses its logits, as Keras does.
     private let softmaxOutput: Bool
     private let workers: [Worker]
+    /// When set, the first worker times every layer's forward and backward pass into it.
+    public var profiler: LayerProfiler?
 
-    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`.
+    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`, or stay zero
+    /// when `initializeWeights` is false (weights about to be loaded).
     public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
-                workerCount: Int = Parallel.coreCount) throws {
-        _ = singleThreadedBLAS
+                initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        _ = MatrixBackend.current
         guard !layers.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError.invalidConfiguration("input shape \(describeShape(inputShape, batch: true)) is not usable")
@@ -30,10 +33,10 @@ public final class Sequential {
         self.inputShape = inputShape
         self.layers = layers
         self.seed = seed
-        var generator = SeededGenerator(seed: seed)
+        var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
         var shape = inputShape
         for layer in layers {
-            try layer.build(inputShape: shape, generator: &generator)
+            try layer.build(inputShape: shape, initializer: &initializer)
             shape = layer.outputShape
             guard shape.allSatisfy({ $0 > 0 }) else {
                 throw ModelError.invalidInput(layer: layer.name, reason: "produces an empty output \(describeShape(shape, batch: true))")
@@ -110,13 +113,15 @@ public final class Sequential {
         let parts = min(workers.count, batch)
         var results = [BatchResult](repeating: BatchResult(), count: parts)
         let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
-                                     outputSize: outputSize, gradientScale: 1 / Float(batch))
+                                     outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: nil)
+        let firstContext = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
+                                          outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: profiler)
         results.withUnsafeMutableBufferPointer { results in
             Parallel.forEachChunk(parts) { range in
                 for part in range {
                     let start = batch * part / parts, end = batch * (part + 1) / parts
                     results[part] = workers[part].run(
-                        context, input: input + start * inputSize, labels: labels.map { $0 + start }, batch: end - start,
+                        part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start }, batch: end - start,
                         training: training, probabilities: probabilities.map { $0 + start * outputSize },
                         gradientTarget: part == 0 ? .parameters : .own)
                 }

@@ -19,7 +19,7 @@ public final class ZeroPadding2D: Layer {
         self.init(top: amount, bottom: amount, left: amount, right: amount, name: name)
     }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 3 else {
             throw ModelError.invalidInput(layer: name, reason: "ZeroPadding2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
         }
@@ -68,7 +68,7 @@ public final class Flatten: Layer {
 
     public init(name: String = "flatten") { self.name = name }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         self.inputShape = inputShape
     }
 
@@ -98,7 +98,7 @@ public final class Dropout: Layer {
         self.name = name
     }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws {
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard rate >= 0, rate < 1 else { throw ModelError.invalidInput(layer: name, reason: "rate must be in [0, 1), got \(rate)") }
         self.inputShape = inputShape
     }

@@ -8,6 +8,8 @@ final class Worker {
         let outputSize: Int
         /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
         let gradientScale: Float
+        /// Set on the first worker when the model is being profiled.
+        let profiler: LayerProfiler?
     }
 
     /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
@@ -36,10 +38,14 @@ final class Worker {
     func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
              probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
         let layers = context.layers
+        let profiler = context.profiler
+        profiler?.addSamples(batch)
         var current = input
         for (index, layer) in layers.enumerated() {
             let out = outputs[index].reserve(batch * layer.outputSize)
+            let started = profiler == nil ? 0 : LayerProfiler.now()
             layer.forward(current, out, batch: batch, mode: training ? .training : .inference, scratch: scratch[index])
+            if let profiler { profiler.addForward(index, LayerProfiler.now() - started) }
             current = UnsafePointer(out)
         }
         let classes = context.outputSize
@@ -70,8 +76,10 @@ final class Worker {
             let layerInput = index == 0 ? input : UnsafePointer(outputs[index - 1].pointer)
             let inputGradient: UnsafeMutablePointer<Float>? = index == 0 ? nil
                 : (outputGradient == gradientA.pointer ? gradientB : gradientA).reserve(batch * layer.inputSize)
+            let started = profiler == nil ? 0 : LayerProfiler.now()
             layer.backward(input: layerInput, output: UnsafePointer(outputs[index].pointer), outputGradient: outputGradient,
                            inputGradient: inputGradient, batch: batch, scratch: scratch[index], gradients: gradients)
+            if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
             if let inputGradient { outputGradient = inputGradient }
         }
         return result

@@ -20,5 +20,5 @@ struct Digits: ParsableCommand {
               digits predict LeNet5.h5 my-digit.png
               digits predict LeNet5.h5 --first 100 --output probs.npy
             """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Convert.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Convert.self, Bench.self])
 }

@@ -104,8 +104,8 @@ import Testing
 
     @Test func dropoutMasksTheGradientLikeTheOutput() throws {
         let dropout = Dropout(rate: 0.25)
-        var generator = SeededGenerator(seed: 1)
-        try dropout.build(inputShape: [1000], generator: &generator)
+        var initializer = ParameterInitializer(seed: 1)
+        try dropout.build(inputShape: [1000], initializer: &initializer)
         let scratch = LayerScratch(seed: 9)
         let input = [Float](repeating: 2, count: 1000)
         var output = [Float](repeating: 0, count: 1000)

@@ -15,8 +15,8 @@ enum {
     CK_SOFTMAX = 4,
 };
 
-/// x[r][j] += bias[j] (when bias is non-NULL), then the activation, for `rows` rows of `width` values.
-void ck_bias_activation(int kind, float *x, const float *bias, long rows, long width);
+/// The activation, in place, on `rows` rows of `width` values (softmax works per row).
+void ck_activation(int kind, float *x, long rows, long width);
 
 /// grad *= activation'(.) expressed through the activation's output `out`.
 void ck_activation_backward(int kind, float *grad, const float *out, long rows, long width);
@@ -41,11 +41,27 @@ void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, cons
                       long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
                       long oh, long ow);
 
+/// dst (cols x rows) = the transpose of src (rows x cols).
+void ck_transpose(const float *src, float *dst, long rows, long cols);
+
 /// y[i] = a[i] * b[i].
 void ck_multiply(float *y, const float *a, const float *b, long n);
 
+/// x[i] += value.
+void ck_add_scalar(float *x, float value, long n);
+
 /// y[i] += x[i].
 void ck_add(float *y, const float *x, long n);
+
+/// Row-major C[m x n] = op(A)[m x k] . op(B)[k x n] (accumulate = 0) or C += that (accumulate = 1), plus
+/// bias[j] in every column j when bias is non-NULL; op transposes when trans_a / trans_b is set (A is then
+/// stored k x m, B n x k). The machine's widest SIMD unit is chosen at first use. Not reentrant per thread;
+/// safe from several threads at once.
+void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+             float *c, long ldc, int accumulate, const float *bias);
+
+/// Which GEMM kernel ck_gemm uses on this machine, e.g. "AVX-512 12x32".
+const char *ck_gemm_kernel_name(void);
 
 /// One Adam step in Keras's form: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps).
 void ck_adam_update(float *w, const float *g, float *m, float *v, long n, float alpha, float beta1, float beta2,

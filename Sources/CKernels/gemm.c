@@ -1,0 +1,129 @@
+#include "CKernels.h"
+#include <stdlib.h>
+
+// k block depth: an A tile (MR x KC) stays in L1 and the packed B panels of a block in L2.
+#define KC 256
+// Column block width: the packed B panels of one block (KC x NC floats) stay in L2 across a row of tiles.
+#define NC 256
+
+typedef float v16 __attribute__((vector_size(64), aligned(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4)));
+typedef float v8 __attribute__((vector_size(32), aligned(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(16)));
+typedef float v4u __attribute__((vector_size(16), aligned(4)));
+
+// AVX-512: 6 x 64 tiles in general (fewest broadcasts per FMA, measured fastest on Zen 4), 12 x 32 for
+// outputs 17-32 wide and 24 x 16 for outputs at most 16 wide, so narrow layers waste few lanes.
+#define GEMM_TARGET "avx512f,avx512dq,fma"
+#define VLEN 16
+#define VEC v16
+#define VEC_U v16u
+#define GEMM_SUFFIX _avx512_wide
+#define MR 6
+#define NV 4
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#define GEMM_SUFFIX _avx512_medium
+#define MR 12
+#define NV 2
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#define GEMM_SUFFIX _avx512_tall
+#define MR 24
+#define NV 1
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#undef GEMM_TARGET
+#undef VLEN
+#undef VEC
+#undef VEC_U
+
+// AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers).
+#define GEMM_TARGET "avx2,fma"
+#define VLEN 8
+#define VEC v8
+#define VEC_U v8u
+#define GEMM_SUFFIX _avx2
+#define MR 6
+#define NV 2
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#undef GEMM_TARGET
+#undef VLEN
+#undef VEC
+#undef VEC_U
+
+// Baseline x86-64.
+#define GEMM_TARGET "sse2"
+#define VLEN 4
+#define VEC v4
+#define VEC_U v4u
+#define GEMM_SUFFIX _sse2
+#define MR 4
+#define NV 2
+#include "gemm_tile.h"
+
+typedef void (*gemm_fn)(int, int, long, long, long, const float *, long, const float *, long, float *, long, int,
+                        const float *, float *);
+typedef long (*workspace_fn)(long, long, long);
+
+enum { ISA_SSE2, ISA_AVX2, ISA_AVX512 };
+
+static int isa(void) {
+    static int chosen = -1;
+    if (chosen < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) chosen = ISA_AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = ISA_AVX2;
+        else chosen = ISA_SSE2;
+    }
+    return chosen;
+}
+
+void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+             float *c, long ldc, int accumulate, const float *bias) {
+    static _Thread_local float *work = 0;
+    static _Thread_local long work_size = 0;
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) {
+            c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias ? bias[j] : 0);
+        }
+        return;
+    }
+    gemm_fn fn;
+    workspace_fn size;
+    switch (isa()) {
+    case ISA_AVX512:
+        if (n <= 16) { fn = gemm_avx512_tall; size = workspace_avx512_tall; }
+        else if (n <= 32) { fn = gemm_avx512_medium; size = workspace_avx512_medium; }
+        else { fn = gemm_avx512_wide; size = workspace_avx512_wide; }
+        break;
+    case ISA_AVX2: fn = gemm_avx2; size = workspace_avx2; break;
+    default: fn = gemm_sse2; size = workspace_sse2; break;
+    }
+    long needed = size(m, n, k);
+    if (needed > work_size) {
+        free(work);
+        work = aligned_alloc(64, (size_t)((needed * (long)sizeof(float) + 63) / 64 * 64));
+        work_size = needed;
+    }
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, work);
+}
+
+const char *ck_gemm_kernel_name(void) {
+    switch (isa()) {
+    case ISA_AVX512: return "AVX-512 6x64, 12x32 and 24x16 tiles";
+    case ISA_AVX2: return "AVX2 6x16 tiles";
+    default: return "SSE2 4x8 tiles";
+    }
+}

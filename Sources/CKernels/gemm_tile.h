@@ -1,0 +1,152 @@
+// One GEMM implementation, included by gemm.c once per tile shape and instruction set, with:
+//   GEMM_TARGET  the target attribute string, GEMM_SUFFIX the suffix of the generated names,
+//   VEC / VEC_U  aligned and unaligned vector types (GCC/clang vector extensions), VLEN floats per vector,
+//   MR, NV       tile rows and vectors per tile row: the C tile is MR x (NV * VLEN), held in registers.
+// B is packed per k block into NR-column panels (NR values per k step), zero-padded past n. A is read in
+// place through its strides; it is packed into an MR-row panel only for the last, partial row tile (so the
+// tile never reads past A) and when its row stride is a multiple of 4 KiB (rows that would evict each other
+// from L1).
+
+#define NR (NV * VLEN)
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define FN(name) CAT(name, GEMM_SUFFIX)
+
+// Packs rows [i0, i0 + rows) x columns [p0, p0 + kc) of op(A) into an MR-row panel.
+__attribute__((target(GEMM_TARGET)))
+static void FN(pack_a)(const float *a, long lda, int trans_a, long i0, long rows, long p0, long kc, float *out) {
+    if (trans_a) {
+        // op(A)(i, p) = A[p][i]: each k step's MR values are contiguous in A.
+        for (long p = 0; p < kc; p++) {
+            const float *src = a + (p0 + p) * lda + i0;
+            float *dst = out + p * MR;
+            long r = 0;
+            for (; r < rows; r++) dst[r] = src[r];
+            for (; r < MR; r++) dst[r] = 0;
+        }
+    } else {
+        for (long r = 0; r < MR; r++) {
+            if (r >= rows) {
+                for (long p = 0; p < kc; p++) out[p * MR + r] = 0;
+                continue;
+            }
+            const float *src = a + (i0 + r) * lda + p0;
+            for (long p = 0; p < kc; p++) out[p * MR + r] = src[p];
+        }
+    }
+}
+
+// Packs rows [p0, p0 + kc) x columns [j0, j0 + NR) of op(B) into an NR-column panel.
+__attribute__((target(GEMM_TARGET)))
+static void FN(pack_b)(const float *b, long ldb, int trans_b, long p0, long kc, long j0, long n, float *out) {
+    long width = n - j0 < NR ? n - j0 : NR;
+    if (!trans_b) {
+        for (long p = 0; p < kc; p++) {
+            const float *row = b + (p0 + p) * ldb + j0;
+            float *dst = out + p * NR;
+            long j = 0;
+            for (; j < width; j++) dst[j] = row[j];
+            for (; j < NR; j++) dst[j] = 0;
+        }
+    } else {
+        for (long p = 0; p < kc; p++) for (long j = width; j < NR; j++) out[p * NR + j] = 0;
+        for (long j = 0; j < width; j++) {
+            const float *column = b + (j0 + j) * ldb + p0;
+            for (long p = 0; p < kc; p++) out[p * NR + j] = column[p];
+        }
+    }
+}
+
+// C tile (rows x cols of it) = or += A tile x packed B panel; A element (r, p) is at a[r * ars + p * acs].
+__attribute__((target(GEMM_TARGET), always_inline))
+static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, float *c, long ldc,
+                            long rows, long cols, int accumulate, const float *bias) {
+    VEC acc[MR][NV];
+    for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = (VEC){0};
+    for (long p = 0; p < kc; p++) {
+        VEC bv[NV];
+        for (int v = 0; v < NV; v++) bv[v] = *(const VEC *)(bp + p * NR + v * VLEN);
+        const float *ap = a + p * acs;
+        for (int r = 0; r < MR; r++) {
+            float av = ap[r * ars];
+            for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+        }
+    }
+    if (bias) {
+        // The bias of this panel's columns, zero-padded like the panel.
+        float padded[NR];
+        for (long j = 0; j < NR; j++) padded[j] = j < cols ? bias[j] : 0;
+        for (int v = 0; v < NV; v++) {
+            VEC bv = *(const VEC_U *)(padded + v * VLEN);
+            for (int r = 0; r < MR; r++) acc[r][v] += bv;
+        }
+    }
+    if (rows == MR && cols == NR) {
+        for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) {
+            VEC_U *dst = (VEC_U *)(c + r * ldc + v * VLEN);
+            *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
+        }
+        return;
+    }
+    for (long r = 0; r < rows; r++) {
+        float *row = c + r * ldc;
+        for (int v = 0; v < NV; v++) {
+            float lane[VLEN];
+            *(VEC_U *)lane = acc[r][v];
+            for (long j = 0; j < VLEN && v * VLEN + j < cols; j++) {
+                row[v * VLEN + j] = accumulate ? row[v * VLEN + j] + lane[j] : lane[j];
+            }
+        }
+    }
+}
+
+// C[m x n] (= or +=) op(A)[m x k] . op(B)[k x n] (+ bias per column), row-major; see ck_gemm. `work` holds
+// packed panels: FN(workspace)(m, n, k) floats.
+__attribute__((target(GEMM_TARGET)))
+static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
+                     long ldb, float *c, long ldc, int accumulate, const float *bias, float *work) {
+    const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
+    const long panels = (n + NR - 1) / NR;
+    const long kcmax = k < KC ? k : KC;
+    // Packing A pays when many column panels reuse it, or when its rows would evict each other from L1.
+    const int pack_all = panels >= 4 || (!trans_a && lda % 1024 == 0);
+    float *packed_b = work;
+    float *packed_a = work + panels * NR * kcmax;
+    for (long p0 = 0; p0 < k; p0 += KC) {
+        long kc = k - p0 < KC ? k - p0 : KC;
+        int acc = accumulate || p0 > 0;
+        for (long j = 0; j < panels; j++) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
+        // Column blocks of NC keep the packed B panels a row tile passes over within L2.
+        for (long j0 = 0; j0 < panels; j0 += NC / NR) {
+            long j1 = j0 + NC / NR < panels ? j0 + NC / NR : panels;
+            for (long i = 0; i < m; i += MR) {
+                long rows = m - i < MR ? m - i : MR;
+                const float *at = a + i * ars + p0 * acs;
+                long tars = ars, tacs = acs;
+                if (rows < MR || pack_all) {
+                    FN(pack_a)(a, lda, trans_a, i, rows, p0, kc, packed_a);
+                    at = packed_a;
+                    tars = 1;
+                    tacs = MR;
+                }
+                for (long j = j0; j < j1; j++) {
+                    long cols = n - j * NR < NR ? n - j * NR : NR;
+                    const float *panel_bias = bias && p0 + kc >= k ? bias + j * NR : 0;
+                    FN(tile)(kc, at, tars, tacs, packed_b + j * kc * NR, c + i * ldc + j * NR, ldc, rows, cols, acc, panel_bias);
+                }
+            }
+        }
+    }
+}
+
+// Floats of packed panels FN(gemm) needs.
+static long FN(workspace)(long m, long n, long k) {
+    (void)m;
+    long kcmax = k < KC ? k : KC;
+    return ((n + NR - 1) / NR) * NR * kcmax + MR * kcmax;
+}
+
+#undef NR
+#undef FN
+#undef CAT
+#undef CAT2

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Wall-clock time spent in each layer's forward and backward pass, measured on the first worker thread
+/// (the other workers run the same layers on their part of the batch at the same time).
+public final class LayerProfiler: @unchecked Sendable {
+    public private(set) var forwardSeconds: [Double]
+    public private(set) var backwardSeconds: [Double]
+    /// Samples the first worker processed (its part of each batch), summed.
+    public private(set) var samples = 0
+
+    public init(layerCount: Int) {
+        forwardSeconds = [Double](repeating: 0, count: layerCount)
+        backwardSeconds = [Double](repeating: 0, count: layerCount)
+    }
+
+    func addForward(_ layer: Int, _ seconds: Double) { forwardSeconds[layer] += seconds }
+    func addBackward(_ layer: Int, _ seconds: Double) { backwardSeconds[layer] += seconds }
+    func addSamples(_ count: Int) { samples += count }
+
+    /// Monotonic seconds.
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}
