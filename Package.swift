@@ -22,7 +22,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CKernels"]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "MNIST", dependencies: ["NeuralNet", "CGzip", "CPNG", "ZIPFoundation"]),

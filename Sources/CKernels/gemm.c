@@ -100,6 +100,23 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
         }
         return;
     }
+    if (trans_b && m < n && n * k > 65536) {
+        // C = A.B^T with B much larger than A: compute C^T = B.A^T instead, which packs the smaller A,
+        // and transpose the result into C.
+        static _Thread_local float *swap = 0;
+        static _Thread_local long swap_size = 0;
+        if (m * n > swap_size) {
+            free(swap);
+            swap = aligned_alloc(64, (size_t)((m * n * (long)sizeof(float) + 63) / 64 * 64));
+            swap_size = m * n;
+        }
+        ck_gemm(0, !trans_a, n, m, k, b, ldb, a, lda, swap, m, 0, 0);
+        for (long i = 0; i < m; i++) {
+            float *row = c + i * ldc;
+            for (long j = 0; j < n; j++) row[j] = (accumulate ? row[j] : 0) + swap[j * m + i] + (bias ? bias[j] : 0);
+        }
+        return;
+    }
     gemm_fn fn;
     workspace_fn size;
     switch (isa()) {

@@ -57,15 +57,16 @@ static void FN(pack_b)(const float *b, long ldb, int trans_b, long p0, long kc, 
     }
 }
 
-// C tile (rows x cols of it) = or += A tile x packed B panel; A element (r, p) is at a[r * ars + p * acs].
+// C tile (rows x cols of it) = or += A tile x B panel; A element (r, p) is at a[r * ars + p * acs], the NR
+// values of B's k step p at bp + p * bs (a packed panel, or B itself when it is row-major).
 __attribute__((target(GEMM_TARGET), always_inline))
-static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, float *c, long ldc,
+static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, long bs, float *c, long ldc,
                             long rows, long cols, int accumulate, const float *bias) {
     VEC acc[MR][NV];
     for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = (VEC){0};
     for (long p = 0; p < kc; p++) {
         VEC bv[NV];
-        for (int v = 0; v < NV; v++) bv[v] = *(const VEC *)(bp + p * NR + v * VLEN);
+        for (int v = 0; v < NV; v++) bv[v] = *(const VEC_U *)(bp + p * bs + v * VLEN);
         const float *ap = a + p * acs;
         for (int r = 0; r < MR; r++) {
             float av = ap[r * ars];
@@ -110,13 +111,17 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
     const long kcmax = k < KC ? k : KC;
     // Packing A pays when many column panels reuse it, or when its rows would evict each other from L1.
     const int pack_all = panels >= 4 || (!trans_a && lda % 1024 == 0);
+    // Packing B pays when many row tiles reuse it; a row-major B with few rows of A is read in place.
+    const int direct_b = !trans_b && m <= 8 * MR;
     float *packed_b = work;
     float *packed_a = work + panels * NR * kcmax;
     for (long p0 = 0; p0 < k; p0 += KC) {
         long kc = k - p0 < KC ? k - p0 : KC;
         int acc = accumulate || p0 > 0;
-        for (long j = 0; j < panels; j++) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
-        // Column blocks of NC keep the packed B panels a row tile passes over within L2.
+        for (long j = 0; j < panels; j++) {
+            if (!direct_b || n - j * NR < NR) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
+        }
+        // Column blocks of NC keep the B panels a row tile passes over within L2.
         for (long j0 = 0; j0 < panels; j0 += NC / NR) {
             long j1 = j0 + NC / NR < panels ? j0 + NC / NR : panels;
             for (long i = 0; i < m; i += MR) {
@@ -131,8 +136,11 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
                 }
                 for (long j = j0; j < j1; j++) {
                     long cols = n - j * NR < NR ? n - j * NR : NR;
+                    int in_place = direct_b && cols == NR;
+                    const float *panel = in_place ? b + p0 * ldb + j * NR : packed_b + j * kc * NR;
                     const float *panel_bias = bias && p0 + kc >= k ? bias + j * NR : 0;
-                    FN(tile)(kc, at, tars, tacs, packed_b + j * kc * NR, c + i * ldc + j * NR, ldc, rows, cols, acc, panel_bias);
+                    FN(tile)(kc, at, tars, tacs, panel, in_place ? ldb : NR, c + i * ldc + j * NR, ldc, rows, cols, acc,
+                             panel_bias);
                 }
             }
         }

@@ -4,19 +4,29 @@
 #define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 CK_CLONES
-void ck_adam_update(float *w, const float *g, float *m, float *v, long n, float alpha, float beta1, float beta2,
-                    float epsilon) {
+void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,
+                    float beta2, float epsilon) {
     const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
-    for (long i = 0; i < n; i++) {
-        float gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta2;
-        w[i] -= alpha * m[i] / (sqrtf(v[i]) + epsilon);
+#define ADAM_STEP(gi)                                              \
+    m[i] += ((gi) - m[i]) * one_minus_beta1;                       \
+    v[i] += ((gi) * (gi) - v[i]) * one_minus_beta2;                \
+    w[i] -= alpha * m[i] / (sqrtf(v[i]) + epsilon);
+    // Two loops rather than a test per element, so each one vectorises.
+    if (g2) {
+        for (long i = 0; i < n; i++) {
+            float gi = g[i] + g2[i];
+            g[i] = gi;
+            ADAM_STEP(gi)
+        }
+    } else {
+        for (long i = 0; i < n; i++) { ADAM_STEP(g[i]) }
     }
+#undef ADAM_STEP
 }
 
 CK_CLONES
-void ck_sgd_update(float *w, const float *g, float *m, long n, float lr, float momentum, int nesterov) {
+void ck_sgd_update(float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov) {
+    if (g2) for (long i = 0; i < n; i++) g[i] += g2[i];
     if (momentum == 0.0f || m == 0) {
         for (long i = 0; i < n; i++) w[i] -= lr * g[i];
         return;

@@ -16,53 +16,52 @@ static inline void zero_floats(float *dst, long n) {
 }
 
 CK_CLONES __attribute__((no_builtin("memcpy", "memset")))
-void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
-    const long patch = kh * kw * c;
-    for (long oy = 0; oy < oh; oy++) {
-        for (long ox = 0; ox < ow; ox++) {
-            float *dst = cols + (oy * ow + ox) * patch;
-            for (long ky = 0; ky < kh; ky++) {
-                long iy = oy * sh + ky - pad_top;
-                if (iy < 0 || iy >= h) {
-                    zero_floats(dst, kw * c);
-                    dst += kw * c;
-                    continue;
-                }
-                long ix0 = ox * sw - pad_left;
-                if (ix0 >= 0 && ix0 + kw <= w) {
-                    // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
-                    copy_floats(dst, image + (iy * w + ix0) * c, kw * c);
-                    dst += kw * c;
-                    continue;
-                }
-                for (long kx = 0; kx < kw; kx++, dst += c) {
-                    long ix = ix0 + kx;
-                    if (ix < 0 || ix >= w) zero_floats(dst, c);
-                    else copy_floats(dst, image + (iy * w + ix) * c, c);
-                }
+void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
+    const long patch = kh * kw * c, positions = oh * ow;
+    for (long row = first; row < first + count; row++) {
+        const float *image = images + (row / positions) * h * w * c;
+        const long oy = (row % positions) / ow, ox = row % ow;
+        float *dst = cols + (row - first) * patch;
+        for (long ky = 0; ky < kh; ky++) {
+            long iy = oy * sh + ky - pad_top;
+            if (iy < 0 || iy >= h) {
+                zero_floats(dst, kw * c);
+                dst += kw * c;
+                continue;
+            }
+            long ix0 = ox * sw - pad_left;
+            if (ix0 >= 0 && ix0 + kw <= w) {
+                // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
+                copy_floats(dst, image + (iy * w + ix0) * c, kw * c);
+                dst += kw * c;
+                continue;
+            }
+            for (long kx = 0; kx < kw; kx++, dst += c) {
+                long ix = ix0 + kx;
+                if (ix < 0 || ix >= w) zero_floats(dst, c);
+                else copy_floats(dst, image + (iy * w + ix) * c, c);
             }
         }
     }
 }
 
 CK_CLONES
-void ck_col2im(const float *cols, float *image, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
-    const long patch = kh * kw * c;
-    memset(image, 0, (size_t)(h * w * c) * sizeof(float));
-    for (long oy = 0; oy < oh; oy++) {
-        for (long ox = 0; ox < ow; ox++) {
-            const float *src = cols + (oy * ow + ox) * patch;
-            for (long ky = 0; ky < kh; ky++) {
-                long iy = oy * sh + ky - pad_top;
-                if (iy < 0 || iy >= h) { src += kw * c; continue; }
-                for (long kx = 0; kx < kw; kx++, src += c) {
-                    long ix = ox * sw + kx - pad_left;
-                    if (ix < 0 || ix >= w) continue;
-                    float *dst = image + (iy * w + ix) * c;
-                    for (long ch = 0; ch < c; ch++) dst[ch] += src[ch];
-                }
+void ck_col2im(const float *cols, float *images, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
+    const long patch = kh * kw * c, positions = oh * ow;
+    for (long row = first; row < first + count; row++) {
+        float *image = images + (row / positions) * h * w * c;
+        const long oy = (row % positions) / ow, ox = row % ow;
+        const float *src = cols + (row - first) * patch;
+        for (long ky = 0; ky < kh; ky++) {
+            long iy = oy * sh + ky - pad_top;
+            if (iy < 0 || iy >= h) { src += kw * c; continue; }
+            for (long kx = 0; kx < kw; kx++, src += c) {
+                long ix = ox * sw + kx - pad_left;
+                if (ix < 0 || ix >= w) continue;
+                float *dst = image + (iy * w + ix) * c;
+                for (long ch = 0; ch < c; ch++) dst[ch] += src[ch];
             }
         }
     }
@@ -80,6 +79,26 @@ void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax
             if (x0 < 0) x0 = 0;
             if (x1 > w) x1 = w;
             float *o = out + (oy * ow + ox) * c;
+            if (y1 - y0 == 2 && x1 - x0 == 2) {
+                // The common 2x2 window, unrolled: four cells per channel.
+                const float *p00 = image + (y0 * w + x0) * c, *p01 = p00 + c, *p10 = p00 + w * c, *p11 = p10 + c;
+                if (is_max) {
+                    int32_t *a = argmax + (oy * ow + ox) * c;
+                    const int32_t base = (int32_t)((y0 * w + x0) * c);
+                    for (long ch = 0; ch < c; ch++) {
+                        float best = p00[ch];
+                        int32_t at = base + (int32_t)ch;
+                        if (p01[ch] > best) { best = p01[ch]; at = base + (int32_t)(c + ch); }
+                        if (p10[ch] > best) { best = p10[ch]; at = base + (int32_t)(w * c + ch); }
+                        if (p11[ch] > best) { best = p11[ch]; at = base + (int32_t)(w * c + c + ch); }
+                        o[ch] = best;
+                        a[ch] = at;
+                    }
+                } else {
+                    for (long ch = 0; ch < c; ch++) o[ch] = (p00[ch] + p01[ch] + p10[ch] + p11[ch]) * 0.25f;
+                }
+                continue;
+            }
             if (is_max) {
                 int32_t *a = argmax + (oy * ow + ox) * c;
                 const float *first = image + (y0 * w + x0) * c;

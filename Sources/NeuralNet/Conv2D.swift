@@ -69,18 +69,22 @@ public final class Conv2D: ActivatedLayer {
         if useBias { parameters.append(initializer.bias(count: filters)) }
     }
 
+    /// Rows of the column matrix handled at a time: their columns (about 256 KiB) stay in L2 while the GEMM
+    /// reads them, instead of streaming a whole batch's columns through memory.
+    private var chunkRows: Int { max(24, (64 * 1024) / max(1, geometry.patch)) }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
-        let columns = scratch.first.reserve(rows * g.patch)
-        for sample in 0..<batch {
-            ck_im2col(input + sample * g.imageSize, columns + sample * g.positions * g.patch, g.height, g.width, g.channels,
-                      kernelSize.height, kernelSize.width, strides.height, strides.width, g.padTop, g.padLeft,
-                      g.outHeight, g.outWidth)
+        let chunk = min(chunkRows, rows)
+        let columns = scratch.first.reserve(chunk * g.patch)
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let count = min(chunk, rows - start)
+            im2col(input, rows: start, count: count, into: columns)
+            gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
+                 bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
         }
-        gemm(m: rows, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
-             bias: bias.map { UnsafePointer($0.value) }, output, ldc: filters)
         appliedActivation.apply(output, rows: rows, width: filters)
     }
 
@@ -90,17 +94,29 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let rows = batch * g.positions
         appliedActivation.backward(gradient: outputGradient, output: output, rows: rows, width: filters)
-        gemm(transposeA: true, m: g.patch, n: filters, k: rows, scratch.first.pointer, lda: g.patch, outputGradient,
-             ldb: filters, gradients[0], ldc: filters)
         if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
-        guard let inputGradient else { return }
-        let columnGradient = scratch.second.reserve(rows * g.patch)
-        gemm(transposeB: true, m: rows, n: g.patch, k: filters, outputGradient, lda: filters, kernel.value, ldb: filters,
-             columnGradient, ldc: g.patch)
-        for sample in 0..<batch {
-            ck_col2im(columnGradient + sample * g.positions * g.patch, inputGradient + sample * g.imageSize,
-                      g.height, g.width, g.channels, kernelSize.height, kernelSize.width, strides.height, strides.width,
-                      g.padTop, g.padLeft, g.outHeight, g.outWidth)
+        inputGradient?.update(repeating: 0, count: batch * g.imageSize)
+        let chunk = min(chunkRows, rows)
+        let columns = scratch.first.reserve(chunk * g.patch)
+        let columnGradient = inputGradient == nil ? columns : scratch.second.reserve(chunk * g.patch)
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let count = min(chunk, rows - start)
+            let gradient = outputGradient + start * filters
+            im2col(input, rows: start, count: count, into: columns)
+            gemm(transposeA: true, m: g.patch, n: filters, k: count, columns, lda: g.patch, gradient, ldb: filters,
+                 accumulate: start > 0, gradients[0], ldc: filters)
+            guard let inputGradient else { continue }
+            gemm(transposeB: true, m: count, n: g.patch, k: filters, gradient, lda: filters, kernel.value, ldb: filters,
+                 columnGradient, ldc: g.patch)
+            ck_col2im(columnGradient, inputGradient, g.height, g.width, g.channels, kernelSize.height, kernelSize.width,
+                      strides.height, strides.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, start, count)
         }
+    }
+
+    /// Rows `start..<start + count` of the batch's column matrix (see ck_im2col).
+    private func im2col(_ input: UnsafePointer<Float>, rows start: Int, count: Int, into columns: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        ck_im2col(input, columns, g.height, g.width, g.channels, kernelSize.height, kernelSize.width, strides.height,
+                  strides.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, start, count)
     }
 }

@@ -18,8 +18,51 @@ public protocol Optimizer: AnyObject {
     /// The hyperparameters as Keras's optimizer config names them (`beta_1`, `momentum`...), without the
     /// learning rate.
     var hyperparameters: [(String, Double)] { get }
+    /// The parameters this optimizer updates, in model order.
+    var parameters: [Parameter] { get }
+    /// Updates elements `range` of parameter `index` from its gradient plus `extra` (another worker's part of
+    /// the same gradient, summed in and stored back into the parameter's gradient). Called for disjoint
+    /// ranges from several threads at once, between `iterations` increments.
+    func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?)
+}
+
+extension Optimizer {
     /// Applies one step to every parameter using its current gradient, then counts the step.
-    func step()
+    public func step() {
+        step(extraGradients: [])
+    }
+
+    /// One step whose gradients are the parameters' own plus, per extra worker, that worker's buffers (one
+    /// per parameter, in model order): the first extra worker's part is summed in while updating.
+    func step(extraGradients: [[UnsafeMutablePointer<Float>]]) {
+        let parameters = self.parameters
+        if extraGradients.count > 1 { sumGradients(into: parameters, extraGradients.dropFirst()) }
+        let extra = extraGradients.first
+        forEachElementChunk(of: parameters) { index, range in
+            update(index, range: range, extra: extra.map { UnsafePointer($0[index]) })
+        }
+        iterations += 1
+    }
+}
+
+/// Adds the workers' gradient buffers into the parameters' own gradients.
+func sumGradients(into parameters: [Parameter], _ workers: ArraySlice<[UnsafeMutablePointer<Float>]>) {
+    forEachElementChunk(of: parameters) { index, range in
+        for worker in workers {
+            ck_add(parameters[index].gradient + range.lowerBound, worker[index] + range.lowerBound, range.count)
+        }
+    }
+}
+
+/// Runs `body` on chunks of every parameter's elements, spread over the cores.
+private func forEachElementChunk(of parameters: [Parameter], _ body: (Int, Range<Int>) -> Void) {
+    let chunk = 1 << 14
+    let items = parameters.enumerated().flatMap { index, parameter in
+        stride(from: 0, to: parameter.count, by: chunk).map { (index, $0..<min($0 + chunk, parameter.count)) }
+    }
+    Parallel.forEachChunk(items.count) { range in
+        for (index, elements) in items[range] { body(index, elements) }
+    }
 }
 
 /// One optimizer slot array for one parameter.
@@ -55,7 +98,7 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     public var iterations: Int64 = 0
     public let slots: [OptimizerSlot]
-    private let parameters: [Parameter]
+    public let parameters: [Parameter]
 
     public init(parameters: [Parameter], learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
         self.parameters = parameters
@@ -68,12 +111,10 @@ public final class SGD: Optimizer {
     public var slotNames: [String] { momentum == 0 ? [] : ["momentum"] }
     public var hyperparameters: [(String, Double)] { [("momentum", Double(momentum)), ("nesterov", nesterov ? 1 : 0)] }
 
-    public func step() {
-        for (index, parameter) in parameters.enumerated() {
-            ck_sgd_update(parameter.value, parameter.gradient, slots.isEmpty ? nil : slots[index].values, parameter.count,
-                          learningRate, momentum, nesterov ? 1 : 0)
-        }
-        iterations += 1
+    public func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?) {
+        let parameter = parameters[index], start = range.lowerBound
+        ck_sgd_update(parameter.value + start, parameter.gradient + start, extra.map { $0 + start },
+                      slots.isEmpty ? nil : slots[index].values + start, range.count, learningRate, momentum, nesterov ? 1 : 0)
     }
 }
 
@@ -89,7 +130,7 @@ public final class Adam: Optimizer {
     public var iterations: Int64 = 0
     /// `m` and `v` for each parameter, interleaved: m0, v0, m1, v1, ...
     public let slots: [OptimizerSlot]
-    private let parameters: [Parameter]
+    public let parameters: [Parameter]
 
     public init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-7) {
@@ -106,13 +147,12 @@ public final class Adam: Optimizer {
         [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon))]
     }
 
-    public func step() {
+    public func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?) {
         let t = Float(iterations + 1)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-        for (index, parameter) in parameters.enumerated() {
-            ck_adam_update(parameter.value, parameter.gradient, slots[2 * index].values, slots[2 * index + 1].values,
-                           parameter.count, alpha, beta1, beta2, epsilon)
-        }
-        iterations += 1
+        let parameter = parameters[index], start = range.lowerBound
+        ck_adam_update(parameter.value + start, parameter.gradient + start, extra.map { $0 + start },
+                       slots[2 * index].values + start, slots[2 * index + 1].values + start, range.count,
+                       alpha, beta1, beta2, epsilon)
     }
 }

@@ -89,7 +89,7 @@ public final class Sequential {
                 while start < data.count {
                     let batch = min(batchSize, data.count - start)
                     totals += run(input.baseAddress! + start * inputSize, labels: labels.baseAddress! + start, batch: batch,
-                                  training: false, probabilities: nil)
+                                  training: false, probabilities: nil).result
                     start += batch
                     progress?(start, data.count)
                 }
@@ -103,13 +103,30 @@ public final class Sequential {
     /// One forward and backward pass in training mode over `batch` samples: leaves in each parameter's
     /// `gradient` the gradient of the batch-mean loss. Returns the summed loss and the correct count.
     public func trainingPass(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> BatchResult {
-        run(input, labels: labels, batch: batch, training: true, probabilities: nil)
+        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil)
+        if parts > 1 { sumGradients(into: parameters, extraGradients(parts)[...]) }
+        return result
+    }
+
+    /// A training pass followed by one optimizer step; the workers' gradients are summed inside the update
+    /// (one pass over memory instead of two). Same result as `trainingPass` then `optimizer.step()`.
+    public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+                             optimizer: Optimizer) -> BatchResult {
+        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil)
+        optimizer.step(extraGradients: extraGradients(parts))
+        return result
+    }
+
+    /// The gradient buffers of workers 1..<parts, each one per parameter in model order.
+    private func extraGradients(_ parts: Int) -> [[UnsafeMutablePointer<Float>]] {
+        workers[1..<max(1, parts)].map { worker in worker.ownGradients.map(\.pointer) }
     }
 
     /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
-    /// backward and gradient reduction when training.
+    /// backward when training (the first worker's gradients land in the parameters, the others' in their
+    /// own buffers). Returns the summed result and how many workers took part.
     private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
-                     probabilities: UnsafeMutablePointer<Float>?) -> BatchResult {
+                     probabilities: UnsafeMutablePointer<Float>?) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         var results = [BatchResult](repeating: BatchResult(), count: parts)
         let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
@@ -127,21 +144,9 @@ public final class Sequential {
                 }
             }
         }
-        if training, parts > 1 { reduceGradients(workerCount: parts) }
-        return results.reduce(BatchResult(), +)
+        return (results.reduce(BatchResult(), +), parts)
     }
 
-    /// Adds the other workers' gradients into the parameters' (worker 0 wrote there directly).
-    private func reduceGradients(workerCount: Int) {
-        let parameters = self.parameters
-        Parallel.forEachChunk(parameters.count) { range in
-            for index in range {
-                for worker in workers[1..<workerCount] {
-                    ck_add(parameters[index].gradient, worker.ownGradients[index].pointer, parameters[index].count)
-                }
-            }
-        }
-    }
 }
 
 /// Summed loss and correct predictions over some samples.

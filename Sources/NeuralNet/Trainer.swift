@@ -82,10 +82,9 @@ public final class Trainer {
                 for row in 0..<batch { batchLabels[row] = data.labels[order[start + row]] }
                 let result = batchSamples.withUnsafeBufferPointer { samples in
                     batchLabels.withUnsafeBufferPointer { labels in
-                        model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: batch)
+                        model.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: batch, optimizer: optimizer)
                     }
                 }
-                optimizer.step()
                 totals += result
                 seen += batch
                 if let onStep {

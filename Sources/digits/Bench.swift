@@ -94,8 +94,8 @@ struct Bench: ParsableCommand {
             test.labels.withUnsafeBufferPointer { labels in
                 rate(images: batch) {
                     let start = (step * batch) % (test.count - batch)
-                    _ = model.trainingPass(samples.baseAddress! + start * test.sampleSize, labels: labels.baseAddress! + start, batch: batch)
-                    optimizer.step()
+                    _ = model.trainingStep(samples.baseAddress! + start * test.sampleSize, labels: labels.baseAddress! + start,
+                                           batch: batch, optimizer: optimizer)
                     step += 1
                 } profiled: { model.profiler = $0 ? trainingProfile : nil }
             }

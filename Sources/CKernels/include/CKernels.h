@@ -24,13 +24,15 @@ void ck_activation_backward(int kind, float *grad, const float *out, long rows, 
 /// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
 void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);
 
-/// Receptive fields of one NHWC image as rows of kh*kw*c values, zero outside the image.
-void ck_im2col(const float *image, float *cols, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow);
+/// Rows [first, first + count) of the column matrix of a batch of NHWC images: row r is the receptive field
+/// (kh*kw*c values, zero outside the image) of output position r % (oh*ow) of image r / (oh*ow).
+void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count);
 
-/// The adjoint of ck_im2col: image = 0, then every column value added back where it came from.
-void ck_col2im(const float *cols, float *image, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow);
+/// The adjoint of ck_im2col for the same rows: adds every column value back onto the image position it came
+/// from (the caller zeroes the images first).
+void ck_col2im(const float *cols, float *images, long h, long w, long c, long kh, long kw,
+               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count);
 
 /// Max or average pooling of one NHWC image; `argmax` (max only) receives each output's input offset.
 void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
@@ -64,10 +66,12 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
 const char *ck_gemm_kernel_name(void);
 
 /// One Adam step in Keras's form: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps).
-void ck_adam_update(float *w, const float *g, float *m, float *v, long n, float alpha, float beta1, float beta2,
-                    float epsilon);
+/// When g2 is non-NULL the gradient is g + g2 (another worker's part), which is stored back into g.
+void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,
+                    float beta2, float epsilon);
 
 /// One SGD step: with momentum 0, w -= lr g; else m = mu m - lr g and w += m (or w += mu m - lr g, Nesterov).
-void ck_sgd_update(float *w, const float *g, float *m, long n, float lr, float momentum, int nesterov);
+/// g2 as for ck_adam_update.
+void ck_sgd_update(float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov);
 
 #endif

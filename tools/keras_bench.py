@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Keras/TensorFlow's figures for the same measurements as `digits bench`, on this machine.
+
+For each architecture: training images/s at the notebook's batch size (model.fit), inference images/s at
+batch 128 over the 10,000 test images (model.predict), single-image latency of model(x) (median), peak memory,
+the time to save and load the model's .h5, and the time h5py takes to read the same weight datasets into numpy.
+Each architecture runs in its own process (its peak memory is its own). One JSON object per line with --json.
+
+  python tools/keras_bench.py [--arch A] [--seconds S] [--json] [--data DIR]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras_interop  # noqa: E402  (architectures, preprocessing, MNIST reader)
+
+ARCHS = keras_interop.ARCHS
+BATCH = {"mlp": 32, "convnet": 32, "lenet5": 128, "vgg": 32}
+
+
+def timed_rate(work, images, seconds):
+    work()  # warm-up: graph tracing and compilation
+    rounds, started = 0, time.perf_counter()
+    while True:
+        work()
+        rounds += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= seconds:
+            return rounds * images / elapsed
+
+
+def measure(arch, data_dir, seconds):
+    import h5py
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(1)
+    model = keras_interop.build(arch, keras)
+    keras_interop.compile_for(arch, model, keras)
+    images, labels = keras_interop.load_mnist(data_dir, "test")
+    x = keras_interop.preprocess(arch, images)
+    batch = BATCH[arch]
+    # Enough images for one timed fit call of roughly a second, whole batches only.
+    steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
+    xs, ys = x[: steps * batch], labels[: steps * batch]
+    train = timed_rate(lambda: model.fit(xs, ys, batch_size=batch, epochs=1, verbose=0, shuffle=True), len(xs), seconds)
+    infer = timed_rate(lambda: model.predict(x, batch_size=128, verbose=0), len(x), seconds)
+    one = x[:1]
+    model(one)
+    latencies = []
+    deadline = time.perf_counter() + min(seconds, 2)
+    while time.perf_counter() < deadline or len(latencies) < 10:
+        started = time.perf_counter()
+        model(one)
+        latencies.append(time.perf_counter() - started)
+    latencies.sort()
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, arch + ".h5")
+    saves, loads, reads = [], [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        model.save(path)
+        saves.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        keras.models.load_model(path, compile=False)
+        loads.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with h5py.File(path, "r") as f:
+            weights = f["model_weights"]
+            arrays = [np.asarray(weights[layer][name]) for layer in weights.attrs["layer_names"]
+                      for name in weights[layer].attrs["weight_names"]]
+        reads.append(time.perf_counter() - started)
+        assert sum(a.size for a in arrays) == model.count_params()
+    for name in os.listdir(folder):
+        os.remove(os.path.join(folder, name))
+    os.rmdir(folder)
+    return {
+        "arch": arch, "train_images_per_s": round(train), "infer_images_per_s": round(infer),
+        "latency_ms": latencies[len(latencies) // 2] * 1000,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "h5_load_s": sorted(loads)[2], "h5_save_s": sorted(saves)[2], "h5py_read_s": sorted(reads)[2],
+        "keras_version": keras.__version__, "backend": keras.backend.backend(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", choices=ARCHS)
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
+    args = parser.parse_args()
+    if not args.data:
+        sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
+    if args.arch:
+        print(json.dumps(measure(args.arch, args.data, args.seconds)))
+        return
+    if not args.json:
+        print("arch      train img/s  infer img/s  latency ms  peak MB  h5 load ms  h5 save ms  h5py read ms")
+    for arch in ARCHS:
+        out = subprocess.run([sys.executable, __file__, "--arch", arch, "--seconds", str(args.seconds), "--data", args.data],
+                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        if args.json:
+            print(out, flush=True)
+            continue
+        r = json.loads(out)
+        print(f"{arch:<8}{r['train_images_per_s']:>13,}{r['infer_images_per_s']:>13,}{r['latency_ms']:>12.3f}"
+              f"{r['peak_rss_mb']:>9}{r['h5_load_s'] * 1000:>12.1f}{r['h5_save_s'] * 1000:>12.1f}{r['h5py_read_s'] * 1000:>14.1f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
