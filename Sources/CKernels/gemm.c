@@ -40,6 +40,20 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef GEMM_SUFFIX
 #undef MR
 #undef NV
+#undef VLEN
+#undef VEC
+#undef VEC_U
+// At most 8 columns: 256-bit vectors (as fast per lane as 512-bit ones on Zen 4, and half of them idle less).
+#define VLEN 8
+#define VEC v8
+#define VEC_U v8u
+#define GEMM_SUFFIX _avx512_narrow
+#define MR 24
+#define NV 1
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
 #undef GEMM_TARGET
 #undef VLEN
 #undef VEC
@@ -121,7 +135,8 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
     workspace_fn size;
     switch (isa()) {
     case ISA_AVX512:
-        if (n <= 16) { fn = gemm_avx512_tall; size = workspace_avx512_tall; }
+        if (n <= 8) { fn = gemm_avx512_narrow; size = workspace_avx512_narrow; }
+        else if (n <= 16) { fn = gemm_avx512_tall; size = workspace_avx512_tall; }
         else if (n <= 32) { fn = gemm_avx512_medium; size = workspace_avx512_medium; }
         else { fn = gemm_avx512_wide; size = workspace_avx512_wide; }
         break;
@@ -139,7 +154,7 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
 
 const char *ck_gemm_kernel_name(void) {
     switch (isa()) {
-    case ISA_AVX512: return "AVX-512 6x64, 12x32 and 24x16 tiles";
+    case ISA_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
     case ISA_AVX2: return "AVX2 6x16 tiles";
     default: return "SSE2 4x8 tiles";
     }

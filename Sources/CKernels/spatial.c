@@ -10,6 +10,17 @@ static inline void copy_floats(float *dst, const float *src, long n) {
     for (long i = 0; i < n; i++) dst[i] = src[i];
 }
 
+// Copies n floats with whole-vector moves of 4, 8 or 16 floats, over-copying up to 15 floats past the end
+// of dst when that cannot read past `src_end`; callers leave room after dst and overwrite the excess later.
+__attribute__((always_inline))
+static inline void copy_floats_wide(float *dst, const float *src, long n, const float *src_end) {
+    long i = 0;
+    for (; n - i > 8 && src + i + 16 <= src_end; i += 16) __builtin_memcpy(dst + i, src + i, 16 * sizeof(float));
+    if (n - i > 4 && src + i + 8 <= src_end) { __builtin_memcpy(dst + i, src + i, 8 * sizeof(float)); i += 8; }
+    if (n - i > 0 && src + i + 4 <= src_end) { __builtin_memcpy(dst + i, src + i, 4 * sizeof(float)); i += 4; }
+    if (i < n) copy_floats(dst + i, src + i, n - i);
+}
+
 __attribute__((always_inline, no_builtin("memset")))
 static inline void zero_floats(float *dst, long n) {
     for (long i = 0; i < n; i++) dst[i] = 0;
@@ -19,10 +30,12 @@ CK_CLONES __attribute__((no_builtin("memcpy", "memset")))
 void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
                long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
     const long patch = kh * kw * c, positions = oh * ow;
-    for (long row = first; row < first + count; row++) {
-        const float *image = images + (row / positions) * h * w * c;
-        const long oy = (row % positions) / ow, ox = row % ow;
-        float *dst = cols + (row - first) * patch;
+    // The first row's image and position; later rows step through them without dividing.
+    long sample = first / positions, oy = (first % positions) / ow, ox = first % ow;
+    for (long row = 0; row < count; row++) {
+        const float *image = images + sample * h * w * c;
+        const float *image_end = image + h * w * c;
+        float *dst = cols + row * patch;
         for (long ky = 0; ky < kh; ky++) {
             long iy = oy * sh + ky - pad_top;
             if (iy < 0 || iy >= h) {
@@ -33,7 +46,7 @@ void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh
             long ix0 = ox * sw - pad_left;
             if (ix0 >= 0 && ix0 + kw <= w) {
                 // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
-                copy_floats(dst, image + (iy * w + ix0) * c, kw * c);
+                copy_floats_wide(dst, image + (iy * w + ix0) * c, kw * c, image_end);
                 dst += kw * c;
                 continue;
             }
@@ -42,6 +55,10 @@ void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh
                 if (ix < 0 || ix >= w) zero_floats(dst, c);
                 else copy_floats(dst, image + (iy * w + ix) * c, c);
             }
+        }
+        if (++ox == ow) {
+            ox = 0;
+            if (++oy == oh) { oy = 0; sample++; }
         }
     }
 }

@@ -73,12 +73,35 @@ public final class Conv2D: ActivatedLayer {
     /// reads them, instead of streaming a whole batch's columns through memory.
     private var chunkRows: Int { max(24, (64 * 1024) / max(1, geometry.patch)) }
 
+    /// True for a single input channel at stride 1 (the notebooks' first layers): a direct convolution then
+    /// replaces im2col, which would copy every pixel kh·kw times for a product only kh·kw deep.
+    private var usesDirectSingleChannel: Bool {
+        geometry.channels == 1 && MatrixBackend.current == .own
+            && ck_conv1_supported(strides.height, strides.width, filters, geometry.outWidth) != 0
+    }
+
+    private var singleChannelScratch: Int {
+        let g = geometry
+        return ck_conv1_scratch_size(g.height, g.width, kernelSize.height, kernelSize.width, g.padTop, g.padLeft,
+                                     g.outHeight, g.outWidth, filters)
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
+        if usesDirectSingleChannel {
+            let work = scratch.second.reserve(singleChannelScratch)
+            for sample in 0..<batch {
+                ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, kernel.value, bias.map { UnsafePointer($0.value) },
+                                 output + sample * g.positions * filters, kernelSize.height, kernelSize.width, g.padTop,
+                                 g.padLeft, g.outHeight, g.outWidth, filters, work)
+            }
+            appliedActivation.apply(output, rows: rows, width: filters)
+            return
+        }
         let chunk = min(chunkRows, rows)
-        let columns = scratch.first.reserve(chunk * g.patch)
+        let columns = scratch.first.reserve(chunk * g.patch + 16)
         for start in stride(from: 0, to: rows, by: chunk) {
             let count = min(chunk, rows - start)
             im2col(input, rows: start, count: count, into: columns)
@@ -95,9 +118,19 @@ public final class Conv2D: ActivatedLayer {
         let rows = batch * g.positions
         appliedActivation.backward(gradient: outputGradient, output: output, rows: rows, width: filters)
         if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
+        if usesDirectSingleChannel && inputGradient == nil {
+            let work = scratch.second.reserve(singleChannelScratch)
+            gradients[0].update(repeating: 0, count: kernel.count)
+            for sample in 0..<batch {
+                ck_conv1_weight_gradient(input + sample * g.imageSize, g.height, g.width, outputGradient + sample * g.positions * filters,
+                                         gradients[0], kernelSize.height, kernelSize.width, g.padTop, g.padLeft,
+                                         g.outHeight, g.outWidth, filters, work)
+            }
+            return
+        }
         inputGradient?.update(repeating: 0, count: batch * g.imageSize)
         let chunk = min(chunkRows, rows)
-        let columns = scratch.first.reserve(chunk * g.patch)
+        let columns = scratch.first.reserve(chunk * g.patch + 16)
         let columnGradient = inputGradient == nil ? columns : scratch.second.reserve(chunk * g.patch)
         for start in stride(from: 0, to: rows, by: chunk) {
             let count = min(chunk, rows - start)

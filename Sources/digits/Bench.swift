@@ -29,6 +29,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per architecture per line.")
     var json = false
 
+    @Flag(help: "Also print each layer's share of the time (with --arch).")
+    var layers = false
+
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
@@ -45,8 +48,12 @@ struct Bench: ParsableCommand {
             print(BenchResult.tableHeader)
             print(result.tableRow)
             print(result.layerKindLines.joined(separator: "\n"))
+            if layers { print(layerLines.joined(separator: "\n")) }
         }
     }
+
+    /// Per layer, filled by `measure` when --layers is given.
+    private var layerLines: [String] { LayerReport.lines }
 
     private func runEachInItsOwnProcess() throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
@@ -130,6 +137,7 @@ struct Bench: ParsableCommand {
             _ = try ModelLoader.load(path)
             loads.append(LayerProfiler.now() - started)
         }
+        if layers { LayerReport.record(model: model, training: trainingProfile, inference: inferenceProfile) }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return BenchResult(
@@ -275,5 +283,22 @@ struct BenchResult {
                                  inferenceFlops: kind["inference_flops"]?.doubleValue ?? 0)
                   },
                   backend: json["matrix_backend"]?.stringValue ?? "")
+    }
+}
+
+/// The per-layer breakdown `bench --layers` prints.
+enum LayerReport {
+    nonisolated(unsafe) static var lines: [String] = []
+
+    static func record(model: Sequential, training: LayerProfiler, inference: LayerProfiler) {
+        let trainingTotal = training.forwardSeconds.reduce(0, +) + training.backwardSeconds.reduce(0, +)
+        let inferenceTotal = inference.forwardSeconds.reduce(0, +)
+        lines = ["layer                 training: forward  backward   inference: forward"]
+        for (index, layer) in model.layers.enumerated() {
+            func share(_ seconds: Double, _ total: Double) -> String { String(format: "%5.1f%%", 100 * seconds / max(total, 1e-12)) }
+            lines.append("  \(layer.name.padding(toLength: 20, withPad: " ", startingAt: 0))  "
+                         + "\(share(training.forwardSeconds[index], trainingTotal))    \(share(training.backwardSeconds[index], trainingTotal))"
+                         + "          \(share(inference.forwardSeconds[index], inferenceTotal))")
+        }
     }
 }

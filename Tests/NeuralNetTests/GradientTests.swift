@@ -38,6 +38,12 @@ import Testing
         Case(name: "same-padded average pooling", inputShape: [5, 5, 2]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), Pooling2D(.average, padding: .same), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "single channel, 16 filters, same padding", inputShape: [5, 6, 1]) {
+            [Conv2D(filters: 16, kernelSize: (3, 3), padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
+            [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

@@ -99,6 +99,28 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         expectClose(output, [4321])
     }
 
+    @Test func singleChannelConvolutionsAgreeWithTheGeneralPath() throws {
+        // The direct single-channel kernels against the same convolution written as two input channels, one
+        // of them all zeros (which takes the im2col path).
+        for (filters, padding) in [(6, Padding.valid), (16, .same), (32, .valid), (64, .same), (3, .same)] {
+            let image: [Float] = (0..<(9 * 23)).map { (index: Int) -> Float in Float((index * 7919) % 23) / 23 - 0.5 }
+            let kernel: [Float] = (0..<(3 * 5 * filters)).map { (index: Int) -> Float in Float((index * 104_729) % 31) / 31 - 0.5 }
+            let bias: [Float] = (0..<filters).map { (index: Int) -> Float in Float(index) / 10 }
+            var twoChannels = [Float]()
+            for value in image { twoChannels += [value, 0] }
+            var twoChannelKernel = [Float]()
+            for tap in 0..<15 {
+                twoChannelKernel += Array(kernel[tap * filters..<(tap + 1) * filters])
+                twoChannelKernel += [Float](repeating: 0, count: filters)
+            }
+            let direct = try run(Conv2D(filters: filters, kernelSize: (3, 5), padding: padding), input: image, shape: [9, 23, 1],
+                                 weights: [Tensor(shape: [3, 5, 1, filters], scalars: kernel), Tensor(shape: [filters], scalars: bias)])
+            let general = try run(Conv2D(filters: filters, kernelSize: (3, 5), padding: padding), input: twoChannels, shape: [9, 23, 2],
+                                  weights: [Tensor(shape: [3, 5, 2, filters], scalars: twoChannelKernel), Tensor(shape: [filters], scalars: bias)])
+            expectClose(direct, general, tolerance: 1e-5)
+        }
+    }
+
     @Test func averagePoolingAveragesEachWindow() throws {
         let image = (1...16).map(Float.init)
         expectClose(try run(Pooling2D(.average), input: image, shape: [4, 4, 1]), [3.5, 5.5, 11.5, 13.5])

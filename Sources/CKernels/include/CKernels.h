@@ -26,6 +26,7 @@ void ck_column_sums(float *db, const float *grad, long rows, long width, int acc
 
 /// Rows [first, first + count) of the column matrix of a batch of NHWC images: row r is the receptive field
 /// (kh*kw*c values, zero outside the image) of output position r % (oh*ow) of image r / (oh*ow).
+/// `cols` needs room for 16 floats past its count * kh*kw*c values (copies move whole vectors).
 void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
                long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count);
 
@@ -42,6 +43,22 @@ void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax
 void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
                       long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
                       long oh, long ow);
+
+/// True when the single-input-channel direct convolution handles this shape: stride 1, and at most 8, or
+/// exactly 16, 32 or 64 filters.
+int ck_conv1_supported(long sh, long sw, long f, long ow);
+
+/// Floats of scratch memory ck_conv1_forward and ck_conv1_weight_gradient need per image.
+long ck_conv1_scratch_size(long h, long w, long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f);
+
+/// One image (h x w, one channel) convolved with kh x kw x 1 x f weights into out (oh x ow x f, NHWC), plus
+/// bias when non-NULL; pad_top/pad_left zeros before the image (same padding), valid otherwise.
+void ck_conv1_forward(const float *image, long h, long w, const float *weights, const float *bias, float *out,
+                      long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f, float *scratch);
+
+/// dw (kh x kw x 1 x f) += the weight gradient of one image given the output gradient dz (oh x ow x f).
+void ck_conv1_weight_gradient(const float *image, long h, long w, const float *dz, float *dw, long kh, long kw,
+                              long pad_top, long pad_left, long oh, long ow, long f, float *scratch);
 
 /// dst (cols x rows) = the transpose of src (rows x cols).
 void ck_transpose(const float *src, float *dst, long rows, long cols);
