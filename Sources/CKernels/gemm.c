@@ -134,12 +134,23 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
     gemm_fn fn;
     workspace_fn size;
     switch (isa()) {
-    case ISA_AVX512:
-        if (n <= 8) { fn = gemm_avx512_narrow; size = workspace_avx512_narrow; }
-        else if (n <= 16) { fn = gemm_avx512_tall; size = workspace_avx512_tall; }
-        else if (n <= 32) { fn = gemm_avx512_medium; size = workspace_avx512_medium; }
-        else { fn = gemm_avx512_wide; size = workspace_avx512_wide; }
+    case ISA_AVX512: {
+        // The tile shape that does the least padded work (rows and columns rounded up to whole tiles); on a
+        // tie, the wider one.
+        const long rows[] = {6, 12, 24, 24}, widths[] = {64, 32, 16, 8};
+        const gemm_fn fns[] = {gemm_avx512_wide, gemm_avx512_medium, gemm_avx512_tall, gemm_avx512_narrow};
+        const workspace_fn sizes[] = {workspace_avx512_wide, workspace_avx512_medium, workspace_avx512_tall,
+                                      workspace_avx512_narrow};
+        int best = 0;
+        long best_work = 0;
+        for (int t = 0; t < 4; t++) {
+            long work = (m + rows[t] - 1) / rows[t] * rows[t] * ((n + widths[t] - 1) / widths[t] * widths[t]);
+            if (t == 0 || work < best_work) { best = t; best_work = work; }
+        }
+        fn = fns[best];
+        size = sizes[best];
         break;
+    }
     case ISA_AVX2: fn = gemm_avx2; size = workspace_avx2; break;
     default: fn = gemm_sse2; size = workspace_sse2; break;
     }

@@ -111,12 +111,15 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
     const long kcmax = k < KC ? k : KC;
     // Packing A pays when many column panels reuse it, or when its rows would evict each other from L1.
     const int pack_all = panels >= 4 || (!trans_a && lda % 1024 == 0);
-    // Packing B pays when many row tiles reuse it; a row-major B with few rows of A is read in place.
-    const int direct_b = !trans_b && m <= 8 * MR;
+    // A row-major B is read in place (measured as fast as packing it, without the copy); only edge panels
+    // and transposed B are packed.
+    const int direct_b = !trans_b;
     float *packed_b = work;
     float *packed_a = work + panels * NR * kcmax;
-    for (long p0 = 0; p0 < k; p0 += KC) {
-        long kc = k - p0 < KC ? k - p0 : KC;
+    // k blocks of equal depth (784 = 4 x 196 rather than 3 x 256 + 16).
+    const long blocks = (k + KC - 1) / KC, depth = (k + blocks - 1) / blocks;
+    for (long p0 = 0; p0 < k; p0 += depth) {
+        long kc = k - p0 < depth ? k - p0 : depth;
         int acc = accumulate || p0 > 0;
         for (long j = 0; j < panels; j++) {
             if (!direct_b || n - j * NR < NR) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);

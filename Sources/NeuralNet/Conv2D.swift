@@ -131,7 +131,10 @@ public final class Conv2D: ActivatedLayer {
         inputGradient?.update(repeating: 0, count: batch * g.imageSize)
         let chunk = min(chunkRows, rows)
         let columns = scratch.first.reserve(chunk * g.patch + 16)
-        let columnGradient = inputGradient == nil ? columns : scratch.second.reserve(chunk * g.patch)
+        let columnGradient = inputGradient == nil ? columns : scratch.second.reserve(chunk * g.patch + filters * g.patch)
+        // The kernel transposed once (filters × patch), so each chunk's input gradient is a plain product.
+        let transposedKernel = columnGradient + chunk * g.patch
+        if inputGradient != nil { ck_transpose(kernel.value, transposedKernel, g.patch, filters) }
         for start in stride(from: 0, to: rows, by: chunk) {
             let count = min(chunk, rows - start)
             let gradient = outputGradient + start * filters
@@ -139,7 +142,7 @@ public final class Conv2D: ActivatedLayer {
             gemm(transposeA: true, m: g.patch, n: filters, k: count, columns, lda: g.patch, gradient, ldb: filters,
                  accumulate: start > 0, gradients[0], ldc: filters)
             guard let inputGradient else { continue }
-            gemm(transposeB: true, m: count, n: g.patch, k: filters, gradient, lda: filters, kernel.value, ldb: filters,
+            gemm(m: count, n: g.patch, k: filters, gradient, lda: filters, transposedKernel, ldb: g.patch,
                  columnGradient, ldc: g.patch)
             ck_col2im(columnGradient, inputGradient, g.height, g.width, g.channels, kernelSize.height, kernelSize.width,
                       strides.height, strides.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, start, count)
