@@ -27,7 +27,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "MNIST", dependencies: ["NeuralNet", "CGzip", "CPNG", "ZIPFoundation"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST"]),
-        .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "Architectures", "SafeWrite", "ZIPFoundation"]),
+        .target(
+            name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "CKernels", "Architectures", "SafeWrite", "ZIPFoundation"]),
         .target(
             name: "CommandLineSupport",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -40,6 +40,14 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef GEMM_SUFFIX
 #undef MR
 #undef NV
+// One or two rows (a single image): 1 x 64 tiles, streaming B once instead of multiplying padding rows.
+#define GEMM_SUFFIX _avx512_row
+#define MR 1
+#define NV 4
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
 #undef VLEN
 #undef VEC
 #undef VEC_U
@@ -149,6 +157,7 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
         }
         fn = fns[best];
         size = sizes[best];
+        if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
         break;
     }
     case ISA_AVX2: fn = gemm_avx2; size = workspace_avx2; break;

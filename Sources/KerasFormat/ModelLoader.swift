@@ -1,16 +1,22 @@
 import Architectures
+import CKernels
 import HDF5
 import NeuralNet
 
-/// A model read from a Keras file, with the optimizer state the file carried.
+/// A model read from a Keras file; the optimizer state the file carries is read on demand.
 public struct LoadedModel {
     public let model: Sequential
     public let file: KerasFile
     /// The notebook preset the model matches, which decides the input preprocessing.
     public let architecture: Architecture?
-    public let optimizer: StoredOptimizer?
     /// Conversions and ignored settings the user should hear about.
     public let notices: [String]
+    let inventory: WeightInventory
+
+    /// The optimizer state stored in the file, if any (read now: it can be twice the size of the weights).
+    public func storedOptimizer() throws -> StoredOptimizer? {
+        try ModelLoader.readOptimizer(inventory, file: file)
+    }
 }
 
 /// Optimizer state as a Keras file stores it: variables in positional order, plus the optimizer's config.
@@ -53,7 +59,7 @@ public enum ModelLoader {
         }
         try assignWeights(inventory, to: model, file: file, notices: &notices)
         return LoadedModel(model: model, file: file, architecture: requested ?? Architecture.identify(model),
-                           optimizer: try readOptimizer(inventory, file: file), notices: notices)
+                           notices: notices, inventory: inventory)
     }
 
     /// The single preset whose layers and weight shapes the file holds.
@@ -140,10 +146,9 @@ public enum ModelLoader {
         default:
             throw KerasFormatError(file: file, object: weight.path, reason: "holds \(weight.elementType) values; weights must be floats")
         }
-        let values = UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count)
-        try root.dataset(weight.path).read(into: values)
-        let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        if bad > 0 { notices.append("\(weight.path): \(bad) of \(values.count) values are NaN or infinite") }
+        try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
+        let bad = ck_count_nonfinite(parameter.value, parameter.count)
+        if bad > 0 { notices.append("\(weight.path): \(bad) of \(parameter.count) values are NaN or infinite") }
     }
 
     static func readOptimizer(_ inventory: WeightInventory, file: KerasFile) throws -> StoredOptimizer? {

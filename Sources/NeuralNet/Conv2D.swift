@@ -65,6 +65,7 @@ public final class Conv2D: ActivatedLayer {
                             outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
+        try ParameterInitializer.checkSize(kernelShape, layer: name)
         parameters = [initializer.kernel(shape: kernelShape)]
         if useBias { parameters.append(initializer.bias(count: filters)) }
     }

@@ -27,6 +27,7 @@ public final class Dense: ActivatedLayer {
             throw ModelError.invalidInput(layer: name, reason: "Dense needs a flat input, got \(describeShape(inputShape, batch: true)); add a Flatten layer")
         }
         guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
+        try ParameterInitializer.checkSize([inputShape[0], units], layer: name)
         self.inputShape = inputShape
         parameters = [initializer.kernel(shape: [inputShape[0], units])]
         if useBias { parameters.append(initializer.bias(count: units)) }

@@ -8,6 +8,22 @@ public struct ParameterInitializer {
         generator = seed.map(SeededGenerator.init(seed:))
     }
 
+    /// The largest parameter a layer may have (2^28 floats, 1 GiB): configs asking for more are refused
+    /// before any memory is allocated.
+    public static let maximumParameterCount = 1 << 28
+
+    /// Refuses a kernel shape beyond ``maximumParameterCount``, naming the layer.
+    static func checkSize(_ shape: [Int], layer: String) throws {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumParameterCount else {
+                throw ModelError.invalidInput(layer: layer, reason: "a kernel of shape \(describeShape(shape)) is larger than the limit of \(maximumParameterCount) values")
+            }
+            count = product
+        }
+    }
+
     /// A kernel: GlorotUniform, uniform in ±sqrt(6 / (fan_in + fan_out)); for a conv kernel (kh, kw, in, out)
     /// the fans are kh·kw·in and kh·kw·out, as Keras's `compute_fans` gives them.
     mutating func kernel(shape: [Int]) -> Parameter {

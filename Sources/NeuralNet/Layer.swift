@@ -1,3 +1,5 @@
+import Foundation
+
 /// A trainable array of a layer (a kernel or a bias), held in memory that never moves, so kernels can work on
 /// it directly; `gradient` receives d(loss)/d(value) from each backward pass.
 public final class Parameter: @unchecked Sendable {
@@ -10,15 +12,21 @@ public final class Parameter: @unchecked Sendable {
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
 
-    /// A parameter of zeros.
+    /// A parameter of zeros. The memory comes from calloc, so large arrays cost nothing until written (a
+    /// model about to be loaded from a file never pays for zeroing them).
     public init(name: String, shape: [Int]) {
         self.name = name
         self.shape = shape
         count = shape.reduce(1, *)
-        value = .allocate(capacity: max(1, count))
-        gradient = .allocate(capacity: max(1, count))
-        value.update(repeating: 0, count: max(1, count))
-        gradient.update(repeating: 0, count: max(1, count))
+        value = Self.zeroedFloats(count)
+        gradient = Self.zeroedFloats(count)
+    }
+
+    private static func zeroedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        guard let memory = calloc(max(1, count), MemoryLayout<Float>.stride) else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        return memory.bindMemory(to: Float.self, capacity: max(1, count))
     }
 
     /// A parameter holding `tensor`'s values.
@@ -28,8 +36,8 @@ public final class Parameter: @unchecked Sendable {
     }
 
     deinit {
-        value.deallocate()
-        gradient.deallocate()
+        free(value)
+        free(gradient)
     }
 
     /// A copy of the values.

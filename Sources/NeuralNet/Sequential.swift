@@ -35,12 +35,14 @@ public final class Sequential {
         self.seed = seed
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
         var shape = inputShape
+        try Self.checkSampleSize(inputShape, layer: "input")
         for layer in layers {
             try layer.build(inputShape: shape, initializer: &initializer)
             shape = layer.outputShape
             guard shape.allSatisfy({ $0 > 0 }) else {
                 throw ModelError.invalidInput(layer: layer.name, reason: "produces an empty output \(describeShape(shape, batch: true))")
             }
+            try Self.checkSampleSize(shape, layer: layer.name)
         }
         if let last = layers.last as? ActivatedLayer, last.activation == .softmax {
             last.activationDeferred = true
@@ -49,6 +51,20 @@ public final class Sequential {
             softmaxOutput = false
         }
         workers = (0..<max(1, workerCount)).map { Worker(layers: layers, index: $0, seed: seed) }
+    }
+
+    /// The largest per-sample activation a layer may produce (2^24 floats, 64 MiB).
+    public static let maximumSampleSize = 1 << 24
+
+    private static func checkSampleSize(_ shape: [Int], layer: String) throws {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumSampleSize else {
+                throw ModelError.invalidInput(layer: layer, reason: "an output of shape \(describeShape(shape, batch: true)) per sample is larger than the limit of \(maximumSampleSize) values")
+            }
+            count = product
+        }
     }
 
     /// Per-sample output shape.

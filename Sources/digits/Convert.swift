@@ -69,7 +69,7 @@ struct Convert: ParsableCommand {
         let format = try outputOptions.resolvedFormat(for: output)
         let loaded = try model.load()
         var notices: [String] = []
-        let optimizer = outputOptions.noOptimizer ? nil : OptimizerState.restore(loaded.optimizer, for: loaded.model, notices: &notices)
+        let optimizer = outputOptions.noOptimizer ? nil : OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         notices.forEach { note("note: \($0)") }
         try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
         let state = optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state"

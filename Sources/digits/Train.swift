@@ -141,7 +141,7 @@ struct Train: ParsableCommand {
         if let resume {
             let loaded = try ModelLoader.load(resume, architecture: arch)
             notices += loaded.notices
-            let restored = OptimizerState.restore(loaded.optimizer, for: loaded.model, notices: &notices)
+            let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
             if let restored { note("resuming \(resume): \(restored.className) state after \(restored.iterations) steps") }
             return (loaded.model, loaded.architecture, restored)
         }

@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func keras2OptimizerStateIsKept() throws {
-        let optimizer = try #require(try ModelLoader.load(SharedData.reference("MNIST-numbers-cnn.h5")).optimizer)
+        let optimizer = try #require(try ModelLoader.load(SharedData.reference("MNIST-numbers-cnn.h5")).storedOptimizer())
         #expect(optimizer.name == "Adam")
         #expect(optimizer.variables.count == 29)
         #expect(optimizer.variables[0].values == [18750])

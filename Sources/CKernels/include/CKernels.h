@@ -66,6 +66,9 @@ void ck_transpose(const float *src, float *dst, long rows, long cols);
 /// y[i] = a[i] * b[i].
 void ck_multiply(float *y, const float *a, const float *b, long n);
 
+/// How many of the n values are NaN or infinite.
+long ck_count_nonfinite(const float *x, long n);
+
 /// x[i] += value.
 void ck_add_scalar(float *x, float value, long n);
 
