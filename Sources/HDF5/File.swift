@@ -15,6 +15,20 @@ public final class File: Sendable {
         self.path = path
     }
 
+    /// Marks the file descriptor libhdf5 opened (sec2 driver, disk files only) close-on-exec: otherwise a child process started meanwhile
+    /// (Foundation's Process) inherits it, and with it libhdf5's lock on the file, for as long as it runs.
+    private func closeOnExec() {
+        var pointer: UnsafeMutableRawPointer?
+        ErrorStack.silence()
+        guard H5Fget_vfd_handle(handle.id, defaultProperties, &pointer) >= 0, let pointer else {
+            ErrorStack.clear()
+            return
+        }
+        let descriptor = pointer.load(as: Int32.self)
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+
     /// Opens an existing HDF5 file, after checking that the path names a readable HDF5 file.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> File {
         try checkReadableRegularFile(path)
@@ -28,7 +42,9 @@ public final class File: Sendable {
         let flags = mode == .readOnly ? chdf5_acc_rdonly() : chdf5_acc_rdwr()
         let id = try checked(H5Fopen(path, flags, defaultProperties), file: path, object: nil,
                              action: "damaged or unreadable HDF5 file")
-        return File(handle: Handle(id, .file), path: path)
+        let file = File(handle: Handle(id, .file), path: path)
+        file.closeOnExec()
+        return file
     }
 
     /// Creates a new, empty HDF5 file; an existing file is replaced only when `overwrite` is true.
@@ -36,7 +52,9 @@ public final class File: Sendable {
         let flags = overwrite ? chdf5_acc_trunc() : chdf5_acc_excl()
         let id = try checked(H5Fcreate(path, flags, defaultProperties, defaultProperties), file: path, object: nil,
                              action: "cannot create the file")
-        return File(handle: Handle(id, .file), path: path)
+        let file = File(handle: Handle(id, .file), path: path)
+        file.closeOnExec()
+        return file
     }
 
     /// Opens an HDF5 file image held in memory (for example `model.weights.h5` inside a `.keras` zip).

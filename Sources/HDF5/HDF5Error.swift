@@ -43,6 +43,11 @@ enum ErrorStack {
         H5Eset_auto2(defaultErrorStack, nil, nil)
     }
 
+    /// Discards whatever is on the calling thread's error stack.
+    static func clear() {
+        H5Eclear2(defaultErrorStack)
+    }
+
     /// The innermost messages of the current error stack, joined, most specific last.
     static func drain() -> String {
         final class Collector { var lines: [String] = [] }
