@@ -26,6 +26,13 @@ public enum AtomicFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw WriteError(path: path, reason: "is a folder")
         }
+        // A file another program holds open through libhdf5 (which locks it) is not replaced under it; the
+        // lock taken here is held until the new file is in place.
+        let existing = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if existing >= 0 { close(existing) } }
+        if existing >= 0, flock(existing, LOCK_EX | LOCK_NB) != 0 {
+            throw WriteError(path: path, reason: "is open in another program (it is locked); close it there or write elsewhere")
+        }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         do {

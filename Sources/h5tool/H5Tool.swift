@@ -16,6 +16,7 @@ struct H5Tool: ParsableCommand {
               h5tool dump model.weights.h5 --values      also first values, min, max, mean and NaN count
               h5tool dump model.keras --json | jq .keras.parameters
               h5tool ls LeNet5.h5                        one line per object, like h5ls -r
+              h5tool diff LeNet5.h5 lenet5.keras         compare weights across forms (exit 0 equal, 1 differ)
             """,
-        subcommands: [Dump.self, List.self])
+        subcommands: [Dump.self, List.self, Diff.self])
 }

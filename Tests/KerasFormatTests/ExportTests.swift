@@ -1,0 +1,167 @@
+import Foundation
+import HDF5
+@testable import KerasFormat
+import NeuralNet
+import TestSupport
+import Testing
+
+/// Writing every form: bit-identical round trips, Keras's own structure, atomic replacement.
+@Suite struct ExportTests {
+    static let forms: [(String, KerasFlavour)] = [("h5", .keras3), ("h5", .keras2), ("weights.h5", .keras3), ("keras", .keras3)]
+
+    /// A model and its optimizer as loaded from a real file.
+    private func load(_ path: String) throws -> (LoadedModel, Optimizer?) {
+        let loaded = try ModelLoader.load(path)
+        var notices: [String] = []
+        return (loaded, OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices))
+    }
+
+    @Test(arguments: ["LeNet5.h5", "LeNet5.weights.h5", "MNIST-numbers-cnn.h5"])
+    func readWriteReadKeepsEveryBit(file: String) throws {
+        let (original, optimizer) = try load(SharedData.reference(file))
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms {
+            let path = folder.path("copy-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(original.model, optimizer: optimizer, to: path, flavour: flavour)
+            let (copy, copiedOptimizer) = try load(path)
+            #expect(copy.model.parameters.count == original.model.parameters.count)
+            for (a, b) in zip(original.model.parameters, copy.model.parameters) {
+                #expect(a.shape == b.shape)
+                #expect(a.tensor.scalars.map(\.bitPattern) == b.tensor.scalars.map(\.bitPattern), "\(path): \(a.name)")
+            }
+            let before = try #require(optimizer), after = try #require(copiedOptimizer)
+            #expect(after.className == before.className)
+            #expect(after.iterations == before.iterations)
+            #expect(after.learningRate == before.learningRate)
+            for (x, y) in zip(before.slots, after.slots) {
+                #expect(x.tensor.scalars.map(\.bitPattern) == y.tensor.scalars.map(\.bitPattern))
+            }
+        }
+    }
+
+    /// Every group, dataset (shape, dtype) and attribute (type, shape; the name lists by value) of a file.
+    private func structure(_ path: String) throws -> [String] {
+        var lines: [String] = []
+        let root = try KerasFile.open(path).hdf5.root
+        func visit(_ group: Group) throws {
+            lines.append("group \(group.path)" + (try attributes(group)))
+            for link in try group.links() {
+                let child = group.path == "/" ? "/" + link.name : group.path + "/" + link.name
+                switch link.kind {
+                case .group: try visit(try root.group(child))
+                case .dataset:
+                    let dataset = try root.dataset(child)
+                    lines.append("dataset \(child) \(try dataset.shape()) \(try dataset.elementType())" + (try attributes(dataset)))
+                default: lines.append("link \(child)")
+                }
+            }
+        }
+        func attributes(_ holder: some AttributeHolder) throws -> String {
+            try holder.attributes().map { attribute in
+                let value = ["layer_names", "weight_names"].contains(attribute.name) ? " \(attribute.value)" : ""
+                return " @\(attribute.name):\(attribute.elementType)\(attribute.shape)\(value)"
+            }.joined()
+        }
+        try visit(root)
+        return lines
+    }
+
+    @Test(arguments: [
+        ("LeNet5.h5", "h5", KerasFlavour.keras3),
+        ("MNIST-numbers-cnn.h5", "h5", .keras2),
+        ("LeNet5.weights.h5", "weights.h5", .keras3),
+    ])
+    func exportsHaveTheStructureKerasWrote(file: String, extension_: String, flavour: KerasFlavour) throws {
+        let (loaded, optimizer) = try load(SharedData.reference(file))
+        let folder = try TemporaryFolder()
+        let path = folder.path("export.\(extension_)")
+        try ModelWriter.save(loaded.model, optimizer: optimizer, to: path, flavour: flavour)
+        let ours = try structure(path), theirs = try structure(SharedData.reference(file))
+        #expect(theirs.count > 20)
+        #expect(ours == theirs, "first difference: \(zip(ours, theirs).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "lengths \(ours.count) vs \(theirs.count)")")
+    }
+
+    @Test func kerasArchivesHoldTheThreeMembersKerasWrites() throws {
+        let (loaded, optimizer) = try load(SharedData.reference("LeNet5.h5"))
+        let folder = try TemporaryFolder()
+        let path = folder.path("model.keras")
+        try ModelWriter.save(loaded.model, optimizer: optimizer, to: path)
+        let archive = try KerasArchive.read(path)
+        #expect(archive.members.map(\.path) == ["metadata.json", "config.json", "model.weights.h5"])
+        #expect(archive.members.allSatisfy { !$0.isCompressed })
+        #expect(archive.config["class_name"]?.stringValue == "Sequential")
+        #expect(archive.config["compile_config"]?["optimizer"]?["class_name"]?.stringValue == "SGD")
+        #expect(archive.metadata?["keras_version"]?.stringValue == "3.3.3")
+    }
+
+    @Test func longNameListsAreSplitLikeKerasAndJoinedBack() throws {
+        let folder = try TemporaryFolder()
+        let root = try File.create(folder.path("names.h5")).root
+        let names = (0..<3000).map { "layer_with_a_rather_long_name_\($0)" }
+        try SplitAttribute.write(names, as: "layer_names", to: root)
+        #expect(!root.hasAttribute("layer_names"))
+        #expect(root.hasAttribute("layer_names0") && root.hasAttribute("layer_names1"))
+        #expect(try SplitAttribute.strings("layer_names", of: root) == names)
+        try SplitAttribute.write([], as: "weight_names", to: root)
+        #expect(try root.attribute("weight_names").elementType == .float(bytes: 8))
+        #expect(try SplitAttribute.strings("weight_names", of: root).isEmpty)
+    }
+}
+
+/// A failed export leaves no half-written file and no temporary file behind.
+@Suite struct FailedExportTests {
+    private func model() throws -> Sequential { try ModelLoader.load(SharedData.reference("LeNet5.h5")).model }
+
+    private func leftovers(in folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }
+    }
+
+    @Test func missingFolderIsNamed() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("no/such/folder/model.h5")
+        let error = #expect(throws: (any Error).self) { try ModelWriter.save(try model(), optimizer: nil, to: path) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func readOnlyFolderIsRefused() throws {
+        // Root may write into a 0555 folder; it may not write into /sys.
+        let folder = try TemporaryFolder()
+        let readOnly: String
+        if geteuid() == 0 {
+            readOnly = "/sys/kernel"
+        } else {
+            readOnly = folder.path("locked")
+            try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: false)
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: readOnly)
+        }
+        for name in ["model.h5", "model.weights.h5", "model.keras"] {
+            let path = readOnly + "/" + name
+            #expect(throws: (any Error).self) { try ModelWriter.save(try model(), optimizer: nil, to: path) }
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try leftovers(in: readOnly).isEmpty)
+        }
+    }
+
+    @Test func fileOpenElsewhereIsNotReplaced() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("model.h5")
+        try FileManager.default.copyItem(atPath: SharedData.reference("MNIST-numbers-cnn.h5"), toPath: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try File.open(path)
+        let error = #expect(throws: (any Error).self) { try ModelWriter.save(try model(), optimizer: nil, to: path) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("is open in another program"))
+        withExtendedLifetime(reader) {}
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try leftovers(in: folder.url.path).isEmpty)
+    }
+
+    @Test func replacingAClosedFileWorksAtomically() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("model.h5")
+        try FileManager.default.copyItem(atPath: SharedData.reference("MNIST-numbers-cnn.h5"), toPath: path)
+        try ModelWriter.save(try model(), optimizer: nil, to: path)
+        #expect(try ModelLoader.load(path).architecture == .lenet5)
+        #expect(try leftovers(in: folder.url.path).isEmpty)
+    }
+}
