@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "HDF5", targets: ["HDF5"]),
         .executable(name: "h5tool", targets: ["h5tool"]),
         .executable(name: "digits", targets: ["digits"]),
+        // The fuzzing target, linked into libFuzzer's driver by scripts/fuzz.sh.
+        .library(name: "KerasFuzz", type: .dynamic, targets: ["KerasFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -35,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "h5tool",
             dependencies: [
-                "HDF5", "KerasFormat", "Architectures", "CommandLineSupport",
+                "HDF5", "KerasFormat", "Architectures", "CommandLineSupport", "FileProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["CPNG"], path: "Tests/TestSupport"),
@@ -43,14 +45,22 @@ let package = Package(
         .executableTarget(
             name: "digits",
             dependencies: [
-                "NeuralNet", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport",
+                "NeuralNet", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
+        .target(name: "HostileCorpus", dependencies: ["HDF5", "KerasFormat", "NeuralNet", "Architectures", "ZIPFoundation"]),
+        .executableTarget(name: "hostile-corpus", dependencies: ["HostileCorpus"]),
+        .target(name: "KerasFuzz", dependencies: ["FileProbe"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Architectures", "TestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
+        .testTarget(
+            name: "RobustnessTests",
+            dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "TestSupport", "ZIPFoundation",
+                           "digits", "h5tool"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "h5tool", "digits"]),
     ]
 )

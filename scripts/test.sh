@@ -1,5 +1,15 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on release builds (numeric code is 10-100x slower in debug).
+# Runs every test: the Swift suite on release builds (numeric code is 10-100x slower in debug), then the
+# interoperability checks in which Keras itself loads what digits writes and the other way round.
+# SKIP_KERAS=1 skips the Keras checks (and the TensorFlow download they need on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 swift test -c release -Xswiftc -enable-testing "$@"
+if [ "${SKIP_KERAS:-0}" = 1 ]; then
+  echo "SKIP_KERAS=1: skipping the Keras interoperability checks"
+  exit 0
+fi
+ensure_keras_environment
+echo
+echo "== Keras interoperability: tools/interop_check.py"
+"$KERAS_PYTHON" tools/interop_check.py --digits .build/release/digits --data "$MNIST_DIR"

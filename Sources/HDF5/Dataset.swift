@@ -40,6 +40,8 @@ public struct StorageInfo: Sendable, Equatable {
     public let filters: [String]
     /// Bytes allocated in the file for the data.
     public let storedBytes: Int
+    /// Where a contiguous dataset's data starts in the file, when it has been written.
+    public let fileOffset: Int?
 }
 
 /// An open HDF5 dataset.
@@ -98,7 +100,9 @@ public final class Dataset: AttributeHolder, Sendable {
             let id = H5Pget_filter2(plist.id, UInt32(index), &flags, &valueCount, &values, name.count, &name, &config)
             filters.append(Self.filterName(id, fallback: name))
         }
-        return StorageInfo(layout: layout, chunks: chunks, filters: filters, storedBytes: Int(H5Dget_storage_size(handle.id)))
+        let offset = layout == .contiguous ? H5Dget_offset(handle.id) : haddr_t.max
+        return StorageInfo(layout: layout, chunks: chunks, filters: filters, storedBytes: Int(H5Dget_storage_size(handle.id)),
+                           fileOffset: offset == haddr_t.max ? nil : Int(offset))
     }
 
     private static func filterName(_ id: H5Z_filter_t, fallback: [CChar]) -> String {

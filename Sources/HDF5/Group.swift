@@ -213,6 +213,58 @@ public final class Group: AttributeHolder, Sendable {
         return dataset
     }
 
+    /// Creates a dataset without writing values (libhdf5 fills it with zeros when read); for chunked and
+    /// compressed layouts almost nothing is stored.
+    @discardableResult
+    public func createUnwrittenDataset(_ path: String, shape: [Int], options: DatasetOptions) throws -> Dataset {
+        let target = resolve(path)
+        let space = try Dataspace.make(shape, at: target)
+        let links = try intermediateGroupLinks(at: target)
+        let creation = try options.propertyList(for: shape, at: target)
+        let id = try target.call("cannot create the dataset") {
+            H5Dcreate2(handle.id, path, Float.fileType, space.id, links.id, creation.id, defaultProperties)
+        }
+        return Dataset(handle: Handle(id, .dataset), location: target)
+    }
+
+    /// Creates a 1-D dataset of variable-length UTF-8 strings.
+    @discardableResult
+    public func createStringDataset(_ path: String, strings: [String]) throws -> Dataset {
+        let target = resolve(path)
+        let type = try StringType.make(layout: .variableLength, encoding: .utf8, longest: 0, at: target)
+        let space = try Dataspace.make([strings.count], at: target)
+        let links = try intermediateGroupLinks(at: target)
+        let id = try target.call("cannot create the dataset") {
+            H5Dcreate2(handle.id, path, type.id, space.id, links.id, defaultProperties, defaultProperties)
+        }
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target)
+        try target.call("cannot write the strings") {
+            StringType.withBuffer(strings, layout: .variableLength) {
+                H5Dwrite(id, type.id, entireDataspace, entireDataspace, defaultProperties, $0)
+            }
+        }
+        return dataset
+    }
+
+    /// Creates a soft link `name` in this group pointing at `target` (an absolute or relative path).
+    public func createSoftLink(_ name: String, target: String) throws {
+        try location.appending(name).call("cannot create the soft link") {
+            H5Lcreate_soft(target, handle.id, name, defaultProperties, defaultProperties)
+        }
+    }
+
+    /// Creates an external link `name` in this group pointing at `object` in another file.
+    public func createExternalLink(_ name: String, file: String, object: String) throws {
+        try location.appending(name).call("cannot create the external link") {
+            H5Lcreate_external(file, object, handle.id, name, defaultProperties, defaultProperties)
+        }
+    }
+
+    /// Removes the link at a relative path (the object goes when nothing else links to it).
+    public func removeLink(_ path: String) throws {
+        try resolve(path).call("cannot remove the link") { H5Ldelete(handle.id, path, defaultProperties) }
+    }
+
     private func intermediateGroupLinks(at target: Location) throws -> Handle {
         let plist = Handle(try target.call("cannot create a link property list") { H5Pcreate(chdf5_p_link_create()) }, .propertyList)
         try target.call("cannot enable intermediate groups") { H5Pset_create_intermediate_group(plist.id, 1) }

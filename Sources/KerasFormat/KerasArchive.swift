@@ -28,14 +28,18 @@ public struct KerasArchive: Sendable {
     /// Reads and checks a `.keras` archive: no path traversal, no oversized or over-compressed members,
     /// and the members Keras needs present.
     public static func read(_ path: String) throws -> KerasArchive {
-        func fail(_ object: String?, _ reason: String) -> KerasFormatError {
-            KerasFormatError(file: path, object: object, reason: reason)
-        }
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw fail(nil, "not a readable zip archive (\(error))")
+            throw KerasFormatError(file: path, reason: "not a readable zip archive (\(error))")
+        }
+        return try read(archive, name: path)
+    }
+
+    private static func read(_ archive: Archive, name path: String) throws -> KerasArchive {
+        func fail(_ object: String?, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: path, object: object, reason: reason)
         }
         var members: [Member] = []
         var entries: [String: Entry] = [:]

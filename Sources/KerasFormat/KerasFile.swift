@@ -31,16 +31,44 @@ public struct KerasFile: Sendable {
 
     /// Like ``open(_:)``, but a sound HDF5 file with no Keras layout gives nil instead of an error.
     public static func recognize(_ path: String) throws -> KerasFile? {
-        let prefix = try Self.prefix(of: path)
-        if KerasFileFormat.isZip(prefix) {
-            let archive = try KerasArchive.read(path)
-            let hdf5 = try File.open(image: archive.weightsImage, name: path + "/model.weights.h5")
-            return KerasFile(path: path, format: .kerasArchive, hdf5: hdf5,
-                             kerasVersion: archive.metadata?["keras_version"]?.stringValue, backend: nil,
-                             modelConfigJSON: archive.config, trainingConfigJSON: archive.config["compile_config"],
-                             archive: archive)
+        if KerasFileFormat.isZip(try Self.prefix(of: path)) {
+            return try make(archive: KerasArchive.read(path), name: path)
         }
-        let hdf5 = try File.open(path)
+        return try make(hdf5: File.open(path), name: path)
+    }
+
+    /// A Keras file held in memory (a `.keras` zip or an HDF5 image); `name` is used in messages. A zip goes
+    /// through a temporary file, the path every `.keras` takes (ZIPFoundation's in-memory archives leak when
+    /// they fail to open).
+    public static func open(bytes: [UInt8], name: String) throws -> KerasFile {
+        var archive: KerasArchive?
+        if KerasFileFormat.isZip(bytes.prefix(4)) {
+            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("keras-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: temporary) }
+            try Data(bytes).write(to: temporary)
+            do {
+                archive = try KerasArchive.read(temporary.path)
+            } catch let error as KerasFormatError {
+                throw KerasFormatError(file: name, object: error.object, reason: error.reason)
+            }
+        }
+        let file = try archive.map { try make(archive: $0, name: name) } ?? make(hdf5: File.open(image: bytes, name: name), name: name)
+        guard let file else {
+            throw KerasFormatError(file: name, reason: "is an HDF5 file but not a Keras model or weights file "
+                                   + "(no model_weights, layer_names or layers/ found)")
+        }
+        return file
+    }
+
+    private static func make(archive: KerasArchive, name: String) throws -> KerasFile {
+        let hdf5 = try File.open(image: archive.weightsImage, name: name + "/model.weights.h5")
+        return KerasFile(path: name, format: .kerasArchive, hdf5: hdf5,
+                         kerasVersion: archive.metadata?["keras_version"]?.stringValue, backend: nil,
+                         modelConfigJSON: archive.config, trainingConfigJSON: archive.config["compile_config"],
+                         archive: archive)
+    }
+
+    private static func make(hdf5: File, name path: String) throws -> KerasFile? {
         let root = try hdf5.root
         guard let format = KerasFileFormat.detect(root: root) else { return nil }
         let weightsGroup = format == .legacyModel ? try root.group("model_weights") : root

@@ -40,7 +40,12 @@ public enum ModelLoader {
     /// else from the weight shapes when they match exactly one preset. With both a file config and
     /// `architecture`, they must agree.
     public static func load(_ path: String, architecture requested: Architecture? = nil) throws -> LoadedModel {
-        let file = try KerasFile.open(path)
+        try load(KerasFile.open(path), architecture: requested)
+    }
+
+    /// The same for a file already opened (from disk or memory).
+    public static func load(_ file: KerasFile, architecture requested: Architecture? = nil) throws -> LoadedModel {
+        let path = file.path
         var notices: [String] = []
         let model: Sequential
         let inventory: WeightInventory

@@ -4,8 +4,8 @@ import NeuralNet
 import SafeWrite
 import ZIPFoundation
 
-/// Saves a Swift model (and optimizer state) in any Keras form, atomically: the file appears complete or
-/// not at all, and an existing file is only replaced once the new one is fully written.
+/// Saves a Swift model (and optimizer state) in any Keras form, atomically (see `AtomicFile`): the file
+/// appears complete or not at all, and an existing file is only replaced once the new one is fully written.
 public enum ModelWriter {
     /// The form a path asks for: `.keras` → archive, `.weights.h5` → Keras 3 weights, `.h5`/`.hdf5` → legacy.
     public static func format(forPath path: String) -> KerasFileFormat? {
@@ -22,22 +22,19 @@ public enum ModelWriter {
         guard let format = format ?? self.format(forPath: path) else {
             throw KerasFormatError(file: path, reason: "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or give --format")
         }
+        // Every form is built in memory first, so the file on disk changes in one step.
+        let bytes: [UInt8]
         switch format {
         case .legacyModel, .legacyWeights:
-            try AtomicFile.replace(path) { temporary in
-                let file = try File.create(temporary, overwrite: true)
-                try writeLegacy(model, optimizer: optimizer, root: try file.root, flavour: flavour)
-                try file.flush()
-            }
+            let file = try File.createInMemory(name: path)
+            try writeLegacy(model, optimizer: optimizer, root: try file.root, flavour: flavour)
+            bytes = try file.image()
         case .weightsH5:
-            try AtomicFile.replace(path) { temporary in
-                let file = try File.create(temporary, overwrite: true)
-                try writeWeights(model, optimizer: optimizer, root: try file.root)
-                try file.flush()
-            }
+            bytes = try weightsImage(model, optimizer: optimizer, name: path)
         case .kerasArchive:
-            try AtomicFile.write(try archiveBytes(model, optimizer: optimizer, name: path), to: path)
+            bytes = try archiveBytes(model, optimizer: optimizer, name: path)
         }
+        try AtomicFile.write(bytes, to: path)
     }
 
     /// The legacy full-model layout: root attributes, `model_weights` and `optimizer_weights`.
@@ -98,11 +95,16 @@ public enum ModelWriter {
         }
     }
 
+    /// The bytes of a `.weights.h5` file of the model, built in memory.
+    public static func weightsImage(_ model: Sequential, optimizer: Optimizer?, name: String) throws -> [UInt8] {
+        let file = try File.createInMemory(name: name)
+        try writeWeights(model, optimizer: optimizer, root: try file.root)
+        return try file.image()
+    }
+
     /// A `.keras` zip: `metadata.json`, `config.json`, `model.weights.h5`, stored uncompressed as Keras does.
     static func archiveBytes(_ model: Sequential, optimizer: Optimizer?, name: String) throws -> [UInt8] {
-        let weightsFile = try File.createInMemory(name: name + "/model.weights.h5")
-        try writeWeights(model, optimizer: optimizer, root: try weightsFile.root)
-        let weights = try weightsFile.image()
+        let weights = try weightsImage(model, optimizer: optimizer, name: name + "/model.weights.h5")
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
         formatter.locale = Locale(identifier: "en_US_POSIX")

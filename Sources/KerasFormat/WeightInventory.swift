@@ -60,6 +60,10 @@ extension WeightInventory {
         let weightsGroup = format == .legacyModel ? try root.group("model_weights") : root
         let layerNames = try SplitAttribute.strings("layer_names", of: weightsGroup)
         let layers = try layerNames.map { name -> StoredLayer in
+            guard isUsableLayerName(name) else {
+                throw KerasFormatError(file: root.location.file, object: weightsGroup.path + "@layer_names",
+                                       reason: "\(JSONValue.string(name).pythonJSON) is not a usable layer name (empty, '.', '..', '/' or control characters)")
+            }
             guard weightsGroup.kind(of: name) == .group else {
                 throw KerasFormatError(file: root.location.file, object: weightsGroup.path,
                                        reason: "layer_names lists '\(name)' but there is no group of that name")
@@ -114,7 +118,12 @@ extension WeightInventory {
     private static func vars(of group: Group) throws -> [StoredWeight] {
         guard group.kind(of: "vars") == .group else { return [] }
         let varsGroup = try group.group("vars")
-        let indices = try varsGroup.links().filter { $0.kind == .dataset }.compactMap { Int($0.name) }.sorted()
+        let links = try varsGroup.links()
+        if let link = links.first(where: { $0.kind != .dataset && $0.kind != .group }) {
+            throw KerasFormatError(file: group.location.file, object: varsGroup.path + "/" + link.name,
+                                   reason: "is a link, not a dataset; links are not followed")
+        }
+        let indices = links.filter { $0.kind == .dataset }.compactMap { Int($0.name) }.sorted()
         for (expected, index) in indices.enumerated() where expected != index {
             throw KerasFormatError(file: group.location.file, object: varsGroup.path,
                                    reason: "variables are numbered \(indices), expected 0...\(indices.count - 1)")
@@ -125,6 +134,13 @@ extension WeightInventory {
     private static func storedWeight(_ group: Group, _ path: String, name: String) throws -> StoredWeight {
         let dataset = try group.dataset(path)
         return StoredWeight(name: name, path: dataset.path, shape: try dataset.shape(), elementType: try dataset.elementType())
+    }
+
+    /// Keras never writes an empty layer name, `.`/`..`, a `/` (which HDF5 would follow into other groups) or
+    /// control characters; non-ASCII letters are fine.
+    static func isUsableLayerName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/")
+            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
     }
 
     /// `Custom>Adam` (Keras 2's registered name) → `Adam`.

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Replaces files atomically: the content is written to a temporary file in the destination folder and
-/// renamed over the target only once complete, so an existing file is never left half-written.
+/// Replaces files atomically: the new content is written to a file with no name (Linux `O_TMPFILE`) in the
+/// destination folder, given a temporary name only when complete, and renamed over the target. Killed at any
+/// point, even by SIGKILL, this leaves the previous file intact and (but for the microseconds between naming
+/// and renaming) nothing behind.
 public enum AtomicFile {
     /// A write that could not be completed; names the destination.
     public struct WriteError: Error, LocalizedError, CustomStringConvertible {
@@ -11,23 +13,19 @@ public enum AtomicFile {
         public var errorDescription: String? { description }
     }
 
-    /// Calls `body` with a temporary path beside `path`, then renames it to `path`. If `body` throws, or the
-    /// rename fails, the temporary file is removed and `path` is untouched.
-    public static func replace<T>(_ path: String, _ body: (String) throws -> T) throws -> T {
+    /// Writes `bytes` to `path`, replacing any existing file only once they are all on disk. A file that
+    /// another program holds open through libhdf5 (which locks it) is not replaced.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WriteError(path: path, reason: "the folder \(folder) does not exist")
         }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw WriteError(path: path, reason: "the folder \(folder) is not writable")
-        }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw WriteError(path: path, reason: "is a folder")
         }
-        // A file another program holds open through libhdf5 (which locks it) is not replaced under it; the
-        // lock taken here is held until the new file is in place.
+        // The lock taken here on an existing file is held until the new file is in place.
         let existing = open(path, O_RDONLY | O_CLOEXEC)
         defer { if existing >= 0 { close(existing) } }
         if existing >= 0, flock(existing, LOCK_EX | LOCK_NB) != 0 {
@@ -35,24 +33,49 @@ public enum AtomicFile {
         }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        do {
-            let result = try body(temporary)
-            guard rename(temporary, path) == 0 else {
-                throw WriteError(path: path, reason: "cannot replace the file (\(String(cString: strerror(errno))))")
+        let unnamed = open(folder, temporaryFileFlag | O_WRONLY | O_CLOEXEC, 0o644)
+        if unnamed >= 0 {
+            defer { close(unnamed) }
+            try writeAll(bytes, to: unnamed, path: path)
+            guard linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+                throw WriteError(path: path, reason: "cannot write into \(folder) (\(lastError))")
             }
-            return result
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+        } else {
+            // Filesystems without O_TMPFILE: a named temporary file, removed on failure.
+            let named = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard named >= 0 else { throw WriteError(path: path, reason: "cannot write into \(folder) (\(lastError))") }
+            defer { close(named) }
+            do {
+                try writeAll(bytes, to: named, path: path)
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = lastError
+            unlink(temporary)
+            throw WriteError(path: path, reason: "cannot replace the file (\(reason))")
         }
     }
 
-    /// Writes bytes atomically to `path`.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        try replace(path) { temporary in
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-                throw WriteError(path: path, reason: "cannot write (\(String(cString: strerror(errno))))")
+    /// `O_TMPFILE`, which Swift does not import: a file with no name in the given folder.
+    private static let temporaryFileFlag: Int32 = 0o20000000 | O_DIRECTORY
+
+    private static var lastError: String { String(cString: strerror(errno)) }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw WriteError(path: path, reason: "cannot write (\(lastError))")
+                }
+                offset += written
             }
         }
+        guard fsync(descriptor) == 0 else { throw WriteError(path: path, reason: "cannot write to disk (\(lastError))") }
     }
 }

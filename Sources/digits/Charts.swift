@@ -17,20 +17,22 @@ enum Charts {
         let count = max(1, series.map(\.values.count).max() ?? 1)
         var low = all.min() ?? 0, high = all.max() ?? 1
         if high - low < 1e-9 { low -= 0.5; high += 0.5 }
-        let pad = (high - low) * 0.05
-        low -= pad
-        high += pad
+        // Ticks at a round step (1, 2 or 5 times a power of ten), the axis widened to whole steps.
+        let rough = (high - low) / 5
+        let magnitude = pow(10, floor(log10(rough)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? rough
+        low = floor(low / step) * step
+        high = ceil(high / step) * step
         func x(_ index: Int) -> Double { left + (count == 1 ? plotWidth / 2 : plotWidth * Double(index) / Double(count - 1)) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - (value - low) / (high - low)) }
         var svg = header(width: width, height: height, title: title)
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#888\"/>\n"
-        for tick in 0...5 {
-            let value = low + (high - low) * Double(tick) / 5
+        for value in stride(from: low, through: high + step / 2, by: step) {
             svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(y(value))\" y2=\"\(y(value))\" stroke=\"#eee\"/>\n"
             svg += "<text x=\"\(left - 6)\" y=\"\(y(value) + 4)\" text-anchor=\"end\" font-size=\"11\">\(String(format: "%.4g", value))</text>\n"
         }
-        let step = max(1, count / 10)
-        for index in stride(from: 0, to: count, by: step) {
+        let epochStep = max(1, count / 10)
+        for index in stride(from: 0, to: count, by: epochStep) {
             svg += "<text x=\"\(x(index))\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\" font-size=\"11\">\(index + 1)</text>\n"
         }
         svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 10)\" text-anchor=\"middle\" font-size=\"12\">epoch</text>\n"

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Architectures
 import ArgumentParser
+import FileProbe
 import Foundation
 import KerasFormat
 import MNIST
@@ -31,6 +32,7 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model and prints what was loaded and any notices to stderr.
     func load() throws -> LoadedModel {
+        try FileProbe.check(file)
         let loaded = try ModelLoader.load(file, architecture: arch)
         for notice in loaded.notices { FileHandle.standardError.write(Data("note: \(notice)\n".utf8)) }
         return loaded

@@ -1,6 +1,7 @@
 import Architectures
 import ArgumentParser
 import CommandLineSupport
+import FileProbe
 import Foundation
 import KerasFormat
 import MNIST
@@ -139,6 +140,7 @@ struct Train: ParsableCommand {
     /// The model to train: a fresh preset, or a resumed file with its optimizer.
     private func startingPoint(notices: inout [String]) throws -> (Sequential, Architecture?, Optimizer?) {
         if let resume {
+            try FileProbe.check(resume)
             let loaded = try ModelLoader.load(resume, architecture: arch)
             notices += loaded.notices
             let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)

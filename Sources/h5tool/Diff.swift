@@ -1,6 +1,7 @@
 import ArgumentParser
 import Architectures
 import CommandLineSupport
+import FileProbe
 import Foundation
 import HDF5
 import KerasFormat
@@ -44,6 +45,8 @@ struct Diff: ParsableCommand {
     }
 
     private func compare() throws -> Bool {
+        try FileProbe.check(first)
+        try FileProbe.check(second)
         let a = try Side(path: first), b = try Side(path: second)
         var lines = ["A: \(a.label)", "B: \(b.label)"]
         let byPath = a.keyedByPath && b.keyedByPath

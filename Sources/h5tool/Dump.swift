@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileProbe
 import Foundation
 import HDF5
 import KerasFormat
@@ -33,6 +34,7 @@ struct Dump: ParsableCommand {
     var noSummary = false
 
     func run() throws {
+        try FileProbe.check(file)
         let (hdf5, summary) = try open()
         let root = try hdf5.root
         let reader = ObjectTreeReader(includeValues: values)

@@ -1,3 +1,4 @@
+import FileProbe
 import ArgumentParser
 import HDF5
 import KerasFormat
@@ -12,6 +13,7 @@ struct List: ParsableCommand {
     var file: String
 
     func run() throws {
+        try FileProbe.check(file)
         let hdf5 = try KerasFile.recognize(file)?.hdf5 ?? File.open(file)
         let root = try ObjectTreeReader(includeValues: false).read(group: try hdf5.root, name: "/")
         print(line("/", "Group"))

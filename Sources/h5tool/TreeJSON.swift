@@ -18,6 +18,7 @@ enum TreeJSON {
             object["bytes"] = .int(details.byteSize)
             object["layout"] = .string(details.storage.layout.rawValue)
             object["stored_bytes"] = .int(details.storage.storedBytes)
+            if let offset = details.storage.fileOffset { object["offset"] = .int(offset) }
             if let chunks = details.storage.chunks { object["chunks"] = .array(chunks.map(JSONValue.int)) }
             object["filters"] = .array(details.storage.filters.map(JSONValue.string))
             if let values = details.values {

@@ -1,0 +1,94 @@
+import Foundation
+import HDF5
+import KerasFormat
+
+/// Reads untrusted model files in a child process first.
+///
+/// libhdf5 1.10.8 has memory-safety bugs on crafted files (fuzzing found a heap overflow in its symbol-table
+/// code); no check in this project can rule them out before libhdf5 parses the file. So the tools run the whole
+/// read (`exercise`) in a child process of their own first: if that child dies or hangs, the file is refused
+/// with a one-line message, and the tool itself never touches it.
+public enum FileProbe {
+    /// The hidden subcommand the tools answer in the child: `TOOL __probe FILE`.
+    public static let subcommand = "__probe"
+
+    /// Seconds the child may take before the file is refused as making libhdf5 hang.
+    public static let timeout: TimeInterval = 60
+
+    /// Runs `executable __probe path` and throws when the child is killed by a signal or does not finish.
+    /// Errors the child meets are not reported here: the tool meets them again, with its own message.
+    /// `KERAS_SWIFT_NO_PROBE=1` skips the child (for speed, with trusted files).
+    public static func check(_ path: String, executable: String = currentExecutable) throws {
+        if ProcessInfo.processInfo.environment["KERAS_SWIFT_NO_PROBE"] == "1" { return }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: executable)
+        child.arguments = [subcommand, path]
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        do {
+            try child.run()
+        } catch {
+            return  // Without a probe the tool still reads the file; it only loses the isolation.
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while child.isRunning && Date() < deadline { usleep(2000) }
+        if child.isRunning {
+            child.terminate()
+            child.waitUntilExit()
+            throw KerasFormatError(file: path, reason: "is damaged: reading it made libhdf5 hang for \(Int(timeout)) s; refusing it")
+        }
+        if child.terminationReason == .uncaughtSignal {
+            throw KerasFormatError(file: path, reason: "is damaged: reading it crashed libhdf5 (signal \(child.terminationStatus)); refusing it")
+        }
+    }
+
+    /// This process's executable, which knows the probe subcommand.
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// What the child does: every read the tools may do, errors ignored.
+    public static func exercise(path: String) {
+        guard let file = try? KerasFile.recognize(path) else {
+            if let root = try? File.open(path).root { walk(root, depth: 0) }
+            return
+        }
+        exercise(file)
+    }
+
+    /// The same for bytes in memory (the fuzzing target).
+    public static func exercise(bytes: [UInt8]) {
+        guard let file = try? KerasFile.open(bytes: bytes, name: "input") else { return }
+        exercise(file)
+    }
+
+    /// Form recognition is done; now the HDF5 tree with every attribute and dataset, the Keras inventory,
+    /// model loading and optimizer state.
+    static func exercise(_ file: KerasFile) {
+        if let root = try? file.hdf5.root { walk(root, depth: 0) }
+        _ = try? file.inventory()
+        if let loaded = try? ModelLoader.load(file) {
+            _ = try? loaded.storedOptimizer()
+        }
+    }
+
+    /// Reads every attribute and dataset (of up to 2^26 values) to a bounded depth.
+    private static func walk(_ group: Group, depth: Int) {
+        guard depth < 64, let links = try? group.links() else { return }
+        _ = try? group.attributes()
+        for link in links {
+            switch link.kind {
+            case .group:
+                if let child = try? group.group(link.name) { walk(child, depth: depth + 1) }
+            case .dataset:
+                guard let dataset = try? group.dataset(link.name) else { continue }
+                _ = try? dataset.attributes()
+                _ = try? dataset.storage()
+                _ = try? dataset.read(Double.self, limit: 1 << 29)
+                _ = try? dataset.readStrings(limit: 1 << 29)
+            default:
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Architectures
+import Foundation
+import HDF5
+import KerasFormat
+import NeuralNet
+import ZIPFoundation
+
+/// Writes damaged and hostile model files, each with what a tool must say about it: exit status 1 and a
+/// one-line message naming the file and containing `expected`.
+///
+/// Byte-level cases are cut or flipped copies of the real notebook files, made at run time (never committed);
+/// structural cases are small files written through this project's own HDF5 and Keras writers.
+public enum HostileCorpus {
+    public struct Case: Sendable {
+        public let name: String
+        public let path: String
+        /// A fragment the one-line error must contain.
+        public let expected: String
+    }
+
+    /// Writes every case into `folder`; `references` is the folder of the real notebook files.
+    public static func write(into folder: String, references: String) throws -> [Case] {
+        var cases: [Case] = []
+        func add(_ name: String, _ expected: String, _ write: (String) throws -> Void) throws {
+            let path = folder + "/" + name
+            try write(path)
+            cases.append(Case(name: name, path: path, expected: expected))
+        }
+        let lenet = [UInt8](try Data(contentsOf: URL(fileURLWithPath: references + "/LeNet5.h5")))
+        let weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: references + "/LeNet5.weights.h5")))
+        let convnet = [UInt8](try Data(contentsOf: URL(fileURLWithPath: references + "/MNIST-numbers-cnn.h5")))
+
+        // Truncations at many offsets (the superblock, object headers, the middle of the weights, the end).
+        for (base, bytes) in [("LeNet5", lenet), ("LeNet5-weights", weights), ("convnet", convnet)] {
+            for fraction in [0.0001, 0.003, 0.01, 0.1, 0.5, 0.9, 0.999] {
+                let cut = max(1, Int(Double(bytes.count) * fraction))
+                try add("\(base)-truncated-\(cut).h5", "truncated") { try Data(bytes.prefix(cut)).write(to: URL(fileURLWithPath: $0)) }
+            }
+        }
+        try add("empty.h5", "not an HDF5 file") { try Data().write(to: URL(fileURLWithPath: $0)) }
+        try add("text.h5", "not an HDF5 file") { try Data("weights: none\n".utf8).write(to: URL(fileURLWithPath: $0)) }
+        // Flipped bytes in the superblock: its signature, version and the addresses it holds.
+        for offset in [0, 3, 8, 24, 40, 48] {
+            try add("LeNet5-flipped-\(offset).h5", "") { path in  // any clear message will do
+                var copy = lenet
+                copy[offset] ^= 0xff
+                try Data(copy).write(to: URL(fileURLWithPath: path))
+            }
+        }
+
+        // Structural cases: a small LeNet-5 weights file with one thing wrong.
+        let model = try Architecture.lenet5.makeModel(seed: 3)
+        try add("wrong-kernel-shape.weights.h5", "shape mismatch for layer dense kernel: expected (400, 120), found (400, 121)") { path in
+            try lenetWeights(model, at: path) { name, index, shape in name == "dense" && index == 0 ? [400, 121] : shape }
+        }
+        try add("missing-layer.weights.h5", "layer dense_1 expects 2 variables, the file has none") { path in
+            try lenetWeights(model, at: path, skip: "dense_1")
+        }
+        try add("extra-layer.weights.h5", "holds weights for a layer the model does not have") { path in
+            try lenetWeights(model, at: path)
+            try File.open(path, mode: .readWrite).root.createDataset("layers/dense_9/vars/0", shape: [2], values: [Float(1), 2])
+        }
+        try add("integer-weights.weights.h5", "weights must be floats") { path in
+            try lenetWeights(model, at: path)
+            try replaceDataset(in: path, at: "layers/dense_2/vars/1", with: [Int32](repeating: 1, count: 10), shape: [10])
+        }
+        try add("text-weights.weights.h5", "weights must be floats") { path in
+            try lenetWeights(model, at: path)
+            try replaceWithStrings(in: path, at: "layers/dense_2/vars/1")
+        }
+        try add("unrecognisable.weights.h5", "match none of the presets") { path in
+            try lenetWeights(model, at: path) { name, index, shape in name == "conv2d" && index == 0 ? [3, 3, 1, 6] : shape }
+        }
+        try add("soft-link-weights.weights.h5", "links are not followed") { path in
+            try lenetWeights(model, at: path, skip: "dense_2")
+            let root = try File.open(path, mode: .readWrite).root
+            try root.createGroup("layers/dense_2/vars")
+            try root.group("layers/dense_2/vars").createSoftLink("0", target: "/layers/dense_1/vars/0")
+            try root.group("layers/dense_2/vars").createSoftLink("1", target: "/layers/dense_1/vars/1")
+        }
+        try add("external-link-weights.weights.h5", "links are not followed") { path in
+            try lenetWeights(model, at: path, skip: "dense_2")
+            let root = try File.open(path, mode: .readWrite).root
+            try root.createGroup("layers/dense_2/vars")
+            try root.group("layers/dense_2/vars").createExternalLink("0", file: "/etc/passwd", object: "/x")
+            try root.group("layers/dense_2/vars").createExternalLink("1", file: "/etc/passwd", object: "/y")
+        }
+        try add("compression-bomb.weights.h5", "found (65536, 65536)") { path in
+            try lenetWeights(model, at: path)
+            // A chunked, compressed dataset declaring 2^32 values with almost nothing stored: refused on its
+            // shape before anything is read (h5tool dump --values refuses to expand it).
+            try File.open(path, mode: .readWrite).root.removeLink("layers/dense_2/vars/0")
+            try File.open(path, mode: .readWrite).root.createUnwrittenDataset(
+                "layers/dense_2/vars/0", shape: [65536, 65536], options: DatasetOptions(chunks: [1024, 1024], gzipLevel: 9))
+        }
+        try add("huge-dense-layer.h5", "units must be a positive integer") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"units\": 120", with: "\"units\": 1200000000") }
+        }
+
+        // Legacy files whose model_config is wrong.
+        try add("unknown-layer-class.h5", "unknown layer class Reshape") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Flatten\"", with: "\"class_name\": \"Reshape\"") }
+        }
+        try add("unsupported-activation.h5", "unsupported activation 'gelu'") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"activation\": \"tanh\"", with: "\"activation\": \"gelu\"") }
+        }
+        try add("functional-model.h5", "only Sequential models are supported") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Functional\"") }
+        }
+        try add("malformed-config.h5", "is not valid JSON") { path in
+            try legacyWithConfig(model, at: path) { String($0.prefix(100)) }
+        }
+        try add("deeply-nested-config.h5", "nested deeper than") { path in
+            try legacyWithConfig(model, at: path) { _ in String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) }
+        }
+        try add("huge-input-shape.h5", "larger than the limit") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "[null, 32, 32, 1]", with: "[null, 32000, 32000, 1]") }
+        }
+        try add("layer-name-with-slash.h5", "is not a usable layer name") { path in
+            try legacyWithLayerNames(model, at: path) { $0 == "dense" ? "../dense" : $0 }
+        }
+        try add("layer-names-missing-group.h5", "there is no group of that name") { path in
+            try legacyWithLayerNames(model, at: path) { $0 == "dense" ? "dense_renamed" : $0 }
+        }
+        try add("layer-count-mismatch.h5", "layer count mismatch") { path in
+            try legacyWithLayerNames(model, at: path) { $0 == "dense_1" ? nil : $0 }
+        }
+
+        // .keras archives.
+        let config = Array(ConfigWriter.archiveConfig(model, optimizer: nil).pythonJSON.utf8)
+        let inner = try weightsImage(model)
+        try add("path-traversal.keras", "unsafe member path") { path in
+            try writeZip(at: path, [("config.json", config), ("../../evil.h5", inner), ("model.weights.h5", inner)])
+        }
+        try add("missing-weights.keras", "model.weights.h5: missing from the archive") { path in
+            try writeZip(at: path, [("metadata.json", Array("{}".utf8)), ("config.json", config)])
+        }
+        try add("missing-config.keras", "config.json: missing from the archive") { path in
+            try writeZip(at: path, [("model.weights.h5", inner)])
+        }
+        try add("config-not-json.keras", "config.json: is not valid JSON") { path in
+            try writeZip(at: path, [("config.json", Array("<xml/>".utf8)), ("model.weights.h5", inner)])
+        }
+        try add("weights-not-hdf5.keras", "not an HDF5 file") { path in
+            try writeZip(at: path, [("config.json", config), ("model.weights.h5", Array("garbage".utf8))])
+        }
+        try add("zip-bomb.keras", "zip bomb") { path in
+            try writeZip(at: path, [("config.json", config), ("model.weights.h5", [UInt8](repeating: 0, count: 32 << 20))], compressed: true)
+        }
+        try add("truncated-zip.keras", "not a readable zip archive") { path in
+            try writeZip(at: path, [("config.json", config), ("model.weights.h5", inner)])
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        }
+        return cases
+    }
+
+    // MARK: - Builders
+
+    /// LeNet-5's `.weights.h5` layout with the model's weights; `shape` may change a variable's shape and
+    /// `skip` leaves out a layer.
+    static func lenetWeights(_ model: Sequential, at path: String, skip: String? = nil,
+                             shape change: (String, Int, [Int]) -> [Int] = { _, _, shape in shape }) throws {
+        let root = try File.create(path, overwrite: true).root
+        let names = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+        for (layer, name) in zip(model.layers, names) where name != skip {
+            let vars = try root.createGroup("layers/\(name)/vars")
+            for (index, parameter) in layer.parameters.enumerated() {
+                let shape = change(name, index, parameter.shape)
+                try vars.createDataset(String(index), shape: shape, values: [Float](repeating: 0.01, count: shape.reduce(1, *)))
+            }
+        }
+        try root.createGroup("vars")
+    }
+
+    /// A legacy `.h5` of the model with its model_config text edited.
+    static func legacyWithConfig(_ model: Sequential, at path: String, edit: (String) -> String) throws {
+        try ModelWriter.save(model, optimizer: nil, to: path)
+        let root = try File.open(path, mode: .readWrite).root
+        let config = try root.attribute("model_config").string ?? ""
+        try root.setAttribute("model_config", string: edit(config), encoding: .ascii)
+    }
+
+    /// A legacy `.h5` of the model with its layer_names edited (nil drops a name).
+    static func legacyWithLayerNames(_ model: Sequential, at path: String, edit: (String) -> String?) throws {
+        try ModelWriter.save(model, optimizer: nil, to: path)
+        let weights = try File.open(path, mode: .readWrite).root.group("model_weights")
+        let names = try weights.attribute("layer_names").strings ?? []
+        try weights.setAttribute("layer_names", strings: names.compactMap(edit), encoding: .ascii)
+    }
+
+    static func replaceDataset(in path: String, at name: String, with values: [Int32], shape: [Int]) throws {
+        let root = try File.open(path, mode: .readWrite).root
+        try root.removeLink(name)
+        try root.createDataset(name, shape: shape, values: values)
+    }
+
+    static func replaceWithStrings(in path: String, at name: String) throws {
+        let root = try File.open(path, mode: .readWrite).root
+        try root.removeLink(name)
+        try root.createStringDataset(name, strings: [String](repeating: "not a number", count: 10))
+    }
+
+    static func weightsImage(_ model: Sequential) throws -> [UInt8] {
+        try ModelWriter.weightsImage(model, optimizer: nil, name: "inner.weights.h5")
+    }
+
+    static func writeZip(at path: String, _ members: [(String, [UInt8])], compressed: Bool = false) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        for (name, bytes) in members {
+            let data = Data(bytes)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count),
+                                 compressionMethod: compressed ? .deflate : .none) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+    }
+}

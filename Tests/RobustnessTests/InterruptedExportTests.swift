@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Killing digits in the middle of an export leaves the previous file as it was and nothing else behind.
+@Suite struct InterruptedExportTests {
+    @Test func sigkillDuringAnExportKeepsThePreviousFile() throws {
+        let folder = try TemporaryFolder()
+        // A VGG model with Adam state: a 78 MB file, long enough to write that a kill lands mid-export.
+        let source = folder.path("vgg.h5")
+        let train = try BuiltTool.run("digits", ["train", "--arch", "vgg", "--epochs", "1", "--limit", "32", "--out", source,
+                                                 "--data", SharedData.mnist])
+        #expect(train.status == 0, "\(train.stderr)")
+        let target = folder.path("export.h5")
+        try FileManager.default.copyItem(atPath: SharedData.reference("LeNet5.h5"), toPath: target)
+        let before = try Data(contentsOf: URL(fileURLWithPath: target))
+        var killedEarly = 0
+        for delay in [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BuiltTool.path("digits"))
+            process.arguments = ["convert", source, target]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.environment = ProcessInfo.processInfo.environment.merging(["KERAS_SWIFT_NO_PROBE": "1"]) { $1 }
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killedEarly += 1
+            }
+            process.waitUntilExit()
+            let after = try Data(contentsOf: URL(fileURLWithPath: target))
+            if process.terminationReason == .uncaughtSignal {
+                #expect(after == before, "killed after \(delay) s: the previous file changed")
+            }
+            let strays = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.contains(".tmp-") }
+            #expect(strays.isEmpty, "killed after \(delay) s: left \(strays)")
+            if process.terminationReason == .exit { break }  // the export finished: later delays prove nothing more
+        }
+        #expect(killedEarly > 0, "no export was interrupted")
+    }
+}

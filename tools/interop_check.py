@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Round trips between digits and Keras itself, for the four architectures and the three file forms.
+
+Swift -> Keras: digits trains each architecture briefly and writes .h5, .weights.h5 and .keras (plus a legacy
+.h5 in Keras 2's layout); Keras (and tf-keras, for the Keras 2 file, when installed) loads each one.
+Keras -> Swift: Keras trains each architecture briefly and writes the three forms; digits loads each one.
+Every file must give the same test accuracy on both sides (to 4 decimals), losses within 1e-4, and the first
+100 class probabilities within 1e-5. A .keras file's optimizer state must arrive in Keras with its step count.
+
+  python tools/interop_check.py --digits .build/release/digits --data ../shared/data/mnist [--archs lenet5,vgg]
+
+Exit status 0 when every check passes, 1 otherwise (the failing checks are listed).
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import keras_interop as ki  # noqa: E402
+
+# Training images per architecture: enough for a model well above chance, little enough for CI.
+LIMITS = {"mlp": 6000, "convnet": 3000, "lenet5": 6000, "vgg": 320}
+BATCH = {"mlp": 32, "convnet": 32, "lenet5": 128, "vgg": 32}
+
+
+class Checks:
+    def __init__(self):
+        self.results = []
+
+    def add(self, name, ok, detail):
+        self.results.append((name, ok, detail))
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}", flush=True)
+
+    def compare(self, name, swift, keras):
+        """swift and keras are (accuracy, loss, first-100 probabilities)."""
+        same_accuracy = f"{swift[0]:.4f}" == f"{keras[0]:.4f}"
+        self.add(f"{name}: accuracy", same_accuracy, f"digits {swift[0]:.4f}, Keras {keras[0]:.4f}")
+        loss_gap = abs(swift[1] - keras[1])
+        self.add(f"{name}: loss", loss_gap <= 1e-4, f"digits {swift[1]:.6f}, Keras {keras[1]:.6f}")
+        gap = float(np.max(np.abs(swift[2] - keras[2])))
+        self.add(f"{name}: probabilities", gap <= 1e-5, f"max |difference| {gap:.2e} over {swift[2].shape[0]} images")
+
+    @property
+    def failures(self):
+        return [r for r in self.results if not r[1]]
+
+
+class Digits:
+    def __init__(self, executable, data):
+        self.executable = executable
+        self.data = data
+
+    def run(self, *args):
+        out = subprocess.run([self.executable, *args], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"digits {' '.join(args)} failed: {out.stderr.strip()}")
+        return out.stdout
+
+    def results(self, path, arch, work):
+        """Accuracy and loss on the test set and the first 100 probabilities, as digits computes them."""
+        arch_args = ["--arch", arch] if path.endswith(".weights.h5") else []
+        evaluation = json.loads(self.run("evaluate", path, "--data", self.data, "--json", *arch_args).strip().splitlines()[-1])
+        npy = os.path.join(work, os.path.basename(path) + ".digits.npy")
+        self.run("predict", path, "--data", self.data, "--first", "100", "--output", npy, *arch_args)
+        return evaluation["accuracy"], evaluation["loss"], np.load(npy)
+
+
+def keras_results(model, arch, data, keras):
+    images, labels = ki.load_mnist(data, "test")
+    x = ki.preprocess(arch, images)
+    probabilities = model.predict(x[:100], batch_size=128, verbose=0)
+    ki.compile_for(arch, model, keras)
+    loss, accuracy = model.evaluate(x, labels, batch_size=128, verbose=0)
+    return accuracy, loss, probabilities
+
+
+def swift_to_keras(arch, digits, data, work, keras, checks):
+    base = os.path.join(work, f"swift-{arch}")
+    limit = LIMITS[arch]
+    digits.run("train", "--arch", arch, "--epochs", "1", "--limit", str(limit), "--seed", "1", "--out", base + ".h5",
+               "--data", data)
+    digits.run("convert", base + ".h5", base + ".weights.h5")
+    digits.run("convert", base + ".h5", base + ".keras")
+    digits.run("convert", base + ".h5", base + "-keras2.h5", "--keras-version", "2")
+    steps = math.ceil(limit / BATCH[arch])
+    for suffix in [".h5", ".weights.h5", ".keras"]:
+        path = base + suffix
+        model, _ = ki.load(path, arch, keras)
+        if suffix == ".keras":
+            compiled = keras.models.load_model(path)
+            iterations = int(compiled.optimizer.iterations.numpy())
+            checks.add(f"{arch} digits->Keras {suffix}: optimizer steps", iterations == steps,
+                       f"Keras restored {iterations}, digits took {steps}")
+        checks.compare(f"{arch} digits->Keras {suffix}", digits.results(path, arch, work), keras_results(model, arch, data, keras))
+    try:
+        import tf_keras
+    except ImportError:
+        checks.add(f"{arch} digits->tf-keras -keras2.h5", True, "skipped (tf-keras is not installed)")
+        return
+    model = tf_keras.models.load_model(base + "-keras2.h5", compile=False)
+    checks.compare(f"{arch} digits->tf-keras -keras2.h5", digits.results(base + "-keras2.h5", arch, work),
+                   keras_results(model, arch, data, tf_keras))
+
+
+def keras_to_swift(arch, digits, data, work, keras, checks):
+    keras.utils.set_random_seed(1)
+    model = ki.build(arch, keras)
+    ki.compile_for(arch, model, keras)
+    images, labels = ki.load_mnist(data, "train")
+    limit = LIMITS[arch]
+    model.fit(ki.preprocess(arch, images[:limit]), labels[:limit], batch_size=BATCH[arch], epochs=1, verbose=0)
+    base = os.path.join(work, f"keras-{arch}")
+    model.save(base + ".h5")
+    model.save_weights(base + ".weights.h5")
+    model.save(base + ".keras")
+    reference = keras_results(model, arch, data, keras)
+    for suffix in [".h5", ".weights.h5", ".keras"]:
+        checks.compare(f"{arch} Keras->digits {suffix}", digits.results(base + suffix, arch, work), reference)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--digits", default=".build/release/digits")
+    parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
+    parser.add_argument("--work", help="folder for the files (default: a new temporary folder)")
+    parser.add_argument("--archs", default=",".join(ki.ARCHS))
+    args = parser.parse_args()
+    if not args.data:
+        sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
+    import keras
+
+    work = args.work or tempfile.mkdtemp(prefix="interop-")
+    os.makedirs(work, exist_ok=True)
+    digits = Digits(os.path.abspath(args.digits), args.data)
+    checks = Checks()
+    print(f"Keras {keras.__version__} ({keras.backend.backend()}), files in {work}", flush=True)
+    for arch in args.archs.split(","):
+        swift_to_keras(arch, digits, args.data, work, keras, checks)
+        keras_to_swift(arch, digits, args.data, work, keras, checks)
+    failures = checks.failures
+    print(f"{len(checks.results) - len(failures)} of {len(checks.results)} checks passed")
+    for name, _, detail in failures:
+        print(f"FAILED {name}: {detail}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
