@@ -97,11 +97,6 @@ void ck_add(float *y, const float *x, long n) {
 }
 
 CK_CLONES
-void ck_add_scalar(float *x, float value, long n) {
-    for (long i = 0; i < n; i++) x[i] += value;
-}
-
-CK_CLONES
 long ck_count_nonfinite(const float *x, long n) {
     // Finite floats have an exponent below all ones; comparing bit patterns vectorises where isfinite does not.
     long count = 0;

@@ -119,12 +119,6 @@ public final class File: Sendable {
         Int(H5Fget_obj_count(handle.id, UInt32(H5F_OBJ_FILE | H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR)))
     }
 
-    /// The size of the file in bytes, as libhdf5 sees it.
-    public var size: Int {
-        var size: hsize_t = 0
-        return H5Fget_filesize(handle.id, &size) < 0 ? 0 : Int(size)
-    }
-
     /// Refuses missing paths, folders and unreadable files with a plain message before libhdf5 sees them.
     private static func checkReadableRegularFile(_ path: String) throws {
         var isDirectory: ObjCBool = false

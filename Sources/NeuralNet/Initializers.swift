@@ -14,13 +14,8 @@ public struct ParameterInitializer {
 
     /// Refuses a kernel shape beyond ``maximumParameterCount``, naming the layer.
     static func checkSize(_ shape: [Int], layer: String) throws {
-        var count = 1
-        for dimension in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= maximumParameterCount else {
-                throw ModelError.invalidInput(layer: layer, reason: "a kernel of shape \(describeShape(shape)) is larger than the limit of \(maximumParameterCount) values")
-            }
-            count = product
+        guard elementCount(shape, atMost: maximumParameterCount) != nil else {
+            throw ModelError.invalidInput(layer: layer, reason: "a kernel of shape \(describeShape(shape)) is larger than the limit of \(maximumParameterCount) values")
         }
     }
 

@@ -5,10 +5,10 @@ import Foundation
 public enum Parallel {
     public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Runs `body` on contiguous sub-ranges of `0..<count`, one per core, when there is enough work
-    /// (`count >= minimumPerThread * 2`); otherwise on the calling thread.
-    static func forEachChunk(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
-        let threads = min(coreCount, count / max(1, minimumPerThread))
+    /// Runs `body` on contiguous sub-ranges of `0..<count`, one per core (at most `count` of them); a single
+    /// range runs on the calling thread.
+    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let threads = min(coreCount, count)
         guard threads > 1 else {
             if count > 0 { body(0..<count) }
             return

@@ -57,13 +57,8 @@ public final class Sequential {
     public static let maximumSampleSize = 1 << 24
 
     private static func checkSampleSize(_ shape: [Int], layer: String) throws {
-        var count = 1
-        for dimension in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= maximumSampleSize else {
-                throw ModelError.invalidInput(layer: layer, reason: "an output of shape \(describeShape(shape, batch: true)) per sample is larger than the limit of \(maximumSampleSize) values")
-            }
-            count = product
+        guard elementCount(shape, atMost: maximumSampleSize) != nil else {
+            throw ModelError.invalidInput(layer: layer, reason: "an output of shape \(describeShape(shape, batch: true)) per sample is larger than the limit of \(maximumSampleSize) values")
         }
     }
 

@@ -24,3 +24,14 @@ public func describeShape(_ shape: [Int], batch: Bool = false) -> String {
     let parts = (batch ? ["None"] : []) + shape.map(String.init)
     return parts.count == 1 ? "(\(parts[0]),)" : "(" + parts.joined(separator: ", ") + ")"
 }
+
+/// The number of values of `shape`, or nil when it exceeds `limit` (or overflows).
+func elementCount(_ shape: [Int], atMost limit: Int) -> Int? {
+    var count = 1
+    for dimension in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard !overflow, product <= limit else { return nil }
+        count = product
+    }
+    return count
+}

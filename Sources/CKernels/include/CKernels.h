@@ -69,9 +69,6 @@ void ck_multiply(float *y, const float *a, const float *b, long n);
 /// How many of the n values are NaN or infinite.
 long ck_count_nonfinite(const float *x, long n);
 
-/// x[i] += value.
-void ck_add_scalar(float *x, float value, long n);
-
 /// y[i] += x[i].
 void ck_add(float *y, const float *x, long n);
 
