@@ -22,8 +22,8 @@ public final class ProgressBar {
     /// Seconds since the bar was created.
     public var elapsed: Double { Date().timeIntervalSince(started) }
 
-    /// Redraws at most ten times a second, and always at the end.
-    public func update(_ done: Int, _ extra: String = "") {
+    /// Redraws at most ten times a second, and always at the end; `extra` is only built when drawing.
+    public func update(_ done: Int, _ extra: @autoclosure () -> String = "") {
         guard enabled else { return }
         let now = Date()
         guard done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
@@ -33,7 +33,8 @@ public final class ProgressBar {
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" + String(repeating: " ", count: width - filled - 1) : "")
         let seconds = now.timeIntervalSince(started)
         let eta = done > 0 && done < total ? "  ETA \(Self.duration(seconds / Double(done) * Double(total - done)))" : ""
-        let line = "\(label) [\(bar)] \(done)/\(total)\(eta)\(extra.isEmpty ? "" : "  " + extra)"
+        let text = extra()
+        let line = "\(label) [\(bar)] \(done)/\(total)\(eta)\(text.isEmpty ? "" : "  " + text)"
         FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
     }
 

@@ -34,7 +34,7 @@ extension Optimizer {
 
     /// One step whose gradients are the parameters' own plus, per extra worker, that worker's buffers (one
     /// per parameter, in model order): the first extra worker's part is summed in while updating.
-    func step(extraGradients: [[UnsafeMutablePointer<Float>]]) {
+    func step(extraGradients: ArraySlice<[UnsafeMutablePointer<Float>]>) {
         let parameters = self.parameters
         if extraGradients.count > 1 { sumGradients(into: parameters, extraGradients.dropFirst()) }
         let extra = extraGradients.first
@@ -54,14 +54,21 @@ func sumGradients(into parameters: [Parameter], _ workers: ArraySlice<[UnsafeMut
     }
 }
 
-/// Runs `body` on chunks of every parameter's elements, spread over the cores.
+/// Runs `body` on every parameter's elements, the whole split into one contiguous share per core (a share
+/// may span parameters); allocates nothing.
 private func forEachElementChunk(of parameters: [Parameter], _ body: (Int, Range<Int>) -> Void) {
-    let chunk = 1 << 14
-    let items = parameters.enumerated().flatMap { index, parameter in
-        stride(from: 0, to: parameter.count, by: chunk).map { (index, $0..<min($0 + chunk, parameter.count)) }
-    }
-    Parallel.forEachChunk(items.count) { range in
-        for (index, elements) in items[range] { body(index, elements) }
+    let total = parameters.reduce(0) { $0 + $1.count }
+    let shares = min(Parallel.coreCount, max(1, total / 4096))
+    Parallel.forEachChunk(shares) { range in
+        for share in range {
+            let first = total * share / shares, last = total * (share + 1) / shares
+            var offset = 0
+            for (index, parameter) in parameters.enumerated() {
+                let lower = max(first, offset), upper = min(last, offset + parameter.count)
+                if lower < upper { body(index, (lower - offset)..<(upper - offset)) }
+                offset += parameter.count
+            }
+        }
     }
 }
 

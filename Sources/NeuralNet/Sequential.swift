@@ -17,6 +17,10 @@ public final class Sequential {
     /// True when the last layer ends in softmax: the loss then uses its logits, as Keras does.
     private let softmaxOutput: Bool
     private let workers: [Worker]
+    /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
+    private let results: UnsafeMutableBufferPointer<BatchResult>
+    /// Workers 1... gradient buffers, one per parameter in model order.
+    private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
     /// When set, the first worker times every layer's forward and backward pass into it.
     public var profiler: LayerProfiler?
 
@@ -51,7 +55,12 @@ public final class Sequential {
             softmaxOutput = false
         }
         workers = (0..<max(1, workerCount)).map { Worker(layers: layers, index: $0, seed: seed) }
+        results = .allocate(capacity: workers.count)
+        results.initialize(repeating: BatchResult())
+        extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
     }
+
+    deinit { results.deallocate() }
 
     /// The largest per-sample activation a layer may produce (2^24 floats, 64 MiB).
     public static let maximumSampleSize = 1 << 24
@@ -115,7 +124,7 @@ public final class Sequential {
     /// `gradient` the gradient of the batch-mean loss. Returns the summed loss and the correct count.
     public func trainingPass(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> BatchResult {
         let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil)
-        if parts > 1 { sumGradients(into: parameters, extraGradients(parts)[...]) }
+        if parts > 1 { sumGradients(into: parameters, extraGradients(parts)) }
         return result
     }
 
@@ -129,8 +138,8 @@ public final class Sequential {
     }
 
     /// The gradient buffers of workers 1..<parts, each one per parameter in model order.
-    private func extraGradients(_ parts: Int) -> [[UnsafeMutablePointer<Float>]] {
-        workers[1..<max(1, parts)].map { worker in worker.ownGradients.map(\.pointer) }
+    private func extraGradients(_ parts: Int) -> ArraySlice<[UnsafeMutablePointer<Float>]> {
+        extraWorkerGradients[0..<max(0, parts - 1)]
     }
 
     /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
@@ -139,23 +148,21 @@ public final class Sequential {
     private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
                      probabilities: UnsafeMutablePointer<Float>?) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
-        var results = [BatchResult](repeating: BatchResult(), count: parts)
+        let results = self.results
         let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
                                      outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: nil)
         let firstContext = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
                                           outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: profiler)
-        results.withUnsafeMutableBufferPointer { results in
-            Parallel.forEachChunk(parts) { range in
-                for part in range {
-                    let start = batch * part / parts, end = batch * (part + 1) / parts
-                    results[part] = workers[part].run(
-                        part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start }, batch: end - start,
-                        training: training, probabilities: probabilities.map { $0 + start * outputSize },
-                        gradientTarget: part == 0 ? .parameters : .own)
-                }
+        Parallel.forEachChunk(parts) { range in
+            for part in range {
+                let start = batch * part / parts, end = batch * (part + 1) / parts
+                results[part] = workers[part].run(
+                    part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start },
+                    batch: end - start, training: training, probabilities: probabilities.map { $0 + start * outputSize },
+                    gradientTarget: part == 0 ? .parameters : .own)
             }
         }
-        return (results.reduce(BatchResult(), +), parts)
+        return (results[0..<parts].reduce(BatchResult(), +), parts)
     }
 
 }

@@ -22,16 +22,27 @@ final class Worker {
     let gradientB = ScratchBuffer()
     /// One buffer per model parameter, in model order, for workers other than the first.
     let ownGradients: [ScratchBuffer]
+    /// Per layer, where its parameters' gradients go for each target, worked out once so that the
+    /// per-batch loop allocates nothing.
+    private let parameterGradients: [[UnsafeMutablePointer<Float>]]
+    private let ownGradientPointers: [[UnsafeMutablePointer<Float>]]
 
     init(layers: [Layer], index: Int, seed: UInt64) {
         scratch = layers.indices.map { layer in
             LayerScratch(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(layer) &* 1_000_003 &+ UInt64(index) &* 7919 &+ 1)
         }
         outputs = layers.map { _ in ScratchBuffer() }
-        ownGradients = layers.flatMap(\.parameters).map { parameter in
+        let own = layers.flatMap(\.parameters).map { parameter in
             let buffer = ScratchBuffer()
             _ = buffer.reserve(parameter.count)
             return buffer
+        }
+        ownGradients = own
+        parameterGradients = layers.map { $0.parameters.map(\.gradient) }
+        var next = 0
+        ownGradientPointers = layers.map { layer in
+            defer { next += layer.parameters.count }
+            return own[next..<next + layer.parameters.count].map(\.pointer)
         }
     }
 
@@ -66,13 +77,9 @@ final class Worker {
             : SparseCategoricalCrossentropy.fromProbabilities(current, labels: labels, batch: batch, classes: classes,
                                                               gradient: gradient, gradientScale: context.gradientScale)
         guard training, var outputGradient = gradient else { return result }
-        var parameterIndex = layers.reduce(0) { $0 + $1.parameters.count }
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index]
-            parameterIndex -= layer.parameters.count
-            let gradients = layer.parameters.enumerated().map { offset, parameter in
-                gradientTarget == .parameters ? parameter.gradient : ownGradients[parameterIndex + offset].pointer
-            }
+            let gradients = gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
             let layerInput = index == 0 ? input : UnsafePointer(outputs[index - 1].pointer)
             let inputGradient: UnsafeMutablePointer<Float>? = index == 0 ? nil
                 : (outputGradient == gradientA.pointer ? gradientB : gradientA).reserve(batch * layer.inputSize)
