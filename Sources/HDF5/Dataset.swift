@@ -54,9 +54,13 @@ public final class Dataset: AttributeHolder, Sendable {
     /// Reads refuse datasets that declare more than this many bytes.
     public static let defaultReadLimit = 4 << 30
 
-    init(handle: Handle, location: Location) {
+    /// Keeps the file locked while this object is alive.
+    let lock: FileLock?
+
+    init(handle: Handle, location: Location, lock: FileLock?) {
         self.handle = handle
         self.location = location
+        self.lock = lock
     }
 
     public var path: String { location.path }

@@ -9,14 +9,17 @@ public final class File: Sendable {
     let handle: Handle
     /// The path as given when opening or creating.
     public let path: String
+    /// Held by every group and dataset of a disk file; `nil` for files in memory.
+    let lock: FileLock?
 
-    private init(handle: Handle, path: String) {
+    private init(handle: Handle, path: String, lock: FileLock?) {
         self.handle = handle
         self.path = path
+        self.lock = lock
     }
 
-    /// Marks the file descriptor libhdf5 opened (sec2 driver, disk files only) close-on-exec: otherwise a child process started meanwhile
-    /// (Foundation's Process) inherits it, and with it libhdf5's lock on the file, for as long as it runs.
+    /// Marks the file descriptor libhdf5 opened (sec2 driver, disk files only) close-on-exec, so that child
+    /// processes do not keep the file open.
     private func closeOnExec() {
         var pointer: UnsafeMutableRawPointer?
         ErrorStack.silence()
@@ -39,20 +42,26 @@ public final class File: Sendable {
             throw HDF5Error(file: path, reason: size == 0 ? "not an HDF5 file (the file is empty)" : "not an HDF5 file (no HDF5 signature)")
         }
         if signature < 0 { throw HDF5Error.fromErrorStack(file: path, object: nil, action: "cannot read the file") }
+        let lock = try FileLock(path: path, exclusive: mode == .readWrite)
         let flags = mode == .readOnly ? chdf5_acc_rdonly() : chdf5_acc_rdwr()
-        let id = try checked(H5Fopen(path, flags, defaultProperties), file: path, object: nil,
+        let access = try diskAccess(name: path)
+        let id = try checked(H5Fopen(path, flags, access.id), file: path, object: nil,
                              action: "damaged or unreadable HDF5 file")
-        let file = File(handle: Handle(id, .file), path: path)
+        let file = File(handle: Handle(id, .file), path: path, lock: lock)
         file.closeOnExec()
         return file
     }
 
     /// Creates a new, empty HDF5 file; an existing file is replaced only when `overwrite` is true.
     public static func create(_ path: String, overwrite: Bool = false) throws -> File {
+        // An existing file is locked before it is truncated, so one open elsewhere survives.
+        let existingLock = overwrite && FileManager.default.fileExists(atPath: path) ? try FileLock(path: path, exclusive: true) : nil
         let flags = overwrite ? chdf5_acc_trunc() : chdf5_acc_excl()
-        let id = try checked(H5Fcreate(path, flags, defaultProperties, defaultProperties), file: path, object: nil,
+        let access = try diskAccess(name: path)
+        let id = try checked(H5Fcreate(path, flags, defaultProperties, access.id), file: path, object: nil,
                              action: "cannot create the file")
-        let file = File(handle: Handle(id, .file), path: path)
+        let lock = try existingLock ?? FileLock(path: path, exclusive: true)
+        let file = File(handle: Handle(id, .file), path: path, lock: lock)
         file.closeOnExec()
         return file
     }
@@ -70,7 +79,7 @@ public final class File: Sendable {
         }
         let id = try checked(H5Fopen(name, chdf5_acc_rdonly(), access.id), file: name, object: nil,
                              action: "damaged or unreadable HDF5 file")
-        return File(handle: Handle(id, .file), path: name)
+        return File(handle: Handle(id, .file), path: name, lock: nil)
     }
 
     /// Creates an empty HDF5 file that lives in memory only; ``image()`` returns its bytes.
@@ -78,7 +87,7 @@ public final class File: Sendable {
         let access = try inMemoryAccess(name: name)
         let id = try checked(H5Fcreate(name, chdf5_acc_trunc(), defaultProperties, access.id), file: name, object: nil,
                              action: "cannot create the in-memory file")
-        return File(handle: Handle(id, .file), path: name)
+        return File(handle: Handle(id, .file), path: name, lock: nil)
     }
 
     /// The complete bytes of the file as it would be on disk.
@@ -94,10 +103,22 @@ public final class File: Sendable {
     }
 
     private static func inMemoryAccess(name: String) throws -> Handle {
-        let access = Handle(try checked(H5Pcreate(chdf5_p_file_access()), file: name, object: nil,
-                                        action: "cannot create a file access property list"), .propertyList)
+        let access = try fileAccess(name: name)
         try checked(H5Pset_fapl_core(access.id, 1 << 20, false), file: name, object: nil, action: "cannot select the in-memory driver")
         return access
+    }
+
+    /// Disk files are locked by ``FileLock`` instead of libhdf5, whose lock sits on a descriptor that child
+    /// processes started on other threads can inherit before it is marked close-on-exec.
+    private static func diskAccess(name: String) throws -> Handle {
+        let access = try fileAccess(name: name)
+        try checked(H5Pset_file_locking(access.id, false, true), file: name, object: nil, action: "cannot configure file locking")
+        return access
+    }
+
+    private static func fileAccess(name: String) throws -> Handle {
+        Handle(try checked(H5Pcreate(chdf5_p_file_access()), file: name, object: nil,
+                           action: "cannot create a file access property list"), .propertyList)
     }
 
     /// The root group, `/`.
@@ -105,7 +126,7 @@ public final class File: Sendable {
         get throws {
             let location = Location(file: path, path: "/")
             let id = try location.call("cannot open the root group") { H5Gopen2(handle.id, "/", defaultProperties) }
-            return Group(handle: Handle(id, .group), location: location)
+            return Group(handle: Handle(id, .group), location: location, lock: lock)
         }
     }
 

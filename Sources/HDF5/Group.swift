@@ -49,9 +49,13 @@ public final class Group: AttributeHolder, Sendable {
     public let location: Location
     public var objectID: hid_t { handle.id }
 
-    init(handle: Handle, location: Location) {
+    /// Keeps the file locked while this object is alive.
+    let lock: FileLock?
+
+    init(handle: Handle, location: Location, lock: FileLock?) {
         self.handle = handle
         self.location = location
+        self.lock = lock
     }
 
     /// The absolute path of this group in its file.
@@ -165,7 +169,7 @@ public final class Group: AttributeHolder, Sendable {
         let target = resolve(path)
         guard kind(of: path) == .group else { throw target.error(missingReason(path, expected: "group")) }
         let id = try target.call("cannot open the group") { H5Gopen2(handle.id, path, defaultProperties) }
-        return Group(handle: Handle(id, .group), location: target)
+        return Group(handle: Handle(id, .group), location: target, lock: lock)
     }
 
     /// Opens the dataset at a relative path.
@@ -173,7 +177,7 @@ public final class Group: AttributeHolder, Sendable {
         let target = resolve(path)
         guard kind(of: path) == .dataset else { throw target.error(missingReason(path, expected: "dataset")) }
         let id = try target.call("cannot open the dataset") { H5Dopen2(handle.id, path, defaultProperties) }
-        return Dataset(handle: Handle(id, .dataset), location: target)
+        return Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
     }
 
     /// Creates a group at a relative path, with any missing intermediate groups.
@@ -182,7 +186,7 @@ public final class Group: AttributeHolder, Sendable {
         let target = resolve(path)
         let links = try intermediateGroupLinks(at: target)
         let id = try target.call("cannot create the group") { H5Gcreate2(handle.id, path, links.id, defaultProperties, defaultProperties) }
-        return Group(handle: Handle(id, .group), location: target)
+        return Group(handle: Handle(id, .group), location: target, lock: lock)
     }
 
     /// Creates a dataset at a relative path (intermediate groups included) and writes `values` into it.
@@ -208,7 +212,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, T.fileType, space.id, links.id, creation.id, defaultProperties)
         }
-        let dataset = Dataset(handle: Handle(id, .dataset), location: target)
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
         try dataset.write(contents)
         return dataset
     }
@@ -224,7 +228,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, Float.fileType, space.id, links.id, creation.id, defaultProperties)
         }
-        return Dataset(handle: Handle(id, .dataset), location: target)
+        return Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
     }
 
     /// Creates a 1-D dataset of variable-length UTF-8 strings.
@@ -237,7 +241,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, type.id, space.id, links.id, defaultProperties, defaultProperties)
         }
-        let dataset = Dataset(handle: Handle(id, .dataset), location: target)
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
         try target.call("cannot write the strings") {
             StringType.withBuffer(strings, layout: .variableLength) {
                 H5Dwrite(id, type.id, entireDataspace, entireDataspace, defaultProperties, $0)

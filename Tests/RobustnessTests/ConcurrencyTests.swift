@@ -19,7 +19,7 @@ import Testing
                 let loaded = try ModelLoader.load(files[index])
                 if loaded.model.parameters.map(\.tensor.scalars) != expected[index] { failures.add("round \(round): weights differ") }
                 let inventory = try KerasFile.open(files[index]).inventory()
-                if inventory.parameterCount != expected[index].reduce(0) { $0 + $1.count } {
+                if inventory.parameterCount != expected[index].reduce(0, { $0 + $1.count }) {
                     failures.add("round \(round): inventory differs")
                 }
                 _ = try File.open(files[index]).root.attributes()
