@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <pthread.h>
 #include <stdlib.h>
 
 // k block depth: an A tile (MR x KC) stays in L1 and the packed B panels of a block in L2.
@@ -111,10 +112,40 @@ static int isa(void) {
     return chosen;
 }
 
+// Per-thread scratch buffers that grow as needed and are freed when the thread exits (worker threads come
+// and go with the dispatch pool).
+enum { SCRATCH_PACKING, SCRATCH_TRANSPOSE, SCRATCH_SLOTS };
+typedef struct { float *data; long size; } scratch_buffer;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_key_once = PTHREAD_ONCE_INIT;
+
+static void free_scratch(void *buffers) {
+    scratch_buffer *slots = buffers;
+    for (int i = 0; i < SCRATCH_SLOTS; i++) free(slots[i].data);
+    free(slots);
+}
+
+static void create_scratch_key(void) { pthread_key_create(&scratch_key, free_scratch); }
+
+static float *thread_scratch(int slot, long count) {
+    pthread_once(&scratch_key_once, create_scratch_key);
+    scratch_buffer *slots = pthread_getspecific(scratch_key);
+    if (!slots) {
+        slots = calloc(SCRATCH_SLOTS, sizeof *slots);
+        if (!slots || pthread_setspecific(scratch_key, slots) != 0) abort();
+    }
+    scratch_buffer *buffer = &slots[slot];
+    if (count > buffer->size) {
+        free(buffer->data);
+        buffer->data = aligned_alloc(64, (size_t)((count * (long)sizeof(float) + 63) / 64 * 64));
+        if (!buffer->data) abort();
+        buffer->size = count;
+    }
+    return buffer->data;
+}
+
 void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
              float *c, long ldc, int accumulate, const float *bias) {
-    static _Thread_local float *work = 0;
-    static _Thread_local long work_size = 0;
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) {
@@ -125,13 +156,7 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
     if (trans_b && m < n && n * k > 65536) {
         // C = A.B^T with B much larger than A: compute C^T = B.A^T instead, which packs the smaller A,
         // and transpose the result into C.
-        static _Thread_local float *swap = 0;
-        static _Thread_local long swap_size = 0;
-        if (m * n > swap_size) {
-            free(swap);
-            swap = aligned_alloc(64, (size_t)((m * n * (long)sizeof(float) + 63) / 64 * 64));
-            swap_size = m * n;
-        }
+        float *swap = thread_scratch(SCRATCH_TRANSPOSE, m * n);
         ck_gemm(0, !trans_a, n, m, k, b, ldb, a, lda, swap, m, 0, 0);
         for (long i = 0; i < m; i++) {
             float *row = c + i * ldc;
@@ -163,13 +188,7 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
     case ISA_AVX2: fn = gemm_avx2; size = workspace_avx2; break;
     default: fn = gemm_sse2; size = workspace_sse2; break;
     }
-    long needed = size(m, n, k);
-    if (needed > work_size) {
-        free(work);
-        work = aligned_alloc(64, (size_t)((needed * (long)sizeof(float) + 63) / 64 * 64));
-        work_size = needed;
-    }
-    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, work);
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, thread_scratch(SCRATCH_PACKING, size(m, n, k)));
 }
 
 const char *ck_gemm_kernel_name(void) {

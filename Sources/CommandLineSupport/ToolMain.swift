@@ -5,23 +5,28 @@ import Foundation
 /// stderr naming the file and object, 2 a usage error (with ArgumentParser's usage text).
 public enum ToolMain {
     public static func run<Command: ParsableCommand>(_ type: Command.Type) -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        // Everything the command allocated is released before exiting, so leak checkers see no false leaks.
+        exit(exitCode(running: type))
+    }
+
+    private static func exitCode<Command: ParsableCommand>(running type: Command.Type) -> Int32 {
         do {
-            var command = try type.parseAsRoot(arguments)
+            var command = try type.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
             try command.run()
-            exit(0)
+            return 0
         } catch let exitCode as ExitCode {
-            exit(exitCode.rawValue)
+            return exitCode.rawValue
         } catch {
             switch type.exitCode(for: error) {
             case .success:
-                type.exit(withError: error)
+                print(type.fullMessage(for: error))
+                return 0
             case .validationFailure:
                 FileHandle.standardError.write(Data((type.fullMessage(for: error) + "\n").utf8))
-                exit(2)
+                return 2
             default:
                 printError(name: type.configuration.commandName, oneLine(error))
-                exit(1)
+                return 1
             }
         }
     }

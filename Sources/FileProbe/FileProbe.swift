@@ -20,26 +20,39 @@ public enum FileProbe {
     /// `KERAS_SWIFT_NO_PROBE=1` skips the child (for speed, with trusted files).
     public static func check(_ path: String, executable: String = currentExecutable) throws {
         if ProcessInfo.processInfo.environment["KERAS_SWIFT_NO_PROBE"] == "1" { return }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = [subcommand, path]
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        do {
-            try child.run()
-        } catch {
-            return  // Without a probe the tool still reads the file; it only loses the isolation.
-        }
+        // Without a probe the tool still reads the file; it only loses the isolation.
+        guard let child = spawnSilently(executable, [subcommand, path]) else { return }
         let deadline = Date().addingTimeInterval(timeout)
-        while child.isRunning && Date() < deadline { usleep(2000) }
-        if child.isRunning {
-            child.terminate()
-            child.waitUntilExit()
-            throw KerasFormatError(file: path, reason: "is damaged: reading it made libhdf5 hang for \(Int(timeout)) s; refusing it")
+        var status: Int32 = 0
+        while true {
+            let waited = waitpid(child, &status, WNOHANG)
+            if waited == child { break }
+            if waited < 0 && errno != EINTR { return }
+            if Date() >= deadline {
+                kill(child, SIGKILL)
+                waitpid(child, &status, 0)
+                throw KerasFormatError(file: path, reason: "is damaged: reading it made libhdf5 hang for \(Int(timeout)) s; refusing it")
+            }
+            usleep(2000)
         }
-        if child.terminationReason == .uncaughtSignal {
-            throw KerasFormatError(file: path, reason: "is damaged: reading it crashed libhdf5 (signal \(child.terminationStatus)); refusing it")
+        // The low seven bits of a wait status are the signal that ended the child (0: it exited).
+        let signal = status & 0x7f
+        if signal != 0 && signal != 0x7f {
+            throw KerasFormatError(file: path, reason: "is damaged: reading it crashed libhdf5 (signal \(signal)); refusing it")
         }
+    }
+
+    /// Starts `executable` with stdout and stderr sent to /dev/null; nil if it cannot be started.
+    private static func spawnSilently(_ executable: String, _ arguments: [String]) -> pid_t? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        return posix_spawn(&child, executable, &actions, nil, argv, environ) == 0 ? child : nil
     }
 
     /// This process's executable, which knows the probe subcommand.
