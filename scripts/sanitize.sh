@@ -7,7 +7,8 @@ cd "$REPO"
 # abort_on_error: a sanitizer report in a probe child ends it with SIGABRT, which the probe reports as a crash.
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export LSAN_OPTIONS="suppressions=$REPO/fuzz/lsan-suppressions.txt"
+# print_suppressions=0: the statistics would break the tests that expect one-line error messages.
+export LSAN_OPTIONS="suppressions=$REPO/fuzz/lsan-suppressions.txt:print_suppressions=0"
 # swiftc has no undefined-behaviour sanitizer of its own: it applies to the C targets and links its runtime.
 swift test -c release -Xswiftc -enable-testing --sanitize=address \
     -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all -Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined \
