@@ -42,17 +42,23 @@ public enum FileProbe {
         }
     }
 
-    /// Starts `executable` with stdout and stderr sent to /dev/null; nil if it cannot be started.
+    /// Starts `executable` with its standard streams on /dev/null and without Swift's crash backtracer (a
+    /// crash is the expected outcome here, and the backtracer's helper would outlive the child holding
+    /// whatever descriptors it inherited); nil if it cannot be started.
     private static func spawnSilently(_ executable: String, _ arguments: [String]) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_BACKTRACE" }
+            .map { "\($0.key)=\($0.value)" } + ["SWIFT_BACKTRACE=enable=no"]
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
         var child: pid_t = 0
-        return posix_spawn(&child, executable, &actions, nil, argv, environ) == 0 ? child : nil
+        return posix_spawn(&child, executable, &actions, nil, argv, envp) == 0 ? child : nil
     }
 
     /// This process's executable, which knows the probe subcommand.
