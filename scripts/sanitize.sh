@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Swift test suite (and the tools it runs) built with AddressSanitizer, UndefinedBehaviorSanitizer and
-# LeakSanitizer, in a build folder of its own. Leaks inside libhdf5 and Foundation are suppressed with their
-# reasons in fuzz/lsan-suppressions.txt; anything else fails the run.
+# LeakSanitizer, in a build folder of its own. Leaks inside libhdf5, Foundation and XCTest are suppressed
+# with their reasons in fuzz/lsan-suppressions.txt; anything else fails the run.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 # abort_on_error: a sanitizer report in a probe child ends it with SIGABRT, which the probe reports as a crash.
