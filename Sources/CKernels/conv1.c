@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "clones.h"
 #include <string.h>
 
 // Direct convolution for layers with a single input channel (the first layer of every notebook model), where
@@ -8,8 +9,6 @@
 
 typedef float v16 __attribute__((vector_size(64), aligned(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4)));
-
-#define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 // Width of a padded input row: the image row, its left/right zero padding, and 16 spare zeros so that
 // 16-wide loads starting anywhere in the row stay inside it.

@@ -1,8 +1,7 @@
 #include "CKernels.h"
+#include "clones.h"
 #include <math.h>
 #include <string.h>
-
-#define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 // exp(x) for float: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r, 2^n from the exponent
 // bits. Written branch-free so loops over it vectorise; relative error about 2 ulp.

@@ -1,7 +1,6 @@
 #include "CKernels.h"
+#include "clones.h"
 #include <math.h>
-
-#define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 CK_CLONES
 void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,

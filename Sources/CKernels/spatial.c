@@ -1,7 +1,6 @@
 #include "CKernels.h"
+#include "clones.h"
 #include <string.h>
-
-#define CK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 // Short copies (a kernel row of a few pixels) inline: a library memcpy call costs more than the copy.
 // no_builtin keeps clang from turning the loop back into a memcpy call.
