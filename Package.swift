@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "hostile-corpus", dependencies: ["HostileCorpus"]),
         .target(name: "KerasFuzz", dependencies: ["FileProbe"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Architectures", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels", "Architectures", "TestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),

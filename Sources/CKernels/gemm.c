@@ -17,6 +17,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 // AVX-512: 6 x 64 tiles in general (fewest broadcasts per FMA, measured fastest on Zen 4), 12 x 32 for
 // outputs 17-32 wide and 24 x 16 for outputs at most 16 wide, so narrow layers waste few lanes.
 #define GEMM_TARGET "avx512f,avx512dq,fma"
+#define PACK_POLICY GEMM_PACK_A
 #define VLEN 16
 #define VEC v16
 #define VEC_U v16u
@@ -67,9 +68,11 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef VLEN
 #undef VEC
 #undef VEC_U
+#undef PACK_POLICY
 
 // AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers).
 #define GEMM_TARGET "avx2,fma"
+#define PACK_POLICY GEMM_PACK_B
 #define VLEN 8
 #define VEC v8
 #define VEC_U v8u
@@ -84,9 +87,11 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef VLEN
 #undef VEC
 #undef VEC_U
+#undef PACK_POLICY
 
 // Baseline x86-64.
 #define GEMM_TARGET "sse2"
+#define PACK_POLICY GEMM_PACK_B
 #define VLEN 4
 #define VEC v4
 #define VEC_U v4u

@@ -1,11 +1,19 @@
 // One GEMM implementation, included by gemm.c once per tile shape and instruction set, with:
 //   GEMM_TARGET  the target attribute string, GEMM_SUFFIX the suffix of the generated names,
 //   VEC / VEC_U  aligned and unaligned vector types (GCC/clang vector extensions), VLEN floats per vector,
-//   MR, NV       tile rows and vectors per tile row: the C tile is MR x (NV * VLEN), held in registers.
-// B is packed per k block into NR-column panels (NR values per k step), zero-padded past n. A is read in
-// place through its strides; it is packed into an MR-row panel only for the last, partial row tile (so the
-// tile never reads past A) and when its row stride is a multiple of 4 KiB (rows that would evict each other
-// from L1).
+//   MR, NV       tile rows and vectors per tile row: the C tile is MR x (NV * VLEN), held in registers,
+//   PACK_POLICY  which operand is copied into contiguous panels (GEMM_PACK_A or GEMM_PACK_B below).
+// Partial panels are always packed (zero-padded, so tiles never read past an operand), and so are A rows
+// whose stride is a multiple of 4 KiB (rows that would evict each other from L1) and a transposed B.
+// Otherwise, measured per instruction set:
+//   GEMM_PACK_A  (AVX-512 on Zen 4) B is read in place; A is packed into MR-row panels when four or more
+//                column panels reuse it.
+//   GEMM_PACK_B  (AVX2 on Zen 3) A is read in place (its scalar broadcasts gain nothing from packing); B is
+//                packed into NR-column panels when its rows are long and four or more row tiles reuse them.
+#ifndef GEMM_PACK_A
+#define GEMM_PACK_A 0
+#define GEMM_PACK_B 1
+#endif
 
 #define NR (NV * VLEN)
 #define CAT2(a, b) a##b
@@ -54,6 +62,18 @@ static void FN(pack_b)(const float *b, long ldb, int trans_b, long p0, long kc, 
             const float *column = b + (j0 + j) * ldb + p0;
             for (long p = 0; p < kc; p++) out[p * NR + j] = column[p];
         }
+    }
+}
+
+// Packs the whole NR-column panels [j0, j1) of a row-major B's rows [p0, p0 + kc) into out + j * kc * NR,
+// one block row at a time: long contiguous reads instead of NR-wide strips at B's stride.
+__attribute__((target(GEMM_TARGET)))
+static void FN(pack_b_block)(const float *b, long ldb, long p0, long kc, long j0, long j1, float *out) {
+    for (long p = 0; p < kc; p++) {
+        const float *row = b + (p0 + p) * ldb;
+        for (long j = j0; j < j1; j++)
+            for (int v = 0; v < NV; v++)
+                *(VEC_U *)(out + j * kc * NR + p * NR + v * VLEN) = *(const VEC_U *)(row + j * NR + v * VLEN);
     }
 }
 
@@ -109,11 +129,8 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
     const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
     const long panels = (n + NR - 1) / NR;
     const long kcmax = k < KC ? k : KC;
-    // Packing A pays when many column panels reuse it, or when its rows would evict each other from L1.
-    const int pack_all = panels >= 4 || (!trans_a && lda % 1024 == 0);
-    // A row-major B is read in place (measured as fast as packing it, without the copy); only edge panels
-    // and transposed B are packed.
-    const int direct_b = !trans_b;
+    const int pack_all = (PACK_POLICY == GEMM_PACK_A && panels >= 4) || (!trans_a && lda % 1024 == 0);
+    const int direct_b = !trans_b && !(PACK_POLICY == GEMM_PACK_B && m >= 4 * MR && ldb >= 4 * NR);
     float *packed_b = work;
     float *packed_a = work + panels * NR * kcmax;
     // k blocks of equal depth (784 = 4 x 196 rather than 3 x 256 + 16).
@@ -121,12 +138,14 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
     for (long p0 = 0; p0 < k; p0 += depth) {
         long kc = k - p0 < depth ? k - p0 : depth;
         int acc = accumulate || p0 > 0;
-        for (long j = 0; j < panels; j++) {
-            if (!direct_b || n - j * NR < NR) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
-        }
         // Column blocks of NC keep the B panels a row tile passes over within L2.
         for (long j0 = 0; j0 < panels; j0 += NC / NR) {
             long j1 = j0 + NC / NR < panels ? j0 + NC / NR : panels;
+            const long full = n / NR < j1 ? n / NR : j1;  // panels [j0, full) are NR wide
+            if (!direct_b && !trans_b) FN(pack_b_block)(b, ldb, p0, kc, j0, full, packed_b);
+            for (long j = j0; j < j1; j++) {
+                if (j >= full || trans_b) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
+            }
             for (long i = 0; i < m; i += MR) {
                 long rows = m - i < MR ? m - i : MR;
                 const float *at = a + i * ars + p0 * acs;

@@ -1,0 +1,53 @@
+import CKernels
+import NeuralNet
+import Testing
+
+/// ck_gemm, on this machine's widest instruction set, against a float64 reference: every tile shape, the
+/// packing thresholds on both sides (row and column counts around whole tiles, strides of 4 KiB), both
+/// transposes, accumulation and bias, and k blocks of unequal depth.
+@Suite struct MatrixMultiplyTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let m: Int, n: Int, k: Int
+        var transposeA = false, transposeB = false, accumulate = false, bias = false
+        var testDescription: String {
+            "\(m)x\(n)x\(k)\(transposeA ? " A^T" : "")\(transposeB ? " B^T" : "")\(accumulate ? " +=" : "")\(bias ? " +bias" : "")"
+        }
+    }
+
+    static let cases: [Case] = [
+        Case(m: 1, n: 1, k: 1), Case(m: 1, n: 100, k: 37, bias: true), Case(m: 2, n: 70, k: 300),
+        Case(m: 5, n: 7, k: 3), Case(m: 13, n: 8, k: 25, bias: true), Case(m: 50, n: 16, k: 150),
+        Case(m: 23, n: 33, k: 17), Case(m: 24, n: 64, k: 100), Case(m: 25, n: 65, k: 513, bias: true),
+        Case(m: 64, n: 1024, k: 784, bias: true), Case(m: 64, n: 256, k: 1024), Case(m: 30, n: 100, k: 9, accumulate: true),
+        Case(m: 100, n: 70, k: 300, transposeA: true), Case(m: 70, n: 100, k: 64, transposeB: true),
+        Case(m: 16, n: 784, k: 1024, transposeB: true), Case(m: 300, n: 20, k: 40, transposeA: true, accumulate: true),
+        Case(m: 9, n: 31, k: 600, transposeA: true, transposeB: true, bias: true),
+    ]
+
+    @Test(arguments: cases)
+    func productMatchesAFloat64Reference(_ c: Case) {
+        var generator = SeededGenerator(seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
+        let a = values(c.m * c.k), b = values(c.k * c.n), bias = values(c.n), start = values(c.m * c.n)
+        let lda = c.transposeA ? c.m : c.k, ldb = c.transposeB ? c.k : c.n
+        func aValue(_ i: Int, _ p: Int) -> Double { Double(c.transposeA ? a[p * lda + i] : a[i * lda + p]) }
+        func bValue(_ p: Int, _ j: Int) -> Double { Double(c.transposeB ? b[j * ldb + p] : b[p * ldb + j]) }
+
+        var product = start
+        bias.withUnsafeBufferPointer { biasValues in
+            ck_gemm(c.transposeA ? 1 : 0, c.transposeB ? 1 : 0, c.m, c.n, c.k, a, lda, b, ldb, &product, c.n,
+                    c.accumulate ? 1 : 0, c.bias ? biasValues.baseAddress : nil)
+        }
+
+        var worst = 0.0
+        for i in 0..<c.m {
+            for j in 0..<c.n {
+                var expected = (c.accumulate ? Double(start[i * c.n + j]) : 0) + (c.bias ? Double(bias[j]) : 0)
+                for p in 0..<c.k { expected += aValue(i, p) * bValue(p, j) }
+                worst = max(worst, abs(Double(product[i * c.n + j]) - expected))
+            }
+        }
+        // Each term is below 0.25 in size; float32 sums of k of them stay within k · 2^-24 · 0.25 · a few.
+        #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "largest difference \(worst)")
+    }
+}
