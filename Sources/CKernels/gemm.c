@@ -70,7 +70,8 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef VEC_U
 #undef PACK_POLICY
 
-// AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers).
+// AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers), 12 x 8 for outputs at most 8
+// wide, and 1 x 32 for one or two rows (a single image), which would otherwise multiply padding rows.
 #define GEMM_TARGET "avx2,fma"
 #define PACK_POLICY GEMM_PACK_B
 #define VLEN 8
@@ -79,6 +80,20 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #define GEMM_SUFFIX _avx2
 #define MR 6
 #define NV 2
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#define GEMM_SUFFIX _avx2_narrow
+#define MR 12
+#define NV 1
+#include "gemm_tile.h"
+#undef GEMM_SUFFIX
+#undef MR
+#undef NV
+#define GEMM_SUFFIX _avx2_row
+#define MR 1
+#define NV 4
 #include "gemm_tile.h"
 #undef GEMM_SUFFIX
 #undef MR
@@ -190,7 +205,11 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
         if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
         break;
     }
-    case ISA_AVX2: fn = gemm_avx2; size = workspace_avx2; break;
+    case ISA_AVX2:
+        if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
+        else if (n <= 8) { fn = gemm_avx2_narrow; size = workspace_avx2_narrow; }
+        else { fn = gemm_avx2; size = workspace_avx2; }
+        break;
     default: fn = gemm_sse2; size = workspace_sse2; break;
     }
     fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, thread_scratch(SCRATCH_PACKING, size(m, n, k)));
@@ -199,7 +218,7 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
 const char *ck_gemm_kernel_name(void) {
     switch (isa()) {
     case ISA_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
-    case ISA_AVX2: return "AVX2 6x16 tiles";
+    case ISA_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles";
     default: return "SSE2 4x8 tiles";
     }
 }

@@ -22,6 +22,7 @@ import Testing
         Case(m: 100, n: 70, k: 300, transposeA: true), Case(m: 70, n: 100, k: 64, transposeB: true),
         Case(m: 16, n: 784, k: 1024, transposeB: true), Case(m: 300, n: 20, k: 40, transposeA: true, accumulate: true),
         Case(m: 9, n: 31, k: 600, transposeA: true, transposeB: true, bias: true),
+        Case(m: 40, n: 5, k: 30, transposeA: true, accumulate: true), Case(m: 2, n: 40, k: 50, transposeB: true, bias: true),
     ]
 
     @Test(arguments: cases)
