@@ -1,30 +1,30 @@
 #include "CKernels.h"
-#include "clones.h"
+#include "conv1.h"
 #include <string.h>
 
 // Direct convolution for layers with a single input channel (the first layer of every notebook model), where
-// im2col would copy each pixel kh*kw times for a matrix product of depth kh*kw only.
-// Two shapes: up to 8 filters, vectorised along x (16 output columns at once, two output rows sharing each
-// input load), and 16/32/64 filters, vectorised along the filters (four positions at once).
+// im2col would copy each pixel kh*kw times for a matrix product of depth kh*kw only. Up to 8 filters are
+// vectorised along x, 16, 32 or 64 filters along the filters; the register blocking differs between 512-bit
+// vectors (32 registers) and 256-bit ones (16 registers), so each instruction set has kernels of its own.
 
-typedef float v16 __attribute__((vector_size(64), aligned(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
+// Kernel windows up to this many taps (7 x 7); the kernels keep per-tap weights on the stack.
+enum { MAX_TAPS = 49 };
 
-// Width of a padded input row: the image row, its left/right zero padding, and 16 spare zeros so that
-// 16-wide loads starting anywhere in the row stay inside it.
-static long padded_width(long kw, long ow) { return ow + kw - 1 + 16; }
+int ck_conv1_supported(long sh, long sw, long kh, long kw, long f, long ow) {
+    return sh == 1 && sw == 1 && ow >= 1 && kh * kw <= MAX_TAPS && (f <= 8 || f == 16 || f == 32 || f == 64);
+}
 
 long ck_conv1_scratch_size(long h, long w, long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f) {
-    (void)h; (void)w; (void)pad_top; (void)pad_left;
+    (void)h; (void)w; (void)pad_top; (void)pad_left; (void)kh;
     // The padded image has one spare row (two output rows are computed per pass); then, for few filters,
     // the transposed output gradient.
     long rows = oh + kh;
-    return rows * padded_width(kw, ow) + 64 + (f <= 8 ? 8 * oh * (ow + 16) : 0);
+    return rows * ck_conv1_padded_width(kw, ow) + 64 + (f <= 8 ? 8 * oh * (ow + 16) : 0);
 }
 
 // Copies one image into a zero-padded buffer: row y of the padded image holds input row y - pad_top.
-static void pad_image(const float *image, long h, long w, long pad_top, long pad_left, long oh, long ow, long kh, long kw,
-                      float *padded, long pw) {
+static void pad_image(const float *image, long h, long w, long pad_top, long pad_left, long oh, long kh, float *padded,
+                      long pw) {
     long rows = oh + kh;
     memset(padded, 0, (size_t)(rows * pw) * sizeof(float));
     for (long y = 0; y < h; y++) {
@@ -37,157 +37,21 @@ static void pad_image(const float *image, long h, long w, long pad_top, long pad
     }
 }
 
-int ck_conv1_supported(long sh, long sw, long f, long ow) {
-    return sh == 1 && sw == 1 && ow >= 1 && (f <= 8 || f == 16 || f == 32 || f == 64);
-}
+static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 
-// Up to 8 filters: out[oy][ox][f] for 16 consecutive ox and two output rows per pass.
-__attribute__((always_inline))
-static inline void forward_narrow(const float *padded, long pw, const float *weights, const float *bias, float *out,
-                                  long kh, long kw, long oh, long ow, long f) {
-    float wpad[kh * kw * 8];
-    for (long t = 0; t < kh * kw; t++) for (long j = 0; j < 8; j++) wpad[t * 8 + j] = j < f ? weights[t * f + j] : 0;
-    for (long oy = 0; oy < oh; oy += 2) {
-        const long rows = oh - oy < 2 ? oh - oy : 2;
-        for (long ox0 = 0; ox0 < ow; ox0 += 16) {
-            v16 acc[2][8];
-            for (int r = 0; r < 2; r++) for (int j = 0; j < 8; j++) acc[r][j] = (v16){0};
-            for (long iy = 0; iy < kh + 1; iy++) {
-                const float *row = padded + (oy + iy) * pw + ox0;
-                for (long kx = 0; kx < kw; kx++) {
-                    v16 x = *(const v16u *)(row + kx);
-                    if (iy < kh) {
-                        const float *wt = wpad + (iy * kw + kx) * 8;
-                        for (int j = 0; j < 8; j++) acc[0][j] += x * wt[j];
-                    }
-                    if (iy >= 1) {
-                        const float *wt = wpad + ((iy - 1) * kw + kx) * 8;
-                        for (int j = 0; j < 8; j++) acc[1][j] += x * wt[j];
-                    }
-                }
-            }
-            for (long r = 0; r < rows; r++) {
-                float lanes[8][16];
-                for (int j = 0; j < 8; j++) *(v16u *)lanes[j] = acc[r][j];
-                float *dst = out + ((oy + r) * ow + ox0) * f;
-                for (long x = 0; x < 16 && ox0 + x < ow; x++)
-                    for (long j = 0; j < f; j++) dst[x * f + j] = lanes[j][x] + (bias ? bias[j] : 0);
-            }
-        }
-    }
-}
-
-// 16, 32 or 64 filters (NV vectors): four positions of an output row per pass.
-__attribute__((always_inline))
-static inline void forward_wide(const float *padded, long pw, const float *weights, const float *bias, float *out,
-                                long kh, long kw, long oh, long ow, const int nv) {
-    const long f = nv * 16;
-    for (long oy = 0; oy < oh; oy++) {
-        for (long ox0 = 0; ox0 < ow; ox0 += 4) {
-            v16 acc[4][4];
-            for (int p = 0; p < 4; p++) for (int v = 0; v < nv; v++) acc[p][v] = bias ? *(const v16u *)(bias + v * 16) : (v16){0};
-            for (long ky = 0; ky < kh; ky++) {
-                const float *row = padded + (oy + ky) * pw + ox0;
-                for (long kx = 0; kx < kw; kx++) {
-                    const float *wt = weights + (ky * kw + kx) * f;
-                    v16 wv[4];
-                    for (int v = 0; v < nv; v++) wv[v] = *(const v16u *)(wt + v * 16);
-                    for (int p = 0; p < 4; p++) {
-                        float x = row[kx + p];
-                        for (int v = 0; v < nv; v++) acc[p][v] += x * wv[v];
-                    }
-                }
-            }
-            for (long p = 0; p < 4 && ox0 + p < ow; p++)
-                for (int v = 0; v < nv; v++) *(v16u *)(out + ((oy * ow) + ox0 + p) * f + v * 16) = acc[p][v];
-        }
-    }
-}
-
-CK_CLONES
 void ck_conv1_forward(const float *image, long h, long w, const float *weights, const float *bias, float *out,
                       long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f, float *scratch) {
-    const long pw = padded_width(kw, ow);
-    pad_image(image, h, w, pad_top, pad_left, oh, ow, kh, kw, scratch, pw);
-    if (f <= 8) forward_narrow(scratch, pw, weights, bias, out, kh, kw, oh, ow, f);
-    else if (f == 16) forward_wide(scratch, pw, weights, bias, out, kh, kw, oh, ow, 1);
-    else if (f == 32) forward_wide(scratch, pw, weights, bias, out, kh, kw, oh, ow, 2);
-    else forward_wide(scratch, pw, weights, bias, out, kh, kw, oh, ow, 4);
+    const long pw = ck_conv1_padded_width(kw, ow);
+    pad_image(image, h, w, pad_top, pad_left, oh, kh, scratch, pw);
+    if (has_avx512()) ck_conv1_forward_avx512(scratch, weights, bias, out, kh, kw, oh, ow, f);
+    else ck_conv1_forward_avx2(scratch, weights, bias, out, kh, kw, oh, ow, f);
 }
 
-// dW for up to 8 filters: the output gradient is first laid out filter-major with zero-padded rows, then every
-// kernel tap is a sum of products of shifted input rows and gradient rows, 16 columns at a time.
-__attribute__((always_inline))
-static inline void gradient_narrow(const float *padded, long pw, const float *dz, float *dw, long kh, long kw,
-                                   long oh, long ow, long f, float *dzt) {
-    const long tw = ow + 16;
-    memset(dzt, 0, (size_t)(8 * oh * tw) * sizeof(float));
-    for (long y = 0; y < oh; y++)
-        for (long x = 0; x < ow; x++)
-            for (long j = 0; j < f; j++) dzt[(j * oh + y) * tw + x] = dz[(y * ow + x) * f + j];
-    for (long ky = 0; ky < kh; ky++) {
-        for (long kx = 0; kx < kw; kx++) {
-            v16 acc[8];
-            for (int j = 0; j < 8; j++) acc[j] = (v16){0};
-            for (long y = 0; y < oh; y++) {
-                const float *row = padded + (y + ky) * pw + kx;
-                for (long x0 = 0; x0 < ow; x0 += 16) {
-                    v16 x = *(const v16u *)(row + x0);
-                    for (int j = 0; j < 8; j++) {
-                        if (j < f) acc[j] += x * *(const v16u *)(dzt + (j * oh + y) * tw + x0);
-                    }
-                }
-            }
-            for (long j = 0; j < f; j++) {
-                float lanes[16];
-                *(v16u *)lanes = acc[j];
-                float sum = 0;
-                for (int l = 0; l < 16; l++) sum += lanes[l];
-                dw[(ky * kw + kx) * f + j] += sum;
-            }
-        }
-    }
-}
-
-// dW for 16/32/64 filters: one kernel row (kw taps) at a time, each gradient row loaded once for all of them.
-__attribute__((always_inline))
-static inline void gradient_wide(const float *padded, long pw, const float *dz, float *dw, long kh, long kw,
-                                 long oh, long ow, const int nv) {
-    const long f = nv * 16;
-    for (long ky = 0; ky < kh; ky++) {
-        for (long kx0 = 0; kx0 < kw; kx0 += 3) {
-            const long taps = kw - kx0 < 3 ? kw - kx0 : 3;
-            v16 acc[3][4];
-            for (int t = 0; t < 3; t++) for (int v = 0; v < nv; v++) acc[t][v] = (v16){0};
-            for (long y = 0; y < oh; y++) {
-                const float *row = padded + (y + ky) * pw + kx0;
-                const float *g = dz + y * ow * f;
-                for (long x = 0; x < ow; x++) {
-                    v16 gv[4];
-                    for (int v = 0; v < nv; v++) gv[v] = *(const v16u *)(g + x * f + v * 16);
-                    for (int t = 0; t < 3; t++) {
-                        float in = row[x + t];
-                        for (int v = 0; v < nv; v++) acc[t][v] += in * gv[v];
-                    }
-                }
-            }
-            for (long t = 0; t < taps; t++)
-                for (int v = 0; v < nv; v++) {
-                    v16u *dst = (v16u *)(dw + (ky * kw + kx0 + t) * f + v * 16);
-                    *dst = *dst + acc[t][v];
-                }
-        }
-    }
-}
-
-CK_CLONES
 void ck_conv1_weight_gradient(const float *image, long h, long w, const float *dz, float *dw, long kh, long kw,
                               long pad_top, long pad_left, long oh, long ow, long f, float *scratch) {
-    const long pw = padded_width(kw, ow);
-    pad_image(image, h, w, pad_top, pad_left, oh, ow, kh, kw, scratch, pw);
-    float *dzt = scratch + (oh + kh) * pw + 64;
-    if (f <= 8) gradient_narrow(scratch, pw, dz, dw, kh, kw, oh, ow, f, dzt);
-    else if (f == 16) gradient_wide(scratch, pw, dz, dw, kh, kw, oh, ow, 1);
-    else if (f == 32) gradient_wide(scratch, pw, dz, dw, kh, kw, oh, ow, 2);
-    else gradient_wide(scratch, pw, dz, dw, kh, kw, oh, ow, 4);
+    const long pw = ck_conv1_padded_width(kw, ow);
+    pad_image(image, h, w, pad_top, pad_left, oh, kh, scratch, pw);
+    float *work = scratch + (oh + kh) * pw + 64;
+    if (has_avx512()) ck_conv1_weight_gradient_avx512(scratch, dz, dw, kh, kw, oh, ow, f, work);
+    else ck_conv1_weight_gradient_avx2(scratch, dz, dw, kh, kw, oh, ow, f, work);
 }

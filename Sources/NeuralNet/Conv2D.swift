@@ -78,7 +78,7 @@ public final class Conv2D: ActivatedLayer {
     /// replaces im2col, which would copy every pixel kh·kw times for a product only kh·kw deep.
     private var usesDirectSingleChannel: Bool {
         geometry.channels == 1 && MatrixBackend.current == .own
-            && ck_conv1_supported(strides.height, strides.width, filters, geometry.outWidth) != 0
+            && ck_conv1_supported(strides.height, strides.width, kernelSize.height, kernelSize.width, filters, geometry.outWidth) != 0
     }
 
     private var singleChannelScratch: Int {
@@ -91,14 +91,17 @@ public final class Conv2D: ActivatedLayer {
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
+        // The activation runs on each image's or chunk's output right after it is computed, while it is
+        // still in cache.
         if usesDirectSingleChannel {
             let work = scratch.second.reserve(singleChannelScratch)
             for sample in 0..<batch {
+                let sampleOutput = output + sample * g.positions * filters
                 ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, kernel.value, bias.map { UnsafePointer($0.value) },
-                                 output + sample * g.positions * filters, kernelSize.height, kernelSize.width, g.padTop,
-                                 g.padLeft, g.outHeight, g.outWidth, filters, work)
+                                 sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
+                                 g.outWidth, filters, work)
+                appliedActivation.apply(sampleOutput, rows: g.positions, width: filters)
             }
-            appliedActivation.apply(output, rows: rows, width: filters)
             return
         }
         let chunk = min(chunkRows, rows)
@@ -108,8 +111,8 @@ public final class Conv2D: ActivatedLayer {
             im2col(input, rows: start, count: count, into: columns)
             gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
                  bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
+            appliedActivation.apply(output + start * filters, rows: count, width: filters)
         }
-        appliedActivation.apply(output, rows: rows, width: filters)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,

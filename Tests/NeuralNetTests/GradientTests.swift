@@ -41,6 +41,9 @@ import Testing
         Case(name: "single channel, 16 filters, same padding", inputShape: [5, 6, 1]) {
             [Conv2D(filters: 16, kernelSize: (3, 3), padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "single channel, 32 filters, five-wide window", inputShape: [4, 9, 1]) {
+            [Conv2D(filters: 32, kernelSize: (2, 5), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
             [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
         },

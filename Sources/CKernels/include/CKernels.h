@@ -44,9 +44,9 @@ void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, cons
                       long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
                       long oh, long ow);
 
-/// True when the single-input-channel direct convolution handles this shape: stride 1, and at most 8, or
-/// exactly 16, 32 or 64 filters.
-int ck_conv1_supported(long sh, long sw, long f, long ow);
+/// True when the single-input-channel direct convolution handles this shape: stride 1, a window of at most
+/// 49 taps (7 x 7), and at most 8, or exactly 16, 32 or 64 filters.
+int ck_conv1_supported(long sh, long sw, long kh, long kw, long f, long ow);
 
 /// Floats of scratch memory ck_conv1_forward and ck_conv1_weight_gradient need per image.
 long ck_conv1_scratch_size(long h, long w, long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f);
