@@ -105,15 +105,27 @@ public final class Conv2D: ActivatedLayer {
             return
         }
         let chunk = min(chunkRows, rows)
-        let columns = scratch.first.reserve(chunk * g.patch + 16)
-        for start in stride(from: 0, to: rows, by: chunk) {
-            let count = min(chunk, rows - start)
-            im2col(input, rows: start, count: count, into: columns)
-            gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
-                 bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
-            appliedActivation.apply(output + start * filters, rows: count, width: filters)
+        // A single image's rows may be shared between threads, each with a columns buffer of its own.
+        let threads = max(1, min(scratch.threads, rows * g.patch * filters / Self.multiplyAddsPerThread))
+        scratch.prepareThreadBuffers()
+        Parallel.forEachChunk(threads) { parts in
+            for part in parts {
+                let columns = scratch.buffer(forThread: part).reserve(chunk * g.patch + 16)
+                let end = rows * (part + 1) / threads
+                for start in stride(from: rows * part / threads, to: end, by: chunk) {
+                    let count = min(chunk, end - start)
+                    im2col(input, rows: start, count: count, into: columns)
+                    gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
+                         bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
+                    appliedActivation.apply(output + start * filters, rows: count, width: filters)
+                }
+            }
         }
     }
+
+    /// Multiply-adds per thread (about 50 µs of work) below which sharing a single image between threads
+    /// costs more than it saves.
+    private static let multiplyAddsPerThread = 4_000_000
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,

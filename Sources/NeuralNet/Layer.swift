@@ -116,9 +116,25 @@ public final class LayerScratch {
     let indices = IndexBuffer()
     /// Random numbers for dropout masks, seeded per layer and worker.
     var generator: SeededGenerator
+    /// Threads the layer may use for this pass: more than one only when the batch is too small to give every
+    /// worker a part (a single image), so a large layer shares its own work out instead.
+    var threads = 1
+    /// Buffers for threads 1..<threads of such a pass, created on first use.
+    private var threadBuffers: [ScratchBuffer] = []
 
     init(seed: UInt64) {
         generator = SeededGenerator(seed: seed)
+    }
+
+    /// A buffer of its own for `thread` (0 is `first`); create them all with ``prepareThreadBuffers()``
+    /// before the threads start.
+    func buffer(forThread thread: Int) -> ScratchBuffer {
+        thread == 0 ? first : threadBuffers[thread - 1]
+    }
+
+    /// Makes sure ``buffer(forThread:)`` has a buffer for every one of `threads`.
+    func prepareThreadBuffers() {
+        while threadBuffers.count < threads - 1 { threadBuffers.append(ScratchBuffer()) }
     }
 }
 

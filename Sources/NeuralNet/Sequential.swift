@@ -151,8 +151,10 @@ public final class Sequential {
         let results = self.results
         let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
                                      outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: nil)
-        let firstContext = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
+        var firstContext = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
                                           outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: profiler)
+        // A single image in inference: the first worker runs alone, so its layers may share out their work.
+        if parts == 1 && !training { firstContext.layerThreads = workers.count }
         Parallel.forEachChunk(parts) { range in
             for part in range {
                 let start = batch * part / parts, end = batch * (part + 1) / parts

@@ -10,6 +10,8 @@ final class Worker {
         let gradientScale: Float
         /// Set on the first worker when the model is being profiled.
         let profiler: LayerProfiler?
+        /// Threads each layer may use (more than one when this worker runs alone on a tiny batch).
+        var layerThreads = 1
     }
 
     /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
@@ -55,6 +57,7 @@ final class Worker {
         for (index, layer) in layers.enumerated() {
             let out = outputs[index].reserve(batch * layer.outputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
+            scratch[index].threads = context.layerThreads
             layer.forward(current, out, batch: batch, mode: training ? .training : .inference, scratch: scratch[index])
             if let profiler { profiler.addForward(index, LayerProfiler.now() - started) }
             current = UnsafePointer(out)

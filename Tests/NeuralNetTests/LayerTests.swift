@@ -180,4 +180,15 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         let single = model.predict(samples, batchSize: 1)
         expectClose(batched, single, tolerance: 1e-6)
     }
+
+    @Test func aSingleImageSharedBetweenThreadsMatchesTheBatchedResult() throws {
+        // 32x32 positions x 288 x 64 multiply-adds: enough for a lone image's rows to be split over two threads.
+        let model = try Sequential(inputShape: [32, 32, 32], layers: [
+            Conv2D(filters: 64, kernelSize: (3, 3), padding: .same, activation: .relu), Flatten(), Dense(units: 10, activation: .softmax),
+        ], seed: 3, workerCount: 2)
+        let samples: [Float] = (0..<65_536).map { (index: Int) -> Float in Float((index * 7919) % 101) / 101 - 0.5 }
+        let batched = model.predict(samples, batchSize: 2)
+        let single = model.predict(samples, batchSize: 1)
+        expectClose(batched, single, tolerance: 1e-6)
+    }
 }
