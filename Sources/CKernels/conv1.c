@@ -37,6 +37,15 @@ static void pad_image(const float *image, long h, long w, long pad_top, long pad
     }
 }
 
+// The output gradient of up to 8 filters, filter-major for the weight-gradient kernels (see conv1.h).
+static void transpose_gradient(const float *dz, long oh, long ow, long f, float *dzt) {
+    const long tw = ow + 16;
+    memset(dzt, 0, (size_t)(f * oh * tw) * sizeof(float));
+    for (long y = 0; y < oh; y++)
+        for (long x = 0; x < ow; x++)
+            for (long j = 0; j < f; j++) dzt[(j * oh + y) * tw + x] = dz[(y * ow + x) * f + j];
+}
+
 static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 
 void ck_conv1_forward(const float *image, long h, long w, const float *weights, const float *bias, float *out,
@@ -52,6 +61,7 @@ void ck_conv1_weight_gradient(const float *image, long h, long w, const float *d
     const long pw = ck_conv1_padded_width(kw, ow);
     pad_image(image, h, w, pad_top, pad_left, oh, kh, scratch, pw);
     float *work = scratch + (oh + kh) * pw + 64;
+    if (f <= 8) transpose_gradient(dz, oh, ow, f, work);
     if (has_avx512()) ck_conv1_weight_gradient_avx512(scratch, dz, dw, kh, kw, oh, ow, f, work);
     else ck_conv1_weight_gradient_avx2(scratch, dz, dw, kh, kw, oh, ow, f, work);
 }

@@ -7,8 +7,9 @@
 // vector loads starting anywhere in the row stay inside it.
 static inline long ck_conv1_padded_width(long kw, long ow) { return ow + kw - 1 + 16; }
 
-// Each takes the padded image (oh + kh rows of ck_conv1_padded_width floats); `work` is the scratch memory
-// after it (room for the transposed output gradient of up to 8 filters).
+// Each takes the padded image (oh + kh rows of ck_conv1_padded_width floats). For up to 8 filters, the weight
+// gradients read the output gradient from `work` laid out filter-major, row (j * oh + y) of ow + 16 floats,
+// zero past ow; wider ones read `dz` as it is.
 void ck_conv1_forward_avx512(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
                              long oh, long ow, long f);
 void ck_conv1_weight_gradient_avx512(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,

@@ -1,5 +1,4 @@
 #include "conv1.h"
-#include <string.h>
 
 // The single-channel direct convolution for 256-bit vectors and 16 registers (AVX2; the SSE2 build of the
 // same code is the baseline). Blocked so every accumulator stays in a register: up to 8 filters vectorised
@@ -90,17 +89,12 @@ void ck_conv1_forward_avx2(const float *padded, const float *weights, const floa
     }
 }
 
-// dW for up to 8 filters: the output gradient is first laid out filter-major with zero-padded rows (in
-// `dzt`), then every kernel tap is a sum of products of a shifted input row and the gradient rows, 8 columns
-// at a time.
+// dW for up to 8 filters, from the output gradient laid out filter-major (`dzt`, see conv1.h): every kernel
+// tap is a sum of products of a shifted input row and the gradient rows, 8 columns at a time.
 __attribute__((always_inline))
-static inline void gradient_narrow(const float *padded, long pw, const float *dz, float *dw, long kh, long kw,
-                                   long oh, long ow, const int F, float *dzt) {
+static inline void gradient_narrow(const float *padded, long pw, float *dw, long kh, long kw, long oh, long ow,
+                                   const int F, const float *dzt) {
     const long tw = ow + 16;
-    memset(dzt, 0, (size_t)(F * oh * tw) * sizeof(float));
-    for (long y = 0; y < oh; y++)
-        for (long x = 0; x < ow; x++)
-            for (int j = 0; j < F; j++) dzt[(j * oh + y) * tw + x] = dz[(y * ow + x) * F + j];
     for (long ky = 0; ky < kh; ky++) {
         for (long kx = 0; kx < kw; kx++) {
             v8 acc[8];
@@ -159,14 +153,14 @@ void ck_conv1_weight_gradient_avx2(const float *padded, const float *dz, float *
                                    long f, float *work) {
     const long pw = ck_conv1_padded_width(kw, ow);
     switch (f) {
-    case 1: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 1, work); break;
-    case 2: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 2, work); break;
-    case 3: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 3, work); break;
-    case 4: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 4, work); break;
-    case 5: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 5, work); break;
-    case 6: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 6, work); break;
-    case 7: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 7, work); break;
-    case 8: gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, 8, work); break;
+    case 1: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 1, work); break;
+    case 2: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 2, work); break;
+    case 3: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 3, work); break;
+    case 4: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 4, work); break;
+    case 5: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 5, work); break;
+    case 6: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 6, work); break;
+    case 7: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 7, work); break;
+    case 8: gradient_narrow(padded, pw, dw, kh, kw, oh, ow, 8, work); break;
     default: gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, f); break;
     }
 }

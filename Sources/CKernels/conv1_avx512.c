@@ -1,5 +1,4 @@
 #include "conv1.h"
-#include <string.h>
 
 // The single-channel direct convolution for 512-bit vectors (32 registers): up to 8 filters vectorised along
 // x (16 output columns at once, two output rows sharing each input load), 16/32/64 filters along the filters
@@ -81,16 +80,12 @@ void ck_conv1_forward_avx512(const float *padded, const float *weights, const fl
     else forward_wide(padded, pw, weights, bias, out, kh, kw, oh, ow, 4);
 }
 
-// dW for up to 8 filters: the output gradient is first laid out filter-major with zero-padded rows, then every
-// kernel tap is a sum of products of shifted input rows and gradient rows, 16 columns at a time.
+// dW for up to 8 filters, from the output gradient laid out filter-major (`dzt`, see conv1.h): every kernel
+// tap is a sum of products of shifted input rows and gradient rows, 16 columns at a time.
 __attribute__((always_inline))
-static inline void gradient_narrow(const float *padded, long pw, const float *dz, float *dw, long kh, long kw,
-                                   long oh, long ow, long f, float *dzt) {
+static inline void gradient_narrow(const float *padded, long pw, float *dw, long kh, long kw, long oh, long ow, long f,
+                                   const float *dzt) {
     const long tw = ow + 16;
-    memset(dzt, 0, (size_t)(8 * oh * tw) * sizeof(float));
-    for (long y = 0; y < oh; y++)
-        for (long x = 0; x < ow; x++)
-            for (long j = 0; j < f; j++) dzt[(j * oh + y) * tw + x] = dz[(y * ow + x) * f + j];
     for (long ky = 0; ky < kh; ky++) {
         for (long kx = 0; kx < kw; kx++) {
             v16 acc[8];
@@ -150,7 +145,7 @@ __attribute__((target("avx512f")))
 void ck_conv1_weight_gradient_avx512(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
                                      long f, float *work) {
     const long pw = ck_conv1_padded_width(kw, ow);
-    if (f <= 8) gradient_narrow(padded, pw, dz, dw, kh, kw, oh, ow, f, work);
+    if (f <= 8) gradient_narrow(padded, pw, dw, kh, kw, oh, ow, f, work);
     else if (f == 16) gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, 1);
     else if (f == 32) gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, 2);
     else gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, 4);
