@@ -107,7 +107,7 @@ public final class Conv2D: ActivatedLayer {
         let chunk = min(chunkRows, rows)
         // A single image's rows may be shared between threads, each with a columns buffer of its own.
         let threads = max(1, min(scratch.threads, rows * g.patch * filters / Self.multiplyAddsPerThread))
-        scratch.prepareThreadBuffers()
+        scratch.prepareThreadBuffers(threads)
         Parallel.forEachChunk(threads) { parts in
             for part in parts {
                 let columns = scratch.buffer(forThread: part).reserve(chunk * g.patch + 16)

@@ -126,15 +126,15 @@ public final class LayerScratch {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// A buffer of its own for `thread` (0 is `first`); create them all with ``prepareThreadBuffers()``
-    /// before the threads start.
+    /// A buffer of its own for `thread` (0 is `first`); create them with ``prepareThreadBuffers(_:)`` before
+    /// the threads start.
     func buffer(forThread thread: Int) -> ScratchBuffer {
         thread == 0 ? first : threadBuffers[thread - 1]
     }
 
-    /// Makes sure ``buffer(forThread:)`` has a buffer for every one of `threads`.
-    func prepareThreadBuffers() {
-        while threadBuffers.count < threads - 1 { threadBuffers.append(ScratchBuffer()) }
+    /// Makes sure ``buffer(forThread:)`` has a buffer for each of `count` threads.
+    func prepareThreadBuffers(_ count: Int) {
+        while threadBuffers.count < count - 1 { threadBuffers.append(ScratchBuffer()) }
     }
 }
 
