@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
         } else {
             print(BenchResult.tableHeader)
             print(result.tableRow)
-            print(result.layerKindLines.joined(separator: "\n"))
+            print(([result.peakShareLine] + result.layerKindLines).joined(separator: "\n"))
             if layers { print(layerLines.joined(separator: "\n")) }
         }
     }
@@ -59,6 +59,8 @@ struct Bench: ParsableCommand {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
         if !json {
             print("matrix kernels: \(MatrixBackend.description); \(Parallel.coreCount) worker threads")
+            print(String(format: "multiply-add peak of the %d cores together: %.0f GFLOP/s (measured)",
+                         Parallel.coreCount, PeakThroughput.measure()))
             print(BenchResult.tableHeader)
         }
         var details: [String] = []
@@ -79,7 +81,7 @@ struct Bench: ParsableCommand {
                 print(line)
             } else if let result = try? BenchResult(json: JSONParser.parse(String(line))) {
                 print(result.tableRow)
-                details += ["\(preset.displayName):"] + result.layerKindLines
+                details += ["\(preset.displayName): \(result.peakShareLine)"] + result.layerKindLines
             }
             flushStandardOutput()
         }
@@ -145,6 +147,7 @@ struct Bench: ParsableCommand {
             latencyMilliseconds: latencies[latencies.count / 2] * 1000, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
             h5LoadSeconds: loads.sorted()[2], h5SaveSeconds: saves.sorted()[2],
             trainingFlopsPerImage: FlopCount.training(model), inferenceFlopsPerImage: FlopCount.forward(model),
+            peakGigaflops: PeakThroughput.measure(),
             layerKinds: BenchResult.layerKinds(model: model, training: trainingProfile, inference: inferenceProfile),
             backend: MatrixBackend.description)
     }
@@ -187,6 +190,8 @@ struct BenchResult {
     let h5SaveSeconds: Double
     let trainingFlopsPerImage: Double
     let inferenceFlopsPerImage: Double
+    /// The machine's measured multiply-add peak, GFLOP/s over all cores.
+    let peakGigaflops: Double
     let layerKinds: [KindTiming]
     let backend: String
 
@@ -201,10 +206,20 @@ struct BenchResult {
             + column(String(format: "%.1f", h5LoadSeconds * 1000), 12) + column(String(format: "%.1f", h5SaveSeconds * 1000), 12)
     }
 
+    /// Overall training and inference throughput as shares of the machine's peak.
+    var peakShareLine: String {
+        let peak = max(peakGigaflops, 1e-9)
+        return String(format: "training at %.0f%%, inference at %.0f%% of the %.0f GFLOP/s peak",
+                      100 * trainImagesPerSecond * trainingFlopsPerImage / 1e9 / peak,
+                      100 * inferImagesPerSecond * inferenceFlopsPerImage / 1e9 / peak, peakGigaflops)
+    }
+
     var layerKindLines: [String] {
         layerKinds.map { kind in
             func rate(_ flops: Double, _ seconds: Double) -> String {
-                flops > 0 && seconds > 0 ? String(format: "%.1f GFLOP/s", flops / seconds / 1e9) : "no multiply-adds"
+                guard flops > 0, seconds > 0 else { return "no multiply-adds" }
+                let gigaflops = flops / seconds / 1e9
+                return String(format: "%.1f GFLOP/s, %.0f%% of peak", gigaflops, 100 * gigaflops / max(peakGigaflops, 1e-9))
             }
             return "  \(kind.kind.padding(toLength: 8, withPad: " ", startingAt: 0)) training \(String(format: "%5.1f", kind.trainingSeconds * 1000)) ms "
                 + "(\(rate(kind.trainingFlops, kind.trainingSeconds))), inference \(String(format: "%5.1f", kind.inferenceSeconds * 1000)) ms "
@@ -240,6 +255,7 @@ struct BenchResult {
             ("peak_rss_mb", .double(peakRSSMegabytes.rounded())), ("h5_load_s", .double(h5LoadSeconds)), ("h5_save_s", .double(h5SaveSeconds)),
             ("train_gflops", .double(trainImagesPerSecond * trainingFlopsPerImage / 1e9)),
             ("infer_gflops", .double(inferImagesPerSecond * inferenceFlopsPerImage / 1e9)),
+            ("peak_gflops", .double(peakGigaflops)),
             ("layer_kinds", .array(layerKinds.map { kind in
                 .object(JSONObject([("kind", .string(kind.kind)), ("training_s", .double(kind.trainingSeconds)),
                                     ("training_flops", .double(kind.trainingFlops)), ("inference_s", .double(kind.inferenceSeconds)),
@@ -251,7 +267,7 @@ struct BenchResult {
 
     init(arch: Architecture, trainImagesPerSecond: Double, inferImagesPerSecond: Double, latencyMilliseconds: Double,
          peakRSSMegabytes: Double, h5LoadSeconds: Double, h5SaveSeconds: Double, trainingFlopsPerImage: Double,
-         inferenceFlopsPerImage: Double, layerKinds: [KindTiming], backend: String) {
+         inferenceFlopsPerImage: Double, peakGigaflops: Double, layerKinds: [KindTiming], backend: String) {
         self.arch = arch
         self.trainImagesPerSecond = trainImagesPerSecond
         self.inferImagesPerSecond = inferImagesPerSecond
@@ -261,6 +277,7 @@ struct BenchResult {
         self.h5SaveSeconds = h5SaveSeconds
         self.trainingFlopsPerImage = trainingFlopsPerImage
         self.inferenceFlopsPerImage = inferenceFlopsPerImage
+        self.peakGigaflops = peakGigaflops
         self.layerKinds = layerKinds
         self.backend = backend
     }
@@ -276,6 +293,7 @@ struct BenchResult {
                   peakRSSMegabytes: number("peak_rss_mb"), h5LoadSeconds: number("h5_load_s"), h5SaveSeconds: number("h5_save_s"),
                   trainingFlopsPerImage: train > 0 ? number("train_gflops") * 1e9 / train : 0,
                   inferenceFlopsPerImage: infer > 0 ? number("infer_gflops") * 1e9 / infer : 0,
+                  peakGigaflops: number("peak_gflops"),
                   layerKinds: (json["layer_kinds"]?.arrayValue ?? []).map { kind in
                       KindTiming(kind: kind["kind"]?.stringValue ?? "?", trainingSeconds: kind["training_s"]?.doubleValue ?? 0,
                                  trainingFlops: kind["training_flops"]?.doubleValue ?? 0,

@@ -82,6 +82,10 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
 /// Which GEMM kernel ck_gemm uses on this machine, e.g. "AVX-512 12x32".
 const char *ck_gemm_kernel_name(void);
 
+/// The calling thread's peak float32 multiply-add rate in GFLOP/s (a multiply-add counts as two), measured
+/// with independent chains of the widest vectors the CPU has over about `seconds`.
+double ck_fma_peak_gflops(double seconds);
+
 /// One Adam step in Keras's form: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps).
 /// When g2 is non-NULL the gradient is g + g2 (another worker's part), which is stored back into g.
 void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,

@@ -1,0 +1,53 @@
+#include "CKernels.h"
+#include <time.h>
+
+// Independent multiply-add chains per loop: enough to cover the FMA latency on both pipes of every
+// instruction set here (12 x 4 cycles of latency over 2 pipes needs at most 8).
+#define CHAINS 12
+
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// Keeps the loops' results alive, so the compiler cannot drop them.
+static volatile float sink;
+
+// Runs `rounds` x CHAINS vector multiply-adds of `vlen` floats and returns the seconds it took.
+#define PEAK_LOOP(name, isa, vlen)                                                                     \
+    __attribute__((target(isa))) static double name(long rounds) {                                    \
+        typedef float vec __attribute__((vector_size(vlen * 4)));                                      \
+        vec acc[CHAINS], scale = (vec){0} + 0.999999f, step = (vec){0} + 1e-7f;                       \
+        for (int c = 0; c < CHAINS; c++) acc[c] = (vec){0} + (float)c;                                 \
+        double started = seconds_now();                                                                \
+        for (long r = 0; r < rounds; r++)                                                              \
+            for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * scale + step;                           \
+        double elapsed = seconds_now() - started;                                                      \
+        for (int c = 1; c < CHAINS; c++) acc[0] += acc[c];                                             \
+        sink = acc[0][0];                                                                              \
+        return elapsed;                                                                                \
+    }
+
+PEAK_LOOP(peak_avx512, "avx512f", 16)
+PEAK_LOOP(peak_avx2, "avx2,fma", 8)
+PEAK_LOOP(peak_sse2, "sse2", 4)
+
+double ck_fma_peak_gflops(double seconds) {
+    int lanes = __builtin_cpu_supports("avx512f") ? 16
+        : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 8 : 4;
+    double (*loop)(long) = lanes == 16 ? peak_avx512 : lanes == 8 ? peak_avx2 : peak_sse2;
+    long rounds = 1 << 16;
+    double elapsed = loop(rounds);
+    while (elapsed < seconds / 4) {  // grow the round count until one run takes a quarter of the time
+        rounds *= 2;
+        elapsed = loop(rounds);
+    }
+    double best = elapsed;
+    for (double spent = elapsed; spent < seconds;) {
+        double again = loop(rounds);
+        spent += again;
+        if (again < best) best = again;
+    }
+    return (double)rounds * CHAINS * lanes * 2 / best / 1e9;
+}
