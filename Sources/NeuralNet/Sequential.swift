@@ -23,6 +23,10 @@ public final class Sequential {
     private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
     /// When set, the first worker times every layer's forward and backward pass into it.
     public var profiler: LayerProfiler?
+    /// Samples an inference pass runs through the layers at a time: as many as keep the largest layer
+    /// output within about 1 MiB (the second-level cache), but at least 16, so that Dense layers still
+    /// read their weights once for many samples.
+    private let inferenceSlice: Int
 
     /// Builds every layer in order; parameters get Keras's default initialisation from `seed`, or stay zero
     /// when `initializeWeights` is false (weights about to be loaded).
@@ -54,6 +58,8 @@ public final class Sequential {
         } else {
             softmaxOutput = false
         }
+        let largestOutput = layers.map(\.outputSize).max() ?? 1
+        inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         workers = (0..<max(1, workerCount)).map { Worker(layers: layers, index: $0, seed: seed) }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
@@ -155,13 +161,23 @@ public final class Sequential {
                                           outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: profiler)
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
+        // Training needs every activation of the part for the backward pass; inference runs the part through
+        // the layers a few samples at a time, so that each layer's output is still in cache for the next.
+        let slice = training ? batch : inferenceSlice
         Parallel.forEachChunk(parts) { range in
             for part in range {
-                let start = batch * part / parts, end = batch * (part + 1) / parts
-                results[part] = workers[part].run(
-                    part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start },
-                    batch: end - start, training: training, probabilities: probabilities.map { $0 + start * outputSize },
-                    gradientTarget: part == 0 ? .parameters : .own)
+                let end = batch * (part + 1) / parts
+                var start = batch * part / parts
+                var result = BatchResult()
+                while start < end {
+                    let count = min(slice, end - start)
+                    result += workers[part].run(
+                        part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start },
+                        batch: count, training: training, probabilities: probabilities.map { $0 + start * outputSize },
+                        gradientTarget: part == 0 ? .parameters : .own)
+                    start += count
+                }
+                results[part] = result
             }
         }
         return (results[0..<parts].reduce(BatchResult(), +), parts)
