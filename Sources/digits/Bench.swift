@@ -206,12 +206,14 @@ struct BenchResult {
             + column(String(format: "%.1f", h5LoadSeconds * 1000), 12) + column(String(format: "%.1f", h5SaveSeconds * 1000), 12)
     }
 
+    /// `gigaflops` as a percentage of the machine's measured peak.
+    func percentOfPeak(_ gigaflops: Double) -> Double { 100 * gigaflops / max(peakGigaflops, 1e-9) }
+
     /// Overall training and inference throughput as shares of the machine's peak.
     var peakShareLine: String {
-        let peak = max(peakGigaflops, 1e-9)
-        return String(format: "training at %.0f%%, inference at %.0f%% of the %.0f GFLOP/s peak",
-                      100 * trainImagesPerSecond * trainingFlopsPerImage / 1e9 / peak,
-                      100 * inferImagesPerSecond * inferenceFlopsPerImage / 1e9 / peak, peakGigaflops)
+        String(format: "training at %.0f%%, inference at %.0f%% of the %.0f GFLOP/s peak",
+               percentOfPeak(trainImagesPerSecond * trainingFlopsPerImage / 1e9),
+               percentOfPeak(inferImagesPerSecond * inferenceFlopsPerImage / 1e9), peakGigaflops)
     }
 
     var layerKindLines: [String] {
@@ -219,7 +221,7 @@ struct BenchResult {
             func rate(_ flops: Double, _ seconds: Double) -> String {
                 guard flops > 0, seconds > 0 else { return "no multiply-adds" }
                 let gigaflops = flops / seconds / 1e9
-                return String(format: "%.1f GFLOP/s, %.0f%% of peak", gigaflops, 100 * gigaflops / max(peakGigaflops, 1e-9))
+                return String(format: "%.1f GFLOP/s, %.0f%% of peak", gigaflops, percentOfPeak(gigaflops))
             }
             return "  \(kind.kind.padding(toLength: 8, withPad: " ", startingAt: 0)) training \(String(format: "%5.1f", kind.trainingSeconds * 1000)) ms "
                 + "(\(rate(kind.trainingFlops, kind.trainingSeconds))), inference \(String(format: "%5.1f", kind.inferenceSeconds * 1000)) ms "
