@@ -100,8 +100,8 @@ public enum Architecture: String, CaseIterable, Sendable {
         }
     }
 
-    /// A freshly initialised model (Glorot-uniform kernels, zero biases), or one of zeros when its weights
-    /// are about to be loaded.
+    /// A freshly initialised model (Glorot-uniform kernels, zero biases), or one whose weights are left unset
+    /// because they are about to be loaded.
     public func makeModel(seed: UInt64 = 0, initializeWeights: Bool = true) throws -> Sequential {
         try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed, initializeWeights: initializeWeights)
     }

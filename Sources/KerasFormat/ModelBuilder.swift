@@ -16,7 +16,8 @@ public struct ModelBuilder {
     public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
     /// The model; refuses non-Sequential models, unknown layer classes and unsupported options, naming the layer.
-    /// Its weights are zero unless `initializeWeights` asks for Keras's default initialisation.
+    /// Its weights are left unset, for the loader to fill, unless `initializeWeights` asks for Keras's default
+    /// initialisation.
     public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Sequential {
         guard config.modelClass == "Sequential" else {
             throw KerasFormatError(file: file, object: "model config",

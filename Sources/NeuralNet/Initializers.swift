@@ -1,7 +1,7 @@
-/// Creates layer parameters: with Keras's default initialisers (Glorot-uniform kernels, zero biases), or as
-/// zeros when the weights are about to be loaded from a file anyway.
+/// Creates layer parameters: with Keras's default initialisers (Glorot-uniform kernels, zero biases), or left
+/// unset when the weights are about to be loaded from a file, which writes every value or fails.
 public struct ParameterInitializer {
-    /// The random source; nil leaves every parameter at zero.
+    /// The random source; nil leaves every parameter unset.
     var generator: SeededGenerator?
 
     public init(seed: UInt64?) {
@@ -22,7 +22,7 @@ public struct ParameterInitializer {
     /// A kernel: GlorotUniform, uniform in ±sqrt(6 / (fan_in + fan_out)); for a conv kernel (kh, kw, in, out)
     /// the fans are kh·kw·in and kh·kw·out, as Keras's `compute_fans` gives them.
     mutating func kernel(shape: [Int]) -> Parameter {
-        let parameter = Parameter(name: "kernel", shape: shape)
+        let parameter = Parameter(name: "kernel", shape: shape, valuesUnset: ())
         guard var generator else { return parameter }
         let receptive = shape.dropLast(2).reduce(1, *)
         let fanIn = Float(shape[shape.count - 2] * receptive)
@@ -33,8 +33,8 @@ public struct ParameterInitializer {
         return parameter
     }
 
-    /// A bias: zeros.
+    /// A bias: zeros, or unset when loading.
     func bias(count: Int) -> Parameter {
-        Parameter(name: "bias", shape: [count])
+        generator == nil ? Parameter(name: "bias", shape: [count], valuesUnset: ()) : Parameter(name: "bias", shape: [count])
     }
 }

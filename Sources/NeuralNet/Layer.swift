@@ -12,32 +12,50 @@ public final class Parameter: @unchecked Sendable {
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
 
-    /// A parameter of zeros. The memory comes from calloc, so large arrays cost nothing until written (a
-    /// model about to be loaded from a file never pays for zeroing them).
-    public init(name: String, shape: [Int]) {
+    /// A parameter of zeros.
+    public convenience init(name: String, shape: [Int]) {
+        self.init(name: name, shape: shape, valuesUnset: ())
+        value.initialize(repeating: 0, count: count)
+    }
+
+    /// A parameter whose values are left unset, for a caller that writes every one (a kernel drawn at random,
+    /// weights read from a file), so that memory the heap reuses is not cleared first. The gradient is zero.
+    init(name: String, shape: [Int], valuesUnset: Void) {
         self.name = name
         self.shape = shape
         count = shape.reduce(1, *)
-        value = Self.zeroedFloats(count)
+        value = .allocate(capacity: max(1, count))
         gradient = Self.zeroedFloats(count)
     }
 
+    /// Arrays at least this large are mapped fresh from the kernel rather than taken from the heap.
+    private static let mappedBytes = 1 << 18
+
+    /// `count` zeros. Large arrays are fresh anonymous pages, which stay free until written: a model used only
+    /// for inference never pays for its gradients, where calloc would clear reused heap memory.
     private static func zeroedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
-        guard let memory = calloc(max(1, count), MemoryLayout<Float>.stride) else {
-            fatalError("out of memory allocating \(count) floats")
-        }
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        let memory = bytes >= mappedBytes
+            ? mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).flatMap { $0 == MAP_FAILED ? nil : $0 }
+            : calloc(bytes, 1)
+        guard let memory else { fatalError("out of memory allocating \(count) floats") }
         return memory.bindMemory(to: Float.self, capacity: max(1, count))
+    }
+
+    private static func freeZeroedFloats(_ floats: UnsafeMutablePointer<Float>, count: Int) {
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        if bytes >= mappedBytes { munmap(floats, bytes) } else { free(floats) }
     }
 
     /// A parameter holding `tensor`'s values.
     public convenience init(name: String, _ tensor: Tensor) {
-        self.init(name: name, shape: tensor.shape)
-        tensor.scalars.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
+        self.init(name: name, shape: tensor.shape, valuesUnset: ())
+        tensor.scalars.withUnsafeBufferPointer { value.initialize(from: $0.baseAddress!, count: count) }
     }
 
     deinit {
-        free(value)
-        free(gradient)
+        value.deallocate()
+        Self.freeZeroedFloats(gradient, count: count)
     }
 
     /// A copy of the values.

@@ -28,8 +28,8 @@ public final class Sequential {
     /// read their weights once for many samples.
     private let inferenceSlice: Int
 
-    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`, or stay zero
-    /// when `initializeWeights` is false (weights about to be loaded).
+    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`, or are left
+    /// unset when `initializeWeights` is false (weights about to be loaded, every one of them).
     public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
                 initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
