@@ -116,7 +116,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #include "gemm_tile.h"
 
 typedef void (*gemm_fn)(int, int, long, long, long, const float *, long, const float *, long, float *, long, int,
-                        const float *, float *);
+                        const float *, const float *, float *);
 typedef long (*workspace_fn)(long, long, long);
 
 enum { ISA_SSE2, ISA_AVX2, ISA_AVX512 };
@@ -212,7 +212,25 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
         break;
     default: fn = gemm_sse2; size = workspace_sse2; break;
     }
-    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, thread_scratch(SCRATCH_PACKING, size(m, n, k)));
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, 0,
+       thread_scratch(SCRATCH_PACKING, size(m, n, k)));
+}
+
+// Only the AVX2 6x16 kernel packs B (AVX-512 reads it in place); ck_gemm uses it for outputs wider than 8
+// and more than two rows.
+long ck_gemm_packed_b_size(long n, long k) {
+    return isa() == ISA_AVX2 && n > 8 && k > 0 ? (n + 15) / 16 * 16 * k : 0;
+}
+
+void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) { pack_b_all_avx2(n, k, b, ldb, packed); }
+
+void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
+                       float *c, long ldc, const float *bias) {
+    if (m <= 2 || ck_gemm_packed_b_size(n, k) == 0) {
+        ck_gemm(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias);
+        return;
+    }
+    gemm_avx2(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed, thread_scratch(SCRATCH_PACKING, workspace_avx2(m, n, k)));
 }
 
 const char *ck_gemm_kernel_name(void) {

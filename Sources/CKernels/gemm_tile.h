@@ -77,6 +77,20 @@ static void FN(pack_b_block)(const float *b, long ldb, long p0, long kc, long j0
     }
 }
 
+// Packs all of a row-major B, k block after k block, as FN(gemm) reads it when given it as `prepacked`:
+// block p0 (depth kc) starts at p0 * panels * NR, and its panel j at j * kc * NR within the block.
+__attribute__((target(GEMM_TARGET), unused))
+static void FN(pack_b_all)(long n, long k, const float *b, long ldb, float *out) {
+    const long panels = (n + NR - 1) / NR, full = n / NR;
+    const long blocks = (k + KC - 1) / KC, depth = (k + blocks - 1) / blocks;
+    for (long p0 = 0; p0 < k; p0 += depth) {
+        long kc = k - p0 < depth ? k - p0 : depth;
+        float *block = out + p0 * panels * NR;
+        FN(pack_b_block)(b, ldb, p0, kc, 0, full, block);
+        for (long j = full; j < panels; j++) FN(pack_b)(b, ldb, 0, p0, kc, j * NR, n, block + j * kc * NR);
+    }
+}
+
 // C tile (rows x cols of it) = or += A tile x B panel; A element (r, p) is at a[r * ars + p * acs], the NR
 // values of B's k step p at bp + p * bs (a packed panel, or B itself when it is row-major).
 __attribute__((target(GEMM_TARGET), always_inline))
@@ -122,10 +136,12 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
 }
 
 // C[m x n] (= or +=) op(A)[m x k] . op(B)[k x n] (+ bias per column), row-major; see ck_gemm. `work` holds
-// packed panels: FN(workspace)(m, n, k) floats.
+// packed panels: FN(workspace)(m, n, k) floats. A non-NULL `prepacked` is B (not transposed) already packed
+// by FN(pack_b_all).
 __attribute__((target(GEMM_TARGET)))
 static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
-                     long ldb, float *c, long ldc, int accumulate, const float *bias, float *work) {
+                     long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
+                     float *work) {
     const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
     const long panels = (n + NR - 1) / NR;
     const long kcmax = k < KC ? k : KC;
@@ -142,9 +158,12 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
         for (long j0 = 0; j0 < panels; j0 += NC / NR) {
             long j1 = j0 + NC / NR < panels ? j0 + NC / NR : panels;
             const long full = n / NR < j1 ? n / NR : j1;  // panels [j0, full) are NR wide
-            if (!direct_b && !trans_b) FN(pack_b_block)(b, ldb, p0, kc, j0, full, packed_b);
-            for (long j = j0; j < j1; j++) {
-                if (j >= full || trans_b) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
+            const float *block_b = prepacked ? prepacked + p0 * panels * NR : packed_b;
+            if (!prepacked) {
+                if (!direct_b && !trans_b) FN(pack_b_block)(b, ldb, p0, kc, j0, full, packed_b);
+                for (long j = j0; j < j1; j++) {
+                    if (j >= full || trans_b) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
+                }
             }
             for (long i = 0; i < m; i += MR) {
                 long rows = m - i < MR ? m - i : MR;
@@ -158,11 +177,15 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
                 }
                 for (long j = j0; j < j1; j++) {
                     long cols = n - j * NR < NR ? n - j * NR : NR;
-                    int in_place = direct_b && cols == NR;
-                    const float *panel = in_place ? b + p0 * ldb + j * NR : packed_b + j * kc * NR;
                     const float *panel_bias = bias && p0 + kc >= k ? bias + j * NR : 0;
-                    FN(tile)(kc, at, tars, tacs, panel, in_place ? ldb : NR, c + i * ldc + j * NR, ldc, rows, cols, acc,
-                             panel_bias);
+                    // Two calls, so that the packed one is compiled with its constant panel stride.
+                    if (direct_b && cols == NR && !prepacked) {
+                        FN(tile)(kc, at, tars, tacs, b + p0 * ldb + j * NR, ldb, c + i * ldc + j * NR, ldc, rows, cols,
+                                 acc, panel_bias);
+                    } else {
+                        FN(tile)(kc, at, tars, tacs, block_b + j * kc * NR, NR, c + i * ldc + j * NR, ldc, rows, cols,
+                                 acc, panel_bias);
+                    }
                 }
             }
         }

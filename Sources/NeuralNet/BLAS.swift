@@ -44,6 +44,33 @@ func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k:
     }
 }
 
+/// A row-major k×n matrix copied into the panels the GEMM kernel reads it from, for a matrix used in many
+/// products in a row (a Dense kernel over the batches of one inference call), which the kernel would
+/// otherwise pack again for every product.
+final class PackedMatrix {
+    let pointer: UnsafeMutablePointer<Float>
+
+    /// Packs `matrix`, or returns nil when the GEMM in use would not pack it (OpenBLAS, AVX-512 kernels
+    /// that read it in place, narrow outputs).
+    init?(_ matrix: UnsafePointer<Float>, rows k: Int, columns n: Int) {
+        let size = MatrixBackend.current == .own ? ck_gemm_packed_b_size(n, k) : 0
+        guard size > 0 else { return nil }
+        // Cache-line aligned, so that each k step of a 16-float panel is one line.
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: size)
+        ck_gemm_pack_b(n, k, matrix, n, pointer)
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// `C[m×n] = A · B (+ bias)`, reading B from its packed copy where the kernel for this shape uses one.
+@inline(__always)
+func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, packed: PackedMatrix,
+          bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    ck_gemm_prepacked(m, n, k, a, lda, b, n, packed.pointer, c, ldc, bias)
+}
+
 /// `sums[j] = Σ_rows values[r][j]` (a bias gradient).
 @inline(__always)
 func columnSums(_ sums: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, rows: Int, width: Int) {

@@ -10,6 +10,9 @@ public final class Dense: ActivatedLayer {
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { [units] }
     public private(set) var parameters: [Parameter] = []
+    /// The kernel packed for the GEMM while an inference call over many samples runs (see
+    /// ``Sequential/packingSamples``); nil otherwise.
+    private var packedKernel: PackedMatrix?
 
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "dense") {
         self.units = units
@@ -35,10 +38,24 @@ public final class Dense: ActivatedLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units,
-             bias: bias.map { UnsafePointer($0.value) }, output, ldc: units)
+        let bias = self.bias.map { UnsafePointer($0.value) }
+        if let packedKernel {
+            gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, packed: packedKernel, bias: bias,
+                 output, ldc: units)
+        } else {
+            gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units, bias: bias,
+                 output, ldc: units)
+        }
         appliedActivation.apply(output, rows: batch, width: units)
     }
+
+    /// Packs the kernel once for the forward passes that follow, until ``unpackKernel()``; the kernel must not
+    /// change in between.
+    func packKernel() {
+        packedKernel = PackedMatrix(kernel.value, rows: inputShape[0], columns: units)
+    }
+
+    func unpackKernel() { packedKernel = nil }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,

@@ -86,19 +86,36 @@ public final class Sequential {
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
+    /// Samples an inference call needs before its Dense kernels are packed once for the whole call: enough to
+    /// give each worker a part on which the GEMM would pack them itself (four 6-row tiles), for every batch.
+    public static let packingSamples = 64
+
+    /// Calls `body(start, batch)` for consecutive batches of at most `batchSize` of `count` samples, with the
+    /// Dense kernels packed for the GEMM once for the whole call, rather than per product, when there are
+    /// enough samples.
+    private func forEachInferenceBatch(count: Int, batchSize: Int, progress: ((Int, Int) -> Void)?,
+                                       _ body: (_ start: Int, _ batch: Int) -> Void) {
+        let dense = count >= Self.packingSamples ? layers.compactMap { $0 as? Dense } : []
+        dense.forEach { $0.packKernel() }
+        defer { dense.forEach { $0.unpackKernel() } }
+        var start = 0
+        while start < count {
+            let batch = min(batchSize, count - start)
+            body(start, batch)
+            start += batch
+            progress?(start, count)
+        }
+    }
+
     /// Class outputs for `samples` (count × inputSize values), computed `batchSize` at a time.
     public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [Float] {
         let count = samples.count / inputSize
         var result = [Float](repeating: 0, count: count * outputSize)
         samples.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { out in
-                var start = 0
-                while start < count {
-                    let batch = min(batchSize, count - start)
+                forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
                     _ = run(input.baseAddress! + start * inputSize, labels: nil, batch: batch, training: false,
                             probabilities: out.baseAddress! + start * outputSize)
-                    start += batch
-                    progress?(start, count)
                 }
             }
         }
@@ -111,13 +128,9 @@ public final class Sequential {
         let started = Date()
         data.samples.withUnsafeBufferPointer { input in
             data.labels.withUnsafeBufferPointer { labels in
-                var start = 0
-                while start < data.count {
-                    let batch = min(batchSize, data.count - start)
+                forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
                     totals += run(input.baseAddress! + start * inputSize, labels: labels.baseAddress! + start, batch: batch,
                                   training: false, probabilities: nil).result
-                    start += batch
-                    progress?(start, data.count)
                 }
             }
         }

@@ -181,6 +181,18 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         expectClose(batched, single, tolerance: 1e-6)
     }
 
+    @Test func aCallWithPackedDenseKernelsMatchesSingleSamples() throws {
+        let model = try Sequential(inputShape: [300], layers: [
+            Dense(units: 200, activation: .relu), Dropout(rate: 0.5), Dense(units: 70, activation: .tanh), Dense(units: 10, activation: .softmax),
+        ], seed: 5)
+        let count = Sequential.packingSamples + 37
+        let samples: [Float] = (0..<(count * 300)).map { (index: Int) -> Float in Float((index * 7919) % 103) / 103 - 0.5 }
+        let packed = model.predict(samples, batchSize: 50)
+        // One call per sample: too few samples for packing.
+        let single = (0..<count).flatMap { model.predict(Array(samples[$0 * 300..<($0 + 1) * 300])) }
+        expectClose(packed, single, tolerance: 1e-6)
+    }
+
     @Test func aSingleImageSharedBetweenThreadsMatchesTheBatchedResult() throws {
         // 32x32 positions x 288 x 64 multiply-adds: enough for a lone image's rows to be split over two threads.
         let model = try Sequential(inputShape: [32, 32, 32], layers: [

@@ -51,4 +51,23 @@ import Testing
         // Each term is below 0.25 in size; float32 sums of k of them stay within k · 2^-24 · 0.25 · a few.
         #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "largest difference \(worst)")
     }
+
+    /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
+    /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm).
+    @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate })
+    func prepackedProductEqualsThePackingOne(_ c: Case) {
+        var generator = SeededGenerator(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
+        let a = values(c.m * c.k), b = values(c.k * c.n), bias = values(c.n)
+        let packedSize = ck_gemm_packed_b_size(c.n, c.k)
+        var packed = [Float](repeating: .nan, count: max(1, packedSize))
+        if packedSize > 0 { ck_gemm_pack_b(c.n, c.k, b, c.n, &packed) }
+        var expected = [Float](repeating: 0, count: c.m * c.n), product = expected
+        bias.withUnsafeBufferPointer { biasValues in
+            let bias = c.bias ? biasValues.baseAddress : nil
+            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, b, c.n, &expected, c.n, 0, bias)
+            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, b, c.n, packed, &product, c.n, bias)
+        }
+        #expect(product == expected)
+    }
 }
