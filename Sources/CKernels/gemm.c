@@ -164,8 +164,10 @@ static float *thread_scratch(int slot, long count) {
     return buffer->data;
 }
 
-void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-             float *c, long ldc, int accumulate, const float *bias) {
+// ck_gemm, with B also given packed by ck_gemm_pack_b when `prepacked` is non-NULL (B not transposed); only
+// the AVX2 6x16 kernel reads it, the others use b.
+static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
+                          long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) {
@@ -212,12 +214,17 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
         break;
     default: fn = gemm_sse2; size = workspace_sse2; break;
     }
-    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, 0,
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, fn == gemm_avx2 ? prepacked : 0,
        thread_scratch(SCRATCH_PACKING, size(m, n, k)));
 }
 
-// Only the AVX2 6x16 kernel packs B (AVX-512 reads it in place); ck_gemm uses it for outputs wider than 8
-// and more than two rows.
+void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+             float *c, long ldc, int accumulate, const float *bias) {
+    gemm_dispatch(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, 0);
+}
+
+// Only the AVX2 6x16 kernel packs B (AVX-512 reads it in place), and gemm_dispatch uses it only for outputs
+// wider than 8.
 long ck_gemm_packed_b_size(long n, long k) {
     return isa() == ISA_AVX2 && n > 8 && k > 0 ? (n + 15) / 16 * 16 * k : 0;
 }
@@ -226,11 +233,7 @@ void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) { p
 
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
                        float *c, long ldc, const float *bias) {
-    if (m <= 2 || ck_gemm_packed_b_size(n, k) == 0) {
-        ck_gemm(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias);
-        return;
-    }
-    gemm_avx2(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed, thread_scratch(SCRATCH_PACKING, workspace_avx2(m, n, k)));
+    gemm_dispatch(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed);
 }
 
 const char *ck_gemm_kernel_name(void) {

@@ -13,6 +13,13 @@
 #ifndef GEMM_PACK_A
 #define GEMM_PACK_A 0
 #define GEMM_PACK_B 1
+
+// The depth of k blocks: equal ones of at most KC (784 = 4 x 196 rather than 3 x 256 + 16). FN(gemm) and
+// FN(pack_b_all) must agree on it.
+static inline long k_block_depth(long k) {
+    long blocks = (k + KC - 1) / KC;
+    return (k + blocks - 1) / blocks;
+}
 #endif
 
 #define NR (NV * VLEN)
@@ -81,8 +88,7 @@ static void FN(pack_b_block)(const float *b, long ldb, long p0, long kc, long j0
 // block p0 (depth kc) starts at p0 * panels * NR, and its panel j at j * kc * NR within the block.
 __attribute__((target(GEMM_TARGET), unused))
 static void FN(pack_b_all)(long n, long k, const float *b, long ldb, float *out) {
-    const long panels = (n + NR - 1) / NR, full = n / NR;
-    const long blocks = (k + KC - 1) / KC, depth = (k + blocks - 1) / blocks;
+    const long panels = (n + NR - 1) / NR, full = n / NR, depth = k_block_depth(k);
     for (long p0 = 0; p0 < k; p0 += depth) {
         long kc = k - p0 < depth ? k - p0 : depth;
         float *block = out + p0 * panels * NR;
@@ -149,8 +155,7 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
     const int direct_b = !trans_b && !(PACK_POLICY == GEMM_PACK_B && m >= 4 * MR && ldb >= 4 * NR);
     float *packed_b = work;
     float *packed_a = work + panels * NR * kcmax;
-    // k blocks of equal depth (784 = 4 x 196 rather than 3 x 256 + 16).
-    const long blocks = (k + KC - 1) / KC, depth = (k + blocks - 1) / blocks;
+    const long depth = k_block_depth(k);
     for (long p0 = 0; p0 < k; p0 += depth) {
         long kc = k - p0 < depth ? k - p0 : depth;
         int acc = accumulate || p0 > 0;
