@@ -62,9 +62,13 @@ public final class Dense: ActivatedLayer {
                          gradients: [UnsafeMutablePointer<Float>]) {
         let inputs = inputShape[0]
         appliedActivation.backward(gradient: outputGradient, output: output, rows: batch, width: units)
-        gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
-             gradients[0], ldc: units)
-        if useBias { columnSums(gradients[1], outputGradient, rows: batch, width: units) }
+        // No gradient buffers: the model computes the parameter gradients later, from `input` and
+        // `outputGradient` (see ``DeferredDenseUpdate``).
+        if !gradients.isEmpty {
+            gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
+                 gradients[0], ldc: units)
+            if useBias { columnSums(gradients[1], outputGradient, rows: batch, width: units) }
+        }
         if let inputGradient {
             gemm(transposeB: true, m: batch, n: inputs, k: units, outputGradient, lda: units, kernel.value, ldb: units,
                  inputGradient, ldc: inputs)

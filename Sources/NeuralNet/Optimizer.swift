@@ -20,26 +20,18 @@ public protocol Optimizer: AnyObject {
     var hyperparameters: [(String, Double)] { get }
     /// The parameters this optimizer updates, in model order.
     var parameters: [Parameter] { get }
-    /// Updates elements `range` of parameter `index` from its gradient plus `extra` (another worker's part of
-    /// the same gradient, summed in and stored back into the parameter's gradient). Called for disjoint
+    /// Updates elements `range` of parameter `index` from `gradient` (their gradient, `range.count` floats)
+    /// plus `extra` (another worker's part of the same gradient, summed into `gradient`). Called for disjoint
     /// ranges from several threads at once, between `iterations` increments.
-    func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?)
+    func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?)
 }
 
 extension Optimizer {
     /// Applies one step to every parameter using its current gradient, then counts the step.
     public func step() {
-        step(extraGradients: [])
-    }
-
-    /// One step whose gradients are the parameters' own plus, per extra worker, that worker's buffers (one
-    /// per parameter, in model order): the first extra worker's part is summed in while updating.
-    func step(extraGradients: ArraySlice<[UnsafeMutablePointer<Float>]>) {
         let parameters = self.parameters
-        if extraGradients.count > 1 { sumGradients(into: parameters, extraGradients.dropFirst()) }
-        let extra = extraGradients.first
         forEachElementChunk(of: parameters) { index, range in
-            update(index, range: range, extra: extra.map { UnsafePointer($0[index]) })
+            update(index, range: range, gradient: parameters[index].gradient + range.lowerBound, extra: nil)
         }
         iterations += 1
     }
@@ -118,9 +110,9 @@ public final class SGD: Optimizer {
     public var slotNames: [String] { momentum == 0 ? [] : ["momentum"] }
     public var hyperparameters: [(String, Double)] { [("momentum", Double(momentum)), ("nesterov", nesterov ? 1 : 0)] }
 
-    public func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?) {
+    public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
         let parameter = parameters[index], start = range.lowerBound
-        ck_sgd_update(parameter.value + start, parameter.gradient + start, extra.map { $0 + start },
+        ck_sgd_update(parameter.value + start, gradient, extra,
                       slots.isEmpty ? nil : slots[index].values + start, range.count, learningRate, momentum, nesterov ? 1 : 0)
     }
 }
@@ -154,11 +146,11 @@ public final class Adam: Optimizer {
         [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon))]
     }
 
-    public func update(_ index: Int, range: Range<Int>, extra: UnsafePointer<Float>?) {
+    public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
         let t = Float(iterations + 1)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
         let parameter = parameters[index], start = range.lowerBound
-        ck_adam_update(parameter.value + start, parameter.gradient + start, extra.map { $0 + start },
+        ck_adam_update(parameter.value + start, gradient, extra,
                        slots[2 * index].values + start, slots[2 * index + 1].values + start, range.count,
                        alpha, beta1, beta2, epsilon)
     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Wall-clock time spent in each layer's forward and backward pass, measured on the first worker thread
-/// (the other workers run the same layers on their part of the batch at the same time).
+/// (the other workers run the same layers on their part of the batch at the same time). In a training step a
+/// Dense layer's backward time includes its parameter gradients and their update, computed in the optimizer
+/// step (``DeferredDenseUpdate``).
 public final class LayerProfiler: @unchecked Sendable {
     public private(set) var forwardSeconds: [Double]
     public private(set) var backwardSeconds: [Double]

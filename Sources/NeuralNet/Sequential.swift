@@ -21,6 +21,8 @@ public final class Sequential {
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
     private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
+    /// The optimizer step of ``trainingStep(_:labels:batch:optimizer:)``.
+    private let update: DeferredDenseUpdate
     /// When set, the first worker times every layer's forward and backward pass into it.
     public var profiler: LayerProfiler?
     /// Samples an inference pass runs through the layers at a time: as many as keep the largest layer
@@ -64,6 +66,7 @@ public final class Sequential {
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
+        update = DeferredDenseUpdate(layers: layers, threads: Parallel.coreCount)
     }
 
     deinit { results.deallocate() }
@@ -147,12 +150,14 @@ public final class Sequential {
         return result
     }
 
-    /// A training pass followed by one optimizer step; the workers' gradients are summed inside the update
-    /// (one pass over memory instead of two). Same result as `trainingPass` then `optimizer.step()`.
+    /// A training pass followed by one optimizer step of `optimizer` (made for this model's parameters). Same
+    /// result as `trainingPass` then `optimizer.step()`, but the Dense layers' gradients are computed inside
+    /// the step and never stored (see ``DeferredDenseUpdate``): their parameters' `gradient` is left as it was.
     public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                              optimizer: Optimizer) -> BatchResult {
-        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil)
-        optimizer.step(extraGradients: extraGradients(parts))
+        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil,
+                                  deferDenseGradients: true)
+        update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
     }
 
@@ -163,15 +168,17 @@ public final class Sequential {
 
     /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
     /// backward when training (the first worker's gradients land in the parameters, the others' in their
-    /// own buffers). Returns the summed result and how many workers took part.
+    /// own buffers; Dense layers' kept for later when `deferDenseGradients`). Returns the summed result and
+    /// how many workers took part.
     private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
-                     probabilities: UnsafeMutablePointer<Float>?) -> (result: BatchResult, parts: Int) {
+                     probabilities: UnsafeMutablePointer<Float>?, deferDenseGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
-        let context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
+        var context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
                                      outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: nil)
-        var firstContext = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
-                                          outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: profiler)
+        context.deferDenseGradients = deferDenseGradients
+        var firstContext = context
+        firstContext.profiler = profiler
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
         // Training needs every activation of the part for the backward pass; inference runs the part through

@@ -9,9 +9,12 @@ final class Worker {
         /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
         let gradientScale: Float
         /// Set on the first worker when the model is being profiled.
-        let profiler: LayerProfiler?
+        var profiler: LayerProfiler?
         /// Threads each layer may use (more than one when this worker runs alone on a tiny batch).
         var layerThreads = 1
+        /// In training, leave Dense layers' parameter gradients to ``DeferredDenseUpdate``, keeping what it
+        /// needs instead (see ``input(ofLayer:)`` and ``denseOutputGradient(_:)``).
+        var deferDenseGradients = false
     }
 
     /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
@@ -22,6 +25,13 @@ final class Worker {
     let probabilities = ScratchBuffer()
     let gradientA = ScratchBuffer()
     let gradientB = ScratchBuffer()
+    /// Per layer, for Dense layers only: d(loss)/d(output) of the last training pass that deferred their
+    /// gradients, after the activation's derivative.
+    private let denseOutputGradients: [ScratchBuffer?]
+    /// The input of the last pass.
+    private(set) var lastInput: UnsafePointer<Float>?
+    /// The samples of the last pass.
+    private(set) var lastBatch = 0
     /// One buffer per model parameter, in model order, for workers other than the first.
     let ownGradients: [ScratchBuffer]
     /// Per layer, where its parameters' gradients go for each target, worked out once so that the
@@ -34,6 +44,7 @@ final class Worker {
             LayerScratch(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(layer) &* 1_000_003 &+ UInt64(index) &* 7919 &+ 1)
         }
         outputs = layers.map { _ in ScratchBuffer() }
+        denseOutputGradients = layers.map { $0 is Dense ? ScratchBuffer() : nil }
         let own = layers.flatMap(\.parameters).map { parameter in
             let buffer = ScratchBuffer()
             _ = buffer.reserve(parameter.count)
@@ -52,6 +63,15 @@ final class Worker {
              probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
         let layers = context.layers
         let profiler = context.profiler
+        lastInput = input
+        lastBatch = batch
+        let deferring = training && context.deferDenseGradients
+        /// Where d(loss)/d(output) of layer `index` goes: its own buffer when a Dense layer defers, else the
+        /// ping-pong buffer that is not `current`.
+        func outputGradientBuffer(_ index: Int, current: UnsafeMutablePointer<Float>?) -> ScratchBuffer {
+            if deferring, let kept = denseOutputGradients[index] { return kept }
+            return current == gradientA.pointer ? gradientB : gradientA
+        }
         profiler?.addSamples(batch)
         var current = input
         for (index, layer) in layers.enumerated() {
@@ -71,7 +91,7 @@ final class Worker {
         }
         output?.update(from: probs, count: batch * classes)
         guard let labels else { return BatchResult() }
-        let gradient: UnsafeMutablePointer<Float>? = training ? gradientA.reserve(batch * classes) : nil
+        let gradient = training ? outputGradientBuffer(layers.count - 1, current: nil).reserve(batch * classes) : nil
         var result = BatchResult()
         result.correct = SparseCategoricalCrossentropy.correctCount(probs, labels: labels, batch: batch, classes: classes)
         result.loss = context.softmaxOutput
@@ -82,10 +102,11 @@ final class Worker {
         guard training, var outputGradient = gradient else { return result }
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index]
-            let gradients = gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
-            let layerInput = index == 0 ? input : UnsafePointer(outputs[index - 1].pointer)
-            let inputGradient: UnsafeMutablePointer<Float>? = index == 0 ? nil
-                : (outputGradient == gradientA.pointer ? gradientB : gradientA).reserve(batch * layer.inputSize)
+            let gradients = deferring && denseOutputGradients[index] != nil ? []
+                : gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
+            let layerInput = self.input(ofLayer: index)
+            let inputGradient = index == 0 ? nil
+                : outputGradientBuffer(index - 1, current: outputGradient).reserve(batch * layer.inputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             layer.backward(input: layerInput, output: UnsafePointer(outputs[index].pointer), outputGradient: outputGradient,
                            inputGradient: inputGradient, batch: batch, scratch: scratch[index], gradients: gradients)
@@ -93,5 +114,15 @@ final class Worker {
             if let inputGradient { outputGradient = inputGradient }
         }
         return result
+    }
+
+    /// The input layer `index` saw in the last pass.
+    func input(ofLayer index: Int) -> UnsafePointer<Float> {
+        index == 0 ? lastInput! : UnsafePointer(outputs[index - 1].pointer)
+    }
+
+    /// d(loss)/d(output) of Dense layer `index` in the last training pass that deferred its gradients.
+    func denseOutputGradient(_ index: Int) -> UnsafePointer<Float> {
+        UnsafePointer(denseOutputGradients[index]!.pointer)
     }
 }
