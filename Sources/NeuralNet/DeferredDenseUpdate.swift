@@ -90,6 +90,8 @@ final class DeferredDenseUpdate {
         profiledSeconds.initialize(repeating: 0)
     }
 
+    deinit { profiledSeconds.deallocate() }
+
     /// Cuts the tasks into contiguous runs where the running cost passes each thread's fair share (in
     /// place: called again only when the batch size changes).
     private func balance(batch: Int) {
@@ -105,8 +107,6 @@ final class DeferredDenseUpdate {
         for share in 1..<max(1, shares) where shareEnds[share] < shareEnds[share - 1] { shareEnds[share] = shareEnds[share - 1] }
         balancedBatch = batch
     }
-
-    deinit { profiledSeconds.deallocate() }
 
     /// Updates every parameter after a training pass of `workers` that deferred their Dense gradients;
     /// `extraGradients` are the gradient buffers of workers 1... for the other layers. Counts the step.

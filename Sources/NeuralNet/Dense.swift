@@ -62,8 +62,8 @@ public final class Dense: ActivatedLayer {
                          gradients: [UnsafeMutablePointer<Float>]) {
         let inputs = inputShape[0]
         appliedActivation.backward(gradient: outputGradient, output: output, rows: batch, width: units)
-        // No gradient buffers: the model computes the parameter gradients later, from `input` and
-        // `outputGradient` (see ``DeferredDenseUpdate``).
+        // Without gradient buffers the parameter gradients are computed later from `input` and the
+        // `outputGradient` left here (see ``DeferredDenseUpdate``).
         if !gradients.isEmpty {
             gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
                  gradients[0], ldc: units)

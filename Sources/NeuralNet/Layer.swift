@@ -104,7 +104,9 @@ public protocol Layer: AnyObject {
 
     /// Given d(loss)/d(output) (which it may overwrite), writes each parameter's gradient into `gradients`
     /// (one buffer per parameter, overwritten) and, when `inputGradient` is non-nil, d(loss)/d(input).
-    /// `input`, `output` and `scratch` are those of the last forward pass.
+    /// `input`, `output` and `scratch` are those of the last forward pass. Dense layers also take an empty
+    /// `gradients`: they then leave `outputGradient` holding d(loss)/d(pre-activation), from which
+    /// ``DeferredDenseUpdate`` computes their parameter gradients.
     func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                   gradients: [UnsafeMutablePointer<Float>])
