@@ -167,9 +167,9 @@ final class DeferredDenseUpdate {
             }
             optimizer.update(parameter, range: 0..<units, gradient: gradient, extra: workers.count > 1 ? UnsafePointer(part) : nil)
         case .elements(let parameter, let range):
-            let own = optimizer.parameters[parameter].gradient + range.lowerBound
-            for extra in extraGradients.dropFirst() { ck_add(own, extra[parameter] + range.lowerBound, range.count) }
-            optimizer.update(parameter, range: range, gradient: own,
+            let own = optimizer.parameters[parameter].gradient
+            addGradients(of: parameter, range: range, from: extraGradients.dropFirst(), into: own)
+            optimizer.update(parameter, range: range, gradient: own + range.lowerBound,
                              extra: extraGradients.first.map { UnsafePointer($0[parameter] + range.lowerBound) })
         }
     }

@@ -40,10 +40,15 @@ extension Optimizer {
 /// Adds the workers' gradient buffers into the parameters' own gradients.
 func sumGradients(into parameters: [Parameter], _ workers: ArraySlice<[UnsafeMutablePointer<Float>]>) {
     forEachElementChunk(of: parameters) { index, range in
-        for worker in workers {
-            ck_add(parameters[index].gradient + range.lowerBound, worker[index] + range.lowerBound, range.count)
-        }
+        addGradients(of: index, range: range, from: workers, into: parameters[index].gradient)
     }
+}
+
+/// Adds elements `range` of the workers' gradient buffers for parameter `index` into `target` (the
+/// parameter's own gradient buffer, which holds the same elements).
+func addGradients(of index: Int, range: Range<Int>, from workers: ArraySlice<[UnsafeMutablePointer<Float>]>,
+                  into target: UnsafeMutablePointer<Float>) {
+    for worker in workers { ck_add(target + range.lowerBound, worker[index] + range.lowerBound, range.count) }
 }
 
 /// Runs `body` on every parameter's elements, the whole split into one contiguous share per core (a share
