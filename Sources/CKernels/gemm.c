@@ -104,6 +104,62 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef VEC_U
 #undef PACK_POLICY
 
+// One or two rows of C from a row-major B (a single image through a Dense layer): each k step adds a row of
+// B, scaled by A's value, to a row of partial sums in `work`, so B streams front to back in long contiguous
+// reads, once per row of C. On the Zen 3 machine VGG's 4096 x 1024 kernel took 1.2 ms this way against 2.3 ms
+// in the 1 x 32 tiles' 128-byte strips. Rounds exactly as the tiles do: a sum per k block, in k order, then
+// the bias, then into C.
+__attribute__((target("avx2,fma")))
+static void gemm_avx2_stream(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
+                             long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
+                             float *work) {
+    (void)trans_b;
+    (void)prepacked;
+    const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1, vectors = n / 8, depth = k_block_depth(k);
+    for (long i = 0; i < m; i++) {
+        const float *ai = a + i * ars;
+        float *sums = work, *ci = c + i * ldc;
+        for (long p0 = 0; p0 < k; p0 += depth) {
+            const long kc = k - p0 < depth ? k - p0 : depth;
+            for (long j = 0; j < n; j++) sums[j] = 0;
+            long p = p0;
+            for (; p + 4 <= p0 + kc; p += 4) {
+                const float a0 = ai[p * acs], a1 = ai[(p + 1) * acs], a2 = ai[(p + 2) * acs], a3 = ai[(p + 3) * acs];
+                const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+                for (long v = 0; v < vectors; v++) {
+                    v8 sum = *(v8u *)(sums + 8 * v);
+                    sum += a0 * *(const v8u *)(b0 + 8 * v);
+                    sum += a1 * *(const v8u *)(b1 + 8 * v);
+                    sum += a2 * *(const v8u *)(b2 + 8 * v);
+                    sum += a3 * *(const v8u *)(b3 + 8 * v);
+                    *(v8u *)(sums + 8 * v) = sum;
+                }
+                for (long j = 8 * vectors; j < n; j++) {
+                    sums[j] += a0 * b0[j];
+                    sums[j] += a1 * b1[j];
+                    sums[j] += a2 * b2[j];
+                    sums[j] += a3 * b3[j];
+                }
+            }
+            for (; p < p0 + kc; p++) {
+                const float ap = ai[p * acs], *bp = b + p * ldb;
+                for (long j = 0; j < n; j++) sums[j] += ap * bp[j];
+            }
+            const int last = p0 + kc >= k;
+            for (long j = 0; j < n; j++) {
+                const float sum = last && bias ? sums[j] + bias[j] : sums[j];
+                ci[j] = accumulate || p0 > 0 ? ci[j] + sum : sum;
+            }
+        }
+    }
+}
+
+static long workspace_avx2_stream(long m, long n, long k) {
+    (void)m;
+    (void)k;
+    return n;
+}
+
 // Baseline x86-64.
 #define GEMM_TARGET "sse2"
 #define PACK_POLICY GEMM_PACK_B
@@ -208,7 +264,8 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
         break;
     }
     case ISA_AVX2:
-        if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
+        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_avx2_stream; size = workspace_avx2_stream; }
+        else if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
         else if (n <= 8) { fn = gemm_avx2_narrow; size = workspace_avx2_narrow; }
         else { fn = gemm_avx2; size = workspace_avx2; }
         break;

@@ -23,6 +23,7 @@ import Testing
         Case(m: 16, n: 784, k: 1024, transposeB: true), Case(m: 300, n: 20, k: 40, transposeA: true, accumulate: true),
         Case(m: 9, n: 31, k: 600, transposeA: true, transposeB: true, bias: true),
         Case(m: 40, n: 5, k: 30, transposeA: true, accumulate: true), Case(m: 2, n: 40, k: 50, transposeB: true, bias: true),
+        Case(m: 1, n: 1030, k: 1031, accumulate: true, bias: true), Case(m: 2, n: 37, k: 601, transposeA: true, bias: true),
     ]
 
     @Test(arguments: cases)
@@ -50,6 +51,24 @@ import Testing
         }
         // Each term is below 0.25 in size; float32 sums of k of them stay within k · 2^-24 · 0.25 · a few.
         #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "largest difference \(worst)")
+    }
+
+    /// One or two rows (a single image) have a kernel of their own; they must equal the same rows of a larger
+    /// product to the bit, so that an image's prediction does not depend on the batch it came in.
+    @Test(arguments: [(n: 100, k: 37), (n: 1030, k: 1031), (n: 37, k: 601)])
+    func singleRowsEqualTheSameRowsOfALargerProduct(_ shape: (n: Int, k: Int)) {
+        let (n, k) = shape, m = 30
+        var generator = SeededGenerator(seed: UInt64(n * 131 + k))
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
+        let a = values(m * k), b = values(k * n), bias = values(n)
+        var large = [Float](repeating: 0, count: m * n)
+        ck_gemm(0, 0, m, n, k, a, k, b, n, &large, n, 0, bias)
+        for rows in 1...2 {
+            var small = [Float](repeating: 0, count: rows * n)
+            ck_gemm(0, 0, rows, n, k, a, k, b, n, &small, n, 0, bias)
+            let differing = zip(small, large).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(rows) row(s) of \(n)x\(k): \(differing) of \(rows * n) values differ")
+        }
     }
 
     /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
