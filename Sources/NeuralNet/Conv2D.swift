@@ -104,9 +104,12 @@ public final class Conv2D: ActivatedLayer {
             }
             return
         }
-        let chunk = min(chunkRows, rows)
         // A single image's rows may be shared between threads, each with a columns buffer of its own.
         let threads = max(1, min(scratch.threads, rows * g.patch * filters / Self.multiplyAddsPerThread))
+        // Equal chunks near chunkRows: a short last chunk would read the whole kernel again for a few rows.
+        let share = (rows + threads - 1) / threads
+        let chunks = max(1, (share + chunkRows / 2) / chunkRows)
+        let chunk = (share + chunks - 1) / chunks
         scratch.prepareThreadBuffers(threads)
         Parallel.forEachChunk(threads) { parts in
             for part in parts {
