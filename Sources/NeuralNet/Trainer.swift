@@ -29,17 +29,20 @@ public struct TrainingOptions: Sendable {
     public var stopAtAccuracy: Double?
     /// Seed for the per-epoch shuffling.
     public var seed: UInt64
+    /// Shuffle the samples every epoch (Keras's `shuffle=True`); false keeps their order.
+    public var shuffle: Bool
 
-    public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0) {
+    public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0, shuffle: Bool = true) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.stopAtAccuracy = stopAtAccuracy
         self.seed = seed
+        self.shuffle = shuffle
     }
 }
 
-/// Mini-batch training with shuffling every epoch, like `model.fit(shuffle=True)`: the last partial batch is
-/// kept and counts as a step.
+/// Mini-batch training with shuffling every epoch (unless turned off), like `model.fit`: the last partial
+/// batch is kept and counts as a step.
 public final class Trainer {
     public let model: Sequential
     public let optimizer: Optimizer
@@ -64,7 +67,7 @@ public final class Trainer {
         var order = Array(0..<data.count)
         var history: [EpochRecord] = []
         for epoch in 1...max(1, options.epochs) {
-            order.shuffle(using: &generator)
+            if options.shuffle { order.shuffle(using: &generator) }
             let started = Date()
             var totals = BatchResult()
             var seen = 0

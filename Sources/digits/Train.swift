@@ -69,6 +69,9 @@ struct Train: ParsableCommand {
     @Option(help: "Train on only the first N training images (quick checks).")
     var limit: Int?
 
+    @Flag(help: "Keep the training images in file order every epoch (Keras's shuffle=False), e.g. to compare a run step by step with Keras.")
+    var noShuffle = false
+
     func validate() throws {
         if arch == nil, resume == nil { throw ValidationError("give --arch to train a new model or --resume FILE") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
@@ -111,10 +114,10 @@ struct Train: ParsableCommand {
         }
         let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
-                                      stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed)
+                                      stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: !noShuffle)
         let name = preset?.displayName ?? "model"
-        let length: String = options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
-            ?? "\(options.epochs) epochs"
+        let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
+            ?? "\(options.epochs) epochs") + (noShuffle ? ", images in file order" : "")
         let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
         print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
               + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
