@@ -71,7 +71,8 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef PACK_POLICY
 
 // AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers), 12 x 8 for outputs at most 8
-// wide, and 1 x 32 for one or two rows (a single image), which would otherwise multiply padding rows.
+// wide, and 1 x 32 for one or two rows times a transposed B, which would otherwise multiply padding rows
+// (one or two rows times a row-major B stream it instead: gemm_avx2_stream below).
 #define GEMM_TARGET "avx2,fma"
 #define PACK_POLICY GEMM_PACK_B
 #define VLEN 8
@@ -296,7 +297,7 @@ void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const f
 const char *ck_gemm_kernel_name(void) {
     switch (isa()) {
     case ISA_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
-    case ISA_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles";
+    case ISA_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles, single rows streamed";
     default: return "SSE2 4x8 tiles";
     }
 }
