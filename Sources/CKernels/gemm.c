@@ -108,8 +108,9 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 // One or two rows of C from a row-major B (a single image through a Dense layer): each k step adds a row of
 // B, scaled by A's value, to a row of partial sums in `work`, so B streams front to back in long contiguous
 // reads, once per row of C. On the Zen 3 machine VGG's 4096 x 1024 kernel took 1.2 ms this way against 2.3 ms
-// in the 1 x 32 tiles' 128-byte strips. Rounds exactly as the tiles do: a sum per k block, in k order, then
-// the bias, then into C.
+// in the 1 x 32 tiles' 128-byte strips. Sums in the tiles' order (a sum per k block, in k order, then the
+// bias, then into C), but whether a multiply-add is fused is the compiler's choice in each kernel: the
+// sanitizer build gave results a rounding apart from the tiles'.
 __attribute__((target("avx2,fma")))
 static void gemm_avx2_stream(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
                              long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,

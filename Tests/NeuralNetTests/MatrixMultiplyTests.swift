@@ -53,24 +53,6 @@ import Testing
         #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "largest difference \(worst)")
     }
 
-    /// One or two rows (a single image) have a kernel of their own; they must equal the same rows of a larger
-    /// product to the bit, so that an image's prediction does not depend on the batch it came in.
-    @Test(arguments: [(n: 100, k: 37), (n: 1030, k: 1031), (n: 37, k: 601)])
-    func singleRowsEqualTheSameRowsOfALargerProduct(_ shape: (n: Int, k: Int)) {
-        let (n, k) = shape, m = 30
-        var generator = SeededGenerator(seed: UInt64(n * 131 + k))
-        func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
-        let a = values(m * k), b = values(k * n), bias = values(n)
-        var large = [Float](repeating: 0, count: m * n)
-        ck_gemm(0, 0, m, n, k, a, k, b, n, &large, n, 0, bias)
-        for rows in 1...2 {
-            var small = [Float](repeating: 0, count: rows * n)
-            ck_gemm(0, 0, rows, n, k, a, k, b, n, &small, n, 0, bias)
-            let differing = zip(small, large).filter { $0 != $1 }.count
-            #expect(differing == 0, "\(rows) row(s) of \(n)x\(k): \(differing) of \(rows * n) values differ")
-        }
-    }
-
     /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
     /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm).
     @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate })
