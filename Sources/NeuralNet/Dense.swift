@@ -53,10 +53,10 @@ public final class Dense: ActivatedLayer {
                 }
             }
         } else if let packedKernel {
-            gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, packed: packedKernel, bias: bias,
+            gemm(m: batch, n: units, k: inputs, input, lda: inputs, kernel.value, packed: packedKernel, bias: bias,
                  output, ldc: units)
         } else {
-            gemm(m: batch, n: units, k: inputShape[0], input, lda: inputShape[0], kernel.value, ldb: units, bias: bias,
+            gemm(m: batch, n: units, k: inputs, input, lda: inputs, kernel.value, ldb: units, bias: bias,
                  output, ldc: units)
         }
         appliedActivation.apply(output, rows: batch, width: units)
