@@ -10,6 +10,8 @@ Same start: from one Keras-initialised model, Keras and digits train on the same
 shuffling), partial last batches included, for a few epochs (LeNet-5 with SGD, the ConvNet with SGD and with
 Adam); every epoch's training loss must agree within 1e-4 and, after the SGD runs, every weight's change within
 1e-3 of the largest change.
+Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
+`digits train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
   python tools/interop_check.py --digits .build/release/digits --data ../shared/data/mnist [--archs lenet5,vgg]
 
@@ -153,7 +155,7 @@ def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras,
     out = os.path.join(work, f"trained-{arch}-{optimizer}.h5")
     digits.run("train", "--resume", start, "--optimizer", optimizer, "--learning-rate", "0.01" if optimizer == "sgd" else "0.001",
                "--limit", str(count), "--batch-size", str(batch), "--epochs", str(epochs), "--stop-at-accuracy", "1",
-               "--no-shuffle", "--out", out, "--data", data)
+               "--shuffle", "off", "--out", out, "--data", data)
     with open(out.replace(".h5", ".history.csv")) as f:
         swift_losses = [float(row["loss"]) for row in csv.DictReader(f)]
     gap = float(np.max(np.abs(np.array(swift_losses) - np.array(history.history["loss"]))))
@@ -166,6 +168,34 @@ def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras,
     worst = max(float(np.max(np.abs(s - k)) / np.max(np.abs(k - w)))
                 for w, k, s in zip(initial, model.get_weights(), trained.get_weights()))
     checks.add(f"{name}: weights", worst <= 1e-3, f"largest difference {worst:.1e} of the largest change, over every weight")
+
+
+def keras_epoch_orders(keras, seeded):
+    """The batches Keras's fit(shuffle=True) forms in each of three epochs: the model outputs its input, one
+    index per sample, and the per-batch mean absolute error recovers each batch's mean index."""
+    if seeded:
+        keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones", use_bias=False)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mae")
+    running = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs=None: running.append(logs["loss"]))
+    model.fit(np.arange(40, dtype="float32").reshape(-1, 1), np.zeros(40), batch_size=5, epochs=3, shuffle=True,
+              verbose=0, callbacks=[record])
+    # Keras reports the running mean over the epoch's batches so far; undo it.
+    epochs = [running[i:i + 8] for i in range(0, len(running), 8)]
+    return [[round(mean * (j + 1) - (epoch[j - 1] * j if j else 0), 3) for j, mean in enumerate(epoch)] for epoch in epochs]
+
+
+def shuffling(keras, checks):
+    seeded = keras_epoch_orders(keras, seeded=True)
+    checks.add("Keras seeded fit(shuffle=True) keeps one order (digits --shuffle once)",
+               seeded[0] == seeded[1] == seeded[2] and seeded[0] != sorted(seeded[0]), f"batch means per epoch {seeded}")
+    # A fresh interpreter: the other checks have set Keras's seed in this one.
+    code = "import json, keras, interop_check; print(json.dumps(interop_check.keras_epoch_orders(keras, seeded=False)))"
+    unseeded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.abspath(__file__)),
+                                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    checks.add("Keras unseeded fit(shuffle=True) reshuffles every epoch (digits --shuffle epoch)",
+               unseeded[0] != unseeded[1] and unseeded[1] != unseeded[2], f"batch means per epoch {unseeded}")
 
 
 def main():
@@ -191,6 +221,7 @@ def main():
     for arch, optimizer, count, batch, epochs in SAME_START:
         if arch in archs:
             same_start(arch, optimizer, count, batch, epochs, digits, args.data, work, keras, checks)
+    shuffling(keras, checks)
     failures = checks.failures
     print(f"{len(checks.results) - len(failures)} of {len(checks.results)} checks passed")
     for name, _, detail in failures:

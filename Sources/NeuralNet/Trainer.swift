@@ -27,12 +27,12 @@ public struct TrainingOptions: Sendable {
     public var batchSize: Int
     /// Stop after the first epoch whose training accuracy exceeds this (the LeNet-5 notebook's callback).
     public var stopAtAccuracy: Double?
-    /// Seed for the per-epoch shuffling.
+    /// Seed for the shuffling.
     public var seed: UInt64
-    /// Shuffle the samples every epoch (Keras's `shuffle=True`); false keeps their order.
-    public var shuffle: Bool
+    /// When the samples are shuffled.
+    public var shuffle: ShuffleMode
 
-    public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0, shuffle: Bool = true) {
+    public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0, shuffle: ShuffleMode = .everyEpoch) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.stopAtAccuracy = stopAtAccuracy
@@ -41,19 +41,49 @@ public struct TrainingOptions: Sendable {
     }
 }
 
-/// Mini-batch training with shuffling every epoch (unless turned off), like `model.fit`: the last partial
+/// When `fit` shuffles the training samples.
+public enum ShuffleMode: String, Sendable, CaseIterable {
+    /// A new order every epoch: Keras's `shuffle=True` in an unseeded run.
+    case everyEpoch = "epoch"
+    /// One order, drawn before the first epoch and kept: Keras 3's `shuffle=True` after
+    /// `keras.utils.set_random_seed`, whose per-epoch shuffle starts from the same seed every epoch.
+    case once
+    /// File order: Keras's `shuffle=False`.
+    case off
+}
+
+/// The order of the training samples, epoch after epoch, as a ``ShuffleMode`` draws it.
+struct SampleOrder {
+    let mode: ShuffleMode
+    private var order: [Int]
+    private var generator: SeededGenerator
+    private var drawn = false
+
+    init(count: Int, mode: ShuffleMode, seed: UInt64) {
+        self.mode = mode
+        order = Array(0..<count)
+        generator = SeededGenerator(seed: seed &+ 0x5EED)
+    }
+
+    /// The next epoch's order.
+    mutating func next() -> [Int] {
+        if mode == .everyEpoch || (mode == .once && !drawn) { order.shuffle(using: &generator) }
+        drawn = true
+        return order
+    }
+}
+
+/// Mini-batch training with the samples shuffled as ``TrainingOptions/shuffle`` says, like `model.fit`: the last partial
 /// batch is kept and counts as a step.
 public final class Trainer {
     public let model: Sequential
     public let optimizer: Optimizer
     public let options: TrainingOptions
-    private var generator: SeededGenerator
 
     public init(model: Sequential, optimizer: Optimizer, options: TrainingOptions) {
         self.model = model
         self.optimizer = optimizer
         self.options = options
-        generator = SeededGenerator(seed: options.seed &+ 0x5EED)
     }
 
     /// Trains on `data`, evaluating `validation` after each epoch; returns the history.
@@ -64,10 +94,10 @@ public final class Trainer {
         let steps = (data.count + batchSize - 1) / batchSize
         var batchSamples = [Float](repeating: 0, count: batchSize * sampleSize)
         var batchLabels = [Int32](repeating: 0, count: batchSize)
-        var order = Array(0..<data.count)
+        var orders = SampleOrder(count: data.count, mode: options.shuffle, seed: options.seed)
         var history: [EpochRecord] = []
         for epoch in 1...max(1, options.epochs) {
-            if options.shuffle { order.shuffle(using: &generator) }
+            let order = orders.next()
             let started = Date()
             var totals = BatchResult()
             var seen = 0

@@ -8,6 +8,16 @@ import MNIST
 import NeuralNet
 
 extension OptimizerKind: ExpressibleByArgument {}
+extension ShuffleMode: ExpressibleByArgument {
+    /// How the start line describes the order, after the epoch count.
+    var describedOrder: String {
+        switch self {
+        case .everyEpoch: ""
+        case .once: ", one shuffled order kept every epoch"
+        case .off: ", images in file order"
+        }
+    }
+}
 
 /// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
 struct Train: ParsableCommand {
@@ -69,8 +79,12 @@ struct Train: ParsableCommand {
     @Option(help: "Train on only the first N training images (quick checks).")
     var limit: Int?
 
-    @Flag(help: "Keep the training images in file order every epoch (Keras's shuffle=False), e.g. to compare a run step by step with Keras.")
-    var noShuffle = false
+    @Option(help: ArgumentHelp(
+        "When to shuffle the training images: epoch, once or off.",
+        discussion: "epoch draws a new order every epoch, as Keras's fit(shuffle=True) does in an unseeded run. "
+            + "once draws one order and keeps it, as Keras 3 does after keras.utils.set_random_seed. "
+            + "off keeps file order (Keras's shuffle=False), e.g. to compare a run step by step with Keras."))
+    var shuffle: ShuffleMode = .everyEpoch
 
     func validate() throws {
         if arch == nil, resume == nil { throw ValidationError("give --arch to train a new model or --resume FILE") }
@@ -114,10 +128,10 @@ struct Train: ParsableCommand {
         }
         let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
-                                      stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: !noShuffle)
+                                      stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: shuffle)
         let name = preset?.displayName ?? "model"
         let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
-            ?? "\(options.epochs) epochs") + (noShuffle ? ", images in file order" : "")
+            ?? "\(options.epochs) epochs") + shuffle.describedOrder
         let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
         print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
               + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
