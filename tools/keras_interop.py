@@ -7,7 +7,9 @@
                                    write Keras's class probabilities of the first N test images
   reference-predictions OUTDIR     Keras's predictions and evaluation for the three real notebook files
   optimizer-reference OUT.json     Keras's SGD and Adam applied to fixed gradients, step by step
-  train ARCH [--seed S]            the notebook's recipe in Keras, for comparison with digits train
+  train ARCH [--seed S] [--initial FILE]
+                                   the notebook's recipe in Keras, for comparison with digits train; FILE
+                                   (any form) gives the starting weights instead of Keras's initialisers
   write ARCH OUTDIR [--epochs E]   build ARCH in Keras (briefly trained when E > 0) and save it in every form:
                                    ARCH.h5, ARCH.weights.h5, ARCH.keras, plus Keras's predictions of it
 
@@ -115,13 +117,14 @@ def evaluate(model, arch, data_dir, keras, first=10):
             "first_probabilities": probabilities[:first].tolist()}
 
 
-def train_recipe(arch, seed, data_dir, keras):
+def train_recipe(arch, seed, data_dir, keras, initial=None):
     """The notebook's recipe (SPEC.md): LeNet-5 SGD 0.01, batch 128, up to 100 epochs until training accuracy
-    > 0.99; the others Adam, batch 32, 20 (MLP) or 10 epochs. Validation on the test set, as digits does."""
+    > 0.99; the others Adam, batch 32, 20 (MLP) or 10 epochs. Validation on the test set, as digits does.
+    Starts from the weights in `initial` when given (a fresh optimizer either way)."""
     import time
 
     keras.utils.set_random_seed(seed)
-    model = build(arch, keras)
+    model = load(initial, arch, keras)[0] if initial else build(arch, keras)
     compile_for(arch, model, keras)
     x, y = load_mnist(data_dir, "train")
     xt, yt = load_mnist(data_dir, "test")
@@ -139,7 +142,7 @@ def train_recipe(arch, seed, data_dir, keras):
                         callbacks=callbacks, verbose=2)
     seconds = time.perf_counter() - started
     loss, accuracy = model.evaluate(xt, yt, batch_size=128, verbose=0)
-    print(json.dumps({"arch": arch, "seed": seed, "epochs": len(history.history["loss"]), "test_accuracy": float(accuracy),
+    print(json.dumps({"arch": arch, "seed": seed, "initial": initial, "epochs": len(history.history["loss"]), "test_accuracy": float(accuracy),
                       "test_loss": float(loss), "seconds": seconds, "keras_version": keras.__version__}))
 
 
@@ -189,6 +192,7 @@ def main():
     p = sub.add_parser("train")
     p.add_argument("arch", choices=ARCHS)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--initial", metavar="FILE", help="start from these weights (.h5, .weights.h5 or .keras)")
     p = sub.add_parser("optimizer-reference")
     p.add_argument("output")
     p = sub.add_parser("write")
@@ -206,7 +210,7 @@ def main():
         write_optimizer_reference(args.output, keras)
         return
     if args.command == "train":
-        train_recipe(args.arch, args.seed, args.data, keras)
+        train_recipe(args.arch, args.seed, args.data, keras, args.initial)
         return
 
     if args.command == "evaluate":
