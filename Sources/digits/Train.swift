@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
-    @Option(help: "Epochs to train (default: the recipe's).")
+    @Option(help: "Epochs to train (default: the recipe's); 0 saves the model untrained, e.g. for Keras to start from the same weights.")
     var epochs: Int?
 
     @Option(help: "Images per step (default: the recipe's).")
@@ -88,7 +88,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if arch == nil, resume == nil { throw ValidationError("give --arch to train a new model or --resume FILE") }
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
+        if let epochs, epochs < 0 { throw ValidationError("--epochs must be 0 or more") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if let validationSplit, !(0 < validationSplit && validationSplit < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
@@ -130,13 +130,18 @@ struct Train: ParsableCommand {
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
                                       stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: shuffle)
         let name = preset?.displayName ?? "model"
-        let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
-            ?? "\(options.epochs) epochs") + shuffle.describedOrder
-        let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
-        print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
-              + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
+        if options.epochs == 0 {
+            print("saving \(name) (\(grouped(model.parameterCount)) parameters) untrained, "
+                  + (resume == nil ? "as initialised with seed \(seed)" : "as loaded"))
+        } else {
+            let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
+                ?? "\(options.epochs) epochs") + shuffle.describedOrder
+            let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
+            print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
+                  + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
+        }
         let started = Date()
-        let history = fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
+        let history = options.epochs == 0 ? [] : fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
         let elapsed = Date().timeIntervalSince(started)
         if let last = history.last, let target = options.stopAtAccuracy, last.accuracy > target {
             print("stopped after epoch \(last.epoch): training accuracy \(fixed(last.accuracy)) > \(target)")
@@ -149,9 +154,9 @@ struct Train: ParsableCommand {
                              flavour: outputOptions.flavour)
         let report = TrainingReport(history: history, confusion: TrainingReport.confusion(probabilities: probabilities, labels: test.labels,
                                                                                            classes: model.outputSize), title: name)
-        let written = try report.write(besides: out)
-        print("saved \(out) (\(format)\(outputOptions.noOptimizer ? "" : ", with \(trainingOptimizer.className) state")); "
-              + "wrote " + written.joined(separator: ", "))
+        let written = history.isEmpty ? [] : try report.write(besides: out)
+        print("saved \(out) (\(format)\(outputOptions.noOptimizer ? "" : ", with \(trainingOptimizer.className) state"))"
+              + (written.isEmpty ? "" : "; wrote " + written.joined(separator: ", ")))
     }
 
     /// The model to train: a fresh preset, or a resumed file with its optimizer.

@@ -44,6 +44,28 @@ import Testing
         #expect(weights[0] == weights[1])
     }
 
+    /// `--epochs 0` saves the weights as the seed draws them (zero biases, no step taken) and writes no history.
+    @Test func zeroEpochsSavesTheInitialWeights() throws {
+        let folder = try TemporaryFolder()
+        func values(_ name: String, _ object: String) throws -> String {
+            let dump = try BuiltTool.run("h5tool", ["dump", folder.path(name), object, "--values", "--no-summary"])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            return dump.stdout.split(separator: "\n").dropFirst().joined(separator: "\n")
+        }
+        for (name, seed) in [("a.h5", "7"), ("b.h5", "7"), ("c.h5", "8")] {
+            let output = try digits(["train", "--arch", "lenet5", "--epochs", "0", "--seed", seed, "--out", folder.path(name)])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("untrained, as initialised with seed \(seed)"))
+        }
+        let kernel = "/model_weights/conv2d/sequential/conv2d/kernel"
+        #expect(try values("a.h5", kernel) == values("b.h5", kernel))
+        #expect(try values("a.h5", kernel) != values("c.h5", kernel))
+        #expect(try values("a.h5", "/model_weights/dense/sequential/dense/bias").contains("min 0  max 0"))
+        #expect(try values("a.h5", "/optimizer_weights/SGD/iteration").contains("values: [0]"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("a.history.csv")))
+        #expect(try digits(["train", "--arch", "lenet5", "--epochs", "-1", "--out", folder.path("d.h5")]).status == 2)
+    }
+
     @Test func resumingAKerasFileRestoresItsAdamState() throws {
         let folder = try TemporaryFolder()
         let out = folder.path("resumed.h5")
