@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include "conv1.h"
+#include "path.h"
 #include <string.h>
 
 // Direct convolution for layers with a single input channel (the first layer of every notebook model), where
@@ -46,14 +47,18 @@ static void transpose_gradient(const float *dz, long oh, long ow, long f, float 
             for (long j = 0; j < f; j++) dzt[(j * oh + y) * tw + x] = dz[(y * ow + x) * f + j];
 }
 
-static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
-
 void ck_conv1_forward(const float *image, long h, long w, const float *weights, const float *bias, float *out,
                       long kh, long kw, long pad_top, long pad_left, long oh, long ow, long f, float *scratch) {
     const long pw = ck_conv1_padded_width(kw, ow);
     pad_image(image, h, w, pad_top, pad_left, oh, kh, scratch, pw);
-    if (has_avx512()) ck_conv1_forward_avx512(scratch, weights, bias, out, kh, kw, oh, ow, f);
-    else ck_conv1_forward_avx2(scratch, weights, bias, out, kh, kw, oh, ow, f);
+    // 512-bit kernels on the AVX-512 path; the 256-bit ones (AVX2 or portable build) otherwise.
+#if CK_X86
+    if (ck_path_current() == CK_PATH_AVX512) {
+        ck_conv1_forward_avx512(scratch, weights, bias, out, kh, kw, oh, ow, f);
+        return;
+    }
+#endif
+    ck_conv1_forward_256(scratch, weights, bias, out, kh, kw, oh, ow, f);
 }
 
 void ck_conv1_weight_gradient(const float *image, long h, long w, const float *dz, float *dw, long kh, long kw,
@@ -62,6 +67,11 @@ void ck_conv1_weight_gradient(const float *image, long h, long w, const float *d
     pad_image(image, h, w, pad_top, pad_left, oh, kh, scratch, pw);
     float *work = scratch + (oh + kh) * pw + 64;
     if (f <= 8) transpose_gradient(dz, oh, ow, f, work);
-    if (has_avx512()) ck_conv1_weight_gradient_avx512(scratch, dz, dw, kh, kw, oh, ow, f, work);
-    else ck_conv1_weight_gradient_avx2(scratch, dz, dw, kh, kw, oh, ow, f, work);
+#if CK_X86
+    if (ck_path_current() == CK_PATH_AVX512) {
+        ck_conv1_weight_gradient_avx512(scratch, dz, dw, kh, kw, oh, ow, f, work);
+        return;
+    }
+#endif
+    ck_conv1_weight_gradient_256(scratch, dz, dw, kh, kw, oh, ow, f, work);
 }

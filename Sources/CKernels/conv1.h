@@ -1,5 +1,6 @@
 // Shared by the single-channel direct convolution: conv1.c pads each image and picks the kernels of the
-// widest instruction set, conv1_avx512.c (512-bit vectors) or conv1_avx2.c (256-bit vectors, 16 registers).
+// calling thread's path, conv1_avx512.c (512-bit vectors) or conv1_256.h (256-bit vectors, 16 registers,
+// compiled for the AVX2 and portable paths and dispatched by dispatch.c).
 #ifndef CK_CONV1_H
 #define CK_CONV1_H
 
@@ -14,9 +15,9 @@ void ck_conv1_forward_avx512(const float *padded, const float *weights, const fl
                              long oh, long ow, long f);
 void ck_conv1_weight_gradient_avx512(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
                                      long f, float *work);
-void ck_conv1_forward_avx2(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
-                           long oh, long ow, long f);
-void ck_conv1_weight_gradient_avx2(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
-                                   long f, float *work);
+void ck_conv1_forward_256(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
+                          long oh, long ow, long f);
+void ck_conv1_weight_gradient_256(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
+                                  long f, float *work);
 
 #endif

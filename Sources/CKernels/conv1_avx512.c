@@ -1,3 +1,5 @@
+#include "path.h"
+#if CK_X86
 #include "conv1.h"
 
 // The single-channel direct convolution for 512-bit vectors (32 registers): up to 8 filters vectorised along
@@ -70,7 +72,7 @@ static inline void forward_wide(const float *padded, long pw, const float *weigh
     }
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target(CK_AVX512_TARGET)))
 void ck_conv1_forward_avx512(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
                              long oh, long ow, long f) {
     const long pw = ck_conv1_padded_width(kw, ow);
@@ -141,7 +143,7 @@ static inline void gradient_wide(const float *padded, long pw, const float *dz, 
     }
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target(CK_AVX512_TARGET)))
 void ck_conv1_weight_gradient_avx512(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
                                      long f, float *work) {
     const long pw = ck_conv1_padded_width(kw, ow);
@@ -150,3 +152,5 @@ void ck_conv1_weight_gradient_avx512(const float *padded, const float *dz, float
     else if (f == 32) gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, 2);
     else gradient_wide(padded, pw, dz, dw, kh, kw, oh, ow, 4);
 }
+
+#endif

@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "path.h"
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -14,9 +15,10 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 typedef float v4 __attribute__((vector_size(16), aligned(16)));
 typedef float v4u __attribute__((vector_size(16), aligned(4)));
 
+#if CK_X86
 // AVX-512: 6 x 64 tiles in general (fewest broadcasts per FMA, measured fastest on Zen 4), 12 x 32 for
 // outputs 17-32 wide and 24 x 16 for outputs at most 16 wide, so narrow layers waste few lanes.
-#define GEMM_TARGET "avx512f,avx512dq,fma"
+#define GEMM_TARGET CK_AVX512_TARGET
 #define PACK_POLICY GEMM_PACK_A
 #define VLEN 16
 #define VEC v16
@@ -73,7 +75,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 // AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers), 12 x 8 for outputs at most 8
 // wide, and 1 x 32 for one or two rows times a transposed B, which would otherwise multiply padding rows
 // (one or two rows times a row-major B stream it instead: gemm_avx2_stream below).
-#define GEMM_TARGET "avx2,fma"
+#define GEMM_TARGET CK_AVX2_TARGET
 #define PACK_POLICY GEMM_PACK_B
 #define VLEN 8
 #define VEC v8
@@ -111,7 +113,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 // in the 1 x 32 tiles' 128-byte strips. Sums in the tiles' order (a sum per k block, in k order, then the
 // bias, then into C), but whether a multiply-add is fused is the compiler's choice in each kernel: the
 // sanitizer build gave results a rounding apart from the tiles'.
-__attribute__((target("avx2,fma")))
+__attribute__((target(CK_AVX2_TARGET)))
 static void gemm_avx2_stream(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
                              long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
                              float *work) {
@@ -162,13 +164,14 @@ static long workspace_avx2_stream(long m, long n, long k) {
     return n;
 }
 
-// Baseline x86-64.
-#define GEMM_TARGET "sse2"
+#endif
+
+// The portable path: 128-bit vectors, which the baseline of every target has (SSE2 on x86-64, NEON on arm64).
 #define PACK_POLICY GEMM_PACK_B
 #define VLEN 4
 #define VEC v4
 #define VEC_U v4u
-#define GEMM_SUFFIX _sse2
+#define GEMM_SUFFIX _portable
 #define MR 4
 #define NV 2
 #include "gemm_tile.h"
@@ -176,19 +179,6 @@ static long workspace_avx2_stream(long m, long n, long k) {
 typedef void (*gemm_fn)(int, int, long, long, long, const float *, long, const float *, long, float *, long, int,
                         const float *, const float *, float *);
 typedef long (*workspace_fn)(long, long, long);
-
-enum { ISA_SSE2, ISA_AVX2, ISA_AVX512 };
-
-static int isa(void) {
-    static int chosen = -1;
-    if (chosen < 0) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) chosen = ISA_AVX512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = ISA_AVX2;
-        else chosen = ISA_SSE2;
-    }
-    return chosen;
-}
 
 // Per-thread scratch buffers that grow as needed and are freed when the thread exits (worker threads come
 // and go with the dispatch pool).
@@ -244,10 +234,12 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
         }
         return;
     }
-    gemm_fn fn;
-    workspace_fn size;
-    switch (isa()) {
-    case ISA_AVX512: {
+    gemm_fn fn = gemm_portable;
+    workspace_fn size = workspace_portable;
+    const float *packed = 0;
+    switch (ck_path_current()) {
+#if CK_X86
+    case CK_PATH_AVX512: {
         // The tile shape that does the least padded work (rows and columns rounded up to whole tiles); on a
         // tie, the wider one.
         const long rows[] = {6, 12, 24, 24}, widths[] = {64, 32, 16, 8};
@@ -265,15 +257,16 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
         if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
         break;
     }
-    case ISA_AVX2:
+    case CK_PATH_AVX2:
         if (m <= 2 && n > 8 && !trans_b) { fn = gemm_avx2_stream; size = workspace_avx2_stream; }
         else if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
         else if (n <= 8) { fn = gemm_avx2_narrow; size = workspace_avx2_narrow; }
-        else { fn = gemm_avx2; size = workspace_avx2; }
+        else { fn = gemm_avx2; size = workspace_avx2; packed = prepacked; }
         break;
-    default: fn = gemm_sse2; size = workspace_sse2; break;
+#endif
+    default: break;
     }
-    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, fn == gemm_avx2 ? prepacked : 0,
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, packed,
        thread_scratch(SCRATCH_PACKING, size(m, n, k)));
 }
 
@@ -285,10 +278,16 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
 // Only the AVX2 6x16 kernel packs B (AVX-512 reads it in place), and gemm_dispatch uses it only for outputs
 // wider than 8.
 long ck_gemm_packed_b_size(long n, long k) {
-    return isa() == ISA_AVX2 && n > 8 && k > 0 ? (n + 15) / 16 * 16 * k : 0;
+    return CK_X86 && ck_path_current() == CK_PATH_AVX2 && n > 8 && k > 0 ? (n + 15) / 16 * 16 * k : 0;
 }
 
-void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) { pack_b_all_avx2(n, k, b, ldb, packed); }
+void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) {
+#if CK_X86
+    pack_b_all_avx2(n, k, b, ldb, packed);
+#else
+    (void)n, (void)k, (void)b, (void)ldb, (void)packed;
+#endif
+}
 
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
                        float *c, long ldc, const float *bias) {
@@ -296,9 +295,9 @@ void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const f
 }
 
 const char *ck_gemm_kernel_name(void) {
-    switch (isa()) {
-    case ISA_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
-    case ISA_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles, single rows streamed";
-    default: return "SSE2 4x8 tiles";
+    switch (ck_path_current()) {
+    case CK_PATH_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
+    case CK_PATH_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles, single rows streamed";
+    default: return "portable 4x8 tiles";
     }
 }

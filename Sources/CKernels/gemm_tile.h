@@ -1,5 +1,6 @@
 // One GEMM implementation, included by gemm.c once per tile shape and instruction set, with:
-//   GEMM_TARGET  the target attribute string, GEMM_SUFFIX the suffix of the generated names,
+//   GEMM_TARGET  the target attribute string (undefined on the portable path), GEMM_SUFFIX the suffix of the
+//                generated names,
 //   VEC / VEC_U  aligned and unaligned vector types (GCC/clang vector extensions), VLEN floats per vector,
 //   MR, NV       tile rows and vectors per tile row: the C tile is MR x (NV * VLEN), held in registers,
 //   PACK_POLICY  which operand is copied into contiguous panels (GEMM_PACK_A or GEMM_PACK_B below).
@@ -23,12 +24,17 @@ static inline long k_block_depth(long k) {
 #endif
 
 #define NR (NV * VLEN)
+#ifdef GEMM_TARGET
+#define TARGET __attribute__((target(GEMM_TARGET)))
+#else
+#define TARGET
+#endif
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define FN(name) CAT(name, GEMM_SUFFIX)
 
 // Packs rows [i0, i0 + rows) x columns [p0, p0 + kc) of op(A) into an MR-row panel.
-__attribute__((target(GEMM_TARGET)))
+TARGET
 static void FN(pack_a)(const float *a, long lda, int trans_a, long i0, long rows, long p0, long kc, float *out) {
     if (trans_a) {
         // op(A)(i, p) = A[p][i]: each k step's MR values are contiguous in A.
@@ -52,7 +58,7 @@ static void FN(pack_a)(const float *a, long lda, int trans_a, long i0, long rows
 }
 
 // Packs rows [p0, p0 + kc) x columns [j0, j0 + NR) of op(B) into an NR-column panel.
-__attribute__((target(GEMM_TARGET)))
+TARGET
 static void FN(pack_b)(const float *b, long ldb, int trans_b, long p0, long kc, long j0, long n, float *out) {
     long width = n - j0 < NR ? n - j0 : NR;
     if (!trans_b) {
@@ -74,7 +80,7 @@ static void FN(pack_b)(const float *b, long ldb, int trans_b, long p0, long kc, 
 
 // Packs the whole NR-column panels [j0, j1) of a row-major B's rows [p0, p0 + kc) into out + j * kc * NR,
 // one block row at a time: long contiguous reads instead of NR-wide strips at B's stride.
-__attribute__((target(GEMM_TARGET)))
+TARGET
 static void FN(pack_b_block)(const float *b, long ldb, long p0, long kc, long j0, long j1, float *out) {
     for (long p = 0; p < kc; p++) {
         const float *row = b + (p0 + p) * ldb;
@@ -86,7 +92,7 @@ static void FN(pack_b_block)(const float *b, long ldb, long p0, long kc, long j0
 
 // Packs all of a row-major B, k block after k block, as FN(gemm) reads it when given it as `prepacked`:
 // block p0 (depth kc) starts at p0 * panels * NR, and its panel j at j * kc * NR within the block.
-__attribute__((target(GEMM_TARGET), unused))
+TARGET __attribute__((unused))
 static void FN(pack_b_all)(long n, long k, const float *b, long ldb, float *out) {
     const long panels = (n + NR - 1) / NR, full = n / NR, depth = k_block_depth(k);
     for (long p0 = 0; p0 < k; p0 += depth) {
@@ -99,7 +105,7 @@ static void FN(pack_b_all)(long n, long k, const float *b, long ldb, float *out)
 
 // C tile (rows x cols of it) = or += A tile x B panel; A element (r, p) is at a[r * ars + p * acs], the NR
 // values of B's k step p at bp + p * bs (a packed panel, or B itself when it is row-major).
-__attribute__((target(GEMM_TARGET), always_inline))
+TARGET __attribute__((always_inline))
 static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, long bs, float *c, long ldc,
                             long rows, long cols, int accumulate, const float *bias) {
     VEC acc[MR][NV];
@@ -144,7 +150,7 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
 // C[m x n] (= or +=) op(A)[m x k] . op(B)[k x n] (+ bias per column), row-major; see ck_gemm. `work` holds
 // packed panels: FN(workspace)(m, n, k) floats. A non-NULL `prepacked` is B (not transposed) already packed
 // by FN(pack_b_all).
-__attribute__((target(GEMM_TARGET)))
+TARGET
 static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
                      long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
                      float *work) {
@@ -205,6 +211,7 @@ static long FN(workspace)(long m, long n, long k) {
 }
 
 #undef NR
+#undef TARGET
 #undef FN
 #undef CAT
 #undef CAT2

@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "path.h"
 #include <time.h>
 
 // Independent multiply-add chains per loop: keeping two FMA pipes busy through a latency of 4 to 5 cycles
@@ -15,8 +16,8 @@ static double seconds_now(void) {
 static volatile float sink;
 
 // Runs `rounds` x CHAINS vector multiply-adds of `vlen` floats and returns the seconds it took.
-#define PEAK_LOOP(name, isa, vlen)                                                                     \
-    __attribute__((target(isa))) static double name(long rounds) {                                    \
+#define PEAK_LOOP(name, attributes, vlen)                                                              \
+    attributes static double name(long rounds) {                                                      \
         typedef float vec __attribute__((vector_size(vlen * 4)));                                      \
         vec acc[CHAINS], scale = (vec){0} + 0.999999f, step = (vec){0} + 1e-7f;                       \
         for (int c = 0; c < CHAINS; c++) acc[c] = (vec){0} + (float)c;                                 \
@@ -29,14 +30,20 @@ static volatile float sink;
         return elapsed;                                                                                \
     }
 
-PEAK_LOOP(peak_avx512, "avx512f", 16)
-PEAK_LOOP(peak_avx2, "avx2,fma", 8)
-PEAK_LOOP(peak_sse2, "sse2", 4)
+#if CK_X86
+PEAK_LOOP(peak_avx512, __attribute__((target(CK_AVX512_TARGET))), 16)
+PEAK_LOOP(peak_avx2, __attribute__((target(CK_AVX2_TARGET))), 8)
+#endif
+PEAK_LOOP(peak_portable, , 4)
 
 double ck_fma_peak_gflops(double seconds) {
-    int lanes = __builtin_cpu_supports("avx512f") ? 16
-        : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 8 : 4;
-    double (*loop)(long) = lanes == 16 ? peak_avx512 : lanes == 8 ? peak_avx2 : peak_sse2;
+    int lanes = 4;
+    double (*loop)(long) = peak_portable;
+#if CK_X86
+    const int path = ck_path_current();
+    if (path == CK_PATH_AVX512) { lanes = 16; loop = peak_avx512; }
+    else if (path == CK_PATH_AVX2) { lanes = 8; loop = peak_avx2; }
+#endif
     long rounds = 1 << 16;
     double elapsed = loop(rounds);
     while (elapsed < seconds / 4) {  // grow the round count until one run takes a quarter of the time

@@ -1,10 +1,39 @@
-// Elementwise and data-movement kernels for NeuralNet, in C so that clang vectorises them for the
-// machine's widest SIMD unit (AVX-512, AVX2 or SSE2, chosen at run time through target_clones).
+// Kernels for NeuralNet, in C so that clang vectorises them. Each is compiled for several instruction-set
+// paths (portable, AVX2, AVX-512 on x86-64) and every call takes the widest path the processor has, unless
+// capped by $KERAS_SWIFT_SIMD (portable, avx2 or avx512) or, for the calling thread only, ck_path_cap_thread.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/// The kernels' instruction-set paths, from the baseline up.
+enum {
+    CK_PATH_PORTABLE = 0,
+    CK_PATH_AVX2 = 1,
+    CK_PATH_AVX512 = 2,
+};
+
+/// The widest path this processor runs.
+int ck_path_supported(void);
+
+/// The path calls from this thread take: the widest supported, capped by $KERAS_SWIFT_SIMD and the thread's cap.
+int ck_path_current(void);
+
+/// The cap $KERAS_SWIFT_SIMD sets: a path, -1 when it is unset or empty, -2 when it names no path.
+int ck_path_environment_cap(void);
+
+/// Caps the path of kernels called from the calling thread only (-1: no cap); returns the previous cap.
+int ck_path_cap_thread(int path);
+
+/// The path a setting names (`portable`, `avx2`, `avx512`), or -2.
+int ck_path_named(const char *name);
+
+/// A path's name for people: `portable`, `AVX2`, `AVX-512`.
+const char *ck_path_name(int path);
+
+/// A path's name as $KERAS_SWIFT_SIMD spells it: `portable`, `avx2`, `avx512`.
+const char *ck_path_setting(int path);
 
 /// Activation kinds, in the order of NeuralNet's Activation enum.
 enum {
@@ -74,7 +103,7 @@ void ck_add(float *y, const float *x, long n);
 
 /// Row-major C[m x n] = op(A)[m x k] . op(B)[k x n] (accumulate = 0) or C += that (accumulate = 1), plus
 /// bias[j] in every column j when bias is non-NULL; op transposes when trans_a / trans_b is set (A is then
-/// stored k x m, B n x k). The machine's widest SIMD unit is chosen at first use. Not reentrant per thread;
+/// stored k x m, B n x k). Runs on the calling thread's path. Not reentrant per thread;
 /// safe from several threads at once.
 void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
              float *c, long ldc, int accumulate, const float *bias);

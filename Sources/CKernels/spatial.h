@@ -1,7 +1,4 @@
-#include "CKernels.h"
-#include "clones.h"
-#include <string.h>
-
+// Data movement of images: im2col and its adjoint, pooling, transposes; compiled once per path.
 // Short copies (a kernel row of a few pixels) inline: a library memcpy call costs more than the copy.
 // no_builtin keeps clang from turning the loop back into a memcpy call.
 __attribute__((always_inline, no_builtin("memcpy")))
@@ -25,8 +22,8 @@ static inline void zero_floats(float *dst, long n) {
     for (long i = 0; i < n; i++) dst[i] = 0;
 }
 
-CK_CLONES __attribute__((no_builtin("memcpy", "memset")))
-void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
+__attribute__((no_builtin("memcpy", "memset")))
+void CK_VARIANT(ck_im2col)(const float *images, float *cols, long h, long w, long c, long kh, long kw,
                long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
     const long patch = kh * kw * c, positions = oh * ow;
     // The first row's image and position; later rows step through them without dividing.
@@ -62,8 +59,7 @@ void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh
     }
 }
 
-CK_CLONES
-void ck_col2im(const float *cols, float *images, long h, long w, long c, long kh, long kw,
+void CK_VARIANT(ck_col2im)(const float *cols, float *images, long h, long w, long c, long kh, long kw,
                long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
     const long patch = kh * kw * c, positions = oh * ow;
     for (long row = first; row < first + count; row++) {
@@ -83,8 +79,7 @@ void ck_col2im(const float *cols, float *images, long h, long w, long c, long kh
     }
 }
 
-CK_CLONES
-void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
+void CK_VARIANT(ck_pool_forward)(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
                      long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
     for (long oy = 0; oy < oh; oy++) {
         long y0 = oy * sh - pad_top, y1 = y0 + ph;
@@ -141,8 +136,7 @@ void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax
     }
 }
 
-CK_CLONES
-void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
+void CK_VARIANT(ck_pool_backward)(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
                       long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
                       long oh, long ow) {
     memset(input_grad, 0, (size_t)(h * w * c) * sizeof(float));
@@ -170,8 +164,7 @@ void ck_pool_backward(int is_max, const float *out_grad, float *input_grad, cons
     }
 }
 
-CK_CLONES
-void ck_transpose(const float *src, float *dst, long rows, long cols) {
+void CK_VARIANT(ck_transpose)(const float *src, float *dst, long rows, long cols) {
     // Blocks of 16 x 16 keep both sides within a few cache lines.
     for (long r0 = 0; r0 < rows; r0 += 16) {
         long r1 = r0 + 16 < rows ? r0 + 16 : rows;

@@ -1,9 +1,5 @@
-#include "CKernels.h"
-#include "clones.h"
-#include <math.h>
-
-CK_CLONES
-void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,
+// Optimizer steps, compiled once per path (see variant_kernels.h).
+void CK_VARIANT(ck_adam_update)(float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1,
                     float beta2, float epsilon) {
     const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
 #define ADAM_STEP(gi)                                              \
@@ -23,8 +19,7 @@ void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, lon
 #undef ADAM_STEP
 }
 
-CK_CLONES
-void ck_sgd_update(float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov) {
+void CK_VARIANT(ck_sgd_update)(float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov) {
     if (g2) for (long i = 0; i < n; i++) g[i] += g2[i];
     if (momentum == 0.0f || m == 0) {
         for (long i = 0; i < n; i++) w[i] -= lr * g[i];

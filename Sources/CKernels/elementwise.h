@@ -1,8 +1,4 @@
-#include "CKernels.h"
-#include "clones.h"
-#include <math.h>
-#include <string.h>
-
+// Activations and elementwise kernels, compiled once per path (see variant_kernels.h).
 // exp(x) for float: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r, 2^n from the exponent
 // bits. Written branch-free so loops over it vectorise; relative error about 2 ulp.
 static inline float ck_expf(float x) {
@@ -28,7 +24,6 @@ static inline float ck_tanhf(float x) {
 
 static inline float ck_sigmoidf(float x) { return 1.0f / (1.0f + ck_expf(-x)); }
 
-CK_CLONES
 static void softmax_rows(float *x, long rows, long width) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
@@ -44,8 +39,7 @@ static void softmax_rows(float *x, long rows, long width) {
     }
 }
 
-CK_CLONES
-void ck_activation(int kind, float *x, long rows, long width) {
+void CK_VARIANT(ck_activation)(int kind, float *x, long rows, long width) {
     const long n = rows * width;
     switch (kind) {
     case CK_RELU: for (long i = 0; i < n; i++) x[i] = fmaxf(x[i], 0.0f); break;
@@ -56,8 +50,7 @@ void ck_activation(int kind, float *x, long rows, long width) {
     }
 }
 
-CK_CLONES
-void ck_activation_backward(int kind, float *grad, const float *out, long rows, long width) {
+void CK_VARIANT(ck_activation_backward)(int kind, float *grad, const float *out, long rows, long width) {
     long n = rows * width;
     switch (kind) {
     case CK_RELU: for (long i = 0; i < n; i++) grad[i] = out[i] > 0.0f ? grad[i] : 0.0f; break;
@@ -76,8 +69,7 @@ void ck_activation_backward(int kind, float *grad, const float *out, long rows, 
     }
 }
 
-CK_CLONES
-void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate) {
+void CK_VARIANT(ck_column_sums)(float *db, const float *grad, long rows, long width, int accumulate) {
     if (!accumulate) memset(db, 0, (size_t)width * sizeof(float));
     for (long r = 0; r < rows; r++) {
         const float *g = grad + r * width;
@@ -85,18 +77,15 @@ void ck_column_sums(float *db, const float *grad, long rows, long width, int acc
     }
 }
 
-CK_CLONES
-void ck_multiply(float *y, const float *a, const float *b, long n) {
+void CK_VARIANT(ck_multiply)(float *y, const float *a, const float *b, long n) {
     for (long i = 0; i < n; i++) y[i] = a[i] * b[i];
 }
 
-CK_CLONES
-void ck_add(float *y, const float *x, long n) {
+void CK_VARIANT(ck_add)(float *y, const float *x, long n) {
     for (long i = 0; i < n; i++) y[i] += x[i];
 }
 
-CK_CLONES
-long ck_count_nonfinite(const float *x, long n) {
+long CK_VARIANT(ck_count_nonfinite)(const float *x, long n) {
     // Finite floats have an exponent below all ones; comparing bit patterns vectorises where isfinite does not.
     long count = 0;
     for (long i = 0; i < n; i++) {

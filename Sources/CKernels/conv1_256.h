@@ -1,11 +1,7 @@
-#include "conv1.h"
-
-// The single-channel direct convolution for 256-bit vectors and 16 registers (AVX2; the SSE2 build of the
-// same code is the baseline). Blocked so every accumulator stays in a register: up to 8 filters vectorised
-// along x (8 output columns, one accumulator per filter), 16/32/64 filters in groups of 16 (two vectors)
-// for six positions at once.
-
-#define CK_AVX2_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+// The single-channel direct convolution for 256-bit vectors and 16 registers, compiled for the AVX2 and the
+// portable paths (see variant_kernels.h). Blocked so every accumulator stays in a register: up to 8 filters
+// vectorised along x (8 output columns, one accumulator per filter), 16/32/64 filters in groups of 16 (two
+// vectors) for six positions at once.
 
 typedef float v8 __attribute__((vector_size(32), aligned(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
@@ -72,8 +68,7 @@ static inline void forward_wide(const float *padded, long pw, const float *weigh
     }
 }
 
-CK_AVX2_CLONES
-void ck_conv1_forward_avx2(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
+void CK_VARIANT(ck_conv1_forward_256)(const float *padded, const float *weights, const float *bias, float *out, long kh, long kw,
                            long oh, long ow, long f) {
     const long pw = ck_conv1_padded_width(kw, ow);
     switch (f) {
@@ -148,8 +143,7 @@ static inline void gradient_wide(const float *padded, long pw, const float *dz, 
     }
 }
 
-CK_AVX2_CLONES
-void ck_conv1_weight_gradient_avx2(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
+void CK_VARIANT(ck_conv1_weight_gradient_256)(const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow,
                                    long f, float *work) {
     const long pw = ck_conv1_padded_width(kw, ow);
     switch (f) {

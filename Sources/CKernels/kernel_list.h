@@ -1,0 +1,41 @@
+// The kernels compiled once per path (variant_*.c, bodies listed in variant_kernels.h) and chosen per call by
+// dispatch.c: CK_PROCEDURE(name, parameters, arguments) for those that return nothing, CK_FUNCTION(type,
+// name, parameters, arguments) for the others. A path's build is named with a suffix: ck_add_avx2.
+CK_PROCEDURE(ck_activation, (int kind, float *x, long rows, long width), (kind, x, rows, width))
+CK_PROCEDURE(ck_activation_backward, (int kind, float *grad, const float *out, long rows, long width),
+             (kind, grad, out, rows, width))
+CK_PROCEDURE(ck_column_sums, (float *db, const float *grad, long rows, long width, int accumulate),
+             (db, grad, rows, width, accumulate))
+CK_PROCEDURE(ck_multiply, (float *y, const float *a, const float *b, long n), (y, a, b, n))
+CK_PROCEDURE(ck_add, (float *y, const float *x, long n), (y, x, n))
+CK_FUNCTION(long, ck_count_nonfinite, (const float *x, long n), (x, n))
+CK_PROCEDURE(ck_im2col,
+             (const float *images, float *cols, long h, long w, long c, long kh, long kw, long sh, long sw, long pad_top,
+              long pad_left, long oh, long ow, long first, long count),
+             (images, cols, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow, first, count))
+CK_PROCEDURE(ck_col2im,
+             (const float *cols, float *images, long h, long w, long c, long kh, long kw, long sh, long sw, long pad_top,
+              long pad_left, long oh, long ow, long first, long count),
+             (cols, images, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow, first, count))
+CK_PROCEDURE(ck_pool_forward,
+             (int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c, long ph, long pw,
+              long sh, long sw, long pad_top, long pad_left, long oh, long ow),
+             (is_max, image, out, argmax, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow))
+CK_PROCEDURE(ck_pool_backward,
+             (int is_max, const float *out_grad, float *input_grad, const int32_t *argmax, long h, long w, long c,
+              long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow),
+             (is_max, out_grad, input_grad, argmax, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow))
+CK_PROCEDURE(ck_transpose, (const float *src, float *dst, long rows, long cols), (src, dst, rows, cols))
+CK_PROCEDURE(ck_adam_update,
+             (float *w, float *g, const float *g2, float *m, float *v, long n, float alpha, float beta1, float beta2,
+              float epsilon),
+             (w, g, g2, m, v, n, alpha, beta1, beta2, epsilon))
+CK_PROCEDURE(ck_sgd_update, (float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov),
+             (w, g, g2, m, n, lr, momentum, nesterov))
+CK_PROCEDURE(ck_conv1_forward_256,
+             (const float *padded, const float *weights, const float *bias, float *out, long kh, long kw, long oh,
+              long ow, long f),
+             (padded, weights, bias, out, kh, kw, oh, ow, f))
+CK_PROCEDURE(ck_conv1_weight_gradient_256,
+             (const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow, long f, float *work),
+             (padded, dz, dw, kh, kw, oh, ow, f, work))
