@@ -4,7 +4,10 @@
 # SKIP_KERAS=1 skips the Keras checks (and the TensorFlow download they need on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
-swift test -c release -Xswiftc -enable-testing "$@"
+# The suite's output is kept, to repeat after it which kernel paths it tested.
+mkdir -p .build
+swift test -c release -Xswiftc -enable-testing "$@" 2>&1 | tee .build/swift-test.log
+echo "== $(grep -m1 -o 'kernel paths tested on this processor: .*' .build/swift-test.log || echo 'kernel path tests did not run')"
 if [ "${SKIP_KERAS:-0}" = 1 ]; then
   echo "SKIP_KERAS=1: skipping the Keras interoperability checks"
   exit 0

@@ -2,9 +2,10 @@ import CKernels
 import NeuralNet
 import Testing
 
-/// ck_gemm, on this machine's widest instruction set, against a float64 reference: every tile shape, the
-/// packing thresholds on both sides (row and column counts around whole tiles, strides of 4 KiB), both
-/// transposes, accumulation and bias, and k blocks of unequal depth.
+/// ck_gemm, on every instruction-set path this processor runs, against a float64 reference: every tile shape,
+/// the packing thresholds on both sides (row and column counts around whole tiles, strides of 4 KiB), both
+/// transposes, accumulation and bias, k blocks of unequal depth, and a Dense layer's three products at every
+/// batch size from 1 to 32.
 @Suite struct MatrixMultiplyTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let m: Int, n: Int, k: Int
@@ -26,9 +27,28 @@ import Testing
         Case(m: 1, n: 1030, k: 1031, accumulate: true, bias: true), Case(m: 2, n: 37, k: 601, transposeA: true, bias: true),
     ]
 
-    @Test(arguments: cases)
-    func productMatchesAFloat64Reference(_ c: Case) {
-        var generator = SeededGenerator(seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
+    @Test(arguments: cases, KernelPath.available)
+    func productMatchesAFloat64Reference(_ c: Case, path: KernelPath) {
+        KernelPath.withCap(path) { Self.checkProduct(c, seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k)) }
+    }
+
+    /// A Dense layer's forward product, weight gradient and input gradient for batches of 1 to 32 samples:
+    /// the tile kernels' partial row blocks and, for one or two samples, the single-row kernels.
+    @Test(arguments: [(16, 64), (64, 32), (120, 84), (84, 10), (400, 120), (784, 256)], KernelPath.available)
+    func aDenseLayersProductsAtEveryBatchSize(layer: (inputs: Int, units: Int), path: KernelPath) {
+        KernelPath.withCap(path) {
+            for batch in 1...32 {
+                let seed = UInt64(batch * 7 + layer.inputs)
+                Self.checkProduct(Case(m: batch, n: layer.units, k: layer.inputs, bias: true), seed: seed)
+                Self.checkProduct(Case(m: layer.inputs, n: layer.units, k: batch, transposeA: true), seed: seed + 1)
+                Self.checkProduct(Case(m: layer.inputs, n: layer.units, k: batch, transposeA: true, accumulate: true), seed: seed + 2)
+                Self.checkProduct(Case(m: batch, n: layer.inputs, k: layer.units, transposeB: true), seed: seed + 3)
+            }
+        }
+    }
+
+    static func checkProduct(_ c: Case, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) {
+        var generator = SeededGenerator(seed: seed)
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
         let a = values(c.m * c.k), b = values(c.k * c.n), bias = values(c.n), start = values(c.m * c.n)
         let lda = c.transposeA ? c.m : c.k, ldb = c.transposeB ? c.k : c.n
@@ -50,13 +70,18 @@ import Testing
             }
         }
         // Each term is below 0.25 in size; float32 sums of k of them stay within k · 2^-24 · 0.25 · a few.
-        #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "largest difference \(worst)")
+        #expect(worst <= Double(c.k) * 1e-7 + 1e-6, "\(KernelPath.current) \(c.testDescription): largest difference \(worst)",
+                sourceLocation: sourceLocation)
     }
 
     /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
     /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm).
-    @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate })
-    func prepackedProductEqualsThePackingOne(_ c: Case) {
+    @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate }, KernelPath.available)
+    func prepackedProductEqualsThePackingOne(_ c: Case, path: KernelPath) {
+        KernelPath.withCap(path) { Self.checkPrepackedProduct(c) }
+    }
+
+    static func checkPrepackedProduct(_ c: Case) {
         var generator = SeededGenerator(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
         let a = values(c.m * c.k), b = values(c.k * c.n), bias = values(c.n)

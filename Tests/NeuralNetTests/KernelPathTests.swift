@@ -1,0 +1,360 @@
+import CKernels
+import Foundation
+@testable import NeuralNet
+import Testing
+
+/// Every C kernel besides the GEMM (see MatrixMultiplyTests), on every instruction-set path this processor
+/// runs, against a float64 reference (or exactly, for kernels that only move values): activations, sums,
+/// optimizer steps, im2col and its adjoint, pooling, transposes and the single-channel convolution, over
+/// every batch size from 1 to 32 where the kernel sees the batch.
+@Suite struct KernelPathTests {
+    static let paths = KernelPath.available
+    static let batchSizes = Array(1...32)
+
+    /// `count` values in [-scale, scale), the same for the same seed.
+    static func values(_ count: Int, seed: Int, scale: Float = 1) -> [Float] {
+        var generator = SeededGenerator(seed: UInt64(seed) &* 0x9E37_79B9 &+ 17)
+        return (0..<count).map { _ in (generator.nextUnitFloat() * 2 - 1) * scale }
+    }
+
+    static func expectClose(_ actual: [Float], _ expected: [Double], tolerance: Double, _ what: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+        let worst = zip(actual, expected).enumerated().max { abs(Double($0.1.0) - $0.1.1) < abs(Double($1.1.0) - $1.1.1) }
+        guard let (index, (a, e)) = worst, abs(Double(a) - e) > tolerance else { return }
+        Issue.record("\(what): value \(index) is \(a), float64 gives \(e) (tolerance \(tolerance))", sourceLocation: sourceLocation)
+    }
+
+    @Test func aCapChoosesEachPathAndNeverAWiderOneThanTheProcessorRuns() {
+        print("kernel paths tested on this processor: \(Self.paths.map(\.description).joined(separator: ", "))")
+        #expect(Self.paths.first == .portable && Self.paths.last == KernelPath.supported)
+        for path in KernelPath.allCases {
+            let taken = KernelPath.withCap(path) { KernelPath.current }
+            #expect(taken == min(path, KernelPath.supported))
+        }
+        #expect(KernelPath.current == KernelPath.supported, "the cap is the calling thread's only while the body runs")
+    }
+
+    // MARK: Activations and elementwise kernels
+
+    static let widths = [1, 3, 10, 16, 17, 64]
+
+    /// An activation's value in float64, and its derivative given the output `y`.
+    static func reference(_ kind: Activation, _ row: [Double]) -> [Double] {
+        switch kind {
+        case .linear: return row
+        case .relu: return row.map { max($0, 0) }
+        case .tanh: return row.map { Foundation.tanh($0) }
+        case .sigmoid: return row.map { 1 / (1 + Foundation.exp(-$0)) }
+        case .softmax:
+            let top = row.max() ?? 0
+            let exps = row.map { Foundation.exp($0 - top) }
+            let sum = exps.reduce(0, +)
+            return exps.map { $0 / sum }
+        }
+    }
+
+    static func referenceBackward(_ kind: Activation, gradient: [Double], output: [Double]) -> [Double] {
+        switch kind {
+        case .linear: return gradient
+        case .relu: return zip(gradient, output).map { $1 > 0 ? $0 : 0 }
+        case .tanh: return zip(gradient, output).map { $0 * (1 - $1 * $1) }
+        case .sigmoid: return zip(gradient, output).map { $0 * $1 * (1 - $1) }
+        case .softmax:
+            let dot = zip(gradient, output).reduce(0) { $0 + $1.0 * $1.1 }
+            return zip(gradient, output).map { $1 * ($0 - dot) }
+        }
+    }
+
+    @Test(arguments: paths, Activation.allCases)
+    func activationsAndTheirDerivativesOnEveryBatchSize(path: KernelPath, kind: Activation) {
+        KernelPath.withCap(path) {
+            for width in Self.widths {
+                for rows in Self.batchSizes {
+                    // Values over [-4, 4] with some exact zeros, where ReLU's derivative is decided.
+                    var x = Self.values(rows * width, seed: rows * 100 + width, scale: 4).enumerated().map { $0 % 7 == 3 ? 0 : $1 }
+                    let gradient = Self.values(rows * width, seed: rows * 100 + width + 50)
+                    var expected: [Double] = [], expectedGradient: [Double] = []
+                    for r in 0..<rows {
+                        let row = x[r * width..<(r + 1) * width].map(Double.init)
+                        let out = Self.reference(kind, row)
+                        expected += out
+                        expectedGradient += Self.referenceBackward(kind, gradient: gradient[r * width..<(r + 1) * width].map(Double.init),
+                                                                   output: out.map { Double(Float($0)) })
+                    }
+                    kind.apply(&x, rows: rows, width: width)
+                    Self.expectClose(x, expected, tolerance: 1e-6, "\(path) \(kind) forward, \(rows) x \(width)")
+                    var backward = gradient
+                    kind.backward(gradient: &backward, output: x, rows: rows, width: width)
+                    Self.expectClose(backward, expectedGradient, tolerance: 2e-6, "\(path) \(kind) backward, \(rows) x \(width)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: paths)
+    func columnSumsOfEveryBatchSize(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for width in Self.widths {
+                for rows in Self.batchSizes {
+                    let grad = Self.values(rows * width, seed: rows * 31 + width)
+                    let start = Self.values(width, seed: width)
+                    for accumulate in [false, true] {
+                        var sums = start
+                        ck_column_sums(&sums, grad, rows, width, accumulate ? 1 : 0)
+                        let expected = (0..<width).map { j in
+                            (0..<rows).reduce(accumulate ? Double(start[j]) : 0) { $0 + Double(grad[$1 * width + j]) }
+                        }
+                        Self.expectClose(sums, expected, tolerance: Double(rows) * 1e-7, "\(path) column sums, \(rows) x \(width)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: paths)
+    func elementwiseKernelsOnEveryLength(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for n in 0...70 {
+                let a = Self.values(n, seed: n), b = Self.values(n, seed: n + 1000)
+                var sum = a
+                ck_add(&sum, b, n)
+                Self.expectClose(sum, zip(a, b).map { Double($0) + Double($1) }, tolerance: 1e-7, "\(path) add, n \(n)")
+                var product = [Float](repeating: .nan, count: n)
+                ck_multiply(&product, a, b, n)
+                Self.expectClose(product, zip(a, b).map { Double($0) * Double($1) }, tolerance: 1e-7, "\(path) multiply, n \(n)")
+                let specials: [Float] = [.nan, .infinity, -.infinity, .greatestFiniteMagnitude, 0]
+                let mixed = a.enumerated().map { $0 % 5 == 2 ? specials[$0 % specials.count] : $1 }
+                let nonfinite = mixed.filter { !$0.isFinite }.count
+                #expect(ck_count_nonfinite(mixed, n) == nonfinite, "\(path) count of non-finite values, n \(n)")
+            }
+        }
+    }
+
+    // MARK: Optimizer steps
+
+    @Test(arguments: paths)
+    func adamStepsMatchTheFormula(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for n in [1, 7, 16, 33, 100] {
+                for twoParts in [false, true] {
+                    let w0 = Self.values(n, seed: n), g0 = Self.values(n, seed: n + 1), extra = Self.values(n, seed: n + 2)
+                    let m0 = Self.values(n, seed: n + 3, scale: 0.1), v0 = Self.values(n, seed: n + 4).map { $0 * $0 }
+                    var w = w0, g = g0, m = m0, v = v0
+                    let (alpha, beta1, beta2, epsilon): (Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-7)
+                    ck_adam_update(&w, &g, twoParts ? extra : nil, &m, &v, n, alpha, beta1, beta2, epsilon)
+                    var expectedW: [Double] = [], expectedM: [Double] = [], expectedV: [Double] = []
+                    for i in 0..<n {
+                        let gi = Double(g0[i]) + (twoParts ? Double(extra[i]) : 0)
+                        let mi = Double(m0[i]) + (gi - Double(m0[i])) * (1 - Double(beta1))
+                        let vi = Double(v0[i]) + (gi * gi - Double(v0[i])) * (1 - Double(beta2))
+                        expectedM.append(mi)
+                        expectedV.append(vi)
+                        expectedW.append(Double(w0[i]) - Double(alpha) * mi / (vi.squareRoot() + Double(epsilon)))
+                    }
+                    Self.expectClose(m, expectedM, tolerance: 1e-6, "\(path) Adam m, n \(n)")
+                    Self.expectClose(v, expectedV, tolerance: 1e-6, "\(path) Adam v, n \(n)")
+                    Self.expectClose(w, expectedW, tolerance: 1e-5, "\(path) Adam weights, n \(n)")
+                    if twoParts { Self.expectClose(g, zip(g0, extra).map { Double($0) + Double($1) }, tolerance: 1e-7, "\(path) Adam summed gradient") }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: paths)
+    func sgdStepsMatchTheFormula(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for n in [1, 7, 16, 33, 100] {
+                for (momentum, nesterov) in [(Float(0), false), (0.9, false), (0.9, true)] {
+                    let w0 = Self.values(n, seed: n + 10), g0 = Self.values(n, seed: n + 11), extra = Self.values(n, seed: n + 12)
+                    let m0 = Self.values(n, seed: n + 13, scale: 0.1)
+                    var w = w0, g = g0, m = m0
+                    let lr: Float = 0.05
+                    ck_sgd_update(&w, &g, extra, &m, n, lr, momentum, nesterov ? 1 : 0)
+                    var expectedW: [Double] = [], expectedM: [Double] = []
+                    for i in 0..<n {
+                        let gi = Double(g0[i]) + Double(extra[i])
+                        if momentum == 0 {
+                            expectedM.append(Double(m0[i]))
+                            expectedW.append(Double(w0[i]) - Double(lr) * gi)
+                        } else {
+                            let mi = Double(momentum) * Double(m0[i]) - Double(lr) * gi
+                            expectedM.append(mi)
+                            expectedW.append(Double(w0[i]) + (nesterov ? Double(momentum) * mi - Double(lr) * gi : mi))
+                        }
+                    }
+                    Self.expectClose(m, expectedM, tolerance: 1e-6, "\(path) SGD momentum \(momentum) nesterov \(nesterov), n \(n)")
+                    Self.expectClose(w, expectedW, tolerance: 1e-6, "\(path) SGD momentum \(momentum) nesterov \(nesterov), n \(n)")
+                }
+            }
+        }
+    }
+
+    // MARK: Image kernels
+
+    /// A convolution or pooling window's geometry over a batch of NHWC images.
+    struct Window: CustomTestStringConvertible, Sendable {
+        var height: Int, width: Int, channels: Int
+        var kernel: (Int, Int), stride: (Int, Int), padding: Padding
+        var testDescription: String {
+            "\(height)x\(width)x\(channels), \(kernel.0)x\(kernel.1) window, stride \(stride.0)x\(stride.1), \(padding)"
+        }
+        var rows: (output: Int, before: Int) { padding.geometry(input: height, window: kernel.0, stride: stride.0) }
+        var columns: (output: Int, before: Int) { padding.geometry(input: width, window: kernel.1, stride: stride.1) }
+        var imageSize: Int { height * width * channels }
+        var positions: Int { rows.output * columns.output }
+        var patch: Int { kernel.0 * kernel.1 * channels }
+
+        /// The input index window position (oy, ox) reads at tap (ky, kx), channel ch; nil in the padding.
+        func source(_ oy: Int, _ ox: Int, _ ky: Int, _ kx: Int, _ ch: Int) -> Int? {
+            let iy = oy * stride.0 + ky - rows.before, ix = ox * stride.1 + kx - columns.before
+            guard iy >= 0, iy < height, ix >= 0, ix < width else { return nil }
+            return (iy * width + ix) * channels + ch
+        }
+    }
+
+    static let windows = [
+        Window(height: 28, width: 28, channels: 1, kernel: (3, 3), stride: (1, 1), padding: .valid),
+        Window(height: 13, width: 13, channels: 16, kernel: (3, 3), stride: (1, 1), padding: .same),
+        Window(height: 9, width: 7, channels: 3, kernel: (5, 5), stride: (2, 2), padding: .same),
+        Window(height: 10, width: 11, channels: 6, kernel: (2, 3), stride: (2, 1), padding: .valid),
+        Window(height: 6, width: 6, channels: 64, kernel: (3, 3), stride: (2, 2), padding: .valid),
+    ]
+
+    @Test(arguments: paths, windows)
+    func im2colCopiesEveryReceptiveFieldAndCol2imAddsThemBack(path: KernelPath, window: Window) {
+        KernelPath.withCap(path) {
+            let batch = 3, rows = batch * window.positions, patch = window.patch
+            let images = Self.values(batch * window.imageSize, seed: window.imageSize)
+            let (oh, ow) = (window.rows.output, window.columns.output)
+            // Every row range the layers use: whole batches, single rows, and chunks that cross images.
+            for (first, count) in [(0, rows), (0, 1), (rows - 1, 1), (window.positions - 2, 5), (1, rows - 1)] where count > 0 && first + count <= rows {
+                var columns = [Float](repeating: .nan, count: count * patch + 16)
+                ck_im2col(images, &columns, window.height, window.width, window.channels, window.kernel.0, window.kernel.1,
+                          window.stride.0, window.stride.1, window.rows.before, window.columns.before, oh, ow, first, count)
+                var expected: [Float] = []
+                var summed = [Double](repeating: 0, count: batch * window.imageSize)
+                for row in first..<first + count {
+                    let sample = row / window.positions, position = row % window.positions
+                    for ky in 0..<window.kernel.0 {
+                        for kx in 0..<window.kernel.1 {
+                            for ch in 0..<window.channels {
+                                let source = window.source(position / ow, position % ow, ky, kx, ch)
+                                expected.append(source.map { images[sample * window.imageSize + $0] } ?? 0)
+                                if let source { summed[sample * window.imageSize + source] += Double(expected.last!) }
+                            }
+                        }
+                    }
+                }
+                #expect(Array(columns[0..<count * patch]) == expected, "\(path) im2col rows \(first)..<\(first + count)")
+                var back = [Float](repeating: 0, count: batch * window.imageSize)
+                ck_col2im(columns, &back, window.height, window.width, window.channels, window.kernel.0, window.kernel.1,
+                          window.stride.0, window.stride.1, window.rows.before, window.columns.before, oh, ow, first, count)
+                // Each position sums up to kh·kw values below 1 in size.
+                Self.expectClose(back, summed, tolerance: Double(window.kernel.0 * window.kernel.1) * 1e-6, "\(path) col2im rows \(first)..<\(first + count)")
+            }
+        }
+    }
+
+    @Test(arguments: paths, windows)
+    func poolingForwardAndBackwardOfEachKind(path: KernelPath, window: Window) {
+        KernelPath.withCap(path) {
+            let (oh, ow, c) = (window.rows.output, window.columns.output, window.channels)
+            let image = Self.values(window.imageSize, seed: window.imageSize + 7)
+            let outGradient = Self.values(window.positions * c, seed: window.positions)
+            for isMax in [true, false] {
+                var out = [Float](repeating: .nan, count: window.positions * c)
+                var argmax = [Int32](repeating: -1, count: window.positions * c)
+                ck_pool_forward(isMax ? 1 : 0, image, &out, &argmax, window.height, window.width, c, window.kernel.0,
+                                window.kernel.1, window.stride.0, window.stride.1, window.rows.before, window.columns.before, oh, ow)
+                var expected: [Double] = [], expectedGradient = [Double](repeating: 0, count: window.imageSize)
+                for position in 0..<window.positions {
+                    for ch in 0..<c {
+                        let cells = (0..<window.kernel.0).flatMap { ky in
+                            (0..<window.kernel.1).compactMap { kx in window.source(position / ow, position % ow, ky, kx, ch) }
+                        }
+                        let g = Double(outGradient[position * c + ch])
+                        if isMax {
+                            // The first cell holding the largest value, in row-major order.
+                            let best = cells.max { image[$0] < image[$1] || (image[$0] == image[$1] && $0 > $1) }!
+                            expected.append(Double(image[best]))
+                            expectedGradient[best] += g
+                        } else {
+                            expected.append(cells.reduce(0) { $0 + Double(image[$1]) } / Double(cells.count))
+                            for cell in cells { expectedGradient[cell] += g / Double(cells.count) }
+                        }
+                    }
+                }
+                let kind = isMax ? "max" : "average"
+                Self.expectClose(out, expected, tolerance: 1e-6, "\(path) \(kind) pooling forward")
+                var inputGradient = [Float](repeating: .nan, count: window.imageSize)
+                ck_pool_backward(isMax ? 1 : 0, outGradient, &inputGradient, argmax, window.height, window.width, c,
+                                 window.kernel.0, window.kernel.1, window.stride.0, window.stride.1, window.rows.before,
+                                 window.columns.before, oh, ow)
+                Self.expectClose(inputGradient, expectedGradient, tolerance: 1e-6, "\(path) \(kind) pooling backward")
+            }
+        }
+    }
+
+    @Test(arguments: paths)
+    func transposeMovesEveryValue(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for (rows, cols) in [(1, 1), (1, 17), (16, 16), (25, 33), (576, 32)] {
+                let source = Self.values(rows * cols, seed: rows * cols)
+                var transposed = [Float](repeating: .nan, count: rows * cols)
+                ck_transpose(source, &transposed, rows, cols)
+                let expected = (0..<cols).flatMap { c in (0..<rows).map { r in source[r * cols + c] } }
+                #expect(transposed == expected, "\(path) transpose \(rows) x \(cols)")
+            }
+        }
+    }
+
+    /// The single-channel direct convolution: every filter count it takes, both paddings, 3x3 and 5x5.
+    static let singleChannelCases: [(filters: Int, window: Window)] = [1, 2, 3, 5, 6, 8, 16, 32, 64].flatMap { filters in
+        [Window(height: 28, width: 28, channels: 1, kernel: (3, 3), stride: (1, 1), padding: .valid),
+         Window(height: 28, width: 28, channels: 1, kernel: (3, 3), stride: (1, 1), padding: .same),
+         Window(height: 32, width: 32, channels: 1, kernel: (5, 5), stride: (1, 1), padding: .valid),
+         Window(height: 11, width: 13, channels: 1, kernel: (5, 5), stride: (1, 1), padding: .same)].map { (filters, $0) }
+    }
+
+    @Test(arguments: paths)
+    func singleChannelConvolutionAndItsWeightGradient(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for (f, window) in Self.singleChannelCases {
+                let (oh, ow) = (window.rows.output, window.columns.output)
+                #expect(ck_conv1_supported(1, 1, window.kernel.0, window.kernel.1, f, ow) != 0)
+                let taps = window.kernel.0 * window.kernel.1
+                let image = Self.values(window.imageSize, seed: f + window.imageSize)
+                let weights = Self.values(taps * f, seed: f * 3 + taps), bias = Self.values(f, seed: f * 5)
+                let dz = Self.values(window.positions * f, seed: f * 7 + oh)
+                var scratch = [Float](repeating: .nan, count: ck_conv1_scratch_size(window.height, window.width, window.kernel.0,
+                                                                                      window.kernel.1, window.rows.before,
+                                                                                      window.columns.before, oh, ow, f))
+                var out = [Float](repeating: .nan, count: window.positions * f)
+                ck_conv1_forward(image, window.height, window.width, weights, bias, &out, window.kernel.0, window.kernel.1,
+                                 window.rows.before, window.columns.before, oh, ow, f, &scratch)
+                var start = Self.values(taps * f, seed: f)
+                let initial = start
+                ck_conv1_weight_gradient(image, window.height, window.width, dz, &start, window.kernel.0, window.kernel.1,
+                                         window.rows.before, window.columns.before, oh, ow, f, &scratch)
+                var expected = [Double](repeating: 0, count: window.positions * f)
+                var expectedGradient = initial.map(Double.init)
+                for position in 0..<window.positions {
+                    for ky in 0..<window.kernel.0 {
+                        for kx in 0..<window.kernel.1 {
+                            guard let source = window.source(position / ow, position % ow, ky, kx, 0) else { continue }
+                            for j in 0..<f {
+                                expected[position * f + j] += Double(image[source]) * Double(weights[(ky * window.kernel.1 + kx) * f + j])
+                                expectedGradient[(ky * window.kernel.1 + kx) * f + j] += Double(image[source]) * Double(dz[position * f + j])
+                            }
+                        }
+                    }
+                    for j in 0..<f { expected[position * f + j] += Double(bias[j]) }
+                }
+                let what = "\(path) single-channel convolution, \(f) filters, \(window.testDescription)"
+                Self.expectClose(out, expected, tolerance: 2e-6, what)
+                Self.expectClose(start, expectedGradient, tolerance: Double(window.positions) * 2e-7, what + ", weight gradient")
+            }
+        }
+    }
+}
