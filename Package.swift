@@ -1,60 +1,72 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Modules, bottom up (arrows point down only; Tests/PackageTests checks them):
+//   HDF5          libhdf5 groups, datasets and attributes; knows nothing of Keras
+//   NeuralNet     tensors, layers, graphs, losses, optimizers, training; knows no files and no data sets
+//   MNIST         IDX, mnist.npz and image files to pixels; knows no network
+//   KerasFormat   Keras configs and file layouts <-> NeuralNet models (HDF5 + NeuralNet)
+//   Architectures the four notebook presets: builders, recipes, preprocessing, recognition by weight shapes
+//   KerasSwift    the umbrella a user imports, with the Keras-like KerasModel
+// C shims and kernels (CHDF5, CBLAS, CGzip, CPNG, CKernels) are implementation details, not products.
 let package = Package(
-    name: "KerasSwift",
+    name: "keras-swift",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "KerasSwift", targets: ["KerasSwift"]),
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "MNIST", targets: ["MNIST"]),
+        .library(name: "KerasFormat", targets: ["KerasFormat"]),
+        .library(name: "Architectures", targets: ["Architectures"]),
         .executable(name: "h5tool", targets: ["h5tool"]),
         .executable(name: "digits", targets: ["digits"]),
-        // The fuzzing target, linked into libFuzzer's driver by scripts/fuzz.sh.
-        .library(name: "KerasFuzz", type: .dynamic, targets: ["KerasFuzz"]),
+        // The fuzzing target, linked into libFuzzer's driver by scripts/fuzz.sh; not for other packages.
+        .library(name: "_KerasFuzz", type: .dynamic, targets: ["KerasFuzz"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CHDF5", pkgConfig: "hdf5",
-            providers: [.apt(["libhdf5-dev"])]),
-        .systemLibrary(
-            name: "CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "CKernels"]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "MNIST", dependencies: ["NeuralNet", "CGzip", "CPNG", "ZIPFoundation"]),
-        .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST"]),
-        .target(
-            name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "CKernels", "Architectures", "SafeWrite", "ZIPFoundation"]),
-        .target(
-            name: "CommandLineSupport",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CKernels"),
+
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "NeuralNet", dependencies: ["CKernels", "CBLAS"]),
+        .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "ZIPFoundation"]),
+        .target(name: "SafeWrite"),
+        .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"]),
+        .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
+        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "KerasFormat", "Architectures"]),
+
+        // The tools and what only they use.
+        .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
+        .target(name: "CommandLineSupport", dependencies: ["NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "h5tool",
-            dependencies: [
-                "HDF5", "KerasFormat", "Architectures", "CommandLineSupport", "FileProbe",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .target(name: "TestSupport", dependencies: ["CPNG"], path: "Tests/TestSupport"),
-        .target(name: "SafeWrite"),
+            dependencies: ["HDF5", "NeuralNet", "KerasFormat", "Architectures", "CommandLineSupport", "FileProbe",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "digits",
-            dependencies: [
-                "NeuralNet", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
+            dependencies: ["NeuralNet", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST"], path: "Examples/GettingStarted"),
+
+        // Test and fuzzing support.
+        .target(name: "TestSupport", dependencies: ["CPNG"], path: "Tests/TestSupport"),
         .target(name: "HostileCorpus", dependencies: ["HDF5", "KerasFormat", "NeuralNet", "Architectures", "ZIPFoundation"]),
         .executableTarget(name: "hostile-corpus", dependencies: ["HostileCorpus"]),
         .target(name: "KerasFuzz", dependencies: ["FileProbe"]),
+
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels", "Architectures", "TestSupport"]),
-        .testTarget(name: "MNISTTests", dependencies: ["MNIST", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "MNISTTests", dependencies: ["MNIST", "TestSupport"]),
+        .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
         .testTarget(
@@ -62,5 +74,7 @@ let package = Package(
             dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "TestSupport", "ZIPFoundation",
                            "digits", "h5tool"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "h5tool", "digits"]),
+        .testTarget(name: "KerasSwiftTests", dependencies: ["KerasSwift", "MNIST", "TestSupport"]),
+        .testTarget(name: "PackageTests", dependencies: ["KerasFormat", "Architectures", "MNIST", "TestSupport"]),
     ]
 )

@@ -120,7 +120,7 @@ public enum Architecture: String, CaseIterable, Sendable {
     }
 
     /// The signature of a built model.
-    public static func signature(of model: Sequential) -> Signature {
+    public static func signature(of model: Model) -> Signature {
         model.layers.map { LayerSignature(className: $0.className, parameterShapes: $0.parameters.map(\.shape)) }
     }
 
@@ -132,7 +132,7 @@ public enum Architecture: String, CaseIterable, Sendable {
     })
 
     /// The preset whose layers and shapes a model has, if any (to pick the notebook's preprocessing).
-    public static func identify(_ model: Sequential) -> Architecture? {
+    public static func identify(_ model: Model) -> Architecture? {
         let signature = signature(of: model)
         return allCases.first { $0.signature == signature && $0.inputShape == model.inputShape }
     }

@@ -13,25 +13,25 @@ static inline void forward_narrow(const float *padded, long pw, const float *wei
                                   long kh, long kw, long oh, long ow, const int F) {
     v8 spread[kh * kw * F];
     for (long t = 0; t < kh * kw; t++)
-        for (int j = 0; j < F; j++) spread[t * F + j] = (v8){0} + weights[t * F + j];
+        CK_UNROLL for (int j = 0; j < F; j++) spread[t * F + j] = (v8){0} + weights[t * F + j];
     for (long oy = 0; oy < oh; oy++) {
         for (long ox0 = 0; ox0 < ow; ox0 += 8) {
             v8 acc[8];
-            for (int j = 0; j < F; j++) acc[j] = (v8){0};
+            CK_UNROLL for (int j = 0; j < F; j++) acc[j] = (v8){0};
             for (long ky = 0; ky < kh; ky++) {
                 const float *row = padded + (oy + ky) * pw + ox0;
                 const v8 *w = spread + ky * kw * F;
                 for (long kx = 0; kx < kw; kx++) {
                     v8 x = *(const v8u *)(row + kx);
-                    for (int j = 0; j < F; j++) acc[j] += x * w[kx * F + j];
+                    CK_UNROLL for (int j = 0; j < F; j++) acc[j] += x * w[kx * F + j];
                 }
             }
             float lanes[8][8];
-            for (int j = 0; j < F; j++) *(v8u *)lanes[j] = acc[j];
+            CK_UNROLL for (int j = 0; j < F; j++) *(v8u *)lanes[j] = acc[j];
             float *dst = out + (oy * ow + ox0) * F;
             const long count = ow - ox0 < 8 ? ow - ox0 : 8;
             for (long x = 0; x < count; x++)
-                for (int j = 0; j < F; j++) dst[x * F + j] = lanes[j][x] + (bias ? bias[j] : 0);
+                CK_UNROLL for (int j = 0; j < F; j++) dst[x * F + j] = lanes[j][x] + (bias ? bias[j] : 0);
         }
     }
 }
@@ -45,13 +45,13 @@ static inline void forward_wide(const float *padded, long pw, const float *weigh
         for (long oy = 0; oy < oh; oy++) {
             for (long ox0 = 0; ox0 < ow; ox0 += 6) {
                 v8 acc[6][2];
-                for (int p = 0; p < 6; p++) { acc[p][0] = b0; acc[p][1] = b1; }
+                CK_UNROLL for (int p = 0; p < 6; p++) { acc[p][0] = b0; acc[p][1] = b1; }
                 for (long ky = 0; ky < kh; ky++) {
                     const float *row = padded + (oy + ky) * pw + ox0;
                     for (long kx = 0; kx < kw; kx++) {
                         const float *wt = weights + (ky * kw + kx) * f + g;
                         const v8 w0 = *(const v8u *)wt, w1 = *(const v8u *)(wt + 8);
-                        for (int p = 0; p < 6; p++) {
+                        CK_UNROLL for (int p = 0; p < 6; p++) {
                             const float x = row[kx + p];
                             acc[p][0] += x * w0;
                             acc[p][1] += x * w1;
@@ -93,15 +93,15 @@ static inline void gradient_narrow(const float *padded, long pw, float *dw, long
     for (long ky = 0; ky < kh; ky++) {
         for (long kx = 0; kx < kw; kx++) {
             v8 acc[8];
-            for (int j = 0; j < F; j++) acc[j] = (v8){0};
+            CK_UNROLL for (int j = 0; j < F; j++) acc[j] = (v8){0};
             for (long y = 0; y < oh; y++) {
                 const float *row = padded + (y + ky) * pw + kx;
                 for (long x0 = 0; x0 < ow; x0 += 8) {
                     const v8 x = *(const v8u *)(row + x0);
-                    for (int j = 0; j < F; j++) acc[j] += x * *(const v8u *)(dzt + (j * oh + y) * tw + x0);
+                    CK_UNROLL for (int j = 0; j < F; j++) acc[j] += x * *(const v8u *)(dzt + (j * oh + y) * tw + x0);
                 }
             }
-            for (int j = 0; j < F; j++) {
+            CK_UNROLL for (int j = 0; j < F; j++) {
                 float lanes[8];
                 *(v8u *)lanes = acc[j];
                 dw[(ky * kw + kx) * F + j] += lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
@@ -120,13 +120,13 @@ static inline void gradient_wide(const float *padded, long pw, const float *dz, 
             for (long kx0 = 0; kx0 < kw; kx0 += 3) {
                 const long taps = kw - kx0 < 3 ? kw - kx0 : 3;
                 v8 acc[3][2];
-                for (int t = 0; t < 3; t++) acc[t][0] = acc[t][1] = (v8){0};
+                CK_UNROLL for (int t = 0; t < 3; t++) acc[t][0] = acc[t][1] = (v8){0};
                 for (long y = 0; y < oh; y++) {
                     const float *row = padded + (y + ky) * pw + kx0;
                     const float *gradient = dz + y * ow * f + g;
                     for (long x = 0; x < ow; x++) {
                         const v8 g0 = *(const v8u *)(gradient + x * f), g1 = *(const v8u *)(gradient + x * f + 8);
-                        for (int t = 0; t < 3; t++) {
+                        CK_UNROLL for (int t = 0; t < 3; t++) {
                             const float in = row[x + t];
                             acc[t][0] += in * g0;
                             acc[t][1] += in * g1;

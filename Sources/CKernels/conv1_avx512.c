@@ -19,24 +19,24 @@ static inline void forward_narrow(const float *padded, long pw, const float *wei
         const long rows = oh - oy < 2 ? oh - oy : 2;
         for (long ox0 = 0; ox0 < ow; ox0 += 16) {
             v16 acc[2][8];
-            for (int r = 0; r < 2; r++) for (int j = 0; j < 8; j++) acc[r][j] = (v16){0};
+            CK_UNROLL for (int r = 0; r < 2; r++) CK_UNROLL for (int j = 0; j < 8; j++) acc[r][j] = (v16){0};
             for (long iy = 0; iy < kh + 1; iy++) {
                 const float *row = padded + (oy + iy) * pw + ox0;
                 for (long kx = 0; kx < kw; kx++) {
                     v16 x = *(const v16u *)(row + kx);
                     if (iy < kh) {
                         const float *wt = wpad + (iy * kw + kx) * 8;
-                        for (int j = 0; j < 8; j++) acc[0][j] += x * wt[j];
+                        CK_UNROLL for (int j = 0; j < 8; j++) acc[0][j] += x * wt[j];
                     }
                     if (iy >= 1) {
                         const float *wt = wpad + ((iy - 1) * kw + kx) * 8;
-                        for (int j = 0; j < 8; j++) acc[1][j] += x * wt[j];
+                        CK_UNROLL for (int j = 0; j < 8; j++) acc[1][j] += x * wt[j];
                     }
                 }
             }
             for (long r = 0; r < rows; r++) {
                 float lanes[8][16];
-                for (int j = 0; j < 8; j++) *(v16u *)lanes[j] = acc[r][j];
+                CK_UNROLL for (int j = 0; j < 8; j++) *(v16u *)lanes[j] = acc[r][j];
                 float *dst = out + ((oy + r) * ow + ox0) * f;
                 for (long x = 0; x < 16 && ox0 + x < ow; x++)
                     for (long j = 0; j < f; j++) dst[x * f + j] = lanes[j][x] + (bias ? bias[j] : 0);
@@ -53,21 +53,21 @@ static inline void forward_wide(const float *padded, long pw, const float *weigh
     for (long oy = 0; oy < oh; oy++) {
         for (long ox0 = 0; ox0 < ow; ox0 += 4) {
             v16 acc[4][4];
-            for (int p = 0; p < 4; p++) for (int v = 0; v < nv; v++) acc[p][v] = bias ? *(const v16u *)(bias + v * 16) : (v16){0};
+            CK_UNROLL for (int p = 0; p < 4; p++) CK_UNROLL for (int v = 0; v < nv; v++) acc[p][v] = bias ? *(const v16u *)(bias + v * 16) : (v16){0};
             for (long ky = 0; ky < kh; ky++) {
                 const float *row = padded + (oy + ky) * pw + ox0;
                 for (long kx = 0; kx < kw; kx++) {
                     const float *wt = weights + (ky * kw + kx) * f;
                     v16 wv[4];
-                    for (int v = 0; v < nv; v++) wv[v] = *(const v16u *)(wt + v * 16);
-                    for (int p = 0; p < 4; p++) {
+                    CK_UNROLL for (int v = 0; v < nv; v++) wv[v] = *(const v16u *)(wt + v * 16);
+                    CK_UNROLL for (int p = 0; p < 4; p++) {
                         float x = row[kx + p];
-                        for (int v = 0; v < nv; v++) acc[p][v] += x * wv[v];
+                        CK_UNROLL for (int v = 0; v < nv; v++) acc[p][v] += x * wv[v];
                     }
                 }
             }
             for (long p = 0; p < 4 && ox0 + p < ow; p++)
-                for (int v = 0; v < nv; v++) *(v16u *)(out + ((oy * ow) + ox0 + p) * f + v * 16) = acc[p][v];
+                CK_UNROLL for (int v = 0; v < nv; v++) *(v16u *)(out + ((oy * ow) + ox0 + p) * f + v * 16) = acc[p][v];
         }
     }
 }
@@ -91,12 +91,12 @@ static inline void gradient_narrow(const float *padded, long pw, float *dw, long
     for (long ky = 0; ky < kh; ky++) {
         for (long kx = 0; kx < kw; kx++) {
             v16 acc[8];
-            for (int j = 0; j < 8; j++) acc[j] = (v16){0};
+            CK_UNROLL for (int j = 0; j < 8; j++) acc[j] = (v16){0};
             for (long y = 0; y < oh; y++) {
                 const float *row = padded + (y + ky) * pw + kx;
                 for (long x0 = 0; x0 < ow; x0 += 16) {
                     v16 x = *(const v16u *)(row + x0);
-                    for (int j = 0; j < 8; j++) {
+                    CK_UNROLL for (int j = 0; j < 8; j++) {
                         if (j < f) acc[j] += x * *(const v16u *)(dzt + (j * oh + y) * tw + x0);
                     }
                 }
@@ -105,7 +105,7 @@ static inline void gradient_narrow(const float *padded, long pw, float *dw, long
                 float lanes[16];
                 *(v16u *)lanes = acc[j];
                 float sum = 0;
-                for (int l = 0; l < 16; l++) sum += lanes[l];
+                CK_UNROLL for (int l = 0; l < 16; l++) sum += lanes[l];
                 dw[(ky * kw + kx) * f + j] += sum;
             }
         }
@@ -121,21 +121,21 @@ static inline void gradient_wide(const float *padded, long pw, const float *dz, 
         for (long kx0 = 0; kx0 < kw; kx0 += 3) {
             const long taps = kw - kx0 < 3 ? kw - kx0 : 3;
             v16 acc[3][4];
-            for (int t = 0; t < 3; t++) for (int v = 0; v < nv; v++) acc[t][v] = (v16){0};
+            CK_UNROLL for (int t = 0; t < 3; t++) CK_UNROLL for (int v = 0; v < nv; v++) acc[t][v] = (v16){0};
             for (long y = 0; y < oh; y++) {
                 const float *row = padded + (y + ky) * pw + kx0;
                 const float *g = dz + y * ow * f;
                 for (long x = 0; x < ow; x++) {
                     v16 gv[4];
-                    for (int v = 0; v < nv; v++) gv[v] = *(const v16u *)(g + x * f + v * 16);
-                    for (int t = 0; t < 3; t++) {
+                    CK_UNROLL for (int v = 0; v < nv; v++) gv[v] = *(const v16u *)(g + x * f + v * 16);
+                    CK_UNROLL for (int t = 0; t < 3; t++) {
                         float in = row[x + t];
-                        for (int v = 0; v < nv; v++) acc[t][v] += in * gv[v];
+                        CK_UNROLL for (int v = 0; v < nv; v++) acc[t][v] += in * gv[v];
                     }
                 }
             }
             for (long t = 0; t < taps; t++)
-                for (int v = 0; v < nv; v++) {
+                CK_UNROLL for (int v = 0; v < nv; v++) {
                     v16u *dst = (v16u *)(dw + (ky * kw + kx0 + t) * f + v * 16);
                     *dst = *dst + acc[t][v];
                 }

@@ -109,27 +109,27 @@ TARGET __attribute__((always_inline))
 static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, long bs, float *c, long ldc,
                             long rows, long cols, int accumulate, const float *bias) {
     VEC acc[MR][NV];
-    for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = (VEC){0};
+    CK_UNROLL for (int r = 0; r < MR; r++) CK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VEC){0};
     for (long p = 0; p < kc; p++) {
         VEC bv[NV];
-        for (int v = 0; v < NV; v++) bv[v] = *(const VEC_U *)(bp + p * bs + v * VLEN);
+        CK_UNROLL for (int v = 0; v < NV; v++) bv[v] = *(const VEC_U *)(bp + p * bs + v * VLEN);
         const float *ap = a + p * acs;
-        for (int r = 0; r < MR; r++) {
+        CK_UNROLL for (int r = 0; r < MR; r++) {
             float av = ap[r * ars];
-            for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+            CK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
         }
     }
     if (bias) {
         // The bias of this panel's columns, zero-padded like the panel.
         float padded[NR];
         for (long j = 0; j < NR; j++) padded[j] = j < cols ? bias[j] : 0;
-        for (int v = 0; v < NV; v++) {
+        CK_UNROLL for (int v = 0; v < NV; v++) {
             VEC bv = *(const VEC_U *)(padded + v * VLEN);
-            for (int r = 0; r < MR; r++) acc[r][v] += bv;
+            CK_UNROLL for (int r = 0; r < MR; r++) acc[r][v] += bv;
         }
     }
     if (rows == MR && cols == NR) {
-        for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) {
+        CK_UNROLL for (int r = 0; r < MR; r++) CK_UNROLL for (int v = 0; v < NV; v++) {
             VEC_U *dst = (VEC_U *)(c + r * ldc + v * VLEN);
             *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
         }

@@ -2,6 +2,14 @@
 #ifndef CK_PATH_H
 #define CK_PATH_H
 
+// Every kernel source includes this first: multiply-adds may fuse across statements, as with
+// -ffp-contract=fast (a flag that SwiftPM would only take as an unsafe flag, which no dependency may have).
+#pragma clang fp contract(fast)
+
+// Fully unrolls the next loop: the register-blocking loops of the kernels, whose accumulators must stay in
+// registers. At SwiftPM's -O2 (a flag like -O3 would be an unsafe flag) clang unrolls only smaller ones.
+#define CK_UNROLL _Pragma("clang loop unroll(full)")
+
 #if defined(__x86_64__)
 #define CK_X86 1
 #else

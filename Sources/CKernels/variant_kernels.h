@@ -2,6 +2,7 @@
 // variant_avx512.c, each of which defines CK_VARIANT(name) to add its suffix and compiles them for its path.
 // Every header a body needs is included here, before a variant turns on its target attribute: a system
 // function declared again inside that region would be taken for a target-specific version of it.
+#include "path.h"
 #include "CKernels.h"
 #include "conv1.h"
 #include <math.h>

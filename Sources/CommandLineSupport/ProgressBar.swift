@@ -53,17 +53,6 @@ public final class ProgressBar {
     }
 }
 
-/// `61706` → `61,706`.
-public func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
-}
-
 /// Pushes buffered stdout lines out now (per-epoch lines must reach logs as they happen).
 public func flushStandardOutput() {
     fflush(nil)

@@ -19,59 +19,18 @@ public enum KerasFlavour: String, Sendable, CaseIterable {
 /// Layer configs carry the keys Keras 2.15 and 3.x both accept, dtypes as the string `"float32"` (not
 /// Keras 3.4+'s DTypePolicy objects, which older Keras 3 releases and Keras 2 reject).
 public enum ConfigWriter {
-    static func initializer(_ name: String, _ config: JSONObject = JSONObject()) -> JSONValue {
-        .object(JSONObject([("module", .string("keras.initializers")), ("class_name", .string(name)),
-                            ("config", .object(config)), ("registered_name", .null)]))
-    }
-
-    static func pair(_ a: Int, _ b: Int) -> JSONValue { .array([.int(a), .int(b)]) }
-
-    static func shape(_ dims: [Int]) -> JSONValue { .array([.null] + dims.map(JSONValue.int)) }
-
     /// The `config` object of one layer, as Keras's `get_config` gives it. `batchInputShape` is added for the
     /// first layer of a Keras 2 model, as tf-keras does.
     static func layerConfig(_ layer: Layer, batchInputShape: [Int]? = nil) -> JSONObject {
         var config = JSONObject([("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", .string("float32"))])
-        if let batchInputShape { config["batch_input_shape"] = shape(batchInputShape) }
-        let regularizersAndConstraints = { (conv: Bool) -> [(String, JSONValue)] in
-            [("kernel_regularizer", .null), ("bias_regularizer", .null)] + (conv ? [("activity_regularizer", .null)] : [])
-                + [("kernel_constraint", .null), ("bias_constraint", .null)]
-        }
-        let initializers: [(String, JSONValue)] = [
-            ("kernel_initializer", initializer("GlorotUniform", JSONObject([("seed", .null)]))),
-            ("bias_initializer", initializer("Zeros")),
-        ]
-        switch layer {
-        case let dense as Dense:
-            config.members += JSONObject([("units", .int(dense.units)), ("activation", .string(dense.activation.rawValue)),
-                                          ("use_bias", .bool(dense.useBias))] + initializers + regularizersAndConstraints(false)).members
-        case let conv as Conv2D:
-            config.members += JSONObject([
-                ("filters", .int(conv.filters)), ("kernel_size", pair(conv.kernelSize.height, conv.kernelSize.width)),
-                ("strides", pair(conv.strides.height, conv.strides.width)), ("padding", .string(conv.padding.rawValue)),
-                ("data_format", .string("channels_last")), ("dilation_rate", pair(1, 1)), ("groups", .int(1)),
-                ("activation", .string(conv.activation.rawValue)), ("use_bias", .bool(conv.useBias)),
-            ] + initializers + regularizersAndConstraints(true)).members
-        case let pool as Pooling2D:
-            config.members += JSONObject([
-                ("pool_size", pair(pool.poolSize.height, pool.poolSize.width)), ("padding", .string(pool.padding.rawValue)),
-                ("strides", pair(pool.strides.height, pool.strides.width)), ("data_format", .string("channels_last")),
-            ]).members
-        case let padding as ZeroPadding2D:
-            config["padding"] = .array([pair(padding.padding.top, padding.padding.bottom), pair(padding.padding.left, padding.padding.right)])
-            config["data_format"] = .string("channels_last")
-        case is Flatten:
-            config["data_format"] = .string("channels_last")
-        case let dropout as Dropout:
-            config.members += JSONObject([("rate", .double(Double(dropout.rate))), ("noise_shape", .null), ("seed", .null)]).members
-        default:
-            break
-        }
+        if let batchInputShape { config["batch_input_shape"] = .batchShape(batchInputShape) }
+        config.members += JSONObject(LayerCodecs.config(of: layer)).members
         return config
     }
 
-    /// `model_config` of a legacy `.h5`: `{"class_name": "Sequential", "config": {...}}` in the flavour's shape.
-    public static func legacyModelConfig(_ model: Sequential, flavour: KerasFlavour) -> JSONValue {
+    /// `model_config` of a legacy `.h5`: `{"class_name": "Sequential", "config": {...}}` in the flavour's shape
+    /// (the model is a ``Sequential``; see ``ModelWriter/save(_:optimizer:to:format:flavour:)``).
+    public static func legacyModelConfig(_ model: Model, flavour: KerasFlavour) -> JSONValue {
         let first = model.layers.first?.name ?? "input"
         var layers: [JSONValue] = []
         var body = JSONObject([("name", .string(model.name))])
@@ -79,18 +38,14 @@ public enum ConfigWriter {
         case .keras3:
             body["trainable"] = .bool(true)
             body["dtype"] = .string("float32")
-            layers.append(.object(JSONObject([("class_name", .string("InputLayer")), ("config", .object(JSONObject([
-                ("batch_shape", shape(model.inputShape)), ("dtype", .string("float32")), ("sparse", .bool(false)),
-                ("name", .string("input_layer")),
-            ])))])))
+            layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
+                ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3)))])))
             layers += model.layers.map { .object(JSONObject([("class_name", .string($0.className)), ("config", .object(layerConfig($0)))])) }
             body["layers"] = .array(layers)
-            body["build_input_shape"] = shape(model.inputShape)
+            body["build_input_shape"] = .batchShape(model.inputShape)
         case .keras2:
-            layers.append(.object(JSONObject([("class_name", .string("InputLayer")), ("config", .object(JSONObject([
-                ("batch_input_shape", shape(model.inputShape)), ("dtype", .string("float32")), ("sparse", .bool(false)),
-                ("ragged", .bool(false)), ("name", .string(first + "_input")),
-            ])))])))
+            layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
+                ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: first + "_input", flavour: .keras2)))])))
             layers += model.layers.enumerated().map { index, layer in
                 .object(JSONObject([("class_name", .string(layer.className)),
                                     ("config", .object(layerConfig(layer, batchInputShape: index == 0 ? model.inputShape : nil)))]))
@@ -100,22 +55,20 @@ public enum ConfigWriter {
         return .object(JSONObject([("class_name", .string("Sequential")), ("config", .object(body))]))
     }
 
-    /// `config.json` of a `.keras` archive, in Keras 3's `serialize_keras_object` form.
-    public static func archiveConfig(_ model: Sequential, optimizer: Optimizer?) -> JSONValue {
+    /// `config.json` of a `.keras` archive, in Keras 3's `serialize_keras_object` form (a ``Sequential``).
+    public static func archiveConfig(_ model: Model, optimizer: Optimizer?) -> JSONValue {
         func serialized(module: String, className: String, config: JSONObject, extra: [(String, JSONValue)] = []) -> JSONValue {
             .object(JSONObject([("module", .string(module)), ("class_name", .string(className)), ("config", .object(config)),
                                 ("registered_name", .null)] + extra))
         }
-        var layers: [JSONValue] = [serialized(module: "keras.layers", className: "InputLayer", config: JSONObject([
-            ("batch_shape", shape(model.inputShape)), ("dtype", .string("float32")), ("sparse", .bool(false)),
-            ("name", .string("input_layer")),
-        ]))]
+        var layers: [JSONValue] = [serialized(module: "keras.layers", className: InputLayerEntry.className,
+                                              config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
         for layer in model.layers {
-            let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", shape(layer.inputShape))])))]
+            let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
             layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer), extra: build))
         }
         let body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
-                               ("layers", .array(layers)), ("build_input_shape", shape(model.inputShape))])
+                               ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
         var compile = JSONObject()
         if let optimizer {
             compile["optimizer"] = serialized(module: "keras.optimizers", className: optimizer.className,
@@ -123,7 +76,7 @@ public enum ConfigWriter {
         }
         compile.members += trainingSettings(flavour: .keras3).members
         return serialized(module: "keras", className: "Sequential", config: body, extra: [
-            ("build_config", .object(JSONObject([("input_shape", shape(model.inputShape))]))),
+            ("build_config", .object(JSONObject([("input_shape", .batchShape(model.inputShape))]))),
             ("compile_config", .object(compile)),
         ])
     }

@@ -41,10 +41,6 @@ public enum KerasNaming {
            base.index(after: underscore) != base.endIndex {
             base = String(base[..<underscore])
         }
-        return knownClasses.first { snakeCase($0) == base }
+        return (LayerCodecs.classNames + [InputLayerEntry.className]).first { snakeCase($0) == base }
     }
-
-    /// The layer classes the project can build.
-    public static let knownClasses = ["Dense", "Conv2D", "AveragePooling2D", "MaxPooling2D", "ZeroPadding2D",
-                                      "Flatten", "Dropout", "InputLayer"]
 }

@@ -45,7 +45,7 @@ public struct ModelConfig: Sendable, Equatable {
             let name = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? "\(KerasNaming.snakeCase(className))_\(index)"
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
             if let declared, layers.isEmpty { shape = declared }
-            if className == "InputLayer" { continue }
+            if className == InputLayerEntry.className { continue }
             layers.append(Layer(className: className, name: name, config: config))
         }
         return ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers)

@@ -1,14 +1,10 @@
-import Architectures
-import CKernels
 import HDF5
 import NeuralNet
 
 /// A model read from a Keras file; the optimizer state the file carries is read on demand.
 public struct LoadedModel {
-    public let model: Sequential
+    public let model: Model
     public let file: KerasFile
-    /// The notebook preset the model matches, which decides the input preprocessing.
-    public let architecture: Architecture?
     /// Conversions and ignored settings the user should hear about.
     public let notices: [String]
     let inventory: WeightInventory
@@ -36,65 +32,40 @@ public struct StoredOptimizer: Sendable {
 
 /// Reads any Keras model or weights file into a Swift model.
 public enum ModelLoader {
-    /// Loads `path`. A `.weights.h5` (or legacy weights-only file) takes its architecture from `architecture`,
-    /// else from the weight shapes when they match exactly one preset. With both a file config and
-    /// `architecture`, they must agree.
-    public static func load(_ path: String, architecture requested: Architecture? = nil) throws -> LoadedModel {
-        try load(KerasFile.open(path), architecture: requested)
+    /// Builds the model a weights-only file (without a model config) belongs to, given what the file stores.
+    public typealias Architecture = (WeightInventory) throws -> Model
+
+    /// Loads `path`. A file with a model config builds its model from it; a weights-only file (`.weights.h5`,
+    /// Keras 2's `save_weights`) gets its model from `architecture`, and is refused without one.
+    public static func load(_ path: String, architecture: Architecture? = nil) throws -> LoadedModel {
+        try load(KerasFile.open(path), architecture: architecture)
     }
 
     /// The same for a file already opened (from disk or memory).
-    public static func load(_ file: KerasFile, architecture requested: Architecture? = nil) throws -> LoadedModel {
+    public static func load(_ file: KerasFile, architecture: Architecture? = nil) throws -> LoadedModel {
         let path = file.path
         var notices: [String] = []
-        let model: Sequential
+        let model: Model
         let inventory: WeightInventory
         if let config = try file.modelConfig() {
             var builder = ModelBuilder(file: path)
             model = try builder.build(config)
             notices += builder.notices
             inventory = try file.inventory(config: config)
-            if let requested, Architecture.identify(model) != requested {
-                throw KerasFormatError(file: path, reason: "its model config is not the \(requested.rawValue) architecture given by --arch")
-            }
         } else {
             inventory = try file.inventory()
-            let preset = try requested ?? inferArchitecture(inventory, file: path)
-            model = try preset.makeModel(initializeWeights: false)
+            guard let architecture else {
+                throw KerasFormatError(file: path, reason: "has no model config (\(file.format)); the architecture must be given")
+            }
+            model = try architecture(inventory)
         }
         try assignWeights(inventory, to: model, file: file, notices: &notices)
-        return LoadedModel(model: model, file: file, architecture: requested ?? Architecture.identify(model),
-                           notices: notices, inventory: inventory)
-    }
-
-    /// The single preset whose layers and weight shapes the file holds.
-    ///
-    /// Legacy files are compared by position among layers with weights, `.weights.h5` by saveable name.
-    public static func inferArchitecture(_ inventory: WeightInventory, file: String) throws -> Architecture {
-        let storedLayers = inventory.layers.filter { !$0.weights.isEmpty }
-        let matches = Architecture.allCases.filter { preset in
-            switch inventory.format {
-            case .legacyModel, .legacyWeights:
-                // Positional, as Keras matches legacy files.
-                let expected = preset.signature.map(\.parameterShapes).filter { !$0.isEmpty }
-                return storedLayers.map { $0.weights.map(\.shape) } == expected
-            case .weightsH5, .kerasArchive:
-                let paths = KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) })
-                let expected = Dictionary(uniqueKeysWithValues: zip(paths, preset.signature.map(\.parameterShapes)).filter { !$0.1.isEmpty })
-                let stored = Dictionary(storedLayers.map { ($0.name, $0.weights.map(\.shape)) }, uniquingKeysWith: { a, _ in a })
-                return stored == expected
-            }
-        }
-        guard matches.count == 1, let preset = matches.first else {
-            throw KerasFormatError(file: file, reason: "has no model config and its weights match none of the presets "
-                                   + "(\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))); pass --arch")
-        }
-        return preset
+        return LoadedModel(model: model, file: file, notices: notices, inventory: inventory)
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
     /// does), by recomputed `layers/<class>[_n]` path for `.weights.h5` and `.keras`.
-    static func assignWeights(_ inventory: WeightInventory, to model: Sequential, file: KerasFile, notices: inout [String]) throws {
+    static func assignWeights(_ inventory: WeightInventory, to model: Model, file: KerasFile, notices: inout [String]) throws {
         let root = try file.hdf5.root
         let modelLayers = model.layers.filter { !$0.parameters.isEmpty }
         let pairs: [(Layer, StoredLayer)]
@@ -152,7 +123,7 @@ public enum ModelLoader {
             throw KerasFormatError(file: file, object: weight.path, reason: "holds \(weight.elementType) values; weights must be floats")
         }
         try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
-        let bad = ck_count_nonfinite(parameter.value, parameter.count)
+        let bad = parameter.nonFiniteCount
         if bad > 0 { notices.append("\(weight.path): \(bad) of \(parameter.count) values are NaN or infinite") }
     }
 

@@ -17,10 +17,13 @@ public enum ModelWriter {
     }
 
     /// Writes `model` to `path` in `format` (default: from the file name). `flavour` shapes legacy `.h5` files.
-    public static func save(_ model: Sequential, optimizer: Optimizer?, to path: String, format: KerasFileFormat? = nil,
+    public static func save(_ model: Model, optimizer: Optimizer?, to path: String, format: KerasFileFormat? = nil,
                             flavour: KerasFlavour = .keras3) throws {
         guard let format = format ?? self.format(forPath: path) else {
             throw KerasFormatError(file: path, reason: "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or give --format")
+        }
+        guard model is Sequential else {
+            throw KerasFormatError(file: path, reason: "would hold a model that is not Sequential, which cannot be written yet")
         }
         // Every form is built in memory first, so the file on disk changes in one step.
         let bytes: [UInt8]
@@ -38,7 +41,7 @@ public enum ModelWriter {
     }
 
     /// The legacy full-model layout: root attributes, `model_weights` and `optimizer_weights`.
-    static func writeLegacy(_ model: Sequential, optimizer: Optimizer?, root: Group, flavour: KerasFlavour) throws {
+    static func writeLegacy(_ model: Model, optimizer: Optimizer?, root: Group, flavour: KerasFlavour) throws {
         try root.setAttribute("backend", string: "tensorflow", encoding: .utf8)
         try root.setAttribute("keras_version", string: flavour.versionString, encoding: .utf8)
         try root.setAttribute("model_config", string: ConfigWriter.legacyModelConfig(model, flavour: flavour).pythonJSON, encoding: .ascii)
@@ -70,7 +73,7 @@ public enum ModelWriter {
     }
 
     /// The Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>`, `optimizer/vars/<i>`, a top-level `vars`.
-    static func writeWeights(_ model: Sequential, optimizer: Optimizer?, root: Group) throws {
+    static func writeWeights(_ model: Model, optimizer: Optimizer?, root: Group) throws {
         let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")
@@ -96,14 +99,14 @@ public enum ModelWriter {
     }
 
     /// The bytes of a `.weights.h5` file of the model, built in memory.
-    public static func weightsImage(_ model: Sequential, optimizer: Optimizer?, name: String) throws -> [UInt8] {
+    public static func weightsImage(_ model: Model, optimizer: Optimizer?, name: String) throws -> [UInt8] {
         let file = try File.createInMemory(name: name)
         try writeWeights(model, optimizer: optimizer, root: try file.root)
         return try file.image()
     }
 
     /// A `.keras` zip: `metadata.json`, `config.json`, `model.weights.h5`, stored uncompressed as Keras does.
-    static func archiveBytes(_ model: Sequential, optimizer: Optimizer?, name: String) throws -> [UInt8] {
+    static func archiveBytes(_ model: Model, optimizer: Optimizer?, name: String) throws -> [UInt8] {
         let weights = try weightsImage(model, optimizer: optimizer, name: name + "/model.weights.h5")
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"

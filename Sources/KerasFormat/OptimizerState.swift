@@ -13,7 +13,7 @@ public enum OptimizerState {
 
     /// The variables in Keras 3's order (`iteration`, `learning_rate`, then each weight's slots, interleaved) or
     /// Keras 2's (`iteration`, then the slots), named as that Keras names them in a legacy `.h5`.
-    public static func variables(of optimizer: Optimizer, model: Sequential, flavour: KerasFlavour) -> [Variable] {
+    public static func variables(of optimizer: Optimizer, model: Model, flavour: KerasFlavour) -> [Variable] {
         let prefix = optimizer.className
         var variables: [Variable] = []
         let weights = model.layers.flatMap { layer in layer.parameters.map { (layer: layer.name, weight: $0.name) } }
@@ -39,7 +39,7 @@ public enum OptimizerState {
 
     /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none or its
     /// layout does not fit: like Keras, a mismatch only skips the optimizer state.
-    public static func restore(_ stored: StoredOptimizer?, for model: Sequential, notices: inout [String]) -> Optimizer? {
+    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [String]) -> Optimizer? {
         guard let stored, !stored.variables.isEmpty else { return nil }
         let parameters = model.parameters
         let config = stored.config

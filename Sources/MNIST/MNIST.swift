@@ -1,5 +1,4 @@
 import Foundation
-import NeuralNet
 import ZIPFoundation
 
 /// Grayscale digit images and their labels, as stored: uint8 pixels, row-major, one image after another.

@@ -1,5 +1,12 @@
 import Foundation
 
+/// The losses a model trains with, by Keras's names.
+public enum Loss: String, Sendable, CaseIterable {
+    /// Integer class labels against class probabilities (or a softmax's logits): Keras's
+    /// `sparse_categorical_crossentropy`.
+    case sparseCategoricalCrossentropy = "sparse_categorical_crossentropy"
+}
+
 /// Sparse categorical cross-entropy as Keras computes it on the TensorFlow backend.
 ///
 /// After a softmax output Keras uses the pre-softmax logits: `loss = logsumexp(z) - z[label]`, unclipped.

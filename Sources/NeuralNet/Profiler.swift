@@ -1,18 +1,18 @@
 import Foundation
 
-/// Wall-clock time spent in each layer's forward and backward pass, measured on the first worker thread
+/// Wall-clock time spent in each node's forward and backward pass, measured on the first worker thread
 /// (the other workers run the same layers on their part of the batch at the same time). In a training step a
-/// Dense layer's backward time includes its parameter gradients and their update, computed in the optimizer
-/// step (``DeferredDenseUpdate``).
+/// ``DeferredGradientLayer``'s backward time includes its parameter gradients and their update, computed in
+/// the optimizer step.
 public final class LayerProfiler: @unchecked Sendable {
     public private(set) var forwardSeconds: [Double]
     public private(set) var backwardSeconds: [Double]
     /// Samples the first worker processed (its part of each batch), summed.
     public private(set) var samples = 0
 
-    public init(layerCount: Int) {
-        forwardSeconds = [Double](repeating: 0, count: layerCount)
-        backwardSeconds = [Double](repeating: 0, count: layerCount)
+    public init(nodeCount: Int) {
+        forwardSeconds = [Double](repeating: 0, count: nodeCount)
+        backwardSeconds = [Double](repeating: 0, count: nodeCount)
     }
 
     func addForward(_ layer: Int, _ seconds: Double) { forwardSeconds[layer] += seconds }

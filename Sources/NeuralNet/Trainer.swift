@@ -76,18 +76,18 @@ struct SampleOrder {
 /// Mini-batch training with the samples shuffled as ``TrainingOptions/shuffle`` says, like `model.fit`: the last partial
 /// batch is kept and counts as a step.
 public final class Trainer {
-    public let model: Sequential
+    public let model: Model
     public let optimizer: Optimizer
     public let options: TrainingOptions
 
-    public init(model: Sequential, optimizer: Optimizer, options: TrainingOptions) {
+    public init(model: Model, optimizer: Optimizer, options: TrainingOptions) {
         self.model = model
         self.optimizer = optimizer
         self.options = options
     }
 
     /// Trains on `data`, evaluating `validation` after each epoch; returns the history.
-    public func fit(_ data: Dataset, validation: Dataset? = nil, onStep: ((StepProgress) -> Void)? = nil,
+    public func fit(_ data: LabeledSamples, validation: LabeledSamples? = nil, onStep: ((StepProgress) -> Void)? = nil,
                     onEpoch: ((EpochRecord) -> Void)? = nil) -> [EpochRecord] {
         let sampleSize = data.sampleSize
         let batchSize = max(1, options.batchSize)

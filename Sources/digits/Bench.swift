@@ -97,7 +97,7 @@ struct Bench: ParsableCommand {
 
         // Training: the notebook's batch size, on test images (the data does not change the speed).
         let batch = recipe.batchSize
-        let trainingProfile = LayerProfiler(layerCount: model.layers.count)
+        let trainingProfile = LayerProfiler(nodeCount: model.nodes.count)
         var step = 0
         let trainingRate = test.samples.withUnsafeBufferPointer { samples in
             test.labels.withUnsafeBufferPointer { labels in
@@ -110,7 +110,7 @@ struct Bench: ParsableCommand {
             }
         }
         // Inference: batch 128 over the test set.
-        let inferenceProfile = LayerProfiler(layerCount: model.layers.count)
+        let inferenceProfile = LayerProfiler(nodeCount: model.nodes.count)
         let inferenceRate = rate(images: test.count) {
             _ = model.predict(test.samples, batchSize: 128)
         } profiled: { model.profiler = $0 ? inferenceProfile : nil }
@@ -146,7 +146,7 @@ struct Bench: ParsableCommand {
             arch: preset, trainImagesPerSecond: trainingRate, inferImagesPerSecond: inferenceRate,
             latencyMilliseconds: latencies[latencies.count / 2] * 1000, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
             h5LoadSeconds: loads.sorted()[2], h5SaveSeconds: saves.sorted()[2],
-            trainingFlopsPerImage: FlopCount.training(model), inferenceFlopsPerImage: FlopCount.forward(model),
+            trainingFlopsPerImage: model.trainingFlops, inferenceFlopsPerImage: model.forwardFlops,
             peakGigaflops: PeakThroughput.measure(),
             layerKinds: BenchResult.layerKinds(model: model, training: trainingProfile, inference: inferenceProfile),
             backend: MatrixBackend.description)
@@ -200,8 +200,8 @@ struct BenchResult {
     var tableRow: String {
         func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         return arch.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + column(grouped(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainImagesPerSecond * trainingFlopsPerImage / 1e9), 11)
-            + column(grouped(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferImagesPerSecond * inferenceFlopsPerImage / 1e9), 11)
+            + column(describeCount(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainImagesPerSecond * trainingFlopsPerImage / 1e9), 11)
+            + column(describeCount(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferImagesPerSecond * inferenceFlopsPerImage / 1e9), 11)
             + column(String(format: "%.3f", latencyMilliseconds), 12) + column(String(format: "%.0f", peakRSSMegabytes), 9)
             + column(String(format: "%.1f", h5LoadSeconds * 1000), 12) + column(String(format: "%.1f", h5SaveSeconds * 1000), 12)
     }
@@ -223,25 +223,25 @@ struct BenchResult {
                 let gigaflops = flops / seconds / 1e9
                 return String(format: "%.1f GFLOP/s, %.0f%% of peak", gigaflops, percentOfPeak(gigaflops))
             }
-            return "  \(kind.kind.padding(toLength: 8, withPad: " ", startingAt: 0)) training \(String(format: "%5.1f", kind.trainingSeconds * 1000)) ms "
+            return "  \(kind.kind.padding(toLength: 16, withPad: " ", startingAt: 0)) training \(String(format: "%5.1f", kind.trainingSeconds * 1000)) ms "
                 + "(\(rate(kind.trainingFlops, kind.trainingSeconds))), inference \(String(format: "%5.1f", kind.inferenceSeconds * 1000)) ms "
                 + "(\(rate(kind.inferenceFlops, kind.inferenceSeconds)))"
         }
     }
 
-    /// Per layer kind: the first worker's time and the operations the whole batch needed in that time.
-    static func layerKinds(model: Sequential, training: LayerProfiler, inference: LayerProfiler) -> [KindTiming] {
+    /// Per layer class: the first worker's time and the operations the whole batch needed in that time.
+    static func layerKinds(model: Model, training: LayerProfiler, inference: LayerProfiler) -> [KindTiming] {
         let workers = Double(Parallel.coreCount)
         var order: [String] = []
         var totals: [String: (Double, Double, Double, Double)] = [:]
         for (index, layer) in model.layers.enumerated() {
-            let kind = FlopCount.kind(layer)
+            let kind = layer.className
             if totals[kind] == nil { order.append(kind) }
             var entry = totals[kind] ?? (0, 0, 0, 0)
             entry.0 += training.forwardSeconds[index] + training.backwardSeconds[index]
-            entry.1 += (FlopCount.forward(layer) + FlopCount.backward(layer, isFirst: index == 0)) * Double(training.samples) * workers
+            entry.1 += model.trainingFlops(node: index) * Double(training.samples) * workers
             entry.2 += inference.forwardSeconds[index]
-            entry.3 += FlopCount.forward(layer) * Double(inference.samples) * workers
+            entry.3 += layer.forwardFlops * Double(inference.samples) * workers
             totals[kind] = entry
         }
         return order.map { kind in
@@ -310,7 +310,7 @@ struct BenchResult {
 enum LayerReport {
     nonisolated(unsafe) static var lines: [String] = []
 
-    static func record(model: Sequential, training: LayerProfiler, inference: LayerProfiler) {
+    static func record(model: Model, training: LayerProfiler, inference: LayerProfiler) {
         let trainingTotal = training.forwardSeconds.reduce(0, +) + training.backwardSeconds.reduce(0, +)
         let inferenceTotal = inference.forwardSeconds.reduce(0, +)
         lines = ["layer                 training: forward  backward   inference: forward"]

@@ -3,6 +3,7 @@ import CommandLineSupport
 import Foundation
 import KerasFormat
 import MNIST
+import NeuralNet
 
 /// `digits evaluate`: test-set accuracy and loss, as Keras's `model.evaluate` reports them.
 struct Evaluate: ParsableCommand {
@@ -29,7 +30,7 @@ struct Evaluate: ParsableCommand {
         let test = preprocessing.apply(try MNIST.loadTest(from: location))
         if !json {
             print(model.describe(loaded))
-            print("test set: \(grouped(test.count)) images from \(location), \(preprocessing)")
+            print("test set: \(describeCount(test.count)) images from \(location), \(preprocessing)")
         }
         let bar = ProgressBar(label: "evaluating", total: test.count)
         let result = loaded.model.evaluate(test, batchSize: batchSize) { done, _ in bar.update(done) }
@@ -43,7 +44,7 @@ struct Evaluate: ParsableCommand {
             print("{" + object.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
             print("test accuracy \(fixed(result.accuracy)), loss \(fixed(result.loss))  "
-                  + "(\(grouped(result.count)) images in \(fixed(result.seconds, 3)) s, \(grouped(Int(rate))) images/s)")
+                  + "(\(describeCount(result.count)) images in \(fixed(result.seconds, 3)) s, \(describeCount(Int(rate))) images/s)")
         }
     }
 }

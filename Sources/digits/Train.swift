@@ -119,25 +119,25 @@ struct Train: ParsableCommand {
         var train = preprocessing.apply(limit.map { mnist.train.prefix($0) } ?? mnist.train)
         let test = preprocessing.apply(mnist.test)
         var validation = test
-        var validationName = "the \(grouped(test.count)) test images"
+        var validationName = "the \(describeCount(test.count)) test images"
         if let validationSplit {
             let held = max(1, Int(Double(train.count) * validationSplit))
             validation = train.slice(train.count - held..<train.count)
             train = train.slice(0..<train.count - held)
-            validationName = "the last \(grouped(held)) training images"
+            validationName = "the last \(describeCount(held)) training images"
         }
         let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
                                       stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: shuffle)
         let name = preset?.displayName ?? "model"
         if options.epochs == 0 {
-            print("saving \(name) (\(grouped(model.parameterCount)) parameters) untrained, "
+            print("saving \(name) (\(describeCount(model.parameterCount)) parameters) untrained, "
                   + (resume == nil ? "as initialised with seed \(seed)" : "as loaded"))
         } else {
             let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
                 ?? "\(options.epochs) epochs") + shuffle.describedOrder
             let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
-            print("training \(name) (\(grouped(model.parameterCount)) parameters) on \(grouped(train.count)) MNIST images "
+            print("training \(name) (\(describeCount(model.parameterCount)) parameters) on \(describeCount(train.count)) MNIST images "
                   + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
         }
         let started = Date()
@@ -160,10 +160,10 @@ struct Train: ParsableCommand {
     }
 
     /// The model to train: a fresh preset, or a resumed file with its optimizer.
-    private func startingPoint(notices: inout [String]) throws -> (Sequential, Architecture?, Optimizer?) {
+    private func startingPoint(notices: inout [String]) throws -> (Model, Architecture?, Optimizer?) {
         if let resume {
             try FileProbe.check(resume)
-            let loaded = try ModelLoader.load(resume, architecture: arch)
+            let loaded = try Architecture.load(resume, as: arch)
             notices += loaded.notices
             let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
             if let restored { note("resuming \(resume): \(restored.className) state after \(restored.iterations) steps") }
@@ -173,19 +173,19 @@ struct Train: ParsableCommand {
         return (try arch.makeModel(seed: seed), arch, nil)
     }
 
-    private func fit(_ model: Sequential, optimizer: Optimizer, options: TrainingOptions, train: Dataset, validation: Dataset) -> [EpochRecord] {
+    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: LabeledSamples, validation: LabeledSamples) -> [EpochRecord] {
         let trainer = Trainer(model: model, optimizer: optimizer, options: options)
         var bar: ProgressBar?
         return trainer.fit(train, validation: validation, onStep: { step in
             if step.step == 1 { bar = ProgressBar(label: "epoch \(step.epoch)/\(options.epochs)", total: step.steps) }
-            bar?.update(step.step, "loss \(fixed(step.loss)) accuracy \(fixed(step.accuracy)) \(grouped(Int(step.imagesPerSecond))) images/s")
+            bar?.update(step.step, "loss \(fixed(step.loss)) accuracy \(fixed(step.accuracy)) \(describeCount(Int(step.imagesPerSecond))) images/s")
         }, onEpoch: { record in
             bar?.finish()
             var line = "epoch \(record.epoch)/\(options.epochs): loss \(fixed(record.loss)) accuracy \(fixed(record.accuracy))"
             if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
                 line += " - val_loss \(fixed(loss)) val_accuracy \(fixed(accuracy))"
             }
-            line += " (\(String(format: "%.1f", record.seconds)) s, \(grouped(Int(Double(train.count) / max(record.seconds, 1e-9)))) images/s)"
+            line += " (\(String(format: "%.1f", record.seconds)) s, \(describeCount(Int(Double(train.count) / max(record.seconds, 1e-9)))) images/s)"
             print(line)
             flushStandardOutput()
         })

@@ -146,7 +146,7 @@ struct Diff: ParsableCommand {
         init(path: String) throws {
             file = try KerasFile.open(path)
             var inventory = try file.inventory()
-            if !inventory.layersInModelOrder, let preset = try? ModelLoader.inferArchitecture(inventory, file: path) {
+            if !inventory.layersInModelOrder, let preset = try? Architecture.recognize(inventory, file: path) {
                 inventory = inventory.ordered(as: KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) }))
             }
             self.inventory = inventory

@@ -2,6 +2,7 @@ import CommandLineSupport
 import Architectures
 import HDF5
 import KerasFormat
+import NeuralNet
 
 /// What `dump` says about a recognised Keras file before the raw tree.
 struct KerasSummary {
@@ -16,7 +17,7 @@ struct KerasSummary {
         self.file = file
         config = try file.modelConfig()
         let stored = try file.inventory()
-        recognised = config == nil ? try? ModelLoader.inferArchitecture(stored, file: file.path) : nil
+        recognised = config == nil ? try? Architecture.recognize(stored, file: file.path) : nil
         if let recognised, !stored.layersInModelOrder {
             inventory = stored.ordered(as: KerasNaming.uniqueNames(recognised.signature.map { KerasNaming.snakeCase($0.className) }))
         } else {
@@ -35,7 +36,7 @@ struct KerasSummary {
         if let archive = file.archive {
             lines.append("archive members:")
             for member in archive.members {
-                let size = "\(grouped(member.uncompressedSize)) bytes" + (member.isCompressed ? ", compressed to \(grouped(member.compressedSize))" : "")
+                let size = "\(describeCount(member.uncompressedSize)) bytes" + (member.isCompressed ? ", compressed to \(describeCount(member.compressedSize))" : "")
                 lines.append("  \(member.path)  (\(size))")
             }
         }
@@ -58,20 +59,20 @@ struct KerasSummary {
         for (index, layer) in inventory.layers.enumerated() {
             let number = String(index + 1).leftPadded(to: 3)
             lines.append("\(number)  \(layer.name.padded(to: nameWidth))  \((layer.className ?? "?").padded(to: classWidth))  "
-                         + "\(grouped(layer.parameterCount).leftPadded(to: 11)) parameters")
+                         + "\(describeCount(layer.parameterCount).leftPadded(to: 11)) parameters")
             lines += weightLines(layer.weights, indent: 7)
         }
         let arrays = inventory.layers.reduce(0) { $0 + $1.weights.count }
-        lines.append("parameters: \(grouped(inventory.parameterCount)) in \(arrays) weight arrays")
+        lines.append("parameters: \(describeCount(inventory.parameterCount)) in \(arrays) weight arrays")
         if inventory.optimizerWeights.isEmpty {
             lines.append("optimizer state: none stored")
         } else {
             let name = inventory.optimizerName.map { "\($0), " } ?? ""
             lines.append("optimizer state: \(name)\(inventory.optimizerWeights.count) variables holding "
-                         + "\(grouped(inventory.optimizerValueCount)) values")
+                         + "\(describeCount(inventory.optimizerValueCount)) values")
             lines += weightLines(inventory.optimizerWeights, indent: 7, roles: optimizerRoles())
-            lines.append("all stored values: \(grouped(storedValueCount)) = \(grouped(inventory.parameterCount)) parameters"
-                         + " + \(grouped(inventory.optimizerValueCount)) optimizer values")
+            lines.append("all stored values: \(describeCount(storedValueCount)) = \(describeCount(inventory.parameterCount)) parameters"
+                         + " + \(describeCount(inventory.optimizerValueCount)) optimizer values")
         }
         return lines
     }

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import HDF5
+import NeuralNet
 
 /// Renders an ``ObjectNode`` tree as indented text: groups end in `/`, attributes start with `@`.
 struct TreeText {
@@ -62,7 +63,7 @@ struct TreeText {
 
     private func shortened(_ text: String) -> String {
         guard !full, text.count > Self.shortStringLimit else { return quoted(text) }
-        return quoted(String(text.prefix(Self.shortStringLimit - 12))) + "... (\(grouped(text.count)) characters; --full shows all)"
+        return quoted(String(text.prefix(Self.shortStringLimit - 12))) + "... (\(describeCount(text.count)) characters; --full shows all)"
     }
 
     private func valueLines(_ summary: ValueSummary, indent: String) -> [String] {

@@ -1,3 +1,4 @@
+import Architectures
 import Foundation
 import HDF5
 @testable import KerasFormat
@@ -10,8 +11,8 @@ import Testing
     static let forms: [(String, KerasFlavour)] = [("h5", .keras3), ("h5", .keras2), ("weights.h5", .keras3), ("keras", .keras3)]
 
     /// A model and its optimizer as loaded from a real file.
-    private func load(_ path: String) throws -> (LoadedModel, Optimizer?) {
-        let loaded = try ModelLoader.load(path)
+    private func load(_ path: String) throws -> (PresetModel, Optimizer?) {
+        let loaded = try Architecture.load(path)
         var notices: [String] = []
         return (loaded, OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices))
     }
@@ -110,7 +111,7 @@ import Testing
 
 /// A failed export leaves no half-written file and no temporary file behind.
 @Suite struct FailedExportTests {
-    private func model() throws -> Sequential { try ModelLoader.load(SharedData.reference("LeNet5.h5")).model }
+    private func model() throws -> Model { try Architecture.load(SharedData.reference("LeNet5.h5")).model }
 
     private func leftovers(in folder: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }
@@ -161,7 +162,7 @@ import Testing
         let path = folder.path("model.h5")
         try FileManager.default.copyItem(atPath: SharedData.reference("MNIST-numbers-cnn.h5"), toPath: path)
         try ModelWriter.save(try model(), optimizer: nil, to: path)
-        #expect(try ModelLoader.load(path).architecture == .lenet5)
+        #expect(try Architecture.load(path).architecture == .lenet5)
         #expect(try leftovers(in: folder.url.path).isEmpty)
     }
 }

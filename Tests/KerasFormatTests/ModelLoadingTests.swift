@@ -24,7 +24,7 @@ import Testing
         ("MNIST-numbers-cnn.h5", .convnet, 9822, 0.0609),
     ])
     func realFilesEvaluateToTheNotebookFigures(file: String, preset: Architecture, correct: Int, notebookLoss: Double) throws {
-        let loaded = try ModelLoader.load(SharedData.reference(file))
+        let loaded = try Architecture.load(SharedData.reference(file))
         #expect(loaded.architecture == preset)
         #expect(loaded.notices.isEmpty)
         let result = loaded.model.evaluate(preset.preprocessing.apply(try Self.test.get()))
@@ -36,8 +36,8 @@ import Testing
 
     @Test(arguments: ["LeNet5.h5", "LeNet5.weights.h5", "MNIST-numbers-cnn.h5"])
     func probabilitiesAgreeWithKerasPredict(file: String) throws {
-        let loaded = try ModelLoader.load(SharedData.reference(file))
-        let preset = try #require(loaded.architecture)
+        let loaded = try Architecture.load(SharedData.reference(file))
+        let preset = try #require(Architecture.identify(loaded.model))
         let ours = loaded.model.predict(preset.preprocessing.apply(try Self.test.get().prefix(100)).samples)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: SharedData.fixture("keras-predictions/\(file).first100.npy"))))
         let keras = try NumpyArray.parse(bytes, file: file).data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -48,18 +48,18 @@ import Testing
 
     @Test func weightsOnlyFileTakesItsArchitectureFromTheWeightShapesOrArch() throws {
         let path = SharedData.reference("LeNet5.weights.h5")
-        #expect(try ModelLoader.load(path).architecture == .lenet5)
-        #expect(try ModelLoader.load(path, architecture: .lenet5).model.parameterCount == 61_706)
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .convnet) }
+        #expect(try Architecture.load(path).architecture == .lenet5)
+        #expect(try Architecture.load(path, as: .lenet5).model.parameterCount == 61_706)
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .convnet) }
         #expect(error?.description.contains("layers/conv2d_2/vars: layer conv2d_2 expects 2 variables, the file has none") == true)
     }
 
     @Test func configAndArchMustAgree() throws {
-        #expect(throws: KerasFormatError.self) { try ModelLoader.load(SharedData.reference("LeNet5.h5"), architecture: .mlp) }
+        #expect(throws: KerasFormatError.self) { try Architecture.load(SharedData.reference("LeNet5.h5"), as: .mlp) }
     }
 
     @Test func keras2OptimizerStateIsKept() throws {
-        let optimizer = try #require(try ModelLoader.load(SharedData.reference("MNIST-numbers-cnn.h5")).storedOptimizer())
+        let optimizer = try #require(try Architecture.load(SharedData.reference("MNIST-numbers-cnn.h5")).storedOptimizer())
         #expect(optimizer.name == "Adam")
         #expect(optimizer.variables.count == 29)
         #expect(optimizer.variables[0].values == [18750])
@@ -95,35 +95,35 @@ import Testing
 
     @Test func wrongShapeNamesTheLayerAndBothShapes() throws {
         let (folder, path) = try lenetWeights { $0[2].1[0] = [400, 121] }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
         #expect(error?.description == "\(path): /layers/dense/vars/0: shape mismatch for layer dense kernel: expected (400, 120), found (400, 121)")
         withExtendedLifetime(folder) {}
     }
 
     @Test func missingLayerIsNamed() throws {
         let (folder, path) = try lenetWeights { $0.remove(at: 3) }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
         #expect(error?.description.contains("layers/dense_1/vars: layer dense_1 expects 2 variables, the file has none") == true)
         withExtendedLifetime(folder) {}
     }
 
     @Test func extraLayerIsNamed() throws {
         let (folder, path) = try lenetWeights { $0.append(("dense_3", [[10, 10], [10]])) }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
         #expect(error?.description.contains("/layers/dense_3: holds weights for a layer the model does not have") == true)
         withExtendedLifetime(folder) {}
     }
 
     @Test func unrecognisableWeightsNeedArch() throws {
         let (folder, path) = try lenetWeights { $0[0].1[0] = [3, 3, 1, 6] }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.reason.contains("match none of the presets") == true)
         withExtendedLifetime(folder) {}
     }
 
     @Test func integerWeightsAreRefused() throws {
         let (folder, path) = try lenetWeights({ _ in }, elementsAreIntegers: true)
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path, architecture: .lenet5) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
         #expect(error?.reason.contains("holds int32 values; weights must be floats") == true)
         withExtendedLifetime(folder) {}
     }
@@ -147,7 +147,7 @@ import Testing
 
     @Test func unknownLayerClassIsNamed() throws {
         let (folder, path) = try replaceInConfig(#""class_name": "Flatten""#, #""class_name": "Reshape""#)
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.description.contains("layer flatten: unknown layer class Reshape") == true)
         withExtendedLifetime(folder) {}
     }
@@ -155,7 +155,7 @@ import Testing
     @Test func unsupportedActivationIsNamed() throws {
         let (folder, path) = try replaceInConfig(#""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "tanh""#,
                                                  #""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "elu""#)
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.description.contains("layer dense_1: unsupported activation 'elu'") == true)
         withExtendedLifetime(folder) {}
     }
@@ -166,14 +166,14 @@ import Testing
                 "layer_names", strings: ["conv2d", "average_pooling2d", "conv2d_1", "average_pooling2d_1", "flatten", "dense", "dense_2"],
                 encoding: .ascii)
         }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.reason.hasPrefix("layer count mismatch: the model has 5 layers with weights") == true)
         withExtendedLifetime(folder) {}
     }
 
     @Test func malformedConfigJSONIsRefused() throws {
         let (folder, path) = try editedLeNet { root in try root.setAttribute("model_config", string: "{\"class_name\": ", encoding: .ascii) }
-        let error = #expect(throws: KerasFormatError.self) { try ModelLoader.load(path) }
+        let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.description.contains("/@model_config: is not valid JSON") == true)
         withExtendedLifetime(folder) {}
     }

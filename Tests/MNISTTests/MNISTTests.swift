@@ -1,10 +1,9 @@
 import Foundation
 import MNIST
-import NeuralNet
 import TestSupport
 import Testing
 
-/// The loaders on genuine MNIST and the notebook preprocessing.
+/// The loaders on genuine MNIST, Keras's npz cache and the data folder search.
 @Suite struct MNISTTests {
     static let data = Result { try MNIST.load(from: SharedData.mnist) }
 
@@ -25,24 +24,6 @@ import Testing
     @Test func testSetAloneLoadsTheSameImages() throws {
         let test = try MNIST.loadTest(from: SharedData.mnist)
         #expect(test.pixels == (try Self.data.get()).test.pixels)
-    }
-
-    @Test func lenetPreprocessingPadsAndScales() throws {
-        let image = try Self.data.get().test.prefix(1)
-        let data = Preprocessing(padding: 2, divisor: 255).apply(image)
-        #expect(data.sampleShape == [32, 32, 1])
-        #expect(data.samples[0..<64].allSatisfy { $0 == 0 })
-        let row = 2 + 7, column = 2 + 7
-        #expect(data.samples[row * 32 + column] == Float(image.pixels[7 * 28 + 7]) / 255)
-        #expect(data.samples.max() == 1)
-    }
-
-    @Test func rawPreprocessingKeepsPixelValuesAndFlattens() throws {
-        let image = try Self.data.get().test.prefix(2)
-        let data = Preprocessing(divisor: 1, flatten: true).apply(image)
-        #expect(data.sampleShape == [784])
-        #expect(data.samples == image.pixels.map(Float.init))
-        #expect(data.labels == [7, 2])
     }
 
     @Test func kerasCacheNpzIsReadToo() throws {

@@ -53,14 +53,14 @@ import Testing
         },
     ]
 
-    static func data(shape: [Int], count: Int = 4) -> Dataset {
+    static func data(shape: [Int], count: Int = 4) -> LabeledSamples {
         var generator = SeededGenerator(seed: 11)
         let size = shape.reduce(1, *)
         let samples = (0..<count * size).map { _ in generator.nextUnitFloat() * 2 - 1 }
-        return Dataset(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
+        return LabeledSamples(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
     }
 
-    static func analyticGradients(_ model: Sequential, _ data: Dataset) -> [[Float]] {
+    static func analyticGradients(_ model: Sequential, _ data: LabeledSamples) -> [[Float]] {
         data.samples.withUnsafeBufferPointer { samples in
             data.labels.withUnsafeBufferPointer { labels in
                 _ = model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count)

@@ -185,7 +185,7 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         let model = try Sequential(inputShape: [300], layers: [
             Dense(units: 200, activation: .relu), Dropout(rate: 0.5), Dense(units: 70, activation: .tanh), Dense(units: 10, activation: .softmax),
         ], seed: 5)
-        let count = Sequential.packingSamples + 37
+        let count = Dense.packingSamples + 37
         let samples: [Float] = (0..<(count * 300)).map { (index: Int) -> Float in Float((index * 7919) % 103) / 103 - 0.5 }
         let packed = model.predict(samples, batchSize: 50)
         // One call per sample: too few samples for packing.

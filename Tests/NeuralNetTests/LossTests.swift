@@ -10,7 +10,7 @@ import Testing
         let model = try Sequential(inputShape: [3], layers: [layer])
         try layer.kernel.assign(Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1]))
         let logits: [Float] = [1, 2, 3, 100, 0, -100]
-        let data = Dataset(sampleShape: [3], samples: logits, labels: [2, 2])
+        let data = LabeledSamples(sampleShape: [3], samples: logits, labels: [2, 2])
         let result = model.evaluate(data)
         let first = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3
         let second = 100 - -100.0 + log(1 + exp(-100.0) + exp(-200.0))
@@ -23,7 +23,7 @@ import Testing
         let layer = Dense(units: 2)
         let model = try Sequential(inputShape: [2], layers: [layer])
         try layer.kernel.assign(Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]))
-        let data = Dataset(sampleShape: [2], samples: [1, 3, 0, 5], labels: [0, 0])
+        let data = LabeledSamples(sampleShape: [2], samples: [1, 3, 0, 5], labels: [0, 0])
         let result = model.evaluate(data)
         let expected = (-log(0.25) + -log(Double(Float(1e-7)))) / 2
         #expect(abs(result.loss - expected) < 1e-5)

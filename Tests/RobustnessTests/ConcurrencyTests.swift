@@ -1,3 +1,4 @@
+import Architectures
 import Dispatch
 import Foundation
 import HDF5
@@ -10,13 +11,13 @@ import Testing
     @Test func manyThreadsReadTheRealFilesAtOnceAndAgree() throws {
         let files = ["LeNet5.h5", "LeNet5.weights.h5", "MNIST-numbers-cnn.h5"].map(SharedData.reference)
         // The answers a single thread gets.
-        let expected = try files.map { path in try ModelLoader.load(path).model.parameters.map(\.tensor.scalars) }
+        let expected = try files.map { path in try Architecture.load(path).model.parameters.map(\.tensor.scalars) }
         let rounds = 24
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: rounds) { round in
             let index = round % files.count
             do {
-                let loaded = try ModelLoader.load(files[index])
+                let loaded = try Architecture.load(files[index])
                 if loaded.model.parameters.map(\.tensor.scalars) != expected[index] { failures.add("round \(round): weights differ") }
                 let inventory = try KerasFile.open(files[index]).inventory()
                 if inventory.parameterCount != expected[index].reduce(0, { $0 + $1.count }) {

@@ -1,5 +1,7 @@
+import CKernels
+
 /// Keras `Dense`: `output = activation(input · kernel + bias)`, kernel stored `(in, units)` as Keras stores it.
-public final class Dense: ActivatedLayer {
+public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public var name: String
     public let className = "Dense"
     public let units: Int
@@ -10,8 +12,7 @@ public final class Dense: ActivatedLayer {
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { [units] }
     public private(set) var parameters: [Parameter] = []
-    /// The kernel packed for the GEMM while an inference call over many samples runs (see
-    /// ``Sequential/packingSamples``); nil otherwise.
+    /// The kernel packed for the GEMM while an inference call over many samples runs; nil otherwise.
     private var packedKernel: PackedMatrix?
 
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "dense") {
@@ -23,6 +24,7 @@ public final class Dense: ActivatedLayer {
 
     public var kernel: Parameter { parameters[0] }
     public var bias: Parameter? { useBias ? parameters[1] : nil }
+    public var forwardFlops: Double { 2 * Double(inputSize) * Double(units) }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
@@ -66,13 +68,17 @@ public final class Dense: ActivatedLayer {
     /// saves: waking the second thread took longer than MLP-3's 784 x 1024 product (0.15 ms shared, 0.06 ms not).
     private static let kernelFloatsPerThread = 2_097_152
 
-    /// Packs the kernel once for the forward passes that follow, until ``unpackKernel()``; the kernel must not
-    /// change in between.
-    func packKernel() {
-        packedKernel = PackedMatrix(kernel.value, rows: inputShape[0], columns: units)
+    /// Samples an inference call needs before the kernel is packed once for the whole call: enough to give
+    /// each worker a part on which the GEMM would pack it itself (four 6-row tiles), for every batch.
+    public static let packingSamples = 64
+
+    /// Packs the kernel once for the forward passes of a call over many samples, which the GEMM would
+    /// otherwise pack again for every batch on every core.
+    public func prepareInference(samples: Int) {
+        if samples >= Self.packingSamples { packedKernel = PackedMatrix(kernel.value, rows: inputShape[0], columns: units) }
     }
 
-    func unpackKernel() { packedKernel = nil }
+    public func finishInference() { packedKernel = nil }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
@@ -80,7 +86,7 @@ public final class Dense: ActivatedLayer {
         let inputs = inputShape[0]
         appliedActivation.backward(gradient: outputGradient, output: output, rows: batch, width: units)
         // Without gradient buffers the parameter gradients are computed later from `input` and the
-        // `outputGradient` left here (see ``DeferredDenseUpdate``).
+        // `outputGradient` left here (see ``DeferredGradientLayer``).
         if !gradients.isEmpty {
             gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
                  gradients[0], ldc: units)
@@ -90,5 +96,49 @@ public final class Dense: ActivatedLayer {
             gemm(transposeB: true, m: batch, n: inputs, k: units, outputGradient, lda: units, kernel.value, ldb: units,
                  inputGradient, ldc: inputs)
         }
+    }
+
+    // MARK: Gradients computed in the optimizer step
+
+    /// Floats of kernel gradient computed and applied at a time, at most.
+    private static let blockSize = 65536
+
+    /// Blocks of whole kernel rows (at most 256 KiB, and small enough that every thread gets a few), then the
+    /// bias.
+    public func deferredBlocks(threads: Int) -> [DeferredBlock] {
+        let inputs = inputSize
+        let rowsPerBlock = max(1, min(Self.blockSize / units, inputs / (4 * threads)))
+        var blocks = stride(from: 0, to: inputs, by: rowsPerBlock).map { start in
+            DeferredBlock(parameter: 0, elements: start * units..<min(start + rowsPerBlock, inputs) * units)
+        }
+        if useBias { blocks.append(DeferredBlock(parameter: 1, elements: 0..<units)) }
+        return blocks
+    }
+
+    /// The gradient's multiply-adds, plus an update's worth (memory-bound, about as long as 16 multiply-adds)
+    /// per element.
+    public func cost(of block: DeferredBlock, batch: Int) -> Int { block.elements.count * (batch + 16) }
+
+    /// A kernel block's gradient, or the bias gradient and one part's.
+    public func scratchSize(of block: DeferredBlock) -> Int { block.parameter == 0 ? block.elements.count : 2 * units }
+
+    public func computeGradient(of block: DeferredBlock, parts: DeferredParts, into gradient: UnsafeMutablePointer<Float>)
+        -> UnsafePointer<Float>? {
+        if block.parameter == 0 {
+            let firstRow = block.elements.lowerBound / units, rows = block.elements.count / units
+            for position in 0..<parts.count {
+                gemm(transposeA: true, m: rows, n: units, k: parts.batch(position), parts.input(position) + firstRow,
+                     lda: inputSize, parts.outputGradient(position), ldb: units, accumulate: position > 0, gradient, ldc: units)
+            }
+            return nil
+        }
+        // The bias: parts 0, 2, 3... summed here; the last part is left to the optimizer.
+        let part = gradient + units
+        for position in 0..<parts.count {
+            let target = position == 0 ? gradient : part
+            columnSums(target, parts.outputGradient(position), rows: parts.batch(position), width: units)
+            if position > 0 && position < parts.count - 1 { ck_add(gradient, part, units) }
+        }
+        return parts.count > 1 ? UnsafePointer(part) : nil
     }
 }

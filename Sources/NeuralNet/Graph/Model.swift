@@ -1,17 +1,38 @@
 import CKernels
 import Foundation
 
-/// A stack of layers run one after another, like `keras.Sequential`.
+/// Where a node of a model takes one of its inputs from.
+public enum NodeInput: Hashable, Sendable {
+    /// The model's input.
+    case modelInput
+    /// The output of the node at this index, an earlier one.
+    case node(Int)
+}
+
+/// One use of a layer in a model: the layer and where each of its inputs comes from.
+public struct Node {
+    public let layer: Layer
+    public let inputs: [NodeInput]
+
+    public init(_ layer: Layer, inputs: [NodeInput]) {
+        self.layer = layer
+        self.inputs = inputs
+    }
+}
+
+/// A model: layers joined into a graph from one input to one output, like `keras.Model`; ``Sequential`` is
+/// the one-path case.
 ///
-/// Each batch is split between worker threads, one per core; each worker runs the whole stack on its part
+/// Each batch is split between worker threads, one per core; each worker runs the whole graph on its part
 /// with its own activations and scratch memory, and the parameter gradients of the parts are summed. Buffers
 /// grow to the largest batch seen and are then reused, so steady-state passes allocate nothing. One model
 /// runs one pass at a time.
-public final class Sequential {
+public class Model {
     public var name: String
     /// Per-sample input shape, e.g. `[28, 28, 1]`.
     public let inputShape: [Int]
-    public let layers: [Layer]
+    /// The nodes in an order where every node comes after those it takes inputs from; the last is the output.
+    public let nodes: [Node]
     /// The seed the parameters and dropout masks were drawn from.
     public let seed: UInt64
     /// True when the last layer ends in softmax: the loss then uses its logits, as Keras does.
@@ -22,54 +43,86 @@ public final class Sequential {
     /// Workers 1... gradient buffers, one per parameter in model order.
     private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
     /// The optimizer step of ``trainingStep(_:labels:batch:optimizer:)``.
-    private let update: DeferredDenseUpdate
-    /// When set, the first worker times every layer's forward and backward pass into it.
+    private let update: DeferredParameterUpdate
+    /// When set, the first worker times every node's forward and backward pass into it.
     public var profiler: LayerProfiler?
     /// Samples an inference pass runs through the layers at a time: as many as keep the largest layer
     /// output within about 1 MiB (the second-level cache), but at least 16, so that Dense layers still
     /// read their weights once for many samples.
     private let inferenceSlice: Int
 
-    /// Builds every layer in order; parameters get Keras's default initialisation from `seed`, or are left
-    /// unset when `initializeWeights` is false (weights about to be loaded, every one of them).
-    public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
-                initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+    /// Builds every node's layer in order; parameters get Keras's default initialisation from `seed`, or are
+    /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). Refuses a
+    /// node that takes an input from itself or a later node, a layer used by two nodes (shared layers are
+    /// not supported yet) and an output nothing leads to.
+    public init(name: String, inputShape: [Int], nodes: [Node], seed: UInt64 = 0, initializeWeights: Bool = true,
+                workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
-        guard !layers.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
+        guard let output = nodes.last else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError.invalidConfiguration("input shape \(describeShape(inputShape, batch: true)) is not usable")
         }
         self.name = name
         self.inputShape = inputShape
-        self.layers = layers
+        self.nodes = nodes
         self.seed = seed
+        try Self.checkGraph(nodes)
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
-        var shape = inputShape
         try Self.checkSampleSize(inputShape, layer: "input")
-        for layer in layers {
-            try layer.build(inputShape: shape, initializer: &initializer)
-            shape = layer.outputShape
-            guard shape.allSatisfy({ $0 > 0 }) else {
-                throw ModelError.invalidInput(layer: layer.name, reason: "produces an empty output \(describeShape(shape, batch: true))")
+        for node in nodes {
+            let shapes = node.inputs.map { input in
+                switch input {
+                case .modelInput: return inputShape
+                case .node(let index): return nodes[index].layer.outputShape
+                }
             }
-            try Self.checkSampleSize(shape, layer: layer.name)
+            try node.layer.build(inputShapes: shapes, initializer: &initializer)
+            guard node.layer.outputShape.allSatisfy({ $0 > 0 }) else {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "produces an empty output \(describeShape(node.layer.outputShape, batch: true))")
+            }
+            try Self.checkSampleSize(node.layer.outputShape, layer: node.layer.name)
         }
-        if let last = layers.last as? ActivatedLayer, last.activation == .softmax {
+        if let last = output.layer as? ActivatedLayer, last.activation == .softmax {
             last.activationDeferred = true
             softmaxOutput = true
         } else {
             softmaxOutput = false
         }
-        let largestOutput = layers.map(\.outputSize).max() ?? 1
+        let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
-        workers = (0..<max(1, workerCount)).map { Worker(layers: layers, index: $0, seed: seed) }
+        let plan = GradientPlan(nodes)
+        workers = (0..<max(1, workerCount)).map { Worker(nodes: nodes, plan: plan, index: $0, seed: seed) }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
-        update = DeferredDenseUpdate(layers: layers, threads: Parallel.coreCount)
+        update = DeferredParameterUpdate(layers: nodes.map(\.layer), threads: Parallel.coreCount)
     }
 
     deinit { results.deallocate() }
+
+    /// Every node takes its inputs from the model's input or earlier nodes (so the graph has no cycle), no
+    /// layer appears twice, and every node but the last feeds another.
+    private static func checkGraph(_ nodes: [Node]) throws {
+        var consumed = Set<Int>()
+        var seen = Set<ObjectIdentifier>()
+        for (index, node) in nodes.enumerated() {
+            guard !node.inputs.isEmpty else {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes no input")
+            }
+            for case .node(let source) in node.inputs {
+                guard source >= 0, source < index else {
+                    throw ModelError.invalidInput(layer: node.layer.name, reason: "takes an input from a layer that does not come before it")
+                }
+                consumed.insert(source)
+            }
+            guard seen.insert(ObjectIdentifier(node.layer)).inserted else {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "is used at more than one place; shared layers are not supported")
+            }
+        }
+        if let unused = nodes.indices.dropLast().first(where: { !consumed.contains($0) }) {
+            throw ModelError.invalidInput(layer: nodes[unused].layer.name, reason: "leads to no output")
+        }
+    }
 
     /// The largest per-sample activation a layer may produce (2^24 floats, 64 MiB).
     public static let maximumSampleSize = 1 << 24
@@ -80,8 +133,10 @@ public final class Sequential {
         }
     }
 
+    /// The layers, one per node, in node order.
+    public var layers: [Layer] { nodes.map(\.layer) }
     /// Per-sample output shape.
-    public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
+    public var outputShape: [Int] { nodes.last?.layer.outputShape ?? inputShape }
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
 
@@ -89,18 +144,25 @@ public final class Sequential {
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
-    /// Samples an inference call needs before its Dense kernels are packed once for the whole call: enough to
-    /// give each worker a part on which the GEMM would pack them itself (four 6-row tiles), for every batch.
-    public static let packingSamples = 64
+    /// Forward floating-point operations per sample (a multiply-add counts as two).
+    public var forwardFlops: Double { layers.reduce(0) { $0 + $1.forwardFlops } }
+
+    /// Floating-point operations per sample of a training step.
+    public var trainingFlops: Double { nodes.indices.reduce(0) { $0 + trainingFlops(node: $1) } }
+
+    /// Floating-point operations per sample of a training step at node `index`: its forward pass, its weight
+    /// gradient (as much again) and, unless it reads only the model's input, its input gradient (the same).
+    public func trainingFlops(node index: Int) -> Double {
+        let node = nodes[index]
+        return node.layer.forwardFlops * (node.inputs.allSatisfy { $0 == .modelInput } ? 2 : 3)
+    }
 
     /// Calls `body(start, batch)` for consecutive batches of at most `batchSize` of `count` samples, with the
-    /// Dense kernels packed for the GEMM once for the whole call, rather than per product, when there are
-    /// enough samples.
+    /// layers prepared for the whole call (Dense kernels packed once rather than per product).
     private func forEachInferenceBatch(count: Int, batchSize: Int, progress: ((Int, Int) -> Void)?,
                                        _ body: (_ start: Int, _ batch: Int) -> Void) {
-        let dense = count >= Self.packingSamples ? layers.compactMap { $0 as? Dense } : []
-        dense.forEach { $0.packKernel() }
-        defer { dense.forEach { $0.unpackKernel() } }
+        layers.forEach { $0.prepareInference(samples: count) }
+        defer { layers.forEach { $0.finishInference() } }
         var start = 0
         while start < count {
             let batch = min(batchSize, count - start)
@@ -126,7 +188,7 @@ public final class Sequential {
     }
 
     /// Loss and accuracy over a labelled dataset, as `model.evaluate` reports them.
-    public func evaluate(_ data: Dataset, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> Evaluation {
+    public func evaluate(_ data: LabeledSamples, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> Evaluation {
         var totals = BatchResult()
         let started = Date()
         data.samples.withUnsafeBufferPointer { input in
@@ -151,12 +213,12 @@ public final class Sequential {
     }
 
     /// A training pass followed by one optimizer step of `optimizer` (made for this model's parameters). Same
-    /// result as `trainingPass` then `optimizer.step()`, but the Dense layers' gradients are computed inside
-    /// the step and never stored (see ``DeferredDenseUpdate``): their parameters' `gradient` is left as it was.
+    /// result as `trainingPass` then `optimizer.step()`, but the gradients of every ``DeferredGradientLayer``
+    /// are computed inside the step and never stored: their parameters' `gradient` is left as it was.
     public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                              optimizer: Optimizer) -> BatchResult {
         let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil,
-                                  deferDenseGradients: true)
+                                  deferGradients: true)
         update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
     }
@@ -168,15 +230,15 @@ public final class Sequential {
 
     /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
     /// backward when training (the first worker's gradients land in the parameters, the others' in their
-    /// own buffers; Dense layers' kept for later when `deferDenseGradients`). Returns the summed result and
-    /// how many workers took part.
+    /// own buffers; deferring layers' kept for the optimizer step when `deferGradients`). Returns the summed
+    /// result and how many workers took part.
     private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
-                     probabilities: UnsafeMutablePointer<Float>?, deferDenseGradients: Bool = false) -> (result: BatchResult, parts: Int) {
+                     probabilities: UnsafeMutablePointer<Float>?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
-        var context = Worker.Context(layers: layers, softmaxOutput: softmaxOutput, inputSize: inputSize,
-                                     outputSize: outputSize, gradientScale: 1 / Float(batch), profiler: nil)
-        context.deferDenseGradients = deferDenseGradients
+        var context = Worker.Context(softmaxOutput: softmaxOutput, inputSize: inputSize, outputSize: outputSize,
+                                     gradientScale: 1 / Float(batch), profiler: nil)
+        context.deferGradients = deferGradients
         var firstContext = context
         firstContext.profiler = profiler
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
@@ -202,7 +264,17 @@ public final class Sequential {
         }
         return (results[0..<parts].reduce(BatchResult(), +), parts)
     }
+}
 
+/// A stack of layers run one after another, like `keras.Sequential`: the one-path case of a ``Model``.
+public final class Sequential: Model {
+    /// Each layer takes the previous one's output (the first takes the model's input).
+    public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
+                initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .modelInput : .node(index - 1)]) }
+        try super.init(name: name, inputShape: inputShape, nodes: nodes, seed: seed, initializeWeights: initializeWeights,
+                       workerCount: workerCount)
+    }
 }
 
 /// Summed loss and correct predictions over some samples.

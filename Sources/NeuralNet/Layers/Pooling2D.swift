@@ -3,7 +3,7 @@ import CKernels
 /// Keras `MaxPooling2D` and `AveragePooling2D` (channels_last).
 ///
 /// With `same` padding, averages count only the cells inside the input, as TensorFlow does.
-public final class Pooling2D: Layer {
+public final class Pooling2D: UnaryLayer {
     public enum Kind: Sendable { case max, average }
 
     public var name: String

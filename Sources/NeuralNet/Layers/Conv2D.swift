@@ -5,7 +5,7 @@ import CKernels
 /// Computed as im2col + GEMM: each output position's receptive field becomes one row of `kh·kw·in` values in
 /// `(ky, kx, channel)` order, which is exactly the row-major layout of Keras's kernel seen as a
 /// `(kh·kw·in) × filters` matrix, so the output comes out NHWC without any transposition.
-public final class Conv2D: ActivatedLayer {
+public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var name: String
     public let className = "Conv2D"
     public let filters: Int
@@ -44,6 +44,10 @@ public final class Conv2D: ActivatedLayer {
     }
 
     public var kernel: Parameter { parameters[0] }
+
+    public var forwardFlops: Double {
+        2 * Double(outputShape[0] * outputShape[1]) * Double(kernelSize.height * kernelSize.width * inputShape[2]) * Double(filters)
+    }
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 

@@ -1,5 +1,5 @@
 /// Samples and integer labels held contiguously: `count` samples of `sampleShape` float32 values each.
-public struct Dataset: Sendable {
+public struct LabeledSamples: Sendable {
     public let sampleShape: [Int]
     public var samples: [Float]
     public var labels: [Int32]
@@ -15,8 +15,8 @@ public struct Dataset: Sendable {
     public var sampleSize: Int { sampleShape.reduce(1, *) }
 
     /// The samples `range` as a new dataset.
-    public func slice(_ range: Range<Int>) -> Dataset {
-        Dataset(sampleShape: sampleShape,
+    public func slice(_ range: Range<Int>) -> LabeledSamples {
+        LabeledSamples(sampleShape: sampleShape,
                 samples: Array(samples[range.lowerBound * sampleSize..<range.upperBound * sampleSize]),
                 labels: Array(labels[range]))
     }

@@ -1,6 +1,7 @@
+import MNIST
 import NeuralNet
 
-/// How a notebook turned uint8 images into model inputs.
+/// How uint8 MNIST images become a model's inputs: the notebooks' choices, or one derived from a model's input shape.
 public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
     /// Zero pixels added on every side (LeNet-5 pads 28x28 to 32x32).
     public var padding: Int
@@ -23,6 +24,42 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
         return parts.joined(separator: ", ")
     }
 
+    /// How pixels are scaled, as a user chooses it.
+    public enum PixelScale: String, Sendable, CaseIterable {
+        /// The notebook's choice for a preset; pixels / 255 for any other model.
+        case auto
+        /// Raw 0...255 pixels.
+        case raw
+        /// Pixels / 255.
+        case unit
+    }
+
+    /// The preprocessing a model needs: its preset's, else the layout its input shape asks for ((28, 28, 1),
+    /// (784,) or LeNet-5's padded (32, 32, 1)) with pixels / 255; `pixels` overrides the scaling. `assumed` is
+    /// true when the scaling was a guess (no preset, `auto`), which the user should hear about.
+    public static func forModel(_ model: Model, preset: Architecture?, pixels: PixelScale) throws
+        -> (preprocessing: Preprocessing, assumed: Bool) {
+        var result: Preprocessing
+        var assumed = false
+        if let preset {
+            result = preset.preprocessing
+        } else {
+            switch model.inputShape {
+            case [784]: result = Preprocessing(divisor: 255, flatten: true)
+            case [28, 28, 1]: result = Preprocessing(divisor: 255)
+            case [32, 32, 1]: result = Preprocessing(padding: 2, divisor: 255)
+            default: throw PreprocessingError.inputCannotTakeDigits(model.inputShape)
+            }
+            assumed = pixels == .auto
+        }
+        switch pixels {
+        case .auto: break
+        case .raw: result.divisor = 1
+        case .unit: result.divisor = 255
+        }
+        return (result, assumed)
+    }
+
     /// The per-sample shape this produces from `rows` × `columns` images.
     public func sampleShape(rows: Int, columns: Int) -> [Int] {
         let shape = [rows + 2 * padding, columns + 2 * padding, 1]
@@ -30,7 +67,7 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Applies the preprocessing to every image.
-    public func apply(_ images: DigitImages) -> Dataset {
+    public func apply(_ images: DigitImages) -> LabeledSamples {
         let outRows = images.rows + 2 * padding
         let outColumns = images.columns + 2 * padding
         let inSize = images.rows * images.columns
@@ -50,11 +87,23 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        return Dataset(sampleShape: sampleShape(rows: images.rows, columns: images.columns), samples: samples,
+        return LabeledSamples(sampleShape: sampleShape(rows: images.rows, columns: images.columns), samples: samples,
                        labels: images.labels.map { Int32($0) })
     }
 }
 
 private func formatted(_ value: Float) -> String {
     value == value.rounded() ? String(Int(value)) : String(value)
+}
+
+/// A model whose input MNIST's images cannot fill.
+public enum PreprocessingError: Error, Equatable, CustomStringConvertible {
+    case inputCannotTakeDigits([Int])
+
+    public var description: String {
+        switch self {
+        case .inputCannotTakeDigits(let shape):
+            return "the model takes input \(describeShape(shape, batch: true)), which MNIST's 28x28 images cannot fill"
+        }
+    }
 }

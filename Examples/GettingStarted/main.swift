@@ -1,0 +1,53 @@
+// The getting-started program of the documentation: load a Keras model, predict, print its summary,
+// fine-tune it and save it as a .keras file.
+//
+//   getting-started MODEL MNIST_FOLDER OUTPUT_FOLDER
+//
+// writes OUTPUT_FOLDER/predictions.npy (the first 100 MNIST test images, as loaded), retrained.keras, and
+// retrained-predictions.npy (the same images after training). Tests/PackageTests builds it in a package of
+// its own that depends on this one, as any user's program would.
+import Foundation
+import KerasSwift
+import MNIST
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4 else {
+    FileHandle.standardError.write(Data("usage: getting-started MODEL MNIST_FOLDER OUTPUT_FOLDER\n".utf8))
+    exit(2)
+}
+let (modelPath, mnistFolder, output) = (arguments[1], arguments[2], URL(fileURLWithPath: arguments[3]))
+
+/// Writes an n x classes float32 array for numpy.
+func save(_ predictions: Tensor, as name: String) throws {
+    let bytes = NumpyArray.float32File(shape: predictions.shape, values: predictions.scalars)
+    try Data(bytes).write(to: output.appendingPathComponent(name))
+}
+
+do {
+    // Any Keras form: .h5 (Keras 2 or 3), .keras, or .weights.h5 (give `architecture:`).
+    let model = try KerasModel.load(modelPath)
+
+    // MNIST images in the layout and scale the model takes (LeNet-5: padded to 32 x 32, pixels / 255).
+    let mnist = try MNIST.load(from: mnistFolder)
+    let preprocessing = try Preprocessing.forModel(model.model, preset: model.architecture, pixels: .auto).preprocessing
+    let test = preprocessing.apply(mnist.test.prefix(100))
+    let x = Tensor(shape: [test.count] + model.inputShape, scalars: test.samples)
+
+    let y = try model.predict(x)  // y.shape == [100, 10]; y.scalars: [Float]
+    try save(y, as: "predictions.npy")
+    print(model.summary())
+
+    try model.compile(optimizer: .adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy)
+    let train = preprocessing.apply(mnist.train.prefix(1024))
+    let images = Tensor(shape: [train.count] + model.inputShape, scalars: train.samples)
+    let history = try model.fit(x: images, y: train.labels.map { Int($0) }, epochs: 2, batchSize: 32)
+    print("training loss per epoch: \(history.loss.map { String(format: "%.4f", $0) }.joined(separator: ", "))")
+
+    try model.save(output.appendingPathComponent("retrained.keras").path)  // the form follows the extension
+    try save(try model.predict(x), as: "retrained-predictions.npy")
+    let evaluation = try model.evaluate(x: x, y: test.labels.map { Int($0) })
+    print("accuracy on the first 100 test images after training: \(String(format: "%.2f", evaluation.accuracy))")
+} catch {
+    FileHandle.standardError.write(Data("getting-started: error: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,61 @@
+import KerasFormat
+import NeuralNet
+
+/// A model read from a Keras file, with the notebook preset it is, if any.
+public struct PresetModel {
+    public let loaded: LoadedModel
+    /// The preset whose layers and shapes the model has (which decides its preprocessing), or nil.
+    public let architecture: Architecture?
+
+    public var model: Model { loaded.model }
+    public var file: KerasFile { loaded.file }
+    public var notices: [String] { loaded.notices }
+
+    /// The optimizer state stored in the file, if any.
+    public func storedOptimizer() throws -> StoredOptimizer? { try loaded.storedOptimizer() }
+}
+
+extension Architecture {
+    /// Loads any Keras file. A weights-only file is read into `requested`, or into the one preset its weight
+    /// shapes match; a file with a model config must be `requested` when that is given.
+    public static func load(_ path: String, as requested: Architecture? = nil) throws -> PresetModel {
+        try load(KerasFile.open(path), as: requested)
+    }
+
+    /// The same for a file already opened.
+    public static func load(_ file: KerasFile, as requested: Architecture? = nil) throws -> PresetModel {
+        let loaded = try ModelLoader.load(file) { inventory in
+            try (requested ?? recognize(inventory, file: file.path)).makeModel(initializeWeights: false)
+        }
+        let identified = identify(loaded.model)
+        if let requested, identified != requested {
+            throw KerasFormatError(file: file.path, reason: "its model config is not the \(requested.rawValue) architecture given by --arch")
+        }
+        return PresetModel(loaded: loaded, architecture: identified)
+    }
+
+    /// The single preset whose layers and weight shapes a file without a model config holds.
+    ///
+    /// Legacy files are compared by position among layers with weights, `.weights.h5` by saveable name.
+    public static func recognize(_ inventory: WeightInventory, file: String) throws -> Architecture {
+        let storedLayers = inventory.layers.filter { !$0.weights.isEmpty }
+        let matches = allCases.filter { preset in
+            switch inventory.format {
+            case .legacyModel, .legacyWeights:
+                // Positional, as Keras matches legacy files.
+                let expected = preset.signature.map(\.parameterShapes).filter { !$0.isEmpty }
+                return storedLayers.map { $0.weights.map(\.shape) } == expected
+            case .weightsH5, .kerasArchive:
+                let paths = KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) })
+                let expected = Dictionary(uniqueKeysWithValues: zip(paths, preset.signature.map(\.parameterShapes)).filter { !$0.1.isEmpty })
+                let stored = Dictionary(storedLayers.map { ($0.name, $0.weights.map(\.shape)) }, uniquingKeysWith: { a, _ in a })
+                return stored == expected
+            }
+        }
+        guard matches.count == 1, let preset = matches.first else {
+            throw KerasFormatError(file: file, reason: "has no model config and its weights match none of the presets "
+                                   + "(\(allCases.map(\.rawValue).joined(separator: ", "))); pass --arch")
+        }
+        return preset
+    }
+}

@@ -1,0 +1,27 @@
+/// Values as Keras writes them in layer and model configs.
+extension JSONValue {
+    /// `[a, b]`: a kernel size, strides or a pool size.
+    static func pair(_ a: Int, _ b: Int) -> JSONValue { .array([.int(a), .int(b)]) }
+
+    /// `[null, d1, d2...]`: a shape with its batch dimension.
+    static func batchShape(_ dims: [Int]) -> JSONValue { .array([.null] + dims.map(JSONValue.int)) }
+
+    /// A serialised Keras initializer, e.g. `GlorotUniform`.
+    static func initializer(_ className: String, _ config: JSONObject = JSONObject()) -> JSONValue {
+        .object(JSONObject([("module", .string("keras.initializers")), ("class_name", .string(className)),
+                            ("config", .object(config)), ("registered_name", .null)]))
+    }
+
+    /// Keras's default initializers for a layer with a kernel and a bias.
+    static let defaultInitializers: [(String, JSONValue)] = [
+        ("kernel_initializer", initializer("GlorotUniform", JSONObject([("seed", .null)]))),
+        ("bias_initializer", initializer("Zeros")),
+    ]
+
+    /// No regularizers and no constraints, as `get_config` lists them; `activity` adds the activity regularizer
+    /// that convolutions list.
+    static func noRegularizers(activity: Bool) -> [(String, JSONValue)] {
+        [("kernel_regularizer", .null), ("bias_regularizer", .null)] + (activity ? [("activity_regularizer", .null)] : [])
+            + [("kernel_constraint", .null), ("bias_constraint", .null)]
+    }
+}

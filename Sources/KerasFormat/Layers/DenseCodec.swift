@@ -1,0 +1,16 @@
+import NeuralNet
+
+/// Keras `Dense`.
+enum DenseCodec: LayerCodec {
+    static let classNames = ["Dense"]
+
+    static func layer(className: String, config: LayerConfigReader) throws -> Dense {
+        Dense(units: try config.positiveInt("units"), activation: try config.activation(),
+              useBias: try config.bool("use_bias", default: true), name: config.layer)
+    }
+
+    static func config(of dense: Dense) -> [(String, JSONValue)] {
+        [("units", .int(dense.units)), ("activation", .string(dense.activation.rawValue)), ("use_bias", .bool(dense.useBias))]
+            + JSONValue.defaultInitializers + JSONValue.noRegularizers(activity: false)
+    }
+}

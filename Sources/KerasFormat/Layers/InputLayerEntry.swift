@@ -1,0 +1,16 @@
+/// Keras `InputLayer`: the input's shape as a model config records it. Not a layer of the Swift model.
+enum InputLayerEntry {
+    static let className = "InputLayer"
+
+    /// The entry's `config`: Keras 3's `batch_shape` or Keras 2's `batch_input_shape` (with `ragged`).
+    static func config(shape: [Int], name: String, flavour: KerasFlavour) -> JSONObject {
+        switch flavour {
+        case .keras3:
+            return JSONObject([("batch_shape", .batchShape(shape)), ("dtype", .string("float32")), ("sparse", .bool(false)),
+                               ("name", .string(name))])
+        case .keras2:
+            return JSONObject([("batch_input_shape", .batchShape(shape)), ("dtype", .string("float32")), ("sparse", .bool(false)),
+                               ("ragged", .bool(false)), ("name", .string(name))])
+        }
+    }
+}

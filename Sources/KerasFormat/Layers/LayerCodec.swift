@@ -1,0 +1,66 @@
+import NeuralNet
+
+/// How one Keras layer class (or a family of classes sharing one Swift layer) is read from and written to
+/// Keras configs and weight files. Each lives in a file of its own and is listed once in ``LayerCodecs``.
+protocol LayerCodec: Sendable {
+    associatedtype CodedLayer: Layer
+    /// The Keras class names this codec reads and writes.
+    static var classNames: [String] { get }
+    /// The layer a config describes, in Keras 2's or Keras 3's spelling; refuses an option it cannot honour,
+    /// naming it.
+    static func layer(className: String, config: LayerConfigReader) throws -> CodedLayer
+    /// The layer's config entries after `name`, `trainable` and `dtype`, with the keys both Keras 2.15 and
+    /// Keras 3 accept.
+    static func config(of layer: CodedLayer) -> [(String, JSONValue)]
+    /// The layer's weights as a legacy `.h5` names them (`kernel`, `bias`), in the order every file form
+    /// stores them.
+    static func weightNames(of layer: CodedLayer) -> [String]
+}
+
+extension LayerCodec {
+    static func weightNames(of layer: CodedLayer) -> [String] { layer.parameters.map(\.name) }
+}
+
+/// The layer classes this project reads and writes: one line per codec.
+public enum LayerCodecs {
+    static let registered: [any LayerCodec.Type] = [
+        DenseCodec.self,
+        Conv2DCodec.self,
+        Pooling2DCodec.self,
+        ZeroPadding2DCodec.self,
+        FlattenCodec.self,
+        DropoutCodec.self,
+    ]
+
+    /// Every Keras layer class name a config may use (besides `InputLayer`).
+    public static let classNames = registered.flatMap { $0.classNames }
+
+    private static let byClassName = Dictionary(registered.flatMap { codec in codec.classNames.map { ($0, codec) } },
+                                                uniquingKeysWith: { first, _ in first })
+
+    /// The layer a config entry describes, or nil for a class no codec reads.
+    static func layer(className: String, config: LayerConfigReader) throws -> Layer? {
+        guard let codec = byClassName[className] else { return nil }
+        return try codec.layer(className: className, config: config)
+    }
+
+    /// The config entries of `layer` after its name, from the codec of its class.
+    static func config(of layer: Layer) -> [(String, JSONValue)] {
+        guard let codec = byClassName[layer.className] else { return [] }
+        return entries(codec, layer)
+    }
+
+    /// The names of `layer`'s weights in a legacy `.h5`.
+    static func weightNames(of layer: Layer) -> [String] {
+        guard let codec = byClassName[layer.className] else { return layer.parameters.map(\.name) }
+        return names(codec, layer)
+    }
+
+    private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer) -> [(String, JSONValue)] {
+        (layer as? Codec.CodedLayer).map(codec.config(of:)) ?? []
+    }
+
+    private static func names<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer) -> [String] {
+        (layer as? Codec.CodedLayer).map(codec.weightNames(of:)) ?? layer.parameters.map(\.name)
+    }
+}

@@ -1,0 +1,162 @@
+/// A Keras model in Swift, with Keras's verbs: load any Keras file, `predict`, `summary`, `compile`, `fit`,
+/// `evaluate`, and `save` in any Keras form.
+///
+///     let model = try KerasModel.load("LeNet5.h5")
+///     let y = try model.predict(Tensor(shape: [1, 32, 32, 1], scalars: pixels))
+///
+/// A model has identity (its weights change as it trains), so it is a class; one model runs one call at a time.
+public final class KerasModel {
+    /// The network: its layers, weights and passes.
+    public let model: Model
+    /// The notebook preset the model is, if any (it decides how MNIST images are preprocessed for it).
+    public let architecture: Architecture?
+    /// The optimizer `compile` set, or the one restored with its state from the file.
+    public private(set) var optimizer: Optimizer?
+    /// The loss `compile` set, or the file's.
+    public private(set) var loss: Loss?
+    /// What loading converted or ignored, for the user to hear about.
+    public let notices: [String]
+
+    /// Wraps a model built in Swift, not yet compiled.
+    public init(_ model: Model, architecture: Architecture? = nil) {
+        self.model = model
+        self.architecture = architecture ?? Architecture.identify(model)
+        notices = []
+    }
+
+    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, loss: Loss?, notices: [String]) {
+        self.model = model
+        self.architecture = architecture
+        self.optimizer = optimizer
+        self.loss = loss
+        self.notices = notices
+    }
+
+    /// Loads a Keras file of any form, recognised from its content: a legacy `.h5` (Keras 2 or 3), a `.keras`
+    /// archive, or a `.weights.h5`, which has no architecture of its own: `architecture` gives it, or the one
+    /// preset its weight shapes match. Like Keras's `load_model`, a file saved with its training state comes
+    /// back compiled, its optimizer state restored.
+    public static func load(_ path: String, architecture: Architecture? = nil) throws -> KerasModel {
+        let loaded = try Architecture.load(path, as: architecture)
+        var notices = loaded.notices
+        let optimizer = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
+        let lossName = loaded.file.trainingConfigJSON?["loss"]?.stringValue
+        let loss = lossName.flatMap(Loss.init(rawValue:))
+        if let lossName, loss == nil { notices.append("the file's loss \(lossName) is not supported; compile before training") }
+        return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer, loss: optimizer == nil ? nil : loss,
+                          notices: notices)
+    }
+
+    /// Per-sample input shape, e.g. `[32, 32, 1]`.
+    public var inputShape: [Int] { model.inputShape }
+    /// Per-sample output shape, e.g. `[10]`.
+    public var outputShape: [Int] { model.outputShape }
+
+    /// The outputs for a batch: `x` has shape `[n] + inputShape`; the result `[n] + outputShape`.
+    public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
+        let count = try samples(in: x)
+        return Tensor(shape: [count] + model.outputShape, scalars: model.predict(x.scalars, batchSize: max(1, batchSize)))
+    }
+
+    /// A table of the layers like Keras's `model.summary()`, with the optimizer's state when there is one.
+    public func summary() -> String {
+        var text = model.summary()
+        if let optimizer {
+            // As Keras counts them: the step count (int64), the learning rate and the slots (float32).
+            let slotValues = optimizer.slots.reduce(0) { $0 + $1.count }
+            text += "\n Optimizer params: \(describeCount(slotValues + 2)) (\(describeByteSize(8 + 4 + 4 * slotValues)))"
+        }
+        return text
+    }
+
+    /// Sets the optimizer (fresh, as Keras's `compile` makes it) and the loss for `fit` and `evaluate`.
+    public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy) throws {
+        self.optimizer = optimizer.make(for: model)
+        self.loss = loss
+    }
+
+    /// Trains on `x` with integer class labels `y`, like Keras's `fit`: the last partial batch counts as a
+    /// step, `shuffle` says when the samples are shuffled (from `seed`), and `validationData` is evaluated
+    /// after each epoch. `onEpoch` hears each epoch's figures as they come.
+    @discardableResult
+    public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
+                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        guard let optimizer, loss != nil else { throw KerasModelError.notCompiled }
+        guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
+        let train = try dataset(x, y)
+        let validation = try validationData.map { try dataset($0.x, $0.y) }
+        guard epochs > 0, train.count > 0 else { return History(epochs: []) }
+        let trainer = Trainer(model: model, optimizer: optimizer,
+                              options: TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, shuffle: shuffle))
+        return History(epochs: trainer.fit(train, validation: validation, onEpoch: onEpoch))
+    }
+
+    /// Loss and accuracy on `x` with integer class labels `y`, like Keras's `evaluate`.
+    public func evaluate(x: Tensor, y: [Int], batchSize: Int = 32) throws -> Evaluation {
+        guard loss != nil else { throw KerasModelError.notCompiled }
+        return model.evaluate(try dataset(x, y), batchSize: max(1, batchSize))
+    }
+
+    /// Saves the model with its optimizer state in the form the extension names: `.keras`, `.weights.h5`, or
+    /// `.h5` (legacy, as Keras 3 writes it). The file appears complete or not at all.
+    public func save(_ path: String) throws {
+        try ModelWriter.save(model, optimizer: optimizer, to: path)
+    }
+
+    /// The number of samples in `x`, whose shape must be `[n] + inputShape`.
+    private func samples(in x: Tensor) throws -> Int {
+        guard x.shape.count == model.inputShape.count + 1, Array(x.shape.dropFirst()) == model.inputShape else {
+            throw KerasModelError.inputShape(expected: model.inputShape, found: x.shape)
+        }
+        return x.shape[0]
+    }
+
+    private func dataset(_ x: Tensor, _ y: [Int]) throws -> LabeledSamples {
+        let count = try samples(in: x)
+        guard y.count == count else { throw KerasModelError.labelCount(samples: count, labels: y.count) }
+        let classes = model.outputSize
+        if let (index, label) = y.enumerated().first(where: { !(0..<classes).contains($0.element) }) {
+            throw KerasModelError.labelOutOfRange(index: index, label: label, classes: classes)
+        }
+        return LabeledSamples(sampleShape: model.inputShape, samples: x.scalars, labels: y.map { Int32($0) })
+    }
+}
+
+/// What `fit` recorded, like Keras's `History`: one record per epoch.
+public struct History: Sendable {
+    public let epochs: [EpochRecord]
+
+    /// Each epoch's mean training loss (Keras's `history["loss"]`).
+    public var loss: [Double] { epochs.map(\.loss) }
+    /// Each epoch's training accuracy.
+    public var accuracy: [Double] { epochs.map(\.accuracy) }
+    /// Each epoch's validation loss, when validation data was given.
+    public var validationLoss: [Double] { epochs.compactMap(\.validationLoss) }
+    /// Each epoch's validation accuracy, when validation data was given.
+    public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
+}
+
+/// A call a ``KerasModel`` cannot carry out as asked.
+public enum KerasModelError: Error, Equatable, CustomStringConvertible {
+    /// The samples' shape is not `[n] + expected`.
+    case inputShape(expected: [Int], found: [Int])
+    /// There are not as many labels as samples.
+    case labelCount(samples: Int, labels: Int)
+    /// A label is not a class index of the model's output.
+    case labelOutOfRange(index: Int, label: Int, classes: Int)
+    /// `fit` or `evaluate` before `compile` (and the file had no training state).
+    case notCompiled
+    /// A setting out of range, described.
+    case invalidSetting(String)
+
+    public var description: String {
+        switch self {
+        case .inputShape(let expected, let found):
+            return "the model takes samples of shape \(describeShape(expected, batch: true)), given \(describeShape(found))"
+        case .labelCount(let samples, let labels): return "\(samples) samples but \(labels) labels"
+        case .labelOutOfRange(let index, let label, let classes): return "label \(index) is \(label), outside the model's \(classes) classes"
+        case .notCompiled: return "the model is not compiled: call compile(optimizer:loss:) before fit or evaluate"
+        case .invalidSetting(let what): return what
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+extension Model {
+    /// A table of the layers like Keras's `model.summary()`: each layer's name and class, output shape and
+    /// parameter count (and, for a graph that is not a chain, what it takes its inputs from), then the totals.
+    public func summary() -> String {
+        let isChain = self is Sequential
+        var rows: [[String]] = nodes.map { node in
+            var row = ["\(node.layer.name) (\(node.layer.className))", describeShape(node.layer.outputShape, batch: true),
+                       describeCount(node.layer.parameterCount)]
+            if !isChain {
+                row.append(node.inputs.map { input in
+                    switch input {
+                    case .modelInput: return "input"
+                    case .node(let index): return nodes[index].layer.name
+                    }
+                }.joined(separator: ", "))
+            }
+            return row
+        }
+        let header = ["Layer (type)", "Output Shape", "Param #"] + (isChain ? [] : ["Connected to"])
+        rows.insert(header, at: 0)
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        func line(_ row: [String]) -> String {
+            "│ " + row.enumerated().map { column, text in
+                column == 2 ? String(repeating: " ", count: widths[column] - text.count) + text
+                    : text + String(repeating: " ", count: widths[column] - text.count)
+            }.joined(separator: " │ ") + " │"
+        }
+        func rule(_ left: String, _ middle: String, _ right: String) -> String {
+            left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right
+        }
+        var lines = ["Model: \"\(name)\"", rule("┌", "┬", "┐"), line(header), rule("├", "┼", "┤")]
+        lines += rows.dropFirst().map(line)
+        lines.append(rule("└", "┴", "┘"))
+        lines.append(" Total params: \(describeCount(parameterCount)) (\(describeByteSize(parameterCount * 4)))")
+        lines.append(" Trainable params: \(describeCount(parameterCount)) (\(describeByteSize(parameterCount * 4)))")
+        lines.append(" Non-trainable params: 0 (\(describeByteSize(0)))")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `61706` → `61,706`.
+public func describeCount(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var result = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+        result.append(digit)
+    }
+    return (value < 0 ? "-" : "") + result
+}
+
+/// A size in bytes as Keras's summary prints it: `241.04 KB`, with 1,024 bytes to the kilobyte.
+public func describeByteSize(_ bytes: Int) -> String {
+    var value = Double(bytes)
+    var unit = "B"
+    for next in ["KB", "MB", "GB"] where value >= 1024 {
+        value /= 1024
+        unit = next
+    }
+    return String(format: "%.2f %@", value, unit)
+}

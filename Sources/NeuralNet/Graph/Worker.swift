@@ -1,0 +1,216 @@
+import CKernels
+
+/// Where each node's output gradient lives during a backward pass, worked out once per model.
+///
+/// Nodes run backward last to first. A node's output gradient is needed from when the first of its consumers
+/// runs backward until its own backward pass is done; it then holds one of a few shared slots, taken from
+/// the free ones when first needed and freed after. A chain of layers needs two slots, used in turn. The first
+/// consumer to run writes d(loss)/d(input) straight into the slot; any later one (a node whose output feeds
+/// several layers) writes into a buffer of its own that is then added.
+struct GradientPlan {
+    /// How a node's backward pass writes the gradient for one of its inputs.
+    enum InputGradient: Equatable {
+        /// The model's input: no gradient needed.
+        case none
+        /// Into the output gradient of node `node`, the input's.
+        case write(node: Int)
+        /// Into the sum buffer, then added into the output gradient of node `node`.
+        case add(node: Int)
+    }
+
+    /// Per node, the slot of its output gradient.
+    let slot: [Int]
+    /// Per node and input, where its backward pass writes that input's gradient.
+    let inputGradients: [[InputGradient]]
+    let slotCount: Int
+
+    init(_ nodes: [Node]) {
+        var slot = [Int](repeating: -1, count: nodes.count)
+        var inputGradients = nodes.map { [InputGradient](repeating: .none, count: $0.inputs.count) }
+        var free: [Int] = []
+        var slotCount = 0
+        func take() -> Int {
+            if let lowest = free.min() {
+                free.removeAll { $0 == lowest }
+                return lowest
+            }
+            slotCount += 1
+            return slotCount - 1
+        }
+        slot[nodes.count - 1] = take()
+        for index in nodes.indices.reversed() {
+            for (position, input) in nodes[index].inputs.enumerated() {
+                guard case .node(let source) = input else { continue }
+                if slot[source] < 0 {
+                    slot[source] = take()
+                    inputGradients[index][position] = .write(node: source)
+                } else {
+                    inputGradients[index][position] = .add(node: source)
+                }
+            }
+            free.append(slot[index])
+        }
+        self.slot = slot
+        self.inputGradients = inputGradients
+        self.slotCount = slotCount
+    }
+}
+
+/// One thread's share of a batch: its activations, gradients and layer scratch memory.
+final class Worker {
+    /// What every worker needs to know about the model for one batch.
+    struct Context {
+        let softmaxOutput: Bool
+        let inputSize: Int
+        let outputSize: Int
+        /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
+        let gradientScale: Float
+        /// Set on the first worker when the model is being profiled.
+        var profiler: LayerProfiler?
+        /// Threads each layer may use (more than one when this worker runs alone on a tiny batch).
+        var layerThreads = 1
+        /// In training, leave the parameter gradients of every ``DeferredGradientLayer`` to the optimizer
+        /// step, keeping its output gradient instead (see ``keptOutputGradient(_:)``).
+        var deferGradients = false
+    }
+
+    /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
+    enum GradientTarget { case parameters, own }
+
+    private let nodes: [Node]
+    private let plan: GradientPlan
+    let scratch: [LayerScratch]
+    let outputs: [ScratchBuffer]
+    let probabilities = ScratchBuffer()
+    /// The output gradients' slots (see ``GradientPlan``), and per input position the buffer a gradient is
+    /// summed through.
+    private let slots: [ScratchBuffer]
+    private let sums: [ScratchBuffer]
+    /// Per node, for deferring layers only: d(loss)/d(output) of the last training pass that deferred their
+    /// gradients, after the activation's derivative.
+    private let keptGradients: [ScratchBuffer?]
+    /// Per node, its input pointers and input-gradient pointers for the current pass.
+    private let inputPointers: [UnsafeMutablePointer<UnsafePointer<Float>>]
+    private let inputGradientPointers: [UnsafeMutablePointer<UnsafeMutablePointer<Float>?>]
+    /// The samples of the last pass.
+    private(set) var lastBatch = 0
+    /// One buffer per model parameter, in model order, for workers other than the first.
+    let ownGradients: [ScratchBuffer]
+    /// Per node, where its parameters' gradients go for each target, worked out once so that the per-batch
+    /// loop allocates nothing.
+    private let parameterGradients: [[UnsafeMutablePointer<Float>]]
+    private let ownGradientPointers: [[UnsafeMutablePointer<Float>]]
+
+    init(nodes: [Node], plan: GradientPlan, index: Int, seed: UInt64) {
+        self.nodes = nodes
+        self.plan = plan
+        scratch = nodes.indices.map { node in
+            LayerScratch(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(node) &* 1_000_003 &+ UInt64(index) &* 7919 &+ 1)
+        }
+        outputs = nodes.map { _ in ScratchBuffer() }
+        slots = (0..<plan.slotCount).map { _ in ScratchBuffer() }
+        sums = (0..<(nodes.map(\.inputs.count).max() ?? 1)).map { _ in ScratchBuffer() }
+        keptGradients = nodes.map { $0.layer is DeferredGradientLayer ? ScratchBuffer() : nil }
+        inputPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
+        inputGradientPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
+        let own = nodes.flatMap(\.layer.parameters).map { parameter in
+            let buffer = ScratchBuffer()
+            _ = buffer.reserve(parameter.count)
+            return buffer
+        }
+        ownGradients = own
+        parameterGradients = nodes.map { $0.layer.parameters.map(\.gradient) }
+        var next = 0
+        ownGradientPointers = nodes.map { node in
+            defer { next += node.layer.parameters.count }
+            return own[next..<next + node.layer.parameters.count].map(\.pointer)
+        }
+    }
+
+    deinit {
+        inputPointers.forEach { $0.deallocate() }
+        inputGradientPointers.forEach { $0.deallocate() }
+    }
+
+    func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
+             probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
+        let profiler = context.profiler
+        lastBatch = batch
+        let deferring = training && context.deferGradients
+        profiler?.addSamples(batch)
+        for (index, node) in nodes.enumerated() {
+            for (position, source) in node.inputs.enumerated() {
+                switch source {
+                case .modelInput: inputPointers[index][position] = input
+                case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[other].pointer)
+                }
+            }
+            let out = outputs[index].reserve(batch * node.layer.outputSize)
+            let started = profiler == nil ? 0 : LayerProfiler.now()
+            scratch[index].threads = context.layerThreads
+            node.layer.forward(LayerInputs(pointers: inputPointers[index], count: node.inputs.count), out, batch: batch,
+                               mode: training ? .training : .inference, scratch: scratch[index])
+            if let profiler { profiler.addForward(index, LayerProfiler.now() - started) }
+        }
+        let last = nodes.count - 1
+        let current = UnsafePointer(outputs[last].pointer)
+        let classes = context.outputSize
+        var probs = UnsafeMutablePointer(mutating: current)
+        if context.softmaxOutput {
+            probs = probabilities.reserve(batch * classes)
+            probs.update(from: current, count: batch * classes)
+            Activation.softmax.apply(probs, rows: batch, width: classes)
+        }
+        output?.update(from: probs, count: batch * classes)
+        guard let labels else { return BatchResult() }
+        let gradient = training ? outputGradientBuffer(last, deferring: deferring).reserve(batch * classes) : nil
+        var result = BatchResult()
+        result.correct = SparseCategoricalCrossentropy.correctCount(probs, labels: labels, batch: batch, classes: classes)
+        result.loss = context.softmaxOutput
+            ? SparseCategoricalCrossentropy.fromLogits(current, probabilities: probs, labels: labels, batch: batch,
+                                                       classes: classes, gradient: gradient, gradientScale: context.gradientScale)
+            : SparseCategoricalCrossentropy.fromProbabilities(current, labels: labels, batch: batch, classes: classes,
+                                                              gradient: gradient, gradientScale: context.gradientScale)
+        guard training else { return result }
+        for index in nodes.indices.reversed() {
+            let node = nodes[index]
+            let gradients = deferring && keptGradients[index] != nil ? []
+                : gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
+            let inputs = LayerInputs(pointers: inputPointers[index], count: node.inputs.count)
+            for (position, write) in plan.inputGradients[index].enumerated() {
+                let size = batch * node.layer.inputShapes[position].reduce(1, *)
+                switch write {
+                case .none: inputGradientPointers[index][position] = nil
+                case .write(let source): inputGradientPointers[index][position] = outputGradientBuffer(source, deferring: deferring).reserve(size)
+                case .add: inputGradientPointers[index][position] = sums[position].reserve(size)
+                }
+            }
+            let started = profiler == nil ? 0 : LayerProfiler.now()
+            node.layer.backward(inputs, output: UnsafePointer(outputs[index].pointer),
+                                outputGradient: outputGradientBuffer(index, deferring: deferring).pointer,
+                                inputGradients: LayerInputGradients(pointers: inputGradientPointers[index], count: node.inputs.count),
+                                batch: batch, scratch: scratch[index], gradients: gradients)
+            for (position, write) in plan.inputGradients[index].enumerated() {
+                guard case .add(let source) = write else { continue }
+                ck_add(outputGradientBuffer(source, deferring: deferring).pointer, sums[position].pointer,
+                       batch * node.layer.inputShapes[position].reduce(1, *))
+            }
+            if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
+        }
+        return result
+    }
+
+    /// Where d(loss)/d(output) of node `index` lives: its kept buffer when a deferring layer defers, else its slot.
+    private func outputGradientBuffer(_ index: Int, deferring: Bool) -> ScratchBuffer {
+        if deferring, let kept = keptGradients[index] { return kept }
+        return slots[plan.slot[index]]
+    }
+
+    /// Input `position` of node `node` in the last pass.
+    func input(ofNode node: Int, at position: Int) -> UnsafePointer<Float> { inputPointers[node][position] }
+
+    /// d(loss)/d(output) of deferring node `node` in the last training pass that deferred its gradients.
+    func keptOutputGradient(_ node: Int) -> UnsafePointer<Float> {
+        UnsafePointer(keptGradients[node]!.pointer)
+    }
+}

@@ -1,0 +1,58 @@
+/// Keras `ZeroPadding2D`: adds rows and columns of zeros around each image.
+public final class ZeroPadding2D: UnaryLayer {
+    public var name: String
+    public let className = "ZeroPadding2D"
+    /// `((top, bottom), (left, right))`, Keras's normalised form.
+    public let padding: (top: Int, bottom: Int, left: Int, right: Int)
+    public private(set) var inputShape: [Int] = []
+    public private(set) var outputShape: [Int] = []
+
+    public init(top: Int, bottom: Int, left: Int, right: Int, name: String = "zero_padding2d") {
+        padding = (top, bottom, left, right)
+        self.name = name
+    }
+
+    /// The same padding on every side.
+    public convenience init(_ amount: Int, name: String = "zero_padding2d") {
+        self.init(top: amount, bottom: amount, left: amount, right: amount, name: name)
+    }
+
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
+        guard inputShape.count == 3 else {
+            throw ModelError.invalidInput(layer: name, reason: "ZeroPadding2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
+        }
+        guard padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
+            throw ModelError.invalidInput(layer: name, reason: "padding must not be negative")
+        }
+        self.inputShape = inputShape
+        outputShape = [inputShape[0] + padding.top + padding.bottom, inputShape[1] + padding.left + padding.right, inputShape[2]]
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        let (oh, ow) = (outputShape[0], outputShape[1])
+        output.update(repeating: 0, count: batch * oh * ow * c)
+        for sample in 0..<batch {
+            for y in 0..<h {
+                let src = input + ((sample * h + y) * w) * c
+                let dst = output + ((sample * oh + y + padding.top) * ow + padding.left) * c
+                dst.update(from: src, count: w * c)
+            }
+        }
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        guard let inputGradient else { return }
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        let (oh, ow) = (outputShape[0], outputShape[1])
+        for sample in 0..<batch {
+            for y in 0..<h {
+                let src = outputGradient + ((sample * oh + y + padding.top) * ow + padding.left) * c
+                (inputGradient + ((sample * h + y) * w) * c).update(from: src, count: w * c)
+            }
+        }
+    }
+}

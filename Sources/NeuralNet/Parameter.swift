@@ -1,0 +1,80 @@
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A trainable array of a layer (a kernel or a bias), held in memory that never moves, so kernels can work on
+/// it directly; `gradient` receives d(loss)/d(value) from each backward pass.
+public final class Parameter: @unchecked Sendable {
+    /// Keras's short name: `kernel` or `bias`.
+    public let name: String
+    public let shape: [Int]
+    public let count: Int
+    /// The values, `count` floats, row-major in Keras's layout.
+    public let value: UnsafeMutablePointer<Float>
+    /// The gradient of the last backward pass, `count` floats.
+    public let gradient: UnsafeMutablePointer<Float>
+
+    /// A parameter of zeros.
+    public convenience init(name: String, shape: [Int]) {
+        self.init(name: name, shape: shape, valuesUnset: ())
+        value.initialize(repeating: 0, count: count)
+    }
+
+    /// A parameter whose values are left unset, for a caller that writes every one (a kernel drawn at random,
+    /// weights read from a file), so that memory the heap reuses is not cleared first. The gradient is zero.
+    init(name: String, shape: [Int], valuesUnset: Void) {
+        self.name = name
+        self.shape = shape
+        count = shape.reduce(1, *)
+        value = .allocate(capacity: max(1, count))
+        gradient = Self.zeroedFloats(count)
+    }
+
+    /// Arrays at least this large are mapped fresh from the kernel rather than taken from the heap.
+    private static let mappedBytes = 1 << 18
+
+    /// `count` zeros. Large arrays are fresh anonymous pages, which stay free until written: a model used only
+    /// for inference never pays for its gradients, where calloc would clear reused heap memory.
+    private static func zeroedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        let memory = bytes >= mappedBytes
+            ? mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).flatMap { $0 == MAP_FAILED ? nil : $0 }
+            : calloc(bytes, 1)
+        guard let memory else { fatalError("out of memory allocating \(count) floats") }
+        return memory.bindMemory(to: Float.self, capacity: max(1, count))
+    }
+
+    private static func freeZeroedFloats(_ floats: UnsafeMutablePointer<Float>, count: Int) {
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        if bytes >= mappedBytes { munmap(floats, bytes) } else { free(floats) }
+    }
+
+    /// A parameter holding `tensor`'s values.
+    public convenience init(name: String, _ tensor: Tensor) {
+        self.init(name: name, shape: tensor.shape, valuesUnset: ())
+        tensor.scalars.withUnsafeBufferPointer { value.initialize(from: $0.baseAddress!, count: count) }
+    }
+
+    deinit {
+        value.deallocate()
+        Self.freeZeroedFloats(gradient, count: count)
+    }
+
+    /// A copy of the values.
+    public var tensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: value, count: count))) }
+
+    /// A copy of the gradient.
+    public var gradientTensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: gradient, count: count))) }
+
+    /// How many of the values are NaN or infinite.
+    public var nonFiniteCount: Int { ck_count_nonfinite(value, count) }
+
+    /// Replaces the values, refusing a different shape.
+    public func assign(_ tensor: Tensor) throws {
+        guard tensor.shape == shape else { throw ModelError.shapeMismatch(parameter: name, expected: shape, found: tensor.shape) }
+        tensor.scalars.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
+    }
+}

@@ -1,0 +1,41 @@
+import Architectures
+import MNIST
+import NeuralNet
+import TestSupport
+import Testing
+
+/// Turning MNIST images into model inputs: the notebooks' preprocessing and the choice for any model.
+@Suite struct PreprocessingTests {
+    static let data = Result { try MNIST.load(from: SharedData.mnist) }
+
+    @Test func lenetPreprocessingPadsAndScales() throws {
+        let image = try Self.data.get().test.prefix(1)
+        let data = Preprocessing(padding: 2, divisor: 255).apply(image)
+        #expect(data.sampleShape == [32, 32, 1])
+        #expect(data.samples[0..<64].allSatisfy { $0 == 0 })
+        let row = 2 + 7, column = 2 + 7
+        #expect(data.samples[row * 32 + column] == Float(image.pixels[7 * 28 + 7]) / 255)
+        #expect(data.samples.max() == 1)
+    }
+
+    @Test func rawPreprocessingKeepsPixelValuesAndFlattens() throws {
+        let image = try Self.data.get().test.prefix(2)
+        let data = Preprocessing(divisor: 1, flatten: true).apply(image)
+        #expect(data.sampleShape == [784])
+        #expect(data.samples == image.pixels.map(Float.init))
+        #expect(data.labels == [7, 2])
+    }
+
+    @Test func aModelOutsideThePresetsGetsTheLayoutOfItsInputShape() throws {
+        let flat = try Sequential(inputShape: [784], layers: [Dense(units: 10)])
+        let (preprocessing, assumed) = try Preprocessing.forModel(flat, preset: nil, pixels: .auto)
+        #expect(preprocessing == Preprocessing(divisor: 255, flatten: true) && assumed)
+        let padded = try Sequential(inputShape: [32, 32, 1], layers: [Flatten(), Dense(units: 10)])
+        #expect(try Preprocessing.forModel(padded, preset: nil, pixels: .raw) == (Preprocessing(padding: 2, divisor: 1), false))
+        #expect(try Preprocessing.forModel(flat, preset: .vgg, pixels: .auto).preprocessing == Architecture.vgg.preprocessing)
+        let wide = try Sequential(inputShape: [28, 28, 3], layers: [Flatten(), Dense(units: 10)])
+        #expect(throws: PreprocessingError.inputCannotTakeDigits([28, 28, 3])) {
+            try Preprocessing.forModel(wide, preset: nil, pixels: .auto)
+        }
+    }
+}

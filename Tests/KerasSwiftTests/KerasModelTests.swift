@@ -1,0 +1,67 @@
+import Foundation
+import KerasSwift
+import MNIST
+import TestSupport
+import Testing
+
+/// The Keras-like facade: loading any form, predicting with shapes checked, compiling, training, evaluating
+/// and saving, with typed errors for calls that cannot be carried out.
+@Suite struct KerasModelTests {
+    static let test = Result { try MNIST.loadTest(from: SharedData.mnist).prefix(64) }
+
+    static func images(for model: KerasModel) throws -> (x: Tensor, y: [Int]) {
+        let samples = Architecture.lenet5.preprocessing.apply(try test.get())
+        return (Tensor(shape: [samples.count] + model.inputShape, scalars: samples.samples), samples.labels.map { Int($0) })
+    }
+
+    @Test func aLoadedFileIsCompiledAndPredictsWhatTheModelDoes() throws {
+        let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
+        #expect(model.architecture == .lenet5 && model.inputShape == [32, 32, 1] && model.outputShape == [10])
+        #expect(model.optimizer?.className == "SGD" && model.loss == .sparseCategoricalCrossentropy)
+        let (x, y) = try Self.images(for: model)
+        let predictions = try model.predict(x)
+        #expect(predictions.shape == [64, 10])
+        #expect(predictions.scalars == model.model.predict(x.scalars))
+        let evaluation = try model.evaluate(x: x, y: y)
+        #expect(evaluation.count == 64 && evaluation.accuracy > 0.95)
+        #expect(model.summary().contains("Total params: 61,706 (241.04 KB)"))
+    }
+
+    @Test func aWeightsFileTakesItsArchitectureOrItsPreset() throws {
+        let named = try KerasModel.load(SharedData.reference("LeNet5.weights.h5"), architecture: .lenet5)
+        let recognised = try KerasModel.load(SharedData.reference("LeNet5.weights.h5"))
+        #expect(named.architecture == .lenet5 && recognised.architecture == .lenet5)
+        #expect(throws: KerasFormatError.self) { try KerasModel.load(SharedData.reference("LeNet5.weights.h5"), architecture: .vgg) }
+    }
+
+    @Test func wrongShapesAndLabelsAreRefusedWithTypedErrors() throws {
+        let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
+        #expect(throws: KerasModelError.inputShape(expected: [32, 32, 1], found: [2, 28, 28, 1])) {
+            try model.predict(Tensor(zeros: [2, 28, 28, 1]))
+        }
+        let x = Tensor(zeros: [2, 32, 32, 1])
+        #expect(throws: KerasModelError.labelCount(samples: 2, labels: 1)) { try model.fit(x: x, y: [3]) }
+        #expect(throws: KerasModelError.labelOutOfRange(index: 1, label: 10, classes: 10)) { try model.fit(x: x, y: [3, 10]) }
+        let fresh = KerasModel(try Architecture.lenet5.makeModel(seed: 1))
+        #expect(fresh.optimizer == nil)
+        #expect(throws: KerasModelError.notCompiled) { try fresh.fit(x: x, y: [1, 2]) }
+    }
+
+    @Test(arguments: ["retrained.keras", "retrained.h5", "retrained.weights.h5"])
+    func aModelTrainedHereSavesInEveryFormAndLoadsBackTheSame(name: String) throws {
+        let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
+        try model.compile(optimizer: .adam(learningRate: 1e-3))
+        let (x, y) = try Self.images(for: model)
+        let before = try model.predict(x)
+        let history = try model.fit(x: x, y: y, epochs: 2, batchSize: 16, shuffle: .off)
+        #expect(history.loss.count == 2 && history.accuracy.count == 2)
+        let after = try model.predict(x)
+        #expect(after != before)
+        let folder = try TemporaryFolder()
+        try model.save(folder.path(name))
+        let reloaded = try KerasModel.load(folder.path(name))
+        #expect(try reloaded.predict(x) == after)
+        #expect(reloaded.optimizer?.className == "Adam")
+        #expect(reloaded.optimizer?.iterations == 8)
+    }
+}
