@@ -3,16 +3,19 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$PATH:/opt/swift/usr/bin"
 
-# The team's shared folder (real Keras files, MNIST) sits beside the repository; a clone elsewhere
-# finds it through $KERAS_SWIFT_SHARED or the workplace's /work/shared.
+# The team's shared folder (real Keras files, MNIST): $KERAS_SWIFT_SHARED, else `shared` beside this
+# repository, else beside the repository this one was cloned from (a local clone for a CI check).
 if [ -z "${KERAS_SWIFT_SHARED:-}" ]; then
-  for candidate in "$REPO/../shared" /work/shared; do
+  candidates=("$REPO/../shared")
+  origin="$(git -C "$REPO" remote get-url origin 2>/dev/null || true)"
+  [ -n "$origin" ] && [ -d "$origin" ] && candidates+=("$origin/../shared")
+  for candidate in "${candidates[@]}"; do
     if [ -d "$candidate/keras-reference" ]; then KERAS_SWIFT_SHARED="$(cd "$candidate" && pwd)"; break; fi
   done
 fi
 if [ -z "${KERAS_SWIFT_SHARED:-}" ] || [ ! -d "$KERAS_SWIFT_SHARED/keras-reference" ]; then
-  echo "error: cannot find the shared folder with keras-reference/ and data/mnist/;" \
-       "put it beside the repository as ../shared or set KERAS_SWIFT_SHARED" >&2
+  echo "error: cannot find the shared folder (keras-reference/ with the notebooks' files, data/mnist/ with MNIST's" \
+       "gzipped IDX files); put it beside the repository as ../shared or set KERAS_SWIFT_SHARED to it" >&2
   exit 1
 fi
 export KERAS_SWIFT_SHARED
@@ -22,9 +25,12 @@ export MNIST_DIR="${MNIST_DIR:-$KERAS_SWIFT_SHARED/data/mnist}"
 # (h5dump/h5ls, which the tests compare against).
 SYSTEM_PACKAGES=(libhdf5-dev libopenblas-dev zlib1g-dev libpng-dev pkg-config hdf5-tools)
 
+# Installs the build's packages, or the ones named, when missing.
 install_system_packages() {
+  local wanted=("$@")
+  [ ${#wanted[@]} -eq 0 ] && wanted=("${SYSTEM_PACKAGES[@]}")
   local missing=()
-  for package in "${SYSTEM_PACKAGES[@]}"; do
+  for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

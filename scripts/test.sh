@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 # The suite's output is kept, to repeat after it which kernel paths it tested.
 mkdir -p .build
-swift test -c release -Xswiftc -enable-testing "$@" 2>&1 | tee .build/swift-test.log
+swift test -c release "$@" 2>&1 | tee .build/swift-test.log
 echo "== $(grep -m1 -o 'kernel paths tested on this processor: .*' .build/swift-test.log || echo 'kernel path tests did not run')"
 if [ "${SKIP_KERAS:-0}" = 1 ]; then
   echo "SKIP_KERAS=1: skipping the Keras interoperability checks"

@@ -2,7 +2,7 @@ import MNIST
 import NeuralNet
 
 /// The four models of the original notebooks, built in Swift with the layer names Keras gave them.
-public enum Architecture: String, CaseIterable, Sendable {
+public enum Architecture: String, CaseIterable, Sendable, Codable {
     case mlp, convnet, lenet5, vgg
 
     /// The name the notebooks and the README use.

@@ -1,6 +1,11 @@
 import Foundation
 import HDF5
 import KerasFormat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads untrusted model files in a child process first.
 ///

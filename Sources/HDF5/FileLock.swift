@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An advisory `flock` on a disk file, the same kind of lock libhdf5 and h5py take: shared while reading,
 /// exclusive while writing. It is taken on a descriptor of its own opened close-on-exec, so a child process

@@ -36,10 +36,11 @@ public enum KerasFileFormat: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Reads Keras's name-list attributes, which are split into `name0`, `name1`, ... when they pass 64 KiB.
-enum SplitAttribute {
+/// Keras's name-list attributes (`layer_names`, `weight_names`), which Keras splits into `name0`, `name1`, ...
+/// when they pass 64 KiB.
+public enum SplitAttribute {
     /// The joined strings; an absent attribute or Keras's empty float64 array reads as no names.
-    static func strings(_ name: String, of holder: some AttributeHolder) throws -> [String] {
+    public static func strings(_ name: String, of holder: some AttributeHolder) throws -> [String] {
         if holder.hasAttribute(name) { return try names(from: holder.attribute(name), holder: holder) }
         var joined: [String] = []
         var chunk = 0
@@ -58,7 +59,7 @@ enum SplitAttribute {
     }
 
     /// Writes names the way Keras does: one attribute, or `name0...` chunks of at most 64512 bytes each.
-    static func write(_ names: [String], as name: String, to holder: some AttributeHolder) throws {
+    public static func write(_ names: [String], as name: String, to holder: some AttributeHolder) throws {
         if names.isEmpty {
             try holder.setAttribute(name, [Double]())
             return

@@ -15,12 +15,12 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// Applies the activation in place to `rows` rows of `width` values; softmax works per row.
-    func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    public func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         ck_activation(kernelKind, values, rows, width)
     }
 
     /// Turns d(loss)/d(output) into d(loss)/d(pre-activation), in place, using the activation's output.
-    func backward(gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int, width: Int) {
+    public func backward(gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int, width: Int) {
         ck_activation_backward(kernelKind, gradient, output, rows, width)
     }
 }

@@ -142,7 +142,8 @@ public final class LayerScratch {
     /// Buffers for threads 1..<threads of such a pass, created on first use.
     private var threadBuffers: [ScratchBuffer] = []
 
-    init(seed: UInt64) {
+    /// Scratch memory for one layer on one thread; `seed` seeds its random numbers (dropout masks).
+    public init(seed: UInt64) {
         generator = SeededGenerator(seed: seed)
     }
 

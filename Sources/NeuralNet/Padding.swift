@@ -6,7 +6,7 @@ public enum Padding: String, Sendable {
     case same
 
     /// Output length and leading padding along one axis, as TensorFlow computes them.
-    func geometry(input: Int, window: Int, stride: Int) -> (output: Int, before: Int) {
+    public func geometry(input: Int, window: Int, stride: Int) -> (output: Int, before: Int) {
         switch self {
         case .valid:
             return (input >= window ? (input - window) / stride + 1 : 0, 0)

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Wall-clock time spent in each node's forward and backward pass, measured on the first worker thread
 /// (the other workers run the same layers on their part of the batch at the same time). In a training step a

@@ -53,20 +53,21 @@ public enum ShuffleMode: String, Sendable, CaseIterable {
 }
 
 /// The order of the training samples, epoch after epoch, as a ``ShuffleMode`` draws it.
-struct SampleOrder {
-    let mode: ShuffleMode
+public struct SampleOrder: Sendable {
+    public let mode: ShuffleMode
     private var order: [Int]
     private var generator: SeededGenerator
     private var drawn = false
 
-    init(count: Int, mode: ShuffleMode, seed: UInt64) {
+    /// The order of `count` samples, shuffled from `seed`.
+    public init(count: Int, mode: ShuffleMode, seed: UInt64) {
         self.mode = mode
         order = Array(0..<count)
         generator = SeededGenerator(seed: seed &+ 0x5EED)
     }
 
     /// The next epoch's order.
-    mutating func next() -> [Int] {
+    public mutating func next() -> [Int] {
         if mode == .everyEpoch || (mode == .once && !drawn) { order.shuffle(using: &generator) }
         drawn = true
         return order

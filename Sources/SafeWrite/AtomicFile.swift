@@ -1,9 +1,15 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Replaces files atomically: the new content is written to a file with no name (Linux `O_TMPFILE`) in the
 /// destination folder, given a temporary name only when complete, and renamed over the target. Killed at any
 /// point, even by SIGKILL, this leaves the previous file intact and (but for the microseconds between naming
-/// and renaming) nothing behind.
+/// and renaming) nothing behind. Elsewhere, and on file systems without `O_TMPFILE`, the temporary file is
+/// named from the start and removed on failure.
 public enum AtomicFile {
     /// A write that could not be completed; names the destination.
     public struct WriteError: Error, LocalizedError, CustomStringConvertible {
@@ -33,15 +39,7 @@ public enum AtomicFile {
         }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        let unnamed = open(folder, temporaryFileFlag | O_WRONLY | O_CLOEXEC, 0o644)
-        if unnamed >= 0 {
-            defer { close(unnamed) }
-            try writeAll(bytes, to: unnamed, path: path)
-            guard linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
-                throw WriteError(path: path, reason: "cannot write into \(folder) (\(lastError))")
-            }
-        } else {
-            // Filesystems without O_TMPFILE: a named temporary file, removed on failure.
+        if !writeUnnamed(bytes, folder: folder, linkedAs: temporary, path: path) {
             let named = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard named >= 0 else { throw WriteError(path: path, reason: "cannot write into \(folder) (\(lastError))") }
             defer { close(named) }
@@ -59,8 +57,20 @@ public enum AtomicFile {
         }
     }
 
-    /// `O_TMPFILE`, which Swift does not import: a file with no name in the given folder.
-    private static let temporaryFileFlag: Int32 = 0o20000000 | O_DIRECTORY
+    /// Writes `bytes` into a file with no name in `folder` and links it as `temporary`; false when the system
+    /// or the file system has no such files.
+    private static func writeUnnamed(_ bytes: [UInt8], folder: String, linkedAs temporary: String, path: String) -> Bool {
+        #if canImport(Glibc)
+        // O_TMPFILE, which Swift does not import: a file with no name in the given folder.
+        let unnamed = open(folder, 0o20000000 | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o644)
+        guard unnamed >= 0 else { return false }
+        defer { close(unnamed) }
+        guard (try? writeAll(bytes, to: unnamed, path: path)) != nil else { return false }
+        return linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0
+        #else
+        return false
+        #endif
+    }
 
     private static var lastError: String { String(cString: strerror(errno)) }
 
@@ -68,7 +78,7 @@ public enum AtomicFile {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw WriteError(path: path, reason: "cannot write (\(lastError))")
@@ -78,4 +88,9 @@ public enum AtomicFile {
         }
         guard fsync(descriptor) == 0 else { throw WriteError(path: path, reason: "cannot write to disk (\(lastError))") }
     }
+}
+
+/// write(2), which `AtomicFile.write` hides inside the type.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
 }

@@ -5,6 +5,11 @@ import Foundation
 import KerasFormat
 import MNIST
 import NeuralNet
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `digits bench`: throughput, latency, memory and file I/O of the four architectures on this machine.
 struct Bench: ParsableCommand {
@@ -43,7 +48,7 @@ struct Bench: ParsableCommand {
         }
         let result = try measure(arch)
         if json {
-            print(result.json.pythonJSON)
+            print(result.jsonLine)
         } else {
             print(BenchResult.tableHeader)
             print(result.tableRow)
@@ -52,13 +57,22 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// The processor's model name as Linux reports it (`/proc/cpuinfo`), for every figure to name its machine.
+    static let processorName: String = {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return line.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? "unknown processor"
+    }()
+
     /// Per layer, filled by `measure` when --layers is given.
     private var layerLines: [String] { LayerReport.lines }
 
     private func runEachInItsOwnProcess() throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
         if !json {
-            print("matrix kernels: \(MatrixBackend.description); \(Parallel.coreCount) worker threads")
+            print("\(Bench.processorName); kernels on the \(KernelPath.current) path, matrix kernels: "
+                  + "\(MatrixBackend.description); \(Parallel.coreCount) worker threads")
             print(String(format: "multiply-add peak of the %d cores together: %.0f GFLOP/s (measured)",
                          Parallel.coreCount, PeakThroughput.measure()))
             print(BenchResult.tableHeader)
@@ -79,7 +93,7 @@ struct Bench: ParsableCommand {
             }
             if json {
                 print(line)
-            } else if let result = try? BenchResult(json: JSONParser.parse(String(line))) {
+            } else if let result = try? JSONDecoder().decode(BenchResult.self, from: Data(line.utf8)) {
                 print(result.tableRow)
                 details += ["\(preset.displayName): \(result.peakShareLine)"] + result.layerKindLines
             }
@@ -141,15 +155,20 @@ struct Bench: ParsableCommand {
         }
         if layers { LayerReport.record(model: model, training: trainingProfile, inference: inferenceProfile) }
         var usage = rusage()
+        #if canImport(Glibc)
         getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
         return BenchResult(
-            arch: preset, trainImagesPerSecond: trainingRate, inferImagesPerSecond: inferenceRate,
-            latencyMilliseconds: latencies[latencies.count / 2] * 1000, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
+            arch: preset, trainImagesPerSecond: trainingRate.rounded(), inferImagesPerSecond: inferenceRate.rounded(),
+            latencyMilliseconds: latencies[latencies.count / 2] * 1000, peakRSSMegabytes: (Double(usage.ru_maxrss) / 1024).rounded(),
             h5LoadSeconds: loads.sorted()[2], h5SaveSeconds: saves.sorted()[2],
-            trainingFlopsPerImage: model.trainingFlops, inferenceFlopsPerImage: model.forwardFlops,
+            trainGigaflops: trainingRate * model.trainingFlops / 1e9, inferGigaflops: inferenceRate * model.forwardFlops / 1e9,
             peakGigaflops: PeakThroughput.measure(),
             layerKinds: BenchResult.layerKinds(model: model, training: trainingProfile, inference: inferenceProfile),
-            backend: MatrixBackend.description)
+            matrixBackend: MatrixBackend.description, processor: Bench.processorName,
+            kernelPath: KernelPath.current.description)
     }
 
     /// Images per second of `work` (which processes `images` images), after a warm-up, over about
@@ -171,14 +190,19 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// One architecture's benchmark figures.
-struct BenchResult {
-    struct KindTiming {
+/// One architecture's benchmark figures, as `bench --json` prints them (one object per line).
+struct BenchResult: Codable {
+    struct KindTiming: Codable {
         let kind: String
         let trainingSeconds: Double
         let trainingFlops: Double
         let inferenceSeconds: Double
         let inferenceFlops: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind, trainingSeconds = "training_s", trainingFlops = "training_flops", inferenceSeconds = "inference_s"
+            case inferenceFlops = "inference_flops"
+        }
     }
 
     let arch: Architecture
@@ -188,20 +212,38 @@ struct BenchResult {
     let peakRSSMegabytes: Double
     let h5LoadSeconds: Double
     let h5SaveSeconds: Double
-    let trainingFlopsPerImage: Double
-    let inferenceFlopsPerImage: Double
+    let trainGigaflops: Double
+    let inferGigaflops: Double
     /// The machine's measured multiply-add peak, GFLOP/s over all cores.
     let peakGigaflops: Double
     let layerKinds: [KindTiming]
-    let backend: String
+    let matrixBackend: String
+    /// The processor the figures were measured on, and the kernels' instruction-set path on it.
+    let processor: String
+    let kernelPath: String
+
+    enum CodingKeys: String, CodingKey {
+        case arch, trainImagesPerSecond = "train_images_per_s", inferImagesPerSecond = "infer_images_per_s"
+        case latencyMilliseconds = "latency_ms", peakRSSMegabytes = "peak_rss_mb", h5LoadSeconds = "h5_load_s"
+        case h5SaveSeconds = "h5_save_s", trainGigaflops = "train_gflops", inferGigaflops = "infer_gflops"
+        case peakGigaflops = "peak_gflops", layerKinds = "layer_kinds", matrixBackend = "matrix_backend", processor
+        case kernelPath = "kernel_path"
+    }
+
+    /// One line of JSON.
+    var jsonLine: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
 
     static let tableHeader = "arch      train img/s  (GFLOP/s)  infer img/s  (GFLOP/s)  latency ms  peak MB  h5 load ms  h5 save ms"
 
     var tableRow: String {
         func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         return arch.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + column(describeCount(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainImagesPerSecond * trainingFlopsPerImage / 1e9), 11)
-            + column(describeCount(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferImagesPerSecond * inferenceFlopsPerImage / 1e9), 11)
+            + column(describeCount(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainGigaflops), 11)
+            + column(describeCount(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferGigaflops), 11)
             + column(String(format: "%.3f", latencyMilliseconds), 12) + column(String(format: "%.0f", peakRSSMegabytes), 9)
             + column(String(format: "%.1f", h5LoadSeconds * 1000), 12) + column(String(format: "%.1f", h5SaveSeconds * 1000), 12)
     }
@@ -212,8 +254,7 @@ struct BenchResult {
     /// Overall training and inference throughput as shares of the machine's peak.
     var peakShareLine: String {
         String(format: "training at %.0f%%, inference at %.0f%% of the %.0f GFLOP/s peak",
-               percentOfPeak(trainImagesPerSecond * trainingFlopsPerImage / 1e9),
-               percentOfPeak(inferImagesPerSecond * inferenceFlopsPerImage / 1e9), peakGigaflops)
+               percentOfPeak(trainGigaflops), percentOfPeak(inferGigaflops), peakGigaflops)
     }
 
     var layerKindLines: [String] {
@@ -248,61 +289,6 @@ struct BenchResult {
             let entry = totals[kind] ?? (0, 0, 0, 0)
             return KindTiming(kind: kind, trainingSeconds: entry.0, trainingFlops: entry.1, inferenceSeconds: entry.2, inferenceFlops: entry.3)
         }
-    }
-
-    var json: JSONValue {
-        .object(JSONObject([
-            ("arch", .string(arch.rawValue)), ("train_images_per_s", .double(trainImagesPerSecond.rounded())),
-            ("infer_images_per_s", .double(inferImagesPerSecond.rounded())), ("latency_ms", .double(latencyMilliseconds)),
-            ("peak_rss_mb", .double(peakRSSMegabytes.rounded())), ("h5_load_s", .double(h5LoadSeconds)), ("h5_save_s", .double(h5SaveSeconds)),
-            ("train_gflops", .double(trainImagesPerSecond * trainingFlopsPerImage / 1e9)),
-            ("infer_gflops", .double(inferImagesPerSecond * inferenceFlopsPerImage / 1e9)),
-            ("peak_gflops", .double(peakGigaflops)),
-            ("layer_kinds", .array(layerKinds.map { kind in
-                .object(JSONObject([("kind", .string(kind.kind)), ("training_s", .double(kind.trainingSeconds)),
-                                    ("training_flops", .double(kind.trainingFlops)), ("inference_s", .double(kind.inferenceSeconds)),
-                                    ("inference_flops", .double(kind.inferenceFlops))]))
-            })),
-            ("matrix_backend", .string(backend)),
-        ]))
-    }
-
-    init(arch: Architecture, trainImagesPerSecond: Double, inferImagesPerSecond: Double, latencyMilliseconds: Double,
-         peakRSSMegabytes: Double, h5LoadSeconds: Double, h5SaveSeconds: Double, trainingFlopsPerImage: Double,
-         inferenceFlopsPerImage: Double, peakGigaflops: Double, layerKinds: [KindTiming], backend: String) {
-        self.arch = arch
-        self.trainImagesPerSecond = trainImagesPerSecond
-        self.inferImagesPerSecond = inferImagesPerSecond
-        self.latencyMilliseconds = latencyMilliseconds
-        self.peakRSSMegabytes = peakRSSMegabytes
-        self.h5LoadSeconds = h5LoadSeconds
-        self.h5SaveSeconds = h5SaveSeconds
-        self.trainingFlopsPerImage = trainingFlopsPerImage
-        self.inferenceFlopsPerImage = inferenceFlopsPerImage
-        self.peakGigaflops = peakGigaflops
-        self.layerKinds = layerKinds
-        self.backend = backend
-    }
-
-    /// Reads back the JSON a `bench --arch A --json` child printed.
-    init(json: JSONValue) throws {
-        guard let name = json["arch"]?.stringValue, let arch = Architecture(rawValue: name) else {
-            throw ValidationError("unreadable benchmark result")
-        }
-        func number(_ key: String) -> Double { json[key]?.doubleValue ?? 0 }
-        let train = number("train_images_per_s"), infer = number("infer_images_per_s")
-        self.init(arch: arch, trainImagesPerSecond: train, inferImagesPerSecond: infer, latencyMilliseconds: number("latency_ms"),
-                  peakRSSMegabytes: number("peak_rss_mb"), h5LoadSeconds: number("h5_load_s"), h5SaveSeconds: number("h5_save_s"),
-                  trainingFlopsPerImage: train > 0 ? number("train_gflops") * 1e9 / train : 0,
-                  inferenceFlopsPerImage: infer > 0 ? number("infer_gflops") * 1e9 / infer : 0,
-                  peakGigaflops: number("peak_gflops"),
-                  layerKinds: (json["layer_kinds"]?.arrayValue ?? []).map { kind in
-                      KindTiming(kind: kind["kind"]?.stringValue ?? "?", trainingSeconds: kind["training_s"]?.doubleValue ?? 0,
-                                 trainingFlops: kind["training_flops"]?.doubleValue ?? 0,
-                                 inferenceSeconds: kind["inference_s"]?.doubleValue ?? 0,
-                                 inferenceFlops: kind["inference_flops"]?.doubleValue ?? 0)
-                  },
-                  backend: json["matrix_backend"]?.stringValue ?? "")
     }
 }
 

@@ -1,7 +1,7 @@
 import Architectures
 import Foundation
 import HDF5
-@testable import KerasFormat
+import KerasFormat
 import NeuralNet
 import TestSupport
 import Testing

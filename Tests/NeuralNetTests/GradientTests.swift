@@ -1,4 +1,4 @@
-@testable import NeuralNet
+import NeuralNet
 import Testing
 
 /// Backward passes against central finite differences of the loss.

@@ -1,6 +1,6 @@
 import CKernels
 import Foundation
-@testable import NeuralNet
+import NeuralNet
 import Testing
 
 /// Every C kernel besides the GEMM (see MatrixMultiplyTests), on every instruction-set path this processor

@@ -1,4 +1,4 @@
-@testable import NeuralNet
+import NeuralNet
 import Testing
 
 /// The training samples' order epoch after epoch, for each ``ShuffleMode``.

@@ -1,4 +1,4 @@
-@testable import NeuralNet
+import NeuralNet
 import Testing
 
 /// `trainingStep`, which computes the Dense layers' gradients inside the optimizer step, against a
