@@ -11,6 +11,6 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # print_suppressions=0: the statistics would break the tests that expect one-line error messages.
 export LSAN_OPTIONS="suppressions=$REPO/fuzz/lsan-suppressions.txt:print_suppressions=0"
 # swiftc has no undefined-behaviour sanitizer of its own: it applies to the C targets and links its runtime.
-swift test -c release --sanitize=address --skip PackageTests \
+swift test -c release --disable-testable-imports --sanitize=address --skip PackageTests \
     -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all -Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined \
     --scratch-path .build-sanitize "$@"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift suite on release builds (numeric code is 10-100x slower in debug), then the
+# Runs every test: the Swift suite on the release build setup.sh made (numeric code is 10-100x slower in
+# debug; the suite imports nothing @testable, so the modules are not compiled again for it), then the
 # interoperability checks in which Keras itself loads what digits writes and the other way round.
 # SKIP_KERAS=1 skips the Keras checks (and the TensorFlow download they need on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 # The suite's output is kept, to repeat after it which kernel paths it tested.
 mkdir -p .build
-swift test -c release "$@" 2>&1 | tee .build/swift-test.log
+swift test -c release --disable-testable-imports "$@" 2>&1 | tee .build/swift-test.log
 echo "== $(grep -m1 -o 'kernel paths tested on this processor: .*' .build/swift-test.log || echo 'kernel path tests did not run')"
 if [ "${SKIP_KERAS:-0}" = 1 ]; then
   echo "SKIP_KERAS=1: skipping the Keras interoperability checks"

@@ -9,7 +9,7 @@ public struct PresetModel {
 
     public var model: Model { loaded.model }
     public var file: KerasFile { loaded.file }
-    public var notices: [String] { loaded.notices }
+    public var notices: [Notice] { loaded.notices }
 
     /// The optimizer state stored in the file, if any.
     public func storedOptimizer() throws -> StoredOptimizer? { try loaded.storedOptimizer() }
@@ -29,7 +29,7 @@ extension Architecture {
         }
         let identified = identify(loaded.model)
         if let requested, identified != requested {
-            throw KerasFormatError(file: file.path, reason: "its model config is not the \(requested.rawValue) architecture given by --arch")
+            throw KerasFormatError(file: file.path, .notTheArchitecture(requested.rawValue))
         }
         return PresetModel(loaded: loaded, architecture: identified)
     }
@@ -53,8 +53,7 @@ extension Architecture {
             }
         }
         guard matches.count == 1, let preset = matches.first else {
-            throw KerasFormatError(file: file, reason: "has no model config and its weights match none of the presets "
-                                   + "(\(allCases.map(\.rawValue).joined(separator: ", "))); pass --arch")
+            throw KerasFormatError(file: file, .matchesNoPreset(allCases.map(\.rawValue)))
         }
         return preset
     }

@@ -1,3 +1,4 @@
+import KerasFormat
 import NeuralNet
 
 /// The optimizers the notebooks used.
@@ -35,6 +36,26 @@ public struct TrainingRecipe: Sendable {
 
     /// For a model that matches no notebook: Adam at Keras's defaults, batch 32, 10 epochs.
     public static let generic = TrainingRecipe(optimizer: .adam, learningRate: 0.001, batchSize: 32, epochs: 10, stopAtAccuracy: nil)
+
+    /// The optimizer to train `parameters` with: `restored` (a file's, with its state) when it is of the kind
+    /// asked for, or no kind is asked for; else a fresh one of the kind asked for, the restored one's or the
+    /// recipe's, at the recipe's learning rate when it is the recipe's kind and Keras's default otherwise
+    /// (with a notice when a restored state is dropped). `learningRate` overrides the rate in every case.
+    public func optimizer(resuming restored: Optimizer?, kind requested: OptimizerKind?, learningRate: Float?,
+                          parameters: [Parameter], notices: inout [Notice]) -> Optimizer {
+        let restoredKind: OptimizerKind? = restored.map { $0 is SGD ? .sgd : .adam }
+        let kind = requested ?? restoredKind ?? optimizer
+        let chosen: Optimizer
+        if let restored, restoredKind == kind {
+            chosen = restored
+        } else {
+            chosen = kind.make(parameters: parameters,
+                               learningRate: learningRate ?? (kind == optimizer ? self.learningRate : kind.defaultLearningRate))
+            if restored != nil { notices.append(.optimizerReplaced(by: chosen.className)) }
+        }
+        if let learningRate { chosen.learningRate = learningRate }
+        return chosen
+    }
 }
 
 extension Architecture {

@@ -36,14 +36,14 @@ public enum FileProbe {
             if Date() >= deadline {
                 kill(child, SIGKILL)
                 waitpid(child, &status, 0)
-                throw KerasFormatError(file: path, reason: "is damaged: reading it made libhdf5 hang for \(Int(timeout)) s; refusing it")
+                throw KerasFormatError(file: path, .hungLibhdf5(seconds: Int(timeout)))
             }
             usleep(2000)
         }
         // The low seven bits of a wait status are the signal that ended the child (0: it exited).
         let signal = status & 0x7f
         if signal != 0 && signal != 0x7f {
-            throw KerasFormatError(file: path, reason: "is damaged: reading it crashed libhdf5 (signal \(signal)); refusing it")
+            throw KerasFormatError(file: path, .crashedLibhdf5(signal: signal))
         }
     }
 

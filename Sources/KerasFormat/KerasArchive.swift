@@ -32,14 +32,14 @@ public struct KerasArchive: Sendable {
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw KerasFormatError(file: path, reason: "not a readable zip archive (\(error))")
+            throw KerasFormatError(file: path, .notAZip("\(error)"))
         }
         return try read(archive, name: path)
     }
 
     private static func read(_ archive: Archive, name path: String) throws -> KerasArchive {
-        func fail(_ object: String?, _ reason: String) -> KerasFormatError {
-            KerasFormatError(file: path, object: object, reason: reason)
+        func fail(_ object: String?, _ problem: KerasFormatError.Problem) -> KerasFormatError {
+            KerasFormatError(file: path, object: object, problem)
         }
         var members: [Member] = []
         var entries: [String: Entry] = [:]
@@ -47,20 +47,20 @@ public struct KerasArchive: Sendable {
             let member = Member(path: entry.path, uncompressedSize: Int(clamping: entry.uncompressedSize),
                                 compressedSize: Int(clamping: entry.compressedSize), isCompressed: entry.isCompressed)
             if member.path.hasPrefix("/") || member.path.split(separator: "/").contains("..") || member.path.contains("\\") {
-                throw fail(member.path, "unsafe member path (absolute or leaving the archive)")
+                throw fail(member.path, .unsafeArchivePath)
             }
             members.append(member)
             entries[member.path] = entry
         }
         func contents(_ name: String, required: Bool) throws -> Data? {
             guard let entry = entries[name] else {
-                if required { throw fail(name, "missing from the archive (members: \(members.map(\.path).joined(separator: ", ")))") }
+                if required { throw fail(name, .missingArchiveMember(members: members.map(\.path))) }
                 return nil
             }
             let declared = Int(clamping: entry.uncompressedSize)
-            if declared > memberSizeLimit { throw fail(name, "declares \(declared) bytes, more than the limit of \(memberSizeLimit)") }
+            if declared > memberSizeLimit { throw fail(name, .archiveMemberTooLarge(bytes: UInt64(declared), limit: UInt64(memberSizeLimit))) }
             if entry.isCompressed, declared > 1 << 20, declared / max(1, Int(clamping: entry.compressedSize)) > expansionLimit {
-                throw fail(name, "expands more than \(expansionLimit) times; refusing a possible zip bomb")
+                throw fail(name, .zipBomb(expansionLimit: UInt64(expansionLimit)))
             }
             var data = Data()
             data.reserveCapacity(declared)
@@ -70,7 +70,7 @@ public struct KerasArchive: Sendable {
                     data.append(chunk)
                 }
             } catch {
-                throw fail(name, "cannot be extracted (\(error))")
+                throw fail(name, .unextractable("\(error)"))
             }
             return data
         }
@@ -79,7 +79,7 @@ public struct KerasArchive: Sendable {
         do {
             config = try JSONParser.parse(String(decoding: configData, as: UTF8.self))
         } catch {
-            throw fail("config.json", "is not valid JSON (\(error))")
+            throw fail("config.json", .invalidJSON("\(error)"))
         }
         var metadata: JSONValue?
         if let data = try contents("metadata.json", required: false) {

@@ -23,8 +23,7 @@ public struct KerasFile: Sendable {
     /// A sound HDF5 file with no Keras layout is refused.
     public static func open(_ path: String) throws -> KerasFile {
         guard let file = try recognize(path) else {
-            throw KerasFormatError(file: path, reason: "is an HDF5 file but not a Keras model or weights file "
-                                   + "(no model_weights, layer_names or layers/ found)")
+            throw KerasFormatError(file: path, .notKerasLayout)
         }
         return file
     }
@@ -49,13 +48,12 @@ public struct KerasFile: Sendable {
             do {
                 archive = try KerasArchive.read(temporary.path)
             } catch let error as KerasFormatError {
-                throw KerasFormatError(file: name, object: error.object, reason: error.reason)
+                throw KerasFormatError(file: name, object: error.object, error.problem)
             }
         }
         let file = try archive.map { try make(archive: $0, name: name) } ?? make(hdf5: File.open(image: bytes, name: name), name: name)
         guard let file else {
-            throw KerasFormatError(file: name, reason: "is an HDF5 file but not a Keras model or weights file "
-                                   + "(no model_weights, layer_names or layers/ found)")
+            throw KerasFormatError(file: name, .notKerasLayout)
         }
         return file
     }
@@ -82,7 +80,7 @@ public struct KerasFile: Sendable {
             do {
                 return try JSONParser.parse(text)
             } catch {
-                throw KerasFormatError(file: path, object: "/@\(name)", reason: "is not valid JSON (\(error))")
+                throw KerasFormatError(file: path, object: "/@\(name)", .invalidJSON("\(error)"))
             }
         }
         return KerasFile(path: path, format: format, hdf5: hdf5, kerasVersion: try text("keras_version"),
@@ -113,13 +111,13 @@ public struct KerasFile: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let handle = FileHandle(forReadingAtPath: path) else {
             _ = try File.open(path)
-            throw KerasFormatError(file: path, reason: "cannot be read")
+            throw KerasFormatError(file: path, .unreadable(nil))
         }
         defer { try? handle.close() }
         do {
             return [UInt8](try handle.read(upToCount: 8) ?? Data())
         } catch {
-            throw KerasFormatError(file: path, reason: "cannot be read (\(error.localizedDescription))")
+            throw KerasFormatError(file: path, .unreadable(error.localizedDescription))
         }
     }
 }

@@ -55,7 +55,7 @@ public enum SplitAttribute {
         if let strings = attribute.strings { return strings }
         if attribute.value.count == 0 { return [] }
         throw KerasFormatError(file: holder.location.file, object: holder.location.path + "@" + attribute.name,
-                               reason: "holds \(attribute.elementType) values, expected names")
+                               .notNames(attribute.elementType))
     }
 
     /// Writes names the way Keras does: one attribute, or `name0...` chunks of at most 64512 bytes each.
@@ -67,8 +67,7 @@ public enum SplitAttribute {
         let limit = 64512
         let longest = names.map(\.utf8.count).max() ?? 0
         if let tooLong = names.first(where: { $0.utf8.count > limit }) {
-            throw KerasFormatError(file: holder.location.file, object: holder.location.path,
-                                   reason: "name \(tooLong.prefix(40))... is longer than \(limit) bytes")
+            throw KerasFormatError(file: holder.location.file, object: holder.location.path, .nameTooLong(tooLong, limit: limit))
         }
         // Keras measures numpy's fixed-width array size: count × longest name.
         var chunks = 1

@@ -7,7 +7,7 @@ import NeuralNet
 public struct ModelBuilder {
     public let file: String
     /// Things the caller should tell the user (ignored settings).
-    public private(set) var notices: [String] = []
+    public private(set) var notices: [Notice] = []
 
     public init(file: String) {
         self.file = file
@@ -20,19 +20,18 @@ public struct ModelBuilder {
     /// initialisation.
     public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Sequential {
         guard config.modelClass == "Sequential" else {
-            throw KerasFormatError(file: file, object: "model config",
-                                   reason: "is a \(config.modelClass) model; only Sequential models are supported")
+            throw KerasFormatError(file: file, object: "model config", .unsupportedModelClass(config.modelClass))
         }
         guard let batchShape = config.batchInputShape, batchShape.count >= 2,
               batchShape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw KerasFormatError(file: file, object: "model config", reason: "does not give a complete input shape")
+            throw KerasFormatError(file: file, object: "model config", .incompleteInputShape)
         }
         let layers = try config.layers.map { try layer($0) }
         do {
             return try Sequential(name: config.name, inputShape: batchShape.dropFirst().map { $0 ?? 0 }, layers: layers,
                                   initializeWeights: initializeWeights)
         } catch let error as ModelError {
-            throw KerasFormatError(file: file, object: "model config", reason: error.description)
+            throw KerasFormatError(file: file, object: "model config", .invalidModel(error))
         }
     }
 
@@ -41,11 +40,10 @@ public struct ModelBuilder {
         try reader.requireChannelsLast()
         for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"]
         where !(entry.config[key]?.isNull ?? true) {
-            notices.append("layer \(entry.name): \(key) is ignored")
+            notices.append(.ignoredSetting(layer: entry.name, key: key))
         }
         guard let layer = try LayerCodecs.layer(className: entry.className, config: reader) else {
-            throw KerasFormatError(file: file, object: "layer \(entry.name)",
-                                   reason: "unknown layer class \(entry.className) (supported: \(LayerCodecs.classNames.joined(separator: ", ")))")
+            throw KerasFormatError(file: file, object: "layer \(entry.name)", .unknownLayerClass(entry.className, supported: LayerCodecs.classNames))
         }
         return layer
     }

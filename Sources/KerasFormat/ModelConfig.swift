@@ -32,7 +32,7 @@ public struct ModelConfig: Sendable, Equatable {
 
     /// Parses a config as Keras 2 and Keras 3 write it (legacy and `.keras` forms alike).
     public static func parse(_ json: JSONValue, file: String) throws -> ModelConfig {
-        func fail(_ reason: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", reason: reason) }
+        func fail(_ reason: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .malformedConfig(reason)) }
         guard let modelClass = json["class_name"]?.stringValue else { throw fail("has no class_name") }
         guard let body = json["config"]?.objectValue else { throw fail("has no config object") }
         guard let entries = body["layers"]?.arrayValue else { throw fail("\(modelClass) config has no layers list") }

@@ -6,7 +6,7 @@ public struct LoadedModel {
     public let model: Model
     public let file: KerasFile
     /// Conversions and ignored settings the user should hear about.
-    public let notices: [String]
+    public let notices: [Notice]
     let inventory: WeightInventory
 
     /// The optimizer state stored in the file, if any (read now: it can be twice the size of the weights).
@@ -44,7 +44,7 @@ public enum ModelLoader {
     /// The same for a file already opened (from disk or memory).
     public static func load(_ file: KerasFile, architecture: Architecture? = nil) throws -> LoadedModel {
         let path = file.path
-        var notices: [String] = []
+        var notices: [Notice] = []
         let model: Model
         let inventory: WeightInventory
         if let config = try file.modelConfig() {
@@ -55,7 +55,7 @@ public enum ModelLoader {
         } else {
             inventory = try file.inventory()
             guard let architecture else {
-                throw KerasFormatError(file: path, reason: "has no model config (\(file.format)); the architecture must be given")
+                throw KerasFormatError(file: path, .noModelConfig(file.format))
             }
             model = try architecture(inventory)
         }
@@ -65,7 +65,7 @@ public enum ModelLoader {
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
     /// does), by recomputed `layers/<class>[_n]` path for `.weights.h5` and `.keras`.
-    static func assignWeights(_ inventory: WeightInventory, to model: Model, file: KerasFile, notices: inout [String]) throws {
+    static func assignWeights(_ inventory: WeightInventory, to model: Model, file: KerasFile, notices: inout [Notice]) throws {
         let root = try file.hdf5.root
         let modelLayers = model.layers.filter { !$0.parameters.isEmpty }
         let pairs: [(Layer, StoredLayer)]
@@ -73,9 +73,7 @@ public enum ModelLoader {
         case .legacyModel, .legacyWeights:
             let fileLayers = inventory.layers.filter { !$0.weights.isEmpty }
             guard fileLayers.count == modelLayers.count else {
-                throw KerasFormatError(file: file.path, reason: "layer count mismatch: the model has \(modelLayers.count) layers with "
-                    + "weights (\(modelLayers.map(\.name).joined(separator: ", "))), the file has \(fileLayers.count) "
-                    + "(\(fileLayers.map(\.name).joined(separator: ", ")))")
+                throw KerasFormatError(file: file.path, .layerCountMismatch(model: modelLayers.map(\.name), file: fileLayers.map(\.name)))
             }
             pairs = Array(zip(modelLayers, fileLayers))
         case .weightsH5, .kerasArchive:
@@ -85,28 +83,25 @@ public enum ModelLoader {
             for (layer, path) in zip(model.layers, paths) where !layer.parameters.isEmpty {
                 guard let stored = byName[path], !stored.weights.isEmpty else {
                     throw KerasFormatError(file: file.path, object: "layers/\(path)/vars",
-                                           reason: "layer \(layer.name) expects \(layer.parameters.count) variables, the file has none")
+                                           .missingVariables(layer: layer.name, expected: layer.parameters.count))
                 }
                 matched.append((layer, stored))
             }
             let used = Set(matched.map(\.1.name))
             if let extra = inventory.layers.first(where: { !$0.weights.isEmpty && !used.contains($0.name) }) {
-                throw KerasFormatError(file: file.path, object: extra.groupPath,
-                                       reason: "holds weights for a layer the model does not have")
+                throw KerasFormatError(file: file.path, object: extra.groupPath, .unexpectedLayer)
             }
             pairs = matched
         }
         for (layer, stored) in pairs {
             guard stored.weights.count == layer.parameters.count else {
                 throw KerasFormatError(file: file.path, object: stored.groupPath,
-                                       reason: "weight count mismatch for layer \(layer.name): the model expects \(layer.parameters.count) "
-                                       + "(\(layer.parameters.map(\.name).joined(separator: ", "))), the file has \(stored.weights.count)")
+                                       .weightCountMismatch(layer: layer.name, expected: layer.parameters.map(\.name), found: stored.weights.count))
             }
             for (parameter, weight) in zip(layer.parameters, stored.weights) {
                 guard weight.shape == parameter.shape else {
                     throw KerasFormatError(file: file.path, object: weight.path,
-                                           reason: "shape mismatch for layer \(layer.name) \(parameter.name): expected "
-                                           + "\(describeShape(parameter.shape)), found \(describeShape(weight.shape))")
+                                           .shapeMismatch(layer: layer.name, weight: parameter.name, expected: parameter.shape, found: weight.shape))
                 }
                 try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices)
             }
@@ -115,16 +110,16 @@ public enum ModelLoader {
 
     /// Reads a weight straight into the parameter's memory as float32: float16 and float64 are converted with
     /// a notice, integers refused, NaN and infinity reported.
-    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [String]) throws {
+    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [Notice]) throws {
         switch weight.elementType {
         case .float(4): break
-        case .float(let bytes): notices.append("\(weight.path): converted from float\(bytes * 8) to float32")
+        case .float(let bytes): notices.append(.convertedToFloat32(weight: weight.path, bits: bytes * 8))
         default:
-            throw KerasFormatError(file: file, object: weight.path, reason: "holds \(weight.elementType) values; weights must be floats")
+            throw KerasFormatError(file: file, object: weight.path, .notFloats(weight.elementType))
         }
         try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
         let bad = parameter.nonFiniteCount
-        if bad > 0 { notices.append("\(weight.path): \(bad) of \(parameter.count) values are NaN or infinite") }
+        if bad > 0 { notices.append(.nonFiniteValues(weight: weight.path, count: bad, of: parameter.count)) }
     }
 
     static func readOptimizer(_ inventory: WeightInventory, file: KerasFile) throws -> StoredOptimizer? {
@@ -132,7 +127,7 @@ public enum ModelLoader {
         let root = try file.hdf5.root
         let variables = try inventory.optimizerWeights.map { weight -> StoredOptimizer.Variable in
             guard weight.elementType.isNumeric else {
-                throw KerasFormatError(file: file.path, object: weight.path, reason: "optimizer variable holds \(weight.elementType) values")
+                throw KerasFormatError(file: file.path, object: weight.path, .optimizerVariableNotNumeric(weight.elementType))
             }
             return StoredOptimizer.Variable(name: weight.name, shape: weight.shape, values: try root.dataset(weight.path).read(Double.self))
         }

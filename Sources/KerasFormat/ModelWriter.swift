@@ -20,10 +20,10 @@ public enum ModelWriter {
     public static func save(_ model: Model, optimizer: Optimizer?, to path: String, format: KerasFileFormat? = nil,
                             flavour: KerasFlavour = .keras3) throws {
         guard let format = format ?? self.format(forPath: path) else {
-            throw KerasFormatError(file: path, reason: "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or give --format")
+            throw KerasFormatError(file: path, .unknownOutputForm)
         }
         guard model is Sequential else {
-            throw KerasFormatError(file: path, reason: "would hold a model that is not Sequential, which cannot be written yet")
+            throw KerasFormatError(file: path, .notWritable("would hold a model that is not Sequential, which cannot be written yet"))
         }
         // Every form is built in memory first, so the file on disk changes in one step.
         let bytes: [UInt8]
@@ -126,12 +126,12 @@ public enum ModelWriter {
                     data.subdata(in: Int(position)..<Int(position) + size)
                 }
             }
-            guard let bytes = archive.data else { throw KerasFormatError(file: name, reason: "the zip archive could not be assembled") }
+            guard let bytes = archive.data else { throw KerasFormatError(file: name, .archiveNotAssembled(nil)) }
             return [UInt8](bytes)
         } catch let error as KerasFormatError {
             throw error
         } catch {
-            throw KerasFormatError(file: name, reason: "the zip archive could not be assembled (\(error))")
+            throw KerasFormatError(file: name, .archiveNotAssembled("\(error)"))
         }
     }
 }

@@ -39,7 +39,7 @@ public enum OptimizerState {
 
     /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none or its
     /// layout does not fit: like Keras, a mismatch only skips the optimizer state.
-    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [String]) -> Optimizer? {
+    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [Notice]) -> Optimizer? {
         guard let stored, !stored.variables.isEmpty else { return nil }
         let parameters = model.parameters
         let config = stored.config
@@ -57,23 +57,21 @@ public enum OptimizerState {
             optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: momentum,
                             nesterov: config?["nesterov"]?.boolValue ?? false)
         default:
-            notices.append("optimizer \(stored.name ?? "?") is not supported here; its state is not restored")
+            notices.append(.optimizerNotSupported(stored.name ?? "?"))
             return nil
         }
-        if config == nil { notices.append("the file does not record the optimizer's settings; using Keras's defaults for \(optimizer.className)") }
+        if config == nil { notices.append(.optimizerSettingsMissing(optimizer.className)) }
         let slots = optimizer.slots.count
         let variables = stored.variables
         let keras3 = variables.count == 2 + slots && variables[1].shape.isEmpty
         let keras2 = variables.count == 1 + slots
         guard variables.first?.shape == [], keras3 || keras2 else {
-            notices.append("the stored \(optimizer.className) state has \(variables.count) variables where this model needs "
-                           + "\(slots + 2) (Keras 3) or \(slots + 1) (Keras 2); starting the optimizer afresh")
+            notices.append(.optimizerVariableCount(optimizer: optimizer.className, found: variables.count, needed: slots + 2))
             return optimizer
         }
         let pairs = Array(zip(optimizer.slots, variables.suffix(slots)))
         if let (slot, variable) = pairs.first(where: { $0.0.shape != $0.1.shape }) {
-            notices.append("optimizer variable \(variable.name) has shape \(describeShape(variable.shape)), expected "
-                           + "\(describeShape(slot.shape)); starting the optimizer afresh")
+            notices.append(.optimizerSlotShape(variable: variable.name, expected: slot.shape, found: variable.shape))
             return optimizer
         }
         optimizer.iterations = Int64(variables[0].values.first ?? 0)

@@ -61,12 +61,10 @@ extension WeightInventory {
         let layerNames = try SplitAttribute.strings("layer_names", of: weightsGroup)
         let layers = try layerNames.map { name -> StoredLayer in
             guard isUsableLayerName(name) else {
-                throw KerasFormatError(file: root.location.file, object: weightsGroup.path + "@layer_names",
-                                       reason: "\(JSONValue.string(name).pythonJSON) is not a usable layer name (empty, '.', '..', '/' or control characters)")
+                throw KerasFormatError(file: root.location.file, object: weightsGroup.path + "@layer_names", .unusableLayerName(name))
             }
             guard weightsGroup.kind(of: name) == .group else {
-                throw KerasFormatError(file: root.location.file, object: weightsGroup.path,
-                                       reason: "layer_names lists '\(name)' but there is no group of that name")
+                throw KerasFormatError(file: root.location.file, object: weightsGroup.path, .missingLayerGroup(name))
             }
             let group = try weightsGroup.group(name)
             let weights = try SplitAttribute.strings("weight_names", of: group).map { try storedWeight(group, $0, name: $0) }
@@ -120,13 +118,11 @@ extension WeightInventory {
         let varsGroup = try group.group("vars")
         let links = try varsGroup.links()
         if let link = links.first(where: { $0.kind != .dataset && $0.kind != .group }) {
-            throw KerasFormatError(file: group.location.file, object: varsGroup.path + "/" + link.name,
-                                   reason: "is a link, not a dataset; links are not followed")
+            throw KerasFormatError(file: group.location.file, object: varsGroup.path + "/" + link.name, .linkNotFollowed)
         }
         let indices = links.filter { $0.kind == .dataset }.compactMap { Int($0.name) }.sorted()
         for (expected, index) in indices.enumerated() where expected != index {
-            throw KerasFormatError(file: group.location.file, object: varsGroup.path,
-                                   reason: "variables are numbered \(indices), expected 0...\(indices.count - 1)")
+            throw KerasFormatError(file: group.location.file, object: varsGroup.path, .misnumberedVariables(indices))
         }
         return try indices.map { try storedWeight(varsGroup, String($0), name: "vars/\($0)") }
     }

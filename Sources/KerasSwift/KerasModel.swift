@@ -15,7 +15,7 @@ public final class KerasModel {
     /// The loss `compile` set, or the file's.
     public private(set) var loss: Loss?
     /// What loading converted or ignored, for the user to hear about.
-    public let notices: [String]
+    public let notices: [Notice]
 
     /// Wraps a model built in Swift, not yet compiled.
     public init(_ model: Model, architecture: Architecture? = nil) {
@@ -24,7 +24,7 @@ public final class KerasModel {
         notices = []
     }
 
-    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, loss: Loss?, notices: [String]) {
+    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, loss: Loss?, notices: [Notice]) {
         self.model = model
         self.architecture = architecture
         self.optimizer = optimizer
@@ -42,7 +42,7 @@ public final class KerasModel {
         let optimizer = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         let lossName = loaded.file.trainingConfigJSON?["loss"]?.stringValue
         let loss = lossName.flatMap(Loss.init(rawValue:))
-        if let lossName, loss == nil { notices.append("the file's loss \(lossName) is not supported; compile before training") }
+        if let lossName, loss == nil { notices.append(.lossNotSupported(lossName)) }
         return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer, loss: optimizer == nil ? nil : loss,
                           notices: notices)
     }

@@ -68,7 +68,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let format = try outputOptions.resolvedFormat(for: output)
         let loaded = try model.load()
-        var notices: [String] = []
+        var notices: [Notice] = []
         let optimizer = outputOptions.noOptimizer ? nil : OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         notices.forEach { note("note: \($0)") }
         try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)

@@ -98,19 +98,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let format = try outputOptions.resolvedFormat(for: out)
-        var notices: [String] = []
+        var notices: [Notice] = []
         let (model, preset, restored) = try startingPoint(notices: &notices)
         let recipe = preset?.recipe ?? .generic
-        let kind = optimizer ?? restored.map { $0 is SGD ? .sgd : .adam } ?? recipe.optimizer
-        var trainingOptimizer: Optimizer
-        if let restored, (restored is SGD) == (kind == .sgd) {
-            trainingOptimizer = restored
-        } else {
-            let rate = learningRate ?? (kind == recipe.optimizer ? recipe.learningRate : kind.defaultLearningRate)
-            trainingOptimizer = kind.make(parameters: model.parameters, learningRate: rate)
-            if restored != nil { notices.append("the file's optimizer state is for another optimizer; starting \(trainingOptimizer.className) afresh") }
-        }
-        if let learningRate { trainingOptimizer.learningRate = learningRate }
+        let trainingOptimizer = recipe.optimizer(resuming: restored, kind: optimizer, learningRate: learningRate,
+                                                 parameters: model.parameters, notices: &notices)
         notices.forEach { note("note: \($0)") }
 
         let location = try dataOptions.location()
@@ -160,7 +152,7 @@ struct Train: ParsableCommand {
     }
 
     /// The model to train: a fresh preset, or a resumed file with its optimizer.
-    private func startingPoint(notices: inout [String]) throws -> (Model, Architecture?, Optimizer?) {
+    private func startingPoint(notices: inout [Notice]) throws -> (Model, Architecture?, Optimizer?) {
         if let resume {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)

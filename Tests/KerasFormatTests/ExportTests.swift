@@ -13,7 +13,7 @@ import Testing
     /// A model and its optimizer as loaded from a real file.
     private func load(_ path: String) throws -> (PresetModel, Optimizer?) {
         let loaded = try Architecture.load(path)
-        var notices: [String] = []
+        var notices: [Notice] = []
         return (loaded, OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices))
     }
 

@@ -51,7 +51,7 @@ import Testing
         #expect(try Architecture.load(path).architecture == .lenet5)
         #expect(try Architecture.load(path, as: .lenet5).model.parameterCount == 61_706)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .convnet) }
-        #expect(error?.description.contains("layers/conv2d_2/vars: layer conv2d_2 expects 2 variables, the file has none") == true)
+        #expect(error?.object == "layers/conv2d_2/vars" && error?.problem == .missingVariables(layer: "conv2d_2", expected: 2))
     }
 
     @Test func configAndArchMustAgree() throws {
@@ -96,6 +96,9 @@ import Testing
     @Test func wrongShapeNamesTheLayerAndBothShapes() throws {
         let (folder, path) = try lenetWeights { $0[2].1[0] = [400, 121] }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
+        #expect(error == KerasFormatError(file: path, object: "/layers/dense/vars/0",
+                                          .shapeMismatch(layer: "dense", weight: "kernel", expected: [400, 120], found: [400, 121])))
+        // The one line the tools print.
         #expect(error?.description == "\(path): /layers/dense/vars/0: shape mismatch for layer dense kernel: expected (400, 120), found (400, 121)")
         withExtendedLifetime(folder) {}
     }
@@ -103,28 +106,28 @@ import Testing
     @Test func missingLayerIsNamed() throws {
         let (folder, path) = try lenetWeights { $0.remove(at: 3) }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
-        #expect(error?.description.contains("layers/dense_1/vars: layer dense_1 expects 2 variables, the file has none") == true)
+        #expect(error?.object == "layers/dense_1/vars" && error?.problem == .missingVariables(layer: "dense_1", expected: 2))
         withExtendedLifetime(folder) {}
     }
 
     @Test func extraLayerIsNamed() throws {
         let (folder, path) = try lenetWeights { $0.append(("dense_3", [[10, 10], [10]])) }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
-        #expect(error?.description.contains("/layers/dense_3: holds weights for a layer the model does not have") == true)
+        #expect(error?.object == "/layers/dense_3" && error?.problem == .unexpectedLayer)
         withExtendedLifetime(folder) {}
     }
 
     @Test func unrecognisableWeightsNeedArch() throws {
         let (folder, path) = try lenetWeights { $0[0].1[0] = [3, 3, 1, 6] }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.reason.contains("match none of the presets") == true)
+        #expect(error?.problem == .matchesNoPreset(["mlp", "convnet", "lenet5", "vgg"]))
         withExtendedLifetime(folder) {}
     }
 
     @Test func integerWeightsAreRefused() throws {
         let (folder, path) = try lenetWeights({ _ in }, elementsAreIntegers: true)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path, as: .lenet5) }
-        #expect(error?.reason.contains("holds int32 values; weights must be floats") == true)
+        #expect(error?.problem == .notFloats(.integer(bytes: 4, signed: true)))
         withExtendedLifetime(folder) {}
     }
 
@@ -148,7 +151,7 @@ import Testing
     @Test func unknownLayerClassIsNamed() throws {
         let (folder, path) = try replaceInConfig(#""class_name": "Flatten""#, #""class_name": "Reshape""#)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.description.contains("layer flatten: unknown layer class Reshape") == true)
+        #expect(error?.object == "layer flatten" && error?.problem == .unknownLayerClass("Reshape", supported: LayerCodecs.classNames))
         withExtendedLifetime(folder) {}
     }
 
@@ -156,7 +159,7 @@ import Testing
         let (folder, path) = try replaceInConfig(#""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "tanh""#,
                                                  #""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "elu""#)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.description.contains("layer dense_1: unsupported activation 'elu'") == true)
+        #expect(error?.object == "layer dense_1" && error?.problem == .unsupportedActivation("elu", supported: ModelBuilder.supportedActivations))
         withExtendedLifetime(folder) {}
     }
 
@@ -167,14 +170,16 @@ import Testing
                 encoding: .ascii)
         }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.reason.hasPrefix("layer count mismatch: the model has 5 layers with weights") == true)
+        #expect(error?.problem == .layerCountMismatch(model: ["conv2d", "conv2d_1", "dense", "dense_1", "dense_2"],
+                                                      file: ["conv2d", "conv2d_1", "dense", "dense_2"]))
         withExtendedLifetime(folder) {}
     }
 
     @Test func malformedConfigJSONIsRefused() throws {
         let (folder, path) = try editedLeNet { root in try root.setAttribute("model_config", string: "{\"class_name\": ", encoding: .ascii) }
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.description.contains("/@model_config: is not valid JSON") == true)
+        #expect(error?.object == "/@model_config")
+        if case .invalidJSON = error?.problem {} else { Issue.record("expected invalid JSON, got \(String(describing: error))") }
         withExtendedLifetime(folder) {}
     }
 }

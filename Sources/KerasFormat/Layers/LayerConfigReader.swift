@@ -7,11 +7,11 @@ struct LayerConfigReader {
     let config: JSONObject
 
     func invalid(_ key: String, _ reason: String) -> KerasFormatError {
-        KerasFormatError(file: file, object: "layer \(layer)", reason: "\(key) \(reason)")
+        KerasFormatError(file: file, object: "layer \(layer)", .invalidValue(key: key, reason: reason))
     }
 
     func unsupported(_ what: String) -> KerasFormatError {
-        KerasFormatError(file: file, object: "layer \(layer)", reason: "\(what) is not supported")
+        KerasFormatError(file: file, object: "layer \(layer)", .unsupportedOption(what))
     }
 
     func int(_ key: String, default value: Int? = nil) throws -> Int {
@@ -86,8 +86,7 @@ struct LayerConfigReader {
         guard let name else { throw invalid("activation", "is not a name or serialised function: \(item.pythonJSON)") }
         let aliases = ["softmax_v2": "softmax", "linear": "linear", "None": "linear"]
         guard let activation = Activation(rawValue: aliases[name] ?? name) else {
-            throw KerasFormatError(file: file, object: "layer \(layer)",
-                                   reason: "unsupported activation '\(name)' (supported: \(ModelBuilder.supportedActivations.joined(separator: ", ")))")
+            throw KerasFormatError(file: file, object: "layer \(layer)", .unsupportedActivation(name, supported: ModelBuilder.supportedActivations))
         }
         return activation
     }
