@@ -40,6 +40,26 @@ import Testing
         }
     }
 
+    /// A model of layer classes beyond the notebooks' (Activation layers, softmax last) is written in each form
+    /// and read back with the same classes, settings and predictions.
+    @Test func aModelWithActivationLayersRoundTripsThroughEveryForm() throws {
+        let model = try Sequential(inputShape: [6, 6, 1], layers: [
+            Conv2D(filters: 3, kernelSize: (3, 3), name: "conv2d"), ActivationLayer(.relu, name: "activation"),
+            Flatten(name: "flatten"), Dense(units: 4, name: "dense"), ActivationLayer(.softmax, name: "activation_1"),
+        ], seed: 3)
+        let input = (0..<72).map { Float($0 % 7) / 7 }
+        let expected = model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("activations-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            #expect(loaded.model.layers.map(\.className) == ["Conv2D", "Activation", "Flatten", "Dense", "Activation"])
+            #expect(loaded.model.layers.compactMap { ($0 as? ActivationLayer)?.activation } == [.relu, .softmax])
+            #expect(loaded.model.predict(input) == expected, "\(path)")
+        }
+    }
+
     /// Every group, dataset (shape, dtype) and attribute (type, shape; the name lists by value) of a file.
     private func structure(_ path: String) throws -> [String] {
         var lines: [String] = []

@@ -47,6 +47,12 @@ import Testing
         Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
             [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "activation layers, softmax last", inputShape: [5]) {
+            [Dense(units: 4), ActivationLayer(.tanh), Dense(units: 3), ActivationLayer(.softmax)]
+        },
+        Case(name: "conv + relu activation layer", inputShape: [5, 5, 2]) {
+            [Conv2D(filters: 2, kernelSize: (3, 3)), ActivationLayer(.relu), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

@@ -30,6 +30,7 @@ public enum LayerCodecs {
         ZeroPadding2DCodec.self,
         FlattenCodec.self,
         DropoutCodec.self,
+        ActivationCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).

@@ -1,0 +1,44 @@
+/// Keras `Activation`: applies an activation to its input, with no weights (`Activation("relu")`).
+public final class ActivationLayer: UnaryLayer, ActivatedLayer {
+    public var name: String
+    public let className = "Activation"
+    public let activation: Activation
+    /// Set by the model when it applies a final softmax itself to keep the logits.
+    public var activationDeferred = false
+    public private(set) var inputShape: [Int] = []
+    public var outputShape: [Int] { inputShape }
+
+    public init(_ activation: Activation, name: String = "activation") {
+        self.activation = activation
+        self.name = name
+    }
+
+    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
+
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
+        guard activation != .softmax || !inputShape.isEmpty else {
+            throw ModelError.invalidInput(layer: name, reason: "softmax needs an input with a last axis")
+        }
+        self.inputShape = inputShape
+    }
+
+    /// Softmax works along the last axis, as Keras's does; the other activations value by value.
+    private var rows: (count: Int, width: Int) {
+        let width = activation == .softmax ? inputShape.last ?? 1 : inputSize
+        return (inputSize / max(1, width), width)
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        output.update(from: input, count: batch * inputSize)
+        appliedActivation.apply(output, rows: batch * rows.count, width: rows.width)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        guard let inputGradient else { return }
+        appliedActivation.backward(gradient: outputGradient, output: output, rows: batch * rows.count, width: rows.width)
+        inputGradient.update(from: outputGradient, count: batch * inputSize)
+    }
+}
