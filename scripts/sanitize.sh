@@ -9,6 +9,9 @@ cd "$REPO"
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # print_suppressions=0: the statistics would break the tests that expect one-line error messages.
+# The Swift runtime's backtracer reads the dying process's memory, which ASan intercepts: a failure would then
+# hang the test that ran it instead of failing it.
+export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS="suppressions=$REPO/fuzz/lsan-suppressions.txt:print_suppressions=0"
 # swiftc has no undefined-behaviour sanitizer of its own: it applies to the C targets and links its runtime.
 swift test -c release --disable-testable-imports --sanitize=address --skip PackageTests \

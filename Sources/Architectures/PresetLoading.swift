@@ -3,12 +3,16 @@ import NeuralNet
 
 /// A model read from a Keras file, with the notebook preset it is, if any.
 public struct PresetModel {
+    /// The model, the file and what loading noticed.
     public let loaded: LoadedModel
     /// The preset whose layers and shapes the model has (which decides its preprocessing), or nil.
     public let architecture: Architecture?
 
+    /// The model read from the file.
     public var model: Model { loaded.model }
+    /// The file it was read from.
     public var file: KerasFile { loaded.file }
+    /// What loading converted or ignored.
     public var notices: [Notice] { loaded.notices }
 
     /// The optimizer state stored in the file, if any.

@@ -15,6 +15,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// The name `KERAS_SWIFT_SIMD` takes: `portable`, `avx2`, `avx512`.
     public var setting: String { String(cString: ck_path_setting(Int32(rawValue))) }
 
+    /// Narrower paths come first: portable, AVX2, AVX-512.
     public static func < (a: KernelPath, b: KernelPath) -> Bool { a.rawValue < b.rawValue }
 
     /// The widest path this processor runs.

@@ -11,6 +11,7 @@ public struct LayerInputs {
     /// How many inputs the layer takes.
     public let count: Int
 
+    /// Input `index`.
     public subscript(index: Int) -> UnsafePointer<Float> { pointers[index] }
 }
 
@@ -21,6 +22,7 @@ public struct LayerInputGradients {
     /// How many inputs the layer takes.
     public let count: Int
 
+    /// Where input `index`'s gradient goes, or nil.
     public subscript(index: Int) -> UnsafeMutablePointer<Float>? { pointers[index] }
 }
 

@@ -1,6 +1,8 @@
 /// A dense float32 array with a shape, row-major; images are NHWC (channels last) as in Keras.
 public struct Tensor: Sendable, Equatable {
+    /// The dimensions, outermost first: `[batch, height, width, channels]` for images.
     public var shape: [Int]
+    /// The values in row-major order.
     public var scalars: [Float]
 
     /// A tensor from values; `scalars.count` must equal the product of `shape`.

@@ -25,9 +25,12 @@ public protocol DeferredGradientLayer: UnaryLayer {
 
 /// Elements `elements` of parameter `parameter` of a ``DeferredGradientLayer``.
 public struct DeferredBlock: Sendable, Equatable {
+    /// The parameter's index among the layer's parameters.
     public let parameter: Int
+    /// The elements of that parameter, in row-major order.
     public let elements: Range<Int>
 
+    /// Elements `elements` of parameter `parameter`.
     public init(parameter: Int, elements: Range<Int>) {
         self.parameter = parameter
         self.elements = elements

@@ -11,9 +11,12 @@ public enum NodeInput: Hashable, Sendable {
 
 /// One use of a layer in a model: the layer and where each of its inputs comes from.
 public struct Node {
+    /// The layer this node runs.
     public let layer: Layer
+    /// Where each of the layer's inputs comes from, in the layer's order.
     public let inputs: [NodeInput]
 
+    /// A node running `layer` on `inputs`.
     public init(_ layer: Layer, inputs: [NodeInput]) {
         self.layer = layer
         self.inputs = inputs
@@ -28,6 +31,7 @@ public struct Node {
 /// grow to the largest batch seen and are then reused, so steady-state passes allocate nothing. One model
 /// runs one pass at a time.
 public class Model {
+    /// The Keras model name, e.g. `sequential`.
     public var name: String
     /// Per-sample input shape, e.g. `[28, 28, 1]`.
     public let inputShape: [Int]
@@ -137,11 +141,14 @@ public class Model {
     public var layers: [Layer] { nodes.map(\.layer) }
     /// Per-sample output shape.
     public var outputShape: [Int] { nodes.last?.layer.outputShape ?? inputShape }
+    /// Values per sample in the input.
     public var inputSize: Int { inputShape.reduce(1, *) }
+    /// Values per sample in the output.
     public var outputSize: Int { outputShape.reduce(1, *) }
 
     /// All trainable arrays in model order (each layer's kernel, then bias).
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// The number of trainable values.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// Forward floating-point operations per sample (a multiply-add counts as two).
@@ -279,20 +286,27 @@ public final class Sequential: Model {
 
 /// Summed loss and correct predictions over some samples.
 public struct BatchResult: Sendable {
+    /// The loss summed over the samples.
     public var loss: Double = 0
+    /// How many samples were predicted right.
     public var correct: Int = 0
 
+    /// The sums of both.
     public static func + (a: BatchResult, b: BatchResult) -> BatchResult {
         BatchResult(loss: a.loss + b.loss, correct: a.correct + b.correct)
     }
 
+    /// Adds `b` into `a`.
     public static func += (a: inout BatchResult, b: BatchResult) { a = a + b }
 }
 
 /// Loss and accuracy of a model on a dataset.
 public struct Evaluation: Sendable {
+    /// The mean loss per sample.
     public let loss: Double
+    /// The share of samples predicted right.
     public let accuracy: Double
+    /// The number of samples.
     public let count: Int
     /// Wall-clock time of the evaluation.
     public let seconds: Double

@@ -1,13 +1,16 @@
 /// Keras `Activation`: applies an activation to its input, with no weights (`Activation("relu")`).
 public final class ActivationLayer: UnaryLayer, ActivatedLayer {
+    /// The Keras layer name, e.g. `activation_1`.
     public var name: String
     public let className = "Activation"
+    /// The activation applied.
     public let activation: Activation
     /// Set by the model when it applies a final softmax itself to keep the logits.
     public var activationDeferred = false
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { inputShape }
 
+    /// A layer applying `activation`.
     public init(_ activation: Activation, name: String = "activation") {
         self.activation = activation
         self.name = name
