@@ -109,10 +109,14 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     /// What identifies an architecture: per layer, its class and its parameters' shapes.
     public typealias Signature = [LayerSignature]
 
+    /// One layer's class and parameter shapes.
     public struct LayerSignature: Equatable, Sendable {
+        /// The Keras class.
         public let className: String
+        /// Its parameters' shapes in Keras's order.
         public let parameterShapes: [[Int]]
 
+        /// A signature from its parts.
         public init(className: String, parameterShapes: [[Int]]) {
             self.className = className
             self.parameterShapes = parameterShapes

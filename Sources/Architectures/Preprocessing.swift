@@ -10,13 +10,14 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
     /// Whether each image becomes one flat row (the MLP) rather than (height, width, 1).
     public var flatten: Bool
 
+    /// Pad by `padding` zeros on each side, divide by `divisor`, and flatten when asked.
     public init(padding: Int = 0, divisor: Float, flatten: Bool = false) {
         self.padding = padding
         self.divisor = divisor
         self.flatten = flatten
     }
 
-
+    /// The preprocessing in words, e.g. `pixels / 255, zero-padded by 2`.
     public var description: String {
         var parts = [divisor == 1 ? "raw pixels 0..255" : "pixels / \(formatted(divisor))"]
         if padding > 0 { parts.append("zero-padded by \(padding)") }

@@ -19,13 +19,18 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
 
 /// How a notebook trained its model (SPEC.md).
 public struct TrainingRecipe: Sendable {
+    /// The notebook's optimizer.
     public var optimizer: OptimizerKind
+    /// Its learning rate.
     public var learningRate: Float
+    /// Samples per step.
     public var batchSize: Int
+    /// The most epochs to run.
     public var epochs: Int
     /// Stop once an epoch's training accuracy exceeds this.
     public var stopAtAccuracy: Double?
 
+    /// A recipe from its parts.
     public init(optimizer: OptimizerKind, learningRate: Float, batchSize: Int, epochs: Int, stopAtAccuracy: Double?) {
         self.optimizer = optimizer
         self.learningRate = learningRate

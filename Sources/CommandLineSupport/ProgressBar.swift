@@ -10,6 +10,7 @@ public final class ProgressBar {
     private var lastDraw = Date.distantPast
     private let enabled: Bool
 
+    /// A bar counting up to `total`, drawn only when `enabled`.
     public init(label: String, total: Int, enabled: Bool = ProgressBar.isTerminal) {
         self.label = label
         self.total = max(1, total)

@@ -4,6 +4,7 @@ import Foundation
 /// Runs a command-line tool with this project's exit-code contract: 0 success, 1 a failure with one line on
 /// stderr naming the file and object, 2 a usage error (with ArgumentParser's usage text).
 public enum ToolMain {
+    /// Parses the arguments, runs the command, prints any error as one line and exits with the matching status.
     public static func run<Command: ParsableCommand>(_ type: Command.Type) -> Never {
         // Everything the command allocated is released before exiting, so leak checkers see no false leaks.
         exit(exitCode(running: type))

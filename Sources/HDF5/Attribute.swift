@@ -20,11 +20,13 @@ public enum AttributeValue: Sendable, Equatable {
 
 /// An attribute read from a group or dataset.
 public struct Attribute: Sendable, Equatable {
+    /// The attribute's name.
     public let name: String
     /// The type stored in the file.
     public let elementType: ElementType
     /// `[]` for a scalar attribute, `[n]` for a 1-D one.
     public let shape: [Int]
+    /// The values read.
     public let value: AttributeValue
 
     /// The strings of a string attribute, else nil.

@@ -7,6 +7,7 @@ public struct DatasetOptions: Sendable {
     /// gzip (deflate) level 1...9; requires `chunks`.
     public var gzipLevel: Int?
 
+    /// Contiguous and uncompressed unless told otherwise.
     public init(chunks: [Int]? = nil, gzipLevel: Int? = nil) {
         self.chunks = chunks
         self.gzipLevel = gzipLevel
@@ -32,7 +33,9 @@ public struct DatasetOptions: Sendable {
 
 /// How a dataset's bytes are laid out in the file.
 public struct StorageInfo: Sendable, Equatable {
+    /// libhdf5's storage layouts.
     public enum Layout: String, Sendable { case compact, contiguous, chunked, virtual, unknown }
+    /// How the data is stored.
     public let layout: Layout
     /// Chunk shape for chunked datasets.
     public let chunks: [Int]?
@@ -49,6 +52,7 @@ public final class Dataset: AttributeHolder, Sendable {
     let handle: Handle
     /// The file and absolute path of this dataset.
     public let location: Location
+    /// The libhdf5 identifier, valid while this object lives.
     public var objectID: hid_t { handle.id }
 
     /// Reads refuse datasets that declare more than this many bytes.
@@ -63,6 +67,7 @@ public final class Dataset: AttributeHolder, Sendable {
         self.lock = lock
     }
 
+    /// The dataset's absolute path in the file.
     public var path: String { location.path }
 
     /// The dataset's shape; `[]` for a scalar.

@@ -43,6 +43,7 @@ public enum ElementType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether values are integers or floats.
     public var isNumeric: Bool {
         switch self {
         case .integer, .float: return true

@@ -26,12 +26,15 @@ extension LinkKind {
 
 /// One named member of a group.
 public struct Link: Sendable, Equatable {
+    /// The member's name in the group.
     public let name: String
+    /// What the link points to.
     public let kind: LinkKind
     /// The object's address in the file for hard links: equal addresses are the same object
     /// (a group linked from two places, or into its own subtree).
     public let address: UInt64?
 
+    /// A link description.
     public init(name: String, kind: LinkKind, address: UInt64? = nil) {
         self.name = name
         self.kind = kind
@@ -47,6 +50,7 @@ public final class Group: AttributeHolder, Sendable {
     let handle: Handle
     /// The file and absolute path of this group.
     public let location: Location
+    /// The libhdf5 identifier, valid while this object lives.
     public var objectID: hid_t { handle.id }
 
     /// Keeps the file locked while this object is alive.

@@ -13,6 +13,7 @@ public struct HDF5Error: Error, LocalizedError, CustomStringConvertible, Sendabl
     /// What went wrong, in words.
     public let reason: String
 
+    /// An error about `object` in `file`.
     public init(file: String, object: String? = nil, reason: String) {
         self.file = file
         self.object = object
@@ -24,6 +25,7 @@ public struct HDF5Error: Error, LocalizedError, CustomStringConvertible, Sendabl
         return "\(file): \(reason)"
     }
 
+    /// The one-line description.
     public var errorDescription: String? { description }
 
     /// Builds an error from what libhdf5 left on this thread's error stack, then clears the stack.

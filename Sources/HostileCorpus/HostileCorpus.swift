@@ -11,8 +11,11 @@ import ZIPFoundation
 /// Byte-level cases are cut or flipped copies of the real notebook files, made at run time (never committed);
 /// structural cases are small files written through this project's own HDF5 and Keras writers.
 public enum HostileCorpus {
+    /// One hostile file and what the tools must say about it.
     public struct Case: Sendable {
+        /// A short name for test output.
         public let name: String
+        /// Where the file was written.
         public let path: String
         /// A fragment the one-line error must contain.
         public let expected: String

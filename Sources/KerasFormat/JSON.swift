@@ -9,10 +9,15 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The object, if this is one.
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+    /// The elements, if this is an array.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    /// The Boolean, if this is one.
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// Whether this is `null`.
     public var isNull: Bool { self == .null }
 
     /// An integer, also from a float with no fractional part (`2.0`).
@@ -39,17 +44,23 @@ public indirect enum JSONValue: Sendable, Equatable {
 
 /// A JSON object: members in order, looked up by key.
 public struct JSONObject: Sendable, Equatable {
+    /// One key and its value.
     public struct Member: Sendable, Equatable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: JSONValue
     }
 
+    /// The members in written order.
     public var members: [Member]
 
+    /// An object with these members, in this order.
     public init(_ pairs: [(String, JSONValue)] = []) {
         members = pairs.map { Member(key: $0.0, value: $0.1) }
     }
 
+    /// The value of the last member named `key`; setting nil removes it, setting a new key appends it.
     public subscript(key: String) -> JSONValue? {
         get { members.last { $0.key == key }?.value }
         set {
@@ -61,12 +72,15 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
+    /// The keys in written order.
     public var keys: [String] { members.map(\.key) }
 }
 
 /// Why a JSON text was refused.
 public struct JSONError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
     public let message: String
+    /// The byte offset where the reader stopped.
     public let offset: Int
     public var description: String { "\(message) at byte \(offset)" }
 }
@@ -74,13 +88,16 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
 /// A strict JSON reader with bounds on nesting and size, plus Python's `NaN`/`Infinity` extensions
 /// (which `json.dumps` emits).
 public struct JSONParser {
+    /// Nesting deeper than this is refused.
     public static let defaultMaximumDepth = 64
+    /// Texts larger than this (16 MiB) are refused.
     public static let defaultMaximumBytes = 16 << 20
 
     private let bytes: [UInt8]
     private var index = 0
     private let maximumDepth: Int
 
+    /// Parses `text`, refusing anything deeper or larger than the limits, with the byte offset of the fault.
     public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth,
                              maximumBytes: Int = defaultMaximumBytes) throws -> JSONValue {
         let bytes = Array(text.utf8)

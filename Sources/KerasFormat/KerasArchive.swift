@@ -5,9 +5,13 @@ import ZIPFoundation
 public struct KerasArchive: Sendable {
     /// One zip member as listed in the central directory.
     public struct Member: Sendable, Equatable {
+        /// The member's path inside the zip.
         public let path: String
+        /// Bytes once inflated.
         public let uncompressedSize: Int
+        /// Bytes in the zip.
         public let compressedSize: Int
+        /// Whether the member is deflated (Keras stores them deflated).
         public let isCompressed: Bool
     }
 

@@ -6,11 +6,13 @@ import HDF5
 public struct KerasFile: Sendable {
     /// The path as given.
     public let path: String
+    /// Which of Keras's forms the file is.
     public let format: KerasFileFormat
     /// The HDF5 file that holds the weights (`model.weights.h5` inside a `.keras`).
     public let hdf5: File
     /// Root attributes `keras_version` and `backend` (legacy), or from `metadata.json` (`.keras`).
     public let kerasVersion: String?
+    /// The backend that wrote the file (`tensorflow`, `jax`...), when recorded.
     public let backend: String?
     /// `model_config` (legacy `.h5`) or `config.json` (`.keras`) as stored.
     public let modelConfigJSON: JSONValue?

@@ -4,11 +4,14 @@ import NeuralNet
 
 /// A Keras file that cannot be used as asked: the file, the object or layer inside it, and what is wrong.
 public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, Sendable, Equatable {
+    /// The file as the user named it.
     public let file: String
     /// The HDF5 path, zip member or layer the problem concerns.
     public let object: String?
+    /// What is wrong.
     public let problem: Problem
 
+    /// An error about `object` in `file`.
     public init(file: String, object: String? = nil, _ problem: Problem) {
         self.file = file
         self.object = object
@@ -104,6 +107,7 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case matchesNoPreset([String])
     }
 
+    /// The problem in words, without the file and object.
     public var reason: String {
         switch problem {
         case .notKerasLayout: return "is an HDF5 file but not a Keras model or weights file (no model_weights, layer_names or layers/ found)"
@@ -161,6 +165,7 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         return "\(file): \(reason)"
     }
 
+    /// The one-line description.
     public var errorDescription: String? { description }
 }
 

@@ -5,14 +5,17 @@ import NeuralNet
 /// Initialisers, regularisers and constraints do not change inference and are ignored (with a notice for
 /// regularisers and constraints, which training here does not apply).
 public struct ModelBuilder {
+    /// The file the config came from, for error messages.
     public let file: String
     /// Things the caller should tell the user (ignored settings).
     public private(set) var notices: [Notice] = []
 
+    /// A builder whose errors name `file`.
     public init(file: String) {
         self.file = file
     }
 
+    /// The activation names a config may use.
     public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
     /// The model; refuses non-Sequential models, unknown layer classes and unsupported options, naming the layer.

@@ -8,6 +8,7 @@ public struct ModelConfig: Sendable, Equatable {
         /// The layer's `config` object as stored.
         public var config: JSONObject
 
+        /// A layer entry.
         public init(className: String, name: String, config: JSONObject) {
             self.className = className
             self.name = name
@@ -23,6 +24,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// The layers in model order, without the InputLayer.
     public var layers: [Layer]
 
+    /// A model config from its parts.
     public init(modelClass: String, name: String, batchInputShape: [Int?]?, layers: [Layer]) {
         self.modelClass = modelClass
         self.name = name

@@ -3,7 +3,9 @@ import NeuralNet
 
 /// A model read from a Keras file; the optimizer state the file carries is read on demand.
 public struct LoadedModel {
+    /// The model, built and with the file's weights.
     public let model: Model
+    /// The open file it came from.
     public let file: KerasFile
     /// Conversions and ignored settings the user should hear about.
     public let notices: [Notice]
@@ -17,9 +19,13 @@ public struct LoadedModel {
 
 /// Optimizer state as a Keras file stores it: variables in positional order, plus the optimizer's config.
 public struct StoredOptimizer: Sendable {
+    /// One stored optimizer variable.
     public struct Variable: Sendable {
+        /// The variable's name in the file.
         public let name: String
+        /// Its shape.
         public let shape: [Int]
+        /// Its values, row-major.
         public let values: [Double]
     }
 
@@ -27,6 +33,7 @@ public struct StoredOptimizer: Sendable {
     public let name: String?
     /// The optimizer's Keras config (`{"learning_rate": ..., "beta_1": ...}`) when the file has one.
     public let config: JSONObject?
+    /// The variables in stored (positional) order.
     public let variables: [Variable]
 }
 

@@ -5,9 +5,13 @@ import NeuralNet
 public enum OptimizerState {
     /// One stored optimizer variable.
     public struct Variable {
+        /// A step count or an array of floats.
         public enum Values { case integer(Int64), floats([Float]) }
+        /// The variable's name as Keras writes it.
         public let name: String
+        /// Its shape.
         public let shape: [Int]
+        /// Its values.
         public let values: Values
     }
 

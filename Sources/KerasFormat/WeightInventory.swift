@@ -6,7 +6,9 @@ public struct StoredWeight: Sendable, Equatable {
     public let name: String
     /// Absolute HDF5 path of the dataset.
     public let path: String
+    /// The array's shape.
     public let shape: [Int]
+    /// The stored element type.
     public let elementType: ElementType
 
     /// Number of values.
@@ -21,13 +23,16 @@ public struct StoredLayer: Sendable, Equatable {
     public let className: String?
     /// The HDF5 group holding the layer.
     public let groupPath: String
+    /// The layer's weights in Keras's order.
     public let weights: [StoredWeight]
 
+    /// The number of stored values.
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
 }
 
 /// Everything a Keras file stores about layers and optimizer, independent of its form.
 public struct WeightInventory: Sendable, Equatable {
+    /// Which of Keras's forms the file is.
     public let format: KerasFileFormat
     /// Layers in model order when ``layersInModelOrder``; else in the file's name order.
     public let layers: [StoredLayer]
@@ -38,7 +43,9 @@ public struct WeightInventory: Sendable, Equatable {
     /// Optimizer variables in stored (positional) order.
     public let optimizerWeights: [StoredWeight]
 
+    /// The number of stored layer values.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    /// The number of stored optimizer values.
     public var optimizerValueCount: Int { optimizerWeights.reduce(0) { $0 + $1.count } }
 
     /// The same inventory with the layers named in `order` first, in that order (the rest after them).

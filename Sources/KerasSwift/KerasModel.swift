@@ -124,6 +124,7 @@ public final class KerasModel {
 
 /// What `fit` recorded, like Keras's `History`: one record per epoch.
 public struct History: Sendable {
+    /// Each epoch's figures, in order.
     public let epochs: [EpochRecord]
 
     /// Each epoch's mean training loss (Keras's `history["loss"]`).

@@ -6,8 +6,11 @@ import Foundation
 public enum DigitImageFile {
     /// A grayscale picture.
     public struct Gray: Sendable {
+        /// Columns.
         public let width: Int
+        /// Rows.
         public let height: Int
+        /// Row-major gray values, 0 black to 255 white.
         public let pixels: [UInt8]
     }
 

@@ -3,12 +3,18 @@ import ZIPFoundation
 
 /// Grayscale digit images and their labels, as stored: uint8 pixels, row-major, one image after another.
 public struct DigitImages: Sendable {
+    /// The number of images.
     public let count: Int
+    /// Rows per image.
     public let rows: Int
+    /// Columns per image.
     public let columns: Int
+    /// Every image's pixels, row-major, one after the other.
     public let pixels: [UInt8]
+    /// Each image's digit.
     public let labels: [UInt8]
 
+    /// Images from their parts; `pixels` holds `count * rows * columns` values.
     public init(count: Int, rows: Int, columns: Int, pixels: [UInt8], labels: [UInt8]) {
         self.count = count
         self.rows = rows
@@ -27,7 +33,9 @@ public struct DigitImages: Sendable {
 
 /// The MNIST training and test sets.
 public struct MNIST: Sendable {
+    /// The 60,000 training images.
     public let train: DigitImages
+    /// The 10,000 test images.
     public let test: DigitImages
     /// Where the data was read from, for messages.
     public let source: String

@@ -3,6 +3,7 @@ import Foundation
 /// A numpy `.npy` array: reading the unsigned-byte and integer arrays of Keras's `mnist.npz`, and writing
 /// float32 arrays (class probabilities) that numpy loads with `np.load`.
 public struct NumpyArray: Sendable {
+    /// The array's shape.
     public let shape: [Int]
     /// The dtype string as numpy writes it, e.g. `|u1`, `<i8`, `<f4`.
     public let dtype: String

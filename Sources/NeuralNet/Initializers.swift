@@ -4,6 +4,7 @@ public struct ParameterInitializer {
     /// The random source; nil leaves every parameter unset.
     var generator: SeededGenerator?
 
+    /// Draws Keras's default initial values from `seed`; nil leaves the parameters for a file to fill.
     public init(seed: UInt64?) {
         generator = seed.map(SeededGenerator.init(seed:))
     }

@@ -73,7 +73,9 @@ public protocol Layer: AnyObject {
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var forwardFlops: Double { 0 }
+    /// Nothing to prepare by default.
     public func prepareInference(samples: Int) {}
+    /// Nothing to release by default.
     public func finishInference() {}
     /// Values per sample in the output.
     public var outputSize: Int { outputShape.reduce(1, *) }
@@ -100,6 +102,7 @@ public protocol UnaryLayer: Layer {
 }
 
 extension UnaryLayer {
+    /// The one input's shape.
     public var inputShapes: [[Int]] { [inputShape] }
     /// Values per sample in the input.
     public var inputSize: Int { inputShape.reduce(1, *) }

@@ -71,8 +71,11 @@ private func forEachElementChunk(of parameters: [Parameter], _ body: (Int, Range
 
 /// One optimizer slot array for one parameter.
 public final class OptimizerSlot: @unchecked Sendable {
+    /// The shape of the parameter the slot belongs to.
     public let shape: [Int]
+    /// The number of values.
     public let count: Int
+    /// The slot's values, laid out as the parameter's.
     public let values: UnsafeMutablePointer<Float>
 
     init(shape: [Int]) {
@@ -98,12 +101,15 @@ public final class OptimizerSlot: @unchecked Sendable {
 public final class SGD: Optimizer {
     public let className = "SGD"
     public var learningRate: Float
+    /// Keras's `momentum`; 0 keeps no velocity slot.
     public let momentum: Float
+    /// Nesterov momentum, as Keras's `nesterov=True`.
     public let nesterov: Bool
     public var iterations: Int64 = 0
     public let slots: [OptimizerSlot]
     public let parameters: [Parameter]
 
+    /// Keras's `SGD` over `parameters`, with Keras's defaults.
     public init(parameters: [Parameter], learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
         self.parameters = parameters
         self.learningRate = learningRate
@@ -128,14 +134,18 @@ public final class SGD: Optimizer {
 public final class Adam: Optimizer {
     public let className = "Adam"
     public var learningRate: Float
+    /// Keras's `beta_1`: decay of the first-moment average.
     public let beta1: Float
+    /// Keras's `beta_2`: decay of the second-moment average.
     public let beta2: Float
+    /// Keras's `epsilon`, added to the root of the second moment.
     public let epsilon: Float
     public var iterations: Int64 = 0
     /// `m` and `v` for each parameter, interleaved: m0, v0, m1, v1, ...
     public let slots: [OptimizerSlot]
     public let parameters: [Parameter]
 
+    /// Keras's `Adam` over `parameters`, with Keras's defaults.
     public init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-7) {
         self.parameters = parameters

@@ -3,6 +3,7 @@ import Foundation
 
 /// Splits independent work over the machine's cores.
 public enum Parallel {
+    /// The cores this process may use.
     public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body` on contiguous sub-ranges of `0..<count`, one per core (at most `count` of them); a single

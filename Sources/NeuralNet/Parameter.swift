@@ -10,7 +10,9 @@ import Darwin
 public final class Parameter: @unchecked Sendable {
     /// Keras's short name: `kernel` or `bias`.
     public let name: String
+    /// The shape as Keras stores it.
     public let shape: [Int]
+    /// The number of values.
     public let count: Int
     /// The values, `count` floats, row-major in Keras's layout.
     public let value: UnsafeMutablePointer<Float>

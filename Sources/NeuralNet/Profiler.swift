@@ -10,11 +10,14 @@ import Darwin
 /// ``DeferredGradientLayer``'s backward time includes its parameter gradients and their update, computed in
 /// the optimizer step.
 public final class LayerProfiler: @unchecked Sendable {
+    /// Seconds in each node's forward pass, by node index.
     public private(set) var forwardSeconds: [Double]
+    /// Seconds in each node's backward pass, by node index.
     public private(set) var backwardSeconds: [Double]
     /// Samples the first worker processed (its part of each batch), summed.
     public private(set) var samples = 0
 
+    /// A profiler with zero time for each of `nodeCount` nodes.
     public init(nodeCount: Int) {
         forwardSeconds = [Double](repeating: 0, count: nodeCount)
         backwardSeconds = [Double](repeating: 0, count: nodeCount)

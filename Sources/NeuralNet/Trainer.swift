@@ -2,28 +2,41 @@ import Foundation
 
 /// One epoch's figures, as Keras's `History` records them.
 public struct EpochRecord: Sendable, Codable {
+    /// The epoch's number, from 1.
     public let epoch: Int
+    /// Mean training loss over the epoch's batches.
     public let loss: Double
+    /// Training accuracy over the epoch's batches.
     public let accuracy: Double
+    /// Loss on the validation data after the epoch, when it was given.
     public let validationLoss: Double?
+    /// Accuracy on the validation data after the epoch, when it was given.
     public let validationAccuracy: Double?
+    /// Wall-clock seconds the epoch took, validation included.
     public let seconds: Double
 }
 
 /// Progress inside an epoch, reported after every batch.
 public struct StepProgress: Sendable {
+    /// The epoch's number, from 1.
     public let epoch: Int
+    /// Batches done in this epoch.
     public let step: Int
+    /// Batches in the epoch.
     public let steps: Int
     /// Mean loss and accuracy over the epoch's batches so far (what Keras's progress bar shows).
     public let loss: Double
+    /// The running accuracy, likewise.
     public let accuracy: Double
+    /// Samples trained per second so far in this epoch.
     public let imagesPerSecond: Double
 }
 
 /// How to train: Keras `fit` arguments.
 public struct TrainingOptions: Sendable {
+    /// The number of passes over the training samples.
     public var epochs: Int
+    /// Samples per step; the last batch of an epoch may be smaller.
     public var batchSize: Int
     /// Stop after the first epoch whose training accuracy exceeds this (the LeNet-5 notebook's callback).
     public var stopAtAccuracy: Double?
@@ -32,6 +45,7 @@ public struct TrainingOptions: Sendable {
     /// When the samples are shuffled.
     public var shuffle: ShuffleMode
 
+    /// Keras's `fit` defaults for what is not given: shuffled every epoch, no early stop.
     public init(epochs: Int, batchSize: Int, stopAtAccuracy: Double? = nil, seed: UInt64 = 0, shuffle: ShuffleMode = .everyEpoch) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -54,6 +68,7 @@ public enum ShuffleMode: String, Sendable, CaseIterable {
 
 /// The order of the training samples, epoch after epoch, as a ``ShuffleMode`` draws it.
 public struct SampleOrder: Sendable {
+    /// When the order changes.
     public let mode: ShuffleMode
     private var order: [Int]
     private var generator: SeededGenerator
@@ -77,10 +92,14 @@ public struct SampleOrder: Sendable {
 /// Mini-batch training with the samples shuffled as ``TrainingOptions/shuffle`` says, like `model.fit`: the last partial
 /// batch is kept and counts as a step.
 public final class Trainer {
+    /// The model trained in place.
     public let model: Model
+    /// The optimizer that updates the model's parameters.
     public let optimizer: Optimizer
+    /// Epochs, batch size, shuffling and early stop.
     public let options: TrainingOptions
 
+    /// A trainer for `model`; `optimizer` must have been made for the model's parameters.
     public init(model: Model, optimizer: Optimizer, options: TrainingOptions) {
         self.model = model
         self.optimizer = optimizer

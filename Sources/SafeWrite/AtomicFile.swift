@@ -13,9 +13,12 @@ import Darwin
 public enum AtomicFile {
     /// A write that could not be completed; names the destination.
     public struct WriteError: Error, LocalizedError, CustomStringConvertible {
+        /// The destination.
         public let path: String
+        /// What failed.
         public let reason: String
         public var description: String { "\(path): \(reason)" }
+        /// The one-line description.
         public var errorDescription: String? { description }
     }
 

@@ -16,6 +16,7 @@ enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension KerasFlavour: ExpressibleByArgument {
+    /// The flavour a `--to` value names.
     public init?(argument: String) {
         switch argument {
         case "3", "keras3": self = .keras3

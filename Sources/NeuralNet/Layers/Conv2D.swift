@@ -8,13 +8,19 @@ import CKernels
 public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var name: String
     public let className = "Conv2D"
+    /// Keras's `filters`: output channels.
     public let filters: Int
+    /// Keras's `kernel_size`.
     public let kernelSize: (height: Int, width: Int)
+    /// Keras's `strides`.
     public let strides: (height: Int, width: Int)
+    /// Keras's `padding`: `valid` or `same`.
     public let padding: Padding
+    /// Applied to the convolution plus bias.
     public let activation: Activation
     /// Set by the model when it applies a final softmax itself to keep the logits.
     public var activationDeferred = false
+    /// Keras's `use_bias`.
     public let useBias: Bool
     public private(set) var inputShape: [Int] = []
     public private(set) var outputShape: [Int] = []
@@ -32,6 +38,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         var positions: Int { outHeight * outWidth }
     }
 
+    /// A layer with Keras's options; its kernel is created when the model is built.
     public init(filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 activation: Activation = .linear, useBias: Bool = true, name: String = "conv2d") {
         self.filters = filters
@@ -43,11 +50,13 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         self.name = name
     }
 
+    /// The `(kernel height, kernel width, in channels, filters)` kernel.
     public var kernel: Parameter { parameters[0] }
 
     public var forwardFlops: Double {
         2 * Double(outputShape[0] * outputShape[1]) * Double(kernelSize.height * kernelSize.width * inputShape[2]) * Double(filters)
     }
+    /// The `(filters)` bias, when the layer has one.
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 

@@ -4,10 +4,13 @@ import CKernels
 public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public var name: String
     public let className = "Dense"
+    /// Keras's `units`: outputs per sample.
     public let units: Int
+    /// Applied to `input · kernel + bias`.
     public let activation: Activation
     /// Set by the model when it applies a final softmax itself to keep the logits.
     public var activationDeferred = false
+    /// Keras's `use_bias`.
     public let useBias: Bool
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { [units] }
@@ -15,6 +18,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// The kernel packed for the GEMM while an inference call over many samples runs; nil otherwise.
     private var packedKernel: PackedMatrix?
 
+    /// A layer with Keras's options; its kernel is created when the model is built.
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "dense") {
         self.units = units
         self.activation = activation
@@ -22,7 +26,9 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         self.name = name
     }
 
+    /// The `(in, units)` kernel.
     public var kernel: Parameter { parameters[0] }
+    /// The `(units)` bias, when the layer has one.
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     public var forwardFlops: Double { 2 * Double(inputSize) * Double(units) }
     private var appliedActivation: Activation { activationDeferred ? .linear : activation }
@@ -78,6 +84,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         if samples >= Self.packingSamples { packedKernel = PackedMatrix(kernel.value, rows: inputShape[0], columns: units) }
     }
 
+    /// Frees the packed kernel.
     public func finishInference() { packedKernel = nil }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
@@ -122,6 +129,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// A kernel block's gradient, or the bias gradient and one part's.
     public func scratchSize(of block: DeferredBlock) -> Int { block.parameter == 0 ? block.elements.count : 2 * units }
 
+    /// The kernel gradient for a block of the kernel's rows from the workers' inputs and output gradients.
     public func computeGradient(of block: DeferredBlock, parts: DeferredParts, into gradient: UnsafeMutablePointer<Float>)
         -> UnsafePointer<Float>? {
         if block.parameter == 0 {

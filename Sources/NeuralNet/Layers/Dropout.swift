@@ -5,10 +5,12 @@ import CKernels
 public final class Dropout: UnaryLayer {
     public var name: String
     public let className = "Dropout"
+    /// Keras's `rate`: the fraction of inputs zeroed in training.
     public let rate: Float
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { inputShape }
 
+    /// A dropout layer; `rate` must be in 0..<1 (checked when the model is built).
     public init(rate: Float, name: String = "dropout") {
         self.rate = rate
         self.name = name

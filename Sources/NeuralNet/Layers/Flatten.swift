@@ -5,6 +5,7 @@ public final class Flatten: UnaryLayer {
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { [inputShape.reduce(1, *)] }
 
+    /// A flattening layer.
     public init(name: String = "flatten") { self.name = name }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {

@@ -4,13 +4,18 @@ import CKernels
 ///
 /// With `same` padding, averages count only the cells inside the input, as TensorFlow does.
 public final class Pooling2D: UnaryLayer {
+    /// Which Keras class: the maximum or the mean of each window.
     public enum Kind: Sendable { case max, average }
 
     public var name: String
+    /// Maximum or average.
     public let kind: Kind
     public var className: String { kind == .max ? "MaxPooling2D" : "AveragePooling2D" }
+    /// Keras's `pool_size`.
     public let poolSize: (height: Int, width: Int)
+    /// Keras's `strides`.
     public let strides: (height: Int, width: Int)
+    /// Keras's `padding`.
     public let padding: Padding
     public private(set) var inputShape: [Int] = []
     public private(set) var outputShape: [Int] = []

@@ -7,6 +7,7 @@ public final class ZeroPadding2D: UnaryLayer {
     public private(set) var inputShape: [Int] = []
     public private(set) var outputShape: [Int] = []
 
+    /// Adds this many rows of zeros above and below, and columns left and right.
     public init(top: Int, bottom: Int, left: Int, right: Int, name: String = "zero_padding2d") {
         padding = (top, bottom, left, right)
         self.name = name
