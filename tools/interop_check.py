@@ -10,11 +10,15 @@ Same start (tools/same_start.py): from one Keras-initialised model, Keras and di
 in the same order (no shuffling), partial last batches included, for a few epochs (LeNet-5 with SGD, the
 ConvNet with SGD and with Adam); every epoch's training loss must agree within 1e-4, and after the SGD runs
 every step digits takes from Keras's weights before it must give Keras's weights after it.
+Zoo (tools/keras_zoo.py): models of our own design over the layer classes beyond the notebooks', written by
+Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5); digits' predictions for the first 100 test images must be
+Keras's within 1e-5, and each model converted by digits to .keras, .h5 and a Keras 2 .h5 must give Keras (and
+tf-keras) the same predictions.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `digits train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
   python tools/interop_check.py --digits .build/release/digits --data ../shared/data/mnist [--archs lenet5,vgg]
-                                [--checks round-trips,same-start,shuffling]
+                                [--checks round-trips,same-start,zoo,shuffling]
 
 Exit status 0 when every check passes, 1 otherwise (the failing checks are listed).
 """
@@ -32,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import keras_interop as ki  # noqa: E402
+import keras_zoo  # noqa: E402
 from same_start import same_start  # noqa: E402
 
 # Training images per architecture: enough for a model well above chance, little enough for CI.
@@ -144,7 +149,36 @@ def keras_to_swift(arch, digits, data, work, keras, checks):
 SAME_START = [("lenet5", "sgd", 3000, 128, 3), ("convnet", "sgd", 1000, 32, 2), ("convnet", "adam", 1000, 32, 1)]
 
 
-CHECKS = ["round-trips", "same-start", "shuffling"]
+CHECKS = ["round-trips", "same-start", "zoo", "shuffling"]
+
+
+def zoo(digits, data, work, keras, checks):
+    """Every zoo file loads in digits with Keras's predictions; what digits writes back loads in Keras with them."""
+    try:
+        import tf_keras
+    except ImportError:
+        tf_keras = None
+    folder = os.path.join(work, "zoo")
+    test_images, _ = ki.load_mnist(data, "test")
+    for entry in keras_zoo.write(folder, data, keras, tf_keras):
+        name, pixels = entry["name"], entry["pixels"]
+        for file in entry["files"]:
+            path, reference = file["model"], np.load(file["predictions"])
+            output = path + ".digits.npy"
+            digits.run("predict", path, "--data", data, "--first", str(len(reference)), "--pixels", pixels, "--output", output)
+            gap = float(np.max(np.abs(np.load(output) - reference)))
+            checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
+                       f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
+        source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
+        exports = [(".keras", [], keras), (".h5", [], keras)] + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras else [])
+        for suffix, options, module in exports:
+            target = os.path.join(folder, f"{name}-digits{suffix}")
+            digits.run("convert", source, target, *options)
+            model = module.models.load_model(target, compile=False)
+            predicted = model.predict(keras_zoo.inputs(model, test_images[:len(reference)], pixels), verbose=0)
+            gap = float(np.max(np.abs(predicted - reference)))
+            checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
+                       f"max |difference| {gap:.2e} over {len(reference)} images")
 
 
 def keras_epoch_orders(keras, seeded):
@@ -202,6 +236,8 @@ def main():
     for arch, optimizer, count, batch, epochs in SAME_START if "same-start" in kinds else []:
         if arch in archs:
             same_start(arch, optimizer, count, batch, epochs, digits, args.data, work, keras, checks)
+    if "zoo" in kinds:
+        zoo(digits, args.data, work, keras, checks)
     if "shuffling" in kinds:
         shuffling(keras, checks)
     failures = checks.failures

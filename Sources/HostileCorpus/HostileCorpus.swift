@@ -101,8 +101,8 @@ public enum HostileCorpus {
         }
 
         // Legacy files whose model_config is wrong.
-        try add("unknown-layer-class.h5", "unknown layer class Reshape") { path in
-            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Flatten\"", with: "\"class_name\": \"Reshape\"") }
+        try add("unknown-layer-class.h5", "unknown layer class ConvLSTM2D") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Flatten\"", with: "\"class_name\": \"ConvLSTM2D\"") }
         }
         try add("unsupported-activation.h5", "unsupported activation 'gelu'") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"activation\": \"tanh\"", with: "\"activation\": \"gelu\"") }

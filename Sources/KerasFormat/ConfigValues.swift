@@ -3,6 +3,10 @@ extension JSONValue {
     /// `[a, b]`: a kernel size, strides or a pool size.
     static func pair(_ a: Int, _ b: Int) -> JSONValue { .array([.int(a), .int(b)]) }
 
+    /// A float32 setting written with the fewest digits that read back as the same float (`0.3`, not
+    /// `0.30000001192092896`).
+    static func float(_ value: Float) -> JSONValue { .double(Double(value.description) ?? Double(value)) }
+
     /// `[null, d1, d2...]`: a shape with its batch dimension.
     static func batchShape(_ dims: [Int]) -> JSONValue { .array([.null] + dims.map(JSONValue.int)) }
 

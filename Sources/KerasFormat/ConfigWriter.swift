@@ -21,10 +21,10 @@ public enum KerasFlavour: String, Sendable, CaseIterable {
 public enum ConfigWriter {
     /// The `config` object of one layer, as Keras's `get_config` gives it. `batchInputShape` is added for the
     /// first layer of a Keras 2 model, as tf-keras does.
-    static func layerConfig(_ layer: Layer, batchInputShape: [Int]? = nil) -> JSONObject {
+    static func layerConfig(_ layer: Layer, flavour: KerasFlavour, batchInputShape: [Int]? = nil) -> JSONObject {
         var config = JSONObject([("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", .string("float32"))])
         if let batchInputShape { config["batch_input_shape"] = .batchShape(batchInputShape) }
-        config.members += JSONObject(LayerCodecs.config(of: layer)).members
+        config.members += JSONObject(LayerCodecs.config(of: layer, flavour: flavour)).members
         return config
     }
 
@@ -40,7 +40,7 @@ public enum ConfigWriter {
             body["dtype"] = .string("float32")
             layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
                 ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3)))])))
-            layers += model.layers.map { .object(JSONObject([("class_name", .string($0.className)), ("config", .object(layerConfig($0)))])) }
+            layers += model.layers.map { .object(JSONObject([("class_name", .string($0.className)), ("config", .object(layerConfig($0, flavour: .keras3)))])) }
             body["layers"] = .array(layers)
             body["build_input_shape"] = .batchShape(model.inputShape)
         case .keras2:
@@ -48,7 +48,7 @@ public enum ConfigWriter {
                 ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: first + "_input", flavour: .keras2)))])))
             layers += model.layers.enumerated().map { index, layer in
                 .object(JSONObject([("class_name", .string(layer.className)),
-                                    ("config", .object(layerConfig(layer, batchInputShape: index == 0 ? model.inputShape : nil)))]))
+                                    ("config", .object(layerConfig(layer, flavour: .keras2, batchInputShape: index == 0 ? model.inputShape : nil)))]))
             }
             body["layers"] = .array(layers)
         }
@@ -65,7 +65,7 @@ public enum ConfigWriter {
                                               config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
         for layer in model.layers {
             let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
-            layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer), extra: build))
+            layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
         }
         let body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
                                ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])

@@ -60,6 +60,36 @@ import Testing
         }
     }
 
+    /// A model of every weightless layer class beyond the notebooks' is written in each form and read back with
+    /// the same classes, settings and predictions; Keras 2's file names LeakyReLU's slope `alpha`.
+    @Test func weightlessLayersRoundTripThroughEveryForm() throws {
+        let model = try Sequential(inputShape: [64], layers: [
+            Rescaling(scale: 1 / 255, offset: -0.5, name: "rescaling"), Reshape([8, -1, 1], name: "reshape"),
+            Cropping2D(top: 1, bottom: 0, left: 0, right: 2, name: "cropping2d"), Conv2D(filters: 3, kernelSize: (2, 2), name: "conv2d"),
+            ReLU(maxValue: 6, negativeSlope: 0.1, threshold: 0.5, name: "re_lu"), LeakyReLU(negativeSlope: 0.2, name: "leaky_re_lu"),
+            ELU(alpha: 0.5, name: "elu"), Permute([2, 1, 3], name: "permute"), GlobalPooling2D(.max, keepDimensions: true, name: "gmp"),
+            Reshape([3], name: "reshape_1"), Softmax(axis: -1, name: "softmax"),
+        ], seed: 5)
+        let input = (0..<128).map { Float(($0 * 37) % 256) }
+        let expected = model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("weightless-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            #expect(loaded.model.layers.map(\.className) == model.layers.map(\.className))
+            let relu = try #require(loaded.model.layers[4] as? ReLU)
+            #expect(relu.maxValue == 6 && relu.negativeSlope == 0.1 && relu.threshold == 0.5)
+            #expect((loaded.model.layers[5] as? LeakyReLU)?.negativeSlope == 0.2)
+            #expect((loaded.model.layers[0] as? Rescaling)?.scale == Float(1) / 255)
+            #expect((loaded.model.layers[8] as? GlobalPooling2D)?.keepDimensions == true)
+            #expect(loaded.model.predict(input) == expected, "\(path)")
+        }
+        let keras2 = try KerasFile.open(folder.path("weightless-keras2.h5"))
+        let leaky = try #require(keras2.modelConfigJSON?["config"]?["layers"]?.arrayValue?.first { $0["class_name"]?.stringValue == "LeakyReLU" })
+        #expect(leaky["config"]?["alpha"]?.doubleValue == 0.2 && leaky["config"]?["negative_slope"] == nil)
+    }
+
     /// Every group, dataset (shape, dtype) and attribute (type, shape; the name lists by value) of a file.
     private func structure(_ path: String) throws -> [String] {
         var lines: [String] = []

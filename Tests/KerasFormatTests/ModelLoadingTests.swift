@@ -149,9 +149,9 @@ import Testing
     }
 
     @Test func unknownLayerClassIsNamed() throws {
-        let (folder, path) = try replaceInConfig(#""class_name": "Flatten""#, #""class_name": "Reshape""#)
+        let (folder, path) = try replaceInConfig(#""class_name": "Flatten""#, #""class_name": "ConvLSTM2D""#)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.object == "layer flatten" && error?.problem == .unknownLayerClass("Reshape", supported: LayerCodecs.classNames))
+        #expect(error?.object == "layer flatten" && error?.problem == .unknownLayerClass("ConvLSTM2D", supported: LayerCodecs.classNames))
         withExtendedLifetime(folder) {}
     }
 
@@ -161,6 +161,37 @@ import Testing
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
         #expect(error?.object == "layer dense_1" && error?.problem == .unsupportedActivation("elu", supported: ModelBuilder.supportedActivations))
         withExtendedLifetime(folder) {}
+    }
+
+    /// A Keras 3 Sequential config of a (784,) input and one layer entry.
+    private func buildOneLayer(_ className: String, _ config: String) throws -> Model {
+        let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 784]}}, {"class_name": ""# + className + #"", "config": {"name": "probe", "#
+            + config + "}}]}}"
+        var builder = ModelBuilder(file: "probe.h5")
+        return try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "probe.h5"))
+    }
+
+    /// Options outside what a layer supports get one error naming the file, the layer and the option.
+    @Test(arguments: [
+        ("Rescaling", #""scale": [0.5, 0.25]"#, KerasFormatError.Problem.unsupportedOption("scale as a list (only one number for every value)")),
+        ("Softmax", #""axis": [1, 2]"#, .unsupportedOption("axis as a list (one axis only)")),
+        ("Reshape", #""target_shape": [28, "x"]"#, .invalidValue(key: "target_shape", reason: #"must be a list of positive integers (or -1), found [28, "x"]"#)),
+        ("ReLU", #""threshold": -1.0"#, .invalidModel(.invalidInput(layer: "probe", reason: "threshold must not be negative, got -1.0"))),
+        ("Reshape", #""target_shape": [-1, -1]"#, .invalidModel(.invalidInput(layer: "probe", reason: "target_shape [-1, -1] must be positive sizes with at most one -1"))),
+        ("Reshape", #""target_shape": [27, 29]"#, .invalidModel(.invalidInput(layer: "probe", reason: "cannot reshape (None, 784) (784 values) to (None, 27, 29)"))),
+        ("Permute", #""dims": [1, 1]"#, .invalidModel(.invalidInput(layer: "probe", reason: "dims [1, 1] is not a permutation of the input's axes 1...1"))),
+    ])
+    func unsupportedLayerOptionsAreNamed(className: String, config: String, problem: KerasFormatError.Problem) throws {
+        let error = #expect(throws: KerasFormatError.self) { try buildOneLayer(className, config) }
+        #expect(error?.file == "probe.h5")
+        #expect(error?.problem == problem, "\(error.map(String.init(describing:)) ?? "no error")")
+    }
+
+    /// Keras 2 files name LeakyReLU's slope `alpha`; Keras 3 files `negative_slope`.
+    @Test func leakyReLUReadsBothSpellings() throws {
+        let keras2 = try buildOneLayer("LeakyReLU", #""alpha": 0.25"#).layers[0] as? LeakyReLU
+        let keras3 = try buildOneLayer("LeakyReLU", #""negative_slope": 0.125"#).layers[0] as? LeakyReLU
+        #expect(keras2?.negativeSlope == 0.25 && keras3?.negativeSlope == 0.125)
     }
 
     @Test func layerCountMismatchListsBothSides() throws {

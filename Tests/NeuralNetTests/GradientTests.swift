@@ -53,6 +53,26 @@ import Testing
         Case(name: "conv + relu activation layer", inputShape: [5, 5, 2]) {
             [Conv2D(filters: 2, kernelSize: (3, 3)), ActivationLayer(.relu), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "rescaling, reshape with -1, permute", inputShape: [8]) {
+            [Rescaling(scale: 0.5, offset: 0.1), Dense(units: 6, activation: .tanh), Reshape([2, -1]), Permute([2, 1]), Flatten(),
+             Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "relu with cap, slope and threshold", inputShape: [5]) {
+            [Dense(units: 8), ReLU(maxValue: 0.5, negativeSlope: 0.1, threshold: 0.05), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "leaky relu and elu", inputShape: [5]) {
+            [Dense(units: 6), LeakyReLU(negativeSlope: 0.2), Dense(units: 5), ELU(alpha: 0.7), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "global average pooling, softmax layer last", inputShape: [5, 5, 2]) {
+            [Conv2D(filters: 4, kernelSize: (3, 3), activation: .tanh), GlobalPooling2D(.average), Dense(units: 3), Softmax()]
+        },
+        Case(name: "cropping, global max pooling kept 1x1", inputShape: [6, 6, 1]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Cropping2D(top: 1, bottom: 0, left: 0, right: 1),
+             GlobalPooling2D(.max, keepDimensions: true), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "softmax along a middle axis", inputShape: [6]) {
+            [Dense(units: 6, activation: .tanh), Reshape([3, 2]), Softmax(axis: 1), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

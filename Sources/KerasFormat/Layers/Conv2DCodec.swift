@@ -12,7 +12,7 @@ enum Conv2DCodec: LayerCodec {
                       activation: try config.activation(), useBias: try config.bool("use_bias", default: true), name: config.layer)
     }
 
-    static func config(of conv: Conv2D) -> [(String, JSONValue)] {
+    static func config(of conv: Conv2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
         [("filters", .int(conv.filters)), ("kernel_size", .pair(conv.kernelSize.height, conv.kernelSize.width)),
          ("strides", .pair(conv.strides.height, conv.strides.width)), ("padding", .string(conv.padding.rawValue)),
          ("data_format", .string("channels_last")), ("dilation_rate", .pair(1, 1)), ("groups", .int(1)),

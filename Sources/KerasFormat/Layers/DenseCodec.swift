@@ -9,7 +9,7 @@ enum DenseCodec: LayerCodec {
               useBias: try config.bool("use_bias", default: true), name: config.layer)
     }
 
-    static func config(of dense: Dense) -> [(String, JSONValue)] {
+    static func config(of dense: Dense, flavour: KerasFlavour) -> [(String, JSONValue)] {
         [("units", .int(dense.units)), ("activation", .string(dense.activation.rawValue)), ("use_bias", .bool(dense.useBias))]
             + JSONValue.defaultInitializers + JSONValue.noRegularizers(activity: false)
     }

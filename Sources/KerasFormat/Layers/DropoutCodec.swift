@@ -11,7 +11,7 @@ enum DropoutCodec: LayerCodec {
         return Dropout(rate: Float(rate), name: config.layer)
     }
 
-    static func config(of dropout: Dropout) -> [(String, JSONValue)] {
-        [("rate", .double(Double(dropout.rate))), ("noise_shape", .null), ("seed", .null)]
+    static func config(of dropout: Dropout, flavour: KerasFlavour) -> [(String, JSONValue)] {
+        [("rate", .float(dropout.rate)), ("noise_shape", .null), ("seed", .null)]
     }
 }

@@ -6,5 +6,5 @@ enum FlattenCodec: LayerCodec {
 
     static func layer(className: String, config: LayerConfigReader) throws -> Flatten { Flatten(name: config.layer) }
 
-    static func config(of layer: Flatten) -> [(String, JSONValue)] { [("data_format", .string("channels_last"))] }
+    static func config(of layer: Flatten, flavour: KerasFlavour) -> [(String, JSONValue)] { [("data_format", .string("channels_last"))] }
 }

@@ -9,9 +9,9 @@ protocol LayerCodec: Sendable {
     /// The layer a config describes, in Keras 2's or Keras 3's spelling; refuses an option it cannot honour,
     /// naming it.
     static func layer(className: String, config: LayerConfigReader) throws -> CodedLayer
-    /// The layer's config entries after `name`, `trainable` and `dtype`, with the keys both Keras 2.15 and
-    /// Keras 3 accept.
-    static func config(of layer: CodedLayer) -> [(String, JSONValue)]
+    /// The layer's config entries after `name`, `trainable` and `dtype`, with keys both Keras 2.15 and Keras 3
+    /// accept where there are such keys, else the flavour's.
+    static func config(of layer: CodedLayer, flavour: KerasFlavour) -> [(String, JSONValue)]
     /// The layer's weights as a legacy `.h5` names them (`kernel`, `bias`), in the order every file form
     /// stores them.
     static func weightNames(of layer: CodedLayer) -> [String]
@@ -31,6 +31,15 @@ public enum LayerCodecs {
         FlattenCodec.self,
         DropoutCodec.self,
         ActivationCodec.self,
+        RescalingCodec.self,
+        ReshapeCodec.self,
+        PermuteCodec.self,
+        Cropping2DCodec.self,
+        GlobalPooling2DCodec.self,
+        ReLUCodec.self,
+        LeakyReLUCodec.self,
+        ELUCodec.self,
+        SoftmaxCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
@@ -46,9 +55,9 @@ public enum LayerCodecs {
     }
 
     /// The config entries of `layer` after its name, from the codec of its class.
-    static func config(of layer: Layer) -> [(String, JSONValue)] {
+    static func config(of layer: Layer, flavour: KerasFlavour) -> [(String, JSONValue)] {
         guard let codec = byClassName[layer.className] else { return [] }
-        return entries(codec, layer)
+        return entries(codec, layer, flavour)
     }
 
     /// The names of `layer`'s weights in a legacy `.h5`.
@@ -57,8 +66,8 @@ public enum LayerCodecs {
         return names(codec, layer)
     }
 
-    private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer) -> [(String, JSONValue)] {
-        (layer as? Codec.CodedLayer).map(codec.config(of:)) ?? []
+    private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer, _ flavour: KerasFlavour) -> [(String, JSONValue)] {
+        (layer as? Codec.CodedLayer).map { codec.config(of: $0, flavour: flavour) } ?? []
     }
 
     private static func names<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer) -> [String] {

@@ -59,18 +59,43 @@ struct LayerConfigReader {
         return padding
     }
 
-    /// ZeroPadding2D's `padding`: n, (h, w) or ((top, bottom), (left, right)).
-    func zeroPadding() throws -> (Int, Int, Int, Int) {
-        let item = config["padding"] ?? .int(1)
-        if let n = item.intValue { return (n, n, n, n) }
+    /// ZeroPadding2D's `padding` or Cropping2D's `cropping`: n, (h, w) or ((top, bottom), (left, right)).
+    func fourSides(_ key: String, default amount: Int) throws -> (Int, Int, Int, Int) {
+        let item = config[key] ?? .int(amount)
+        if let n = item.intValue, n >= 0 { return (n, n, n, n) }
         if let items = item.arrayValue, items.count == 2 {
-            if let h = items[0].intValue, let w = items[1].intValue { return (h, h, w, w) }
+            if let h = items[0].intValue, let w = items[1].intValue, h >= 0, w >= 0 { return (h, h, w, w) }
             if let rows = items[0].arrayValue?.compactMap(\.intValue), let cols = items[1].arrayValue?.compactMap(\.intValue),
-               rows.count == 2, cols.count == 2 {
+               rows.count == 2, cols.count == 2, (rows + cols).allSatisfy({ $0 >= 0 }) {
                 return (rows[0], rows[1], cols[0], cols[1])
             }
         }
-        throw invalid("padding", "must be n, (h, w) or ((top, bottom), (left, right)), found \(item.pythonJSON)")
+        throw invalid(key, "must be n, (h, w) or ((top, bottom), (left, right)) of sizes 0 or more, found \(item.pythonJSON)")
+    }
+
+    /// A number, or `value` when the key is missing or null.
+    func float(_ key: String, default value: Float) throws -> Float {
+        guard let item = config[key], !item.isNull else { return value }
+        guard let number = item.doubleValue, number.isFinite else { throw invalid(key, "must be a finite number, found \(item.pythonJSON)") }
+        return Float(number)
+    }
+
+    /// A number, or nil when the key is missing or null.
+    func optionalFloat(_ key: String) throws -> Float? {
+        guard let item = config[key], !item.isNull else { return nil }
+        return try float(key, default: 0)
+    }
+
+    /// A list of positive integers (a shape or an axis order), where -1 also passes (Reshape's inferred size).
+    func intList(_ key: String) throws -> [Int] {
+        guard let items = config[key]?.arrayValue, !items.isEmpty, items.count <= 8 else {
+            throw invalid(key, "must be a list of 1 to 8 integers, found \(config[key]?.pythonJSON ?? "nothing")")
+        }
+        let values = items.compactMap(\.intValue)
+        guard values.count == items.count, values.allSatisfy({ $0 == -1 || (1...(1 << 20)).contains($0) }) else {
+            throw invalid(key, "must be a list of positive integers (or -1), found \(config[key]!.pythonJSON)")
+        }
+        return values
     }
 
     func requireChannelsLast() throws {

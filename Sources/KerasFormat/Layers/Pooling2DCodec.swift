@@ -11,7 +11,7 @@ enum Pooling2DCodec: LayerCodec {
                          padding: try config.padding(), name: config.layer)
     }
 
-    static func config(of pool: Pooling2D) -> [(String, JSONValue)] {
+    static func config(of pool: Pooling2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
         [("pool_size", .pair(pool.poolSize.height, pool.poolSize.width)), ("padding", .string(pool.padding.rawValue)),
          ("strides", .pair(pool.strides.height, pool.strides.width)), ("data_format", .string("channels_last"))]
     }

@@ -1,5 +1,5 @@
-/// Keras `Flatten`: NHWC rows are already flat in Keras's order, so this copies.
-public final class Flatten: UnaryLayer {
+/// Keras `Flatten`: each sample as one row.
+public final class Flatten: ShapeOnlyLayer {
     public var name: String
     public let className = "Flatten"
     public private(set) var inputShape: [Int] = []
@@ -10,16 +10,5 @@ public final class Flatten: UnaryLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         self.inputShape = inputShape
-    }
-
-    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
-                        scratch: LayerScratch) {
-        output.update(from: input, count: batch * inputSize)
-    }
-
-    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
-                         gradients: [UnsafeMutablePointer<Float>]) {
-        inputGradient?.update(from: outputGradient, count: batch * inputSize)
     }
 }

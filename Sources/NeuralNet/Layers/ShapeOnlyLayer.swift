@@ -1,0 +1,16 @@
+/// A layer that gives each sample a new shape without touching its values (Flatten, Reshape): NHWC rows are
+/// already in Keras's order, so the passes copy.
+public protocol ShapeOnlyLayer: UnaryLayer {}
+
+extension ShapeOnlyLayer {
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        output.update(from: input, count: batch * inputSize)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        inputGradient?.update(from: outputGradient, count: batch * inputSize)
+    }
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""A zoo of small MNIST models of our own design, written by Keras itself, that use the layer classes and
+options beyond the four notebooks': each is built, briefly trained and saved as `.keras` and legacy `.h5`
+(Keras 3), and, where tf-keras has every layer it uses, as a Keras 2 `.h5` too, with Keras's predictions for
+the first 100 test images beside it.
+
+  python tools/keras_zoo.py OUT_DIR --data ../shared/data/mnist
+
+writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
+each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it) and the layer
+classes and options it covers. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
+Keras load what digits writes back.
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import keras_interop as ki  # noqa: E402
+
+# tf-keras warns that `.h5` is a legacy form on every save; writing that form is the point here.
+warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+
+TRAIN_IMAGES = 1024
+PREDICTED_IMAGES = 100
+
+
+def leaky_relu(keras, slope):
+    """LeakyReLU's slope is `negative_slope` in Keras 3 and `alpha` in Keras 2."""
+    if keras.__name__ == "tf_keras":
+        return keras.layers.LeakyReLU(alpha=slope)
+    return keras.layers.LeakyReLU(negative_slope=slope)
+
+
+def rescaling_mlp(keras):
+    """Raw pixels, Rescaling in front; LeakyReLU and ELU layers between Dense layers."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((784,)), L.Rescaling(1 / 255.0, offset=-0.1), L.Dense(64), leaky_relu(keras, 0.1),
+        L.Dense(32), L.ELU(alpha=0.8), L.Dense(10, activation="softmax")])
+
+
+def reshape_cnn(keras):
+    """A flat input reshaped to an image; ReLU with every option; same-padded max pooling; Cropping2D;
+    global average pooling; a Softmax layer last."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((784,)), L.Reshape((28, 28, 1)), L.Conv2D(8, 3, padding="same"),
+        L.ReLU(max_value=6.0, negative_slope=0.05, threshold=0.1), L.MaxPooling2D(3, strides=2, padding="same"),
+        L.Cropping2D(((1, 2), (2, 1))), L.Conv2D(12, 3), L.ReLU(), L.GlobalAveragePooling2D(), L.Dense(10),
+        L.Softmax()])
+
+
+def permute_global_max(keras):
+    """Strided convolution, Permute, GlobalMaxPooling2D with keepdims, then Flatten."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, strides=2, activation="relu"), L.Permute((2, 1, 3)),
+        L.Conv2D(16, 3, activation="relu"), L.GlobalMaxPooling2D(keepdims=True), L.Flatten(),
+        L.Dense(10, activation="softmax")])
+
+
+def softmax_axes(keras):
+    """Softmax over a middle axis, Reshape with -1, same-padded average pooling, an Activation layer last."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(6, 5, activation="tanh"), L.Softmax(axis=1),
+        L.AveragePooling2D(3, padding="same"), L.Reshape((-1, 6)), L.Flatten(), L.Dense(10),
+        L.Activation("softmax")])
+
+
+def relu_capped_mlp(keras):
+    """ReLU layers with a cap and with a threshold only, and a Rescaling with offset in the middle."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((784,)), L.Dense(48), L.ReLU(max_value=1.5), L.Rescaling(2.0, offset=0.5), L.Dense(24),
+        L.ReLU(threshold=0.2), L.Dense(10, activation="softmax")])
+
+
+# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
+ZOO = {
+    "rescaling_mlp": (rescaling_mlp, "raw", True),
+    "reshape_cnn": (reshape_cnn, "unit", True),
+    "permute_global_max": (permute_global_max, "unit", True),
+    "softmax_axes": (softmax_axes, "unit", True),
+    "relu_capped_mlp": (relu_capped_mlp, "unit", True),
+}
+
+
+def inputs(model, images, pixels):
+    """MNIST images laid out for the model's input and scaled as `pixels` says."""
+    x = images.astype("float32")
+    if pixels == "unit":
+        x = x / 255.0
+    return x.reshape((-1,) + tuple(model.input_shape[1:]))
+
+
+def write(folder, data, keras, tf_keras=None, names=None):
+    """Builds, trains and saves each zoo model; returns the zoo.json entries."""
+    train_images, train_labels = ki.load_mnist(data, "train")
+    test_images, _ = ki.load_mnist(data, "test")
+    os.makedirs(folder, exist_ok=True)
+    entries = []
+    for name in names or ZOO:
+        builder, pixels, keras2 = ZOO[name]
+        base = os.path.join(folder, name)
+        files = []
+        for module in [keras] + ([tf_keras] if keras2 and tf_keras else []):
+            module.utils.set_random_seed(1)
+            model = builder(module)
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), train_labels[:TRAIN_IMAGES], batch_size=64,
+                      epochs=1, verbose=0)
+            predictions = model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0)
+            if module is keras:
+                model.save(base + ".keras")
+                model.save(base + ".h5")
+                np.save(base + ".npy", predictions)
+                files += [(base + ".keras", base + ".npy"), (base + ".h5", base + ".npy")]
+            else:
+                model.save(base + "-keras2.h5")
+                np.save(base + "-keras2.npy", predictions)
+                files.append((base + "-keras2.h5", base + "-keras2.npy"))
+        classes = sorted({layer.__class__.__name__ for layer in model.layers})
+        entries.append({"name": name, "pixels": pixels, "layers": classes,
+                        "files": [{"model": m, "predictions": p} for m, p in files]})
+    with open(os.path.join(folder, "zoo.json"), "w") as f:
+        json.dump(entries, f, indent=1)
+    return entries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder")
+    parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
+    parser.add_argument("--models", help="comma-separated names (default: all)")
+    args = parser.parse_args()
+    if not args.data:
+        sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
+    import keras
+    try:
+        import tf_keras
+    except ImportError:
+        tf_keras = None
+    for entry in write(args.folder, args.data, keras, tf_keras, args.models.split(",") if args.models else None):
+        print(f"{entry['name']}: {', '.join(f['model'] for f in entry['files'])}")
+
+
+if __name__ == "__main__":
+    main()
