@@ -11,9 +11,9 @@ in the same order (no shuffling), partial last batches included, for a few epoch
 ConvNet with SGD and with Adam); every epoch's training loss must agree within 1e-4, and after the SGD runs
 every step digits takes from Keras's weights before it must give Keras's weights after it.
 Zoo (tools/keras_zoo.py): models of our own design over the layer classes beyond the notebooks', written by
-Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5); digits' predictions for the first 100 test images must be
-Keras's within 1e-5, and each model converted by digits to .keras, .h5 and a Keras 2 .h5 must give Keras (and
-tf-keras) the same predictions.
+Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5, for models of what tf-keras has); digits' predictions for the first 100 test images
+must be Keras's within 1e-5, and each model converted by digits to .keras, .h5 and (where tf-keras has its
+layers and activations) a Keras 2 .h5 must give Keras (and tf-keras) the same predictions.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `digits train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
@@ -170,7 +170,7 @@ def zoo(digits, data, work, keras, checks):
             checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
-        exports = [(".keras", [], keras), (".h5", [], keras)] + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras else [])
+        exports = [(".keras", [], keras), (".h5", [], keras)] + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
             target = os.path.join(folder, f"{name}-digits{suffix}")
             digits.run("convert", source, target, *options)

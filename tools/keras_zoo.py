@@ -7,8 +7,8 @@ the first 100 test images beside it.
   python tools/keras_zoo.py OUT_DIR --data ../shared/data/mnist
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
-each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it) and the layer
-classes and options it covers. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
+each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its layer classes
+and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
 Keras load what digits writes back.
 """
 import argparse
@@ -84,6 +84,35 @@ def relu_capped_mlp(keras):
         L.ReLU(threshold=0.2), L.Dense(10, activation="softmax")])
 
 
+def activations_mlp(keras):
+    """Every Keras 3 activation name tf-keras lacks or computes otherwise, inside Dense layers, and
+    log_softmax as an Activation layer in the middle."""
+    L = keras.layers
+    body = [keras.Input((784,))]
+    for name in ["relu6", "leaky_relu", "hard_sigmoid", "hard_silu", "gelu", "silu", "mish"]:
+        body.append(L.Dense(24, activation=name))
+    return keras.Sequential(body + [L.Dense(10), L.Activation("log_softmax"), L.Dense(10, activation="softmax")])
+
+
+def activations_cnn(keras):
+    """The activations whose derivative needs the pre-activation, inside Conv2D layers (the first one
+    single-channel)."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, activation="gelu"), L.Conv2D(8, 3, strides=2, activation="silu"),
+        L.Conv2D(8, 3, activation="mish"), L.Conv2D(8, 3, strides=2, activation="hard_silu"), L.Flatten(),
+        L.Dense(10, activation="softmax")])
+
+
+def shared_activations(keras):
+    """The activations Keras 2 and Keras 3 both have, by the names both read (`swish` is silu)."""
+    L = keras.layers
+    body = [keras.Input((784,))]
+    for name in ["swish", "gelu", "mish", "selu", "elu", "softplus", "softsign", "tanh", "exponential"]:
+        body.append(L.Dense(16, activation=name))
+    return keras.Sequential(body + [L.Dense(10, activation="softmax")])
+
+
 # name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
 ZOO = {
     "rescaling_mlp": (rescaling_mlp, "raw", True),
@@ -91,6 +120,9 @@ ZOO = {
     "permute_global_max": (permute_global_max, "unit", True),
     "softmax_axes": (softmax_axes, "unit", True),
     "relu_capped_mlp": (relu_capped_mlp, "unit", True),
+    "activations_mlp": (activations_mlp, "unit", False),
+    "activations_cnn": (activations_cnn, "unit", False),
+    "shared_activations": (shared_activations, "unit", True),
 }
 
 
@@ -129,7 +161,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 np.save(base + "-keras2.npy", predictions)
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
-        entries.append({"name": name, "pixels": pixels, "layers": classes,
+        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:
         json.dump(entries, f, indent=1)

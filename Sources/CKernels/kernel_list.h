@@ -2,8 +2,8 @@
 // dispatch.c: CK_PROCEDURE(name, parameters, arguments) for those that return nothing, CK_FUNCTION(type,
 // name, parameters, arguments) for the others. A path's build is named with a suffix: ck_add_avx2.
 CK_PROCEDURE(ck_activation, (int kind, float *x, long rows, long width), (kind, x, rows, width))
-CK_PROCEDURE(ck_activation_backward, (int kind, float *grad, const float *out, long rows, long width),
-             (kind, grad, out, rows, width))
+CK_PROCEDURE(ck_activation_backward, (int kind, float *grad, const float *out, const float *in, long rows, long width),
+             (kind, grad, out, in, rows, width))
 CK_PROCEDURE(ck_column_sums, (float *db, const float *grad, long rows, long width, int accumulate),
              (db, grad, rows, width, accumulate))
 CK_PROCEDURE(ck_multiply, (float *y, const float *a, const float *b, long n), (y, a, b, n))

@@ -104,8 +104,8 @@ public enum HostileCorpus {
         try add("unknown-layer-class.h5", "unknown layer class ConvLSTM2D") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Flatten\"", with: "\"class_name\": \"ConvLSTM2D\"") }
         }
-        try add("unsupported-activation.h5", "unsupported activation 'gelu'") { path in
-            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"activation\": \"tanh\"", with: "\"activation\": \"gelu\"") }
+        try add("unsupported-activation.h5", "unsupported activation 'sparsemax'") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"activation\": \"tanh\"", with: "\"activation\": \"sparsemax\"") }
         }
         try add("functional-model.h5", "only Sequential models are supported") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Functional\"") }

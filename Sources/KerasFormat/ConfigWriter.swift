@@ -16,6 +16,20 @@ public enum KerasFlavour: String, Sendable, CaseIterable {
 
 /// Writes model and optimizer configs the way Keras serialises them.
 ///
+extension KerasFlavour {
+    /// The name this flavour's Keras gives `activation`, or nil when it has no such function: tf-keras calls
+    /// silu `swish`, and lacks relu6, leaky_relu, hard_silu and log_softmax as activation names; its
+    /// `hard_sigmoid` is another function (clip(0.2 x + 0.5, 0, 1)).
+    public func name(of activation: Activation) -> String? {
+        guard self == .keras2 else { return activation.rawValue }
+        switch activation {
+        case .silu: return "swish"
+        case .relu6, .leakyReLU, .hardSiLU, .logSoftmax, .hardSigmoid: return nil
+        default: return activation.rawValue
+        }
+    }
+}
+
 /// Layer configs carry the keys Keras 2.15 and 3.x both accept, dtypes as the string `"float32"` (not
 /// Keras 3.4+'s DTypePolicy objects, which older Keras 3 releases and Keras 2 reject).
 public enum ConfigWriter {

@@ -10,9 +10,13 @@ public struct ModelBuilder {
     /// Things the caller should tell the user (ignored settings).
     public private(set) var notices: [Notice] = []
 
-    /// A builder whose errors name `file`.
-    public init(file: String) {
+    /// The version of Keras that wrote the file, when known (Keras 2 spells some things its own way).
+    public let kerasVersion: String?
+
+    /// A builder whose errors name `file`, written by `kerasVersion` of Keras when known.
+    public init(file: String, kerasVersion: String? = nil) {
         self.file = file
+        self.kerasVersion = kerasVersion
     }
 
     /// The activation names a config may use.
@@ -39,7 +43,8 @@ public struct ModelBuilder {
     }
 
     private mutating func layer(_ entry: ModelConfig.Layer) throws -> Layer {
-        let reader = LayerConfigReader(file: file, layer: entry.name, config: entry.config)
+        var reader = LayerConfigReader(file: file, layer: entry.name, config: entry.config)
+        reader.writtenByKeras2 = kerasVersion?.hasPrefix("2.") ?? false
         try reader.requireChannelsLast()
         for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"]
         where !(entry.config[key]?.isNull ?? true) {

@@ -55,7 +55,7 @@ public enum ModelLoader {
         let model: Model
         let inventory: WeightInventory
         if let config = try file.modelConfig() {
-            var builder = ModelBuilder(file: path)
+            var builder = ModelBuilder(file: path, kerasVersion: file.kerasVersion)
             model = try builder.build(config)
             notices += builder.notices
             inventory = try file.inventory(config: config)

@@ -25,6 +25,10 @@ public enum ModelWriter {
         guard model is Sequential else {
             throw KerasFormatError(file: path, .notWritable("would hold a model that is not Sequential, which cannot be written yet"))
         }
+        for case let layer as ActivatedLayer in model.layers where flavour.name(of: layer.activation) == nil {
+            throw KerasFormatError(file: path, object: "layer \(layer.name)",
+                                   .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))
+        }
         // Every form is built in memory first, so the file on disk changes in one step.
         let bytes: [UInt8]
         switch format {

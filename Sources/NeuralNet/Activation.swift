@@ -1,8 +1,17 @@
 import CKernels
 
-/// The activations a Keras layer can apply to its output.
+/// The activations a Keras layer can apply to its output, by their Keras 3 names, with Keras 3's formulas
+/// (`leaky_relu` has slope 0.2, `elu` alpha 1, `gelu` is the exact erf form, `hard_sigmoid` is
+/// `relu6(x + 3) / 6`).
 public enum Activation: String, Sendable, CaseIterable {
     case linear, relu, tanh, sigmoid, softmax
+    case relu6
+    case leakyReLU = "leaky_relu"
+    case elu, selu, gelu, silu, mish, softplus, softsign
+    case hardSigmoid = "hard_sigmoid"
+    case hardSiLU = "hard_silu"
+    case exponential
+    case logSoftmax = "log_softmax"
 
     private var kernelKind: Int32 {
         switch self {
@@ -11,16 +20,39 @@ public enum Activation: String, Sendable, CaseIterable {
         case .tanh: return Int32(CK_TANH)
         case .sigmoid: return Int32(CK_SIGMOID)
         case .softmax: return Int32(CK_SOFTMAX)
+        case .relu6: return Int32(CK_RELU6)
+        case .leakyReLU: return Int32(CK_LEAKY_RELU)
+        case .elu: return Int32(CK_ELU)
+        case .selu: return Int32(CK_SELU)
+        case .gelu: return Int32(CK_GELU)
+        case .silu: return Int32(CK_SILU)
+        case .mish: return Int32(CK_MISH)
+        case .softplus: return Int32(CK_SOFTPLUS)
+        case .softsign: return Int32(CK_SOFTSIGN)
+        case .hardSigmoid: return Int32(CK_HARD_SIGMOID)
+        case .hardSiLU: return Int32(CK_HARD_SILU)
+        case .exponential: return Int32(CK_EXPONENTIAL)
+        case .logSoftmax: return Int32(CK_LOG_SOFTMAX)
         }
     }
 
-    /// Applies the activation in place to `rows` rows of `width` values; softmax works per row.
+    /// Whether the derivative needs the activation's input (the pre-activation): it does not follow from the
+    /// output for these, which are not monotonic or not invertible in float32.
+    public var derivativeNeedsInput: Bool { [.gelu, .silu, .mish, .hardSiLU].contains(self) }
+
+    /// Whether the activation works on whole rows (softmax, log_softmax) rather than value by value.
+    public var worksOnRows: Bool { self == .softmax || self == .logSoftmax }
+
+    /// Applies the activation in place to `rows` rows of `width` values; softmax and log_softmax work per row.
     public func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         ck_activation(kernelKind, values, rows, width)
     }
 
-    /// Turns d(loss)/d(output) into d(loss)/d(pre-activation), in place, using the activation's output.
-    public func backward(gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int, width: Int) {
-        ck_activation_backward(kernelKind, gradient, output, rows, width)
+    /// Turns d(loss)/d(output) into d(loss)/d(pre-activation), in place, from the activation's output and,
+    /// when ``derivativeNeedsInput``, its input.
+    public func backward(gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, input: UnsafePointer<Float>?,
+                         rows: Int, width: Int) {
+        precondition(input != nil || !derivativeNeedsInput, "the \(rawValue) derivative needs the pre-activation")
+        ck_activation_backward(kernelKind, gradient, output, input, rows, width)
     }
 }

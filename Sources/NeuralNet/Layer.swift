@@ -134,11 +134,32 @@ public protocol ActivatedLayer: Layer {
     var activationDeferred: Bool { get set }
 }
 
+extension ActivatedLayer {
+    /// The activation the forward pass applies: none when the model has taken a final softmax over.
+    var appliedActivation: Activation { activationDeferred ? .linear : activation }
+
+    /// Where a training pass keeps the `count` pre-activations its backward pass will need (gelu, silu, mish,
+    /// hard_silu); nil when it needs none.
+    func preactivationStore(_ mode: PassMode, _ scratch: LayerScratch, count: Int) -> UnsafeMutablePointer<Float>? {
+        mode == .training && appliedActivation.derivativeNeedsInput ? scratch.preactivation.reserve(count) : nil
+    }
+
+    /// Turns d(loss)/d(output) into d(loss)/d(pre-activation) for `rows` rows of `width` outputs, with the
+    /// pre-activations the training pass kept.
+    func activationBackward(_ gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int, width: Int,
+                            scratch: LayerScratch) {
+        let input = appliedActivation.derivativeNeedsInput ? UnsafePointer(scratch.preactivation.pointer) : nil
+        appliedActivation.backward(gradient: gradient, output: output, input: input, rows: rows, width: width)
+    }
+}
+
 /// Per-worker, per-layer memory reused from batch to batch.
 public final class LayerScratch {
     let first = ScratchBuffer()
     let second = ScratchBuffer()
     let indices = IndexBuffer()
+    /// A training pass's pre-activations, for activations whose derivative needs them (see ``ActivatedLayer``).
+    let preactivation = ScratchBuffer()
     /// Random numbers for dropout masks, seeded per layer and worker.
     var generator: SeededGenerator
     /// Threads the layer may use for this pass: more than one only when the batch is too small to give every

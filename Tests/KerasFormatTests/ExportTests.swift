@@ -90,6 +90,28 @@ import Testing
         #expect(leaky["config"]?["alpha"]?.doubleValue == 0.2 && leaky["config"]?["negative_slope"] == nil)
     }
 
+    /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
+    /// the layer, an activation tf-keras does not have, leaving no file behind.
+    @Test func activationsAreWrittenByTheFlavoursNames() throws {
+        let activations = Activation.allCases.filter { $0 != .softmax }
+        let model = try Sequential(inputShape: [4], layers: activations.enumerated().map { index, activation in
+            Dense(units: 4, activation: activation, name: "dense_\(index)")
+        } + [Dense(units: 3, activation: .softmax, name: "out")], seed: 2)
+        let folder = try TemporaryFolder()
+        let path = folder.path("activations.keras")
+        try ModelWriter.save(model, optimizer: nil, to: path)
+        #expect(try ModelLoader.load(path).model.layers.compactMap { ($0 as? Dense)?.activation } == activations + [.softmax])
+        let keras2Path = folder.path("activations-keras2.h5")
+        let error = #expect(throws: KerasFormatError.self) { try ModelWriter.save(model, optimizer: nil, to: keras2Path, flavour: .keras2) }
+        #expect(error?.object == "layer dense_4" && error?.problem == .notWritable("uses the activation relu6, which Keras 2 does not have"))
+        #expect(!FileManager.default.fileExists(atPath: keras2Path))
+        let keras2Model = try Sequential(inputShape: [4], layers: [Dense(units: 4, activation: .silu, name: "dense"), Dense(units: 3, activation: .softmax, name: "out")], seed: 2)
+        try ModelWriter.save(keras2Model, optimizer: nil, to: keras2Path, flavour: .keras2)
+        let config = try #require(try KerasFile.open(keras2Path).modelConfigJSON)
+        #expect(config["config"]?["layers"]?.arrayValue?[1]["config"]?["activation"]?.stringValue == "swish")
+        #expect(try ModelLoader.load(keras2Path).model.layers.compactMap { ($0 as? Dense)?.activation } == [.silu, .softmax])
+    }
+
     /// Every group, dataset (shape, dtype) and attribute (type, shape; the name lists by value) of a file.
     private func structure(_ path: String) throws -> [String] {
         var lines: [String] = []

@@ -157,9 +157,9 @@ import Testing
 
     @Test func unsupportedActivationIsNamed() throws {
         let (folder, path) = try replaceInConfig(#""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "tanh""#,
-                                                 #""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "elu""#)
+                                                 #""name": "dense_1", "trainable": true, "dtype": "float32", "units": 84, "activation": "sparsemax""#)
         let error = #expect(throws: KerasFormatError.self) { try Architecture.load(path) }
-        #expect(error?.object == "layer dense_1" && error?.problem == .unsupportedActivation("elu", supported: ModelBuilder.supportedActivations))
+        #expect(error?.object == "layer dense_1" && error?.problem == .unsupportedActivation("sparsemax", supported: ModelBuilder.supportedActivations))
         withExtendedLifetime(folder) {}
     }
 

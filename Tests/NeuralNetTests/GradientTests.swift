@@ -79,6 +79,24 @@ import Testing
         },
     ]
 
+    /// Each activation beyond the first five inside a Dense layer, and those whose derivative needs the
+    /// pre-activation also inside Conv2D (the im2col and the single-channel paths) and an Activation layer.
+    static let activationCases: [Case] = Activation.allCases.filter { ![.linear, .relu, .tanh, .sigmoid, .softmax].contains($0) }.map { activation in
+        Case(name: "dense \(activation.rawValue)", inputShape: [5]) { [Dense(units: 6, activation: activation), Dense(units: 3, activation: .softmax)] }
+    } + [Activation.gelu, .silu, .mish, .hardSiLU].flatMap { activation in [
+        Case(name: "conv \(activation.rawValue), two channels", inputShape: [4, 4, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: activation), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv \(activation.rawValue), one channel", inputShape: [4, 4, 1]) {
+            [Conv2D(filters: 16, kernelSize: (2, 2), activation: activation), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "activation layer \(activation.rawValue)", inputShape: [5]) {
+            [Dense(units: 6), ActivationLayer(activation), Dense(units: 3, activation: .softmax)]
+        },
+    ] } + [Case(name: "activation layer log_softmax", inputShape: [5]) {
+        [Dense(units: 6), ActivationLayer(.logSoftmax), Dense(units: 3, activation: .softmax)]
+    }]
+
     static func data(shape: [Int], count: Int = 4) -> LabeledSamples {
         var generator = SeededGenerator(seed: 11)
         let size = shape.reduce(1, *)
@@ -95,7 +113,7 @@ import Testing
         return model.parameters.map(\.gradientTensor.scalars)
     }
 
-    @Test(arguments: cases)
+    @Test(arguments: cases + activationCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
         let model = try Sequential(inputShape: testCase.inputShape, layers: testCase.makeLayers(), seed: 3, workerCount: 1)
         let data = Self.data(shape: testCase.inputShape)

@@ -39,8 +39,10 @@ import Testing
 
     static let widths = [1, 3, 10, 16, 17, 64]
 
-    /// An activation's value in float64, and its derivative given the output `y`.
+    /// An activation's value in float64, with Keras 3's formulas.
     static func reference(_ kind: Activation, _ row: [Double]) -> [Double] {
+        func hardSigmoid(_ x: Double) -> Double { min(max(x + 3, 0), 6) / 6 }
+        let seluAlpha = 1.6732632423543772, seluScale = 1.0507009873554805
         switch kind {
         case .linear: return row
         case .relu: return row.map { max($0, 0) }
@@ -51,19 +53,59 @@ import Testing
             let exps = row.map { Foundation.exp($0 - top) }
             let sum = exps.reduce(0, +)
             return exps.map { $0 / sum }
+        case .relu6: return row.map { min(max($0, 0), 6) }
+        case .leakyReLU: return row.map { $0 > 0 ? $0 : 0.2 * $0 }
+        case .elu: return row.map { $0 > 0 ? $0 : Foundation.expm1($0) }
+        case .selu: return row.map { seluScale * ($0 > 0 ? $0 : seluAlpha * Foundation.expm1($0)) }
+        case .gelu: return row.map { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
+        case .silu: return row.map { $0 / (1 + Foundation.exp(-$0)) }
+        case .mish: return row.map { $0 * Foundation.tanh(Foundation.log1p(Foundation.exp($0))) }
+        case .softplus: return row.map { Foundation.log1p(Foundation.exp($0)) }
+        case .softsign: return row.map { $0 / (1 + abs($0)) }
+        case .hardSigmoid: return row.map(hardSigmoid)
+        case .hardSiLU: return row.map { $0 * hardSigmoid($0) }
+        case .exponential: return row.map { Foundation.exp($0) }
+        case .logSoftmax:
+            let top = row.max() ?? 0
+            let shift = top + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - top) })
+            return row.map { $0 - shift }
         }
     }
 
-    static func referenceBackward(_ kind: Activation, gradient: [Double], output: [Double]) -> [Double] {
+    /// d(loss)/d(input) in float64 from d(loss)/d(output), the input `x` and the (float32) output `y`.
+    static func referenceBackward(_ kind: Activation, gradient: [Double], input: [Double], output: [Double]) -> [Double] {
+        let seluAlpha = 1.6732632423543772, seluScale = 1.0507009873554805
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+        let derivative: (Double, Double) -> Double  // (x, y) -> f'(x)
         switch kind {
-        case .linear: return gradient
-        case .relu: return zip(gradient, output).map { $1 > 0 ? $0 : 0 }
-        case .tanh: return zip(gradient, output).map { $0 * (1 - $1 * $1) }
-        case .sigmoid: return zip(gradient, output).map { $0 * $1 * (1 - $1) }
         case .softmax:
             let dot = zip(gradient, output).reduce(0) { $0 + $1.0 * $1.1 }
             return zip(gradient, output).map { $1 * ($0 - dot) }
+        case .logSoftmax:
+            let sum = gradient.reduce(0, +)
+            return zip(gradient, output).map { $0 - Foundation.exp($1) * sum }
+        case .linear: derivative = { _, _ in 1 }
+        case .relu: derivative = { _, y in y > 0 ? 1 : 0 }
+        case .tanh: derivative = { _, y in 1 - y * y }
+        case .sigmoid: derivative = { _, y in y * (1 - y) }
+        case .relu6: derivative = { _, y in y > 0 && y < 6 ? 1 : 0 }
+        case .leakyReLU: derivative = { _, y in y > 0 ? 1 : 0.2 }
+        case .elu: derivative = { x, _ in x > 0 ? 1 : Foundation.exp(x) }
+        case .selu: derivative = { x, _ in x > 0 ? seluScale : seluScale * seluAlpha * Foundation.exp(x) }
+        case .gelu: derivative = { x, _ in 0.5 * (1 + Foundation.erf(x / 2.0.squareRoot())) + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot() }
+        case .silu: derivative = { x, _ in sigmoid(x) * (1 + x * (1 - sigmoid(x))) }
+        case .mish:
+            derivative = { x, _ in
+                let t = Foundation.tanh(Foundation.log1p(Foundation.exp(x)))
+                return t + x * (1 - t * t) * sigmoid(x)
+            }
+        case .softplus: derivative = { x, _ in sigmoid(x) }
+        case .softsign: derivative = { x, _ in 1 / ((1 + abs(x)) * (1 + abs(x))) }
+        case .hardSigmoid: derivative = { x, _ in x > -3 && x < 3 ? 1.0 / 6 : 0 }
+        case .hardSiLU: derivative = { x, _ in min(max(x + 3, 0), 6) / 6 + (x > -3 && x < 3 ? x / 6 : 0) }
+        case .exponential: derivative = { x, _ in Foundation.exp(x) }
         }
+        return gradient.indices.map { gradient[$0] * derivative(input[$0], output[$0]) }
     }
 
     @Test(arguments: paths, Activation.allCases)
@@ -80,13 +122,16 @@ import Testing
                         let out = Self.reference(kind, row)
                         expected += out
                         expectedGradient += Self.referenceBackward(kind, gradient: gradient[r * width..<(r + 1) * width].map(Double.init),
-                                                                   output: out.map { Double(Float($0)) })
+                                                                   input: row, output: out.map { Double(Float($0)) })
                     }
+                    let input = x
                     kind.apply(&x, rows: rows, width: width)
-                    Self.expectClose(x, expected, tolerance: 1e-6, "\(path) \(kind) forward, \(rows) x \(width)")
+                    // Absolute bounds, relative where values exceed 1 (exponential reaches e^4).
+                    let scale = max(1, expected.map(abs).max() ?? 1), gradientScale = max(1, expectedGradient.map(abs).max() ?? 1)
+                    Self.expectClose(x, expected, tolerance: 1e-6 * scale, "\(path) \(kind) forward, \(rows) x \(width)")
                     var backward = gradient
-                    kind.backward(gradient: &backward, output: x, rows: rows, width: width)
-                    Self.expectClose(backward, expectedGradient, tolerance: 2e-6, "\(path) \(kind) backward, \(rows) x \(width)")
+                    kind.backward(gradient: &backward, output: x, input: input, rows: rows, width: width)
+                    Self.expectClose(backward, expectedGradient, tolerance: 2e-6 * gradientScale, "\(path) \(kind) backward, \(rows) x \(width)")
                 }
             }
         }

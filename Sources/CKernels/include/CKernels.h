@@ -42,13 +42,27 @@ enum {
     CK_TANH = 2,
     CK_SIGMOID = 3,
     CK_SOFTMAX = 4,
+    CK_RELU6 = 5,
+    CK_LEAKY_RELU = 6,
+    CK_ELU = 7,
+    CK_SELU = 8,
+    CK_GELU = 9,
+    CK_SILU = 10,
+    CK_MISH = 11,
+    CK_SOFTPLUS = 12,
+    CK_SOFTSIGN = 13,
+    CK_HARD_SIGMOID = 14,
+    CK_HARD_SILU = 15,
+    CK_EXPONENTIAL = 16,
+    CK_LOG_SOFTMAX = 17,
 };
 
-/// The activation, in place, on `rows` rows of `width` values (softmax works per row).
+/// The activation, in place, on `rows` rows of `width` values (softmax and log_softmax work per row).
 void ck_activation(int kind, float *x, long rows, long width);
 
-/// grad *= activation'(.) expressed through the activation's output `out`.
-void ck_activation_backward(int kind, float *grad, const float *out, long rows, long width);
+/// grad *= activation'(.), through the activation's output `out`, or its input `in` for gelu, silu, mish and
+/// hard_silu, whose derivatives do not follow from their output (`in` may be NULL for the others).
+void ck_activation_backward(int kind, float *grad, const float *out, const float *in, long rows, long width);
 
 /// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
 void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);

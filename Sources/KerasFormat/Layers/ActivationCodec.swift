@@ -8,5 +8,5 @@ enum ActivationCodec: LayerCodec {
         ActivationLayer(try config.activation(), name: config.layer)
     }
 
-    static func config(of layer: ActivationLayer, flavour: KerasFlavour) -> [(String, JSONValue)] { [("activation", .string(layer.activation.rawValue))] }
+    static func config(of layer: ActivationLayer, flavour: KerasFlavour) -> [(String, JSONValue)] { [("activation", .activation(layer.activation, flavour))] }
 }

@@ -16,7 +16,7 @@ enum Conv2DCodec: LayerCodec {
         [("filters", .int(conv.filters)), ("kernel_size", .pair(conv.kernelSize.height, conv.kernelSize.width)),
          ("strides", .pair(conv.strides.height, conv.strides.width)), ("padding", .string(conv.padding.rawValue)),
          ("data_format", .string("channels_last")), ("dilation_rate", .pair(1, 1)), ("groups", .int(1)),
-         ("activation", .string(conv.activation.rawValue)), ("use_bias", .bool(conv.useBias))]
+         ("activation", .activation(conv.activation, flavour)), ("use_bias", .bool(conv.useBias))]
             + JSONValue.defaultInitializers + JSONValue.noRegularizers(activity: true)
     }
 }

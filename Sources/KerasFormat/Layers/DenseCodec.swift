@@ -10,7 +10,7 @@ enum DenseCodec: LayerCodec {
     }
 
     static func config(of dense: Dense, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("units", .int(dense.units)), ("activation", .string(dense.activation.rawValue)), ("use_bias", .bool(dense.useBias))]
+        [("units", .int(dense.units)), ("activation", .activation(dense.activation, flavour)), ("use_bias", .bool(dense.useBias))]
             + JSONValue.defaultInitializers + JSONValue.noRegularizers(activity: false)
     }
 }

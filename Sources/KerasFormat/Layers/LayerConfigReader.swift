@@ -5,6 +5,8 @@ struct LayerConfigReader {
     let file: String
     let layer: String
     let config: JSONObject
+    /// The file was written by Keras 2 (tf-keras), whose `hard_sigmoid` is another function.
+    var writtenByKeras2 = false
 
     func invalid(_ key: String, _ reason: String) -> KerasFormatError {
         KerasFormatError(file: file, object: "layer \(layer)", .invalidValue(key: key, reason: reason))
@@ -109,9 +111,12 @@ struct LayerConfigReader {
         guard let item = config["activation"], !item.isNull else { return .linear }
         let name = item.stringValue ?? item["config"]?.stringValue ?? item["config"]?["name"]?.stringValue
         guard let name else { throw invalid("activation", "is not a name or serialised function: \(item.pythonJSON)") }
-        let aliases = ["softmax_v2": "softmax", "linear": "linear", "None": "linear"]
+        let aliases = ["softmax_v2": "softmax", "None": "linear", "swish": "silu", "hard_swish": "hard_silu"]
         guard let activation = Activation(rawValue: aliases[name] ?? name) else {
             throw KerasFormatError(file: file, object: "layer \(layer)", .unsupportedActivation(name, supported: ModelBuilder.supportedActivations))
+        }
+        if writtenByKeras2 && activation == .hardSigmoid {
+            throw unsupported("Keras 2's hard_sigmoid (clip(0.2 x + 0.5, 0, 1), where Keras 3's is relu6(x + 3) / 6)")
         }
         return activation
     }

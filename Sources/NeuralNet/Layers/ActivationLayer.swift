@@ -16,18 +16,16 @@ public final class ActivationLayer: UnaryLayer, ActivatedLayer {
         self.name = name
     }
 
-    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
-
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard activation != .softmax || !inputShape.isEmpty else {
-            throw ModelError.invalidInput(layer: name, reason: "softmax needs an input with a last axis")
+        guard !activation.worksOnRows || !inputShape.isEmpty else {
+            throw ModelError.invalidInput(layer: name, reason: "\(activation.rawValue) needs an input with a last axis")
         }
         self.inputShape = inputShape
     }
 
-    /// Softmax works along the last axis, as Keras's does; the other activations value by value.
+    /// Softmax and log_softmax work along the last axis, as Keras's do; the other activations value by value.
     private var rows: (count: Int, width: Int) {
-        let width = activation == .softmax ? inputShape.last ?? 1 : inputSize
+        let width = activation.worksOnRows ? inputShape.last ?? 1 : inputSize
         return (inputSize / max(1, width), width)
     }
 
@@ -41,7 +39,7 @@ public final class ActivationLayer: UnaryLayer, ActivatedLayer {
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
-        appliedActivation.backward(gradient: outputGradient, output: output, rows: batch * rows.count, width: rows.width)
+        appliedActivation.backward(gradient: outputGradient, output: output, input: input, rows: batch * rows.count, width: rows.width)
         inputGradient.update(from: outputGradient, count: batch * inputSize)
     }
 }

@@ -58,7 +58,6 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     }
     /// The `(filters)` bias, when the layer has one.
     public var bias: Parameter? { useBias ? parameters[1] : nil }
-    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 3 else {
@@ -104,6 +103,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
+        let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
         if usesDirectSingleChannel {
@@ -113,6 +113,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                 ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, kernel.value, bias.map { UnsafePointer($0.value) },
                                  sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
                                  g.outWidth, filters, work)
+                preactivations?.advanced(by: sample * g.positions * filters).update(from: sampleOutput, count: g.positions * filters)
                 appliedActivation.apply(sampleOutput, rows: g.positions, width: filters)
             }
             return
@@ -133,6 +134,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                     im2col(input, rows: start, count: count, into: columns)
                     gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
                          bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
+                    preactivations?.advanced(by: start * filters).update(from: output + start * filters, count: count * filters)
                     appliedActivation.apply(output + start * filters, rows: count, width: filters)
                 }
             }
@@ -148,7 +150,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                          gradients: [UnsafeMutablePointer<Float>]) {
         let g = geometry
         let rows = batch * g.positions
-        appliedActivation.backward(gradient: outputGradient, output: output, rows: rows, width: filters)
+        activationBackward(outputGradient, output: output, rows: rows, width: filters, scratch: scratch)
         if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
         if usesDirectSingleChannel && inputGradient == nil {
             let work = scratch.second.reserve(singleChannelScratch)

@@ -31,7 +31,6 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// The `(units)` bias, when the layer has one.
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     public var forwardFlops: Double { 2 * Double(inputSize) * Double(units) }
-    private var appliedActivation: Activation { activationDeferred ? .linear : activation }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 1 else {
@@ -67,6 +66,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
             gemm(m: batch, n: units, k: inputs, input, lda: inputs, kernel.value, ldb: units, bias: bias,
                  output, ldc: units)
         }
+        preactivationStore(mode, scratch, count: batch * units)?.update(from: output, count: batch * units)
         appliedActivation.apply(output, rows: batch, width: units)
     }
 
@@ -91,7 +91,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         let inputs = inputShape[0]
-        appliedActivation.backward(gradient: outputGradient, output: output, rows: batch, width: units)
+        activationBackward(outputGradient, output: output, rows: batch, width: units, scratch: scratch)
         // Without gradient buffers the parameter gradients are computed later from `input` and the
         // `outputGradient` left here (see ``DeferredGradientLayer``).
         if !gradients.isEmpty {

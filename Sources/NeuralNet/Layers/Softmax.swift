@@ -61,7 +61,8 @@ public final class Softmax: UnaryLayer, ActivatedLayer {
         guard let inputGradient else { return }
         if !activationDeferred {
             if layout.stride == 1 {
-                Activation.softmax.backward(gradient: outputGradient, output: output, rows: batch * layout.outer, width: layout.length)
+                Activation.softmax.backward(gradient: outputGradient, output: output, input: nil, rows: batch * layout.outer,
+                                            width: layout.length)
             } else {
                 // dx_i = y_i (g_i - Σ_j g_j y_j) along each line.
                 forEachLine(batch) { first, step in
