@@ -8,7 +8,7 @@ the first 100 test images beside it.
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
 each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its layer classes
-and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
+whether Keras 2 can hold it and whether digits can write it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
 Keras load what digits writes back.
 """
 import argparse
@@ -113,6 +113,32 @@ def shared_activations(keras):
     return keras.Sequential(body + [L.Dense(10, activation="softmax")])
 
 
+def functional_residual(keras):
+    """A functional residual block: two convolutions joined by Add, then ReLU, pooling and a Softmax layer."""
+    L = keras.layers
+    image = keras.Input((28, 28, 1))
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(image)
+    y = L.Conv2D(8, 3, padding="same")(x)
+    x = L.ReLU()(L.Add()([x, y]))
+    x = L.GlobalAveragePooling2D()(L.MaxPooling2D()(x))
+    return keras.Model(image, L.Softmax()(L.Dense(10)(x)))
+
+
+def functional_merges(keras):
+    """Three branches joined by every merge layer, Concatenate on the last and on a middle axis (one
+    tensor taken twice)."""
+    L = keras.layers
+    image = keras.Input((28, 28, 1))
+    a = L.Conv2D(4, 3, activation="relu")(image)
+    b = L.Conv2D(4, 3, activation="tanh")(image)
+    c = L.Conv2D(4, 3, activation="sigmoid")(image)
+    merged = L.Concatenate()([L.Subtract()([a, b]), L.Multiply()([b, c]), L.Average()([a, b, c]), L.Maximum()([a, c]),
+                              L.Minimum()([b, c, a])])
+    stacked = L.Concatenate(axis=1)([merged, merged])
+    x = L.GlobalMaxPooling2D()(L.MaxPooling2D()(stacked))
+    return keras.Model(image, L.Dense(10, activation="softmax")(x))
+
+
 # name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
 ZOO = {
     "rescaling_mlp": (rescaling_mlp, "raw", True),
@@ -123,7 +149,12 @@ ZOO = {
     "activations_mlp": (activations_mlp, "unit", False),
     "activations_cnn": (activations_cnn, "unit", False),
     "shared_activations": (shared_activations, "unit", True),
+    "functional_residual": (functional_residual, "unit", True),
+    "functional_merges": (functional_merges, "unit", True),
 }
+
+# Models digits reads but cannot write yet (functional graphs): no exports are checked for them.
+READ_ONLY = {"functional_residual", "functional_merges"}
 
 
 def inputs(model, images, pixels):
@@ -161,7 +192,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 np.save(base + "-keras2.npy", predictions)
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
-        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2,
+        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "writable": name not in READ_ONLY,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:
         json.dump(entries, f, indent=1)

@@ -107,8 +107,33 @@ public enum HostileCorpus {
         try add("unsupported-activation.h5", "unsupported activation 'sparsemax'") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"activation\": \"tanh\"", with: "\"activation\": \"sparsemax\"") }
         }
-        try add("functional-model.h5", "only Sequential models are supported") { path in
+        try add("unknown-model-class.h5", "only Sequential and Functional models are supported") { path in
+            try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Estimator\"") }
+        }
+        try add("functional-without-input.h5", "a model with 0 inputs") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Functional\"") }
+        }
+        // Class names as the layers spell them (a Keras class name is written only by its layer and its codec).
+        let dense = Dense(units: 1).className, flatten = Flatten().className, addition = Merge.Kind.add.rawValue
+        try add("functional-cycle.h5", "takes its input from b, which is no earlier layer") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(dense, "a", #""units": 4"#, ["b"]), (dense, "b", #""units": 4"#, ["a"])])
+            }
+        }
+        try add("functional-unknown-inbound.h5", "takes its input from nowhere, which is no earlier layer") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["nowhere"])])
+            }
+        }
+        try add("functional-mismatched-add.h5", "Add needs inputs of one shape") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f"]), (addition, "add", "", ["f", "d"])])
+            }
+        }
+        try add("functional-shared-layer.h5", "shared layers are not supported yet") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f", "f"])], callsPerInput: true)
+            }
         }
         try add("malformed-config.h5", "is not valid JSON") { path in
             try legacyWithConfig(model, at: path) { String($0.prefix(100)) }
@@ -182,6 +207,27 @@ public enum HostileCorpus {
         let root = try File.open(path, mode: .readWrite).root
         let config = try root.attribute("model_config").string ?? ""
         try root.setAttribute("model_config", string: edit(config), encoding: .ascii)
+    }
+
+    /// A Keras 3 functional config of a (28, 28, 1) input named `in` and `layers` (class, name, config entries,
+    /// inbound layer names), whose last layer is the output. With `callsPerInput` each inbound name is a call of
+    /// its own, as Keras writes a shared layer.
+    static func functionalConfig(_ layers: [(String, String, String, [String])], callsPerInput: Bool = false) -> String {
+        func tensor(_ name: String) -> String {
+            #"{"class_name": "__keras_tensor__", "config": {"shape": [null], "dtype": "float32", "keras_history": [""# + name + #"", 0, 0]}}"#
+        }
+        let input = #"{"class_name": "InputLayer", "name": "in", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}, "inbound_nodes": []}"#
+        let entries = layers.map { className, name, config, inbound in
+            let calls = callsPerInput ? inbound.map { [$0] } : [inbound]
+            let nodes = calls.map { sources in
+                let arguments = sources.count == 1 ? tensor(sources[0]) : "[" + sources.map(tensor).joined(separator: ", ") + "]"
+                return #"{"args": ["# + arguments + #"], "kwargs": {}}"#
+            }
+            return #"{"class_name": ""# + className + #"", "name": ""# + name + #"", "config": {"name": ""# + name + "\""
+                + (config.isEmpty ? "" : ", " + config) + #"}, "inbound_nodes": ["# + nodes.joined(separator: ", ") + "]}"
+        }
+        return #"{"class_name": "Functional", "config": {"name": "f", "layers": ["# + ([input] + entries).joined(separator: ", ")
+            + #"], "input_layers": ["in", 0, 0], "output_layers": [""# + (layers.last?.1 ?? "") + #"", 0, 0]}}"#
     }
 
     /// A legacy `.h5` of the model with its layer_names edited (nil drops a name).

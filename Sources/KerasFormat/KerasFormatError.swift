@@ -122,7 +122,7 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case .crashedLibhdf5(let signal): return "is damaged: reading it crashed libhdf5 (signal \(signal)); refusing it"
         case .hungLibhdf5(let seconds): return "is damaged: reading it made libhdf5 hang for \(seconds) s; refusing it"
         case .malformedConfig(let what): return what
-        case .unsupportedModelClass(let name): return "is a \(name) model; only Sequential models are supported"
+        case .unsupportedModelClass(let name): return "is a \(name) model; only Sequential and Functional models are supported"
         case .incompleteInputShape: return "does not give a complete input shape"
         case .invalidModel(let error): return error.description
         case .unknownLayerClass(let name, let supported):

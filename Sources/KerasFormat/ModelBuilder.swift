@@ -1,6 +1,7 @@
 import NeuralNet
 
-/// Builds a Swift ``Sequential`` from a Keras model config, accepting both Keras 2 and Keras 3 spellings.
+/// Builds a Swift model (a ``Sequential`` or a functional graph) from a Keras model config, accepting both
+/// Keras 2 and Keras 3 spellings.
 ///
 /// Initialisers, regularisers and constraints do not change inference and are ignored (with a notice for
 /// regularisers and constraints, which training here does not apply).
@@ -22,23 +23,55 @@ public struct ModelBuilder {
     /// The activation names a config may use.
     public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
-    /// The model; refuses non-Sequential models, unknown layer classes and unsupported options, naming the layer.
-    /// Its weights are left unset, for the loader to fill, unless `initializeWeights` asks for Keras's default
-    /// initialisation.
-    public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Sequential {
-        guard config.modelClass == "Sequential" else {
+    /// The model: a ``Sequential``, or for a functional config a graph ``Model`` with one input and one output.
+    /// Refuses unknown layer classes and unsupported options, naming the layer. Its weights are left unset, for
+    /// the loader to fill, unless `initializeWeights` asks for Keras's default initialisation.
+    public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Model {
+        guard ["Sequential", "Functional", "Model"].contains(config.modelClass) else {
             throw KerasFormatError(file: file, object: "model config", .unsupportedModelClass(config.modelClass))
         }
         guard let batchShape = config.batchInputShape, batchShape.count >= 2,
               batchShape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw KerasFormatError(file: file, object: "model config", .incompleteInputShape)
         }
+        let inputShape = batchShape.dropFirst().map { $0 ?? 0 }
         let layers = try config.layers.map { try layer($0) }
         do {
-            return try Sequential(name: config.name, inputShape: batchShape.dropFirst().map { $0 ?? 0 }, layers: layers,
-                                  initializeWeights: initializeWeights)
+            guard config.isFunctional else {
+                return try Sequential(name: config.name, inputShape: inputShape, layers: layers, initializeWeights: initializeWeights)
+            }
+            return try Model(name: config.name, inputShape: inputShape, nodes: try nodes(config, layers),
+                             initializeWeights: initializeWeights)
         } catch let error as ModelError {
             throw KerasFormatError(file: file, object: "model config", .invalidModel(error))
+        }
+    }
+
+    /// A functional config's layers as graph nodes, in the config's order (Keras writes its layers so that each
+    /// comes after those it takes inputs from).
+    private func nodes(_ config: ModelConfig, _ layers: [Layer]) throws -> [Node] {
+        func refuse(_ what: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .unsupportedOption(what)) }
+        guard config.inputLayers.count == 1, let input = config.inputLayers.first else {
+            throw refuse("a model with \(config.inputLayers.count) inputs (one image input is supported)")
+        }
+        guard config.outputLayers.count == 1, config.outputLayers.first == config.layers.last?.name else {
+            throw refuse("outputs \(config.outputLayers) (one output, the last layer, is supported)")
+        }
+        var index: [String: Int] = [:]
+        return try zip(config.layers, layers).enumerated().map { position, pair in
+            let (entry, layer) = pair
+            guard !entry.inbound.isEmpty else {
+                throw KerasFormatError(file: file, object: "layer \(entry.name)", .malformedConfig("has no inbound nodes"))
+            }
+            let inputs = try entry.inbound.map { source -> NodeInput in
+                if source == input { return .modelInput }
+                guard let node = index[source] else {
+                    throw KerasFormatError(file: file, object: "layer \(entry.name)", .malformedConfig("takes its input from \(source), which is no earlier layer"))
+                }
+                return .node(node)
+            }
+            index[entry.name] = position
+            return Node(layer, inputs: inputs)
         }
     }
 

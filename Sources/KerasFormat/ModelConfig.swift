@@ -1,5 +1,6 @@
 /// A model's `model_config` (legacy `.h5`) or `config.json` (`.keras`), parsed as far as this project needs:
-/// the model class and name, the input shape and the layers in order.
+/// the model class and name, the input shape, the layers in order and, for a functional model, which layers
+/// feed each one.
 public struct ModelConfig: Sendable, Equatable {
     /// One layer entry: `{"class_name": ..., "config": {...}}`.
     public struct Layer: Sendable, Equatable {
@@ -7,12 +8,16 @@ public struct ModelConfig: Sendable, Equatable {
         public var name: String
         /// The layer's `config` object as stored.
         public var config: JSONObject
+        /// In a functional model, the layers whose outputs this one takes, in its inputs' order (an
+        /// InputLayer's name for the model's input); empty in a Sequential model.
+        public var inbound: [String]
 
         /// A layer entry.
-        public init(className: String, name: String, config: JSONObject) {
+        public init(className: String, name: String, config: JSONObject, inbound: [String] = []) {
             self.className = className
             self.name = name
             self.config = config
+            self.inbound = inbound
         }
     }
 
@@ -23,14 +28,24 @@ public struct ModelConfig: Sendable, Equatable {
     public var batchInputShape: [Int?]?
     /// The layers in model order, without the InputLayer.
     public var layers: [Layer]
+    /// A functional model's InputLayer names, in the order of its inputs.
+    public var inputLayers: [String]
+    /// A functional model's output layers, in the order of its outputs.
+    public var outputLayers: [String]
 
     /// A model config from its parts.
-    public init(modelClass: String, name: String, batchInputShape: [Int?]?, layers: [Layer]) {
+    public init(modelClass: String, name: String, batchInputShape: [Int?]?, layers: [Layer], inputLayers: [String] = [],
+                outputLayers: [String] = []) {
         self.modelClass = modelClass
         self.name = name
         self.batchInputShape = batchInputShape
         self.layers = layers
+        self.inputLayers = inputLayers
+        self.outputLayers = outputLayers
     }
+
+    /// Whether the config is a functional graph (`Functional`, or Keras 2's `Model`) rather than `Sequential`.
+    public var isFunctional: Bool { modelClass != "Sequential" }
 
     /// Parses a config as Keras 2 and Keras 3 write it (legacy and `.keras` forms alike).
     public static func parse(_ json: JSONValue, file: String) throws -> ModelConfig {
@@ -48,9 +63,52 @@ public struct ModelConfig: Sendable, Equatable {
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
             if let declared, layers.isEmpty { shape = declared }
             if className == InputLayerEntry.className { continue }
-            layers.append(Layer(className: className, name: name, config: config))
+            let inbound = modelClass == "Sequential" ? [] : try inboundLayers(entry["inbound_nodes"], file: file, layer: name)
+            layers.append(Layer(className: className, name: name, config: config, inbound: inbound))
         }
-        return ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers)
+        return ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
+                           inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers"),
+                           outputLayers: try tensorReferences(body["output_layers"], file: file, what: "output_layers"))
+    }
+
+    /// The layers a functional layer entry takes its inputs from: Keras 3's
+    /// `[{"args": [... {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}} ...]}]` or
+    /// Keras 2's `[[[name, 0, 0, {}], ...]]`. A layer called more than once (shared) or taking a tensor other
+    /// than a layer's first output is refused.
+    static func inboundLayers(_ value: JSONValue?, file: String, layer: String) throws -> [String] {
+        guard let nodes = value?.arrayValue, let node = nodes.first else { return [] }
+        func refuse(_ what: String) -> KerasFormatError { KerasFormatError(file: file, object: "layer \(layer)", .unsupportedOption(what)) }
+        guard nodes.count == 1 else { throw refuse("a layer called \(nodes.count) times (shared layers are not supported yet)") }
+        var histories: [[JSONValue]] = []
+        func collect(_ item: JSONValue) {
+            if item["class_name"]?.stringValue == "__keras_tensor__", let history = item["config"]?["keras_history"]?.arrayValue {
+                histories.append(history)
+            } else if let items = item.arrayValue {
+                if items.count >= 3, items[0].stringValue != nil, items[1].intValue != nil { histories.append(items) } else { items.forEach(collect) }
+            }
+        }
+        collect(node["args"] ?? node)
+        return try histories.map { history in
+            guard let name = history[0].stringValue, history.count >= 3, let nodeIndex = history[1].intValue, let tensorIndex = history[2].intValue else {
+                throw KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
+            }
+            guard nodeIndex == 0, tensorIndex == 0 else {
+                throw refuse("an input from call \(nodeIndex), output \(tensorIndex) of layer \(name) (shared layers and layers with several outputs are not supported yet)")
+            }
+            return name
+        }
+    }
+
+    /// `input_layers` or `output_layers`: `[name, 0, 0]` (Keras 3, one tensor) or a list of them.
+    static func tensorReferences(_ value: JSONValue?, file: String, what: String) throws -> [String] {
+        guard let items = value?.arrayValue, !items.isEmpty else { return [] }
+        let references = items[0].stringValue != nil ? [items] : items.compactMap(\.arrayValue)
+        return try references.map { reference in
+            guard let name = reference.first?.stringValue else {
+                throw KerasFormatError(file: file, object: "model config", .malformedConfig("\(what) holds something that is not [layer, node, tensor]"))
+            }
+            return name
+        }
     }
 
     /// `[null, 28, 28, 1]` → `[nil, 28, 28, 1]`; nil when the value is not such a list.

@@ -12,9 +12,50 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         let inputShape: [Int]
-        let makeLayers: @Sendable () -> [Layer]
+        /// The model's nodes, made afresh for each test.
+        let makeNodes: @Sendable () -> [Node]
         var testDescription: String { name }
+
+        /// A stack of layers, each taking the previous one's output.
+        init(name: String, inputShape: [Int], makeLayers: @escaping @Sendable () -> [Layer]) {
+            self.name = name
+            self.inputShape = inputShape
+            makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .modelInput : .node($0 - 1)]) } }
+        }
+
+        /// A graph.
+        init(name: String, inputShape: [Int], graph: @escaping @Sendable () -> [Node]) {
+            self.name = name
+            self.inputShape = inputShape
+            makeNodes = graph
+        }
     }
+
+    /// Graphs that join branches with each merge layer and Concatenate, one output used by several layers.
+    static let graphCases: [Case] = Merge.Kind.allCases.map { kind in
+        Case(name: "branches joined by \(kind.rawValue)", inputShape: [5]) {
+            let count = kind == .subtract ? 2 : 3
+            let branches = (0..<count).map { _ in Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]) }
+            return branches + [Node(Merge(kind), inputs: (0..<count).map { .node($0) }),
+                               Node(Dense(units: 3, activation: .softmax), inputs: [.node(count)])]
+        }
+    } + [
+        Case(name: "concatenate on the last axis, one branch taken twice", inputShape: [5]) {
+            [Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]), Node(Dense(units: 2, activation: .tanh), inputs: [.modelInput]),
+             Node(Concatenate(), inputs: [.node(0), .node(1), .node(0)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
+        },
+        Case(name: "concatenate on a middle axis after convolutions", inputShape: [4, 4, 1]) {
+            [Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), inputs: [.modelInput]),
+             Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu), inputs: [.modelInput]),
+             Node(Concatenate(axis: 1), inputs: [.node(0), .node(1)]), Node(Flatten(), inputs: [.node(2)]),
+             Node(Dense(units: 3, activation: .softmax), inputs: [.node(3)])]
+        },
+        Case(name: "residual add", inputShape: [4, 4, 2]) {
+            [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.modelInput]),
+             Node(Merge(.add), inputs: [.node(0), .modelInput]), Node(GlobalPooling2D(.average), inputs: [.node(1)]),
+             Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
+        },
+    ]
 
     static let cases: [Case] = [
         Case(name: "dense tanh + softmax", inputShape: [5]) { [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: .softmax)] },
@@ -104,7 +145,7 @@ import Testing
         return LabeledSamples(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
     }
 
-    static func analyticGradients(_ model: Sequential, _ data: LabeledSamples) -> [[Float]] {
+    static func analyticGradients(_ model: Model, _ data: LabeledSamples) -> [[Float]] {
         data.samples.withUnsafeBufferPointer { samples in
             data.labels.withUnsafeBufferPointer { labels in
                 _ = model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count)
@@ -113,9 +154,9 @@ import Testing
         return model.parameters.map(\.gradientTensor.scalars)
     }
 
-    @Test(arguments: cases + activationCases)
+    @Test(arguments: cases + activationCases + graphCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
-        let model = try Sequential(inputShape: testCase.inputShape, layers: testCase.makeLayers(), seed: 3, workerCount: 1)
+        let model = try Model(name: "model", inputShape: testCase.inputShape, nodes: testCase.makeNodes(), seed: 3, workerCount: 1)
         let data = Self.data(shape: testCase.inputShape)
         let analytic = Self.analyticGradients(model, data)
         var compared = 0, skipped = 0

@@ -40,6 +40,8 @@ public enum LayerCodecs {
         LeakyReLUCodec.self,
         ELUCodec.self,
         SoftmaxCodec.self,
+        MergeCodec.self,
+        ConcatenateCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
