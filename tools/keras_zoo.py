@@ -8,7 +8,7 @@ the first 100 test images beside it.
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
 each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its layer classes
-whether Keras 2 can hold it and whether digits can write it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
+and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
 Keras load what digits writes back.
 """
 import argparse
@@ -153,9 +153,6 @@ ZOO = {
     "functional_merges": (functional_merges, "unit", True),
 }
 
-# Models digits reads but cannot write yet (functional graphs): no exports are checked for them.
-READ_ONLY = {"functional_residual", "functional_merges"}
-
 
 def inputs(model, images, pixels):
     """MNIST images laid out for the model's input and scaled as `pixels` says."""
@@ -192,7 +189,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 np.save(base + "-keras2.npy", predictions)
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
-        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "writable": name not in READ_ONLY,
+        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:
         json.dump(entries, f, indent=1)

@@ -14,8 +14,6 @@ public enum KerasFlavour: String, Sendable, CaseIterable {
     public var versionString: String { self == .keras3 ? "3.3.3" : "2.15.0" }
 }
 
-/// Writes model and optimizer configs the way Keras serialises them.
-///
 extension KerasFlavour {
     /// The name this flavour's Keras gives `activation`, or nil when it has no such function: tf-keras calls
     /// silu `swish`, and lacks relu6, leaky_relu, hard_silu and log_softmax as activation names; its
@@ -30,6 +28,8 @@ extension KerasFlavour {
     }
 }
 
+/// Writes model and optimizer configs the way Keras serialises them.
+///
 /// Layer configs carry the keys Keras 2.15 and 3.x both accept, dtypes as the string `"float32"` (not
 /// Keras 3.4+'s DTypePolicy objects, which older Keras 3 releases and Keras 2 reject).
 public enum ConfigWriter {
@@ -42,9 +42,13 @@ public enum ConfigWriter {
         return config
     }
 
-    /// `model_config` of a legacy `.h5`: `{"class_name": "Sequential", "config": {...}}` in the flavour's shape
-    /// (the model is a ``Sequential``; see ``ModelWriter/save(_:optimizer:to:format:flavour:)``).
+    /// `model_config` of a legacy `.h5`: `{"class_name": "Sequential" or "Functional", "config": {...}}` in the
+    /// flavour's shape.
     public static func legacyModelConfig(_ model: Model, flavour: KerasFlavour) -> JSONValue {
+        guard model is Sequential else {
+            return .object(JSONObject([("class_name", .string("Functional")),
+                                       ("config", .object(FunctionalConfigWriter.body(model, flavour: flavour, archive: false)))]))
+        }
         let first = model.layers.first?.name ?? "input"
         var layers: [JSONValue] = []
         var body = JSONObject([("name", .string(model.name))])
@@ -69,7 +73,7 @@ public enum ConfigWriter {
         return .object(JSONObject([("class_name", .string("Sequential")), ("config", .object(body))]))
     }
 
-    /// `config.json` of a `.keras` archive, in Keras 3's `serialize_keras_object` form (a ``Sequential``).
+    /// `config.json` of a `.keras` archive, in Keras 3's `serialize_keras_object` form.
     public static func archiveConfig(_ model: Model, optimizer: Optimizer?) -> JSONValue {
         func serialized(module: String, className: String, config: JSONObject, extra: [(String, JSONValue)] = []) -> JSONValue {
             .object(JSONObject([("module", .string(module)), ("class_name", .string(className)), ("config", .object(config)),
@@ -81,15 +85,18 @@ public enum ConfigWriter {
             let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
             layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
         }
-        let body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
-                               ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
+        let sequential = model is Sequential
+        let body = sequential ? JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
+                                            ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
+            : FunctionalConfigWriter.body(model, flavour: .keras3, archive: true)
         var compile = JSONObject()
         if let optimizer {
             compile["optimizer"] = serialized(module: "keras.optimizers", className: optimizer.className,
                                               config: optimizerConfig(optimizer, flavour: .keras3))
         }
         compile.members += trainingSettings(flavour: .keras3).members
-        return serialized(module: "keras", className: "Sequential", config: body, extra: [
+        return serialized(module: sequential ? "keras" : "keras.src.models.functional", className: sequential ? "Sequential" : "Functional",
+                          config: body, extra: [
             ("build_config", .object(JSONObject([("input_shape", .batchShape(model.inputShape))]))),
             ("compile_config", .object(compile)),
         ])

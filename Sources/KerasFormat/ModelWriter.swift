@@ -22,9 +22,6 @@ public enum ModelWriter {
         guard let format = format ?? self.format(forPath: path) else {
             throw KerasFormatError(file: path, .unknownOutputForm)
         }
-        guard model is Sequential else {
-            throw KerasFormatError(file: path, .notWritable("would hold a model that is not Sequential, which cannot be written yet"))
-        }
         for case let layer as ActivatedLayer in model.layers where flavour.name(of: layer.activation) == nil {
             throw KerasFormatError(file: path, object: "layer \(layer.name)",
                                    .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))
@@ -56,7 +53,10 @@ public enum ModelWriter {
         let weights = try root.createGroup("model_weights")
         try weights.setAttribute("backend", string: "tensorflow", encoding: .ascii)
         try weights.setAttribute("keras_version", string: flavour.versionString, encoding: .ascii)
-        try SplitAttribute.write(model.layers.map(\.name), as: "layer_names", to: weights)
+        // A functional model lists its InputLayer too, with an empty group, as Keras does.
+        let input = model is Sequential ? nil : FunctionalConfigWriter.inputName(flavour)
+        try SplitAttribute.write((input.map { [$0] } ?? []) + model.layers.map(\.name), as: "layer_names", to: weights)
+        if let input { try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup(input)) }
         // Keras creates the layer groups in sorted name order ("to avoid prefix issues").
         for layer in model.layers.sorted(by: { $0.name < $1.name }) {
             let group = try weights.createGroup(layer.name)
@@ -78,6 +78,7 @@ public enum ModelWriter {
 
     /// The Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>`, `optimizer/vars/<i>`, a top-level `vars`.
     static func writeWeights(_ model: Model, optimizer: Optimizer?, root: Group) throws {
+        if !(model is Sequential) { try root.createGroup("layers/\(FunctionalConfigWriter.inputName(.keras3))/vars") }
         let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")

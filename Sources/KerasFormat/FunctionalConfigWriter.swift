@@ -1,0 +1,63 @@
+import NeuralNet
+
+/// A functional (graph) model's config as Keras writes it: an InputLayer entry, then each layer with its
+/// `name` and the `inbound_nodes` that say which outputs it takes, then `input_layers` and `output_layers`.
+enum FunctionalConfigWriter {
+    /// The InputLayer's name: Keras 3's default, or tf-keras's.
+    static func inputName(_ flavour: KerasFlavour) -> String { flavour == .keras3 ? "input_layer" : "input_1" }
+
+    /// The `config` body of a functional model; `archive` adds the `module`, `registered_name` and
+    /// `build_config` keys a `.keras` archive's entries carry.
+    static func body(_ model: Model, flavour: KerasFlavour, archive: Bool) -> JSONObject {
+        let input = inputName(flavour)
+        var inputEntry: [(String, JSONValue)] = [("class_name", .string(InputLayerEntry.className)),
+                                                 ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: input, flavour: flavour)))]
+        if archive { inputEntry = [("module", .string("keras.layers"))] + inputEntry + [("registered_name", .null)] }
+        var layers: [JSONValue] = [.object(JSONObject(inputEntry + [("name", .string(input)), ("inbound_nodes", .array([]))]))]
+        for node in model.nodes {
+            let layer = node.layer
+            var entry: [(String, JSONValue)] = [("class_name", .string(layer.className)),
+                                                ("config", .object(ConfigWriter.layerConfig(layer, flavour: flavour)))]
+            if archive {
+                entry = [("module", .string("keras.layers"))] + entry + [("registered_name", .null)]
+                if !layer.parameters.isEmpty { entry.append(("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))) }
+            }
+            entry += [("name", .string(layer.name)), ("inbound_nodes", inboundNodes(node, model: model, flavour: flavour))]
+            layers.append(.object(JSONObject(entry)))
+        }
+        var body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("layers", .array(layers))])
+        body["input_layers"] = reference(input, flavour)
+        body["output_layers"] = reference(model.nodes.last?.layer.name ?? input, flavour)
+        return body
+    }
+
+    /// `[name, 0, 0]` in Keras 3 (one tensor), `[[name, 0, 0]]` in Keras 2 (a list of them).
+    private static func reference(_ name: String, _ flavour: KerasFlavour) -> JSONValue {
+        let one = JSONValue.array([.string(name), .int(0), .int(0)])
+        return flavour == .keras3 ? one : .array([one])
+    }
+
+    /// The one call of a layer: Keras 3's `[{"args": [tensor or [tensors]], "kwargs": {}}]` or Keras 2's
+    /// `[[[name, 0, 0, {}], ...]]`.
+    private static func inboundNodes(_ node: Node, model: Model, flavour: KerasFlavour) -> JSONValue {
+        let sources = node.inputs.map { input -> (name: String, shape: [Int]) in
+            switch input {
+            case .modelInput: return (inputName(flavour), model.inputShape)
+            case .node(let index): return (model.nodes[index].layer.name, model.nodes[index].layer.outputShape)
+            }
+        }
+        switch flavour {
+        case .keras3:
+            let tensors = sources.map { source in
+                JSONValue.object(JSONObject([("class_name", .string("__keras_tensor__")), ("config", .object(JSONObject([
+                    ("shape", .batchShape(source.shape)), ("dtype", .string("float32")),
+                    ("keras_history", .array([.string(source.name), .int(0), .int(0)])),
+                ])))]))
+            }
+            let arguments = tensors.count == 1 ? tensors[0] : .array(tensors)
+            return .array([.object(JSONObject([("args", .array([arguments])), ("kwargs", .object(JSONObject()))]))])
+        case .keras2:
+            return .array([.array(sources.map { .array([.string($0.name), .int(0), .int(0), .object(JSONObject())]) })])
+        }
+    }
+}
