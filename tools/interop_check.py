@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 import keras_interop as ki  # noqa: E402
 import keras_zoo  # noqa: E402
-from same_start import same_start  # noqa: E402
+from same_start import LOSS_TOLERANCE, same_start  # noqa: E402
 
 # Training images per architecture: enough for a model well above chance, little enough for CI.
 LIMITS = {"mlp": 6000, "convnet": 3000, "lenet5": 6000, "vgg": 320}
@@ -151,6 +151,10 @@ SAME_START = [("lenet5", "sgd", 3000, 128, 3), ("convnet", "sgd", 1000, 32, 2), 
 
 CHECKS = ["round-trips", "same-start", "zoo", "shuffling"]
 
+# Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
+# Adam state, in file order.
+ZOO_TRAINING = (640, 64, 2)
+
 
 def zoo(digits, data, work, keras, checks):
     """Every zoo file loads in digits with Keras's predictions; what digits writes back loads in Keras with them."""
@@ -179,6 +183,27 @@ def zoo(digits, data, work, keras, checks):
             gap = float(np.max(np.abs(predicted - reference)))
             checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images")
+        zoo_training(entry, digits, data, folder, keras, checks)
+
+
+def zoo_training(entry, digits, data, folder, keras, checks):
+    """Keras and digits each continue training a zoo model from its .keras file (weights and Adam state) on the
+    same images in file order; every epoch's training loss must agree within the same-start tolerance."""
+    count, batch, epochs = ZOO_TRAINING
+    source = entry["files"][0]["model"]
+    model = keras.models.load_model(source)
+    images, labels = ki.load_mnist(data, "train")
+    history = model.fit(keras_zoo.inputs(model, images[:count], entry["pixels"]), labels[:count], batch_size=batch,
+                        epochs=epochs, shuffle=False, verbose=0)
+    out = os.path.join(folder, entry["name"] + "-trained.keras")
+    digits.run("train", "--resume", source, "--data", data, "--limit", str(count), "--batch-size", str(batch),
+               "--epochs", str(epochs), "--shuffle", "off", "--pixels", entry["pixels"], "--out", out)
+    with open(os.path.join(folder, entry["name"] + "-trained.history.json")) as f:
+        swift = json.load(f)["loss"]
+    gap = max(abs(a - b) for a, b in zip(swift, history.history["loss"]))
+    checks.add(f"zoo {entry['name']} training from the file's state: loss", gap <= LOSS_TOLERANCE,
+               f"{epochs} epochs of {count // batch} Adam steps, max |difference| {gap:.1e} "
+               f"(Keras from {history.history['loss'][0]:.4f} to {history.history['loss'][-1]:.4f})")
 
 
 def keras_epoch_orders(keras, seeded):

@@ -22,7 +22,7 @@ extension ShuffleMode: ExpressibleByArgument {
 /// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train one of the notebook architectures on MNIST and save it as a Keras file.",
+        abstract: "Train one of the notebook architectures, or continue training any model file, on MNIST and save it as a Keras file.",
         discussion: """
             By default each architecture trains with its notebook's recipe: LeNet-5 with SGD (learning rate 0.01, \
             batch 128) until an epoch's training accuracy exceeds 0.99 (at most 100 epochs); the MLP (20 epochs), \
@@ -79,6 +79,9 @@ struct Train: ParsableCommand {
     @Option(help: "Train on only the first N training images (quick checks).")
     var limit: Int?
 
+    @Option(help: "Input scaling: auto (the notebook's choice for a preset, else /255), raw (0..255) or unit (/255).")
+    var pixels: Preprocessing.PixelScale = .auto
+
     @Option(help: ArgumentHelp(
         "When to shuffle the training images: epoch, once or off.",
         discussion: "epoch draws a new order every epoch, as Keras's fit(shuffle=True) does in an unseeded run. "
@@ -107,7 +110,14 @@ struct Train: ParsableCommand {
 
         let location = try dataOptions.location()
         let mnist = try MNIST.load(from: location)
-        let preprocessing = preset?.preprocessing ?? Preprocessing(divisor: 255)
+        let preprocessing: Preprocessing
+        do {
+            let (chosen, assumed) = try Preprocessing.forModel(model, preset: preset, pixels: pixels)
+            if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
+            preprocessing = chosen
+        } catch let error as PreprocessingError {
+            throw ValidationError("\(resume ?? out): \(error)")
+        }
         var train = preprocessing.apply(limit.map { mnist.train.prefix($0) } ?? mnist.train)
         let test = preprocessing.apply(mnist.test)
         var validation = test
