@@ -174,7 +174,8 @@ def zoo(digits, data, work, keras, checks):
             checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
-        exports = [(".keras", [], keras), (".h5", [], keras)] + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
+        exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
+            + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
             target = os.path.join(folder, f"{name}-digits{suffix}")
             digits.run("convert", source, target, *options)

@@ -79,7 +79,8 @@ public struct ModelBuilder {
         var reader = LayerConfigReader(file: file, layer: entry.name, config: entry.config)
         reader.writtenByKeras2 = kerasVersion?.hasPrefix("2.") ?? false
         try reader.requireChannelsLast()
-        for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"]
+        for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+                    "alpha_regularizer", "alpha_constraint", "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]
         where !(entry.config[key]?.isNull ?? true) {
             notices.append(.ignoredSetting(layer: entry.name, key: key))
         }

@@ -35,7 +35,12 @@ public struct ParameterInitializer {
     }
 
     /// A bias: zeros, or unset when loading.
-    func bias(count: Int) -> Parameter {
-        generator == nil ? Parameter(name: "bias", shape: [count], valuesUnset: ()) : Parameter(name: "bias", shape: [count])
+    func bias(count: Int) -> Parameter { constant(name: "bias", shape: [count], value: 0) }
+
+    /// A parameter of one value everywhere (Keras's `zeros`, `ones`), or unset when loading.
+    func constant(name: String, shape: [Int], value: Float) -> Parameter {
+        let parameter = Parameter(name: name, shape: shape, valuesUnset: ())
+        if generator != nil { parameter.value.update(repeating: value, count: parameter.count) }
+        return parameter
     }
 }

@@ -114,6 +114,18 @@ import Testing
         Case(name: "softmax along a middle axis", inputShape: [6]) {
             [Dense(units: 6, activation: .tanh), Reshape([3, 2]), Softmax(axis: 1), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "prelu, an alpha per value", inputShape: [5]) { [Dense(units: 6), PReLU(), Dense(units: 3, activation: .softmax)] },
+        Case(name: "prelu shared over the image", inputShape: [4, 4, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2)), PReLU(sharedAxes: [1, 2]), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "layer normalization", inputShape: [5]) { [Dense(units: 6), LayerNormalization(), Dense(units: 3, activation: .softmax)] },
+        Case(name: "layer normalization over an image, no shift", inputShape: [3, 3, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), LayerNormalization(axes: [1, 2, 3], center: false), Flatten(),
+             Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "layer normalization without scale", inputShape: [5]) {
+            [Dense(units: 4), LayerNormalization(epsilon: 0.1, scale: false), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

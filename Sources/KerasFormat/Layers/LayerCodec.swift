@@ -42,6 +42,8 @@ public enum LayerCodecs {
         SoftmaxCodec.self,
         MergeCodec.self,
         ConcatenateCodec.self,
+        PReLUCodec.self,
+        LayerNormalizationCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
