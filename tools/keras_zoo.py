@@ -149,6 +149,16 @@ def normalized_cnn(keras):
         L.Flatten(), L.Dense(10, activation="softmax")])
 
 
+def noisy_cnn(keras):
+    """Every dropout and noise layer (identity at inference): SpatialDropout2D, GaussianNoise, AlphaDropout
+    after a selu convolution, GaussianDropout."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, activation="relu"), L.SpatialDropout2D(0.2), L.GaussianNoise(0.1),
+        L.Conv2D(8, 3, strides=2, activation="selu"), L.AlphaDropout(0.1), L.Flatten(), L.GaussianDropout(0.2),
+        L.Dense(10, activation="softmax")])
+
+
 # name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
 ZOO = {
     "rescaling_mlp": (rescaling_mlp, "raw", True),
@@ -162,7 +172,12 @@ ZOO = {
     "functional_residual": (functional_residual, "unit", True),
     "functional_merges": (functional_merges, "unit", True),
     "normalized_cnn": (normalized_cnn, "unit", True),
+    "noisy_cnn": (noisy_cnn, "unit", True),
 }
+
+# Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
+# losses are not compared.
+RANDOM_IN_TRAINING = {"noisy_cnn"}
 
 # Models Keras 3 cannot read back from a legacy .h5, even its own: its legacy loader
 # (keras/src/legacy/saving/saving_utils.py, model_from_config) drops an `axis` list of more than one axis, so a
@@ -206,7 +221,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
         entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2,
-                        "keras3_h5_reload": name not in NO_KERAS3_H5_RELOAD,
+                        "keras3_h5_reload": name not in NO_KERAS3_H5_RELOAD, "random_in_training": name in RANDOM_IN_TRAINING,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:
         json.dump(entries, f, indent=1)

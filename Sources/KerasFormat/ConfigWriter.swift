@@ -36,7 +36,8 @@ public enum ConfigWriter {
     /// The `config` object of one layer, as Keras's `get_config` gives it. `batchInputShape` is added for the
     /// first layer of a Keras 2 model, as tf-keras does.
     static func layerConfig(_ layer: Layer, flavour: KerasFlavour, batchInputShape: [Int]? = nil) -> JSONObject {
-        var config = JSONObject([("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", .string("float32"))])
+        var config = JSONObject([("name", .string(layer.name))] + (LayerCodecs.takesTrainable(layer) ? [("trainable", .bool(true))] : [])
+                                + [("dtype", .string("float32"))])
         if let batchInputShape { config["batch_input_shape"] = .batchShape(batchInputShape) }
         config.members += JSONObject(LayerCodecs.config(of: layer, flavour: flavour)).members
         return config

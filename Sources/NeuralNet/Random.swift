@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator (xoshiro256**), so runs with the same `--seed` repeat exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
@@ -32,5 +34,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// A uniform float in [0, 1).
     public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / Float(1 << 24))
+    }
+
+    /// A standard normal float (mean 0, standard deviation 1), by the Box-Muller transform.
+    public mutating func nextNormalFloat() -> Float {
+        let radius = (-2 * log(1 - nextUnitFloat())).squareRoot()
+        return radius * cos(2 * Float.pi * nextUnitFloat())
     }
 }

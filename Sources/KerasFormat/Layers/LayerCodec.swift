@@ -15,10 +15,13 @@ protocol LayerCodec: Sendable {
     /// The layer's weights as a legacy `.h5` names them (`kernel`, `bias`), in the order every file form
     /// stores them.
     static func weightNames(of layer: CodedLayer) -> [String]
+    /// Whether the Keras class takes a `trainable` key (Keras 3's SpatialDropout2D does not).
+    static var takesTrainable: Bool { get }
 }
 
 extension LayerCodec {
     static func weightNames(of layer: CodedLayer) -> [String] { layer.parameters.map(\.name) }
+    static var takesTrainable: Bool { true }
 }
 
 /// The layer classes this project reads and writes: one line per codec.
@@ -44,6 +47,10 @@ public enum LayerCodecs {
         ConcatenateCodec.self,
         PReLUCodec.self,
         LayerNormalizationCodec.self,
+        SpatialDropout2DCodec.self,
+        GaussianNoiseCodec.self,
+        GaussianDropoutCodec.self,
+        AlphaDropoutCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
@@ -63,6 +70,9 @@ public enum LayerCodecs {
         guard let codec = byClassName[layer.className] else { return [] }
         return entries(codec, layer, flavour)
     }
+
+    /// Whether `layer`'s Keras class takes a `trainable` key in its config.
+    static func takesTrainable(_ layer: Layer) -> Bool { byClassName[layer.className]?.takesTrainable ?? true }
 
     /// The names of `layer`'s weights in a legacy `.h5`.
     static func weightNames(of layer: Layer) -> [String] {

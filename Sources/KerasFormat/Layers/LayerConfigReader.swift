@@ -82,6 +82,13 @@ struct LayerConfigReader {
         return Float(number)
     }
 
+    /// A dropout `rate`: a number in [0, 1).
+    func rate() throws -> Float {
+        let rate = try double("rate")
+        guard (0..<1).contains(rate) else { throw invalid("rate", "must be in [0, 1), found \(rate)") }
+        return Float(rate)
+    }
+
     /// A number, or nil when the key is missing or null.
     func optionalFloat(_ key: String) throws -> Float? {
         guard let item = config[key], !item.isNull else { return nil }
