@@ -4,8 +4,8 @@ import Testing
 /// The dropout and noise layers: the identity at inference, Keras's statistics in training, and a backward
 /// pass (which follows a training pass) that scales each gradient as the forward pass scaled its value.
 @Suite struct NoiseLayerTests {
-    /// One pass of `layer` over `input` (`batch` samples of `shape`) and its backward pass with an upstream
-    /// gradient of ones: the output and the input gradient.
+    /// One pass of `layer` over `input` (`batch` samples of `shape`) and, after a training pass, its backward
+    /// pass with an upstream gradient of ones: the output and the input gradient (empty after inference).
     static func pass(_ layer: UnaryLayer, shape: [Int], batch: Int, input: [Float], mode: PassMode) throws -> (output: [Float], gradient: [Float]) {
         var initializer = ParameterInitializer(seed: 1)
         try layer.build(inputShape: shape, initializer: &initializer)
@@ -16,6 +16,7 @@ import Testing
         input.withUnsafeBufferPointer { i in
             output.withUnsafeMutableBufferPointer { o in
                 layer.forward(i.baseAddress!, o.baseAddress!, batch: batch, mode: mode, scratch: scratch)
+                guard mode == .training else { return }
                 upstream.withUnsafeMutableBufferPointer { u in
                     gradient.withUnsafeMutableBufferPointer { g in
                         layer.backward(input: i.baseAddress!, output: o.baseAddress!, outputGradient: u.baseAddress!,
@@ -24,7 +25,7 @@ import Testing
                 }
             }
         }
-        return (output, gradient)
+        return (output, mode == .training ? gradient : [])
     }
 
     static func meanAndDeviation(_ values: [Float]) -> (Double, Double) {

@@ -17,7 +17,7 @@ public final class Dropout: UnaryLayer {
     }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard rate >= 0, rate < 1 else { throw ModelError.invalidInput(layer: name, reason: "rate must be in [0, 1), got \(rate)") }
+        try checkDropoutRate(rate, layer: name)
         self.inputShape = inputShape
     }
 

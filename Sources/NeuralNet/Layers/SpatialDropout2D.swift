@@ -19,7 +19,7 @@ public final class SpatialDropout2D: TrainingNoiseLayer {
         guard inputShape.count == 3 else {
             throw ModelError.invalidInput(layer: name, reason: "SpatialDropout2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
         }
-        guard rate >= 0, rate < 1 else { throw ModelError.invalidInput(layer: name, reason: "rate must be in [0, 1), got \(rate)") }
+        try checkDropoutRate(rate, layer: name)
         self.inputShape = inputShape
     }
 

@@ -38,3 +38,8 @@ extension TrainingNoiseLayer {
         for i in 0..<count { inputGradient[i] = outputGradient[i] * multipliers[i] }
     }
 }
+
+/// Refuses a dropout rate outside [0, 1), naming the layer.
+func checkDropoutRate(_ rate: Float, layer: String) throws {
+    guard rate >= 0, rate < 1 else { throw ModelError.invalidInput(layer: layer, reason: "rate must be in [0, 1), got \(rate)") }
+}
