@@ -47,12 +47,16 @@ public struct ModelConfig: Sendable, Equatable {
     /// Whether the config is a functional graph (`Functional`, or Keras 2's `Model`) rather than `Sequential`.
     public var isFunctional: Bool { modelClass != "Sequential" }
 
+    /// Configs with more layers than this are refused before any layer is built.
+    public static let maximumLayers = 10_000
+
     /// Parses a config as Keras 2 and Keras 3 write it (legacy and `.keras` forms alike).
     public static func parse(_ json: JSONValue, file: String) throws -> ModelConfig {
         func fail(_ reason: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .malformedConfig(reason)) }
         guard let modelClass = json["class_name"]?.stringValue else { throw fail("has no class_name") }
         guard let body = json["config"]?.objectValue else { throw fail("has no config object") }
         guard let entries = body["layers"]?.arrayValue else { throw fail("\(modelClass) config has no layers list") }
+        guard entries.count <= maximumLayers else { throw fail("has \(entries.count) layers, more than the limit of \(maximumLayers)") }
         var shape = body["build_input_shape"].flatMap(Self.shape) ?? json["build_config"]?["input_shape"].flatMap(Self.shape)
         var layers: [Layer] = []
         for (index, entry) in entries.enumerated() {

@@ -187,6 +187,15 @@ import Testing
         #expect(error?.problem == problem, "\(error.map(String.init(describing:)) ?? "no error")")
     }
 
+    /// A config of more layers than the limit is refused before any layer is built.
+    @Test func absurdlyManyLayersAreRefused() throws {
+        let flatten = #"{"class_name": "Flatten", "config": {"name": "f"}}"#
+        let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": ["#
+            + Array(repeating: flatten, count: ModelConfig.maximumLayers + 1).joined(separator: ", ") + "]}}"
+        let error = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(try JSONParser.parse(text), file: "many.h5") }
+        #expect(error?.problem == .malformedConfig("has 10001 layers, more than the limit of 10000"))
+    }
+
     /// Keras 2 files name LeakyReLU's slope `alpha`; Keras 3 files `negative_slope`.
     @Test func leakyReLUReadsBothSpellings() throws {
         let keras2 = try buildOneLayer("LeakyReLU", #""alpha": 0.25"#).layers[0] as? LeakyReLU
