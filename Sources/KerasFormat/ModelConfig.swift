@@ -93,7 +93,7 @@ public struct ModelConfig: Sendable, Equatable {
         }
         collect(node["args"] ?? node)
         return try histories.map { history in
-            guard let name = history[0].stringValue, history.count >= 3, let nodeIndex = history[1].intValue, let tensorIndex = history[2].intValue else {
+            guard history.count >= 3, let name = history[0].stringValue, let nodeIndex = history[1].intValue, let tensorIndex = history[2].intValue else {
                 throw KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
             }
             guard nodeIndex == 0, tensorIndex == 0 else {

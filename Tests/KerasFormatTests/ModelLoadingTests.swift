@@ -187,6 +187,15 @@ import Testing
         #expect(error?.problem == problem, "\(error.map(String.init(describing:)) ?? "no error")")
     }
 
+    /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
+    @Test func aShortInboundReferenceIsRefused() throws {
+        let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#
+            + #""config": {"name": "d", "units": 2}, "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "#
+            + #""config": {"keras_history": []}}], "kwargs": {}}]}], "input_layers": ["in", 0, 0], "output_layers": ["d", 0, 0]}}"#
+        let error = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(try JSONParser.parse(text), file: "short.h5") }
+        #expect(error?.object == "layer d" && error?.problem == .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
+    }
+
     /// A config of more layers than the limit is refused before any layer is built.
     @Test func absurdlyManyLayersAreRefused() throws {
         let flatten = #"{"class_name": "Flatten", "config": {"name": "f"}}"#
