@@ -25,11 +25,16 @@ static inline float ck_tanhf(float x) {
 
 static inline float ck_sigmoidf(float x) { return 1.0f / (1.0f + ck_expf(-x)); }
 
+static inline float row_maximum(const float *row, long width) {
+    float maximum = row[0];
+    for (long j = 1; j < width; j++) maximum = fmaxf(maximum, row[j]);
+    return maximum;
+}
+
 static void softmax_rows(float *x, long rows, long width) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
-        float maximum = row[0];
-        for (long j = 1; j < width; j++) maximum = fmaxf(maximum, row[j]);
+        float maximum = row_maximum(row, width);
         float sum = 0;
         for (long j = 0; j < width; j++) {
             row[j] = ck_expf(row[j] - maximum);
@@ -51,8 +56,7 @@ static inline float ck_hard_sigmoidf(float x) { return fminf(fmaxf(x + 3.0f, 0.0
 static void log_softmax_rows(float *x, long rows, long width) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
-        float maximum = row[0];
-        for (long j = 1; j < width; j++) maximum = fmaxf(maximum, row[j]);
+        float maximum = row_maximum(row, width);
         float sum = 0;
         for (long j = 0; j < width; j++) sum += expf(row[j] - maximum);
         float shift = maximum + logf(sum);

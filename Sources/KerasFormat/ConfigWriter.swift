@@ -80,16 +80,20 @@ public enum ConfigWriter {
             .object(JSONObject([("module", .string(module)), ("class_name", .string(className)), ("config", .object(config)),
                                 ("registered_name", .null)] + extra))
         }
-        var layers: [JSONValue] = [serialized(module: "keras.layers", className: InputLayerEntry.className,
-                                              config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
-        for layer in model.layers {
-            let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
-            layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
-        }
         let sequential = model is Sequential
-        let body = sequential ? JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
-                                            ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
-            : FunctionalConfigWriter.body(model, flavour: .keras3, archive: true)
+        let body: JSONObject
+        if sequential {
+            var layers: [JSONValue] = [serialized(module: "keras.layers", className: InputLayerEntry.className,
+                                                  config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
+            for layer in model.layers {
+                let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
+                layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
+            }
+            body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
+                               ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
+        } else {
+            body = FunctionalConfigWriter.body(model, flavour: .keras3, archive: true)
+        }
         var compile = JSONObject()
         if let optimizer {
             compile["optimizer"] = serialized(module: "keras.optimizers", className: optimizer.className,

@@ -71,6 +71,13 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    /// Refuses an input that is not one image per sample, (height, width, channels), naming the layer.
+    func requireImageInput(_ shape: [Int]) throws {
+        guard shape.count == 3 else {
+            throw ModelError.invalidInput(layer: name, reason: "\(className) needs (height, width, channels) input, got \(describeShape(shape, batch: true))")
+        }
+    }
+
     public var parameters: [Parameter] { [] }
     public var forwardFlops: Double { 0 }
     /// Nothing to prepare by default.

@@ -60,9 +60,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var bias: Parameter? { useBias ? parameters[1] : nil }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "Conv2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         guard filters > 0, kernelSize.height > 0, kernelSize.width > 0, strides.height > 0, strides.width > 0 else {
             throw ModelError.invalidInput(layer: name, reason: "filters, kernel size and strides must be positive")
         }

@@ -14,9 +14,7 @@ public final class Cropping2D: UnaryLayer {
     }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "Cropping2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         guard cropping.top >= 0, cropping.bottom >= 0, cropping.left >= 0, cropping.right >= 0 else {
             throw ModelError.invalidInput(layer: name, reason: "cropping must not be negative")
         }

@@ -26,9 +26,7 @@ public final class GlobalPooling2D: UnaryLayer {
     }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "\(className) needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         self.inputShape = inputShape
     }
 

@@ -59,12 +59,13 @@ public final class LayerNormalization: UnaryLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
+        let gammaValues = gamma?.value, betaValues = beta?.value
         for group in 0..<batch * inputSize / groupSize {
             let x = input + group * groupSize, y = output + group * groupSize
             let (mean, inverse) = statistics(x)
             for i in 0..<groupSize {
-                let factor = inverse * (gamma?.value[i] ?? 1)
-                y[i] = x[i] * factor + ((beta?.value[i] ?? 0) - mean * factor)
+                let factor = inverse * (gammaValues?[i] ?? 1)
+                y[i] = x[i] * factor + ((betaValues?[i] ?? 0) - mean * factor)
             }
         }
     }
@@ -75,7 +76,7 @@ public final class LayerNormalization: UnaryLayer {
         let gammaGradient = scale ? gradients[0] : nil, betaGradient = center ? gradients[scale ? 1 : 0] : nil
         gammaGradient?.update(repeating: 0, count: groupSize)
         betaGradient?.update(repeating: 0, count: groupSize)
-        let count = Float(groupSize)
+        let count = Float(groupSize), gammaValues = gamma?.value
         for group in 0..<batch * inputSize / groupSize {
             let x = input + group * groupSize, g = outputGradient + group * groupSize
             let (mean, inverse) = statistics(x)
@@ -85,7 +86,7 @@ public final class LayerNormalization: UnaryLayer {
                 let normalized = (x[i] - mean) * inverse
                 gammaGradient?[i] += g[i] * normalized
                 betaGradient?[i] += g[i]
-                let h = g[i] * (gamma?.value[i] ?? 1)
+                let h = g[i] * (gammaValues?[i] ?? 1)
                 sumH += h
                 sumHX += h * normalized
             }
@@ -93,7 +94,7 @@ public final class LayerNormalization: UnaryLayer {
             let dx = inputGradient + group * groupSize
             for i in 0..<groupSize {
                 let normalized = (x[i] - mean) * inverse
-                let h = g[i] * (gamma?.value[i] ?? 1)
+                let h = g[i] * (gammaValues?[i] ?? 1)
                 dx[i] = inverse * (h - sumH / count - normalized * sumHX / count)
             }
         }

@@ -32,9 +32,7 @@ public final class Pooling2D: UnaryLayer {
     }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "\(className) needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         guard poolSize.height > 0, poolSize.width > 0, strides.height > 0, strides.width > 0 else {
             throw ModelError.invalidInput(layer: name, reason: "pool size and strides must be positive")
         }

@@ -16,9 +16,7 @@ public final class SpatialDropout2D: TrainingNoiseLayer {
     public var isActive: Bool { rate > 0 }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "SpatialDropout2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         try checkDropoutRate(rate, layer: name)
         self.inputShape = inputShape
     }

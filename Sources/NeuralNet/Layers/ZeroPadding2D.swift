@@ -19,9 +19,7 @@ public final class ZeroPadding2D: UnaryLayer {
     }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 3 else {
-            throw ModelError.invalidInput(layer: name, reason: "ZeroPadding2D needs (height, width, channels) input, got \(describeShape(inputShape, batch: true))")
-        }
+        try requireImageInput(inputShape)
         guard padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
             throw ModelError.invalidInput(layer: name, reason: "padding must not be negative")
         }
