@@ -159,6 +159,33 @@ def noisy_cnn(keras):
         L.Dense(10, activation="softmax")])
 
 
+def batchnorm_cnn(keras):
+    """BatchNormalization the way tutorials use it: after a bias-free convolution then an Activation layer,
+    with its own momentum and epsilon and without beta, and after a Dense layer without gamma.
+
+    A bias just before a BatchNormalization has a gradient of zero plus rounding, which Adam scales up to
+    full steps of either sign, so such biases would drift apart between any two implementations: the zoo's
+    BatchNormalization layers follow layers without a bias or with an activation."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, use_bias=False), L.BatchNormalization(), L.Activation("relu"),
+        L.MaxPooling2D(), L.Conv2D(16, 3, use_bias=False), L.BatchNormalization(momentum=0.9, epsilon=0.01, center=False),
+        L.ReLU(), L.GlobalAveragePooling2D(), L.Dense(32, use_bias=False), L.BatchNormalization(scale=False),
+        L.Activation("relu"), L.Dense(10, activation="softmax")])
+
+
+def functional_bn_residual(keras):
+    """A residual CNN with BatchNormalization in each branch, one of them over image rows (axis 1)."""
+    L = keras.layers
+    image = keras.Input((28, 28, 1))
+    x = L.ReLU()(L.BatchNormalization()(L.Conv2D(12, 3, strides=2, padding="same", use_bias=False)(image)))
+    y = L.BatchNormalization()(L.Conv2D(12, 3, padding="same", use_bias=False)(x))
+    y = L.BatchNormalization(axis=1, momentum=0.95)(L.Conv2D(12, 3, padding="same", activation="relu")(y))
+    x = L.MaxPooling2D()(L.ReLU()(L.Add()([x, y])))
+    x = L.GlobalAveragePooling2D()(L.BatchNormalization()(L.Conv2D(16, 3, activation="relu")(x)))
+    return keras.Model(image, L.Dense(10, activation="softmax")(x))
+
+
 # name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
 ZOO = {
     "rescaling_mlp": (rescaling_mlp, "raw", True),
@@ -173,6 +200,8 @@ ZOO = {
     "functional_merges": (functional_merges, "unit", True),
     "normalized_cnn": (normalized_cnn, "unit", True),
     "noisy_cnn": (noisy_cnn, "unit", True),
+    "batchnorm_cnn": (batchnorm_cnn, "unit", True),
+    "functional_bn_residual": (functional_bn_residual, "unit", True),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training

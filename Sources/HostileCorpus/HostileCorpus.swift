@@ -135,6 +135,17 @@ public enum HostileCorpus {
                 functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f", "f"])], callsPerInput: true)
             }
         }
+        let batchNormalization = BatchNormalization().className
+        try add("batch-renormalization.h5", "renorm") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", ["in"]), (batchNormalization, "bn", #""renorm": true"#, ["f"])])
+            }
+        }
+        try add("batch-normalization-two-axes.h5", "axis must be one axis, found [1, 2]") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", ["in"]), (batchNormalization, "bn", #""axis": [1, 2]"#, ["f"])])
+            }
+        }
         try add("malformed-config.h5", "is not valid JSON") { path in
             try legacyWithConfig(model, at: path) { String($0.prefix(100)) }
         }

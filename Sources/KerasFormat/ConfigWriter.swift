@@ -86,7 +86,7 @@ public enum ConfigWriter {
             var layers: [JSONValue] = [serialized(module: "keras.layers", className: InputLayerEntry.className,
                                                   config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
             for layer in model.layers {
-                let build: [(String, JSONValue)] = layer.parameters.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
+                let build: [(String, JSONValue)] = layer.weights.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
                 layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
             }
             body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),

@@ -20,7 +20,7 @@ enum FunctionalConfigWriter {
                                                 ("config", .object(ConfigWriter.layerConfig(layer, flavour: flavour)))]
             if archive {
                 entry = [("module", .string("keras.layers"))] + entry + [("registered_name", .null)]
-                if !layer.parameters.isEmpty { entry.append(("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))) }
+                if !layer.weights.isEmpty { entry.append(("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))) }
             }
             entry += [("name", .string(layer.name)), ("inbound_nodes", inboundNodes(node, model: model, flavour: flavour))]
             layers.append(.object(JSONObject(entry)))

@@ -74,7 +74,7 @@ public enum ModelLoader {
     /// does), by recomputed `layers/<class>[_n]` path for `.weights.h5` and `.keras`.
     static func assignWeights(_ inventory: WeightInventory, to model: Model, file: KerasFile, notices: inout [Notice]) throws {
         let root = try file.hdf5.root
-        let modelLayers = model.layers.filter { !$0.parameters.isEmpty }
+        let modelLayers = model.layers.filter { !$0.weights.isEmpty }
         let pairs: [(Layer, StoredLayer)]
         switch inventory.format {
         case .legacyModel, .legacyWeights:
@@ -87,10 +87,10 @@ public enum ModelLoader {
             let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
             let byName = Dictionary(inventory.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             var matched: [(Layer, StoredLayer)] = []
-            for (layer, path) in zip(model.layers, paths) where !layer.parameters.isEmpty {
+            for (layer, path) in zip(model.layers, paths) where !layer.weights.isEmpty {
                 guard let stored = byName[path], !stored.weights.isEmpty else {
                     throw KerasFormatError(file: file.path, object: "layers/\(path)/vars",
-                                           .missingVariables(layer: layer.name, expected: layer.parameters.count))
+                                           .missingVariables(layer: layer.name, expected: layer.weights.count))
                 }
                 matched.append((layer, stored))
             }
@@ -101,11 +101,11 @@ public enum ModelLoader {
             pairs = matched
         }
         for (layer, stored) in pairs {
-            guard stored.weights.count == layer.parameters.count else {
+            guard stored.weights.count == layer.weights.count else {
                 throw KerasFormatError(file: file.path, object: stored.groupPath,
-                                       .weightCountMismatch(layer: layer.name, expected: layer.parameters.map(\.name), found: stored.weights.count))
+                                       .weightCountMismatch(layer: layer.name, expected: layer.weights.map(\.name), found: stored.weights.count))
             }
-            for (parameter, weight) in zip(layer.parameters, stored.weights) {
+            for (parameter, weight) in zip(layer.weights, stored.weights) {
                 guard weight.shape == parameter.shape else {
                     throw KerasFormatError(file: file.path, object: weight.path,
                                            .shapeMismatch(layer: layer.name, weight: parameter.name, expected: parameter.shape, found: weight.shape))

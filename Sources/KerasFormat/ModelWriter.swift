@@ -60,11 +60,11 @@ public enum ModelWriter {
         // Keras creates the layer groups in sorted name order ("to avoid prefix issues").
         for layer in model.layers.sorted(by: { $0.name < $1.name }) {
             let group = try weights.createGroup(layer.name)
-            let names = layer.parameters.map { parameter in
+            let names = layer.weights.map { parameter in
                 flavour == .keras3 ? "\(model.name)/\(layer.name)/\(parameter.name)" : "\(layer.name)/\(parameter.name):0"
             }
             try SplitAttribute.write(names, as: "weight_names", to: group)
-            for (name, parameter) in zip(names, layer.parameters) {
+            for (name, parameter) in zip(names, layer.weights) {
                 try group.createDataset(name, shape: parameter.shape, contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
             }
         }
@@ -82,7 +82,7 @@ public enum ModelWriter {
         let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")
-            for (index, parameter) in layer.parameters.enumerated() {
+            for (index, parameter) in layer.weights.enumerated() {
                 try vars.createDataset(String(index), shape: parameter.shape,
                                        contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
             }

@@ -43,6 +43,9 @@ public protocol Layer: AnyObject {
     var outputShape: [Int] { get }
     /// Trainable arrays in Keras order (kernel, then bias); empty for layers without weights.
     var parameters: [Parameter] { get }
+    /// Non-trainable arrays that training passes update themselves rather than the optimizer (Keras's
+    /// non-trainable weights: BatchNormalization's moving statistics), in Keras order; usually empty.
+    var state: [Parameter] { get }
     /// Floating-point operations of the forward pass per sample (a multiply-add counts as two), for speed
     /// reports: the matrix work; 0 for layers without any worth counting.
     var forwardFlops: Double { get }
@@ -79,6 +82,10 @@ extension Layer {
     }
 
     public var parameters: [Parameter] { [] }
+    public var state: [Parameter] { [] }
+    /// Every array a Keras file stores for the layer: the trainable ones, then the non-trainable, as Keras's
+    /// `layer.weights` lists them.
+    public var weights: [Parameter] { parameters + state }
     public var forwardFlops: Double { 0 }
     /// Nothing to prepare by default.
     public func prepareInference(samples: Int) {}

@@ -5,10 +5,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A trainable array of a layer (a kernel or a bias), held in memory that never moves, so kernels can work on
-/// it directly; `gradient` receives d(loss)/d(value) from each backward pass.
+/// A weight array of a layer (a kernel, a bias, a moving mean), held in memory that never moves, so kernels can
+/// work on it directly; for a trainable one, `gradient` receives d(loss)/d(value) from each backward pass.
 public final class Parameter: @unchecked Sendable {
-    /// Keras's short name: `kernel` or `bias`.
+    /// Keras's short name: `kernel`, `bias`, `moving_mean`.
     public let name: String
     /// The shape as Keras stores it.
     public let shape: [Int]

@@ -7,7 +7,8 @@ import Testing
 /// the difference quotient is good to about 3e-4 (rounding; truncation O(h²) is far smaller). A gradient is
 /// accepted within 2e-3 absolute plus 2% relative: broken backward passes miss by orders of magnitude more.
 /// ReLU and max pooling have kinks; where a step crosses one, the quotients for steps h and 4h disagree and
-/// that entry is not compared (at most a fifth of the entries may be skipped so).
+/// that entry is not compared (at most a fifth of the entries may be skipped so). The loss is the training
+/// pass's, whose gradient backward computes (BatchNormalization normalises with the batch's statistics there).
 @Suite struct GradientTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
@@ -126,6 +127,16 @@ import Testing
         Case(name: "layer normalization without scale", inputShape: [5]) {
             [Dense(units: 4), LayerNormalization(epsilon: 0.1, scale: false), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "batch normalization after a convolution", inputShape: [4, 4, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), BatchNormalization(), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "batch normalization of features, no shift", inputShape: [5]) {
+            [Dense(units: 6), BatchNormalization(epsilon: 0.01, center: false), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "batch normalization along a middle axis, no scale", inputShape: [3, 3, 2]) {
+            [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), BatchNormalization(axis: 1, scale: false), Flatten(),
+             Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
@@ -157,12 +168,18 @@ import Testing
         return LabeledSamples(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
     }
 
-    static func analyticGradients(_ model: Model, _ data: LabeledSamples) -> [[Float]] {
+    /// Runs a training pass over `data`, returning its mean loss.
+    @discardableResult
+    static func trainingPass(_ model: Model, _ data: LabeledSamples) -> Double {
         data.samples.withUnsafeBufferPointer { samples in
             data.labels.withUnsafeBufferPointer { labels in
-                _ = model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count)
+                model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count).loss / Double(data.count)
             }
         }
+    }
+
+    static func analyticGradients(_ model: Model, _ data: LabeledSamples) -> [[Float]] {
+        trainingPass(model, data)
         return model.parameters.map(\.gradientTensor.scalars)
     }
 
@@ -177,9 +194,9 @@ import Testing
                 func quotient(_ h: Float) -> Float {
                     let original = parameter.value[index]
                     parameter.value[index] = original + h
-                    let plus = model.evaluate(data).loss
+                    let plus = Self.trainingPass(model, data)
                     parameter.value[index] = original - h
-                    let minus = model.evaluate(data).loss
+                    let minus = Self.trainingPass(model, data)
                     parameter.value[index] = original
                     return Float((plus - minus) / Double(2 * h))
                 }
@@ -206,6 +223,23 @@ import Testing
         for (a, b) in zip(Self.analyticGradients(single, data), Self.analyticGradients(split, data)) {
             for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6) }
         }
+    }
+
+    @Test func batchNormalizationJoinsTheWorkersParts() throws {
+        let layers = {
+            [Conv2D(filters: 3, kernelSize: (3, 3)), BatchNormalization(momentum: 0.8), ActivationLayer(.relu), Flatten(),
+             Dense(units: 4), BatchNormalization(), Dense(units: 3, activation: .softmax)] as [Layer]
+        }
+        let single = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5, workerCount: 1)
+        let split = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5, workerCount: 3)
+        let data = Self.data(shape: [6, 6, 1], count: 7)
+        for (a, b) in zip(Self.analyticGradients(single, data), Self.analyticGradients(split, data)) {
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6) }
+        }
+        let moving = { (model: Model) in model.layers.flatMap(\.state).flatMap(\.tensor.scalars) }
+        for (x, y) in zip(moving(single), moving(split)) { #expect(abs(x - y) <= 1e-6) }
+        let untrained = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5)
+        #expect(moving(single) != moving(untrained), "a training pass moves the statistics")
     }
 
     @Test func dropoutMasksTheGradientLikeTheOutput() throws {

@@ -12,15 +12,11 @@ protocol LayerCodec: Sendable {
     /// The layer's config entries after `name`, `trainable` and `dtype`, with keys both Keras 2.15 and Keras 3
     /// accept where there are such keys, else the flavour's.
     static func config(of layer: CodedLayer, flavour: KerasFlavour) -> [(String, JSONValue)]
-    /// The layer's weights as a legacy `.h5` names them (`kernel`, `bias`), in the order every file form
-    /// stores them.
-    static func weightNames(of layer: CodedLayer) -> [String]
     /// Whether the Keras class takes a `trainable` key (Keras 3's SpatialDropout2D does not).
     static var takesTrainable: Bool { get }
 }
 
 extension LayerCodec {
-    static func weightNames(of layer: CodedLayer) -> [String] { layer.parameters.map(\.name) }
     static var takesTrainable: Bool { true }
 }
 
@@ -47,6 +43,7 @@ public enum LayerCodecs {
         ConcatenateCodec.self,
         PReLUCodec.self,
         LayerNormalizationCodec.self,
+        BatchNormalizationCodec.self,
         SpatialDropout2DCodec.self,
         GaussianNoiseCodec.self,
         GaussianDropoutCodec.self,
@@ -74,17 +71,7 @@ public enum LayerCodecs {
     /// Whether `layer`'s Keras class takes a `trainable` key in its config.
     static func takesTrainable(_ layer: Layer) -> Bool { byClassName[layer.className]?.takesTrainable ?? true }
 
-    /// The names of `layer`'s weights in a legacy `.h5`.
-    static func weightNames(of layer: Layer) -> [String] {
-        guard let codec = byClassName[layer.className] else { return layer.parameters.map(\.name) }
-        return names(codec, layer)
-    }
-
     private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer, _ flavour: KerasFlavour) -> [(String, JSONValue)] {
         (layer as? Codec.CodedLayer).map { codec.config(of: $0, flavour: flavour) } ?? []
-    }
-
-    private static func names<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer) -> [String] {
-        (layer as? Codec.CodedLayer).map(codec.weightNames(of:)) ?? layer.parameters.map(\.name)
     }
 }

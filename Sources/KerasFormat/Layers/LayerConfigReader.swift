@@ -31,9 +31,11 @@ struct LayerConfigReader {
         return value
     }
 
-    func double(_ key: String) throws -> Double {
-        guard let value = config[key]?.doubleValue else { throw invalid(key, "must be a number") }
-        return value
+    /// A number; `value` when the key is missing or null, if given.
+    func double(_ key: String, default value: Double? = nil) throws -> Double {
+        if let value, config[key]?.isNull ?? true { return value }
+        guard let number = config[key]?.doubleValue, number.isFinite else { throw invalid(key, "must be a number") }
+        return number
     }
 
     func bool(_ key: String, default value: Bool) throws -> Bool {

@@ -46,6 +46,9 @@ public class Model {
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
     private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
+    /// The nodes whose layer is a ``BatchStatisticsLayer``, in order: training passes stop there to join the
+    /// workers' sums.
+    private let statisticsNodes: [Int]
     /// The optimizer step of ``trainingStep(_:labels:batch:optimizer:)``.
     private let update: DeferredParameterUpdate
     /// When set, the first worker times every node's forward and backward pass into it.
@@ -94,6 +97,7 @@ public class Model {
         }
         let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
+        statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
         let plan = GradientPlan(nodes)
         workers = (0..<max(1, workerCount)).map { Worker(nodes: nodes, plan: plan, index: $0, seed: seed) }
         results = .allocate(capacity: workers.count)
@@ -250,6 +254,10 @@ public class Model {
         firstContext.profiler = profiler
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
+        if training, labels != nil, !statisticsNodes.isEmpty {
+            let result = runInSteps(input, labels: labels!, batch: batch, parts: parts, context: context, firstContext: firstContext)
+            return (result, parts)
+        }
         // Training needs every activation of the part for the backward pass; inference runs the part through
         // the layers a few samples at a time, so that each layer's output is still in cache for the next.
         let slice = training ? batch : inferenceSlice
@@ -270,6 +278,54 @@ public class Model {
             }
         }
         return (results[0..<parts].reduce(BatchResult(), +), parts)
+    }
+
+    /// A training pass of a model with ``BatchStatisticsLayer``s: the workers run the nodes between two such
+    /// layers in parallel, each measuring its part, and the parts' sums are joined in between (see there).
+    private func runInSteps(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, parts: Int,
+                            context: Worker.Context, firstContext: Worker.Context) -> BatchResult {
+        let results = self.results
+        func forEachPart(_ body: (_ worker: Worker, _ context: Worker.Context, _ start: Int, _ count: Int) -> Void) {
+            Parallel.forEachChunk(parts) { range in
+                for part in range {
+                    let start = batch * part / parts
+                    body(workers[part], part == 0 ? firstContext : context, start, batch * (part + 1) / parts - start)
+                }
+            }
+        }
+        /// Adds every part's sums of node `index` into the first worker's and hands them to the layer.
+        func joinStatistics(of index: Int, forward: Bool) {
+            let layer = nodes[index].layer as! BatchStatisticsLayer
+            let total = workers[0].statistics(ofNode: index)
+            for worker in workers[1..<parts] {
+                let sums = worker.statistics(ofNode: index)
+                for i in 0..<layer.statisticsCount { total[i] += sums[i] }
+            }
+            if forward { layer.useForwardStatistics(total, batch: batch) } else { layer.useBackwardStatistics(total, batch: batch) }
+        }
+        var start = 0
+        for stop in statisticsNodes + [nodes.count] {
+            forEachPart { worker, context, first, count in
+                worker.forward(context, input: input + first * inputSize, batch: count, training: true, nodes: start..<stop)
+                if stop < nodes.count {
+                    worker.measureForward(node: stop, modelInput: input + first * inputSize)
+                } else {
+                    results[worker.index] = worker.finishForward(context, labels: labels + first, training: true, probabilities: nil)
+                }
+            }
+            if stop < nodes.count { joinStatistics(of: stop, forward: true) }
+            start = stop
+        }
+        var end = nodes.count
+        for stop in statisticsNodes.reversed() + [-1] {
+            forEachPart { worker, context, _, _ in
+                worker.backward(context, nodes: (stop + 1)..<end, gradientTarget: worker.index == 0 ? .parameters : .own)
+                if stop >= 0 { worker.measureBackward(node: stop, context: context) }
+            }
+            if stop >= 0 { joinStatistics(of: stop, forward: false) }
+            end = stop + 1
+        }
+        return results[0..<parts].reduce(BatchResult(), +)
     }
 }
 

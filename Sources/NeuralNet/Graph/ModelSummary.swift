@@ -7,7 +7,7 @@ extension Model {
         let isChain = self is Sequential
         var rows: [[String]] = nodes.map { node in
             var row = ["\(node.layer.name) (\(node.layer.className))", describeShape(node.layer.outputShape, batch: true),
-                       describeCount(node.layer.parameterCount)]
+                       describeCount(node.layer.weights.reduce(0) { $0 + $1.count })]
             if !isChain {
                 row.append(node.inputs.map { input in
                     switch input {
@@ -33,9 +33,10 @@ extension Model {
         var lines = ["Model: \"\(name)\"", rule("┌", "┬", "┐"), line(header), rule("├", "┼", "┤")]
         lines += rows.dropFirst().map(line)
         lines.append(rule("└", "┴", "┘"))
-        lines.append(" Total params: \(describeCount(parameterCount)) (\(describeByteSize(parameterCount * 4)))")
-        lines.append(" Trainable params: \(describeCount(parameterCount)) (\(describeByteSize(parameterCount * 4)))")
-        lines.append(" Non-trainable params: 0 (\(describeByteSize(0)))")
+        let nonTrainable = layers.flatMap(\.state).reduce(0) { $0 + $1.count }
+        for (label, count) in [("Total", parameterCount + nonTrainable), ("Trainable", parameterCount), ("Non-trainable", nonTrainable)] {
+            lines.append(" \(label) params: \(describeCount(count)) (\(describeByteSize(count * 4)))")
+        }
         return lines.joined(separator: "\n")
     }
 }

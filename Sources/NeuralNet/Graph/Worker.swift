@@ -77,6 +77,8 @@ final class Worker {
     /// Where parameter gradients go: straight into the parameters (worker 0) or into this worker's buffers.
     enum GradientTarget { case parameters, own }
 
+    /// This worker's place among the model's workers; the first one's gradients land in the parameters.
+    let index: Int
     private let nodes: [Node]
     private let plan: GradientPlan
     let scratch: [LayerScratch]
@@ -89,6 +91,8 @@ final class Worker {
     /// Per node, for deferring layers only: d(loss)/d(output) of the last training pass that deferred their
     /// gradients, after the activation's derivative.
     private let keptGradients: [ScratchBuffer?]
+    /// Per node, for ``BatchStatisticsLayer``s only: the sums of this worker's part.
+    private let statistics: [UnsafeMutablePointer<Double>?]
     /// Per node, its input pointers and input-gradient pointers for the current pass.
     private let inputPointers: [UnsafeMutablePointer<UnsafePointer<Float>>]
     private let inputGradientPointers: [UnsafeMutablePointer<UnsafeMutablePointer<Float>?>]
@@ -102,6 +106,7 @@ final class Worker {
     private let ownGradientPointers: [[UnsafeMutablePointer<Float>]]
 
     init(nodes: [Node], plan: GradientPlan, index: Int, seed: UInt64) {
+        self.index = index
         self.nodes = nodes
         self.plan = plan
         scratch = nodes.indices.map { node in
@@ -111,6 +116,7 @@ final class Worker {
         slots = (0..<plan.slotCount).map { _ in ScratchBuffer() }
         sums = (0..<(nodes.map(\.inputs.count).max() ?? 1)).map { _ in ScratchBuffer() }
         keptGradients = nodes.map { $0.layer is DeferredGradientLayer ? ScratchBuffer() : nil }
+        statistics = nodes.map { node in (node.layer as? BatchStatisticsLayer).map { .allocate(capacity: $0.statisticsCount) } }
         inputPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
         inputGradientPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
         let own = nodes.flatMap(\.layer.parameters).map { parameter in
@@ -128,23 +134,32 @@ final class Worker {
     }
 
     deinit {
+        statistics.forEach { $0?.deallocate() }
         inputPointers.forEach { $0.deallocate() }
         inputGradientPointers.forEach { $0.deallocate() }
     }
 
+    /// Forward, loss, then backward when training, over all nodes: the whole pass for a model without
+    /// ``BatchStatisticsLayer``s in training. Returns the summed loss and correct count when labels are given.
     func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
              probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
+        forward(context, input: input, batch: batch, training: training, nodes: nodes.indices)
+        let result = finishForward(context, labels: labels, training: training, probabilities: output)
+        if training && labels != nil { backward(context, nodes: nodes.indices, gradientTarget: gradientTarget) }
+        return result
+    }
+
+    /// Runs the forward passes of the nodes in `range` (those before it have run on this batch) over `batch`
+    /// samples of `input`.
+    func forward(_ context: Context, input: UnsafePointer<Float>, batch: Int, training: Bool, nodes range: Range<Int>) {
         let profiler = context.profiler
-        lastBatch = batch
-        let deferring = training && context.deferGradients
-        profiler?.addSamples(batch)
-        for (index, node) in nodes.enumerated() {
-            for (position, source) in node.inputs.enumerated() {
-                switch source {
-                case .modelInput: inputPointers[index][position] = input
-                case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[other].pointer)
-                }
-            }
+        if range.lowerBound == 0 {
+            lastBatch = batch
+            profiler?.addSamples(batch)
+        }
+        for index in range {
+            let node = nodes[index]
+            connectInputs(of: index, modelInput: input)
             let out = outputs[index].reserve(batch * node.layer.outputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
@@ -152,6 +167,14 @@ final class Worker {
                                mode: training ? .training : .inference, scratch: scratch[index])
             if let profiler { profiler.addForward(index, LayerProfiler.now() - started) }
         }
+    }
+
+    /// After every node's forward pass: copies the class outputs (probabilities after a deferred softmax) into
+    /// `output`, and with labels returns the summed loss and correct count, leaving the loss gradient ready
+    /// for the backward pass when training.
+    func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool,
+                       probabilities output: UnsafeMutablePointer<Float>?) -> BatchResult {
+        let batch = lastBatch
         let last = nodes.count - 1
         let current = UnsafePointer(outputs[last].pointer)
         let classes = context.outputSize
@@ -163,6 +186,7 @@ final class Worker {
         }
         output?.update(from: probs, count: batch * classes)
         guard let labels else { return BatchResult() }
+        let deferring = training && context.deferGradients
         let gradient = training ? outputGradientBuffer(last, deferring: deferring).reserve(batch * classes) : nil
         var result = BatchResult()
         result.correct = SparseCategoricalCrossentropy.correctCount(probs, labels: labels, batch: batch, classes: classes)
@@ -171,8 +195,13 @@ final class Worker {
                                                        classes: classes, gradient: gradient, gradientScale: context.gradientScale)
             : SparseCategoricalCrossentropy.fromProbabilities(current, labels: labels, batch: batch, classes: classes,
                                                               gradient: gradient, gradientScale: context.gradientScale)
-        guard training else { return result }
-        for index in nodes.indices.reversed() {
+        return result
+    }
+
+    /// Runs the backward passes of the nodes in `range`, last first (those after it have run on this batch).
+    func backward(_ context: Context, nodes range: Range<Int>, gradientTarget: GradientTarget) {
+        let profiler = context.profiler, batch = lastBatch, deferring = context.deferGradients
+        for index in range.reversed() {
             let node = nodes[index]
             let gradients = deferring && keptGradients[index] != nil ? []
                 : gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
@@ -197,8 +226,36 @@ final class Worker {
             }
             if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
         }
-        return result
     }
+
+    /// Points node `index`'s input pointers at the outputs it reads (or the model's input).
+    private func connectInputs(of index: Int, modelInput: UnsafePointer<Float>) {
+        for (position, source) in nodes[index].inputs.enumerated() {
+            switch source {
+            case .modelInput: inputPointers[index][position] = modelInput
+            case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[other].pointer)
+            }
+        }
+    }
+
+    /// The forward sums of node `index`, a ``BatchStatisticsLayer``, over this worker's part, into
+    /// ``statistics(ofNode:)``; the nodes it reads must have run forward.
+    func measureForward(node index: Int, modelInput: UnsafePointer<Float>) {
+        guard let layer = nodes[index].layer as? BatchStatisticsLayer else { return }
+        connectInputs(of: index, modelInput: modelInput)
+        layer.measureForward(inputPointers[index][0], batch: lastBatch, into: statistics[index]!)
+    }
+
+    /// The backward sums of node `index` over this worker's part, into its statistics buffer; the nodes after
+    /// it must have run backward.
+    func measureBackward(node index: Int, context: Context) {
+        guard let layer = nodes[index].layer as? BatchStatisticsLayer else { return }
+        layer.measureBackward(inputPointers[index][0], outputGradient: outputGradientBuffer(index, deferring: context.deferGradients).pointer,
+                              batch: lastBatch, into: statistics[index]!)
+    }
+
+    /// The sums buffer of node `index`, a ``BatchStatisticsLayer``.
+    func statistics(ofNode index: Int) -> UnsafeMutablePointer<Double> { statistics[index]! }
 
     /// Where d(loss)/d(output) of node `index` lives: its kept buffer when a deferring layer defers, else its slot.
     private func outputGradientBuffer(_ index: Int, deferring: Bool) -> ScratchBuffer {

@@ -1,0 +1,185 @@
+/// Keras `BatchNormalization`: each channel along `axis` brought to mean 0 and variance 1,
+/// `(x - mean) / sqrt(variance + epsilon)`, then scaled by `gamma` and shifted by `beta` (each optional).
+///
+/// Inference normalises with the moving statistics. Training normalises with the mean and (biased) variance of
+/// the whole batch, over every axis but `axis`, and moves the statistics towards them as Keras 3 does:
+/// `moving = moving * momentum + batch * (1 - momentum)`. The workers' parts of a batch are joined through
+/// ``BatchStatisticsLayer``; sums are taken in double precision, so the figures do not depend on how the batch
+/// was split.
+public final class BatchNormalization: BatchStatisticsLayer {
+    public var name: String
+    public let className = "BatchNormalization"
+    /// The normalised axis, counting the batch axis as 0 (negative counts from the end), as Keras's `axis`.
+    public let axis: Int
+    /// Keras's `momentum` of the moving statistics.
+    public let momentum: Double
+    /// Keras's `epsilon`, added to the variance.
+    public let epsilon: Double
+    /// Keras's `center`: learn `beta`.
+    public let center: Bool
+    /// Keras's `scale`: learn `gamma`.
+    public let scale: Bool
+    public private(set) var inputShape: [Int] = []
+    public var outputShape: [Int] { inputShape }
+    public private(set) var parameters: [Parameter] = []
+    public private(set) var state: [Parameter] = []
+    /// A sample's values as (outer, channels, inner): the axes before the normalised one, it, and those after.
+    private var outer = 1, channels = 1, inner = 1
+    /// The current training batch's figures per channel (see ``BatchStatisticsLayer``): its mean and
+    /// `1 / sqrt(variance + epsilon)`, then the means of d(loss)/d(output) and of its product with the
+    /// normalised input.
+    private var batchMean: [Float] = [], batchInverse: [Float] = []
+    private var gradientMean: [Float] = [], gradientProductMean: [Float] = []
+
+    /// A layer normalising along `axis` (Keras's defaults: the last axis, momentum 0.99, epsilon 0.001).
+    public init(axis: Int = -1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true,
+                name: String = "batch_normalization") {
+        self.axis = axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.name = name
+    }
+
+    /// The scale, when the layer has one.
+    public var gamma: Parameter? { scale ? parameters[0] : nil }
+    /// The shift, when the layer has one.
+    public var beta: Parameter? { center ? parameters[scale ? 1 : 0] : nil }
+    /// The moving mean, used at inference.
+    public var movingMean: Parameter { state[0] }
+    /// The moving variance, used at inference.
+    public var movingVariance: Parameter { state[1] }
+
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
+        let rank = inputShape.count + 1
+        let resolved = axis < 0 ? axis + rank : axis
+        guard (1..<rank).contains(resolved) else {
+            throw ModelError.invalidInput(layer: name, reason: "axis \(axis) is not an axis of the input \(describeShape(inputShape, batch: true)) other than the batch")
+        }
+        guard epsilon > 0, momentum >= 0, momentum <= 1 else {
+            throw ModelError.invalidInput(layer: name, reason: "epsilon must be positive and momentum within 0...1")
+        }
+        self.inputShape = inputShape
+        outer = inputShape[..<(resolved - 1)].reduce(1, *)
+        channels = inputShape[resolved - 1]
+        inner = inputShape[resolved...].reduce(1, *)
+        let shape = [channels]
+        parameters = (scale ? [initializer.constant(name: "gamma", shape: shape, value: 1)] : [])
+            + (center ? [initializer.constant(name: "beta", shape: shape, value: 0)] : [])
+        state = [initializer.constant(name: "moving_mean", shape: shape, value: 0),
+                 initializer.constant(name: "moving_variance", shape: shape, value: 1)]
+        batchMean = [Float](repeating: 0, count: channels)
+        batchInverse = [Float](repeating: 1, count: channels)
+        gradientMean = [Float](repeating: 0, count: channels)
+        gradientProductMean = [Float](repeating: 0, count: channels)
+    }
+
+    /// Calls `body(c, values)` for every run of `inner` values of channel `c` in `batch` samples of `data`.
+    @inline(__always)
+    private func forEachRun<T>(_ data: UnsafePointer<T>, batch: Int, _ body: (Int, UnsafePointer<T>) -> Void) {
+        for row in 0..<batch * outer {
+            for c in 0..<channels { body(c, data + (row * channels + c) * inner) }
+        }
+    }
+
+    /// Values normalised together per channel in `batch` samples.
+    private func valuesPerChannel(batch: Int) -> Int { batch * outer * inner }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        // y = x * factor + offset per channel, as TensorFlow's batch_normalization composes it.
+        let factor = scratch.first.reserve(2 * channels), offset = factor + channels
+        let epsilon = Float(self.epsilon), gammaValues = gamma?.value, betaValues = beta?.value
+        for c in 0..<channels {
+            let inverse = mode == .training ? batchInverse[c] : 1 / (movingVariance.value[c] + epsilon).squareRoot()
+            let mean = mode == .training ? batchMean[c] : movingMean.value[c]
+            factor[c] = inverse * (gammaValues?[c] ?? 1)
+            offset[c] = (betaValues?[c] ?? 0) - mean * factor[c]
+        }
+        forEachRun(input, batch: batch) { c, x in
+            let y = output + (x - input), a = factor[c], b = offset[c]
+            for i in 0..<inner { y[i] = x[i] * a + b }
+        }
+    }
+
+    public var statisticsCount: Int { 2 * channels }
+
+    public func measureForward(_ input: UnsafePointer<Float>, batch: Int, into sums: UnsafeMutablePointer<Double>) {
+        sums.update(repeating: 0, count: 2 * channels)
+        forEachRun(input, batch: batch) { c, x in
+            var sum = 0.0, squares = 0.0
+            for i in 0..<inner {
+                let value = Double(x[i])
+                sum += value
+                squares += value * value
+            }
+            sums[c] += sum
+            sums[channels + c] += squares
+        }
+    }
+
+    public func useForwardStatistics(_ sums: UnsafePointer<Double>, batch: Int) {
+        let count = Double(valuesPerChannel(batch: batch))
+        let keep = Float(momentum), take = Float(1 - momentum), epsilon = Float(self.epsilon)
+        for c in 0..<channels {
+            let mean = sums[c] / count
+            let variance = Float(max(0, sums[channels + c] / count - mean * mean))
+            batchMean[c] = Float(mean)
+            batchInverse[c] = 1 / (variance + epsilon).squareRoot()
+            movingMean.value[c] = movingMean.value[c] * keep + Float(mean) * take
+            movingVariance.value[c] = movingVariance.value[c] * keep + variance * take
+        }
+    }
+
+    public func measureBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
+                                into sums: UnsafeMutablePointer<Double>) {
+        sums.update(repeating: 0, count: 2 * channels)
+        forEachRun(input, batch: batch) { c, x in
+            let g = outputGradient + (x - input), mean = batchMean[c], inverse = batchInverse[c]
+            var sum = 0.0, products = 0.0
+            for i in 0..<inner {
+                sum += Double(g[i])
+                products += Double(g[i]) * Double((x[i] - mean) * inverse)
+            }
+            sums[c] += sum
+            sums[channels + c] += products
+        }
+    }
+
+    public func useBackwardStatistics(_ sums: UnsafePointer<Double>, batch: Int) {
+        let count = Double(valuesPerChannel(batch: batch))
+        for c in 0..<channels {
+            gradientMean[c] = Float(sums[c] / count)
+            gradientProductMean[c] = Float(sums[channels + c] / count)
+        }
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        let gammaValues = gamma?.value
+        // This part's d(loss)/d(gamma) and d(beta): the sums of g x̂ and g (the model adds the parts).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { partSums in
+            let sums = partSums.baseAddress!
+            sums.update(repeating: 0, count: 2 * channels)
+            forEachRun(input, batch: batch) { c, x in
+                let offset = x - input, g = outputGradient + offset
+                let mean = batchMean[c], inverse = batchInverse[c]
+                // dx = gamma r (g - mean(g) - x̂ mean(g x̂)), with x̂ = (x - mean) r and the means over the batch.
+                let factor = inverse * (gammaValues?[c] ?? 1), meanG = gradientMean[c], meanGX = gradientProductMean[c]
+                var sum = 0.0, products = 0.0
+                for i in 0..<inner {
+                    let normalized = (x[i] - mean) * inverse
+                    sum += Double(g[i])
+                    products += Double(g[i]) * Double(normalized)
+                    inputGradient?[offset + i] = factor * (g[i] - meanG - normalized * meanGX)
+                }
+                sums[c] += products
+                sums[channels + c] += sum
+            }
+            if scale { for c in 0..<channels { gradients[0][c] = Float(sums[c]) } }
+            if center { for c in 0..<channels { gradients[scale ? 1 : 0][c] = Float(sums[channels + c]) } }
+        }
+    }
+}
