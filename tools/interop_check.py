@@ -228,7 +228,7 @@ def zoo_training(entry, digits, data, folder, keras, checks):
     images, labels = ki.load_mnist(data, "train")
     model = keras.models.load_model(source)
     exact = float64_copy(model, keras)
-    x, y = keras_zoo.inputs(model, images[:count], entry["pixels"]), labels[:count]
+    x, y = keras_zoo.inputs(model, images[:count], entry["pixels"]), keras_zoo.targets(labels[:count], entry["loss"])
     loss = model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0).history["loss"]
     exact.fit(x.astype(np.float64), y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
     out = os.path.join(folder, entry["name"] + "-trained.keras")

@@ -7,7 +7,7 @@ the first 100 test images beside it.
   python tools/keras_zoo.py OUT_DIR --data ../shared/data/mnist
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
-each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its layer classes
+each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its loss, its layer classes
 and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
 Keras load what digits writes back.
 """
@@ -186,22 +186,84 @@ def functional_bn_residual(keras):
     return keras.Model(image, L.Dense(10, activation="softmax")(x))
 
 
-# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it)
+def logits_mlp(keras):
+    """Linear outputs for a loss that takes logits."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((784,)), L.Dense(32, activation="relu"), L.Dense(10)])
+
+
+def sigmoid_mlp(keras):
+    """Sigmoid outputs, one per digit, for binary cross-entropy (which takes their logits, as Keras does)."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((784,)), L.Dense(32, activation="tanh"), L.Dense(10, activation="sigmoid")])
+
+
+def softmax_cnn(keras):
+    """A small CNN with softmax outputs, for the losses over probabilities."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(6, 5, strides=2, activation="relu"), L.Flatten(),
+                             L.Dense(10, activation="softmax")])
+
+
+def softmax_tanh_cnn(keras):
+    """The same with tanh, for mean squared error: its gradients are a hundred times smaller than
+    cross-entropy's, and with ReLU the Adam steps of the first kernel's rarely lit entries drift apart by up to
+    3e-5 within 20 steps (an open question; with SGD and with tanh they agree to 1e-7)."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(6, 5, strides=2, activation="tanh"), L.Flatten(),
+                             L.Dense(10, activation="softmax")])
+
+
+# The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
+LOSSES = {
+    "sparse": "sparse_categorical_crossentropy",
+    "sparse_logits": ("SparseCategoricalCrossentropy", True),
+    "categorical": "categorical_crossentropy",
+    "categorical_logits": ("CategoricalCrossentropy", True),
+    "binary": "binary_crossentropy",
+    "binary_logits": ("BinaryCrossentropy", True),
+    "mse": "mse",
+}
+
+
+def loss(keras, spec):
+    """The loss `spec` (a LOSSES key) names, for `keras`'s compile."""
+    value = LOSSES[spec]
+    if isinstance(value, str):
+        return value
+    class_name, from_logits = value
+    return getattr(keras.losses, class_name)(from_logits=from_logits)
+
+
+def targets(labels, spec):
+    """Integer labels for sparse losses, one-hot rows for the others (as `to_categorical` makes them)."""
+    if spec.startswith("sparse"):
+        return labels
+    return np.eye(10, dtype="float32")[labels]
+
+
+# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it, loss)
 ZOO = {
-    "rescaling_mlp": (rescaling_mlp, "raw", True),
-    "reshape_cnn": (reshape_cnn, "unit", True),
-    "permute_global_max": (permute_global_max, "unit", True),
-    "softmax_axes": (softmax_axes, "unit", True),
-    "relu_capped_mlp": (relu_capped_mlp, "unit", True),
-    "activations_mlp": (activations_mlp, "unit", False),
-    "activations_cnn": (activations_cnn, "unit", False),
-    "shared_activations": (shared_activations, "unit", True),
-    "functional_residual": (functional_residual, "unit", True),
-    "functional_merges": (functional_merges, "unit", True),
-    "normalized_cnn": (normalized_cnn, "unit", True),
-    "noisy_cnn": (noisy_cnn, "unit", True),
-    "batchnorm_cnn": (batchnorm_cnn, "unit", True),
-    "functional_bn_residual": (functional_bn_residual, "unit", True),
+    "rescaling_mlp": (rescaling_mlp, "raw", True, "sparse"),
+    "reshape_cnn": (reshape_cnn, "unit", True, "sparse"),
+    "permute_global_max": (permute_global_max, "unit", True, "sparse"),
+    "softmax_axes": (softmax_axes, "unit", True, "sparse"),
+    "relu_capped_mlp": (relu_capped_mlp, "unit", True, "sparse"),
+    "activations_mlp": (activations_mlp, "unit", False, "sparse"),
+    "activations_cnn": (activations_cnn, "unit", False, "sparse"),
+    "shared_activations": (shared_activations, "unit", True, "sparse"),
+    "functional_residual": (functional_residual, "unit", True, "sparse"),
+    "functional_merges": (functional_merges, "unit", True, "sparse"),
+    "normalized_cnn": (normalized_cnn, "unit", True, "sparse"),
+    "noisy_cnn": (noisy_cnn, "unit", True, "sparse"),
+    "batchnorm_cnn": (batchnorm_cnn, "unit", True, "sparse"),
+    "functional_bn_residual": (functional_bn_residual, "unit", True, "sparse"),
+    "sparse_logits_mlp": (logits_mlp, "unit", True, "sparse_logits"),
+    "categorical_cnn": (softmax_cnn, "unit", True, "categorical"),
+    "categorical_logits_mlp": (logits_mlp, "unit", True, "categorical_logits"),
+    "binary_mlp": (sigmoid_mlp, "unit", True, "binary"),
+    "binary_logits_mlp": (logits_mlp, "unit", True, "binary_logits"),
+    "mse_cnn": (softmax_tanh_cnn, "unit", True, "mse"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
@@ -229,15 +291,15 @@ def write(folder, data, keras, tf_keras=None, names=None):
     os.makedirs(folder, exist_ok=True)
     entries = []
     for name in names or ZOO:
-        builder, pixels, keras2 = ZOO[name]
+        builder, pixels, keras2, loss_spec = ZOO[name]
         base = os.path.join(folder, name)
         files = []
         for module in [keras] + ([tf_keras] if keras2 and tf_keras else []):
             module.utils.set_random_seed(1)
             model = builder(module)
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), train_labels[:TRAIN_IMAGES], batch_size=64,
-                      epochs=1, verbose=0)
+            model.compile(optimizer="adam", loss=loss(module, loss_spec), metrics=["accuracy"])
+            model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), targets(train_labels[:TRAIN_IMAGES], loss_spec),
+                      batch_size=64, epochs=1, verbose=0)
             predictions = model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0)
             if module is keras:
                 model.save(base + ".keras")
@@ -249,7 +311,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 np.save(base + "-keras2.npy", predictions)
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
-        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2,
+        entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "loss": loss_spec,
                         "keras3_h5_reload": name not in NO_KERAS3_H5_RELOAD, "random_in_training": name in RANDOM_IN_TRAINING,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:

@@ -99,7 +99,7 @@ public enum ConfigWriter {
             compile["optimizer"] = serialized(module: "keras.optimizers", className: optimizer.className,
                                               config: optimizerConfig(optimizer, flavour: .keras3))
         }
-        compile.members += trainingSettings(flavour: .keras3).members
+        compile.members += trainingSettings(model.loss, flavour: .keras3).members
         return serialized(module: sequential ? "keras" : "keras.src.models.functional", className: sequential ? "Sequential" : "Functional",
                           config: body, extra: [
             ("build_config", .object(JSONObject([("input_shape", .batchShape(model.inputShape))]))),
@@ -107,9 +107,9 @@ public enum ConfigWriter {
         ])
     }
 
-    /// `training_config` of a legacy `.h5`: loss, metrics and the optimizer's config.
-    public static func legacyTrainingConfig(optimizer: Optimizer?, flavour: KerasFlavour) -> JSONValue {
-        var config = trainingSettings(flavour: flavour)
+    /// `training_config` of a legacy `.h5`: the model's loss, metrics and the optimizer's config.
+    public static func legacyTrainingConfig(_ model: Model, optimizer: Optimizer?, flavour: KerasFlavour) -> JSONValue {
+        var config = trainingSettings(model.loss, flavour: flavour)
         if let optimizer {
             config["optimizer_config"] = .object(JSONObject([
                 ("class_name", .string(optimizer.className)), ("config", .object(optimizerConfig(optimizer, flavour: flavour))),
@@ -118,8 +118,8 @@ public enum ConfigWriter {
         return .object(config)
     }
 
-    private static func trainingSettings(flavour: KerasFlavour) -> JSONObject {
-        JSONObject([("loss", .string("sparse_categorical_crossentropy")), ("loss_weights", .null),
+    private static func trainingSettings(_ loss: Loss, flavour: KerasFlavour) -> JSONObject {
+        JSONObject([("loss", LossConfig.json(loss, flavour: flavour)), ("loss_weights", .null),
                     ("metrics", .array([.string("accuracy")])), ("weighted_metrics", .null)])
     }
 

@@ -206,7 +206,8 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
             return "optimizer variable \(variable) has shape \(describeShape(found)), expected \(describeShape(expected)); "
                 + "starting the optimizer afresh"
         case .optimizerReplaced(let name): return "the file's optimizer state is for another optimizer; starting \(name) afresh"
-        case .lossNotSupported(let name): return "the file's loss \(name) is not supported; compile before training"
+        case .lossNotSupported(let name):
+            return "the file's loss \(name) is not supported (only \(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", ")), from logits or not); sparse_categorical_crossentropy is used"
         }
     }
 }

@@ -9,6 +9,11 @@ public struct LoadedModel {
     public let file: KerasFile
     /// Conversions and ignored settings the user should hear about.
     public let notices: [Notice]
+    /// The loss the file's training config names, when it names one this project has (the model is set to it).
+    public let loss: Loss?
+    /// The loss the training config names when this project does not have it (or one of its options): the
+    /// model keeps sparse categorical cross-entropy, and training it would train another loss.
+    public let unsupportedLoss: String?
     let inventory: WeightInventory
 
     /// The optimizer state stored in the file, if any (read now: it can be twice the size of the weights).
@@ -67,7 +72,15 @@ public enum ModelLoader {
             model = try architecture(inventory)
         }
         try assignWeights(inventory, to: model, file: file, notices: &notices)
-        return LoadedModel(model: model, file: file, notices: notices, inventory: inventory)
+        var loss: Loss?, unsupportedLoss: String?
+        do {
+            loss = try LossConfig.loss(file.trainingConfigJSON?["loss"])
+            if let loss { model.loss = loss }
+        } catch let unsupported as LossConfig.Unsupported {
+            unsupportedLoss = unsupported.description
+            notices.append(.lossNotSupported(unsupported.description))
+        }
+        return LoadedModel(model: model, file: file, notices: notices, loss: loss, unsupportedLoss: unsupportedLoss, inventory: inventory)
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras

@@ -47,7 +47,7 @@ public enum ModelWriter {
         try root.setAttribute("keras_version", string: flavour.versionString, encoding: .utf8)
         try root.setAttribute("model_config", string: ConfigWriter.legacyModelConfig(model, flavour: flavour).pythonJSON, encoding: .ascii)
         if let optimizer {
-            try root.setAttribute("training_config", string: ConfigWriter.legacyTrainingConfig(optimizer: optimizer, flavour: flavour).pythonJSON,
+            try root.setAttribute("training_config", string: ConfigWriter.legacyTrainingConfig(model, optimizer: optimizer, flavour: flavour).pythonJSON,
                                   encoding: .ascii)
         }
         let weights = try root.createGroup("model_weights")

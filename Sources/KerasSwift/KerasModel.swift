@@ -40,11 +40,8 @@ public final class KerasModel {
         let loaded = try Architecture.load(path, as: architecture)
         var notices = loaded.notices
         let optimizer = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
-        let lossName = loaded.file.trainingConfigJSON?["loss"]?.stringValue
-        let loss = lossName.flatMap(Loss.init(rawValue:))
-        if let lossName, loss == nil { notices.append(.lossNotSupported(lossName)) }
-        return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer, loss: optimizer == nil ? nil : loss,
-                          notices: notices)
+        return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer,
+                          loss: optimizer == nil ? nil : loaded.loaded.loss, notices: notices)
     }
 
     /// Per-sample input shape, e.g. `[32, 32, 1]`.
@@ -73,6 +70,7 @@ public final class KerasModel {
     public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy) throws {
         self.optimizer = optimizer.make(for: model)
         self.loss = loss
+        model.loss = loss
     }
 
     /// Trains on `x` with integer class labels `y`, like Keras's `fit`: the last partial batch counts as a

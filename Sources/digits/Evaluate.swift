@@ -29,6 +29,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let loaded = try model.load()
+        try ModelOptions.requireDigitOutputs(loaded.model, file: model.file)
         let preprocessing = try model.preprocessing(for: loaded)
         let location = try dataOptions.location()
         let images = try MNIST.loadTest(from: location)

@@ -41,14 +41,29 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// Refuses a model whose outputs cannot be scored against MNIST's labels: one value per digit, 10 per image.
+    static func requireDigitOutputs(_ model: Model, file: String) throws {
+        guard model.outputShape == [10] else {
+            throw UnusableModel(file: file, reason: "the model outputs \(describeShape(model.outputShape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")
+        }
+    }
+
     /// One line on what was loaded: `LeNet5.h5: legacy full-model .h5 (Keras 3.3.3), LeNet-5, 61,706 parameters`.
     func describe(_ loaded: PresetModel) -> String {
         let file = loaded.file
         var parts = [file.format.description + (file.kerasVersion.map { " (Keras \($0))" } ?? "")]
         parts.append(loaded.architecture.map { "\($0.displayName) architecture" } ?? "custom architecture")
         parts.append("\(describeCount(loaded.model.parameterCount)) parameters")
+        if let loss = loaded.loaded.loss { parts.append("loss \(loss)") }
         return "\(self.file): " + parts.joined(separator: ", ")
     }
+}
+
+/// A model file that loads but cannot serve the command (exit 1, one line naming the file).
+struct UnusableModel: Error, CustomStringConvertible {
+    let file: String
+    let reason: String
+    var description: String { "\(file): \(reason)" }
 }
 
 /// Where MNIST comes from.

@@ -5,14 +5,17 @@ import KerasFormat
 import MNIST
 import NeuralNet
 
-/// `digits predict`: class probabilities for an MNIST test image, an image file, or the first N test images.
+/// `digits predict`: the model's outputs (class probabilities for a classifier ending in softmax) for an MNIST
+/// test image, an image file, or the first N test images.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the ten class probabilities and the predicted digit, or write probabilities as .npy.",
+        abstract: "Print the model's outputs (the ten class probabilities) and the predicted digit, or write them as .npy.",
         discussion: """
             Give exactly one of: an IMAGE file (PNG or PGM, grayscale or colour, any size; scaled to 28x28, \
             and inverted when it is a dark digit on light paper), --index N (MNIST test image N), or \
-            --first N with --output FILE.npy (an N x 10 float32 array, like Keras's model.predict).
+            --first N with --output FILE.npy (an N x 10 float32 array for a classifier of digits; in general \
+            N by the model's output shape, like Keras's model.predict). Outputs are written as they come: a \
+            model trained with from_logits gives logits.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -27,7 +30,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Predict the first N test images (needs --output).")
     var first: Int?
 
-    @Option(help: "Where --first writes its N x 10 float32 probabilities (.npy).")
+    @Option(help: "Where --first writes its N x outputs float32 array (.npy).")
     var output: String?
 
     func validate() throws {
@@ -44,33 +47,42 @@ struct Predict: ParsableCommand {
         if let image {
             let (picture, inverted) = try DigitImageFile.load(image)
             if inverted { note("note: \(image) looks like a dark digit on light paper; inverted it to MNIST's white on black") }
-            show(loaded.model.predict(preprocessing.apply(picture).samples), title: "\(image):", label: nil)
+            show(loaded.model.predict(preprocessing.apply(picture).samples), of: loaded.model, title: "\(image):", label: nil)
             return
         }
         let test = try MNIST.loadTest(from: try dataOptions.location())
         if let index {
             guard index < test.count else { throw ValidationError("--index \(index) is past the last test image (\(test.count - 1))") }
             let one = preprocessing.apply(test).slice(index..<index + 1)
-            show(loaded.model.predict(one.samples), title: "test image \(index):", label: Int(one.labels[0]))
+            show(loaded.model.predict(one.samples), of: loaded.model, title: "test image \(index):", label: Int(one.labels[0]))
             return
         }
         if let first, let output {
             let count = min(first, test.count)
             let data = preprocessing.apply(test.prefix(count))
-            let probabilities = loaded.model.predict(data.samples)
-            try AtomicFile.write(NumpyArray.float32File(shape: [count, loaded.model.outputSize], values: probabilities), to: output)
-            print("wrote \(count) x \(loaded.model.outputSize) float32 probabilities to \(output)")
+            let outputs = loaded.model.predict(data.samples)
+            let shape = [count] + loaded.model.outputShape
+            try AtomicFile.write(NumpyArray.float32File(shape: shape, values: outputs), to: output)
+            print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: loaded.model)) to \(output)")
         }
     }
 
-    private func show(_ probabilities: [Float], title: String, label: Int?) {
-        print(title)
-        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-        for (digit, p) in probabilities.enumerated() {
-            let bar = String(repeating: "#", count: Int((p * 40).rounded()))
-            print("  \(digit)  \(fixed(Double(p)))  \(bar)")
+    /// What the model's outputs are: logits when its loss takes them, else probabilities or outputs.
+    static func kind(of model: Model) -> String {
+        if model.loss.fromLogits { return "logits" }
+        return model.loss.kind == .meanSquaredError ? "outputs" : "probabilities"
+    }
+
+    /// One image's outputs, one per line (with a bar for those within 0...1), and the largest as the digit.
+    private func show(_ outputs: [Float], of model: Model, title: String, label: Int?) {
+        print("\(title) \(Self.kind(of: model))")
+        let best = outputs.indices.max { outputs[$0] < outputs[$1] } ?? 0
+        for (index, value) in outputs.enumerated() {
+            let bar = (0...1).contains(value) ? String(repeating: "#", count: Int((value * 40).rounded())) : ""
+            print("  \(index)  \(fixed(Double(value)))" + (bar.isEmpty ? "" : "  \(bar)"))
         }
-        var verdict = "predicted digit: \(best) (probability \(fixed(Double(probabilities[best]))))"
+        guard model.outputShape == [10] else { return }
+        var verdict = "predicted digit: \(best) (\(Self.kind(of: model) == "probabilities" ? "probability" : "output") \(fixed(Double(outputs[best]))))"
         if let label { verdict += label == best ? ", correct" : ", but the label is \(label)" }
         print(verdict)
     }

@@ -166,6 +166,10 @@ struct Train: ParsableCommand {
         if let resume {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)
+            try ModelOptions.requireDigitOutputs(loaded.model, file: resume)
+            if let loss = loaded.loaded.unsupportedLoss {
+                throw UnusableModel(file: resume, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             notices += loaded.notices
             let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
             if let restored { note("resuming \(resume): \(restored.className) state after \(restored.iterations) steps") }

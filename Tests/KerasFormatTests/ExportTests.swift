@@ -137,6 +137,21 @@ import Testing
         }
     }
 
+    @Test(arguments: [Loss.sparseCategoricalCrossentropy, Loss(.categoricalCrossentropy, fromLogits: true), Loss(.binaryCrossentropy),
+                      Loss(.binaryCrossentropy, fromLogits: true), Loss(.meanSquaredError)])
+    func theLossIsWrittenAndReadBack(_ loss: Loss) throws {
+        let model = try Sequential(inputShape: [4], layers: [Dense(units: 3, activation: .sigmoid)], seed: 2)
+        model.loss = loss
+        let optimizer = Adam(parameters: model.parameters)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("loss-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: optimizer, to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            #expect(loaded.loss == loss && loaded.model.loss == loss && loaded.unsupportedLoss == nil, "\(path)")
+        }
+    }
+
     /// Every group, dataset (shape, dtype) and attribute (type, shape; the name lists by value) of a file.
     private func structure(_ path: String) throws -> [String] {
         var lines: [String] = []

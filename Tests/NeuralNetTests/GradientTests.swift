@@ -15,12 +15,15 @@ import Testing
         let inputShape: [Int]
         /// The model's nodes, made afresh for each test.
         let makeNodes: @Sendable () -> [Node]
+        /// The loss the model trains with.
+        var loss = Loss.sparseCategoricalCrossentropy
         var testDescription: String { name }
 
         /// A stack of layers, each taking the previous one's output.
-        init(name: String, inputShape: [Int], makeLayers: @escaping @Sendable () -> [Layer]) {
+        init(name: String, inputShape: [Int], loss: Loss = .sparseCategoricalCrossentropy, makeLayers: @escaping @Sendable () -> [Layer]) {
             self.name = name
             self.inputShape = inputShape
+            self.loss = loss
             makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .modelInput : .node($0 - 1)]) } }
         }
 
@@ -57,6 +60,18 @@ import Testing
              Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
     ]
+
+    /// Every loss, on the outputs it takes its logits from and on others.
+    static let lossCases: [Case] = [
+        (Loss(.sparseCategoricalCrossentropy, fromLogits: true), Activation.linear), (Loss(.categoricalCrossentropy), .softmax),
+        (Loss(.categoricalCrossentropy), .sigmoid), (Loss(.categoricalCrossentropy, fromLogits: true), .linear),
+        (Loss(.binaryCrossentropy), .sigmoid), (Loss(.binaryCrossentropy), .softmax), (Loss(.binaryCrossentropy, fromLogits: true), .linear),
+        (Loss(.meanSquaredError), .softmax), (Loss(.meanSquaredError), .linear),
+    ].map { loss, activation in
+        Case(name: "\(loss) after \(activation.rawValue)", inputShape: [5], loss: loss) {
+            [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: activation)]
+        }
+    }
 
     static let cases: [Case] = [
         Case(name: "dense tanh + softmax", inputShape: [5]) { [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: .softmax)] },
@@ -183,9 +198,10 @@ import Testing
         return model.parameters.map(\.gradientTensor.scalars)
     }
 
-    @Test(arguments: cases + activationCases + graphCases)
+    @Test(arguments: cases + activationCases + graphCases + lossCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
         let model = try Model(name: "model", inputShape: testCase.inputShape, nodes: testCase.makeNodes(), seed: 3, workerCount: 1)
+        model.loss = testCase.loss
         let data = Self.data(shape: testCase.inputShape)
         let analytic = Self.analyticGradients(model, data)
         var compared = 0, skipped = 0

@@ -2,7 +2,7 @@ import Foundation
 import NeuralNet
 import Testing
 
-/// Sparse categorical cross-entropy as Keras computes it.
+/// The losses as Keras computes them.
 @Suite struct LossTests {
     @Test func softmaxOutputsUseTheLogits() throws {
         // Identity Dense with softmax: logits = input. Loss = logsumexp(z) - z_label.
@@ -27,5 +27,46 @@ import Testing
         let result = model.evaluate(data)
         let expected = (-log(0.25) + -log(Double(Float(1e-7)))) / 2
         #expect(abs(result.loss - expected) < 1e-5)
+    }
+
+    /// An identity Dense layer with `activation`, so the model's logits are its inputs.
+    static func identityModel(_ activation: Activation, loss: Loss) throws -> Model {
+        let layer = Dense(units: 2, activation: activation)
+        let model = try Sequential(inputShape: [2], layers: [layer])
+        try layer.kernel.assign(Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]))
+        model.loss = loss
+        return model
+    }
+
+    @Test func binaryCrossEntropyAveragesOverTheOutputs() throws {
+        // One-hot target [0, 1]; logits (2, -1): mean of softplus(2) and softplus(1) (= -log sigmoid(-1)).
+        let data = LabeledSamples(sampleShape: [2], samples: [2, -1], labels: [1])
+        let expected = (log(1 + exp(2.0)) + log(1 + exp(1.0))) / 2
+        for (activation, loss) in [(Activation.sigmoid, Loss(.binaryCrossentropy)), (.linear, Loss(.binaryCrossentropy, fromLogits: true))] {
+            let model = try Self.identityModel(activation, loss: loss)
+            #expect(abs(model.evaluate(data).loss - expected) < 1e-5, "\(loss) after \(activation)")
+        }
+        // On probabilities that no sigmoid made, they are clipped: p = (0.25, 0.5).
+        let clipped = try Self.identityModel(.linear, loss: Loss(.binaryCrossentropy))
+        let probabilities = LabeledSamples(sampleShape: [2], samples: [0.25, 0.5], labels: [1])
+        #expect(abs(clipped.evaluate(probabilities).loss - (-log(0.75) - log(0.5)) / 2) < 1e-6)
+    }
+
+    @Test func meanSquaredErrorComparesTheOutputsWithTheOneHotLabel() throws {
+        let model = try Self.identityModel(.linear, loss: Loss(.meanSquaredError))
+        let data = LabeledSamples(sampleShape: [2], samples: [0.5, 3], labels: [0])
+        #expect(abs(model.evaluate(data).loss - (0.25 + 9) / 2) < 1e-6)
+        // After a softmax the loss sees probabilities, not logits: the output layer keeps its softmax.
+        let softmax = try Self.identityModel(.softmax, loss: Loss(.meanSquaredError))
+        let p = 1 / (1 + exp(-2.5))
+        #expect(abs(softmax.evaluate(data).loss - (pow(1 - (1 - p), 2) + pow(p, 2)) / 2) < 1e-6)
+        #expect(abs(softmax.predict([0.5, 3])[1] - Float(p)) < 1e-6)
+    }
+
+    @Test func fromLogitsKeepsTheLogitsAsOutputs() throws {
+        let model = try Self.identityModel(.linear, loss: Loss(.categoricalCrossentropy, fromLogits: true))
+        let data = LabeledSamples(sampleShape: [2], samples: [1, 3], labels: [1])
+        #expect(abs(model.evaluate(data).loss - (log(exp(1.0) + exp(3.0)) - 3)) < 1e-5)
+        #expect(model.predict([1, 3]) == [1, 3])
     }
 }

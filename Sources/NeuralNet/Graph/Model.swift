@@ -39,8 +39,15 @@ public class Model {
     public let nodes: [Node]
     /// The seed the parameters and dropout masks were drawn from.
     public let seed: UInt64
-    /// True when the last layer ends in softmax: the loss then uses its logits, as Keras does.
-    private let softmaxOutput: Bool
+    /// The loss training and evaluation compute, as Keras's `compile` sets it (sparse categorical
+    /// cross-entropy by default). When the output layer ends in the activation whose logits the loss can take
+    /// (softmax for the categorical cross-entropies, sigmoid for binary), the model leaves that activation to
+    /// the loss and applies it itself for the outputs, as Keras does.
+    public var loss: Loss = .sparseCategoricalCrossentropy {
+        didSet { deferOutputActivation() }
+    }
+    /// The output layer's activation the model applies after it (see ``loss``), if any.
+    private var deferredActivation: Activation?
     private let workers: [Worker]
     /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
     private let results: UnsafeMutableBufferPointer<BatchResult>
@@ -89,12 +96,6 @@ public class Model {
             }
             try Self.checkSampleSize(node.layer.outputShape, layer: node.layer.name)
         }
-        if let last = output.layer as? ActivatedLayer, last.activation == .softmax {
-            last.activationDeferred = true
-            softmaxOutput = true
-        } else {
-            softmaxOutput = false
-        }
         let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
@@ -104,6 +105,15 @@ public class Model {
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
         update = DeferredParameterUpdate(layers: nodes.map(\.layer), threads: Parallel.coreCount)
+        deferOutputActivation()
+    }
+
+    /// Leaves the output layer's activation to the loss when the loss can take its logits (see ``loss``).
+    private func deferOutputActivation() {
+        guard let last = nodes.last?.layer as? ActivatedLayer else { return }
+        let deferred = !loss.fromLogits && last.activation == loss.logitsActivation
+        last.activationDeferred = deferred
+        deferredActivation = deferred ? last.activation : nil
     }
 
     deinit { results.deallocate() }
@@ -247,7 +257,7 @@ public class Model {
                      probabilities: UnsafeMutablePointer<Float>?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
-        var context = Worker.Context(softmaxOutput: softmaxOutput, inputSize: inputSize, outputSize: outputSize,
+        var context = Worker.Context(loss: loss, deferredActivation: deferredActivation, inputSize: inputSize, outputSize: outputSize,
                                      gradientScale: 1 / Float(batch), profiler: nil)
         context.deferGradients = deferGradients
         var firstContext = context

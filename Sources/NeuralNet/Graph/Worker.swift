@@ -60,7 +60,9 @@ struct GradientPlan {
 final class Worker {
     /// What every worker needs to know about the model for one batch.
     struct Context {
-        let softmaxOutput: Bool
+        let loss: Loss
+        /// The output layer's activation, left to the loss, that the worker applies for the outputs.
+        let deferredActivation: Activation?
         let inputSize: Int
         let outputSize: Int
         /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
@@ -169,32 +171,31 @@ final class Worker {
         }
     }
 
-    /// After every node's forward pass: copies the class outputs (probabilities after a deferred softmax) into
-    /// `output`, and with labels returns the summed loss and correct count, leaving the loss gradient ready
-    /// for the backward pass when training.
+    /// After every node's forward pass: copies the outputs (after a deferred activation) into `output`, and
+    /// with labels returns the summed loss and correct count, leaving the loss gradient ready for the backward
+    /// pass when training.
     func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool,
                        probabilities output: UnsafeMutablePointer<Float>?) -> BatchResult {
-        let batch = lastBatch
-        let last = nodes.count - 1
-        let current = UnsafePointer(outputs[last].pointer)
-        let classes = context.outputSize
-        var probs = UnsafeMutablePointer(mutating: current)
-        if context.softmaxOutput {
-            probs = probabilities.reserve(batch * classes)
-            probs.update(from: current, count: batch * classes)
-            Activation.softmax.apply(probs, rows: batch, width: classes)
+        let batch = lastBatch, classes = context.outputSize
+        let raw = UnsafePointer(outputs[nodes.count - 1].pointer)
+        // The outputs through the loss's activation, when they are its logits: deferred, or the loss's own
+        // from_logits (the model's outputs then stay the logits).
+        let logitsActivation = context.deferredActivation ?? (context.loss.fromLogits ? context.loss.logitsActivation : nil)
+        var activated: UnsafePointer<Float>?
+        if let logitsActivation {
+            let buffer = probabilities.reserve(batch * classes)
+            buffer.update(from: raw, count: batch * classes)
+            logitsActivation.apply(buffer, rows: batch, width: classes)
+            activated = UnsafePointer(buffer)
         }
-        output?.update(from: probs, count: batch * classes)
+        let predicted = context.deferredActivation == nil ? raw : activated!
+        output?.update(from: predicted, count: batch * classes)
         guard let labels else { return BatchResult() }
-        let deferring = training && context.deferGradients
-        let gradient = training ? outputGradientBuffer(last, deferring: deferring).reserve(batch * classes) : nil
+        let gradient = training ? outputGradientBuffer(nodes.count - 1, deferring: context.deferGradients).reserve(batch * classes) : nil
         var result = BatchResult()
-        result.correct = SparseCategoricalCrossentropy.correctCount(probs, labels: labels, batch: batch, classes: classes)
-        result.loss = context.softmaxOutput
-            ? SparseCategoricalCrossentropy.fromLogits(current, probabilities: probs, labels: labels, batch: batch,
-                                                       classes: classes, gradient: gradient, gradientScale: context.gradientScale)
-            : SparseCategoricalCrossentropy.fromProbabilities(current, labels: labels, batch: batch, classes: classes,
-                                                              gradient: gradient, gradientScale: context.gradientScale)
+        result.correct = Loss.correctCount(predicted, labels: labels, batch: batch, classes: classes)
+        result.loss = context.loss.sum(raw, activated: activated, labels: labels, batch: batch, classes: classes,
+                                       gradient: gradient, gradientScale: context.gradientScale)
         return result
     }
 

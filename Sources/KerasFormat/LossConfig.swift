@@ -1,0 +1,74 @@
+import NeuralNet
+
+/// The `loss` entry of a training config (legacy `.h5`) or `compile_config` (`.keras`), both ways: a function
+/// name (`"sparse_categorical_crossentropy"`, `"mse"`), or a serialised loss object
+/// (`{"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true, ...}}`), which is how
+/// `from_logits` is recorded.
+enum LossConfig {
+    /// Function names and aliases Keras resolves, and the loss classes, for each kind.
+    private static let functionNames: [String: Loss.Kind] = [
+        "sparse_categorical_crossentropy": .sparseCategoricalCrossentropy, "categorical_crossentropy": .categoricalCrossentropy,
+        "binary_crossentropy": .binaryCrossentropy, "mean_squared_error": .meanSquaredError, "mse": .meanSquaredError,
+        "MSE": .meanSquaredError,
+    ]
+    private static let classNames: [Loss.Kind: String] = [
+        .sparseCategoricalCrossentropy: "SparseCategoricalCrossentropy", .categoricalCrossentropy: "CategoricalCrossentropy",
+        .binaryCrossentropy: "BinaryCrossentropy", .meanSquaredError: "MeanSquaredError",
+    ]
+
+    /// Why a loss entry cannot be honoured.
+    struct Unsupported: Error {
+        /// The loss as the file names it, with the option at fault if any.
+        let description: String
+    }
+
+    /// The loss `entry` names; nil when there is none. Throws ``Unsupported`` for another loss, several losses
+    /// (a model with several outputs) or an option this project does not apply (label smoothing,
+    /// `ignore_class`, another axis or reduction).
+    static func loss(_ entry: JSONValue?) throws -> Loss? {
+        guard let entry, !entry.isNull else { return nil }
+        if let name = entry.stringValue {
+            guard let kind = functionNames[name] else { throw Unsupported(description: name) }
+            return Loss(kind)
+        }
+        guard let object = entry.objectValue, let className = object["class_name"]?.stringValue else {
+            throw Unsupported(description: entry.pythonJSON)
+        }
+        // Keras 3 writes a loss function (rather than an object) as {"class_name": "function", "config": name}.
+        if className == "function", let name = object["config"]?.stringValue { return try loss(.string(name)) }
+        let plain = className.split(separator: ">").last.map(String.init) ?? className
+        guard let kind = classNames.first(where: { $0.value == plain })?.key else { throw Unsupported(description: className) }
+        let config = object["config"]?.objectValue ?? JSONObject()
+        if let smoothing = config["label_smoothing"]?.doubleValue, smoothing != 0 {
+            throw Unsupported(description: "\(className) with label_smoothing \(smoothing)")
+        }
+        if let ignored = config["ignore_class"], !ignored.isNull { throw Unsupported(description: "\(className) with ignore_class") }
+        if let axis = config["axis"]?.intValue, axis != -1 { throw Unsupported(description: "\(className) with axis \(axis)") }
+        if let reduction = config["reduction"]?.stringValue, !["auto", "sum_over_batch_size"].contains(reduction) {
+            throw Unsupported(description: "\(className) with reduction \(reduction)")
+        }
+        return Loss(kind, fromLogits: config["from_logits"]?.boolValue ?? false)
+    }
+
+    /// The `loss` entry for `loss` as `flavour` writes it: the function name, or the loss object when it takes
+    /// logits.
+    static func json(_ loss: Loss, flavour: KerasFlavour) -> JSONValue {
+        guard loss.fromLogits else { return .string(loss.kind.rawValue) }
+        var config = JSONObject([("name", .string(loss.kind.rawValue)),
+                                 ("reduction", .string(flavour == .keras3 ? "sum_over_batch_size" : "auto")),
+                                 ("from_logits", .bool(true))])
+        switch loss.kind {
+        case .sparseCategoricalCrossentropy: config["ignore_class"] = .null
+        case .categoricalCrossentropy, .binaryCrossentropy:
+            config["label_smoothing"] = .double(0)
+            config["axis"] = .int(-1)
+        case .meanSquaredError: break
+        }
+        let className = classNames[loss.kind]!
+        guard flavour == .keras3 else {
+            return .object(JSONObject([("class_name", .string(className)), ("config", .object(config))]))
+        }
+        return .object(JSONObject([("module", .string("keras.losses")), ("class_name", .string(className)),
+                                   ("config", .object(config)), ("registered_name", .null)]))
+    }
+}
