@@ -152,7 +152,7 @@ SAME_START = [("lenet5", "sgd", 3000, 128, 3), ("convnet", "sgd", 1000, 32, 2), 
 CHECKS = ["round-trips", "same-start", "zoo", "shuffling"]
 
 # Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
-# Adam state, in file order.
+# optimizer state, in file order.
 ZOO_TRAINING = (640, 64, 2)
 # The weights after that training, digits against Keras in float64, as a share of (1 + the array's largest
 # value): at most this, or as far as Keras's own float32 training lands (see zoo_training).
@@ -216,7 +216,7 @@ def float64_copy(model, keras):
 
 
 def zoo_training(entry, digits, data, folder, keras, checks):
-    """Keras and digits each continue training a zoo model from its .keras file (weights and Adam state) on the
+    """Keras and digits each continue training a zoo model from its .keras file (weights and optimizer state) on the
     same images in file order; every epoch's training loss must agree within the same-start tolerance.
 
     The trained weights (BatchNormalization's moving statistics included) are judged against Keras training a
@@ -238,7 +238,7 @@ def zoo_training(entry, digits, data, folder, keras, checks):
         swift = json.load(f)["loss"]
     gap = max(abs(a - b) for a, b in zip(swift, loss))
     checks.add(f"zoo {entry['name']} training from the file's state: loss", gap <= LOSS_TOLERANCE,
-               f"{epochs} epochs of {count // batch} Adam steps, max |difference| {gap:.1e} "
+               f"{epochs} epochs of {count // batch} {entry['optimizer']} steps, max |difference| {gap:.1e} "
                f"(Keras from {loss[0]:.4f} to {loss[-1]:.4f})")
     trained = keras.models.load_model(out, compile=False)
 

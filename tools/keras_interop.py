@@ -6,7 +6,7 @@
   predict FILE --first N --output OUT.npy [--arch A]
                                    write Keras's class probabilities of the first N test images
   reference-predictions OUTDIR     Keras's predictions and evaluation for the three real notebook files
-  optimizer-reference OUT.json     Keras's SGD and Adam applied to fixed gradients, step by step
+  optimizer-reference OUT.json     Keras's optimizers applied to fixed gradients, step by step
   train ARCH [--seed S] [--initial FILE]
                                    the notebook's recipe in Keras, for comparison with digits train; FILE
                                    (any form) gives the starting weights instead of Keras's initialisers
@@ -157,6 +157,11 @@ def write_optimizer_reference(path, keras):
         "sgd_nesterov": dict(cls="SGD", kwargs=dict(learning_rate=0.05, momentum=0.9, nesterov=True)),
         "adam": dict(cls="Adam", kwargs=dict()),
         "adam_custom": dict(cls="Adam", kwargs=dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-3)),
+        "adam_amsgrad": dict(cls="Adam", kwargs=dict(learning_rate=0.01, amsgrad=True)),
+        "adamw": dict(cls="AdamW", kwargs=dict(learning_rate=0.01, weight_decay=0.05)),
+        "nadam": dict(cls="Nadam", kwargs=dict(learning_rate=0.01)),
+        "rmsprop": dict(cls="RMSprop", kwargs=dict(learning_rate=0.01)),
+        "rmsprop_momentum_centered": dict(cls="RMSprop", kwargs=dict(learning_rate=0.01, rho=0.8, momentum=0.5, centered=True)),
     }
     result = {"keras_version": keras.__version__, "initial": initial.tolist(), "gradients": gradients.tolist()}
     for name, case in cases.items():
@@ -166,9 +171,11 @@ def write_optimizer_reference(path, keras):
         for gradient in gradients:
             optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient), weight)])
             steps.append(np.array(weight.numpy(), dtype="float32").tolist())
-        slots = [np.array(v.numpy()).tolist() for v in optimizer.variables[2:]]
+        # The slots, then any scalar state after them (Nadam's momentum schedule product).
+        slots = [np.array(v.numpy()).tolist() for v in optimizer.variables[2:] if len(v.shape)]
+        scalars = [float(v.numpy()) for v in optimizer.variables[2:] if not len(v.shape)]
         result[name] = {"class_name": case["cls"], "config": case["kwargs"], "steps": steps, "slots": slots,
-                        "iterations": int(optimizer.iterations.numpy())}
+                        "scalars": scalars, "iterations": int(optimizer.iterations.numpy())}
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")

@@ -7,7 +7,7 @@ the first 100 test images beside it.
   python tools/keras_zoo.py OUT_DIR --data ../shared/data/mnist
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
-each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its loss, its layer classes
+each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its loss and optimizer, its layer classes
 and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
 Keras load what digits writes back.
 """
@@ -226,6 +226,24 @@ LOSSES = {
 }
 
 
+# The optimizers the zoo compiles with: (class, settings).
+OPTIMIZERS = {
+    "adam": ("Adam", {}),
+    "amsgrad": ("Adam", {"amsgrad": True}),
+    "adamw": ("AdamW", {"weight_decay": 0.01}),
+    "nadam": ("Nadam", {}),
+    "rmsprop": ("RMSprop", {}),
+    "rmsprop_centered": ("RMSprop", {"momentum": 0.5, "centered": True}),
+    "sgd_nesterov": ("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
+}
+
+
+def optimizer(keras, spec):
+    """A fresh optimizer `spec` (an OPTIMIZERS key) names, for `keras`'s compile."""
+    class_name, settings = OPTIMIZERS[spec]
+    return getattr(keras.optimizers, class_name)(**settings)
+
+
 def loss(keras, spec):
     """The loss `spec` (a LOSSES key) names, for `keras`'s compile."""
     value = LOSSES[spec]
@@ -242,28 +260,28 @@ def targets(labels, spec):
     return np.eye(10, dtype="float32")[labels]
 
 
-# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it, loss)
+# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it, loss, optimizer)
 ZOO = {
-    "rescaling_mlp": (rescaling_mlp, "raw", True, "sparse"),
-    "reshape_cnn": (reshape_cnn, "unit", True, "sparse"),
-    "permute_global_max": (permute_global_max, "unit", True, "sparse"),
-    "softmax_axes": (softmax_axes, "unit", True, "sparse"),
-    "relu_capped_mlp": (relu_capped_mlp, "unit", True, "sparse"),
-    "activations_mlp": (activations_mlp, "unit", False, "sparse"),
-    "activations_cnn": (activations_cnn, "unit", False, "sparse"),
-    "shared_activations": (shared_activations, "unit", True, "sparse"),
-    "functional_residual": (functional_residual, "unit", True, "sparse"),
-    "functional_merges": (functional_merges, "unit", True, "sparse"),
-    "normalized_cnn": (normalized_cnn, "unit", True, "sparse"),
-    "noisy_cnn": (noisy_cnn, "unit", True, "sparse"),
-    "batchnorm_cnn": (batchnorm_cnn, "unit", True, "sparse"),
-    "functional_bn_residual": (functional_bn_residual, "unit", True, "sparse"),
-    "sparse_logits_mlp": (logits_mlp, "unit", True, "sparse_logits"),
-    "categorical_cnn": (softmax_cnn, "unit", True, "categorical"),
-    "categorical_logits_mlp": (logits_mlp, "unit", True, "categorical_logits"),
-    "binary_mlp": (sigmoid_mlp, "unit", True, "binary"),
-    "binary_logits_mlp": (logits_mlp, "unit", True, "binary_logits"),
-    "mse_cnn": (softmax_tanh_cnn, "unit", True, "mse"),
+    "rescaling_mlp": (rescaling_mlp, "raw", True, "sparse", "adam"),
+    "reshape_cnn": (reshape_cnn, "unit", True, "sparse", "adam"),
+    "permute_global_max": (permute_global_max, "unit", True, "sparse", "adam"),
+    "softmax_axes": (softmax_axes, "unit", True, "sparse", "adam"),
+    "relu_capped_mlp": (relu_capped_mlp, "unit", True, "sparse", "adam"),
+    "activations_mlp": (activations_mlp, "unit", False, "sparse", "adam"),
+    "activations_cnn": (activations_cnn, "unit", False, "sparse", "adam"),
+    "shared_activations": (shared_activations, "unit", True, "sparse", "adam"),
+    "functional_residual": (functional_residual, "unit", True, "sparse", "adam"),
+    "functional_merges": (functional_merges, "unit", True, "sparse", "adam"),
+    "normalized_cnn": (normalized_cnn, "unit", True, "sparse", "adam"),
+    "noisy_cnn": (noisy_cnn, "unit", True, "sparse", "adam"),
+    "batchnorm_cnn": (batchnorm_cnn, "unit", True, "sparse", "adam"),
+    "functional_bn_residual": (functional_bn_residual, "unit", True, "sparse", "adam"),
+    "sparse_logits_mlp": (logits_mlp, "unit", True, "sparse_logits", "rmsprop_centered"),
+    "categorical_cnn": (softmax_cnn, "unit", True, "categorical", "nadam"),
+    "categorical_logits_mlp": (logits_mlp, "unit", True, "categorical_logits", "adamw"),
+    "binary_mlp": (sigmoid_mlp, "unit", True, "binary", "amsgrad"),
+    "binary_logits_mlp": (logits_mlp, "unit", True, "binary_logits", "sgd_nesterov"),
+    "mse_cnn": (softmax_tanh_cnn, "unit", True, "mse", "rmsprop"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
@@ -291,13 +309,13 @@ def write(folder, data, keras, tf_keras=None, names=None):
     os.makedirs(folder, exist_ok=True)
     entries = []
     for name in names or ZOO:
-        builder, pixels, keras2, loss_spec = ZOO[name]
+        builder, pixels, keras2, loss_spec, optimizer_spec = ZOO[name]
         base = os.path.join(folder, name)
         files = []
         for module in [keras] + ([tf_keras] if keras2 and tf_keras else []):
             module.utils.set_random_seed(1)
             model = builder(module)
-            model.compile(optimizer="adam", loss=loss(module, loss_spec), metrics=["accuracy"])
+            model.compile(optimizer=optimizer(module, optimizer_spec), loss=loss(module, loss_spec), metrics=["accuracy"])
             model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), targets(train_labels[:TRAIN_IMAGES], loss_spec),
                       batch_size=64, epochs=1, verbose=0)
             predictions = model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0)
@@ -312,6 +330,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 files.append((base + "-keras2.h5", base + "-keras2.npy"))
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
         entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "loss": loss_spec,
+                        "optimizer": optimizer_spec,
                         "keras3_h5_reload": name not in NO_KERAS3_H5_RELOAD, "random_in_training": name in RANDOM_IN_TRAINING,
                         "files": [{"model": m, "predictions": p} for m, p in files]})
     with open(os.path.join(folder, "zoo.json"), "w") as f:

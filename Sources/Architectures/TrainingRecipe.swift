@@ -1,9 +1,9 @@
 import KerasFormat
 import NeuralNet
 
-/// The optimizers the notebooks used.
+/// The optimizers a training run can start afresh, by Keras's lower-case names.
 public enum OptimizerKind: String, Sendable, CaseIterable {
-    case sgd, adam
+    case sgd, adam, adamw, nadam, rmsprop
 
     /// Keras's default learning rate for this optimizer.
     public var defaultLearningRate: Float { self == .sgd ? 0.01 : 0.001 }
@@ -13,6 +13,9 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
         switch self {
         case .sgd: return SGD(parameters: parameters, learningRate: learningRate)
         case .adam: return Adam(parameters: parameters, learningRate: learningRate)
+        case .adamw: return Adam.adamW(parameters: parameters, learningRate: learningRate)
+        case .nadam: return Nadam(parameters: parameters, learningRate: learningRate)
+        case .rmsprop: return RMSprop(parameters: parameters, learningRate: learningRate)
         }
     }
 }
@@ -48,7 +51,7 @@ public struct TrainingRecipe: Sendable {
     /// (with a notice when a restored state is dropped). `learningRate` overrides the rate in every case.
     public func optimizer(resuming restored: Optimizer?, kind requested: OptimizerKind?, learningRate: Float?,
                           parameters: [Parameter], notices: inout [Notice]) -> Optimizer {
-        let restoredKind: OptimizerKind? = restored.map { $0 is SGD ? .sgd : .adam }
+        let restoredKind = restored.flatMap { OptimizerKind(rawValue: $0.className.lowercased()) }
         let kind = requested ?? restoredKind ?? optimizer
         let chosen: Optimizer
         if let restored, restoredKind == kind {

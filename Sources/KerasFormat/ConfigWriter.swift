@@ -136,9 +136,8 @@ public enum ConfigWriter {
         }
         for (key, value) in optimizer.hyperparameters {
             // Hyperparameters are Python floats in Keras configs: 0.9, not float32's 0.8999999761581421.
-            config[key] = key == "nesterov" ? .bool(value != 0) : .double(Double(String(Float(value))) ?? value)
+            config[key] = ["nesterov", "amsgrad", "centered"].contains(key) ? .bool(value != 0) : .double(Double(String(Float(value))) ?? value)
         }
-        if optimizer is Adam { config["amsgrad"] = .bool(false) }
         return config
     }
 }

@@ -28,15 +28,16 @@ public enum OptimizerState {
         case .keras2:
             variables.append(Variable(name: "iteration:0", shape: [], values: .integer(optimizer.iterations)))
         }
-        let keras3SlotNames = ["m": "momentum", "v": "velocity", "momentum": "momentum"]
-        for (index, slot) in optimizer.slots.enumerated() {
-            let perWeight = optimizer.slotNames.count
-            let (layer, weight) = weights[index / perWeight]
-            let slotName = optimizer.slotNames[index % perWeight]
+        for slot in optimizer.slots {
+            let (layer, weight) = weights[slot.parameter]
             let name = flavour == .keras3
-                ? "\(prefix)/\(model.name)_\(layer)_\(weight)_\(keras3SlotNames[slotName] ?? slotName)"
-                : "\(prefix)/\(slotName == "momentum" ? "m" : slotName)/\(layer)/\(weight):0"
+                ? "\(prefix)/\(model.name)_\(layer)_\(weight)_\(slot.name)"
+                : "\(prefix)/\(optimizer.keras2SlotNames[slot.name] ?? slot.name)/\(layer)/\(weight):0"
             variables.append(Variable(name: name, shape: slot.shape, values: .floats(slot.tensor.scalars)))
+        }
+        // Keras 3's Nadam saves its momentum schedule's running product last; Keras 2's recomputes nothing.
+        if flavour == .keras3, let nadam = optimizer as? Nadam {
+            variables.append(Variable(name: "\(prefix)/variable", shape: [], values: .floats([nadam.momentumProduct])))
         }
         return variables
     }
@@ -50,27 +51,41 @@ public enum OptimizerState {
         let className = stored.name.map { $0.lowercased() }
             ?? inferredClass(variableCount: stored.variables.count, parameterCount: parameters.count)
         let learningRate = Float(config?["learning_rate"]?.doubleValue ?? (className == "sgd" ? 0.01 : 0.001))
+        func setting(_ key: String, _ fallback: Double) -> Float { Float(config?[key]?.doubleValue ?? fallback) }
+        func flag(_ key: String) -> Bool { config?[key]?.boolValue ?? false }
         let optimizer: Optimizer
         switch className {
         case "adam":
-            optimizer = Adam(parameters: parameters, learningRate: learningRate,
-                             beta1: Float(config?["beta_1"]?.doubleValue ?? 0.9), beta2: Float(config?["beta_2"]?.doubleValue ?? 0.999),
-                             epsilon: Float(config?["epsilon"]?.doubleValue ?? 1e-7))
+            optimizer = Adam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999),
+                             epsilon: setting("epsilon", 1e-7), amsgrad: flag("amsgrad"),
+                             weightDecay: config?["weight_decay"]?.doubleValue.map(Float.init))
+        case "adamw":
+            optimizer = Adam.adamW(parameters: parameters, learningRate: learningRate, weightDecay: setting("weight_decay", 0.004),
+                                   beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7),
+                                   amsgrad: flag("amsgrad"))
+        case "nadam":
+            optimizer = Nadam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9),
+                              beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7))
+        case "rmsprop":
+            optimizer = RMSprop(parameters: parameters, learningRate: learningRate, rho: setting("rho", 0.9), momentum: setting("momentum", 0),
+                                epsilon: setting("epsilon", 1e-7), centered: flag("centered"))
         case "sgd":
             let momentum = Float(config?["momentum"]?.doubleValue ?? (stored.variables.count > 2 ? 0.9 : 0))
-            optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: momentum,
-                            nesterov: config?["nesterov"]?.boolValue ?? false)
+            optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: momentum, nesterov: flag("nesterov"))
         default:
             notices.append(.optimizerNotSupported(stored.name ?? "?"))
             return nil
         }
         if config == nil { notices.append(.optimizerSettingsMissing(optimizer.className)) }
         let slots = optimizer.slots.count
-        let variables = stored.variables
+        let nadam = optimizer as? Nadam
+        var variables = stored.variables
+        // Keras 3's Nadam stores its schedule's running product after the slots.
+        let storedProduct = nadam != nil && variables.count == 3 + slots && variables.last?.shape == [] ? variables.removeLast() : nil
         let keras3 = variables.count == 2 + slots && variables[1].shape.isEmpty
         let keras2 = variables.count == 1 + slots
         guard variables.first?.shape == [], keras3 || keras2 else {
-            notices.append(.optimizerVariableCount(optimizer: optimizer.className, found: variables.count, needed: slots + 2))
+            notices.append(.optimizerVariableCount(optimizer: optimizer.className, found: stored.variables.count, needed: slots + 2))
             return optimizer
         }
         let pairs = Array(zip(optimizer.slots, variables.suffix(slots)))
@@ -82,6 +97,9 @@ public enum OptimizerState {
         if keras3, config?["learning_rate"] == nil, let rate = variables[1].values.first { optimizer.learningRate = Float(rate) }
         for (slot, variable) in pairs {
             try? slot.assign(Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
+        }
+        if let nadam {
+            if let product = storedProduct?.values.first { nadam.momentumProduct = Float(product) } else { nadam.recomputeMomentumProduct() }
         }
         return optimizer
     }

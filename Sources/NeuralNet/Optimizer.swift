@@ -3,20 +3,21 @@ import Foundation
 
 /// A gradient-descent optimizer with Keras's semantics, keeping its state in Keras's positional form.
 ///
-/// The state is what Keras 3 saves: `iterations`, the learning rate, then per trainable weight, in model
-/// order, the optimizer's slots (SGD with momentum: `momentum`; Adam: `m` and `v`, interleaved).
+/// The state is what Keras 3 saves: `iterations`, the learning rate, then the optimizer's slots in Keras's
+/// order (Adam: `momentum` and `velocity` interleaved per weight, then amsgrad's `velocity_hat` per weight;
+/// RMSprop: every weight's `velocity`, then every `momentum`, then every `average_gradient`).
 public protocol Optimizer: AnyObject {
-    /// Keras's class name: `SGD` or `Adam`.
+    /// Keras's class name: `SGD`, `Adam`, `AdamW`, `Nadam` or `RMSprop`.
     var className: String { get }
     var learningRate: Float { get set }
     /// Steps taken so far (Keras's `iterations`).
     var iterations: Int64 { get set }
-    /// Names of the per-weight slots, in Keras's order: `[]`, `["momentum"]` or `["m", "v"]`.
-    var slotNames: [String] { get }
-    /// The slot arrays, `slotNames.count` per parameter, interleaved per parameter.
+    /// The slot arrays in Keras's order, each naming its parameter.
     var slots: [OptimizerSlot] { get }
+    /// Keras 2's short names of the slots where they differ from Keras 3's (`momentum` is `m` for Adam).
+    var keras2SlotNames: [String: String] { get }
     /// The hyperparameters as Keras's optimizer config names them (`beta_1`, `momentum`...), without the
-    /// learning rate.
+    /// learning rate; flags (`nesterov`, `amsgrad`, `centered`) as 0 or 1.
     var hyperparameters: [(String, Double)] { get }
     /// The parameters this optimizer updates, in model order.
     var parameters: [Parameter] { get }
@@ -24,11 +25,17 @@ public protocol Optimizer: AnyObject {
     /// plus `extra` (another worker's part of the same gradient, summed into `gradient`). Called for disjoint
     /// ranges from several threads at once, between `iterations` increments.
     func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?)
+    /// Called once before each step's updates (Nadam advances its momentum schedule).
+    func prepareStep()
 }
 
 extension Optimizer {
+    public var keras2SlotNames: [String: String] { ["momentum": "m", "velocity": "v", "velocity_hat": "vhat"] }
+    public func prepareStep() {}
+
     /// Applies one step to every parameter using its current gradient, then counts the step.
     public func step() {
+        prepareStep()
         let parameters = self.parameters
         forEachElementChunk(of: parameters) { index, range in
             update(index, range: range, gradient: parameters[index].gradient + range.lowerBound, extra: nil)
@@ -71,6 +78,10 @@ private func forEachElementChunk(of parameters: [Parameter], _ body: (Int, Range
 
 /// One optimizer slot array for one parameter.
 public final class OptimizerSlot: @unchecked Sendable {
+    /// Keras 3's name of the slot: `momentum`, `velocity`, `velocity_hat`, `average_gradient`.
+    public let name: String
+    /// The index of the parameter it belongs to, among the optimizer's.
+    public let parameter: Int
     /// The shape of the parameter the slot belongs to.
     public let shape: [Int]
     /// The number of values.
@@ -78,8 +89,11 @@ public final class OptimizerSlot: @unchecked Sendable {
     /// The slot's values, laid out as the parameter's.
     public let values: UnsafeMutablePointer<Float>
 
-    init(shape: [Int]) {
-        self.shape = shape
+    /// Zeros shaped as `parameters[parameter]`.
+    init(_ name: String, of parameters: [Parameter], at parameter: Int) {
+        self.name = name
+        self.parameter = parameter
+        shape = parameters[parameter].shape
         count = shape.reduce(1, *)
         values = .allocate(capacity: max(1, count))
         values.update(repeating: 0, count: max(1, count))
@@ -115,10 +129,9 @@ public final class SGD: Optimizer {
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
-        slots = momentum == 0 ? [] : parameters.map { OptimizerSlot(shape: $0.shape) }
+        slots = momentum == 0 ? [] : parameters.indices.map { OptimizerSlot("momentum", of: parameters, at: $0) }
     }
 
-    public var slotNames: [String] { momentum == 0 ? [] : ["momentum"] }
     public var hyperparameters: [(String, Double)] { [("momentum", Double(momentum)), ("nesterov", nesterov ? 1 : 0)] }
 
     public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
@@ -130,9 +143,10 @@ public final class SGD: Optimizer {
 
 /// Keras's `Adam` (defaults lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7), computed as Keras does:
 /// `alpha = lr · sqrt(1 - beta_2^t) / (1 - beta_1^t)` with `t = iterations + 1`, and epsilon added to
-/// `sqrt(v)` without bias correction.
+/// `sqrt(v)` without bias correction; with `amsgrad`, the largest `v` so far in its place. Keras's `AdamW` is
+/// the same with decoupled weight decay, `w -= w · weight_decay · lr` before each step (see ``adamW(parameters:learningRate:weightDecay:beta1:beta2:epsilon:amsgrad:)``).
 public final class Adam: Optimizer {
-    public let className = "Adam"
+    public let className: String
     public var learningRate: Float
     /// Keras's `beta_1`: decay of the first-moment average.
     public let beta1: Float
@@ -140,33 +154,153 @@ public final class Adam: Optimizer {
     public let beta2: Float
     /// Keras's `epsilon`, added to the root of the second moment.
     public let epsilon: Float
+    /// Keras's `amsgrad`: divide by the largest second moment so far.
+    public let amsgrad: Bool
+    /// Keras's `weight_decay`, or nil.
+    public let weightDecay: Float?
     public var iterations: Int64 = 0
-    /// `m` and `v` for each parameter, interleaved: m0, v0, m1, v1, ...
     public let slots: [OptimizerSlot]
     public let parameters: [Parameter]
+    private let momentums: [OptimizerSlot], velocities: [OptimizerSlot], largestVelocities: [OptimizerSlot]
 
     /// Keras's `Adam` over `parameters`, with Keras's defaults.
-    public init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-7) {
+    public convenience init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-7, amsgrad: Bool = false, weightDecay: Float? = nil) {
+        self.init(className: "Adam", parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  amsgrad: amsgrad, weightDecay: weightDecay)
+    }
+
+    /// Keras's `AdamW`: Adam with decoupled weight decay (Keras's default 0.004).
+    public static func adamW(parameters: [Parameter], learningRate: Float = 0.001, weightDecay: Float = 0.004, beta1: Float = 0.9,
+                             beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false) -> Adam {
+        Adam(className: "AdamW", parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+             amsgrad: amsgrad, weightDecay: weightDecay)
+    }
+
+    private init(className: String, parameters: [Parameter], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+                 amsgrad: Bool, weightDecay: Float?) {
+        self.className = className
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
-        slots = parameters.flatMap { [OptimizerSlot(shape: $0.shape), OptimizerSlot(shape: $0.shape)] }
+        self.amsgrad = amsgrad
+        self.weightDecay = weightDecay
+        let interleaved = parameters.indices.flatMap { [OptimizerSlot("momentum", of: parameters, at: $0), OptimizerSlot("velocity", of: parameters, at: $0)] }
+        largestVelocities = amsgrad ? parameters.indices.map { OptimizerSlot("velocity_hat", of: parameters, at: $0) } : []
+        slots = interleaved + largestVelocities
+        momentums = interleaved.filter { $0.name == "momentum" }
+        velocities = interleaved.filter { $0.name == "velocity" }
     }
 
-    public let slotNames = ["m", "v"]
     public var hyperparameters: [(String, Double)] {
-        [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon))]
+        [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon)), ("amsgrad", amsgrad ? 1 : 0)]
+            + (weightDecay.map { [("weight_decay", Double($0))] } ?? [])
     }
 
     public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
         let t = Float(iterations + 1)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
         let parameter = parameters[index], start = range.lowerBound
-        ck_adam_update(parameter.value + start, gradient, extra,
-                       slots[2 * index].values + start, slots[2 * index + 1].values + start, range.count,
-                       alpha, beta1, beta2, epsilon)
+        ck_adam_update(parameter.value + start, gradient, extra, momentums[index].values + start, velocities[index].values + start,
+                       amsgrad ? largestVelocities[index].values + start : nil, range.count, alpha, beta1, beta2, epsilon,
+                       weightDecay ?? 0, learningRate)
+    }
+}
+
+/// Keras's `Nadam` (Adam with Nesterov momentum; defaults as Adam's), computed as Keras does: the momentum
+/// schedule `u_t = beta_1 (1 - 0.5 · 0.96^t)` and its running product, which Keras 3 also saves.
+public final class Nadam: Optimizer {
+    public let className = "Nadam"
+    public var learningRate: Float
+    /// Keras's `beta_1`, `beta_2` and `epsilon`.
+    public let beta1: Float, beta2: Float, epsilon: Float
+    public var iterations: Int64 = 0
+    /// The product of `u_1 ... u_t` over the steps taken (Keras's `_u_product`).
+    public var momentumProduct: Float = 1
+    public let slots: [OptimizerSlot]
+    public let parameters: [Parameter]
+
+    /// Keras's `Nadam` over `parameters`, with Keras's defaults.
+    public init(parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        slots = parameters.indices.flatMap { [OptimizerSlot("momentum", of: parameters, at: $0), OptimizerSlot("velocity", of: parameters, at: $0)] }
+    }
+
+    public var hyperparameters: [(String, Double)] { [("beta_1", Double(beta1)), ("beta_2", Double(beta2)), ("epsilon", Double(epsilon))] }
+
+    /// `u_t` for step `t` (counted from 1).
+    private func schedule(_ t: Float) -> Float { beta1 * (1 - 0.5 * pow(Float(0.96), t)) }
+
+    /// `product` advanced by step `t`, multiplied in Keras's order.
+    private func advanced(_ product: Float, step t: Float) -> Float { product * beta1 * (1 - 0.5 * pow(Float(0.96), t)) }
+
+    /// Recomputes the running product for `iterations` steps, for state saved without it (Keras 2's files).
+    public func recomputeMomentumProduct() {
+        momentumProduct = 1
+        for t in stride(from: Int64(1), through: iterations, by: 1) { momentumProduct = advanced(momentumProduct, step: Float(t)) }
+    }
+
+    public func prepareStep() { momentumProduct = advanced(momentumProduct, step: Float(iterations + 1)) }
+
+    public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
+        let t = Float(iterations + 1), start = range.lowerBound
+        let next = schedule(t + 1)
+        ck_nadam_update(parameters[index].value + start, gradient, extra, slots[2 * index].values + start,
+                        slots[2 * index + 1].values + start, range.count, learningRate, beta1, beta2, epsilon, schedule(t), next,
+                        momentumProduct, momentumProduct * next, pow(beta2, t))
+    }
+}
+
+/// Keras's `RMSprop` (defaults lr 0.001, rho 0.9, momentum 0, epsilon 1e-7, not centered), computed as Keras
+/// does; its slots are every weight's `velocity`, then (with momentum) every `momentum`, then (centered) every
+/// `average_gradient`.
+public final class RMSprop: Optimizer {
+    public let className = "RMSprop"
+    public var learningRate: Float
+    /// Keras's `rho`: decay of the squared-gradient average.
+    public let rho: Float
+    /// Keras's `momentum`; 0 keeps no momentum slots.
+    public let momentum: Float
+    /// Keras's `epsilon`, added under the root.
+    public let epsilon: Float
+    /// Keras's `centered`: subtract the squared mean gradient from the denominator.
+    public let centered: Bool
+    public var iterations: Int64 = 0
+    public let slots: [OptimizerSlot]
+    public let parameters: [Parameter]
+    private let velocities: [OptimizerSlot], momentums: [OptimizerSlot], averages: [OptimizerSlot]
+
+    /// Keras's `RMSprop` over `parameters`, with Keras's defaults.
+    public init(parameters: [Parameter], learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+                centered: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        velocities = parameters.indices.map { OptimizerSlot("velocity", of: parameters, at: $0) }
+        momentums = momentum > 0 ? parameters.indices.map { OptimizerSlot("momentum", of: parameters, at: $0) } : []
+        averages = centered ? parameters.indices.map { OptimizerSlot("average_gradient", of: parameters, at: $0) } : []
+        slots = velocities + momentums + averages
+    }
+
+    /// Keras 2 names RMSprop's slots as Keras 3 does.
+    public var keras2SlotNames: [String: String] { [:] }
+    public var hyperparameters: [(String, Double)] {
+        [("rho", Double(rho)), ("momentum", Double(momentum)), ("epsilon", Double(epsilon)), ("centered", centered ? 1 : 0)]
+    }
+
+    public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
+        let start = range.lowerBound
+        ck_rmsprop_update(parameters[index].value + start, gradient, extra, velocities[index].values + start,
+                          momentums.isEmpty ? nil : momentums[index].values + start, averages.isEmpty ? nil : averages[index].values + start,
+                          range.count, learningRate, rho, momentum, epsilon)
     }
 }

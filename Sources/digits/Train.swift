@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
     @Option(help: "Images per step (default: the recipe's).")
     var batchSize: Int?
 
-    @Option(help: "sgd or adam (default: the recipe's, or the resumed file's).")
+    @Option(help: "sgd, adam, adamw, nadam or rmsprop with Keras's defaults (default: the recipe's, or the resumed file's, with its state).")
     var optimizer: OptimizerKind?
 
     @Option(help: "Learning rate (default: the recipe's, or the resumed file's).")

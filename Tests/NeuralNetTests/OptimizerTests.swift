@@ -3,7 +3,7 @@ import NeuralNet
 import TestSupport
 import Testing
 
-/// SGD and Adam step for step against Keras's own optimizers (fixtures/keras-optimizers.json, written by
+/// Every optimizer step for step against Keras's own (fixtures/keras-optimizers.json, written by
 /// `tools/keras_interop.py optimizer-reference`).
 @Suite struct OptimizerTests {
     static func reference() throws -> [String: Any] {
@@ -13,18 +13,29 @@ import Testing
 
     static func floats(_ value: Any?) -> [Float] { (value as? [NSNumber])?.map(\.floatValue) ?? [] }
 
-    @Test(arguments: ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_custom"])
+    @Test(arguments: ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_custom", "adam_amsgrad", "adamw", "nadam", "rmsprop",
+                      "rmsprop_momentum_centered"])
     func stepsMatchKeras(name: String) throws {
         let reference = try Self.reference()
         let expected = try #require(reference[name] as? [String: Any])
         let config = try #require(expected["config"] as? [String: Any])
         func setting(_ key: String, _ fallback: Float) -> Float { (config[key] as? NSNumber)?.floatValue ?? fallback }
+        func flag(_ key: String) -> Bool { config[key] as? Bool ?? false }
         let parameter = Parameter(name: "kernel", Tensor(shape: [6], scalars: Self.floats(reference["initial"])))
-        let optimizer: Optimizer = name.hasPrefix("sgd")
-            ? SGD(parameters: [parameter], learningRate: setting("learning_rate", 0.01), momentum: setting("momentum", 0),
-                  nesterov: config["nesterov"] as? Bool ?? false)
-            : Adam(parameters: [parameter], learningRate: setting("learning_rate", 0.001), beta1: setting("beta_1", 0.9),
-                   beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7))
+        let learningRate = setting("learning_rate", name.hasPrefix("sgd") ? 0.01 : 0.001)
+        let optimizer: Optimizer
+        switch expected["class_name"] as? String {
+        case "SGD": optimizer = SGD(parameters: [parameter], learningRate: learningRate, momentum: setting("momentum", 0), nesterov: flag("nesterov"))
+        case "AdamW":
+            optimizer = Adam.adamW(parameters: [parameter], learningRate: learningRate, weightDecay: setting("weight_decay", 0.004))
+        case "Nadam": optimizer = Nadam(parameters: [parameter], learningRate: learningRate)
+        case "RMSprop":
+            optimizer = RMSprop(parameters: [parameter], learningRate: learningRate, rho: setting("rho", 0.9), momentum: setting("momentum", 0),
+                                centered: flag("centered"))
+        default:
+            optimizer = Adam(parameters: [parameter], learningRate: learningRate, beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999),
+                             epsilon: setting("epsilon", 1e-7), amsgrad: flag("amsgrad"))
+        }
         let gradients = (reference["gradients"] as? [Any] ?? []).map(Self.floats)
         let steps = (expected["steps"] as? [Any] ?? []).map(Self.floats)
         #expect(gradients.count == 5 && steps.count == 5)
@@ -39,7 +50,13 @@ import Testing
         let slots = (expected["slots"] as? [Any] ?? []).map(Self.floats)
         #expect(optimizer.slots.count == slots.count)
         for (slot, theirs) in zip(optimizer.slots, slots) {
-            for (a, b) in zip(slot.tensor.scalars, theirs) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b))) }
+            for (a, b) in zip(slot.tensor.scalars, theirs) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "\(name) \(slot.name)") }
+        }
+        if let nadam = optimizer as? Nadam {
+            let product = try #require((expected["scalars"] as? [NSNumber])?.first?.floatValue)
+            #expect(abs(nadam.momentumProduct - product) <= 1e-6, "Nadam's momentum schedule product \(nadam.momentumProduct) vs Keras \(product)")
+            nadam.recomputeMomentumProduct()
+            #expect(abs(nadam.momentumProduct - product) <= 1e-6, "recomputed from the step count")
         }
     }
 }

@@ -99,6 +99,7 @@ final class DeferredParameterUpdate {
               profiler: LayerProfiler?) {
         let batch = workers.reduce(0) { $0 + $1.lastBatch }
         if batch != balancedBatch { balance(batch: batch) }
+        optimizer.prepareStep()
         Parallel.forEachChunk(shareEnds.count) { range in
             for share in range {
                 let gradient = scratch[share].pointer
