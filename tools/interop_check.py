@@ -207,6 +207,10 @@ def float64_copy(model, keras):
     float32 approximates."""
     copy = keras.models.model_from_json(json.dumps(float64_config(json.loads(model.to_json()))))
     copy.set_weights([np.asarray(w, np.float64) for w in model.get_weights()])
+    for layer in copy.layers:
+        # Normalization derives the figures it uses from its weights here (Keras does so after loading).
+        if hasattr(layer, "finalize_state"):
+            layer.finalize_state()
     optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
     copy.compile(optimizer=optimizer, loss=model.loss)
     optimizer.build(copy.trainable_variables)

@@ -214,6 +214,46 @@ def softmax_tanh_cnn(keras):
                              L.Dense(10, activation="softmax")])
 
 
+def adapted_pixels_mlp(keras):
+    """Raw pixels normalised by one mean and variance that Keras adapts on the training images (axis None):
+    the weights mean, variance and the integer count."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((784,)), L.Normalization(axis=None), L.Dense(32, activation="relu"),
+                             L.Dense(10, activation="softmax")])
+
+
+def given_normalization_cnn(keras):
+    """Normalization with the mean and variance given in the config: one for the image, then one per channel
+    of a convolution's output, inverted."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Normalization(mean=33.3, variance=6200.0), L.Conv2D(4, 3, strides=2, activation="relu"),
+        L.Normalization(invert=True, mean=[0.1, -0.2, 0.0, 0.3], variance=[0.5, 2.0, 1.0, 0.25]), L.Flatten(),
+        L.Dense(10, activation="softmax")])
+
+
+def row_dense(keras):
+    """A (28, 28) input without a channel axis: Dense maps each image row, then Flatten."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((28, 28)), L.Dense(16, activation="relu"), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
+def channel_dense_cnn(keras):
+    """Dense over a convolution's channels at every pixel (gelu), then global average pooling kept 1x1."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, strides=2, activation="relu"), L.Dense(6, activation="gelu"),
+        L.GlobalAveragePooling2D(keepdims=True), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
+def padded_pooling_cnn(keras):
+    """Uneven ZeroPadding2D, a bias-free convolution with unequal strides, average pooling of stride 1."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.ZeroPadding2D(((1, 2), (0, 1))), L.Conv2D(6, 3, strides=(2, 1), use_bias=False, activation="relu"),
+        L.AveragePooling2D(2, strides=1), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -235,6 +275,7 @@ OPTIMIZERS = {
     "rmsprop": ("RMSprop", {}),
     "rmsprop_centered": ("RMSprop", {"momentum": 0.5, "centered": True}),
     "sgd_nesterov": ("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
+    "sgd_momentum": ("SGD", {"learning_rate": 0.02, "momentum": 0.8}),
 }
 
 
@@ -282,6 +323,11 @@ ZOO = {
     "binary_mlp": (sigmoid_mlp, "unit", True, "binary", "amsgrad"),
     "binary_logits_mlp": (logits_mlp, "unit", True, "binary_logits", "sgd_nesterov"),
     "mse_cnn": (softmax_tanh_cnn, "unit", True, "mse", "rmsprop"),
+    "adapted_pixels_mlp": (adapted_pixels_mlp, "raw", True, "sparse", "adam"),
+    "given_normalization_cnn": (given_normalization_cnn, "raw", True, "sparse", "adam"),
+    "row_dense": (row_dense, "unit", True, "sparse", "adam"),
+    "channel_dense_cnn": (channel_dense_cnn, "unit", True, "sparse", "adam"),
+    "padded_pooling_cnn": (padded_pooling_cnn, "unit", True, "sparse", "sgd_momentum"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
@@ -289,9 +335,10 @@ ZOO = {
 RANDOM_IN_TRAINING = {"noisy_cnn"}
 
 # Models Keras 3 cannot read back from a legacy .h5, even its own: its legacy loader
-# (keras/src/legacy/saving/saving_utils.py, model_from_config) drops an `axis` list of more than one axis, so a
-# LayerNormalization over several axes is rebuilt over the last one and its weights no longer fit.
-NO_KERAS3_H5_RELOAD = {"normalized_cnn"}
+# (keras/src/legacy/saving/saving_utils.py, model_from_config) keeps an `axis` list only when it has one element,
+# so a LayerNormalization over several axes, or a Normalization over none (axis None, written as []), is rebuilt
+# over the last axis and its weights no longer fit.
+NO_KERAS3_H5_RELOAD = {"normalized_cnn", "adapted_pixels_mlp"}
 
 
 def inputs(model, images, pixels):
@@ -315,6 +362,10 @@ def write(folder, data, keras, tf_keras=None, names=None):
         for module in [keras] + ([tf_keras] if keras2 and tf_keras else []):
             module.utils.set_random_seed(1)
             model = builder(module)
+            # A Normalization first in the model without given figures learns them from the training images.
+            first = model.layers[0]
+            if first.__class__.__name__ == "Normalization" and getattr(first, "input_mean", None) is None:
+                first.adapt(inputs(model, train_images[:TRAIN_IMAGES], pixels))
             model.compile(optimizer=optimizer(module, optimizer_spec), loss=loss(module, loss_spec), metrics=["accuracy"])
             model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), targets(train_labels[:TRAIN_IMAGES], loss_spec),
                       batch_size=64, epochs=1, verbose=0)

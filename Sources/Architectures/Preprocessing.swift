@@ -9,19 +9,22 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
     public var divisor: Float
     /// Whether each image becomes one flat row (the MLP) rather than (height, width, 1).
     public var flatten: Bool
+    /// Whether an image that is not flattened keeps its channel axis, (height, width, 1), or is (height, width).
+    public var channelAxis: Bool
 
-    /// Pad by `padding` zeros on each side, divide by `divisor`, and flatten when asked.
-    public init(padding: Int = 0, divisor: Float, flatten: Bool = false) {
+    /// Pad by `padding` zeros on each side, divide by `divisor`, and flatten or drop the channel axis when asked.
+    public init(padding: Int = 0, divisor: Float, flatten: Bool = false, channelAxis: Bool = true) {
         self.padding = padding
         self.divisor = divisor
         self.flatten = flatten
+        self.channelAxis = channelAxis
     }
 
     /// The preprocessing in words, e.g. `pixels / 255, zero-padded by 2`.
     public var description: String {
         var parts = [divisor == 1 ? "raw pixels 0..255" : "pixels / \(formatted(divisor))"]
         if padding > 0 { parts.append("zero-padded by \(padding)") }
-        if flatten { parts.append("flattened") }
+        if flatten { parts.append("flattened") } else if !channelAxis { parts.append("without a channel axis") }
         return parts.joined(separator: ", ")
     }
 
@@ -36,7 +39,7 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The preprocessing a model needs: its preset's, else the layout its input shape asks for ((28, 28, 1),
-    /// (784,) or LeNet-5's padded (32, 32, 1)) with pixels / 255; `pixels` overrides the scaling. `assumed` is
+    /// (28, 28), (784,) or LeNet-5's padded (32, 32, 1)) with pixels / 255; `pixels` overrides the scaling. `assumed` is
     /// true when the scaling was a guess (no preset, `auto`), which the user should hear about.
     public static func forModel(_ model: Model, preset: Architecture?, pixels: PixelScale) throws
         -> (preprocessing: Preprocessing, assumed: Bool) {
@@ -48,6 +51,7 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
             switch model.inputShape {
             case [784]: result = Preprocessing(divisor: 255, flatten: true)
             case [28, 28, 1]: result = Preprocessing(divisor: 255)
+            case [28, 28]: result = Preprocessing(divisor: 255, channelAxis: false)
             case [32, 32, 1]: result = Preprocessing(padding: 2, divisor: 255)
             default: throw PreprocessingError.inputCannotTakeDigits(model.inputShape)
             }
@@ -63,7 +67,7 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
 
     /// The per-sample shape this produces from `rows` × `columns` images.
     public func sampleShape(rows: Int, columns: Int) -> [Int] {
-        let shape = [rows + 2 * padding, columns + 2 * padding, 1]
+        let shape = [rows + 2 * padding, columns + 2 * padding] + (channelAxis ? [1] : [])
         return flatten ? [shape.reduce(1, *)] : shape
     }
 

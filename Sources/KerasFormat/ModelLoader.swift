@@ -133,6 +133,7 @@ public enum ModelLoader {
     static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [Notice]) throws {
         switch weight.elementType {
         case .float(4): break
+        case .integer where parameter.storedAsInteger: break
         case .float(let bytes): notices.append(.convertedToFloat32(weight: weight.path, bits: bytes * 8))
         default:
             throw KerasFormatError(file: file, object: weight.path, .notFloats(weight.elementType))

@@ -64,9 +64,7 @@ public enum ModelWriter {
                 flavour == .keras3 ? "\(model.name)/\(layer.name)/\(parameter.name)" : "\(layer.name)/\(parameter.name):0"
             }
             try SplitAttribute.write(names, as: "weight_names", to: group)
-            for (name, parameter) in zip(names, layer.weights) {
-                try group.createDataset(name, shape: parameter.shape, contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
-            }
+            for (name, parameter) in zip(names, layer.weights) { try write(parameter, named: name, in: group) }
         }
         try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup("top_level_model_weights"))
         guard let optimizer else { return }
@@ -82,10 +80,7 @@ public enum ModelWriter {
         let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")
-            for (index, parameter) in layer.weights.enumerated() {
-                try vars.createDataset(String(index), shape: parameter.shape,
-                                       contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
-            }
+            for (index, parameter) in layer.weights.enumerated() { try write(parameter, named: String(index), in: vars) }
         }
         if let optimizer {
             let vars = try root.createGroup("optimizer/vars")
@@ -94,6 +89,16 @@ public enum ModelWriter {
             }
         }
         try root.createGroup("vars")
+    }
+
+    /// A layer weight as Keras stores it: float32, or int64 for the integer ones.
+    private static func write(_ parameter: Parameter, named name: String, in group: Group) throws {
+        if parameter.storedAsInteger {
+            let values = UnsafeBufferPointer(start: parameter.value, count: parameter.count).map { Int64($0) }
+            try group.createDataset(name, shape: parameter.shape, values: values)
+        } else {
+            try group.createDataset(name, shape: parameter.shape, contents: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
+        }
     }
 
     private static func write(_ variable: OptimizerState.Variable, named name: String, in group: Group) throws {

@@ -18,6 +18,8 @@ public final class Parameter: @unchecked Sendable {
     public let value: UnsafeMutablePointer<Float>
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
+    /// Whether Keras stores the array as integers (Normalization's `count`); it is held here as floats.
+    public internal(set) var storedAsInteger = false
 
     /// A parameter of zeros.
     public convenience init(name: String, shape: [Int]) {

@@ -33,6 +33,9 @@ import Testing
         let padded = try Sequential(inputShape: [32, 32, 1], layers: [Flatten(), Dense(units: 10)])
         #expect(try Preprocessing.forModel(padded, preset: nil, pixels: .raw) == (Preprocessing(padding: 2, divisor: 1), false))
         #expect(try Preprocessing.forModel(flat, preset: .vgg, pixels: .auto).preprocessing == Architecture.vgg.preprocessing)
+        let plane = try Sequential(inputShape: [28, 28], layers: [Flatten(), Dense(units: 10)])
+        let planar = try Preprocessing.forModel(plane, preset: nil, pixels: .unit).preprocessing
+        #expect(planar == Preprocessing(divisor: 255, channelAxis: false) && planar.sampleShape(rows: 28, columns: 28) == [28, 28])
         let wide = try Sequential(inputShape: [28, 28, 3], layers: [Flatten(), Dense(units: 10)])
         #expect(throws: PreprocessingError.inputCannotTakeDigits([28, 28, 3])) {
             try Preprocessing.forModel(wide, preset: nil, pixels: .auto)

@@ -152,6 +152,19 @@ import Testing
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), BatchNormalization(axis: 1, scale: false), Flatten(),
              Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "dense at every position of a sequence", inputShape: [3, 4]) {
+            [Dense(units: 5, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "dense with softmax over an image's channels", inputShape: [2, 3, 4]) {
+            [Dense(units: 3, activation: .softmax), Dense(units: 2, useBias: false), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "normalization with given figures per feature, inverted", inputShape: [5]) {
+            [Dense(units: 4, activation: .tanh), Normalization(mean: [0.1, 0.2, 0.3, 0.4], variance: [1, 2, 0.5, 4], invert: true),
+             Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "normalization by one figure", inputShape: [5]) {
+            [Dense(units: 4), Normalization(axes: [], mean: [0.2], variance: [3]), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

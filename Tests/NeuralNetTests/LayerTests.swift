@@ -160,8 +160,9 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         expectClose(try run(Dropout(rate: 0.5), input: input, shape: [100]), input)
     }
 
-    @Test func shapesAreCheckedWhenBuilding() {
-        #expect(throws: ModelError.self) { try Sequential(inputShape: [28, 28, 1], layers: [Dense(units: 3)]) }
+    @Test func shapesAreCheckedWhenBuilding() throws {
+        // Dense maps the last axis, as Keras's does; a convolution needs an image.
+        #expect(try Sequential(inputShape: [28, 28, 1], layers: [Dense(units: 3)]).outputShape == [28, 28, 3])
         #expect(throws: ModelError.self) { try Sequential(inputShape: [4], layers: [Conv2D(filters: 1, kernelSize: (3, 3))]) }
         #expect(throws: ModelError.self) { try Sequential(inputShape: [2, 2, 1], layers: [Conv2D(filters: 1, kernelSize: (3, 3))]) }
         #expect(throws: ModelError.self) { try Sequential(inputShape: [4], layers: [Dense(units: 0)]) }

@@ -44,6 +44,7 @@ public enum LayerCodecs {
         PReLUCodec.self,
         LayerNormalizationCodec.self,
         BatchNormalizationCodec.self,
+        NormalizationCodec.self,
         SpatialDropout2DCodec.self,
         GaussianNoiseCodec.self,
         GaussianDropoutCodec.self,

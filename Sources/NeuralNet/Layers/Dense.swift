@@ -1,6 +1,7 @@
 import CKernels
 
 /// Keras `Dense`: `output = activation(input · kernel + bias)`, kernel stored `(in, units)` as Keras stores it.
+/// On an input of several axes it works on the last one, at every position of the others, as Keras's does.
 public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public var name: String
     public let className = "Dense"
@@ -13,7 +14,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// Keras's `use_bias`.
     public let useBias: Bool
     public private(set) var inputShape: [Int] = []
-    public var outputShape: [Int] { [units] }
+    public var outputShape: [Int] { inputShape.dropLast() + [units] }
     public private(set) var parameters: [Parameter] = []
     /// The kernel packed for the GEMM while an inference call over many samples runs; nil otherwise.
     private var packedKernel: PackedMatrix?
@@ -31,22 +32,26 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// The `(units)` bias, when the layer has one.
     public var bias: Parameter? { useBias ? parameters[1] : nil }
     public var forwardFlops: Double { 2 * Double(inputSize) * Double(units) }
+    /// Values along the last input axis, which the kernel maps to `units`.
+    private var features: Int { inputShape.last ?? 1 }
+    /// Positions per sample the kernel is applied at: 1 for a flat input.
+    private var positions: Int { inputShape.dropLast().reduce(1, *) }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        guard inputShape.count == 1 else {
-            throw ModelError.invalidInput(layer: name, reason: "Dense needs a flat input, got \(describeShape(inputShape, batch: true)); add a Flatten layer")
+        guard let features = inputShape.last else {
+            throw ModelError.invalidInput(layer: name, reason: "Dense needs an input with at least one axis")
         }
         guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
-        try ParameterInitializer.checkSize([inputShape[0], units], layer: name)
+        try ParameterInitializer.checkSize([features, units], layer: name)
         self.inputShape = inputShape
-        parameters = [initializer.kernel(shape: [inputShape[0], units])]
+        parameters = [initializer.kernel(shape: [features, units])]
         if useBias { parameters.append(initializer.bias(count: units)) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let bias = self.bias.map { UnsafePointer($0.value) }
-        let inputs = inputShape[0]
+        let inputs = features, rows = batch * positions
         let lines = units / 16  // whole cache lines of output per thread
         let threads = min(scratch.threads, inputs * units / Self.kernelFloatsPerThread, lines)
         if threads > 1 {
@@ -55,19 +60,19 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
             Parallel.forEachChunk(threads) { parts in
                 for part in parts {
                     let first = lines * part / threads * 16, end = part == threads - 1 ? units : lines * (part + 1) / threads * 16
-                    gemm(m: batch, n: end - first, k: inputs, input, lda: inputs, kernel.value + first, ldb: units,
+                    gemm(m: rows, n: end - first, k: inputs, input, lda: inputs, kernel.value + first, ldb: units,
                          bias: bias.map { $0 + first }, output + first, ldc: units)
                 }
             }
         } else if let packedKernel {
-            gemm(m: batch, n: units, k: inputs, input, lda: inputs, kernel.value, packed: packedKernel, bias: bias,
+            gemm(m: rows, n: units, k: inputs, input, lda: inputs, kernel.value, packed: packedKernel, bias: bias,
                  output, ldc: units)
         } else {
-            gemm(m: batch, n: units, k: inputs, input, lda: inputs, kernel.value, ldb: units, bias: bias,
+            gemm(m: rows, n: units, k: inputs, input, lda: inputs, kernel.value, ldb: units, bias: bias,
                  output, ldc: units)
         }
-        preactivationStore(mode, scratch, count: batch * units)?.update(from: output, count: batch * units)
-        appliedActivation.apply(output, rows: batch, width: units)
+        preactivationStore(mode, scratch, count: rows * units)?.update(from: output, count: rows * units)
+        appliedActivation.apply(output, rows: rows, width: units)
     }
 
     /// Kernel floats (8 MB) below which sharing a single image's product between threads costs more than it
@@ -81,7 +86,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// Packs the kernel once for the forward passes of a call over many samples, which the GEMM would
     /// otherwise pack again for every batch on every core.
     public func prepareInference(samples: Int) {
-        if samples >= Self.packingSamples { packedKernel = PackedMatrix(kernel.value, rows: inputShape[0], columns: units) }
+        if samples >= Self.packingSamples { packedKernel = PackedMatrix(kernel.value, rows: features, columns: units) }
     }
 
     /// Frees the packed kernel.
@@ -90,17 +95,17 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
-        let inputs = inputShape[0]
-        activationBackward(outputGradient, output: output, rows: batch, width: units, scratch: scratch)
+        let inputs = features, rows = batch * positions
+        activationBackward(outputGradient, output: output, rows: rows, width: units, scratch: scratch)
         // Without gradient buffers the parameter gradients are computed later from `input` and the
         // `outputGradient` left here (see ``DeferredGradientLayer``).
         if !gradients.isEmpty {
-            gemm(transposeA: true, m: inputs, n: units, k: batch, input, lda: inputs, outputGradient, ldb: units,
+            gemm(transposeA: true, m: inputs, n: units, k: rows, input, lda: inputs, outputGradient, ldb: units,
                  gradients[0], ldc: units)
-            if useBias { columnSums(gradients[1], outputGradient, rows: batch, width: units) }
+            if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: units) }
         }
         if let inputGradient {
-            gemm(transposeB: true, m: batch, n: inputs, k: units, outputGradient, lda: units, kernel.value, ldb: units,
+            gemm(transposeB: true, m: rows, n: inputs, k: units, outputGradient, lda: units, kernel.value, ldb: units,
                  inputGradient, ldc: inputs)
         }
     }
@@ -113,7 +118,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     /// Blocks of whole kernel rows (at most 256 KiB, and small enough that every thread gets a few), then the
     /// bias.
     public func deferredBlocks(threads: Int) -> [DeferredBlock] {
-        let inputs = inputSize
+        let inputs = features
         let rowsPerBlock = max(1, min(Self.blockSize / units, inputs / (4 * threads)))
         var blocks = stride(from: 0, to: inputs, by: rowsPerBlock).map { start in
             DeferredBlock(parameter: 0, elements: start * units..<min(start + rowsPerBlock, inputs) * units)
@@ -124,7 +129,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
 
     /// The gradient's multiply-adds, plus an update's worth (memory-bound, about as long as 16 multiply-adds)
     /// per element.
-    public func cost(of block: DeferredBlock, batch: Int) -> Int { block.elements.count * (batch + 16) }
+    public func cost(of block: DeferredBlock, batch: Int) -> Int { block.elements.count * (batch * positions + 16) }
 
     /// A kernel block's gradient, or the bias gradient and one part's.
     public func scratchSize(of block: DeferredBlock) -> Int { block.parameter == 0 ? block.elements.count : 2 * units }
@@ -135,8 +140,8 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         if block.parameter == 0 {
             let firstRow = block.elements.lowerBound / units, rows = block.elements.count / units
             for position in 0..<parts.count {
-                gemm(transposeA: true, m: rows, n: units, k: parts.batch(position), parts.input(position) + firstRow,
-                     lda: inputSize, parts.outputGradient(position), ldb: units, accumulate: position > 0, gradient, ldc: units)
+                gemm(transposeA: true, m: rows, n: units, k: parts.batch(position) * positions, parts.input(position) + firstRow,
+                     lda: features, parts.outputGradient(position), ldb: units, accumulate: position > 0, gradient, ldc: units)
             }
             return nil
         }
@@ -144,7 +149,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         let part = gradient + units
         for position in 0..<parts.count {
             let target = position == 0 ? gradient : part
-            columnSums(target, parts.outputGradient(position), rows: parts.batch(position), width: units)
+            columnSums(target, parts.outputGradient(position), rows: parts.batch(position) * positions, width: units)
             if position > 0 && position < parts.count - 1 { ck_add(gradient, part, units) }
         }
         return parts.count > 1 ? UnsafePointer(part) : nil
