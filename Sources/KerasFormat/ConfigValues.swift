@@ -23,13 +23,6 @@ extension JSONValue {
                             ("config", .object(config)), ("registered_name", .null)]))
     }
 
-    /// Keras's default initializers for a layer with a kernel and a bias. (Made on each use: a stored
-    /// constant of enums holding arrays looks like a leak to LeakSanitizer, which cannot follow pointers
-    /// whose spare bits carry the enum's case.)
-    static var defaultInitializers: [(String, JSONValue)] {
-        [("kernel_initializer", initializer("GlorotUniform", JSONObject([("seed", .null)]))), ("bias_initializer", initializer("Zeros"))]
-    }
-
     /// No regularizers and no constraints, as `get_config` lists them; `activity` adds the activity regularizer
     /// that convolutions list.
     static func noRegularizers(activity: Bool) -> [(String, JSONValue)] {

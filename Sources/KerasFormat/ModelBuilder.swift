@@ -25,8 +25,8 @@ public struct ModelBuilder {
 
     /// The model: a ``Sequential``, or for a functional config a graph ``Model`` with one input and one output.
     /// Refuses unknown layer classes and unsupported options, naming the layer. Its weights are left unset, for
-    /// the loader to fill, unless `initializeWeights` asks for Keras's default initialisation.
-    public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false) throws -> Model {
+    /// the loader to fill, unless `initializeWeights` asks for each layer's initializers, drawn from `seed`.
+    public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false, seed: UInt64 = 0) throws -> Model {
         guard ["Sequential", "Functional", "Model"].contains(config.modelClass) else {
             throw KerasFormatError(file: file, object: "model config", .unsupportedModelClass(config.modelClass))
         }
@@ -38,9 +38,10 @@ public struct ModelBuilder {
         let layers = try config.layers.map { try layer($0) }
         do {
             guard config.isFunctional else {
-                return try Sequential(name: config.name, inputShape: inputShape, layers: layers, initializeWeights: initializeWeights)
+                return try Sequential(name: config.name, inputShape: inputShape, layers: layers, seed: seed,
+                                      initializeWeights: initializeWeights)
             }
-            return try Model(name: config.name, inputShape: inputShape, nodes: try nodes(config, layers),
+            return try Model(name: config.name, inputShape: inputShape, nodes: try nodes(config, layers), seed: seed,
                              initializeWeights: initializeWeights)
         } catch let error as ModelError {
             throw KerasFormatError(file: file, object: "model config", .invalidModel(error))
@@ -82,6 +83,10 @@ public struct ModelBuilder {
         for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
                     "alpha_regularizer", "alpha_constraint", "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]
         where !(entry.config[key]?.isNull ?? true) {
+            notices.append(.ignoredSetting(layer: entry.name, key: key))
+        }
+        for key in ["kernel_initializer", "bias_initializer"] where entry.config[key].map({ !$0.isNull }) ?? false
+            && InitializerConfig.initializer(entry.config[key]) == nil {
             notices.append(.ignoredSetting(layer: entry.name, key: key))
         }
         guard let layer = try LayerCodecs.layer(className: entry.className, config: reader) else {

@@ -50,29 +50,8 @@ public enum OptimizerState {
         let config = stored.config
         let className = stored.name.map { $0.lowercased() }
             ?? inferredClass(variableCount: stored.variables.count, parameterCount: parameters.count)
-        let learningRate = Float(config?["learning_rate"]?.doubleValue ?? (className == "sgd" ? 0.01 : 0.001))
-        func setting(_ key: String, _ fallback: Double) -> Float { Float(config?[key]?.doubleValue ?? fallback) }
-        func flag(_ key: String) -> Bool { config?[key]?.boolValue ?? false }
-        let optimizer: Optimizer
-        switch className {
-        case "adam":
-            optimizer = Adam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999),
-                             epsilon: setting("epsilon", 1e-7), amsgrad: flag("amsgrad"),
-                             weightDecay: config?["weight_decay"]?.doubleValue.map(Float.init))
-        case "adamw":
-            optimizer = Adam.adamW(parameters: parameters, learningRate: learningRate, weightDecay: setting("weight_decay", 0.004),
-                                   beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7),
-                                   amsgrad: flag("amsgrad"))
-        case "nadam":
-            optimizer = Nadam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9),
-                              beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7))
-        case "rmsprop":
-            optimizer = RMSprop(parameters: parameters, learningRate: learningRate, rho: setting("rho", 0.9), momentum: setting("momentum", 0),
-                                epsilon: setting("epsilon", 1e-7), centered: flag("centered"))
-        case "sgd":
-            let momentum = Float(config?["momentum"]?.doubleValue ?? (stored.variables.count > 2 ? 0.9 : 0))
-            optimizer = SGD(parameters: parameters, learningRate: learningRate, momentum: momentum, nesterov: flag("nesterov"))
-        default:
+        guard let optimizer = make(className, config: config, parameters: parameters,
+                                   momentumWhenUnsaid: stored.variables.count > 2 ? 0.9 : 0) else {
             notices.append(.optimizerNotSupported(stored.name ?? "?"))
             return nil
         }
@@ -102,6 +81,43 @@ public enum OptimizerState {
             if let product = storedProduct?.values.first { nadam.momentumProduct = Float(product) } else { nadam.recomputeMomentumProduct() }
         }
         return optimizer
+    }
+
+    /// A fresh optimizer as a `compile_config`'s `optimizer` entry (`{"class_name": "Adam", "config": {...}}`)
+    /// describes it, over the model's parameters; nil when there is none or it is not one this project has.
+    public static func fresh(_ entry: JSONValue?, for model: Model) -> Optimizer? {
+        guard let className = entry?["class_name"]?.stringValue else { return nil }
+        return make(WeightInventory.plainClassName(className).lowercased(), config: entry?["config"]?.objectValue,
+                    parameters: model.parameters, momentumWhenUnsaid: 0)
+    }
+
+    /// The optimizer of (lower-case) `className` with the settings of `config`, Keras's defaults for the rest;
+    /// nil for a class this project lacks.
+    private static func make(_ className: String, config: JSONObject?, parameters: [Parameter], momentumWhenUnsaid: Double) -> Optimizer? {
+        let learningRate = Float(config?["learning_rate"]?.doubleValue ?? (className == "sgd" ? 0.01 : 0.001))
+        func setting(_ key: String, _ fallback: Double) -> Float { Float(config?[key]?.doubleValue ?? fallback) }
+        func flag(_ key: String) -> Bool { config?[key]?.boolValue ?? false }
+        switch className {
+        case "adam":
+            return Adam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999),
+                        epsilon: setting("epsilon", 1e-7), amsgrad: flag("amsgrad"),
+                        weightDecay: config?["weight_decay"]?.doubleValue.map(Float.init))
+        case "adamw":
+            return Adam.adamW(parameters: parameters, learningRate: learningRate, weightDecay: setting("weight_decay", 0.004),
+                              beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7),
+                              amsgrad: flag("amsgrad"))
+        case "nadam":
+            return Nadam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9),
+                         beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7))
+        case "rmsprop":
+            return RMSprop(parameters: parameters, learningRate: learningRate, rho: setting("rho", 0.9), momentum: setting("momentum", 0),
+                           epsilon: setting("epsilon", 1e-7), centered: flag("centered"))
+        case "sgd":
+            return SGD(parameters: parameters, learningRate: learningRate, momentum: setting("momentum", momentumWhenUnsaid),
+                       nesterov: flag("nesterov"))
+        default:
+            return nil
+        }
     }
 
     /// Without a config: two slots per weight is Adam, one is SGD with momentum, none plain SGD.

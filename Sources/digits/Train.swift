@@ -22,7 +22,7 @@ extension ShuffleMode: ExpressibleByArgument {
 /// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train one of the notebook architectures, or continue training any model file, on MNIST and save it as a Keras file.",
+        abstract: "Train a notebook architecture or any model config from scratch, or continue any model file, on MNIST; save it as a Keras file.",
         discussion: """
             By default each architecture trains with its notebook's recipe: LeNet-5 with SGD (learning rate 0.01, \
             batch 128) until an epoch's training accuracy exceeds 0.99 (at most 100 epochs); the MLP (20 epochs), \
@@ -36,17 +36,28 @@ struct Train: ParsableCommand {
             --resume FILE continues from a saved model, with its optimizer state when the file has it (also \
             Keras-written files such as MNIST-numbers-cnn.h5, whose Adam state is restored).
 
+            --model CONFIG.json trains your own architecture from scratch: a Keras model config, as \
+            model.to_json() writes it or as a .keras archive's config.json holds it. Weights are drawn by each \
+            layer's initializers (glorot/he/lecun uniform or normal, zeros, ones, constant, random, orthogonal) \
+            from --seed; the loss and optimizer are the config's compile_config when it has one, else sparse \
+            categorical cross-entropy and Adam (learning rate 0.001, batch 32, 10 epochs). --model with a model \
+            file (.h5, .keras) is --resume.
+
             Examples:
               digits train --arch lenet5 --data ../shared/data/mnist --out lenet5.h5
               digits train --arch convnet --epochs 1 --out convnet.keras
               digits train --resume MNIST-numbers-cnn.h5 --epochs 2 --out convnet-more.h5
+              digits train --model my_cnn.json --epochs 5 --out my_cnn.keras
             """)
 
-    @Option(help: "The architecture to train (needed unless --resume gives a model).")
+    @Option(help: "The architecture to train (needed unless --resume or --model gives a model).")
     var arch: Architecture?
 
     @Option(help: "Continue training this model file (any Keras form).")
     var resume: String?
+
+    @Option(help: "A Keras model config (.json) to train from scratch, or a model file to continue (as --resume).")
+    var model: String?
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -90,7 +101,10 @@ struct Train: ParsableCommand {
     var shuffle: ShuffleMode = .everyEpoch
 
     func validate() throws {
-        if arch == nil, resume == nil { throw ValidationError("give --arch to train a new model or --resume FILE") }
+        if arch == nil, resume == nil, model == nil {
+            throw ValidationError("give --arch or --model CONFIG.json to train a new model, or --resume FILE")
+        }
+        if resume != nil, model != nil { throw ValidationError("give --resume or --model, not both") }
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be 0 or more") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
@@ -116,7 +130,7 @@ struct Train: ParsableCommand {
             if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
             preprocessing = chosen
         } catch let error as PreprocessingError {
-            throw ValidationError("\(resume ?? out): \(error)")
+            throw ValidationError("\(resumedFile ?? configFile ?? out): \(error)")
         }
         var train = preprocessing.apply(limit.map { mnist.train.prefix($0) } ?? mnist.train)
         let test = preprocessing.apply(mnist.test)
@@ -131,10 +145,10 @@ struct Train: ParsableCommand {
         let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
                                       stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: shuffle)
-        let name = preset?.displayName ?? "model"
+        let name = preset?.displayName ?? model.name
         if options.epochs == 0 {
             print("saving \(name) (\(describeCount(model.parameterCount)) parameters) untrained, "
-                  + (resume == nil ? "as initialised with seed \(seed)" : "as loaded"))
+                  + (resumedFile == nil ? "as initialised with seed \(seed)" : "as loaded"))
         } else {
             let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
                 ?? "\(options.epochs) epochs") + shuffle.describedOrder
@@ -161,9 +175,22 @@ struct Train: ParsableCommand {
               + (written.isEmpty ? "" : "; wrote " + written.joined(separator: ", ")))
     }
 
-    /// The model to train: a fresh preset, or a resumed file with its optimizer.
+    /// `--model` when it names a config to train from scratch.
+    private var configFile: String? { model.flatMap { $0.lowercased().hasSuffix(".json") ? $0 : nil } }
+    /// The model file to continue: `--resume`, or `--model` naming a model file.
+    private var resumedFile: String? { resume ?? (configFile == nil ? model : nil) }
+
+    /// The model to train: a fresh preset or config, or a resumed file with its optimizer (for a config, the
+    /// fresh optimizer its compile_config describes).
     private func startingPoint(notices: inout [Notice]) throws -> (Model, Architecture?, Optimizer?) {
-        if let resume {
+        if let configFile {
+            try FileProbe.check(configFile)
+            let configured = try ConfiguredModel.load(configFile, seed: seed)
+            try ModelOptions.requireDigitOutputs(configured.model, file: configFile)
+            notices += configured.notices
+            return (configured.model, nil, optimizer == nil ? configured.optimizer : nil)
+        }
+        if let resume = resumedFile {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)
             try ModelOptions.requireDigitOutputs(loaded.model, file: resume)

@@ -231,4 +231,46 @@ import Testing
         if case .invalidJSON = error?.problem {} else { Issue.record("expected invalid JSON, got \(String(describing: error))") }
         withExtendedLifetime(folder) {}
     }
+
+    /// A Keras model config (as `model.to_json()` writes it, with a compile_config as a .keras archive's has)
+    /// builds a model whose weights follow the layers' initializers, with the config's loss and optimizer.
+    @Test func aConfigBuildsAModelWithItsInitializers() throws {
+        let config = """
+            {"class_name": "Sequential", "config": {"name": "mine", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_shape": [null, 784], "name": "input"}},
+              {"class_name": "Dense", "config": {"name": "hidden", "units": 64, "activation": "relu",
+                "kernel_initializer": {"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": null}},
+                "bias_initializer": {"class_name": "Constant", "config": {"value": 0.25}}}},
+              {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "softmax",
+                "kernel_initializer": "orthogonal", "bias_initializer": "ones"}}]},
+             "compile_config": {"loss": "categorical_crossentropy",
+                                "optimizer": {"class_name": "RMSprop", "config": {"learning_rate": 0.005, "rho": 0.8}}}}
+            """
+        let folder = try TemporaryFolder()
+        let path = folder.path("mine.json")
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let configured = try ConfiguredModel.load(path, seed: 3)
+        let hidden = try #require(configured.model.layers[0] as? Dense), out = try #require(configured.model.layers[1] as? Dense)
+        #expect(hidden.kernelInitializer == .heNormal && hidden.biasInitializer == .constant(0.25))
+        #expect(hidden.bias!.tensor.scalars.allSatisfy { $0 == 0.25 } && out.bias!.tensor.scalars.allSatisfy { $0 == 1 })
+        // He normal: standard deviation sqrt(2 / 784), none beyond two of them before scaling (0.88 after).
+        let kernel = hidden.kernel.tensor.scalars.map(Double.init)
+        let deviation = (kernel.map { $0 * $0 }.reduce(0, +) / Double(kernel.count)).squareRoot()
+        #expect(abs(deviation / (2.0 / 784).squareRoot() - 1) < 0.05, "standard deviation \(deviation)")
+        #expect(kernel.allSatisfy { abs($0) <= 2 * (2.0 / 784).squareRoot() / 0.8796 + 1e-6 })
+        // Orthogonal (64 x 10): the columns are orthonormal.
+        let q = out.kernel.tensor.scalars
+        for a in 0..<10 {
+            for b in 0..<10 {
+                let dot = (0..<64).reduce(Float(0)) { $0 + q[$1 * 10 + a] * q[$1 * 10 + b] }
+                #expect(abs(dot - (a == b ? 1 : 0)) < 1e-4, "columns \(a), \(b)")
+            }
+        }
+        #expect(configured.loss == Loss(.categoricalCrossentropy) && configured.model.loss == Loss(.categoricalCrossentropy))
+        let optimizer = try #require(configured.optimizer as? RMSprop)
+        #expect(optimizer.learningRate == 0.005 && optimizer.rho == 0.8)
+        // Written back, the initializers are the config's.
+        let text = ConfigWriter.archiveConfig(configured.model, optimizer: nil).pythonJSON
+        #expect(text.contains("\"HeNormal\"") && text.contains("\"Orthogonal\"") && text.contains("\"value\": 0.25"))
+    }
 }

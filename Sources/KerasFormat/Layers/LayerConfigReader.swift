@@ -31,6 +31,9 @@ struct LayerConfigReader {
         return value
     }
 
+    /// The initializer `key` names, or nil when it is missing or one this project lacks (the builder says so).
+    func initializer(_ key: String) -> Initializer? { InitializerConfig.initializer(config[key]) }
+
     /// A number; `value` when the key is missing or null, if given.
     func double(_ key: String, default value: Double? = nil) throws -> Double {
         if let value, config[key]?.isNull ?? true { return value }

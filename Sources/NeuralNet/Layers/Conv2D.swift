@@ -22,6 +22,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var activationDeferred = false
     /// Keras's `use_bias`.
     public let useBias: Bool
+    /// How the kernel and the bias are first drawn, when the model is not loaded (Keras's defaults).
+    public var kernelInitializer = Initializer.glorotUniform, biasInitializer = Initializer.zeros
     public private(set) var inputShape: [Int] = []
     public private(set) var outputShape: [Int] = []
     public private(set) var parameters: [Parameter] = []
@@ -76,8 +78,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
         try ParameterInitializer.checkSize(kernelShape, layer: name)
-        parameters = [initializer.kernel(shape: kernelShape)]
-        if useBias { parameters.append(initializer.bias(count: filters)) }
+        parameters = [initializer.kernel(shape: kernelShape, kernelInitializer)]
+        if useBias { parameters.append(initializer.bias(count: filters, biasInitializer)) }
     }
 
     /// Rows of the column matrix handled at a time: their columns (about 256 KiB) stay in L2 while the GEMM

@@ -13,6 +13,8 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public var activationDeferred = false
     /// Keras's `use_bias`.
     public let useBias: Bool
+    /// How the kernel and the bias are first drawn, when the model is not loaded (Keras's defaults).
+    public var kernelInitializer = Initializer.glorotUniform, biasInitializer = Initializer.zeros
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { inputShape.dropLast() + [units] }
     public private(set) var parameters: [Parameter] = []
@@ -44,8 +46,8 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
         try ParameterInitializer.checkSize([features, units], layer: name)
         self.inputShape = inputShape
-        parameters = [initializer.kernel(shape: [features, units])]
-        if useBias { parameters.append(initializer.bias(count: units)) }
+        parameters = [initializer.kernel(shape: [features, units], kernelInitializer)]
+        if useBias { parameters.append(initializer.bias(count: units, biasInitializer)) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,

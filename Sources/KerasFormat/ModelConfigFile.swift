@@ -1,0 +1,55 @@
+import Foundation
+import NeuralNet
+
+/// A model described by a Keras config alone, as `model.to_json()` writes it or as a `.keras` archive's
+/// `config.json` holds it (with its `compile_config`): the model built from it with fresh weights, drawn by
+/// each layer's initializers.
+public struct ConfiguredModel {
+    /// The model, its weights initialised from the seed.
+    public let model: Model
+    /// The loss the config's `compile_config` names, if any (the model is set to it).
+    public let loss: Loss?
+    /// A fresh optimizer as the config's `compile_config` describes it, if it does.
+    public let optimizer: Optimizer?
+    /// Settings read but not applied.
+    public let notices: [Notice]
+
+    /// The largest config file read (64 MiB).
+    public static let maximumBytes = 64 << 20
+
+    /// Reads `path` and builds its model, weights drawn from `seed`.
+    public static func load(_ path: String, seed: UInt64) throws -> ConfiguredModel {
+        let data: Data
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= maximumBytes else {
+                throw KerasFormatError(file: path, .invalidJSON("\(size) bytes is larger than the limit of \(maximumBytes)"))
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as KerasFormatError {
+            throw error
+        } catch {
+            throw KerasFormatError(file: path, .unreadable(error.localizedDescription))
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw KerasFormatError(file: path, .invalidJSON("\(error)"))
+        }
+        var builder = ModelBuilder(file: path, kerasVersion: json["keras_version"]?.stringValue)
+        let model = try builder.build(try ModelConfig.parse(json, file: path), initializeWeights: true, seed: seed)
+        var notices = builder.notices
+        var loss: Loss?
+        do {
+            loss = try LossConfig.loss(json["compile_config"]?["loss"])
+            if let loss { model.loss = loss }
+        } catch let unsupported as LossConfig.Unsupported {
+            notices.append(.lossNotSupported(unsupported.description))
+        }
+        let optimizerEntry = json["compile_config"]?["optimizer"]
+        let optimizer = OptimizerState.fresh(optimizerEntry, for: model)
+        if optimizer == nil, let name = optimizerEntry?["class_name"]?.stringValue { notices.append(.optimizerNotSupported(name)) }
+        return ConfiguredModel(model: model, loss: loss, optimizer: optimizer, notices: notices)
+    }
+}
