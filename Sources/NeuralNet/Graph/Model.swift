@@ -313,8 +313,10 @@ public class Model {
             }
             if forward { layer.useForwardStatistics(total, batch: batch) } else { layer.useBackwardStatistics(total, batch: batch) }
         }
+        // Forward: up to each statistics node in turn, then to the end.
         var start = 0
-        for stop in statisticsNodes + [nodes.count] {
+        for phase in 0...statisticsNodes.count {
+            let stop = phase < statisticsNodes.count ? statisticsNodes[phase] : nodes.count
             forEachPart { worker, context, first, count in
                 worker.forward(context, input: input + first * inputSize, batch: count, training: true, nodes: start..<stop)
                 if stop < nodes.count {
@@ -326,8 +328,10 @@ public class Model {
             if stop < nodes.count { joinStatistics(of: stop, forward: true) }
             start = stop
         }
+        // Backward: down to just after each statistics node in turn, last first, then to the start.
         var end = nodes.count
-        for stop in statisticsNodes.reversed() + [-1] {
+        for phase in stride(from: statisticsNodes.count - 1, through: -1, by: -1) {
+            let stop = phase >= 0 ? statisticsNodes[phase] : -1
             forEachPart { worker, context, _, _ in
                 worker.backward(context, nodes: (stop + 1)..<end, gradientTarget: worker.index == 0 ? .parameters : .own)
                 if stop >= 0 { worker.measureBackward(node: stop, context: context) }
