@@ -37,3 +37,24 @@ func elementCount(_ shape: [Int], atMost limit: Int) -> Int? {
     }
     return count
 }
+
+/// For each value of a row-major array of `shape`, its index in the smaller row-major array that keeps only
+/// the axes `keeps` accepts (0-based, within `shape`): how a per-channel or per-feature weight is broadcast.
+func broadcastIndices(_ shape: [Int], keeps: (Int) -> Bool) -> [Int32] {
+    var strides = [Int](repeating: 0, count: shape.count)
+    var stride = 1
+    for axis in shape.indices.reversed() where keeps(axis) {
+        strides[axis] = stride
+        stride *= shape[axis]
+    }
+    var position = [Int](repeating: 0, count: shape.count)
+    return (0..<shape.reduce(1, *)).map { _ in
+        let index = Int32(zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 })
+        for axis in position.indices.reversed() {
+            position[axis] += 1
+            if position[axis] < shape[axis] { break }
+            position[axis] = 0
+        }
+        return index
+    }
+}

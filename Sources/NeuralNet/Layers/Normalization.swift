@@ -61,24 +61,9 @@ public final class Normalization: UnaryLayer {
             state = [initializer.constant(name: "mean", shape: keptShape, value: 0),
                      initializer.constant(name: "variance", shape: keptShape, value: 1), count]
         }
-        // Row-major strides over the kept axes, 0 along the others (and everywhere for a single given value).
-        var strides = [Int](repeating: 0, count: inputShape.count)
-        var stride = 1
-        for axis in inputShape.indices.reversed() where kept.contains(axis + 1) {
-            strides[axis] = stride
-            stride *= inputShape[axis]
-        }
-        if givenMean?.count == 1 { strides = strides.map { _ in 0 } }
-        var position = [Int](repeating: 0, count: inputShape.count)
-        figureIndex = (0..<inputSize).map { _ in
-            let index = Int32(zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 })
-            for axis in position.indices.reversed() {
-                position[axis] += 1
-                if position[axis] < inputShape[axis] { break }
-                position[axis] = 0
-            }
-            return index
-        }
+        // One given value serves every position.
+        let single = givenMean?.count == 1
+        figureIndex = broadcastIndices(inputShape) { !single && kept.contains($0 + 1) }
     }
 
     /// `max(sqrt(variance), 1e-7)` for figure `index`.

@@ -27,23 +27,7 @@ public final class PReLU: UnaryLayer {
         self.inputShape = inputShape
         let alphaShape = inputShape.enumerated().map { sharedAxes.contains($0.offset + 1) ? 1 : $0.element }
         parameters = [initializer.constant(name: "alpha", shape: alphaShape, value: 0)]
-        // Row-major strides of the alpha array, 0 along the shared axes.
-        var strides = [Int](repeating: 0, count: alphaShape.count)
-        var stride = 1
-        for axis in alphaShape.indices.reversed() {
-            strides[axis] = alphaShape[axis] == 1 ? 0 : stride
-            stride *= alphaShape[axis]
-        }
-        var position = [Int](repeating: 0, count: inputShape.count)
-        alphaIndex = (0..<inputSize).map { _ in
-            let index = Int32(zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 })
-            for axis in position.indices.reversed() {
-                position[axis] += 1
-                if position[axis] < inputShape[axis] { break }
-                position[axis] = 0
-            }
-            return index
-        }
+        alphaIndex = broadcastIndices(inputShape) { !sharedAxes.contains($0 + 1) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
