@@ -351,6 +351,9 @@ def inputs(model, images, pixels):
 
 def write(folder, data, keras, tf_keras=None, names=None):
     """Builds, trains and saves each zoo model; returns the zoo.json entries."""
+    unknown = [name for name in names or [] if name not in ZOO]
+    if unknown:
+        sys.exit(f"keras_zoo: no zoo model named {', '.join(unknown)} (the zoo has {', '.join(ZOO)})")
     train_images, train_labels = ki.load_mnist(data, "train")
     test_images, _ = ki.load_mnist(data, "test")
     os.makedirs(folder, exist_ok=True)

@@ -207,7 +207,7 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
                 + "starting the optimizer afresh"
         case .optimizerReplaced(let name): return "the file's optimizer state is for another optimizer; starting \(name) afresh"
         case .lossNotSupported(let name):
-            return "the file's loss \(name) is not supported (only \(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", ")), from logits or not); sparse_categorical_crossentropy is used"
+            return "the file's loss \(name) is not supported (only \(Loss.Kind.supportedNames), from logits or not); sparse_categorical_crossentropy is used"
         }
     }
 }

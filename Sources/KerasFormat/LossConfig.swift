@@ -50,6 +50,20 @@ enum LossConfig {
         return Loss(kind, fromLogits: config["from_logits"]?.boolValue ?? false)
     }
 
+    /// The loss `entry` names, set on `model` when this project has it; otherwise a notice is added to `notices`
+    /// and the unsupported loss's description returned in `unsupported`.
+    static func apply(_ entry: JSONValue?, to model: Model, notices: inout [Notice]) -> (loss: Loss?, unsupported: String?) {
+        do {
+            guard let loss = try loss(entry) else { return (nil, nil) }
+            model.loss = loss
+            return (loss, nil)
+        } catch {
+            let description = (error as? Unsupported)?.description ?? "\(error)"
+            notices.append(.lossNotSupported(description))
+            return (nil, description)
+        }
+    }
+
     /// The `loss` entry for `loss` as `flavour` writes it: the function name, or the loss object when it takes
     /// logits.
     static func json(_ loss: Loss, flavour: KerasFlavour) -> JSONValue {

@@ -40,13 +40,7 @@ public struct ConfiguredModel {
         var builder = ModelBuilder(file: path, kerasVersion: json["keras_version"]?.stringValue)
         let model = try builder.build(try ModelConfig.parse(json, file: path), initializeWeights: true, seed: seed)
         var notices = builder.notices
-        var loss: Loss?
-        do {
-            loss = try LossConfig.loss(json["compile_config"]?["loss"])
-            if let loss { model.loss = loss }
-        } catch let unsupported as LossConfig.Unsupported {
-            notices.append(.lossNotSupported(unsupported.description))
-        }
+        let loss = LossConfig.apply(json["compile_config"]?["loss"], to: model, notices: &notices).loss
         let optimizerEntry = json["compile_config"]?["optimizer"]
         let optimizer = OptimizerState.fresh(optimizerEntry, for: model)
         if optimizer == nil, let name = optimizerEntry?["class_name"]?.stringValue { notices.append(.optimizerNotSupported(name)) }

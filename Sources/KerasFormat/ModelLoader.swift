@@ -72,14 +72,7 @@ public enum ModelLoader {
             model = try architecture(inventory)
         }
         try assignWeights(inventory, to: model, file: file, notices: &notices)
-        var loss: Loss?, unsupportedLoss: String?
-        do {
-            loss = try LossConfig.loss(file.trainingConfigJSON?["loss"])
-            if let loss { model.loss = loss }
-        } catch let unsupported as LossConfig.Unsupported {
-            unsupportedLoss = unsupported.description
-            notices.append(.lossNotSupported(unsupported.description))
-        }
+        let (loss, unsupportedLoss) = LossConfig.apply(file.trainingConfigJSON?["loss"], to: model, notices: &notices)
         return LoadedModel(model: model, file: file, notices: notices, loss: loss, unsupportedLoss: unsupportedLoss, inventory: inventory)
     }
 

@@ -10,6 +10,9 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         case categoricalCrossentropy = "categorical_crossentropy"
         case binaryCrossentropy = "binary_crossentropy"
         case meanSquaredError = "mean_squared_error"
+
+        /// Every kind's Keras name, comma-separated, for messages that list what is supported.
+        public static var supportedNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
     }
 
     /// Which function.

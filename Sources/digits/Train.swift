@@ -195,7 +195,7 @@ struct Train: ParsableCommand {
             let loaded = try Architecture.load(resume, as: arch)
             try ModelOptions.requireDigitOutputs(loaded.model, file: resume)
             if let loss = loaded.loaded.unsupportedLoss {
-                throw UnusableModel(file: resume, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw UnusableModel(file: resume, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.supportedNames))")
             }
             notices += loaded.notices
             let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)

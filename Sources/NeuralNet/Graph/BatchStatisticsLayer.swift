@@ -20,9 +20,12 @@ public protocol BatchStatisticsLayer: UnaryLayer {
     /// use them, and moving statistics are updated from them.
     func useForwardStatistics(_ sums: UnsafePointer<Double>, batch: Int)
 
-    /// Writes the backward sums of this worker's part, from the input and d(loss)/d(output), into `sums`.
+    /// Writes the backward sums of this worker's part, from the input and d(loss)/d(output), into `sums`, and
+    /// the part's parameter gradients into `gradients` (the model adds the parts); the layer's
+    /// ``Layer/backward(_:output:outputGradient:inputGradients:batch:scratch:gradients:)`` then writes only
+    /// d(loss)/d(input).
     func measureBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
-                         into sums: UnsafeMutablePointer<Double>)
+                         into sums: UnsafeMutablePointer<Double>, gradients: [UnsafeMutablePointer<Float>])
 
     /// Takes the backward sums over the whole batch, for the backward passes that follow.
     func useBackwardStatistics(_ sums: UnsafePointer<Double>, batch: Int)

@@ -333,8 +333,9 @@ public class Model {
         for phase in stride(from: statisticsNodes.count - 1, through: -1, by: -1) {
             let stop = phase >= 0 ? statisticsNodes[phase] : -1
             forEachPart { worker, context, _, _ in
-                worker.backward(context, nodes: (stop + 1)..<end, gradientTarget: worker.index == 0 ? .parameters : .own)
-                if stop >= 0 { worker.measureBackward(node: stop, context: context) }
+                let target: Worker.GradientTarget = worker.index == 0 ? .parameters : .own
+                worker.backward(context, nodes: (stop + 1)..<end, gradientTarget: target)
+                if stop >= 0 { worker.measureBackward(node: stop, context: context, gradientTarget: target) }
             }
             if stop >= 0 { joinStatistics(of: stop, forward: false) }
             end = stop + 1

@@ -247,12 +247,13 @@ final class Worker {
         layer.measureForward(inputPointers[index][0], batch: lastBatch, into: statistics[index]!)
     }
 
-    /// The backward sums of node `index` over this worker's part, into its statistics buffer; the nodes after
-    /// it must have run backward.
-    func measureBackward(node index: Int, context: Context) {
+    /// The backward sums of node `index` over this worker's part, into its statistics buffer, and the part's
+    /// parameter gradients, into `gradientTarget`; the nodes after it must have run backward.
+    func measureBackward(node index: Int, context: Context, gradientTarget: GradientTarget) {
         guard let layer = nodes[index].layer as? BatchStatisticsLayer else { return }
         layer.measureBackward(inputPointers[index][0], outputGradient: outputGradientBuffer(index, deferring: context.deferGradients).pointer,
-                              batch: lastBatch, into: statistics[index]!)
+                              batch: lastBatch, into: statistics[index]!,
+                              gradients: gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index])
     }
 
     /// The sums buffer of node `index`, a ``BatchStatisticsLayer``.

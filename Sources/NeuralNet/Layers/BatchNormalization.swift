@@ -133,7 +133,7 @@ public final class BatchNormalization: BatchStatisticsLayer {
     }
 
     public func measureBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
-                                into sums: UnsafeMutablePointer<Double>) {
+                                into sums: UnsafeMutablePointer<Double>, gradients: [UnsafeMutablePointer<Float>]) {
         sums.update(repeating: 0, count: 2 * channels)
         forEachRun(input, batch: batch) { c, x in
             let g = outputGradient + (x - input), mean = batchMean[c], inverse = batchInverse[c]
@@ -145,6 +145,9 @@ public final class BatchNormalization: BatchStatisticsLayer {
             sums[c] += sum
             sums[channels + c] += products
         }
+        // This part's d(loss)/d(gamma) and d(loss)/d(beta): the sums of g x̂ and of g.
+        if scale { for c in 0..<channels { gradients[0][c] = Float(sums[channels + c]) } }
+        if center { for c in 0..<channels { gradients[scale ? 1 : 0][c] = Float(sums[c]) } }
     }
 
     public func useBackwardStatistics(_ sums: UnsafePointer<Double>, batch: Int) {
@@ -158,28 +161,17 @@ public final class BatchNormalization: BatchStatisticsLayer {
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
+        // The parameter gradients were written by measureBackward (see BatchStatisticsLayer).
+        guard let inputGradient else { return }
         let gammaValues = gamma?.value
-        // This part's d(loss)/d(gamma) and d(beta): the sums of g x̂ and g (the model adds the parts).
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { partSums in
-            let sums = partSums.baseAddress!
-            sums.update(repeating: 0, count: 2 * channels)
-            forEachRun(input, batch: batch) { c, x in
-                let offset = x - input, g = outputGradient + offset
-                let mean = batchMean[c], inverse = batchInverse[c]
-                // dx = gamma r (g - mean(g) - x̂ mean(g x̂)), with x̂ = (x - mean) r and the means over the batch.
-                let factor = inverse * (gammaValues?[c] ?? 1), meanG = gradientMean[c], meanGX = gradientProductMean[c]
-                var sum = 0.0, products = 0.0
-                for i in 0..<inner {
-                    let normalized = (x[i] - mean) * inverse
-                    sum += Double(g[i])
-                    products += Double(g[i]) * Double(normalized)
-                    inputGradient?[offset + i] = factor * (g[i] - meanG - normalized * meanGX)
-                }
-                sums[c] += products
-                sums[channels + c] += sum
+        forEachRun(input, batch: batch) { c, x in
+            let offset = x - input, g = outputGradient + offset
+            let mean = batchMean[c], inverse = batchInverse[c]
+            // dx = gamma r (g - mean(g) - x̂ mean(g x̂)), with x̂ = (x - mean) r and the means over the batch.
+            let factor = inverse * (gammaValues?[c] ?? 1), meanG = gradientMean[c], meanGX = gradientProductMean[c]
+            for i in 0..<inner {
+                inputGradient[offset + i] = factor * (g[i] - meanG - (x[i] - mean) * inverse * meanGX)
             }
-            if scale { for c in 0..<channels { gradients[0][c] = Float(sums[c]) } }
-            if center { for c in 0..<channels { gradients[scale ? 1 : 0][c] = Float(sums[channels + c]) } }
         }
     }
 }
