@@ -177,6 +177,7 @@ def zoo(digits, data, work, keras, checks, names=None):
             checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
+        zoo_evaluation(entry, digits, data, keras, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
@@ -189,6 +190,23 @@ def zoo(digits, data, work, keras, checks, names=None):
                        f"max |difference| {gap:.2e} over {len(reference)} images")
         if not entry["random_in_training"]:
             zoo_training(entry, digits, data, folder, keras, checks)
+
+
+def zoo_evaluation(entry, digits, data, keras, checks):
+    """digits evaluate reports Keras's evaluate loss (its compiled loss, ActivityRegularization's penalty
+    included) on the test images the predictions were compared on."""
+    source = entry["files"][0]["model"]
+    count = len(np.load(entry["files"][0]["predictions"]))
+    images, labels = ki.load_mnist(data, "test")
+    model = keras.models.load_model(source)
+    x = keras_zoo.inputs(model, images[:count], entry["pixels"])
+    keras_loss = model.evaluate(x, keras_zoo.targets(labels[:count], entry["loss"]), batch_size=128, verbose=0,
+                                return_dict=True)["loss"]
+    evaluation = json.loads(digits.run("evaluate", source, "--data", data, "--json", "--first", str(count),
+                                       "--pixels", entry["pixels"]).strip().splitlines()[-1])
+    gap = abs(evaluation["loss"] - keras_loss)
+    checks.add(f"zoo {entry['name']} evaluate: loss", gap <= 1e-5 * (1 + keras_loss),
+               f"digits {evaluation['loss']:.6f}, Keras {keras_loss:.6f} over {count} images")
 
 
 def float64_config(config):
@@ -231,10 +249,16 @@ def zoo_training(entry, digits, data, folder, keras, checks):
     source = entry["files"][0]["model"]
     images, labels = ki.load_mnist(data, "train")
     model = keras.models.load_model(source)
-    exact = float64_copy(model, keras)
     x, y = keras_zoo.inputs(model, images[:count], entry["pixels"]), keras_zoo.targets(labels[:count], entry["loss"])
+    # Keras's float type is float64 while the copy is made and trained: its compiled loss then adds
+    # ActivityRegularization's float64 penalties without a type clash.
+    keras.config.set_floatx("float64")
+    try:
+        exact = float64_copy(model, keras)
+        exact.fit(x.astype(np.float64), y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+    finally:
+        keras.config.set_floatx("float32")
     loss = model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0).history["loss"]
-    exact.fit(x.astype(np.float64), y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
     out = os.path.join(folder, entry["name"] + "-trained.keras")
     digits.run("train", "--resume", source, "--data", data, "--limit", str(count), "--batch-size", str(batch),
                "--epochs", str(epochs), "--shuffle", "off", "--pixels", entry["pixels"], "--out", out)

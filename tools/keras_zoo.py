@@ -254,6 +254,15 @@ def padded_pooling_cnn(keras):
         L.AveragePooling2D(2, strides=1), L.Flatten(), L.Dense(10, activation="softmax")])
 
 
+def regularized_mlp(keras):
+    """ActivityRegularization after a hidden layer (l1 and l2) and on the outputs (l2 only): the loss, in
+    training and evaluation, grows by its penalty."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((784,)), L.Dense(32, activation="relu"), L.ActivityRegularization(l1=1e-3, l2=1e-3),
+        L.Dense(10, activation="softmax"), L.ActivityRegularization(l2=0.05)])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -328,6 +337,7 @@ ZOO = {
     "row_dense": (row_dense, "unit", True, "sparse", "adam"),
     "channel_dense_cnn": (channel_dense_cnn, "unit", True, "sparse", "adam"),
     "padded_pooling_cnn": (padded_pooling_cnn, "unit", True, "sparse", "sgd_momentum"),
+    "regularized_mlp": (regularized_mlp, "unit", True, "sparse", "adam"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training

@@ -165,6 +165,12 @@ import Testing
         Case(name: "normalization by one figure", inputShape: [5]) {
             [Dense(units: 4), Normalization(axes: [], mean: [0.2], variance: [3]), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "activity regularization of a hidden layer", inputShape: [5]) {
+            [Dense(units: 6, activation: .tanh), ActivityRegularization(l1: 0.05, l2: 0.1), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "activity regularization of the outputs, l2 only", inputShape: [5]) {
+            [Dense(units: 4, activation: .tanh), Dense(units: 3, activation: .softmax), ActivityRegularization(l2: 0.3)]
+        },
         Case(name: "zero padding", inputShape: [4, 4, 1]) {
             [Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), ZeroPadding2D(1), Conv2D(filters: 1, kernelSize: (3, 3), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

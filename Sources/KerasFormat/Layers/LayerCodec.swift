@@ -49,6 +49,7 @@ public enum LayerCodecs {
         GaussianNoiseCodec.self,
         GaussianDropoutCodec.self,
         AlphaDropoutCodec.self,
+        ActivityRegularizationCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).

@@ -72,7 +72,7 @@ public class Model {
     public init(name: String, inputShape: [Int], nodes: [Node], seed: UInt64 = 0, initializeWeights: Bool = true,
                 workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
-        guard let output = nodes.last else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
+        guard !nodes.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError.invalidConfiguration("input shape \(describeShape(inputShape, batch: true)) is not usable")
         }

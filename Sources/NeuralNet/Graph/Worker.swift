@@ -93,6 +93,8 @@ final class Worker {
     /// Per node, for deferring layers only: d(loss)/d(output) of the last training pass that deferred their
     /// gradients, after the activation's derivative.
     private let keptGradients: [ScratchBuffer?]
+    /// Per node, for ``OutputPenaltyLayer``s only: the layer, whose penalty joins the loss.
+    private let penalties: [OutputPenaltyLayer?]
     /// Per node, for ``BatchStatisticsLayer``s only: the sums of this worker's part.
     private let statistics: [UnsafeMutablePointer<Double>?]
     /// Per node, its input pointers and input-gradient pointers for the current pass.
@@ -118,6 +120,7 @@ final class Worker {
         slots = (0..<plan.slotCount).map { _ in ScratchBuffer() }
         sums = (0..<(nodes.map(\.inputs.count).max() ?? 1)).map { _ in ScratchBuffer() }
         keptGradients = nodes.map { $0.layer is DeferredGradientLayer ? ScratchBuffer() : nil }
+        penalties = nodes.map { $0.layer as? OutputPenaltyLayer }
         statistics = nodes.map { node in (node.layer as? BatchStatisticsLayer).map { .allocate(capacity: $0.statisticsCount) } }
         inputPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
         inputGradientPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
@@ -196,6 +199,9 @@ final class Worker {
         result.correct = Loss.correctCount(predicted, labels: labels, batch: batch, classes: classes)
         result.loss = context.loss.sum(raw, activated: activated, labels: labels, batch: batch, classes: classes,
                                        gradient: gradient, gradientScale: context.gradientScale)
+        for (index, layer) in penalties.enumerated() {
+            if let layer { result.loss += layer.penalty(outputs[index].pointer, batch: batch) }
+        }
         return result
     }
 
@@ -216,6 +222,10 @@ final class Worker {
                 }
             }
             let started = profiler == nil ? 0 : LayerProfiler.now()
+            if let penalty = penalties[index] {
+                penalty.addPenaltyGradient(outputs[index].pointer, to: outputGradientBuffer(index, deferring: deferring).pointer,
+                                           batch: batch, scale: context.gradientScale)
+            }
             node.layer.backward(inputs, output: UnsafePointer(outputs[index].pointer),
                                 outputGradient: outputGradientBuffer(index, deferring: deferring).pointer,
                                 inputGradients: LayerInputGradients(pointers: inputGradientPointers[index], count: node.inputs.count),
