@@ -141,10 +141,11 @@ def functional_merges(keras):
 
 def normalized_cnn(keras):
     """LayerNormalization over the channels and over the whole image (without beta), PReLU with an alpha per
-    channel and per value."""
+    channel (starting at 0.1) and per value."""
     L = keras.layers
     return keras.Sequential([
-        keras.Input((28, 28, 1)), L.Conv2D(8, 3), L.LayerNormalization(), L.PReLU(shared_axes=[1, 2]),
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3), L.LayerNormalization(beta_initializer="ones"),
+        L.PReLU(alpha_initializer=keras.initializers.Constant(0.1), shared_axes=[1, 2]),
         L.Conv2D(8, 3, strides=2), L.LayerNormalization(axis=[1, 2, 3], center=False, epsilon=0.01), L.PReLU(),
         L.Flatten(), L.Dense(10, activation="softmax")])
 

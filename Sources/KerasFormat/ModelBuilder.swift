@@ -85,7 +85,8 @@ public struct ModelBuilder {
         where !(entry.config[key]?.isNull ?? true) {
             notices.append(.ignoredSetting(layer: entry.name, key: key))
         }
-        for key in ["kernel_initializer", "bias_initializer"] where entry.config[key].map({ !$0.isNull }) ?? false
+        for key in ["kernel_initializer", "bias_initializer", "alpha_initializer", "gamma_initializer", "beta_initializer",
+                    "moving_mean_initializer", "moving_variance_initializer"] where entry.config[key].map({ !$0.isNull }) ?? false
             && InitializerConfig.initializer(entry.config[key]) == nil {
             notices.append(.ignoredSetting(layer: entry.name, key: key))
         }

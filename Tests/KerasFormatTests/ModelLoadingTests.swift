@@ -273,4 +273,38 @@ import Testing
         let text = ConfigWriter.archiveConfig(configured.model, optimizer: nil).pythonJSON
         #expect(text.contains("\"HeNormal\"") && text.contains("\"Orthogonal\"") && text.contains("\"value\": 0.25"))
     }
+
+    /// BatchNormalization, LayerNormalization and PReLU start their weights, moving statistics included, from
+    /// the config's initializers, and write them back.
+    @Test func normalizationAndPReLUWeightsFollowTheirInitializers() throws {
+        let config = """
+            {"class_name": "Sequential", "config": {"name": "mine", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_shape": [null, 8], "name": "input"}},
+              {"class_name": "BatchNormalization", "config": {"name": "bn", "gamma_initializer": {"class_name": "Constant",
+                "config": {"value": 0.5}}, "beta_initializer": "ones", "moving_mean_initializer": {"class_name": "Constant",
+                "config": {"value": -1}}, "moving_variance_initializer": {"class_name": "Constant", "config": {"value": 2}}}},
+              {"class_name": "LayerNormalization", "config": {"name": "ln", "gamma_initializer": "zeros",
+                "beta_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.1, "maxval": 0.2}}}},
+              {"class_name": "PReLU", "config": {"name": "prelu", "alpha_initializer": {"class_name": "Constant", "config": {"value": 0.25}}}},
+              {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "softmax"}}]}}
+            """
+        let folder = try TemporaryFolder()
+        let path = folder.path("mine.json")
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let model = try ConfiguredModel.load(path, seed: 3).model
+        let batch = try #require(model.layers[0] as? BatchNormalization), layer = try #require(model.layers[1] as? LayerNormalization)
+        let prelu = try #require(model.layers[2] as? PReLU)
+        func values(_ parameter: Parameter?) -> [Float] { parameter?.tensor.scalars ?? [] }
+        #expect(values(batch.gamma) == [Float](repeating: 0.5, count: 8) && values(batch.beta) == [Float](repeating: 1, count: 8))
+        #expect(values(batch.movingMean) == [Float](repeating: -1, count: 8) && values(batch.movingVariance) == [Float](repeating: 2, count: 8))
+        #expect(values(layer.gamma) == [Float](repeating: 0, count: 8))
+        #expect(values(layer.beta).allSatisfy { (0.1...0.2).contains($0) } && Set(values(layer.beta)).count > 1)
+        #expect(values(prelu.alpha) == [Float](repeating: 0.25, count: 8))
+        let text = ConfigWriter.archiveConfig(model, optimizer: nil).pythonJSON
+        for expected in ["\"gamma_initializer\": {\"module\": \"keras.initializers\", \"class_name\": \"Constant\", \"config\": {\"value\": 0.5}",
+                         "\"moving_variance_initializer\": {\"module\": \"keras.initializers\", \"class_name\": \"Constant\", \"config\": {\"value\": 2.0}",
+                         "\"class_name\": \"RandomUniform\"", "\"alpha_initializer\": {\"module\": \"keras.initializers\", \"class_name\": \"Constant\", \"config\": {\"value\": 0.25}"] {
+            #expect(text.contains(expected), "\(expected) missing")
+        }
+    }
 }

@@ -17,16 +17,22 @@ enum BatchNormalizationCodec: LayerCodec {
         case let item? where item.intValue != nil: axis = item.intValue!
         case let item?: throw config.invalid("axis", "must be one axis, found \(item.pythonJSON)")
         }
-        return BatchNormalization(axis: axis, momentum: try config.double("momentum", default: 0.99),
-                                  epsilon: try config.double("epsilon", default: 1e-3), center: try config.bool("center", default: true),
-                                  scale: try config.bool("scale", default: true), name: config.layer)
+        let layer = BatchNormalization(axis: axis, momentum: try config.double("momentum", default: 0.99),
+                                       epsilon: try config.double("epsilon", default: 1e-3), center: try config.bool("center", default: true),
+                                       scale: try config.bool("scale", default: true), name: config.layer)
+        layer.gammaInitializer = config.initializer("gamma_initializer") ?? layer.gammaInitializer
+        layer.betaInitializer = config.initializer("beta_initializer") ?? layer.betaInitializer
+        layer.movingMeanInitializer = config.initializer("moving_mean_initializer") ?? layer.movingMeanInitializer
+        layer.movingVarianceInitializer = config.initializer("moving_variance_initializer") ?? layer.movingVarianceInitializer
+        return layer
     }
 
     static func config(of layer: BatchNormalization, flavour: KerasFlavour) -> [(String, JSONValue)] {
         [("axis", .int(layer.axis)), ("momentum", .double(layer.momentum)), ("epsilon", .double(layer.epsilon)),
-         ("center", .bool(layer.center)), ("scale", .bool(layer.scale)), ("beta_initializer", .initializer("Zeros")),
-         ("gamma_initializer", .initializer("Ones")), ("moving_mean_initializer", .initializer("Zeros")),
-         ("moving_variance_initializer", .initializer("Ones")), ("beta_regularizer", .null), ("gamma_regularizer", .null),
+         ("center", .bool(layer.center)), ("scale", .bool(layer.scale)), ("beta_initializer", InitializerConfig.json(layer.betaInitializer)),
+         ("gamma_initializer", InitializerConfig.json(layer.gammaInitializer)),
+         ("moving_mean_initializer", InitializerConfig.json(layer.movingMeanInitializer)),
+         ("moving_variance_initializer", InitializerConfig.json(layer.movingVarianceInitializer)), ("beta_regularizer", .null), ("gamma_regularizer", .null),
          ("beta_constraint", .null), ("gamma_constraint", .null), ("synchronized", .bool(false))]
     }
 }

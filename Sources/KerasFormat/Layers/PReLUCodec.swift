@@ -11,11 +11,13 @@ enum PReLUCodec: LayerCodec {
         case .int(let axis)?: shared = [axis]
         default: shared = try config.intList("shared_axes")
         }
-        return PReLU(sharedAxes: shared, name: config.layer)
+        let layer = PReLU(sharedAxes: shared, name: config.layer)
+        layer.alphaInitializer = config.initializer("alpha_initializer") ?? layer.alphaInitializer
+        return layer
     }
 
     static func config(of layer: PReLU, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("alpha_initializer", .initializer("Zeros")), ("alpha_regularizer", .null), ("alpha_constraint", .null),
+        [("alpha_initializer", InitializerConfig.json(layer.alphaInitializer)), ("alpha_regularizer", .null), ("alpha_constraint", .null),
          ("shared_axes", layer.sharedAxes.isEmpty ? .null : .array(layer.sharedAxes.map(JSONValue.int)))]
     }
 }

@@ -50,6 +50,10 @@ public final class BatchNormalization: BatchStatisticsLayer {
     public var movingMean: Parameter { state[0] }
     /// The moving variance, used at inference.
     public var movingVariance: Parameter { state[1] }
+    /// How `gamma`, `beta` and the moving statistics start when the model is trained from scratch (Keras's
+    /// `gamma_initializer`, `beta_initializer`, `moving_mean_initializer`, `moving_variance_initializer`).
+    public var gammaInitializer = Initializer.ones, betaInitializer = Initializer.zeros
+    public var movingMeanInitializer = Initializer.zeros, movingVarianceInitializer = Initializer.ones
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         let rank = inputShape.count + 1
@@ -65,10 +69,10 @@ public final class BatchNormalization: BatchStatisticsLayer {
         channels = inputShape[resolved - 1]
         inner = inputShape[resolved...].reduce(1, *)
         let shape = [channels]
-        parameters = (scale ? [initializer.constant(name: "gamma", shape: shape, value: 1)] : [])
-            + (center ? [initializer.constant(name: "beta", shape: shape, value: 0)] : [])
-        state = [initializer.constant(name: "moving_mean", shape: shape, value: 0),
-                 initializer.constant(name: "moving_variance", shape: shape, value: 1)]
+        parameters = (scale ? [initializer.make(gammaInitializer, name: "gamma", shape: shape)] : [])
+            + (center ? [initializer.make(betaInitializer, name: "beta", shape: shape)] : [])
+        state = [initializer.make(movingMeanInitializer, name: "moving_mean", shape: shape),
+                 initializer.make(movingVarianceInitializer, name: "moving_variance", shape: shape)]
         batchMean = [Float](repeating: 0, count: channels)
         batchInverse = [Float](repeating: 1, count: channels)
         gradientMean = [Float](repeating: 0, count: channels)

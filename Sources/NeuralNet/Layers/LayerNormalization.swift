@@ -31,6 +31,9 @@ public final class LayerNormalization: UnaryLayer {
     public var gamma: Parameter? { scale ? parameters[0] : nil }
     /// The shift, when the layer has one.
     public var beta: Parameter? { center ? parameters[scale ? 1 : 0] : nil }
+    /// How `gamma` and `beta` start when the model is trained from scratch (Keras's `gamma_initializer`,
+    /// `beta_initializer`).
+    public var gammaInitializer = Initializer.ones, betaInitializer = Initializer.zeros
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         let rank = inputShape.count + 1
@@ -43,8 +46,8 @@ public final class LayerNormalization: UnaryLayer {
         self.inputShape = inputShape
         let shape = Array(inputShape.suffix(resolved.count))
         groupSize = shape.reduce(1, *)
-        parameters = (scale ? [initializer.constant(name: "gamma", shape: shape, value: 1)] : [])
-            + (center ? [initializer.constant(name: "beta", shape: shape, value: 0)] : [])
+        parameters = (scale ? [initializer.make(gammaInitializer, name: "gamma", shape: shape)] : [])
+            + (center ? [initializer.make(betaInitializer, name: "beta", shape: shape)] : [])
     }
 
     /// A group's mean and `1 / sqrt(variance + epsilon)`, two-pass as TensorFlow's `moments`.

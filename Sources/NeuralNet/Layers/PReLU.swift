@@ -19,6 +19,8 @@ public final class PReLU: UnaryLayer {
 
     /// The learned slopes.
     public var alpha: Parameter { parameters[0] }
+    /// How `alpha` starts when the model is trained from scratch (Keras's `alpha_initializer`).
+    public var alphaInitializer = Initializer.zeros
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard sharedAxes.allSatisfy({ (1...inputShape.count).contains($0) }) else {
@@ -26,7 +28,7 @@ public final class PReLU: UnaryLayer {
         }
         self.inputShape = inputShape
         let alphaShape = inputShape.enumerated().map { sharedAxes.contains($0.offset + 1) ? 1 : $0.element }
-        parameters = [initializer.constant(name: "alpha", shape: alphaShape, value: 0)]
+        parameters = [initializer.make(alphaInitializer, name: "alpha", shape: alphaShape)]
         alphaIndex = broadcastIndices(inputShape) { !sharedAxes.contains($0 + 1) }
     }
 
