@@ -188,6 +188,8 @@ def zoo(digits, data, work, keras, checks, names=None):
             gap = float(np.max(np.abs(predicted - reference)))
             checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images")
+        if tf_keras and entry["keras2"]:
+            zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks)
         if not entry["random_in_training"]:
             zoo_training(entry, digits, data, folder, keras, checks)
 
@@ -207,6 +209,27 @@ def zoo_evaluation(entry, digits, data, keras, checks):
     gap = abs(evaluation["loss"] - keras_loss)
     checks.add(f"zoo {entry['name']} evaluate: loss", gap <= 1e-5 * (1 + keras_loss),
                f"digits {evaluation['loss']:.6f}, Keras {keras_loss:.6f} over {count} images")
+
+
+def zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks):
+    """The optimizer state of tf-keras's .keras archive survives digits: converted to a Keras 3 .keras, Keras 3
+    loads the same step count and slot arrays that tf-keras reads from the original."""
+    source = next(file["model"] for file in entry["files"] if file["model"].endswith("-keras2.keras"))
+    target = os.path.join(folder, entry["name"] + "-keras2-digits.keras")
+    digits.run("convert", source, target)
+    theirs = tf_keras.models.load_model(source).optimizer
+    ours = keras.models.load_model(target).optimizer
+
+    def state(optimizer, variables):
+        return int(optimizer.iterations.numpy()), [np.asarray(v) for v in variables if len(v.shape) > 0]
+
+    (their_steps, their_slots), (our_steps, our_slots) = state(theirs, theirs.variables()), state(ours, ours.variables)
+    gap = max((float(np.max(np.abs(a - b))) for a, b in zip(their_slots, our_slots) if a.shape == b.shape), default=0.0)
+    same = their_steps == our_steps and len(their_slots) == len(our_slots) \
+        and all(a.shape == b.shape for a, b in zip(their_slots, our_slots)) and gap == 0
+    checks.add(f"zoo {entry['name']} tf-keras .keras -> digits -> Keras 3: optimizer state", same,
+               f"{type(theirs).__name__} after {their_steps} steps (Keras 3 reads {our_steps}), {len(their_slots)} slot arrays "
+               f"({len(our_slots)} in Keras 3), max |difference| {gap:.1e}")
 
 
 def float64_config(config):

@@ -390,9 +390,11 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 np.save(base + ".npy", predictions)
                 files += [(base + ".keras", base + ".npy"), (base + ".h5", base + ".npy")]
             else:
+                # tf-keras writes a Keras 2 .h5, and a .keras archive that Keras 3 cannot load when it is Functional.
                 model.save(base + "-keras2.h5")
+                model.save(base + "-keras2.keras")
                 np.save(base + "-keras2.npy", predictions)
-                files.append((base + "-keras2.h5", base + "-keras2.npy"))
+                files += [(base + "-keras2.h5", base + "-keras2.npy"), (base + "-keras2.keras", base + "-keras2.npy")]
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
         entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "loss": loss_spec,
                         "optimizer": optimizer_spec,

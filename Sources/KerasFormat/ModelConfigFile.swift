@@ -43,7 +43,7 @@ public struct ConfiguredModel {
         let loss = LossConfig.apply(json["compile_config"]?["loss"], to: model, notices: &notices).loss
         let optimizerEntry = json["compile_config"]?["optimizer"]
         let optimizer = OptimizerState.fresh(optimizerEntry, for: model)
-        if optimizer == nil, let name = optimizerEntry?["class_name"]?.stringValue { notices.append(.optimizerNotSupported(name)) }
+        if optimizer == nil, let name = OptimizerState.described(optimizerEntry)?.className { notices.append(.optimizerNotSupported(name)) }
         return ConfiguredModel(model: model, loss: loss, optimizer: optimizer, notices: notices)
     }
 }

@@ -145,8 +145,7 @@ public enum ModelLoader {
             }
             return StoredOptimizer.Variable(name: weight.name, shape: weight.shape, values: try root.dataset(weight.path).read(Double.self))
         }
-        let optimizerJSON = file.trainingConfigJSON?["optimizer_config"] ?? file.trainingConfigJSON?["optimizer"]
-        let name = inventory.optimizerName ?? optimizerJSON?["class_name"]?.stringValue.map(WeightInventory.plainClassName)
-        return StoredOptimizer(name: name, config: optimizerJSON?["config"]?.objectValue, variables: variables)
+        let described = OptimizerState.described(file.trainingConfigJSON?["optimizer_config"] ?? file.trainingConfigJSON?["optimizer"])
+        return StoredOptimizer(name: inventory.optimizerName ?? described?.className, config: described?.config, variables: variables)
     }
 }

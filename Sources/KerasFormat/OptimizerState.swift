@@ -83,12 +83,20 @@ public enum OptimizerState {
         return optimizer
     }
 
-    /// A fresh optimizer as a `compile_config`'s `optimizer` entry (`{"class_name": "Adam", "config": {...}}`)
-    /// describes it, over the model's parameters; nil when there is none or it is not one this project has.
-    public static func fresh(_ entry: JSONValue?, for model: Model) -> Optimizer? {
+    /// The optimizer class and settings a training config's or `compile_config`'s `optimizer` entry names: a
+    /// serialised optimizer (`{"class_name": "Adam", "config": {...}}`), or a name (`"adam"`, as tf-keras keeps
+    /// what `compile` was given), which means Keras's defaults. Nil when there is no entry.
+    static func described(_ entry: JSONValue?) -> (className: String, config: JSONObject?)? {
+        if let name = entry?.stringValue { return (name, JSONObject()) }
         guard let className = entry?["class_name"]?.stringValue else { return nil }
-        return make(WeightInventory.plainClassName(className).lowercased(), config: entry?["config"]?.objectValue,
-                    parameters: model.parameters, momentumWhenUnsaid: 0)
+        return (WeightInventory.plainClassName(className), entry?["config"]?.objectValue)
+    }
+
+    /// A fresh optimizer as a `compile_config`'s `optimizer` entry describes it (see ``described(_:)``), over
+    /// the model's parameters; nil when there is none or it is not one this project has.
+    public static func fresh(_ entry: JSONValue?, for model: Model) -> Optimizer? {
+        guard let (className, config) = described(entry) else { return nil }
+        return make(className.lowercased(), config: config, parameters: model.parameters, momentumWhenUnsaid: 0)
     }
 
     /// The optimizer of (lower-case) `className` with the settings of `config`, Keras's defaults for the rest;

@@ -307,4 +307,14 @@ import Testing
             #expect(text.contains(expected), "\(expected) missing")
         }
     }
+
+    /// tf-keras keeps `compile`'s optimizer argument as given: a name means that optimizer with Keras's defaults.
+    @Test func anOptimizerNamedByAStringHasKerasDefaults() throws {
+        let model = try Sequential(inputShape: [4], layers: [Dense(units: 3, activation: .softmax)], workerCount: 1)
+        let rmsprop = try #require(OptimizerState.fresh(.string("rmsprop"), for: model) as? RMSprop)
+        #expect(rmsprop.learningRate == 0.001 && rmsprop.rho == 0.9 && !rmsprop.centered)
+        let sgd = try #require(OptimizerState.fresh(.string("sgd"), for: model) as? SGD)
+        #expect(sgd.learningRate == 0.01 && sgd.momentum == 0)
+        #expect(OptimizerState.fresh(.string("adagrad"), for: model) == nil)
+    }
 }
