@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Keras/TensorFlow's figures for the same measurements as `digits bench`, on this machine.
 
-For each architecture: training images/s at the notebook's batch size (model.fit), inference images/s at
-batch 128 over the 10,000 test images (model.predict), single-image latency of model(x) (median), peak memory,
-the time to save and load the model's .h5, and the time h5py takes to read the same weight datasets into numpy.
-Each architecture runs in its own process (its peak memory is its own). One JSON object per line with --json.
+For each architecture, or each --model file instead: training images/s at the notebook's batch size
+(--batch-size for a file) with model.fit, inference images/s at batch 128 over the 10,000 test images
+(model.predict), single-image latency of model(x) (median), peak memory, the time to save and load the model's
+.h5, and the time h5py takes to read the same weight datasets into numpy. Each model runs in its own process
+(its peak memory is its own). One JSON object per line with --json.
 
-  python tools/keras_bench.py [--arch A] [--seconds S] [--json] [--data DIR]
+--write-models DIR writes the two benchmark models beyond the notebooks' as .keras files (untrained, compiled
+with Adam), for both benchmarks to measure: a Sequential BatchNormalization CNN, and the residual
+BatchNormalization CNN of tools/config_training.py.
+
+  python tools/keras_bench.py [--arch A | --model FILE ...] [--batch-size B] [--seconds S] [--json] [--data DIR]
+  python tools/keras_bench.py --write-models DIR
 """
 import argparse
 import json
@@ -20,7 +26,9 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import config_training  # noqa: E402  (the residual CNN)
 import keras_interop  # noqa: E402  (architectures, preprocessing, MNIST reader)
+import keras_zoo  # noqa: E402  (input layout of any model)
 
 ARCHS = keras_interop.ARCHS
 BATCH = {"mlp": 32, "convnet": 32, "lenet5": 128, "vgg": 32}
@@ -37,17 +45,60 @@ def timed_rate(work, images, seconds):
             return rounds * images / elapsed
 
 
-def measure(arch, data_dir, seconds):
+def batchnorm_cnn(keras):
+    """A BatchNormalization CNN as tutorials write it: bias-free convolutions, each followed by
+    BatchNormalization and ReLU, max pooling, and a Dense layer with BatchNormalization before the softmax."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(32, 3, use_bias=False), L.BatchNormalization(), L.ReLU(),
+        L.Conv2D(32, 3, use_bias=False), L.BatchNormalization(), L.ReLU(), L.MaxPooling2D(),
+        L.Conv2D(64, 3, use_bias=False), L.BatchNormalization(), L.ReLU(), L.MaxPooling2D(), L.Flatten(),
+        L.Dense(128, use_bias=False), L.BatchNormalization(), L.ReLU(), L.Dense(10, activation="softmax")],
+        name="batchnorm_cnn")
+
+
+BENCH_MODELS = {"batchnorm_cnn": batchnorm_cnn, "residual_cnn": config_training.user_cnn}
+
+
+def write_models(folder):
+    """Writes each of BENCH_MODELS to FOLDER/<name>.keras, compiled with Adam."""
+    import keras
+
+    os.makedirs(folder, exist_ok=True)
+    for name, builder in BENCH_MODELS.items():
+        keras.utils.set_random_seed(1)
+        model = builder(keras)
+        model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.save(os.path.join(folder, name + ".keras"))
+        print(os.path.join(folder, name + ".keras"))
+
+
+def subject(arch, path, batch_size, images, keras):
+    """The name, compiled model, test inputs and training batch size of an architecture or a model file (its
+    compiled loss and optimizer, else sparse cross-entropy and Adam; pixels / 255 in its input layout)."""
+    if arch:
+        keras.utils.set_random_seed(1)
+        model = keras_interop.build(arch, keras)
+        keras_interop.compile_for(arch, model, keras)
+        return arch, model, keras_interop.preprocess(arch, images), BATCH[arch]
+    if path.endswith(".json"):
+        with open(path) as f:
+            model = keras.models.model_from_json(f.read())
+    else:
+        model = keras.models.load_model(path)
+    if model.optimizer is None or getattr(model, "loss", None) is None:
+        model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    name = os.path.splitext(os.path.basename(path))[0]
+    return name, model, keras_zoo.inputs(model, images, "unit"), batch_size
+
+
+def measure(arch, path, batch_size, data_dir, seconds):
     import h5py
     import keras
     import numpy as np
 
-    keras.utils.set_random_seed(1)
-    model = keras_interop.build(arch, keras)
-    keras_interop.compile_for(arch, model, keras)
     images, labels = keras_interop.load_mnist(data_dir, "test")
-    x = keras_interop.preprocess(arch, images)
-    batch = BATCH[arch]
+    name, model, x, batch = subject(arch, path, batch_size, images, keras)
     # Enough images for one timed fit call of roughly a second, whole batches only.
     steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
     xs, ys = x[: steps * batch], labels[: steps * batch]
@@ -63,7 +114,7 @@ def measure(arch, data_dir, seconds):
         latencies.append(time.perf_counter() - started)
     latencies.sort()
     folder = tempfile.mkdtemp()
-    path = os.path.join(folder, arch + ".h5")
+    path = os.path.join(folder, "model.h5")
     saves, loads, reads = [], [], []
     for _ in range(5):
         started = time.perf_counter()
@@ -79,11 +130,11 @@ def measure(arch, data_dir, seconds):
                       for name in weights[layer].attrs["weight_names"]]
         reads.append(time.perf_counter() - started)
         assert sum(a.size for a in arrays) == model.count_params()
-    for name in os.listdir(folder):
-        os.remove(os.path.join(folder, name))
+    for leftover in os.listdir(folder):
+        os.remove(os.path.join(folder, leftover))
     os.rmdir(folder)
     return {
-        "arch": arch, "train_images_per_s": round(train), "infer_images_per_s": round(infer),
+        "arch": name, "train_images_per_s": round(train), "infer_images_per_s": round(infer),
         "latency_ms": latencies[len(latencies) // 2] * 1000,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "h5_load_s": sorted(loads)[2], "h5_save_s": sorted(saves)[2], "h5py_read_s": sorted(reads)[2],
@@ -94,25 +145,34 @@ def measure(arch, data_dir, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", choices=ARCHS)
+    parser.add_argument("--model", action="append", default=[], help="a model file (.keras, .h5 or config .json); repeatable")
+    parser.add_argument("--batch-size", type=int, default=32, help="training batch size for --model files")
+    parser.add_argument("--write-models", metavar="DIR", help="write the benchmark models beyond the notebooks' to DIR")
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
     args = parser.parse_args()
+    if args.write_models:
+        write_models(args.write_models)
+        return
     if not args.data:
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
-    if args.arch:
-        print(json.dumps(measure(args.arch, args.data, args.seconds)))
+    if args.arch and args.model:
+        sys.exit("give --arch or --model, not both")
+    if args.arch or len(args.model) == 1:
+        print(json.dumps(measure(args.arch, args.model[0] if args.model else None, args.batch_size, args.data, args.seconds)))
         return
     if not args.json:
-        print("arch      train img/s  infer img/s  latency ms  peak MB  h5 load ms  h5 save ms  h5py read ms")
-    for arch in ARCHS:
-        out = subprocess.run([sys.executable, __file__, "--arch", arch, "--seconds", str(args.seconds), "--data", args.data],
-                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        print("model             train img/s  infer img/s  latency ms  peak MB  h5 load ms  h5 save ms  h5py read ms")
+    subjects = [["--model", path] for path in args.model] or [["--arch", arch] for arch in ARCHS]
+    for chosen in subjects:
+        out = subprocess.run([sys.executable, __file__, *chosen, "--batch-size", str(args.batch_size), "--seconds", str(args.seconds),
+                              "--data", args.data], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         if args.json:
             print(out, flush=True)
             continue
         r = json.loads(out)
-        print(f"{arch:<8}{r['train_images_per_s']:>13,}{r['infer_images_per_s']:>13,}{r['latency_ms']:>12.3f}"
+        print(f"{r['arch']:<16}{r['train_images_per_s']:>13,}{r['infer_images_per_s']:>13,}{r['latency_ms']:>12.3f}"
               f"{r['peak_rss_mb']:>9}{r['h5_load_s'] * 1000:>12.1f}{r['h5_save_s'] * 1000:>12.1f}{r['h5py_read_s'] * 1000:>14.1f}",
               flush=True)
 

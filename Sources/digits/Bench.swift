@@ -1,6 +1,7 @@
 import Architectures
 import ArgumentParser
 import CommandLineSupport
+import FileProbe
 import Foundation
 import KerasFormat
 import MNIST
@@ -11,20 +12,29 @@ import Glibc
 import Darwin
 #endif
 
-/// `digits bench`: throughput, latency, memory and file I/O of the four architectures on this machine.
+/// `digits bench`: throughput, latency, memory and file I/O of the four architectures, or of model files, on
+/// this machine.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training and inference speed, latency, memory and .h5 load/save time of the architectures.",
+        abstract: "Measure training and inference speed, latency, memory and .h5 load/save time of the architectures or of your models.",
         discussion: """
-            For each architecture (all four unless --arch): training images/s at the notebook's batch size, \
-            inference images/s at batch 128 over the 10,000 test images, single-image latency (median), peak \
-            memory, and the time to save and load the model's .h5; then GFLOP/s per layer kind. Each \
-            architecture runs in a process of its own so that its peak memory is its own. Build in release \
-            mode (swift build -c release); KERAS_SWIFT_GEMM=openblas switches matrix work to OpenBLAS.
+            For each architecture (all four unless --arch), or each --model file instead: training images/s at \
+            the notebook's batch size (--batch-size for a file, with the file's optimizer or Adam), inference \
+            images/s at batch 128 over the 10,000 test images, single-image latency (median), peak memory, and \
+            the time to save and load the model's .h5; then GFLOP/s per layer kind. Each model runs in a process \
+            of its own so that its peak memory is its own. tools/keras_bench.py measures the same in Keras \
+            (--model FILE too). Build in release mode (swift build -c release); KERAS_SWIFT_GEMM=openblas \
+            switches matrix work to OpenBLAS.
             """)
 
     @Option(help: "Benchmark only this architecture.")
     var arch: Architecture?
+
+    @Option(name: .customLong("model"), help: "Benchmark this model file (.h5, .keras, or a Keras config .json) instead of the architectures; repeatable.")
+    var models: [String] = []
+
+    @Option(help: "Training batch size for --model files.")
+    var batchSize = 32
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -34,19 +44,28 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per architecture per line.")
     var json = false
 
-    @Flag(help: "Also print each layer's share of the time (with --arch).")
+    @Flag(help: "Also print each layer's share of the time (with --arch or one --model).")
     var layers = false
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        if arch != nil && !models.isEmpty { throw ValidationError("give --arch or --model, not both") }
+    }
+
+    /// What is benchmarked: the chosen architecture, the model files, or else the four architectures.
+    private var subjects: [BenchSubject] {
+        if let arch { return [.preset(arch)] }
+        return models.isEmpty ? Architecture.allCases.map(BenchSubject.preset) : models.map(BenchSubject.file)
     }
 
     func run() throws {
-        guard let arch else {
-            try runEachInItsOwnProcess()
+        let subjects = self.subjects
+        guard subjects.count == 1 else {
+            try runEachInItsOwnProcess(subjects)
             return
         }
-        let result = try measure(arch)
+        let result = try measure(subjects[0])
         if json {
             print(result.jsonLine)
         } else {
@@ -68,7 +87,7 @@ struct Bench: ParsableCommand {
     /// Per layer, filled by `measure` when --layers is given.
     private var layerLines: [String] { LayerReport.lines }
 
-    private func runEachInItsOwnProcess() throws {
+    private func runEachInItsOwnProcess(_ subjects: [BenchSubject]) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
         if !json {
             print("\(Bench.processorName); kernels on the \(KernelPath.current) path, matrix kernels: "
@@ -78,10 +97,10 @@ struct Bench: ParsableCommand {
             print(BenchResult.tableHeader)
         }
         var details: [String] = []
-        for preset in Architecture.allCases {
+        for subject in subjects {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["bench", "--arch", preset.rawValue, "--json", "--seconds", String(seconds)]
+            process.arguments = ["bench"] + subject.arguments + ["--batch-size", String(batchSize), "--json", "--seconds", String(seconds)]
                 + (dataOptions.data.map { ["--data", $0] } ?? [])
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -89,28 +108,25 @@ struct Bench: ParsableCommand {
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             guard process.terminationStatus == 0, let line = output.split(separator: "\n").last else {
-                throw ValidationError("benchmarking \(preset.rawValue) failed (exit \(process.terminationStatus))")
+                throw ValidationError("benchmarking \(subject.name) failed (exit \(process.terminationStatus))")
             }
             if json {
                 print(line)
             } else if let result = try? JSONDecoder().decode(BenchResult.self, from: Data(line.utf8)) {
                 print(result.tableRow)
-                details += ["\(preset.displayName): \(result.peakShareLine)"] + result.layerKindLines
+                details += ["\(subject.displayName): \(result.peakShareLine)"] + result.layerKindLines
             }
             flushStandardOutput()
         }
         if !json { print(details.joined(separator: "\n")) }
     }
 
-    private func measure(_ preset: Architecture) throws -> BenchResult {
+    private func measure(_ subject: BenchSubject) throws -> BenchResult {
         let location = try dataOptions.location()
-        let test = preset.preprocessing.apply(try MNIST.loadTest(from: location))
-        let recipe = preset.recipe
-        let model = try preset.makeModel(seed: 1)
-        let optimizer = recipe.optimizer.make(parameters: model.parameters, learningRate: recipe.learningRate)
+        let (model, preprocessing, batch, optimizer) = try subject.setUp(fileBatchSize: batchSize)
+        let test = preprocessing.apply(try MNIST.loadTest(from: location))
 
         // Training: the notebook's batch size, on test images (the data does not change the speed).
-        let batch = recipe.batchSize
         let trainingProfile = LayerProfiler(nodeCount: model.nodes.count)
         var step = 0
         let trainingRate = test.samples.withUnsafeBufferPointer { samples in
@@ -143,7 +159,7 @@ struct Bench: ParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("digits-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("\(preset.rawValue).h5").path
+        let path = folder.appendingPathComponent("model.h5").path
         var saves: [Double] = [], loads: [Double] = []
         for _ in 0..<5 {
             var started = LayerProfiler.now()
@@ -161,7 +177,7 @@ struct Bench: ParsableCommand {
         getrusage(RUSAGE_SELF, &usage)
         #endif
         return BenchResult(
-            arch: preset, trainImagesPerSecond: trainingRate.rounded(), inferImagesPerSecond: inferenceRate.rounded(),
+            arch: subject.name, trainImagesPerSecond: trainingRate.rounded(), inferImagesPerSecond: inferenceRate.rounded(),
             latencyMilliseconds: latencies[latencies.count / 2] * 1000, peakRSSMegabytes: (Double(usage.ru_maxrss) / 1024).rounded(),
             h5LoadSeconds: loads.sorted()[2], h5SaveSeconds: saves.sorted()[2],
             trainGigaflops: trainingRate * model.trainingFlops / 1e9, inferGigaflops: inferenceRate * model.forwardFlops / 1e9,
@@ -190,7 +206,67 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// One architecture's benchmark figures, as `bench --json` prints them (one object per line).
+/// A model `digits bench` measures: a notebook architecture, or a model file.
+enum BenchSubject {
+    case preset(Architecture)
+    case file(String)
+
+    /// The name in the table and the JSON: the architecture's, or the file's without its folder and extension.
+    var name: String {
+        switch self {
+        case .preset(let preset): return preset.rawValue
+        case .file(let path): return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
+    }
+
+    var displayName: String {
+        switch self {
+        case .preset(let preset): return preset.displayName
+        case .file(let path): return path
+        }
+    }
+
+    /// The options that make a child `digits bench` measure this subject alone.
+    var arguments: [String] {
+        switch self {
+        case .preset(let preset): return ["--arch", preset.rawValue]
+        case .file(let path): return ["--model", path]
+        }
+    }
+
+    /// The model, its input preprocessing, the training batch size and optimizer: the notebook's recipe for an
+    /// architecture; for a file, its optimizer (Adam when it has none) at `fileBatchSize`.
+    func setUp(fileBatchSize: Int) throws -> (Model, Preprocessing, Int, Optimizer) {
+        switch self {
+        case .preset(let preset):
+            let recipe = preset.recipe
+            let model = try preset.makeModel(seed: 1)
+            return (model, preset.preprocessing, recipe.batchSize, recipe.optimizer.make(parameters: model.parameters, learningRate: recipe.learningRate))
+        case .file(let path):
+            try FileProbe.check(path)
+            let model: Model, preset: Architecture?, stored: Optimizer?
+            if path.lowercased().hasSuffix(".json") {
+                let configured = try ConfiguredModel.load(path, seed: 1)
+                (model, preset, stored) = (configured.model, nil, configured.optimizer)
+            } else {
+                let loaded = try Architecture.load(path)
+                var notices: [Notice] = []
+                (model, preset) = (loaded.model, loaded.architecture)
+                stored = OptimizerState.restore(try loaded.storedOptimizer(), for: model, notices: &notices)
+            }
+            try ModelOptions.requireDigitOutputs(model, file: path)
+            let preprocessing: Preprocessing
+            do {
+                preprocessing = try Preprocessing.forModel(model, preset: preset, pixels: .auto).0
+            } catch let error as PreprocessingError {
+                throw ValidationError("\(path): \(error)")
+            }
+            return (model, preprocessing, fileBatchSize, stored ?? Adam(parameters: model.parameters, learningRate: 0.001))
+        }
+    }
+}
+
+/// One model's benchmark figures, as `bench --json` prints them (one object per line).
 struct BenchResult: Codable {
     struct KindTiming: Codable {
         let kind: String
@@ -205,7 +281,8 @@ struct BenchResult: Codable {
         }
     }
 
-    let arch: Architecture
+    /// The architecture, or the model file's name.
+    let arch: String
     let trainImagesPerSecond: Double
     let inferImagesPerSecond: Double
     let latencyMilliseconds: Double
@@ -237,11 +314,11 @@ struct BenchResult: Codable {
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    static let tableHeader = "arch      train img/s  (GFLOP/s)  infer img/s  (GFLOP/s)  latency ms  peak MB  h5 load ms  h5 save ms"
+    static let tableHeader = "model               train img/s  (GFLOP/s)  infer img/s  (GFLOP/s)  latency ms  peak MB  h5 load ms  h5 save ms"
 
     var tableRow: String {
         func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        return arch.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+        return arch.padding(toLength: 18, withPad: " ", startingAt: 0)
             + column(describeCount(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainGigaflops), 11)
             + column(describeCount(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferGigaflops), 11)
             + column(String(format: "%.3f", latencyMilliseconds), 12) + column(String(format: "%.0f", peakRSSMegabytes), 9)

@@ -18,4 +18,29 @@ import Testing
             #expect(value > 0, "\(key) = \(value)")
         }
     }
+
+    /// `--model` measures files instead of the architectures, each in a process of its own: a Keras config
+    /// (trained with Adam, as it names no optimizer) and a notebook file (with its own optimizer state).
+    @Test func modelFilesAreMeasuredInsteadOfTheArchitectures() throws {
+        let folder = try TemporaryFolder()
+        let config = folder.path("bn_cnn.json")
+        try """
+            {"class_name": "Sequential", "config": {"name": "bn_cnn", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "image"}},
+              {"class_name": "Conv2D", "config": {"name": "conv", "filters": 4, "kernel_size": [3, 3], "use_bias": false}},
+              {"class_name": "BatchNormalization", "config": {"name": "bn"}},
+              {"class_name": "Flatten", "config": {"name": "flatten"}},
+              {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "softmax"}}]}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let output = try BuiltTool.run("digits", ["bench", "--model", config, "--model", SharedData.reference("LeNet5.h5"),
+                                                  "--batch-size", "16", "--seconds", "0.1", "--json", "--data", SharedData.mnist])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n")
+        let names = try lines.map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["arch"] as? String
+        }
+        #expect(names == ["bn_cnn", "LeNet5"], "\(output.stdout)")
+        let refused = try BuiltTool.run("digits", ["bench", "--arch", "mlp", "--model", config, "--data", SharedData.mnist])
+        #expect(refused.status != 0 && refused.stderr.contains("not both"))
+    }
 }

@@ -114,6 +114,9 @@ import Testing
             [Rescaling(scale: 0.5, offset: 0.1), Dense(units: 6, activation: .tanh), Reshape([2, -1]), Permute([2, 1]), Flatten(),
              Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "plain relu layer (the activation's kernels)", inputShape: [5]) {
+            [Dense(units: 8), ReLU(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "relu with cap, slope and threshold", inputShape: [5]) {
             [Dense(units: 8), ReLU(maxValue: 0.5, negativeSlope: 0.1, threshold: 0.05), Dense(units: 3, activation: .softmax)]
         },

@@ -79,12 +79,13 @@ public final class BatchNormalization: BatchStatisticsLayer {
         gradientProductMean = [Float](repeating: 0, count: channels)
     }
 
-    /// Calls `body(c, values)` for every run of `inner` values of channel `c` in `batch` samples of `data`.
+    /// Calls `body` with the offset of each row of `channels × inner` values in `batch` samples. With the
+    /// normalised axis last (inner 1, the usual case) a row holds one value per channel, so the loops over a
+    /// row run over the channels and vectorise.
     @inline(__always)
-    private func forEachRun<T>(_ data: UnsafePointer<T>, batch: Int, _ body: (Int, UnsafePointer<T>) -> Void) {
-        for row in 0..<batch * outer {
-            for c in 0..<channels { body(c, data + (row * channels + c) * inner) }
-        }
+    private func forEachRow(batch: Int, _ body: (Int) -> Void) {
+        let rowSize = channels * inner
+        for row in 0..<batch * outer { body(row * rowSize) }
     }
 
     /// Values normalised together per channel in `batch` samples.
@@ -101,9 +102,17 @@ public final class BatchNormalization: BatchStatisticsLayer {
             factor[c] = inverse * (gammaValues?[c] ?? 1)
             offset[c] = (betaValues?[c] ?? 0) - mean * factor[c]
         }
-        forEachRun(input, batch: batch) { c, x in
-            let y = output + (x - input), a = factor[c], b = offset[c]
-            for i in 0..<inner { y[i] = x[i] * a + b }
+        let inner = self.inner, channels = self.channels
+        forEachRow(batch: batch) { start in
+            let x = input + start, y = output + start
+            if inner == 1 {
+                for c in 0..<channels { y[c] = x[c] * factor[c] + offset[c] }
+            } else {
+                for c in 0..<channels {
+                    let a = factor[c], b = offset[c]
+                    for i in c * inner..<(c + 1) * inner { y[i] = x[i] * a + b }
+                }
+            }
         }
     }
 
@@ -111,15 +120,19 @@ public final class BatchNormalization: BatchStatisticsLayer {
 
     public func measureForward(_ input: UnsafePointer<Float>, batch: Int, into sums: UnsafeMutablePointer<Double>) {
         sums.update(repeating: 0, count: 2 * channels)
-        forEachRun(input, batch: batch) { c, x in
-            var sum = 0.0, squares = 0.0
-            for i in 0..<inner {
-                let value = Double(x[i])
-                sum += value
-                squares += value * value
+        let inner = self.inner, channels = self.channels, squares = sums + channels
+        forEachRow(batch: batch) { start in
+            let x = input + start
+            for c in 0..<channels {
+                var sum = 0.0, squaresSum = 0.0
+                for i in c * inner..<(c + 1) * inner {
+                    let value = Double(x[i])
+                    sum += value
+                    squaresSum += value * value
+                }
+                sums[c] += sum
+                squares[c] += squaresSum
             }
-            sums[c] += sum
-            sums[channels + c] += squares
         }
     }
 
@@ -139,18 +152,25 @@ public final class BatchNormalization: BatchStatisticsLayer {
     public func measureBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
                                 into sums: UnsafeMutablePointer<Double>, gradients: [UnsafeMutablePointer<Float>]) {
         sums.update(repeating: 0, count: 2 * channels)
-        forEachRun(input, batch: batch) { c, x in
-            let g = outputGradient + (x - input), mean = batchMean[c], inverse = batchInverse[c]
-            var sum = 0.0, products = 0.0
-            for i in 0..<inner {
-                sum += Double(g[i])
-                products += Double(g[i]) * Double((x[i] - mean) * inverse)
+        let inner = self.inner, channels = self.channels, products = sums + channels
+        batchMean.withUnsafeBufferPointer { mean in
+            batchInverse.withUnsafeBufferPointer { inverse in
+                forEachRow(batch: batch) { start in
+                    let x = input + start, g = outputGradient + start
+                    for c in 0..<channels {
+                        var sum = 0.0, productSum = 0.0
+                        for i in c * inner..<(c + 1) * inner {
+                            sum += Double(g[i])
+                            productSum += Double(g[i]) * Double((x[i] - mean[c]) * inverse[c])
+                        }
+                        sums[c] += sum
+                        products[c] += productSum
+                    }
+                }
             }
-            sums[c] += sum
-            sums[channels + c] += products
         }
         // This part's d(loss)/d(gamma) and d(loss)/d(beta): the sums of g x̂ and of g.
-        if scale { for c in 0..<channels { gradients[0][c] = Float(sums[channels + c]) } }
+        if scale { for c in 0..<channels { gradients[0][c] = Float(products[c]) } }
         if center { for c in 0..<channels { gradients[scale ? 1 : 0][c] = Float(sums[c]) } }
     }
 
@@ -167,14 +187,28 @@ public final class BatchNormalization: BatchStatisticsLayer {
                          gradients: [UnsafeMutablePointer<Float>]) {
         // The parameter gradients were written by measureBackward (see BatchStatisticsLayer).
         guard let inputGradient else { return }
-        let gammaValues = gamma?.value
-        forEachRun(input, batch: batch) { c, x in
-            let offset = x - input, g = outputGradient + offset
-            let mean = batchMean[c], inverse = batchInverse[c]
-            // dx = gamma r (g - mean(g) - x̂ mean(g x̂)), with x̂ = (x - mean) r and the means over the batch.
-            let factor = inverse * (gammaValues?[c] ?? 1), meanG = gradientMean[c], meanGX = gradientProductMean[c]
-            for i in 0..<inner {
-                inputGradient[offset + i] = factor * (g[i] - meanG - (x[i] - mean) * inverse * meanGX)
+        // dx = gamma r (g - mean(g) - x̂ mean(g x̂)), with x̂ = (x - mean) r and the means over the batch: per
+        // channel, dx = factor (g - meanG - (x - mean) inverse meanGX).
+        let mean = scratch.first.reserve(5 * channels), inverse = mean + channels, factor = inverse + channels
+        let meanG = factor + channels, meanGX = meanG + channels
+        for c in 0..<channels {
+            mean[c] = batchMean[c]
+            inverse[c] = batchInverse[c]
+            factor[c] = batchInverse[c] * (gamma?.value[c] ?? 1)
+            meanG[c] = gradientMean[c]
+            meanGX[c] = gradientProductMean[c]
+        }
+        let inner = self.inner, channels = self.channels
+        forEachRow(batch: batch) { start in
+            let x = input + start, g = outputGradient + start, dx = inputGradient + start
+            if inner == 1 {
+                for c in 0..<channels { dx[c] = factor[c] * (g[c] - meanG[c] - (x[c] - mean[c]) * inverse[c] * meanGX[c]) }
+            } else {
+                for c in 0..<channels {
+                    for i in c * inner..<(c + 1) * inner {
+                        dx[i] = factor[c] * (g[i] - meanG[c] - (x[i] - mean[c]) * inverse[c] * meanGX[c])
+                    }
+                }
             }
         }
     }

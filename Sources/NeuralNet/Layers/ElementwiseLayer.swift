@@ -25,13 +25,24 @@ extension ElementwiseLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        for index in 0..<batch * inputSize { output[index] = value(at: input[index]) }
+        forwardValueByValue(input, output, batch: batch)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
+        backwardValueByValue(input: input, outputGradient: outputGradient, inputGradient: inputGradient, batch: batch)
+    }
+
+    /// The forward pass through ``value(at:)``, for adopters whose own pass covers only some settings.
+    public func forwardValueByValue(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
+        for index in 0..<batch * inputSize { output[index] = value(at: input[index]) }
+    }
+
+    /// The backward pass through ``slope(at:)``.
+    public func backwardValueByValue(input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                     inputGradient: UnsafeMutablePointer<Float>, batch: Int) {
         for index in 0..<batch * inputSize { inputGradient[index] = outputGradient[index] * slope(at: input[index]) }
     }
 }

@@ -36,6 +36,26 @@ public final class ReLU: ElementwiseLayer {
         return (value, slope)
     }
 
+    /// Whether the options are Keras's defaults: the layer is then the relu activation, run by its vectorised
+    /// kernels.
+    private var isPlain: Bool { maxValue == nil && negativeSlope == 0 && threshold == 0 }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        guard isPlain else { return forwardValueByValue(input, output, batch: batch) }
+        output.update(from: input, count: batch * inputSize)
+        Activation.relu.apply(output, rows: batch, width: inputSize)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        guard let inputGradient else { return }
+        guard isPlain else { return backwardValueByValue(input: input, outputGradient: outputGradient, inputGradient: inputGradient, batch: batch) }
+        inputGradient.update(from: outputGradient, count: batch * inputSize)
+        Activation.relu.backward(gradient: inputGradient, output: output, input: input, rows: batch, width: inputSize)
+    }
+
     public func value(at x: Float) -> Float {
         positivePart(x).value - (x < threshold ? negativeSlope * (threshold - x) : 0)
     }
