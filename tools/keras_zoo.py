@@ -264,6 +264,29 @@ def regularized_mlp(keras):
         L.Dense(10, activation="softmax"), L.ActivityRegularization(l2=0.05)])
 
 
+def nested_models(keras):
+    """Models nested as layers: a Sequential block (BatchNormalization before a convolution, so that a legacy
+    file lists its trainable weights before its moving statistics) in a residual branch, and a Functional tail
+    that nests a Sequential in turn."""
+    L = keras.layers
+    block = keras.Sequential([keras.Input((26, 26, 4)), L.BatchNormalization(), L.Conv2D(4, 3, padding="same", activation="relu")],
+                             name="block")
+    tail_input = keras.Input((13, 13, 4))
+    tail_convolution = keras.Sequential([keras.Input((13, 13, 4)), L.Conv2D(8, 3, activation="relu")], name="tail_convolution")
+    tail = keras.Model(tail_input, L.Flatten()(tail_convolution(tail_input)), name="tail")
+    image = keras.Input((28, 28, 1))
+    x = L.Conv2D(4, 3, activation="relu")(image)
+    x = L.MaxPooling2D()(L.Add()([x, block(x)]))
+    return keras.Model(image, L.Dense(10, activation="softmax")(tail(x)))
+
+
+def nested_sequential(keras):
+    """A Sequential model inside a Sequential model."""
+    L = keras.layers
+    features = keras.Sequential([L.Conv2D(6, 3, activation="relu"), L.MaxPooling2D()], name="features")
+    return keras.Sequential([keras.Input((28, 28, 1)), features, L.Flatten(), L.Dense(10, activation="softmax")])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -339,6 +362,8 @@ ZOO = {
     "channel_dense_cnn": (channel_dense_cnn, "unit", True, "sparse", "adam"),
     "padded_pooling_cnn": (padded_pooling_cnn, "unit", True, "sparse", "sgd_momentum"),
     "regularized_mlp": (regularized_mlp, "unit", True, "sparse", "adam"),
+    "nested_models": (nested_models, "unit", True, "sparse", "adam"),
+    "nested_sequential": (nested_sequential, "unit", True, "sparse", "adam"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training

@@ -11,6 +11,13 @@ public struct ModelConfig: Sendable, Equatable {
         /// In a functional model, the layers whose outputs this one takes, in its inputs' order (an
         /// InputLayer's name for the model's input); empty in a Sequential model.
         public var inbound: [String]
+        /// Where Keras 3 stores the layer's weights under `layers/` in `.weights.h5` and `.keras`: its saveable
+        /// name (`conv2d_1`), behind those of the models it was nested in (`sequential/layers/conv2d`); nil
+        /// for an entry not read from a file (see ``saveableNames()``).
+        public var savedPath: String?
+        /// For a layer of a nested model, the outermost nested model's name: a legacy `.h5` keeps that model's
+        /// weights in one group, as Keras lists them (every trainable weight in layer order, then the others).
+        public var legacyGroup: String?
 
         /// A layer entry.
         public init(className: String, name: String, config: JSONObject, inbound: [String] = []) {
@@ -47,18 +54,32 @@ public struct ModelConfig: Sendable, Equatable {
     /// Whether the config is a functional graph (`Functional`, or Keras 2's `Model`) rather than `Sequential`.
     public var isFunctional: Bool { modelClass != "Sequential" }
 
-    /// Configs with more layers than this are refused before any layer is built.
+    /// Configs with more layers than this, nested models' layers included, are refused before any layer is built.
     public static let maximumLayers = 10_000
+    /// Models nested deeper than this are refused.
+    public static let maximumNesting = 16
 
-    /// Parses a config as Keras 2 and Keras 3 write it (legacy and `.keras` forms alike).
+    /// The model classes whose config holds layers of its own, which may also be nested as a layer.
+    static let modelClasses: Set<String> = ["Sequential", "Functional", "Model"]
+
+    /// Parses a config as Keras 2 and Keras 3 write it (legacy and `.keras` forms alike). A model nested as a
+    /// layer (a Sequential block inside a Functional model, say) is inlined: its layers join the graph in its
+    /// place, wired to what fed it, and the result is a Functional config.
     public static func parse(_ json: JSONValue, file: String) throws -> ModelConfig {
+        var count = 0
+        return try parse(json, file: file, depth: 0, layerCount: &count)
+    }
+
+    private static func parse(_ json: JSONValue, file: String, depth: Int, layerCount: inout Int) throws -> ModelConfig {
         func fail(_ reason: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .malformedConfig(reason)) }
         guard let modelClass = json["class_name"]?.stringValue else { throw fail("has no class_name") }
         guard let body = json["config"]?.objectValue else { throw fail("has no config object") }
         guard let entries = body["layers"]?.arrayValue else { throw fail("\(modelClass) config has no layers list") }
-        guard entries.count <= maximumLayers else { throw fail("has \(entries.count) layers, more than the limit of \(maximumLayers)") }
+        layerCount += entries.count
+        guard layerCount <= maximumLayers else { throw fail("has \(layerCount) layers, more than the limit of \(maximumLayers)") }
         var shape = body["build_input_shape"].flatMap(Self.shape) ?? json["build_config"]?["input_shape"].flatMap(Self.shape)
         var layers: [Layer] = []
+        var inputName: String?
         for (index, entry) in entries.enumerated() {
             guard let className = entry["class_name"]?.stringValue, let config = entry["config"]?.objectValue else {
                 throw fail("layer #\(index) has no class_name or config")
@@ -66,13 +87,75 @@ public struct ModelConfig: Sendable, Equatable {
             let name = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? "\(KerasNaming.snakeCase(className))_\(index)"
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
             if let declared, layers.isEmpty { shape = declared }
-            if className == InputLayerEntry.className { continue }
+            if className == InputLayerEntry.className {
+                inputName = inputName ?? name
+                continue
+            }
             let inbound = modelClass == "Sequential" ? [] : try inboundLayers(entry["inbound_nodes"], file: file, layer: name)
             layers.append(Layer(className: className, name: name, config: config, inbound: inbound))
         }
-        return ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
-                           inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers"),
-                           outputLayers: try tensorReferences(body["output_layers"], file: file, what: "output_layers"))
+        let saveable = KerasNaming.uniqueNames(layers.map { KerasNaming.snakeCase($0.className) })
+        for index in layers.indices { layers[index].savedPath = saveable[index] }
+        var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
+                                inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers"),
+                                outputLayers: try tensorReferences(body["output_layers"], file: file, what: "output_layers"))
+        guard layers.contains(where: { modelClasses.contains($0.className) && $0.config["layers"] != nil }) else { return model }
+        guard depth < maximumNesting else { throw fail("nests models more than \(maximumNesting) deep") }
+        try model.inlineNestedModels(entries: entries, inputName: inputName ?? "input_layer", file: file, depth: depth,
+                                     layerCount: &layerCount)
+        return model
+    }
+
+    /// Replaces each nested model among the layers by its own layers (see ``parse(_:file:)``), turning a
+    /// Sequential config into the equivalent Functional one, with `inputName` as its input.
+    private mutating func inlineNestedModels(entries: [JSONValue], inputName: String, file: String, depth: Int,
+                                             layerCount: inout Int) throws {
+        func refuse(_ layer: String, _ what: String) -> KerasFormatError {
+            KerasFormatError(file: file, object: "layer \(layer)", .unsupportedOption(what))
+        }
+        let nestedEntries = Dictionary(entries.compactMap { entry in
+            entry["config"]?["name"]?.stringValue.map { ($0, entry) }
+        }, uniquingKeysWith: { first, _ in first })
+        let sequential = !isFunctional
+        if sequential { inputLayers = [inputName] }
+        // A nested model's name stands for its output layer's in the layers after it.
+        var outputOf: [String: String] = [:]
+        var previous = inputName
+        var flat: [Layer] = []
+        for var layer in layers {
+            let inbound = sequential ? [previous] : layer.inbound.map { outputOf[$0] ?? $0 }
+            guard Self.modelClasses.contains(layer.className), layer.config["layers"] != nil, let entry = nestedEntries[layer.name] else {
+                layer.inbound = inbound
+                flat.append(layer)
+                previous = layer.name
+                continue
+            }
+            let nested = try Self.parse(entry, file: file, depth: depth + 1, layerCount: &layerCount)
+            guard nested.inputLayers.count <= 1 else { throw refuse(layer.name, "a nested model with \(nested.inputLayers.count) inputs") }
+            guard nested.outputLayers.count <= 1, let last = nested.layers.last else {
+                throw refuse(layer.name, "a nested model with \(nested.outputLayers.count) outputs")
+            }
+            guard inbound.count == 1, let source = inbound.first else {
+                throw refuse(layer.name, "a nested model called on \(inbound.count) inputs")
+            }
+            for (position, var inner) in nested.layers.enumerated() {
+                inner.inbound = nested.isFunctional
+                    ? inner.inbound.map { $0 == nested.inputLayers.first ? source : $0 }
+                    : [position == 0 ? source : flat[flat.count - 1].name]
+                inner.savedPath = "\(layer.savedPath ?? layer.name)/layers/\(inner.savedPath ?? inner.name)"
+                inner.legacyGroup = layer.legacyGroup ?? layer.name
+                flat.append(inner)
+            }
+            outputOf[layer.name] = nested.outputLayers.first ?? last.name
+            previous = outputOf[layer.name]!
+        }
+        var seen = Set([inputName])
+        if let repeated = flat.first(where: { !seen.insert($0.name).inserted }) {
+            throw KerasFormatError(file: file, object: "layer \(repeated.name)", .malformedConfig("is named twice once nested models are inlined"))
+        }
+        layers = flat
+        outputLayers = sequential ? [previous] : outputLayers.map { outputOf[$0] ?? $0 }
+        modelClass = "Functional"
     }
 
     /// The layers a functional layer entry takes its inputs from: Keras 3's
@@ -93,11 +176,13 @@ public struct ModelConfig: Sendable, Equatable {
         }
         collect(node["args"] ?? node)
         return try histories.map { history in
-            guard history.count >= 3, let name = history[0].stringValue, let nodeIndex = history[1].intValue, let tensorIndex = history[2].intValue else {
+            guard history.count >= 3, let name = history[0].stringValue, history[1].intValue != nil, let tensorIndex = history[2].intValue else {
                 throw KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
             }
-            guard nodeIndex == 0, tensorIndex == 0 else {
-                throw refuse("an input from call \(nodeIndex), output \(tensorIndex) of layer \(name) (shared layers and layers with several outputs are not supported yet)")
+            // Each layer is called once in a config that parses (shared layers are refused above), so the call
+            // is known; Keras 2 numbers it 1 for a nested model whose own Input made call 0.
+            guard tensorIndex == 0 else {
+                throw refuse("an input from output \(tensorIndex) of layer \(name) (layers with several outputs are not supported yet)")
             }
             return name
         }
@@ -130,8 +215,10 @@ public struct ModelConfig: Sendable, Equatable {
         layers.first { $0.name == name }?.className
     }
 
-    /// Where Keras 3 stores each layer in `.weights.h5`: `snake_case(class)` made unique in model order.
+    /// Where Keras 3 stores each layer in `.weights.h5` under `layers/`: `snake_case(class)` made unique in
+    /// model order, behind the nested models' own (see ``Layer/savedPath``).
     public func saveableNames() -> [String] {
-        KerasNaming.uniqueNames(layers.map { KerasNaming.snakeCase($0.className) })
+        let computed = KerasNaming.uniqueNames(layers.map { KerasNaming.snakeCase($0.className) })
+        return zip(layers, computed).map { $0.savedPath ?? $1 }
     }
 }

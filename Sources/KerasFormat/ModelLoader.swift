@@ -59,7 +59,8 @@ public enum ModelLoader {
         var notices: [Notice] = []
         let model: Model
         let inventory: WeightInventory
-        if let config = try file.modelConfig() {
+        let config = try file.modelConfig()
+        if let config {
             var builder = ModelBuilder(file: path, kerasVersion: file.kerasVersion)
             model = try builder.build(config)
             notices += builder.notices
@@ -71,34 +72,51 @@ public enum ModelLoader {
             }
             model = try architecture(inventory)
         }
-        try assignWeights(inventory, to: model, file: file, notices: &notices)
+        try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
         let (loss, unsupportedLoss) = LossConfig.apply(file.trainingConfigJSON?["loss"], to: model, notices: &notices)
         return LoadedModel(model: model, file: file, notices: notices, loss: loss, unsupportedLoss: unsupportedLoss, inventory: inventory)
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
-    /// does), by recomputed `layers/<class>[_n]` path for `.weights.h5` and `.keras`.
-    static func assignWeights(_ inventory: WeightInventory, to model: Model, file: KerasFile, notices: inout [Notice]) throws {
+    /// does; a nested model's layers share its group), by the `layers/...` path Keras computes for
+    /// `.weights.h5` and `.keras` (from `config` when the model was built from it).
+    static func assignWeights(_ inventory: WeightInventory, to model: Model, config: ModelConfig?, file: KerasFile,
+                              notices: inout [Notice]) throws {
         let root = try file.hdf5.root
-        let modelLayers = model.layers.filter { !$0.weights.isEmpty }
-        let pairs: [(Layer, StoredLayer)]
+        let fromConfig = config.map { $0.layers.count == model.layers.count } ?? false
+        /// The weights of one stored layer: a model layer's, or a nested model's (its layers' trainable weights
+        /// in order, then the others, as Keras lists them).
+        struct Unit {
+            let name: String
+            let weights: [Parameter]
+        }
+        let pairs: [(Unit, StoredLayer)]
         switch inventory.format {
         case .legacyModel, .legacyWeights:
-            let fileLayers = inventory.layers.filter { !$0.weights.isEmpty }
-            guard fileLayers.count == modelLayers.count else {
-                throw KerasFormatError(file: file.path, .layerCountMismatch(model: modelLayers.map(\.name), file: fileLayers.map(\.name)))
+            var groups: [(name: String, layers: [Layer])] = []
+            for (index, layer) in model.layers.enumerated() {
+                let group = fromConfig ? config!.layers[index].legacyGroup : nil
+                if let group, groups.last?.name == group { groups[groups.count - 1].layers.append(layer) } else {
+                    groups.append((group ?? layer.name, [layer]))
+                }
             }
-            pairs = Array(zip(modelLayers, fileLayers))
+            let units = groups.map { Unit(name: $0.name, weights: $0.layers.flatMap(\.parameters) + $0.layers.flatMap(\.state)) }
+                .filter { !$0.weights.isEmpty }
+            let fileLayers = inventory.layers.filter { !$0.weights.isEmpty }
+            guard fileLayers.count == units.count else {
+                throw KerasFormatError(file: file.path, .layerCountMismatch(model: units.map(\.name), file: fileLayers.map(\.name)))
+            }
+            pairs = Array(zip(units, fileLayers))
         case .weightsH5, .kerasArchive:
-            let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+            let paths = fromConfig ? config!.saveableNames() : KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
             let byName = Dictionary(inventory.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            var matched: [(Layer, StoredLayer)] = []
+            var matched: [(Unit, StoredLayer)] = []
             for (layer, path) in zip(model.layers, paths) where !layer.weights.isEmpty {
                 guard let stored = byName[path], !stored.weights.isEmpty else {
                     throw KerasFormatError(file: file.path, object: "layers/\(path)/vars",
                                            .missingVariables(layer: layer.name, expected: layer.weights.count))
                 }
-                matched.append((layer, stored))
+                matched.append((Unit(name: layer.name, weights: layer.weights), stored))
             }
             let used = Set(matched.map(\.1.name))
             if let extra = inventory.layers.first(where: { !$0.weights.isEmpty && !used.contains($0.name) }) {

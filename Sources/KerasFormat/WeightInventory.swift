@@ -101,8 +101,10 @@ extension WeightInventory {
         if let config {
             let expected = config.saveableNames()
             ordered = zip(expected, config.layers.map(\.className)).map { ($0, Optional($1)) }
-            // Groups the config does not explain are kept at the end so nothing in the file is hidden.
-            ordered += stored.filter { !expected.contains($0) }.map { ($0, KerasNaming.className(fromSaveableName: $0)) }
+            // Groups the config does not explain are kept at the end so nothing in the file is hidden (nested
+            // models' groups, which hold their layers', are explained).
+            ordered += stored.filter { name in !expected.contains { $0 == name || $0.hasPrefix(name + "/") } }
+                .map { ($0, KerasNaming.className(fromSaveableName: $0)) }
             inModelOrder = true
         } else {
             ordered = stored.map { ($0, KerasNaming.className(fromSaveableName: $0)) }

@@ -317,4 +317,55 @@ import Testing
         #expect(sgd.learningRate == 0.01 && sgd.momentum == 0)
         #expect(OptimizerState.fresh(.string("adagrad"), for: model) == nil)
     }
+
+    /// A model nested as a layer is inlined: its layers join the graph wired to what fed it, and their weights
+    /// are found under the nested model's paths. Nesting beyond what Keras writes is refused with one line.
+    @Test func nestedModelsAreInlinedAndMalformedNestingRefused() throws {
+        func config(_ block: String, blockInbound: String = #"[[["first", 0, 0, {}]]]"#) -> JSONValue {
+            try! JSONParser.parse("""
+                {"class_name": "Functional", "config": {"name": "outer", "layers": [
+                  {"class_name": "InputLayer", "name": "image", "config": {"batch_input_shape": [null, 6], "name": "image"}, "inbound_nodes": []},
+                  {"class_name": "Dense", "name": "first", "config": {"name": "first", "units": 4}, "inbound_nodes": [[["image", 0, 0, {}]]]},
+                  \(block),
+                  {"class_name": "Dense", "name": "last", "config": {"name": "last", "units": 3}, "inbound_nodes": [[["block", 1, 0, {}]]]}],
+                 "input_layers": [["image", 0, 0]], "output_layers": [["last", 0, 0]]}}
+                """)
+        }
+        let sequentialBlock = #"""
+            {"class_name": "Sequential", "name": "block", "config": {"name": "block", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "block_input"}},
+              {"class_name": "Dense", "config": {"name": "inner", "units": 5}},
+              {"class_name": "Dense", "config": {"name": "inner_2", "units": 4}}]}, "inbound_nodes": [[["first", 0, 0, {}]]]}
+            """#
+        let parsed = try ModelConfig.parse(config(sequentialBlock), file: "nested.h5")
+        #expect(parsed.layers.map(\.name) == ["first", "inner", "inner_2", "last"])
+        #expect(parsed.layers.map(\.inbound) == [["image"], ["first"], ["inner"], ["inner_2"]])
+        #expect(parsed.saveableNames() == ["dense", "sequential/layers/dense", "sequential/layers/dense_1", "dense_1"])
+        #expect(parsed.layers.map(\.legacyGroup) == [nil, "block", "block", nil])
+        #expect(parsed.outputLayers == ["last"])
+
+        let twoOutputs = #"""
+            {"class_name": "Functional", "name": "block", "config": {"name": "block", "layers": [
+              {"class_name": "InputLayer", "name": "i", "config": {"batch_input_shape": [null, 4], "name": "i"}, "inbound_nodes": []},
+              {"class_name": "Dense", "name": "a", "config": {"name": "a", "units": 4}, "inbound_nodes": [[["i", 0, 0, {}]]]},
+              {"class_name": "Dense", "name": "b", "config": {"name": "b", "units": 4}, "inbound_nodes": [[["i", 0, 0, {}]]]}],
+              "input_layers": [["i", 0, 0]], "output_layers": [["a", 0, 0], ["b", 0, 0]]}, "inbound_nodes": [[["first", 0, 0, {}]]]}
+            """#
+        let error = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(config(twoOutputs), file: "nested.h5") }
+        #expect(error?.description.contains("layer block: a nested model with 2 outputs is not supported") ?? false, "\(String(describing: error))")
+
+        let renamed = sequentialBlock.replacingOccurrences(of: #""name": "inner_2""#, with: #""name": "first""#)
+        let duplicate = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(config(renamed), file: "nested.h5") }
+        #expect(duplicate?.description.contains("layer first: is named twice") ?? false, "\(String(describing: duplicate))")
+
+        var deep = #"{"class_name": "Dense", "config": {"name": "leaf", "units": 4}}"#
+        for level in 0...ModelConfig.maximumNesting {
+            deep = #"{"class_name": "Sequential", "name": "n\#(level)", "config": {"name": "n\#(level)", "layers": [\#(deep)]}}"#
+        }
+        deep = deep.replacingOccurrences(of: #""name": "n\#(ModelConfig.maximumNesting)", "config""#,
+                                         with: #""name": "block", "inbound_nodes": [[["first", 0, 0, {}]]], "config""#)
+            .replacingOccurrences(of: #"{"name": "n\#(ModelConfig.maximumNesting)""#, with: #"{"name": "block""#)
+        let tooDeep = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(config(deep), file: "nested.h5") }
+        #expect(tooDeep?.description.contains("nests models more than \(ModelConfig.maximumNesting) deep") ?? false, "\(String(describing: tooDeep))")
+    }
 }
