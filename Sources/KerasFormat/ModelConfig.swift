@@ -143,7 +143,7 @@ public struct ModelConfig: Sendable, Equatable {
                     ? inner.inbound.map { $0 == nested.inputLayers.first ? source : $0 }
                     : [position == 0 ? source : flat[flat.count - 1].name]
                 inner.savedPath = "\(layer.savedPath ?? layer.name)/layers/\(inner.savedPath ?? inner.name)"
-                inner.legacyGroup = layer.legacyGroup ?? layer.name
+                inner.legacyGroup = layer.name
                 flat.append(inner)
             }
             outputOf[layer.name] = nested.outputLayers.first ?? last.name

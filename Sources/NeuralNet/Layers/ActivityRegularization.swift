@@ -1,7 +1,7 @@
 /// Keras `ActivityRegularization`: passes its input through unchanged, and adds
 /// `l1 * sum(|x|) + l2 * sum(x²)` over its output, divided by the batch size, to the loss (see
 /// ``OutputPenaltyLayer``).
-public final class ActivityRegularization: OutputPenaltyLayer, UnaryLayer {
+public final class ActivityRegularization: OutputPenaltyLayer, ShapeOnlyLayer {
     public var name: String
     public let className = "ActivityRegularization"
     /// Keras's `l1`: the weight of the sum of absolute values.
@@ -23,17 +23,6 @@ public final class ActivityRegularization: OutputPenaltyLayer, UnaryLayer {
             throw ModelError.invalidInput(layer: name, reason: "l1 and l2 must be finite and not negative, got \(l1) and \(l2)")
         }
         self.inputShape = inputShape
-    }
-
-    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
-                        scratch: LayerScratch) {
-        output.update(from: input, count: batch * inputSize)
-    }
-
-    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
-                         gradients: [UnsafeMutablePointer<Float>]) {
-        inputGradient?.update(from: outputGradient, count: batch * inputSize)
     }
 
     public func penalty(_ output: UnsafePointer<Float>, batch: Int) -> Double {

@@ -1,5 +1,6 @@
-/// A layer that gives each sample a new shape without touching its values (Flatten, Reshape): NHWC rows are
-/// already in Keras's order, so the passes copy.
+/// A layer that passes each sample's values through untouched, perhaps in a new shape (Flatten, Reshape;
+/// ActivityRegularization, which adds only to the loss): NHWC rows are already in Keras's order, so the
+/// passes copy.
 public protocol ShapeOnlyLayer: UnaryLayer {}
 
 extension ShapeOnlyLayer {
