@@ -135,6 +135,22 @@ public enum HostileCorpus {
                 functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f", "f"])], callsPerInput: true)
             }
         }
+        try add("nested-model-two-outputs.h5", "a nested model with 2 outputs is not supported") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                let inner = #""layers": [{"class_name": "\#(dense)", "name": "a", "config": {"name": "a", "units": 4}, "inbound_nodes": "#
+                    + #"[[["i", 0, 0, {}]]]}], "input_layers": [["i", 0, 0]], "output_layers": [["a", 0, 0], ["a", 0, 0]]"#
+                return functionalConfig([(flatten, "f", "", ["in"]), ("Functional", "block", inner, ["f"])])
+            }
+        }
+        try add("nested-models-too-deep.h5", "nests models more than \(ModelConfig.maximumNesting) deep") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                var layers = #"{"class_name": "\#(flatten)", "config": {"name": "leaf"}}"#
+                for level in 0..<ModelConfig.maximumNesting {
+                    layers = #"{"class_name": "Sequential", "config": {"name": "n\#(level)", "layers": [\#(layers)]}}"#
+                }
+                return functionalConfig([(flatten, "f", "", ["in"]), ("Sequential", "block", #""layers": [\#(layers)]"#, ["f"])])
+            }
+        }
         let batchNormalization = BatchNormalization().className
         try add("batch-renormalization.h5", "renorm") { path in
             try legacyWithConfig(model, at: path) { _ in
