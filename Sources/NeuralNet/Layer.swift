@@ -174,6 +174,8 @@ public final class LayerScratch {
     let indices = IndexBuffer()
     /// A training pass's pre-activations, for activations whose derivative needs them (see ``ActivatedLayer``).
     let preactivation = ScratchBuffer()
+    /// Weights a layer derives for an inference pass (a convolution's kernel with a BatchNormalization folded in).
+    let folded = ScratchBuffer()
     /// Random numbers for dropout masks, seeded per layer and worker.
     var generator: SeededGenerator
     /// Threads the layer may use for this pass: more than one only when the batch is too small to give every

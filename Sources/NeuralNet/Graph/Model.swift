@@ -100,7 +100,8 @@ public class Model {
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
         let plan = GradientPlan(nodes)
-        workers = (0..<max(1, workerCount)).map { Worker(nodes: nodes, plan: plan, index: $0, seed: seed) }
+        let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes)
+        workers = (0..<max(1, workerCount)).map { Worker(nodes: nodes, plan: plan, inferenceSources: inferenceSources, index: $0, seed: seed) }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }

@@ -82,6 +82,9 @@ final class Worker {
     /// This worker's place among the model's workers; the first one's gradients land in the parameters.
     let index: Int
     private let nodes: [Node]
+    /// Per node, the node whose output stands for it in inference passes: itself, or the convolution a
+    /// BatchNormalization is folded into (that node is then skipped; see ``BatchNormalizationFolding``).
+    private let inferenceSources: [Int]
     private let plan: GradientPlan
     let scratch: [LayerScratch]
     let outputs: [ScratchBuffer]
@@ -109,9 +112,10 @@ final class Worker {
     private let parameterGradients: [[UnsafeMutablePointer<Float>]]
     private let ownGradientPointers: [[UnsafeMutablePointer<Float>]]
 
-    init(nodes: [Node], plan: GradientPlan, index: Int, seed: UInt64) {
+    init(nodes: [Node], plan: GradientPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
         self.index = index
         self.nodes = nodes
+        self.inferenceSources = inferenceSources
         self.plan = plan
         scratch = nodes.indices.map { node in
             LayerScratch(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(node) &* 1_000_003 &+ UInt64(index) &* 7919 &+ 1)
@@ -162,9 +166,9 @@ final class Worker {
             lastBatch = batch
             profiler?.addSamples(batch)
         }
-        for index in range {
+        for index in range where training || inferenceSources[index] == index {
             let node = nodes[index]
-            connectInputs(of: index, modelInput: input)
+            connectInputs(of: index, modelInput: input, training: training)
             let out = outputs[index].reserve(batch * node.layer.outputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
@@ -180,7 +184,7 @@ final class Worker {
     func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool,
                        probabilities output: UnsafeMutablePointer<Float>?) -> BatchResult {
         let batch = lastBatch, classes = context.outputSize
-        let raw = UnsafePointer(outputs[nodes.count - 1].pointer)
+        let raw = UnsafePointer(outputs[training ? nodes.count - 1 : inferenceSources[nodes.count - 1]].pointer)
         // The outputs through the loss's activation, when they are its logits: deferred, or the loss's own
         // from_logits (the model's outputs then stay the logits).
         let logitsActivation = context.deferredActivation ?? (context.loss.fromLogits ? context.loss.logitsActivation : nil)
@@ -240,11 +244,11 @@ final class Worker {
     }
 
     /// Points node `index`'s input pointers at the outputs it reads (or the model's input).
-    private func connectInputs(of index: Int, modelInput: UnsafePointer<Float>) {
+    private func connectInputs(of index: Int, modelInput: UnsafePointer<Float>, training: Bool) {
         for (position, source) in nodes[index].inputs.enumerated() {
             switch source {
             case .modelInput: inputPointers[index][position] = modelInput
-            case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[other].pointer)
+            case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[training ? other : inferenceSources[other]].pointer)
             }
         }
     }
@@ -253,7 +257,7 @@ final class Worker {
     /// ``statistics(ofNode:)``; the nodes it reads must have run forward.
     func measureForward(node index: Int, modelInput: UnsafePointer<Float>) {
         guard let layer = nodes[index].layer as? BatchStatisticsLayer else { return }
-        connectInputs(of: index, modelInput: modelInput)
+        connectInputs(of: index, modelInput: modelInput, training: true)
         layer.measureForward(inputPointers[index][0], batch: lastBatch, into: statistics[index]!)
     }
 

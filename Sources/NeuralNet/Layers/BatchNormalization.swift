@@ -88,6 +88,19 @@ public final class BatchNormalization: BatchStatisticsLayer {
         for row in 0..<batch * outer { body(row * rowSize) }
     }
 
+    /// Whether the normalised axis is the last (a convolution's channels), so that a convolution before the
+    /// layer can take it over at inference (see ``BatchNormalizationFolding``).
+    var normalizesLastAxis: Bool { inner == 1 }
+
+    /// The inference pass's `y = x · factor + offset` per channel, from the moving statistics.
+    func inferenceAffine(factor: UnsafeMutablePointer<Float>, offset: UnsafeMutablePointer<Float>) {
+        let epsilon = Float(self.epsilon), gammaValues = gamma?.value, betaValues = beta?.value
+        for c in 0..<channels {
+            factor[c] = (gammaValues?[c] ?? 1) / (movingVariance.value[c] + epsilon).squareRoot()
+            offset[c] = (betaValues?[c] ?? 0) - movingMean.value[c] * factor[c]
+        }
+    }
+
     /// Values normalised together per channel in `batch` samples.
     private func valuesPerChannel(batch: Int) -> Int { batch * outer * inner }
 
@@ -95,12 +108,14 @@ public final class BatchNormalization: BatchStatisticsLayer {
                         scratch: LayerScratch) {
         // y = x * factor + offset per channel, as TensorFlow's batch_normalization composes it.
         let factor = scratch.first.reserve(2 * channels), offset = factor + channels
-        let epsilon = Float(self.epsilon), gammaValues = gamma?.value, betaValues = beta?.value
-        for c in 0..<channels {
-            let inverse = mode == .training ? batchInverse[c] : 1 / (movingVariance.value[c] + epsilon).squareRoot()
-            let mean = mode == .training ? batchMean[c] : movingMean.value[c]
-            factor[c] = inverse * (gammaValues?[c] ?? 1)
-            offset[c] = (betaValues?[c] ?? 0) - mean * factor[c]
+        if mode == .training {
+            let gammaValues = gamma?.value, betaValues = beta?.value
+            for c in 0..<channels {
+                factor[c] = batchInverse[c] * (gammaValues?[c] ?? 1)
+                offset[c] = (betaValues?[c] ?? 0) - batchMean[c] * factor[c]
+            }
+        } else {
+            inferenceAffine(factor: factor, offset: offset)
         }
         let inner = self.inner, channels = self.channels
         forEachRow(batch: batch) { start in

@@ -28,6 +28,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     public private(set) var outputShape: [Int] = []
     public private(set) var parameters: [Parameter] = []
     private var geometry = Geometry()
+    /// The BatchNormalization this layer takes over at inference, set by the model (see
+    /// ``BatchNormalizationFolding``).
+    var foldedNormalization: BatchNormalization?
 
     /// Sizes along each axis, fixed at build time.
     struct Geometry {
@@ -99,10 +102,26 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                                      g.outHeight, g.outWidth, filters)
     }
 
+    /// The kernel and bias a pass uses: the parameters, or at inference with a folded BatchNormalization, the
+    /// kernel scaled and the bias shifted per filter (written into the scratch memory).
+    private func passWeights(_ mode: PassMode, _ scratch: LayerScratch) -> (kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
+        guard mode == .inference, let normalization = foldedNormalization else { return (UnsafePointer(kernel.value), bias.map { UnsafePointer($0.value) }) }
+        let folded = scratch.folded.reserve(kernel.count + 3 * filters)
+        let foldedBias = folded + kernel.count, factor = foldedBias + filters, offset = factor + filters
+        normalization.inferenceAffine(factor: factor, offset: offset)
+        let weights = kernel.value
+        for row in 0..<kernel.count / filters {
+            for f in 0..<filters { folded[row * filters + f] = weights[row * filters + f] * factor[f] }
+        }
+        for f in 0..<filters { foldedBias[f] = (bias?.value[f] ?? 0) * factor[f] + offset[f] }
+        return (UnsafePointer(folded), UnsafePointer(foldedBias))
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
+        let (weights, shift) = passWeights(mode, scratch)
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
@@ -110,8 +129,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             let work = scratch.second.reserve(singleChannelScratch)
             for sample in 0..<batch {
                 let sampleOutput = output + sample * g.positions * filters
-                ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, kernel.value, bias.map { UnsafePointer($0.value) },
-                                 sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
+                ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, weights, shift, sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
                                  g.outWidth, filters, work)
                 preactivations?.advanced(by: sample * g.positions * filters).update(from: sampleOutput, count: g.positions * filters)
                 appliedActivation.apply(sampleOutput, rows: g.positions, width: filters)
@@ -132,8 +150,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                 for start in stride(from: rows * part / threads, to: end, by: chunk) {
                     let count = min(chunk, end - start)
                     im2col(input, rows: start, count: count, into: columns)
-                    gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, kernel.value, ldb: filters,
-                         bias: bias.map { UnsafePointer($0.value) }, output + start * filters, ldc: filters)
+                    gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, weights, ldb: filters,
+                         bias: shift, output + start * filters, ldc: filters)
                     preactivations?.advanced(by: start * filters).update(from: output + start * filters, count: count * filters)
                     appliedActivation.apply(output + start * filters, rows: count, width: filters)
                 }
