@@ -1,8 +1,9 @@
 import NeuralNet
 import Testing
 
-/// Inference folds a BatchNormalization into the convolution before it: the predictions are those of the two
-/// layers run one after the other, the normalisation runs no pass of its own, and training is unchanged.
+/// Inference folds a BatchNormalization into the convolution before it, and the ReLU after it: the predictions
+/// are those of the layers run one after the other, the folded layers run no pass of their own, and training
+/// is unchanged.
 @Suite struct BatchNormalizationFoldingTests {
     /// Conv2D (linear, with a bias) into BatchNormalization, then ReLU and a softmax Dense; with `separated`,
     /// a linear Activation layer between the two keeps them apart.
@@ -46,6 +47,7 @@ import Testing
         let gap = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         #expect(gap <= 1e-6, "largest difference \(gap)")
         #expect(Self.inferenceTime(folded, node: 1) == 0, "the folded BatchNormalization ran")
+        #expect(Self.inferenceTime(folded, node: 2) == 0, "the ReLU after it ran")
         #expect(Self.inferenceTime(apart, node: 2) > 0)
         // Training normalises with the batch's statistics, through both layers.
         let lossFolded = GradientTests.trainingPass(folded, Self.data), lossApart = GradientTests.trainingPass(apart, Self.data)

@@ -2,11 +2,15 @@
 /// moving statistics fixed, the normalisation is `y = x · factor + offset` per channel, so
 /// `BN(conv(x) + b) = conv'(x) + b'`, where `conv'` has each filter's kernel scaled by its `factor` and
 /// `b' = b · factor + offset`: the pair costs one convolution and no pass of its own. Training passes, which
-/// normalise with the batch's statistics, run both layers as they are.
+/// normalise with the batch's statistics, run both layers as they are. An activation layer that alone takes
+/// the normalisation's output (ReLU, or Activation with a value-by-value function) is then applied by the
+/// convolution too, on its output while it is in cache.
 enum BatchNormalizationFolding {
     /// For each node, the node whose output stands for it at inference: itself, or for a BatchNormalization
     /// folded into the convolution that feeds it, that convolution (which is told so). A pair folds when the
-    /// normalisation is over the last axis and the convolution has no activation and no other consumer.
+    /// normalisation is over the last axis and the convolution has no activation and no other consumer; so
+    /// does an activation layer after it, unless it is the model's output (whose activation the loss may take
+    /// over).
     static func inferenceSources(_ nodes: [Node]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
         for node in nodes {
@@ -19,7 +23,19 @@ enum BatchNormalizationFolding {
                   let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear else { continue }
             convolution.foldedNormalization = normalization
             sources[index] = source
+            guard consumers[index] == 1,
+                  let next = nodes.indices.first(where: { nodes[$0].inputs.count == 1 && nodes[$0].inputs[0] == .node(index) }),
+                  next < nodes.count - 1, let activation = elementwiseActivation(nodes[next].layer) else { continue }
+            convolution.foldedActivation = activation
+            sources[next] = source
         }
         return sources
+    }
+
+    /// The activation `layer` applies value by value, when it is an activation layer that does only that.
+    private static func elementwiseActivation(_ layer: Layer) -> Activation? {
+        if let relu = layer as? ReLU, relu.isPlain { return .relu }
+        if let layer = layer as? ActivationLayer, !layer.activation.worksOnRows, !layer.activationDeferred { return layer.activation }
+        return nil
     }
 }

@@ -31,6 +31,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     /// The BatchNormalization this layer takes over at inference, set by the model (see
     /// ``BatchNormalizationFolding``).
     var foldedNormalization: BatchNormalization?
+    /// The activation layer after that BatchNormalization, applied by this layer at inference.
+    var foldedActivation: Activation?
 
     /// Sizes along each axis, fixed at build time.
     struct Geometry {
@@ -122,6 +124,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let g = geometry
         let rows = batch * g.positions
         let (weights, shift) = passWeights(mode, scratch)
+        let activation = mode == .inference ? foldedActivation ?? appliedActivation : appliedActivation
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
@@ -132,7 +135,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                 ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, weights, shift, sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
                                  g.outWidth, filters, work)
                 preactivations?.advanced(by: sample * g.positions * filters).update(from: sampleOutput, count: g.positions * filters)
-                appliedActivation.apply(sampleOutput, rows: g.positions, width: filters)
+                activation.apply(sampleOutput, rows: g.positions, width: filters)
             }
             return
         }
@@ -153,7 +156,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                     gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, weights, ldb: filters,
                          bias: shift, output + start * filters, ldc: filters)
                     preactivations?.advanced(by: start * filters).update(from: output + start * filters, count: count * filters)
-                    appliedActivation.apply(output + start * filters, rows: count, width: filters)
+                    activation.apply(output + start * filters, rows: count, width: filters)
                 }
             }
         }

@@ -38,7 +38,7 @@ public final class ReLU: ElementwiseLayer {
 
     /// Whether the options are Keras's defaults: the layer is then the relu activation, run by its vectorised
     /// kernels.
-    private var isPlain: Bool { maxValue == nil && negativeSlope == 0 && threshold == 0 }
+    var isPlain: Bool { maxValue == nil && negativeSlope == 0 && threshold == 0 }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
