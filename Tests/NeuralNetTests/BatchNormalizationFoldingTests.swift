@@ -7,8 +7,8 @@ import Testing
 @Suite struct BatchNormalizationFoldingTests {
     /// Conv2D (linear, with a bias) into BatchNormalization, then ReLU and a softmax Dense; with `separated`,
     /// a linear Activation layer between the two keeps them apart.
-    static func model(separated: Bool, twoConsumers: Bool = false) throws -> Model {
-        var nodes = [Node(Conv2D(filters: 4, kernelSize: (3, 3), padding: .same), inputs: [.modelInput])]
+    static func model(separated: Bool, twoConsumers: Bool = false, shape: [Int] = [5, 5, 2], filters: Int = 4) throws -> Model {
+        var nodes = [Node(Conv2D(filters: filters, kernelSize: (3, 3), padding: .same), inputs: [.modelInput])]
         if separated { nodes.append(Node(ActivationLayer(.linear), inputs: [.node(0)])) }
         let normalization = nodes.count
         nodes.append(Node(BatchNormalization(momentum: 0.5), inputs: [.node(normalization - 1)]))
@@ -18,7 +18,7 @@ import Testing
         }
         nodes.append(Node(Flatten(), inputs: [.node(nodes.count - 1)]))
         nodes.append(Node(Dense(units: 3, activation: .softmax), inputs: [.node(nodes.count - 1)]))
-        let model = try Model(name: "folding", inputShape: [5, 5, 2], nodes: nodes, seed: 4, workerCount: 2)
+        let model = try Model(name: "folding", inputShape: shape, nodes: nodes, seed: 4, workerCount: 2)
         // Moving statistics, scale and shift away from their starting values.
         var generator = SeededGenerator(seed: 8)
         for parameter in model.parameters + model.layers.flatMap(\.state) where parameter.shape.count == 1 {
@@ -27,30 +27,32 @@ import Testing
         return model
     }
 
-    static let data = GradientTests.data(shape: [5, 5, 2], count: 40)
-
-    /// The node's forward time in an inference pass over the data.
+    /// The node's forward time in an inference pass over data of the model's input shape.
     static func inferenceTime(_ model: Model, node: Int) -> Double {
         let profiler = LayerProfiler(nodeCount: model.nodes.count)
         model.profiler = profiler
-        _ = model.predict(data.samples)
+        _ = model.predict(GradientTests.data(shape: model.inputShape, count: 40).samples)
         model.profiler = nil
         return profiler.forwardSeconds[node]
     }
 
-    @Test func foldedPredictionsMatchTheLayersRunApart() throws {
-        let folded = try Self.model(separated: false), apart = try Self.model(separated: true)
+    /// Two input channels (im2col and GEMM), and one channel with 32 filters (the direct single-channel kernels).
+    @Test(arguments: [([5, 5, 2], 4), ([8, 8, 1], 32)])
+    func foldedPredictionsMatchTheLayersRunApart(shape: [Int], filters: Int) throws {
+        let folded = try Self.model(separated: false, shape: shape, filters: filters)
+        let apart = try Self.model(separated: true, shape: shape, filters: filters)
+        let data = GradientTests.data(shape: shape, count: 40)
         let mine = folded.layers.flatMap(\.weights), theirs = apart.layers.flatMap(\.weights)
         #expect(mine.count == theirs.count)
         for (to, from) in zip(mine, theirs) { to.value.update(from: from.value, count: from.count) }
-        let a = folded.predict(Self.data.samples), b = apart.predict(Self.data.samples)
+        let a = folded.predict(data.samples), b = apart.predict(data.samples)
         let gap = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         #expect(gap <= 1e-6, "largest difference \(gap)")
         #expect(Self.inferenceTime(folded, node: 1) == 0, "the folded BatchNormalization ran")
         #expect(Self.inferenceTime(folded, node: 2) == 0, "the ReLU after it ran")
         #expect(Self.inferenceTime(apart, node: 2) > 0)
         // Training normalises with the batch's statistics, through both layers.
-        let lossFolded = GradientTests.trainingPass(folded, Self.data), lossApart = GradientTests.trainingPass(apart, Self.data)
+        let lossFolded = GradientTests.trainingPass(folded, data), lossApart = GradientTests.trainingPass(apart, data)
         #expect(abs(lossFolded - lossApart) <= 1e-6 * abs(lossApart))
     }
 
