@@ -166,7 +166,7 @@ def zoo(digits, data, work, keras, checks, names=None):
     except ImportError:
         tf_keras = None
     folder = os.path.join(work, "zoo")
-    test_images, _ = ki.load_mnist(data, "test")
+    test_images, test_labels = ki.load_mnist(data, "test")
     for entry in keras_zoo.write(folder, data, keras, tf_keras, names):
         name, pixels = entry["name"], entry["pixels"]
         for file in entry["files"]:
@@ -177,7 +177,7 @@ def zoo(digits, data, work, keras, checks, names=None):
             checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
-        zoo_evaluation(entry, digits, data, keras, checks)
+        zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
@@ -194,15 +194,14 @@ def zoo(digits, data, work, keras, checks, names=None):
             zoo_training(entry, digits, data, folder, keras, checks)
 
 
-def zoo_evaluation(entry, digits, data, keras, checks):
+def zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks):
     """digits evaluate reports Keras's evaluate loss (its compiled loss, ActivityRegularization's penalty
     included) on the test images the predictions were compared on."""
     source = entry["files"][0]["model"]
     count = len(np.load(entry["files"][0]["predictions"]))
-    images, labels = ki.load_mnist(data, "test")
     model = keras.models.load_model(source)
-    x = keras_zoo.inputs(model, images[:count], entry["pixels"])
-    keras_loss = model.evaluate(x, keras_zoo.targets(labels[:count], entry["loss"]), batch_size=128, verbose=0,
+    x = keras_zoo.inputs(model, test_images[:count], entry["pixels"])
+    keras_loss = model.evaluate(x, keras_zoo.targets(test_labels[:count], entry["loss"]), batch_size=128, verbose=0,
                                 return_dict=True)["loss"]
     evaluation = json.loads(digits.run("evaluate", source, "--data", data, "--json", "--first", str(count),
                                        "--pixels", entry["pixels"]).strip().splitlines()[-1])

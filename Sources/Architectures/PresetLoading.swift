@@ -50,7 +50,7 @@ extension Architecture {
                 let expected = preset.signature.map(\.parameterShapes).filter { !$0.isEmpty }
                 return storedLayers.map { $0.weights.map(\.shape) } == expected
             case .weightsH5, .kerasArchive:
-                let paths = KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) })
+                let paths = KerasNaming.saveableNames(classNames: preset.signature.map(\.className))
                 let expected = Dictionary(uniqueKeysWithValues: zip(paths, preset.signature.map(\.parameterShapes)).filter { !$0.1.isEmpty })
                 let stored = Dictionary(storedLayers.map { ($0.name, $0.weights.map(\.shape)) }, uniquingKeysWith: { a, _ in a })
                 return stored == expected

@@ -217,7 +217,7 @@ public enum HostileCorpus {
     static func lenetWeights(_ model: Sequential, at path: String, skip: String? = nil,
                              shape change: (String, Int, [Int]) -> [Int] = { _, _, shape in shape }) throws {
         let root = try File.create(path, overwrite: true).root
-        let names = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+        let names = KerasNaming.saveableNames(classNames: model.layers.map(\.className))
         for (layer, name) in zip(model.layers, names) where name != skip {
             let vars = try root.createGroup("layers/\(name)/vars")
             for (index, parameter) in layer.parameters.enumerated() {

@@ -33,6 +33,12 @@ public enum KerasNaming {
         }
     }
 
+    /// Where Keras 3 stores the weights of layers of these classes, in model order, under `layers/` of a
+    /// `.weights.h5` or `.keras`: each class's snake-case name, made unique (`conv2d`, `conv2d_1`).
+    public static func saveableNames(classNames: [String]) -> [String] {
+        uniqueNames(classNames.map(snakeCase))
+    }
+
     /// A class name recovered from a snake-case saveable name such as `average_pooling2d_1`, for the layer
     /// classes this project knows; nil otherwise.
     public static func className(fromSaveableName name: String) -> String? {

@@ -94,7 +94,7 @@ public struct ModelConfig: Sendable, Equatable {
             let inbound = modelClass == "Sequential" ? [] : try inboundLayers(entry["inbound_nodes"], file: file, layer: name)
             layers.append(Layer(className: className, name: name, config: config, inbound: inbound))
         }
-        let saveable = KerasNaming.uniqueNames(layers.map { KerasNaming.snakeCase($0.className) })
+        let saveable = KerasNaming.saveableNames(classNames: layers.map(\.className))
         for index in layers.indices { layers[index].savedPath = saveable[index] }
         var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
                                 inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers"),
@@ -218,7 +218,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// Where Keras 3 stores each layer in `.weights.h5` under `layers/`: `snake_case(class)` made unique in
     /// model order, behind the nested models' own (see ``Layer/savedPath``).
     public func saveableNames() -> [String] {
-        let computed = KerasNaming.uniqueNames(layers.map { KerasNaming.snakeCase($0.className) })
+        let computed = KerasNaming.saveableNames(classNames: layers.map(\.className))
         return zip(layers, computed).map { $0.savedPath ?? $1 }
     }
 }

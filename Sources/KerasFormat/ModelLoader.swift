@@ -108,7 +108,7 @@ public enum ModelLoader {
             }
             pairs = Array(zip(units, fileLayers))
         case .weightsH5, .kerasArchive:
-            let paths = fromConfig ? config!.saveableNames() : KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+            let paths = fromConfig ? config!.saveableNames() : KerasNaming.saveableNames(classNames: model.layers.map(\.className))
             let byName = Dictionary(inventory.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             var matched: [(Unit, StoredLayer)] = []
             for (layer, path) in zip(model.layers, paths) where !layer.weights.isEmpty {

@@ -77,7 +77,7 @@ public enum ModelWriter {
     /// The Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>`, `optimizer/vars/<i>`, a top-level `vars`.
     static func writeWeights(_ model: Model, optimizer: Optimizer?, root: Group) throws {
         if !(model is Sequential) { try root.createGroup("layers/\(FunctionalConfigWriter.inputName(.keras3))/vars") }
-        let paths = KerasNaming.uniqueNames(model.layers.map { KerasNaming.snakeCase($0.className) })
+        let paths = KerasNaming.saveableNames(classNames: model.layers.map(\.className))
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")
             for (index, parameter) in layer.weights.enumerated() { try write(parameter, named: String(index), in: vars) }

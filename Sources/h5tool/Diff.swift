@@ -147,7 +147,7 @@ struct Diff: ParsableCommand {
             file = try KerasFile.open(path)
             var inventory = try file.inventory()
             if !inventory.layersInModelOrder, let preset = try? Architecture.recognize(inventory, file: path) {
-                inventory = inventory.ordered(as: KerasNaming.uniqueNames(preset.signature.map { KerasNaming.snakeCase($0.className) }))
+                inventory = inventory.ordered(as: KerasNaming.saveableNames(classNames: preset.signature.map(\.className)))
             }
             self.inventory = inventory
             layers = inventory.layers.filter { !$0.weights.isEmpty }

@@ -19,7 +19,7 @@ struct KerasSummary {
         let stored = try file.inventory()
         recognised = config == nil ? try? Architecture.recognize(stored, file: file.path) : nil
         if let recognised, !stored.layersInModelOrder {
-            inventory = stored.ordered(as: KerasNaming.uniqueNames(recognised.signature.map { KerasNaming.snakeCase($0.className) }))
+            inventory = stored.ordered(as: KerasNaming.saveableNames(classNames: recognised.signature.map(\.className)))
         } else {
             inventory = stored
         }
