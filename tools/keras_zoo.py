@@ -287,6 +287,20 @@ def nested_sequential(keras):
     return keras.Sequential([keras.Input((28, 28, 1)), features, L.Flatten(), L.Dense(10, activation="softmax")])
 
 
+def shared_layers(keras):
+    """Layers called more than once: a convolution run twice in a row, on its own output, and a Dense head
+    run on two pooled views, whose second call takes a layer that Keras writes after the head's entry."""
+    L = keras.layers
+    image = keras.Input((28, 28, 1))
+    x = L.MaxPooling2D()(L.Conv2D(8, 3, padding="same", activation="relu")(image))
+    refine = L.Conv2D(8, 3, padding="same", activation="relu")
+    x = refine(refine(x))
+    head = L.Dense(16, activation="tanh")
+    averaged = head(L.GlobalAveragePooling2D()(x))
+    strongest = head(L.GlobalMaxPooling2D()(x))
+    return keras.Model(image, L.Dense(10, activation="softmax")(L.Concatenate()([averaged, strongest])))
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -364,6 +378,7 @@ ZOO = {
     "regularized_mlp": (regularized_mlp, "unit", True, "sparse", "adam"),
     "nested_models": (nested_models, "unit", True, "sparse", "adam"),
     "nested_sequential": (nested_sequential, "unit", True, "sparse", "adam"),
+    "shared_layers": (shared_layers, "unit", True, "sparse", "adam"),
 }
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training

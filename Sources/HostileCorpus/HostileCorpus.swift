@@ -115,31 +115,36 @@ public enum HostileCorpus {
         }
         // Class names as the layers spell them (a Keras class name is written only by its layer and its codec).
         let dense = Dense(units: 1).className, flatten = Flatten().className, addition = Merge.Kind.add.rawValue
-        try add("functional-cycle.h5", "takes its input from b, which is no earlier layer") { path in
+        try add("functional-cycle.h5", "takes its input from itself through a cycle") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(dense, "a", #""units": 4"#, ["b"]), (dense, "b", #""units": 4"#, ["a"])])
+                functionalConfig([(dense, "a", #""units": 4"#, [["b"]]), (dense, "b", #""units": 4"#, [["a"]])])
             }
         }
-        try add("functional-unknown-inbound.h5", "takes its input from nowhere, which is no earlier layer") { path in
+        try add("functional-unknown-inbound.h5", "takes its input from nowhere, which no layer of the model is") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["nowhere"])])
+                functionalConfig([(flatten, "f", "", [["in"]]), (dense, "d", #""units": 4"#, [["nowhere"]])])
             }
         }
         try add("functional-mismatched-add.h5", "Add needs inputs of one shape") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f"]), (addition, "add", "", ["f", "d"])])
+                functionalConfig([(flatten, "f", "", [["in"]]), (dense, "d", #""units": 4"#, [["f"]]), (addition, "add", "", [["f", "d"]])])
             }
         }
-        try add("functional-shared-layer.h5", "shared layers are not supported yet") { path in
+        try add("functional-shared-missing-call.h5", "takes call 2 of d, which is called 2 times") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(flatten, "f", "", ["in"]), (dense, "d", #""units": 4"#, ["f", "f"])], callsPerInput: true)
+                functionalConfig([(flatten, "f", "", [["in"]]), (dense, "d", #""units": 784"#, [["f"], ["d"]]), (dense, "e", #""units": 4"#, [["d:2"]])])
+            }
+        }
+        try add("functional-shared-two-shapes.h5", "is called on (None, 4) after (None, 784)") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", [["in"]]), (dense, "d", #""units": 4"#, [["f"], ["d"]]), (dense, "e", #""units": 4"#, [["d:1"]])])
             }
         }
         try add("nested-model-two-outputs.h5", "a nested model with 2 outputs is not supported") { path in
             try legacyWithConfig(model, at: path) { _ in
                 let inner = #""layers": [{"class_name": "\#(dense)", "name": "a", "config": {"name": "a", "units": 4}, "inbound_nodes": "#
                     + #"[[["i", 0, 0, {}]]]}], "input_layers": [["i", 0, 0]], "output_layers": [["a", 0, 0], ["a", 0, 0]]"#
-                return functionalConfig([(flatten, "f", "", ["in"]), ("Functional", "block", inner, ["f"])])
+                return functionalConfig([(flatten, "f", "", [["in"]]), ("Functional", "block", inner, [["f"]])])
             }
         }
         try add("nested-models-too-deep.h5", "nests models more than \(ModelConfig.maximumNesting) deep") { path in
@@ -148,18 +153,23 @@ public enum HostileCorpus {
                 for level in 0..<ModelConfig.maximumNesting {
                     layers = #"{"class_name": "Sequential", "config": {"name": "n\#(level)", "layers": [\#(layers)]}}"#
                 }
-                return functionalConfig([(flatten, "f", "", ["in"]), ("Sequential", "block", #""layers": [\#(layers)]"#, ["f"])])
+                return functionalConfig([(flatten, "f", "", [["in"]]), ("Sequential", "block", #""layers": [\#(layers)]"#, [["f"]])])
             }
         }
         let batchNormalization = BatchNormalization().className
         try add("batch-renormalization.h5", "renorm") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(flatten, "f", "", ["in"]), (batchNormalization, "bn", #""renorm": true"#, ["f"])])
+                functionalConfig([(flatten, "f", "", [["in"]]), (batchNormalization, "bn", #""renorm": true"#, [["f"]])])
             }
         }
         try add("batch-normalization-two-axes.h5", "axis must be one axis, found [1, 2]") { path in
             try legacyWithConfig(model, at: path) { _ in
-                functionalConfig([(flatten, "f", "", ["in"]), (batchNormalization, "bn", #""axis": [1, 2]"#, ["f"])])
+                functionalConfig([(flatten, "f", "", [["in"]]), (batchNormalization, "bn", #""axis": [1, 2]"#, [["f"]])])
+            }
+        }
+        try add("shared-batch-normalization.h5", "a shared layer with batch statistics is not supported") { path in
+            try legacyWithConfig(model, at: path) { _ in
+                functionalConfig([(flatten, "f", "", [["in"]]), (batchNormalization, "bn", "", [["f"], ["bn"]]), (dense, "e", #""units": 4"#, [["bn:1"]])])
             }
         }
         try add("malformed-config.h5", "is not valid JSON") { path in
@@ -237,15 +247,16 @@ public enum HostileCorpus {
     }
 
     /// A Keras 3 functional config of a (28, 28, 1) input named `in` and `layers` (class, name, config entries,
-    /// inbound layer names), whose last layer is the output. With `callsPerInput` each inbound name is a call of
-    /// its own, as Keras writes a shared layer.
-    static func functionalConfig(_ layers: [(String, String, String, [String])], callsPerInput: Bool = false) -> String {
-        func tensor(_ name: String) -> String {
-            #"{"class_name": "__keras_tensor__", "config": {"shape": [null], "dtype": "float32", "keras_history": [""# + name + #"", 0, 0]}}"#
+    /// and per call the inbound outputs: a layer's name, or `name:k` for its call k), whose last layer's first
+    /// call is the output.
+    static func functionalConfig(_ layers: [(String, String, String, [[String]])]) -> String {
+        func tensor(_ reference: String) -> String {
+            let parts = reference.split(separator: ":")
+            return #"{"class_name": "__keras_tensor__", "config": {"shape": [null], "dtype": "float32", "keras_history": [""#
+                + parts[0] + #"", "# + (parts.count > 1 ? parts[1] : "0") + ", 0]}}"
         }
         let input = #"{"class_name": "InputLayer", "name": "in", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}, "inbound_nodes": []}"#
-        let entries = layers.map { className, name, config, inbound in
-            let calls = callsPerInput ? inbound.map { [$0] } : [inbound]
+        let entries = layers.map { className, name, config, calls in
             let nodes = calls.map { sources in
                 let arguments = sources.count == 1 ? tensor(sources[0]) : "[" + sources.map(tensor).joined(separator: ", ") + "]"
                 return #"{"args": ["# + arguments + #"], "kwargs": {}}"#

@@ -14,36 +14,38 @@ enum FunctionalConfigWriter {
                                                  ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: input, flavour: flavour)))]
         if archive { inputEntry = [("module", .string("keras.layers"))] + inputEntry + [("registered_name", .null)] }
         var layers: [JSONValue] = [.object(JSONObject(inputEntry + [("name", .string(input)), ("inbound_nodes", .array([]))]))]
-        for node in model.nodes {
-            let layer = node.layer
+        let calls = model.callIndices
+        let nodesOf = Dictionary(grouping: model.nodes, by: { ObjectIdentifier($0.layer) })
+        for layer in model.layers {
             var entry: [(String, JSONValue)] = [("class_name", .string(layer.className)),
                                                 ("config", .object(ConfigWriter.layerConfig(layer, flavour: flavour)))]
             if archive {
                 entry = [("module", .string("keras.layers"))] + entry + [("registered_name", .null)]
                 if !layer.weights.isEmpty { entry.append(("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))) }
             }
-            entry += [("name", .string(layer.name)), ("inbound_nodes", inboundNodes(node, model: model, flavour: flavour))]
+            entry += [("name", .string(layer.name)),
+                      ("inbound_nodes", .array(nodesOf[ObjectIdentifier(layer)]!.map { inboundNode($0, model: model, calls: calls, flavour: flavour) }))]
             layers.append(.object(JSONObject(entry)))
         }
         var body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("layers", .array(layers))])
-        body["input_layers"] = reference(input, flavour)
-        body["output_layers"] = reference(model.nodes.last?.layer.name ?? input, flavour)
+        body["input_layers"] = reference(input, call: 0, flavour)
+        body["output_layers"] = reference(model.nodes.last?.layer.name ?? input, call: calls.last ?? 0, flavour)
         return body
     }
 
-    /// `[name, 0, 0]` in Keras 3 (one tensor), `[[name, 0, 0]]` in Keras 2 (a list of them).
-    private static func reference(_ name: String, _ flavour: KerasFlavour) -> JSONValue {
-        let one = JSONValue.array([.string(name), .int(0), .int(0)])
+    /// `[name, call, 0]` in Keras 3 (one tensor), `[[name, call, 0]]` in Keras 2 (a list of them).
+    private static func reference(_ name: String, call: Int, _ flavour: KerasFlavour) -> JSONValue {
+        let one = JSONValue.array([.string(name), .int(call), .int(0)])
         return flavour == .keras3 ? one : .array([one])
     }
 
-    /// The one call of a layer: Keras 3's `[{"args": [tensor or [tensors]], "kwargs": {}}]` or Keras 2's
-    /// `[[[name, 0, 0, {}], ...]]`.
-    private static func inboundNodes(_ node: Node, model: Model, flavour: KerasFlavour) -> JSONValue {
-        let sources = node.inputs.map { input -> (name: String, shape: [Int]) in
+    /// One call of a layer, `node`: Keras 3's `{"args": [tensor or [tensors]], "kwargs": {}}` or Keras 2's
+    /// `[[name, call, 0, {}], ...]`, where `calls` numbers each node among its layer's.
+    private static func inboundNode(_ node: Node, model: Model, calls: [Int], flavour: KerasFlavour) -> JSONValue {
+        let sources = node.inputs.map { input -> (name: String, call: Int, shape: [Int]) in
             switch input {
-            case .modelInput: return (inputName(flavour), model.inputShape)
-            case .node(let index): return (model.nodes[index].layer.name, model.nodes[index].layer.outputShape)
+            case .modelInput: return (inputName(flavour), 0, model.inputShape)
+            case .node(let index): return (model.nodes[index].layer.name, calls[index], model.nodes[index].layer.outputShape)
             }
         }
         switch flavour {
@@ -51,13 +53,13 @@ enum FunctionalConfigWriter {
             let tensors = sources.map { source in
                 JSONValue.object(JSONObject([("class_name", .string("__keras_tensor__")), ("config", .object(JSONObject([
                     ("shape", .batchShape(source.shape)), ("dtype", .string("float32")),
-                    ("keras_history", .array([.string(source.name), .int(0), .int(0)])),
+                    ("keras_history", .array([.string(source.name), .int(source.call), .int(0)])),
                 ])))]))
             }
             let arguments = tensors.count == 1 ? tensors[0] : .array(tensors)
-            return .array([.object(JSONObject([("args", .array([arguments])), ("kwargs", .object(JSONObject()))]))])
+            return .object(JSONObject([("args", .array([arguments])), ("kwargs", .object(JSONObject()))]))
         case .keras2:
-            return .array([.array(sources.map { .array([.string($0.name), .int(0), .int(0), .object(JSONObject())]) })])
+            return .array(sources.map { .array([.string($0.name), .int($0.call), .int(0), .object(JSONObject())]) })
         }
     }
 }

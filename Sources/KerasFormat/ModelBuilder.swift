@@ -48,31 +48,71 @@ public struct ModelBuilder {
         }
     }
 
-    /// A functional config's layers as graph nodes, in the config's order (Keras writes its layers so that each
-    /// comes after those it takes inputs from).
+    /// A functional config's layer calls as graph nodes, one per call (a shared layer's calls share its layer),
+    /// ordered so that each comes after those it takes inputs from: the config's order when it already is so
+    /// (Keras writes each layer after those its first call takes inputs from, but a later call may take one
+    /// from a layer written after it). Refuses a reference to no call of any layer, a cycle, and a call that
+    /// leads to no output.
     private func nodes(_ config: ModelConfig, _ layers: [Layer]) throws -> [Node] {
         func refuse(_ what: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .unsupportedOption(what)) }
+        func malformed(_ layer: String, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig(reason))
+        }
         guard config.inputLayers.count == 1, let input = config.inputLayers.first else {
             throw refuse("a model with \(config.inputLayers.count) inputs (one image input is supported)")
         }
-        guard config.outputLayers.count == 1, config.outputLayers.first == config.layers.last?.name else {
-            throw refuse("outputs \(config.outputLayers) (one output, the last layer, is supported)")
+        guard config.outputLayers.count == 1, let output = config.outputLayers.first else {
+            throw refuse("outputs \(config.outputLayers.map(\.description)) (one output is supported)")
         }
-        var index: [String: Int] = [:]
-        return try zip(config.layers, layers).enumerated().map { position, pair in
-            let (entry, layer) = pair
-            guard !entry.inbound.isEmpty else {
-                throw KerasFormatError(file: file, object: "layer \(entry.name)", .malformedConfig("has no inbound nodes"))
+        // Every call of every layer, in config order, and where each reference points among them.
+        var calls: [(entry: Int, call: Int)] = []
+        var callIndex: [ModelConfig.TensorReference: Int] = [:]
+        for (position, entry) in config.layers.enumerated() {
+            guard !entry.calls.isEmpty else { throw malformed(entry.name, "has no inbound nodes") }
+            for call in entry.calls.indices {
+                callIndex[ModelConfig.TensorReference(entry.name, call: call)] = calls.count
+                calls.append((position, call))
             }
-            let inputs = try entry.inbound.map { source -> NodeInput in
-                if source == input { return .modelInput }
-                guard let node = index[source] else {
-                    throw KerasFormatError(file: file, object: "layer \(entry.name)", .malformedConfig("takes its input from \(source), which is no earlier layer"))
+        }
+        let inputs: [[Int?]] = try calls.map { item in
+            let entry = config.layers[item.entry]
+            return try entry.calls[item.call].map { reference in
+                if reference.layer == input { return nil }
+                guard let source = callIndex[reference] else {
+                    let callCount = config.layers.first { $0.name == reference.layer }?.calls.count
+                    throw malformed(entry.name, callCount.map { "takes call \(reference.call) of \(reference.layer), which is called \($0) times" }
+                                    ?? "takes its input from \(reference.layer), which no layer of the model is")
                 }
-                return .node(node)
+                return source
             }
-            index[entry.name] = position
-            return Node(layer, inputs: inputs)
+        }
+        guard let outputCall = callIndex[output] else { throw malformed(output.layer, "is named as the output but no such layer call exists") }
+        // Depth-first from each call in config order: a call's sources first, then the call itself.
+        var nodeOf = [Int?](repeating: nil, count: calls.count)
+        var visiting = [Bool](repeating: false, count: calls.count)
+        var order: [Int] = []
+        for root in calls.indices where nodeOf[root] == nil {
+            var stack = [(call: root, sourcesDone: false)]
+            while let (call, sourcesDone) = stack.popLast() {
+                if nodeOf[call] != nil { continue }
+                if sourcesDone {
+                    nodeOf[call] = order.count
+                    order.append(call)
+                    continue
+                }
+                guard !visiting[call] else { throw malformed(config.layers[calls[call].entry].name, "takes its input from itself through a cycle") }
+                visiting[call] = true
+                stack.append((call, true))
+                for case let source? in inputs[call].reversed() where nodeOf[source] == nil { stack.append((source, false)) }
+            }
+        }
+        var consumed = Set<Int>()
+        for call in order { inputs[call].forEach { if let source = $0 { consumed.insert(source) } } }
+        if let deadEnd = order.first(where: { $0 != outputCall && !consumed.contains($0) }) {
+            throw malformed(config.layers[calls[deadEnd].entry].name, "leads to no output")
+        }
+        return order.map { call in
+            Node(layers[calls[call].entry], inputs: inputs[call].map { source in source.map { .node(nodeOf[$0]!) } ?? .modelInput })
         }
     }
 

@@ -2,15 +2,37 @@
 /// the model class and name, the input shape, the layers in order and, for a functional model, which layers
 /// feed each one.
 public struct ModelConfig: Sendable, Equatable {
+    /// One output of a functional model's layer: Keras's `[name, node_index, tensor_index]` reference, whose
+    /// node index says which call of the layer gave it (a shared layer is called more than once).
+    public struct TensorReference: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+        /// The layer's name (an InputLayer's for the model's input).
+        public var layer: String
+        /// Which of the layer's calls, counted from 0 in the order of its `inbound_nodes`.
+        public var call: Int
+
+        /// The output of call `call` of `layer`.
+        public init(_ layer: String, call: Int = 0) {
+            self.layer = layer
+            self.call = call
+        }
+
+        /// The first call's output of the layer so named.
+        public init(stringLiteral layer: String) { self.init(layer) }
+
+        /// `conv2d`, or `conv2d[1]` for a later call.
+        public var description: String { call == 0 ? layer : "\(layer)[\(call)]" }
+    }
+
     /// One layer entry: `{"class_name": ..., "config": {...}}`.
     public struct Layer: Sendable, Equatable {
         public var className: String
         public var name: String
         /// The layer's `config` object as stored.
         public var config: JSONObject
-        /// In a functional model, the layers whose outputs this one takes, in its inputs' order (an
-        /// InputLayer's name for the model's input); empty in a Sequential model.
-        public var inbound: [String]
+        /// In a functional model, each call of the layer (its `inbound_nodes`; more than one for a shared
+        /// layer) with the outputs it takes, in its inputs' order (an InputLayer's for the model's input);
+        /// empty in a Sequential model.
+        public var calls: [[TensorReference]]
         /// Where Keras 3 stores the layer's weights under `layers/` in `.weights.h5` and `.keras`: its saveable
         /// name (`conv2d_1`), behind those of the models it was nested in (`sequential/layers/conv2d`); nil
         /// for an entry not read from a file (see ``saveableNames()``).
@@ -20,11 +42,11 @@ public struct ModelConfig: Sendable, Equatable {
         public var legacyGroup: String?
 
         /// A layer entry.
-        public init(className: String, name: String, config: JSONObject, inbound: [String] = []) {
+        public init(className: String, name: String, config: JSONObject, calls: [[TensorReference]] = []) {
             self.className = className
             self.name = name
             self.config = config
-            self.inbound = inbound
+            self.calls = calls
         }
     }
 
@@ -37,12 +59,12 @@ public struct ModelConfig: Sendable, Equatable {
     public var layers: [Layer]
     /// A functional model's InputLayer names, in the order of its inputs.
     public var inputLayers: [String]
-    /// A functional model's output layers, in the order of its outputs.
-    public var outputLayers: [String]
+    /// A functional model's outputs, in order.
+    public var outputLayers: [TensorReference]
 
     /// A model config from its parts.
     public init(modelClass: String, name: String, batchInputShape: [Int?]?, layers: [Layer], inputLayers: [String] = [],
-                outputLayers: [String] = []) {
+                outputLayers: [TensorReference] = []) {
         self.modelClass = modelClass
         self.name = name
         self.batchInputShape = batchInputShape
@@ -54,7 +76,8 @@ public struct ModelConfig: Sendable, Equatable {
     /// Whether the config is a functional graph (`Functional`, or Keras 2's `Model`) rather than `Sequential`.
     public var isFunctional: Bool { modelClass != "Sequential" }
 
-    /// Configs with more layers than this, nested models' layers included, are refused before any layer is built.
+    /// Configs with more layers or layer calls than this, nested models' included, are refused before any layer
+    /// is built.
     public static let maximumLayers = 10_000
     /// Models nested deeper than this are refused.
     public static let maximumNesting = 16
@@ -91,13 +114,15 @@ public struct ModelConfig: Sendable, Equatable {
                 inputName = inputName ?? name
                 continue
             }
-            let inbound = modelClass == "Sequential" ? [] : try inboundLayers(entry["inbound_nodes"], file: file, layer: name)
-            layers.append(Layer(className: className, name: name, config: config, inbound: inbound))
+            let calls = modelClass == "Sequential" ? [] : try inboundCalls(entry["inbound_nodes"], file: file, layer: name)
+            layerCount += max(0, calls.count - 1)
+            guard layerCount <= maximumLayers else { throw fail("has \(layerCount) layer calls, more than the limit of \(maximumLayers)") }
+            layers.append(Layer(className: className, name: name, config: config, calls: calls))
         }
         let saveable = KerasNaming.saveableNames(classNames: layers.map(\.className))
         for index in layers.indices { layers[index].savedPath = saveable[index] }
         var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
-                                inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers"),
+                                inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers").map(\.layer),
                                 outputLayers: try tensorReferences(body["output_layers"], file: file, what: "output_layers"))
         guard layers.contains(where: { modelClasses.contains($0.className) && $0.config["layers"] != nil }) else { return model }
         guard depth < maximumNesting else { throw fail("nests models more than \(maximumNesting) deep") }
@@ -118,16 +143,17 @@ public struct ModelConfig: Sendable, Equatable {
         }, uniquingKeysWith: { first, _ in first })
         let sequential = !isFunctional
         if sequential { inputLayers = [inputName] }
-        // A nested model's name stands for its output layer's in the layers after it.
-        var outputOf: [String: String] = [:]
-        var previous = inputName
+        // A nested model's name stands for its output in the layers after it (whichever call Keras numbers:
+        // Keras 2 counts the nested model's own graph as call 0).
+        var outputOf: [String: TensorReference] = [:]
+        var previous = TensorReference(inputName)
         var flat: [Layer] = []
         for var layer in layers {
-            let inbound = sequential ? [previous] : layer.inbound.map { outputOf[$0] ?? $0 }
+            let calls = sequential ? [[previous]] : layer.calls.map { call in call.map { outputOf[$0.layer] ?? $0 } }
             guard Self.modelClasses.contains(layer.className), layer.config["layers"] != nil, let entry = nestedEntries[layer.name] else {
-                layer.inbound = inbound
+                layer.calls = calls
                 flat.append(layer)
-                previous = layer.name
+                previous = TensorReference(layer.name)
                 continue
             }
             let nested = try Self.parse(entry, file: file, depth: depth + 1, layerCount: &layerCount)
@@ -135,18 +161,19 @@ public struct ModelConfig: Sendable, Equatable {
             guard nested.outputLayers.count <= 1, let last = nested.layers.last else {
                 throw refuse(layer.name, "a nested model with \(nested.outputLayers.count) outputs")
             }
-            guard inbound.count == 1, let source = inbound.first else {
-                throw refuse(layer.name, "a nested model called on \(inbound.count) inputs")
+            guard calls.count == 1 else { throw refuse(layer.name, "a nested model called \(calls.count) times") }
+            guard calls[0].count == 1, let source = calls[0].first else {
+                throw refuse(layer.name, "a nested model called on \(calls[0].count) inputs")
             }
             for (position, var inner) in nested.layers.enumerated() {
-                inner.inbound = nested.isFunctional
-                    ? inner.inbound.map { $0 == nested.inputLayers.first ? source : $0 }
-                    : [position == 0 ? source : flat[flat.count - 1].name]
+                inner.calls = nested.isFunctional
+                    ? inner.calls.map { call in call.map { $0.layer == nested.inputLayers.first ? source : $0 } }
+                    : [[position == 0 ? source : TensorReference(flat[flat.count - 1].name)]]
                 inner.savedPath = "\(layer.savedPath ?? layer.name)/layers/\(inner.savedPath ?? inner.name)"
                 inner.legacyGroup = layer.name
                 flat.append(inner)
             }
-            outputOf[layer.name] = nested.outputLayers.first ?? last.name
+            outputOf[layer.name] = nested.outputLayers.first ?? TensorReference(last.name)
             previous = outputOf[layer.name]!
         }
         var seen = Set([inputName])
@@ -154,50 +181,47 @@ public struct ModelConfig: Sendable, Equatable {
             throw KerasFormatError(file: file, object: "layer \(repeated.name)", .malformedConfig("is named twice once nested models are inlined"))
         }
         layers = flat
-        outputLayers = sequential ? [previous] : outputLayers.map { outputOf[$0] ?? $0 }
+        outputLayers = sequential ? [previous] : outputLayers.map { outputOf[$0.layer] ?? $0 }
         modelClass = "Functional"
     }
 
-    /// The layers a functional layer entry takes its inputs from: Keras 3's
-    /// `[{"args": [... {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}} ...]}]` or
-    /// Keras 2's `[[[name, 0, 0, {}], ...]]`. A layer called more than once (shared) or taking a tensor other
-    /// than a layer's first output is refused.
-    static func inboundLayers(_ value: JSONValue?, file: String, layer: String) throws -> [String] {
-        guard let nodes = value?.arrayValue, let node = nodes.first else { return [] }
-        func refuse(_ what: String) -> KerasFormatError { KerasFormatError(file: file, object: "layer \(layer)", .unsupportedOption(what)) }
-        guard nodes.count == 1 else { throw refuse("a layer called \(nodes.count) times (shared layers are not supported yet)") }
-        var histories: [[JSONValue]] = []
-        func collect(_ item: JSONValue) {
-            if item["class_name"]?.stringValue == "__keras_tensor__", let history = item["config"]?["keras_history"]?.arrayValue {
-                histories.append(history)
-            } else if let items = item.arrayValue {
-                if items.count >= 3, items[0].stringValue != nil, items[1].intValue != nil { histories.append(items) } else { items.forEach(collect) }
+    /// The calls of a functional layer entry, each with the outputs it takes: Keras 3's
+    /// `[{"args": [... {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}} ...]}, ...]`
+    /// or Keras 2's `[[[name, 0, 0, {}], ...], ...]`. A tensor other than a layer's first output is refused.
+    static func inboundCalls(_ value: JSONValue?, file: String, layer: String) throws -> [[TensorReference]] {
+        guard let nodes = value?.arrayValue else { return [] }
+        return try nodes.map { node in
+            var histories: [[JSONValue]] = []
+            func collect(_ item: JSONValue) {
+                if item["class_name"]?.stringValue == "__keras_tensor__", let history = item["config"]?["keras_history"]?.arrayValue {
+                    histories.append(history)
+                } else if let items = item.arrayValue {
+                    if items.count >= 3, items[0].stringValue != nil, items[1].intValue != nil { histories.append(items) } else { items.forEach(collect) }
+                }
             }
-        }
-        collect(node["args"] ?? node)
-        return try histories.map { history in
-            guard history.count >= 3, let name = history[0].stringValue, history[1].intValue != nil, let tensorIndex = history[2].intValue else {
-                throw KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
-            }
-            // Each layer is called once in a config that parses (shared layers are refused above), so the call
-            // is known; Keras 2 numbers it 1 for a nested model whose own Input made call 0.
-            guard tensorIndex == 0 else {
-                throw refuse("an input from output \(tensorIndex) of layer \(name) (layers with several outputs are not supported yet)")
-            }
-            return name
+            collect(node["args"] ?? node)
+            return try histories.map { history in try reference(history, file: file, object: "layer \(layer)") }
         }
     }
 
+    /// `[name, node_index, tensor_index]` as a reference; a tensor index other than 0 is refused (no layer
+    /// here has several outputs).
+    private static func reference(_ history: [JSONValue], file: String, object: String) throws -> TensorReference {
+        guard history.count >= 3, let name = history[0].stringValue, let call = history[1].intValue, call >= 0,
+              let tensorIndex = history[2].intValue else {
+            throw KerasFormatError(file: file, object: object, .malformedConfig("has a reference that is not [layer, node, tensor]"))
+        }
+        guard tensorIndex == 0 else {
+            throw KerasFormatError(file: file, object: object, .unsupportedOption("output \(tensorIndex) of layer \(name) (layers with several outputs are not supported)"))
+        }
+        return TensorReference(name, call: call)
+    }
+
     /// `input_layers` or `output_layers`: `[name, 0, 0]` (Keras 3, one tensor) or a list of them.
-    static func tensorReferences(_ value: JSONValue?, file: String, what: String) throws -> [String] {
+    static func tensorReferences(_ value: JSONValue?, file: String, what: String) throws -> [TensorReference] {
         guard let items = value?.arrayValue, !items.isEmpty else { return [] }
         let references = items[0].stringValue != nil ? [items] : items.compactMap(\.arrayValue)
-        return try references.map { reference in
-            guard let name = reference.first?.stringValue else {
-                throw KerasFormatError(file: file, object: "model config", .malformedConfig("\(what) holds something that is not [layer, node, tensor]"))
-            }
-            return name
-        }
+        return try references.map { try reference($0, file: file, object: "model config \(what)") }
     }
 
     /// `[null, 28, 28, 1]` → `[nil, 28, 28, 1]`; nil when the value is not such a list.

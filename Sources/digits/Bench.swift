@@ -352,8 +352,8 @@ struct BenchResult: Codable {
         let workers = Double(Parallel.coreCount)
         var order: [String] = []
         var totals: [String: (Double, Double, Double, Double)] = [:]
-        for (index, layer) in model.layers.enumerated() {
-            let kind = layer.className
+        for (index, node) in model.nodes.enumerated() {
+            let layer = node.layer, kind = layer.className
             if totals[kind] == nil { order.append(kind) }
             var entry = totals[kind] ?? (0, 0, 0, 0)
             entry.0 += training.forwardSeconds[index] + training.backwardSeconds[index]
@@ -377,9 +377,11 @@ enum LayerReport {
         let trainingTotal = training.forwardSeconds.reduce(0, +) + training.backwardSeconds.reduce(0, +)
         let inferenceTotal = inference.forwardSeconds.reduce(0, +)
         lines = ["layer                 training: forward  backward   inference: forward"]
-        for (index, layer) in model.layers.enumerated() {
+        let calls = model.callIndices
+        for (index, node) in model.nodes.enumerated() {
+            let name = node.layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
             func share(_ seconds: Double, _ total: Double) -> String { String(format: "%5.1f%%", 100 * seconds / max(total, 1e-12)) }
-            lines.append("  \(layer.name.padding(toLength: 20, withPad: " ", startingAt: 0))  "
+            lines.append("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0))  "
                          + "\(share(training.forwardSeconds[index], trainingTotal))    \(share(training.backwardSeconds[index], trainingTotal))"
                          + "          \(share(inference.forwardSeconds[index], inferenceTotal))")
         }

@@ -58,7 +58,9 @@ struct KerasSummary {
         let classWidth = max(16, inventory.layers.map { ($0.className ?? "?").count }.max() ?? 0)
         for (index, layer) in inventory.layers.enumerated() {
             let number = String(index + 1).leftPadded(to: 3)
-            let inputs = inboundLayers(of: layer).map { "  <- " + $0.joined(separator: ", ") } ?? ""
+            let inputs = inboundCalls(of: layer).map { calls in
+                "  <- " + calls.map { $0.map(\.description).joined(separator: ", ") }.joined(separator: "; ")
+            } ?? ""
             lines.append("\(number)  \(layer.name.padded(to: nameWidth))  \((layer.className ?? "?").padded(to: classWidth))  "
                          + "\(describeCount(layer.parameterCount).leftPadded(to: 11)) parameters" + inputs)
             lines += weightLines(layer.weights, indent: 7)
@@ -78,14 +80,14 @@ struct KerasSummary {
         return lines
     }
 
-    /// Where a functional model's layer takes its inputs from, found by the name the file gives the layer: the
-    /// config's name in a legacy file, Keras 3's saveable name (`conv2d_1`) in `.keras` and `.weights.h5`; nil
-    /// for a Sequential model.
-    private func inboundLayers(of layer: StoredLayer) -> [String]? {
+    /// Where each call of a functional model's layer takes its inputs from (a shared layer is called more than
+    /// once), found by the name the file gives the layer: the config's name in a legacy file, Keras 3's
+    /// saveable name (`conv2d_1`) in `.keras` and `.weights.h5`; nil for a Sequential model.
+    private func inboundCalls(of layer: StoredLayer) -> [[ModelConfig.TensorReference]]? {
         guard let config, config.isFunctional else { return nil }
         let legacy = inventory.format == .legacyModel || inventory.format == .legacyWeights
         let names = legacy ? config.layers.map(\.name) : config.saveableNames()
-        return zip(names, config.layers).first { $0.0 == layer.name }?.1.inbound
+        return zip(names, config.layers).first { $0.0 == layer.name }?.1.calls
     }
 
     private func weightLines(_ weights: [StoredWeight], indent: Int, roles: [String?] = []) -> [String] {

@@ -151,16 +151,20 @@ import Testing
         #expect(try ModelLoader.load(keras2Path).model.layers.compactMap { ($0 as? Dense)?.activation } == [.silu, .softmax])
     }
 
-    /// A functional graph (branches, a merge, a Concatenate taking one output twice) is written in each form and
-    /// read back with the same graph and predictions.
+    /// A functional graph (branches, a merge, a Concatenate taking one output twice, a shared layer whose
+    /// second call takes a layer written after it) is written in each form and read back with the same graph
+    /// and predictions.
     @Test func aFunctionalGraphRoundTripsThroughEveryForm() throws {
+        let shared = Conv2D(filters: 3, kernelSize: (3, 3), padding: .same, activation: .tanh, name: "shared")
         let nodes = [
             Node(Conv2D(filters: 3, kernelSize: (3, 3), padding: .same, activation: .relu, name: "left"), inputs: [.modelInput]),
+            Node(shared, inputs: [.node(0)]),
             Node(Conv2D(filters: 3, kernelSize: (3, 3), padding: .same, activation: .gelu, name: "right"), inputs: [.modelInput]),
-            Node(Merge(.add, name: "sum"), inputs: [.node(0), .node(1)]),
-            Node(Concatenate(name: "joined"), inputs: [.node(2), .node(0), .node(2)]),
-            Node(GlobalPooling2D(.average, name: "pool"), inputs: [.node(3)]),
-            Node(Dense(units: 4, activation: .softmax, name: "out"), inputs: [.node(4)]),
+            Node(shared, inputs: [.node(2)]),
+            Node(Merge(.add, name: "sum"), inputs: [.node(1), .node(3)]),
+            Node(Concatenate(name: "joined"), inputs: [.node(4), .node(0), .node(4)]),
+            Node(GlobalPooling2D(.average, name: "pool"), inputs: [.node(5)]),
+            Node(Dense(units: 4, activation: .softmax, name: "out"), inputs: [.node(6)]),
         ]
         let model = try Model(name: "graph", inputShape: [6, 6, 1], nodes: nodes, seed: 7)
         let input = (0..<72).map { Float($0 % 9) / 9 }
@@ -172,6 +176,7 @@ import Testing
             let loaded = try ModelLoader.load(path).model
             #expect(!(loaded is Sequential))
             #expect(loaded.nodes.map(\.layer.name) == nodes.map(\.layer.name) && loaded.nodes.map(\.inputs) == nodes.map(\.inputs), "\(path)")
+            #expect(loaded.nodes[1].layer === loaded.nodes[3].layer && loaded.layers.count == 7, "\(path)")
             #expect(loaded.predict(input) == expected, "\(path)")
         }
     }

@@ -193,7 +193,7 @@ import Testing
             + #""config": {"name": "d", "units": 2}, "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "#
             + #""config": {"keras_history": []}}], "kwargs": {}}]}], "input_layers": ["in", 0, 0], "output_layers": ["d", 0, 0]}}"#
         let error = #expect(throws: KerasFormatError.self) { try ModelConfig.parse(try JSONParser.parse(text), file: "short.h5") }
-        #expect(error?.object == "layer d" && error?.problem == .malformedConfig("has an inbound reference that is not [layer, node, tensor]"))
+        #expect(error?.object == "layer d" && error?.problem == .malformedConfig("has a reference that is not [layer, node, tensor]"))
     }
 
     /// A config of more layers than the limit is refused before any layer is built.
@@ -339,7 +339,7 @@ import Testing
             """#
         let parsed = try ModelConfig.parse(config(sequentialBlock), file: "nested.h5")
         #expect(parsed.layers.map(\.name) == ["first", "inner", "inner_2", "last"])
-        #expect(parsed.layers.map(\.inbound) == [["image"], ["first"], ["inner"], ["inner_2"]])
+        #expect(parsed.layers.map(\.calls) == [[["image"]], [["first"]], [["inner"]], [["inner_2"]]])
         #expect(parsed.saveableNames() == ["dense", "sequential/layers/dense", "sequential/layers/dense_1", "dense_1"])
         #expect(parsed.layers.map(\.legacyGroup) == [nil, "block", "block", nil])
         #expect(parsed.outputLayers == ["last"])

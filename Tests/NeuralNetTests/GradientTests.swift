@@ -35,7 +35,8 @@ import Testing
         }
     }
 
-    /// Graphs that join branches with each merge layer and Concatenate, one output used by several layers.
+    /// Graphs that join branches with each merge layer and Concatenate, one output used by several layers, and
+    /// layers run at several nodes (shared).
     static let graphCases: [Case] = Merge.Kind.allCases.map { kind in
         Case(name: "branches joined by \(kind.rawValue)", inputShape: [5]) {
             let count = kind == .subtract ? 2 : 3
@@ -53,6 +54,17 @@ import Testing
              Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu), inputs: [.modelInput]),
              Node(Concatenate(axis: 1), inputs: [.node(0), .node(1)]), Node(Flatten(), inputs: [.node(2)]),
              Node(Dense(units: 3, activation: .softmax), inputs: [.node(3)])]
+        },
+        Case(name: "a Dense layer shared: run twice in a row and on the input", inputShape: [4]) {
+            let shared = Dense(units: 4, activation: .tanh)
+            return [Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]), Node(shared, inputs: [.node(0)]),
+                    Node(shared, inputs: [.node(1)]), Node(shared, inputs: [.modelInput]), Node(Merge(.add), inputs: [.node(2), .node(3)]),
+                    Node(Dense(units: 3, activation: .softmax), inputs: [.node(4)])]
+        },
+        Case(name: "a convolution shared: run on its own output", inputShape: [4, 4, 2]) {
+            let shared = Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh)
+            return [Node(shared, inputs: [.modelInput]), Node(shared, inputs: [.node(0)]), Node(Flatten(), inputs: [.node(1)]),
+                    Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
         Case(name: "residual add", inputShape: [4, 4, 2]) {
             [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.modelInput]),

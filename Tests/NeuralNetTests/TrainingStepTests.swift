@@ -2,17 +2,19 @@ import NeuralNet
 import Testing
 
 /// `trainingStep`, which computes the Dense layers' gradients inside the optimizer step, against a
-/// `trainingPass` (every gradient stored) followed by `optimizer.step()`.
+/// `trainingPass` (every gradient stored) followed by `optimizer.step()`. The model also has a Dense layer run
+/// twice (shared), whose gradients are summed over its two nodes and stored.
 @Suite struct TrainingStepTests {
-    static func makeModel(workers: Int) throws -> Sequential {
-        try Sequential(inputShape: [6, 6, 1], layers: [
-            Conv2D(filters: 4, kernelSize: (3, 3), activation: .relu), Flatten(),
-            Dense(units: 40, activation: .relu), Dropout(rate: 0.3), Dense(units: 20, useBias: false),
-            Dense(units: 3, activation: .softmax),
-        ], seed: 5, workerCount: workers)
+    static func makeModel(workers: Int) throws -> Model {
+        let shared = Dense(units: 20, activation: .tanh)
+        let layers: [Layer] = [Conv2D(filters: 4, kernelSize: (3, 3), activation: .relu), Flatten(),
+                               Dense(units: 40, activation: .relu), Dropout(rate: 0.3), Dense(units: 20, useBias: false),
+                               shared, shared, Dense(units: 3, activation: .softmax)]
+        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .modelInput : .node(index - 1)]) }
+        return try Model(name: "model", inputShape: [6, 6, 1], nodes: nodes, seed: 5, workerCount: workers)
     }
 
-    static func makeOptimizer(_ kind: String, _ model: Sequential) -> Optimizer {
+    static func makeOptimizer(_ kind: String, _ model: Model) -> Optimizer {
         kind == "adam" ? Adam(parameters: model.parameters) : SGD(parameters: model.parameters, learningRate: 0.05, momentum: 0.9)
     }
 

@@ -8,19 +8,22 @@
 enum BatchNormalizationFolding {
     /// For each node, the node whose output stands for it at inference: itself, or for a BatchNormalization
     /// folded into the convolution that feeds it, that convolution (which is told so). A pair folds when the
-    /// normalisation is over the last axis and the convolution has no activation and no other consumer; so
+    /// normalisation is over the last axis and the convolution (not a shared one) has no activation and no other consumer; so
     /// does an activation layer after it, unless it is the model's output (whose activation the loss may take
     /// over).
     static func inferenceSources(_ nodes: [Node]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
+        var uses: [ObjectIdentifier: Int] = [:]
         for node in nodes {
             for case .node(let source) in node.inputs { consumers[source] += 1 }
+            uses[ObjectIdentifier(node.layer), default: 0] += 1
         }
         var sources = Array(nodes.indices)
         for (index, node) in nodes.enumerated() {
             guard let normalization = node.layer as? BatchNormalization, normalization.normalizesLastAxis, node.inputs.count == 1,
                   case .node(let source) = node.inputs[0], consumers[source] == 1,
-                  let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear else { continue }
+                  let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear,
+                  uses[ObjectIdentifier(convolution)] == 1 else { continue }
             convolution.foldedNormalization = normalization
             sources[index] = source
             guard consumers[index] == 1,

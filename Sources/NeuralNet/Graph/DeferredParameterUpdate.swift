@@ -43,12 +43,15 @@ final class DeferredParameterUpdate {
     private let profiledSeconds: UnsafeMutableBufferPointer<Double>
     private let nodeCount: Int
 
-    init(layers: [Layer], threads: Int) {
+    /// The tasks of a model's `nodes`, whose layers defer their gradients as `plan` says; a shared layer's
+    /// parameters are updated once, at its first node.
+    init(nodes: [Node], plan: GradientPlan, threads: Int) {
         var tasks: [Task] = []
         var parameter = 0
         var largestBlock = 1
-        for (node, layer) in layers.enumerated() {
-            if let deferring = layer as? DeferredGradientLayer {
+        var seen = Set<ObjectIdentifier>()
+        for (node, layer) in nodes.map(\.layer).enumerated() where seen.insert(ObjectIdentifier(layer)).inserted {
+            if plan.defersGradients[node], let deferring = layer as? DeferredGradientLayer {
                 for block in deferring.deferredBlocks(threads: threads) {
                     tasks.append(.deferred(layer: deferring, node: node, firstParameter: parameter, block: block))
                     largestBlock = max(largestBlock, deferring.scratchSize(of: block))
@@ -70,8 +73,8 @@ final class DeferredParameterUpdate {
             _ = buffer.reserve(largestBlock)
             return buffer
         }
-        nodeCount = layers.count
-        profiledSeconds = .allocate(capacity: shares * layers.count)
+        nodeCount = nodes.count
+        profiledSeconds = .allocate(capacity: shares * nodes.count)
         profiledSeconds.initialize(repeating: 0)
     }
 

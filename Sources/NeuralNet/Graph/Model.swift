@@ -23,6 +23,14 @@ public struct Node {
     }
 }
 
+extension [Node] {
+    /// The nodes' layers in the order of their first node, each once.
+    var distinctLayers: [Layer] {
+        var seen = Set<ObjectIdentifier>()
+        return map(\.layer).filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
+}
+
 /// A model: layers joined into a graph from one input to one output, like `keras.Model`; ``Sequential`` is
 /// the one-path case.
 ///
@@ -66,9 +74,10 @@ public class Model {
     private let inferenceSlice: Int
 
     /// Builds every node's layer in order; parameters get Keras's default initialisation from `seed`, or are
-    /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). Refuses a
-    /// node that takes an input from itself or a later node, a layer used by two nodes (shared layers are
-    /// not supported yet) and an output nothing leads to.
+    /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). A layer
+    /// used by several nodes (shared) is built at its first and must see the same input shapes at the others.
+    /// Refuses a node that takes an input from itself or a later node, a shared layer with batch statistics
+    /// and an output nothing leads to.
     public init(name: String, inputShape: [Int], nodes: [Node], seed: UInt64 = 0, initializeWeights: Bool = true,
                 workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
@@ -83,12 +92,20 @@ public class Model {
         try Self.checkGraph(nodes)
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
         try Self.checkSampleSize(inputShape, layer: "input")
+        var built = Set<ObjectIdentifier>()
         for node in nodes {
             let shapes = node.inputs.map { input in
                 switch input {
                 case .modelInput: return inputShape
                 case .node(let index): return nodes[index].layer.outputShape
                 }
+            }
+            guard built.insert(ObjectIdentifier(node.layer)).inserted else {
+                guard shapes == node.layer.inputShapes else {
+                    let described = { (shapes: [[Int]]) in shapes.map { describeShape($0, batch: true) }.joined(separator: ", ") }
+                    throw ModelError.invalidInput(layer: node.layer.name, reason: "is called on \(described(shapes)) after \(described(node.layer.inputShapes)); a shared layer must see the same input shapes at every call")
+                }
+                continue
             }
             try node.layer.build(inputShapes: shapes, initializer: &initializer)
             guard node.layer.outputShape.allSatisfy({ $0 > 0 }) else {
@@ -105,13 +122,13 @@ public class Model {
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
-        update = DeferredParameterUpdate(layers: nodes.map(\.layer), threads: Parallel.coreCount)
+        update = DeferredParameterUpdate(nodes: nodes, plan: plan, threads: Parallel.coreCount)
         deferOutputActivation()
     }
 
     /// Leaves the output layer's activation to the loss when the loss can take its logits (see ``loss``).
     private func deferOutputActivation() {
-        guard let last = nodes.last?.layer as? ActivatedLayer else { return }
+        guard let last = nodes.last?.layer as? ActivatedLayer, nodes.lazy.filter({ $0.layer === last }).count == 1 else { return }
         let deferred = !loss.fromLogits && last.activation == loss.logitsActivation
         last.activationDeferred = deferred
         deferredActivation = deferred ? last.activation : nil
@@ -120,7 +137,7 @@ public class Model {
     deinit { results.deallocate() }
 
     /// Every node takes its inputs from the model's input or earlier nodes (so the graph has no cycle), no
-    /// layer appears twice, and every node but the last feeds another.
+    /// layer with batch statistics appears twice, and every node but the last feeds another.
     private static func checkGraph(_ nodes: [Node]) throws {
         var consumed = Set<Int>()
         var seen = Set<ObjectIdentifier>()
@@ -134,8 +151,8 @@ public class Model {
                 }
                 consumed.insert(source)
             }
-            guard seen.insert(ObjectIdentifier(node.layer)).inserted else {
-                throw ModelError.invalidInput(layer: node.layer.name, reason: "is used at more than one place; shared layers are not supported")
+            guard seen.insert(ObjectIdentifier(node.layer)).inserted || !(node.layer is BatchStatisticsLayer) else {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "\(node.layer.className) is called more than once; a shared layer with batch statistics is not supported")
             }
         }
         if let unused = nodes.indices.dropLast().first(where: { !consumed.contains($0) }) {
@@ -152,8 +169,17 @@ public class Model {
         }
     }
 
-    /// The layers, one per node, in node order.
-    public var layers: [Layer] { nodes.map(\.layer) }
+    /// The layers in the order of their first node, each once (a shared layer runs at several nodes).
+    public var layers: [Layer] { nodes.distinctLayers }
+    /// Per node, which call of its layer it is: how many earlier nodes run the same layer (0 but for the later
+    /// nodes of a shared layer), as Keras numbers a layer's calls.
+    public var callIndices: [Int] {
+        var calls: [ObjectIdentifier: Int] = [:]
+        return nodes.map { node in
+            defer { calls[ObjectIdentifier(node.layer), default: 0] += 1 }
+            return calls[ObjectIdentifier(node.layer), default: 0]
+        }
+    }
     /// Per-sample output shape.
     public var outputShape: [Int] { nodes.last?.layer.outputShape ?? inputShape }
     /// Values per sample in the input.
@@ -167,7 +193,7 @@ public class Model {
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// Forward floating-point operations per sample (a multiply-add counts as two).
-    public var forwardFlops: Double { layers.reduce(0) { $0 + $1.forwardFlops } }
+    public var forwardFlops: Double { nodes.reduce(0) { $0 + $1.layer.forwardFlops } }
 
     /// Floating-point operations per sample of a training step.
     public var trainingFlops: Double { nodes.indices.reduce(0) { $0 + trainingFlops(node: $1) } }

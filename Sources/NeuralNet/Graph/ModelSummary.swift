@@ -2,19 +2,24 @@ import Foundation
 
 extension Model {
     /// A table of the layers like Keras's `model.summary()`: each layer's name and class, output shape and
-    /// parameter count (and, for a graph that is not a chain, what it takes its inputs from), then the totals.
+    /// parameter count (and, for a graph that is not a chain, what it takes its inputs from: a shared layer's
+    /// calls apart by `;`, a later call's output as `name[call]`), then the totals.
     public func summary() -> String {
         let isChain = self is Sequential
-        var rows: [[String]] = nodes.map { node in
-            var row = ["\(node.layer.name) (\(node.layer.className))", describeShape(node.layer.outputShape, batch: true),
-                       describeCount(node.layer.weights.reduce(0) { $0 + $1.count })]
+        let calls = callIndices
+        let nodesOf = Dictionary(grouping: nodes.indices, by: { ObjectIdentifier(nodes[$0].layer) })
+        var rows: [[String]] = layers.map { layer in
+            var row = ["\(layer.name) (\(layer.className))", describeShape(layer.outputShape, batch: true),
+                       describeCount(layer.weights.reduce(0) { $0 + $1.count })]
             if !isChain {
-                row.append(node.inputs.map { input in
-                    switch input {
-                    case .modelInput: return "input"
-                    case .node(let index): return nodes[index].layer.name
-                    }
-                }.joined(separator: ", "))
+                row.append(nodesOf[ObjectIdentifier(layer)]!.map { node in
+                    nodes[node].inputs.map { input in
+                        switch input {
+                        case .modelInput: return "input"
+                        case .node(let index): return nodes[index].layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
+                        }
+                    }.joined(separator: ", ")
+                }.joined(separator: "; "))
             }
             return row
         }

@@ -23,8 +23,19 @@ struct GradientPlan {
     /// Per node and input, where its backward pass writes that input's gradient.
     let inputGradients: [[InputGradient]]
     let slotCount: Int
+    /// Per node, whether its layer also runs at a later node (a shared layer): running backward after that
+    /// one, it adds its parameter gradients to those written there rather than overwriting them.
+    let addsParameterGradients: [Bool]
+    /// Per node, whether its layer is a ``DeferredGradientLayer`` that leaves its gradients to the optimizer
+    /// step in a training step: one that runs at this node only.
+    let defersGradients: [Bool]
 
     init(_ nodes: [Node]) {
+        var uses: [ObjectIdentifier: Int] = [:]
+        for node in nodes { uses[ObjectIdentifier(node.layer), default: 0] += 1 }
+        var later = Set<ObjectIdentifier>()
+        addsParameterGradients = nodes.reversed().map { !later.insert(ObjectIdentifier($0.layer)).inserted }.reversed()
+        defersGradients = nodes.map { $0.layer is DeferredGradientLayer && uses[ObjectIdentifier($0.layer)] == 1 }
         var slot = [Int](repeating: -1, count: nodes.count)
         var inputGradients = nodes.map { [InputGradient](repeating: .none, count: $0.inputs.count) }
         var free: [Int] = []
@@ -111,6 +122,11 @@ final class Worker {
     /// loop allocates nothing.
     private let parameterGradients: [[UnsafeMutablePointer<Float>]]
     private let ownGradientPointers: [[UnsafeMutablePointer<Float>]]
+    /// Per node that adds its parameter gradients (see ``GradientPlan/addsParameterGradients``), where its
+    /// backward pass writes them before they are added (into ``partialSums``, one per parameter position);
+    /// empty for the other nodes.
+    private let partialGradients: [[UnsafeMutablePointer<Float>]]
+    private let partialSums: [ScratchBuffer]
 
     init(nodes: [Node], plan: GradientPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
         self.index = index
@@ -123,23 +139,41 @@ final class Worker {
         outputs = nodes.map { _ in ScratchBuffer() }
         slots = (0..<plan.slotCount).map { _ in ScratchBuffer() }
         sums = (0..<(nodes.map(\.inputs.count).max() ?? 1)).map { _ in ScratchBuffer() }
-        keptGradients = nodes.map { $0.layer is DeferredGradientLayer ? ScratchBuffer() : nil }
+        keptGradients = plan.defersGradients.map { $0 ? ScratchBuffer() : nil }
         penalties = nodes.map { $0.layer as? OutputPenaltyLayer }
         statistics = nodes.map { node in (node.layer as? BatchStatisticsLayer).map { .allocate(capacity: $0.statisticsCount) } }
         inputPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
         inputGradientPointers = nodes.map { .allocate(capacity: $0.inputs.count) }
-        let own = nodes.flatMap(\.layer.parameters).map { parameter in
+        let own = nodes.distinctLayers.flatMap(\.parameters).map { parameter in
             let buffer = ScratchBuffer()
             _ = buffer.reserve(parameter.count)
             return buffer
         }
         ownGradients = own
         parameterGradients = nodes.map { $0.layer.parameters.map(\.gradient) }
+        // A layer's parameters start, among the model's, after those of the layers whose first node is earlier.
+        var firstParameter: [ObjectIdentifier: Int] = [:]
         var next = 0
-        ownGradientPointers = nodes.map { node in
-            defer { next += node.layer.parameters.count }
-            return own[next..<next + node.layer.parameters.count].map(\.pointer)
+        for layer in nodes.distinctLayers {
+            firstParameter[ObjectIdentifier(layer)] = next
+            next += layer.parameters.count
         }
+        ownGradientPointers = nodes.map { node in
+            let first = firstParameter[ObjectIdentifier(node.layer)]!
+            return own[first..<first + node.layer.parameters.count].map(\.pointer)
+        }
+        // Nodes that add their parameter gradients compute them first into buffers shared by all such nodes.
+        let adding = nodes.indices.filter { plan.addsParameterGradients[$0] }.map { nodes[$0].layer.parameters }
+        let partialSums = (0..<(adding.map(\.count).max() ?? 0)).map { position -> ScratchBuffer in
+            let buffer = ScratchBuffer()
+            let sizes: [Int] = adding.compactMap { parameters in position < parameters.count ? parameters[position].count : nil }
+            _ = buffer.reserve(sizes.max() ?? 0)
+            return buffer
+        }
+        partialGradients = nodes.indices.map { index in
+            plan.addsParameterGradients[index] ? nodes[index].layer.parameters.indices.map { partialSums[$0].pointer } : []
+        }
+        self.partialSums = partialSums
     }
 
     deinit {
@@ -214,8 +248,9 @@ final class Worker {
         let profiler = context.profiler, batch = lastBatch, deferring = context.deferGradients
         for index in range.reversed() {
             let node = nodes[index]
-            let gradients = deferring && keptGradients[index] != nil ? []
+            let target = deferring && keptGradients[index] != nil ? []
                 : gradientTarget == .parameters ? parameterGradients[index] : ownGradientPointers[index]
+            let adding = plan.addsParameterGradients[index]
             let inputs = LayerInputs(pointers: inputPointers[index], count: node.inputs.count)
             for (position, write) in plan.inputGradients[index].enumerated() {
                 let size = batch * node.layer.inputShapes[position].reduce(1, *)
@@ -233,7 +268,12 @@ final class Worker {
             node.layer.backward(inputs, output: UnsafePointer(outputs[index].pointer),
                                 outputGradient: outputGradientBuffer(index, deferring: deferring).pointer,
                                 inputGradients: LayerInputGradients(pointers: inputGradientPointers[index], count: node.inputs.count),
-                                batch: batch, scratch: scratch[index], gradients: gradients)
+                                batch: batch, scratch: scratch[index], gradients: adding ? partialGradients[index] : target)
+            if adding {
+                for (sum, (part, parameter)) in zip(target, zip(partialGradients[index], node.layer.parameters)) {
+                    ck_add(sum, part, parameter.count)
+                }
+            }
             for (position, write) in plan.inputGradients[index].enumerated() {
                 guard case .add(let source) = write else { continue }
                 ck_add(outputGradientBuffer(source, deferring: deferring).pointer, sums[position].pointer,
