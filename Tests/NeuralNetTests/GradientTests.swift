@@ -17,6 +17,8 @@ import Testing
         let makeNodes: @Sendable () -> [Node]
         /// The loss the model trains with.
         var loss = Loss.sparseCategoricalCrossentropy
+        /// For a model with several outputs: the output nodes, each one's loss and its weight.
+        var outputs: [(node: Int, loss: Loss, weight: Double)] = []
         var testDescription: String { name }
 
         /// A stack of layers, each taking the previous one's output.
@@ -27,16 +29,31 @@ import Testing
             makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .modelInput : .node($0 - 1)]) } }
         }
 
-        /// A graph.
-        init(name: String, inputShape: [Int], graph: @escaping @Sendable () -> [Node]) {
+        /// A graph, with the last node as its output or with `outputs`.
+        init(name: String, inputShape: [Int], outputs: [(node: Int, loss: Loss, weight: Double)] = [],
+             graph: @escaping @Sendable () -> [Node]) {
             self.name = name
             self.inputShape = inputShape
+            self.outputs = outputs
             makeNodes = graph
+        }
+
+        /// The model, seeded alike for every test.
+        func makeModel() throws -> Model {
+            let model = try Model(name: "model", inputShape: inputShape, nodes: makeNodes(),
+                                  outputs: outputs.isEmpty ? nil : outputs.map(\.node), seed: 3, workerCount: 1)
+            if outputs.isEmpty {
+                model.loss = loss
+            } else {
+                model.losses = outputs.map(\.loss)
+                model.lossWeights = outputs.map(\.weight)
+            }
+            return model
         }
     }
 
     /// Graphs that join branches with each merge layer and Concatenate, one output used by several layers, and
-    /// layers run at several nodes (shared).
+    /// layers run at several nodes (shared), and two outputs.
     static let graphCases: [Case] = Merge.Kind.allCases.map { kind in
         Case(name: "branches joined by \(kind.rawValue)", inputShape: [5]) {
             let count = kind == .subtract ? 2 : 3
@@ -65,6 +82,11 @@ import Testing
             let shared = Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh)
             return [Node(shared, inputs: [.modelInput]), Node(shared, inputs: [.node(0)]), Node(Flatten(), inputs: [.node(1)]),
                     Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
+        },
+        Case(name: "two outputs, one also feeding the other, with their own losses and weights", inputShape: [4],
+             outputs: [(3, Loss(.categoricalCrossentropy), 0.3), (2, Loss(.sparseCategoricalCrossentropy, fromLogits: true), 1.5)]) {
+            [Node(Dense(units: 5, activation: .tanh), inputs: [.modelInput]), Node(Dense(units: 4, activation: .tanh), inputs: [.node(0)]),
+             Node(Dense(units: 3), inputs: [.node(1)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
         Case(name: "residual add", inputShape: [4, 4, 2]) {
             [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.modelInput]),
@@ -234,8 +256,7 @@ import Testing
 
     @Test(arguments: cases + activationCases + graphCases + lossCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
-        let model = try Model(name: "model", inputShape: testCase.inputShape, nodes: testCase.makeNodes(), seed: 3, workerCount: 1)
-        model.loss = testCase.loss
+        let model = try testCase.makeModel()
         let data = Self.data(shape: testCase.inputShape)
         let analytic = Self.analyticGradients(model, data)
         var compared = 0, skipped = 0

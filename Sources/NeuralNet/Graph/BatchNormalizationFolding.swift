@@ -11,7 +11,7 @@ enum BatchNormalizationFolding {
     /// normalisation is over the last axis and the convolution (not a shared one) has no activation and no other consumer; so
     /// does an activation layer after it, unless it is the model's output (whose activation the loss may take
     /// over).
-    static func inferenceSources(_ nodes: [Node]) -> [Int] {
+    static func inferenceSources(_ nodes: [Node], outputs: [Int]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
         var uses: [ObjectIdentifier: Int] = [:]
         for node in nodes {
@@ -28,7 +28,7 @@ enum BatchNormalizationFolding {
             sources[index] = source
             guard consumers[index] == 1,
                   let next = nodes.indices.first(where: { nodes[$0].inputs.count == 1 && nodes[$0].inputs[0] == .node(index) }),
-                  next < nodes.count - 1, let activation = elementwiseActivation(nodes[next].layer) else { continue }
+                  !outputs.contains(next), let activation = elementwiseActivation(nodes[next].layer) else { continue }
             convolution.foldedActivation = activation
             sources[next] = source
         }

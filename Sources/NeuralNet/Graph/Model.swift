@@ -31,8 +31,8 @@ extension [Node] {
     }
 }
 
-/// A model: layers joined into a graph from one input to one output, like `keras.Model`; ``Sequential`` is
-/// the one-path case.
+/// A model: layers joined into a graph from one input to one or more outputs, like `keras.Model`;
+/// ``Sequential`` is the one-path case.
 ///
 /// Each batch is split between worker threads, one per core; each worker runs the whole graph on its part
 /// with its own activations and scratch memory, and the parameter gradients of the parts are summed. Buffers
@@ -43,19 +43,34 @@ public class Model {
     public var name: String
     /// Per-sample input shape, e.g. `[28, 28, 1]`.
     public let inputShape: [Int]
-    /// The nodes in an order where every node comes after those it takes inputs from; the last is the output.
+    /// The nodes in an order where every node comes after those it takes inputs from.
     public let nodes: [Node]
+    /// The nodes whose outputs are the model's, in Keras's order of the outputs (the last node by default).
+    public let outputs: [Int]
     /// The seed the parameters and dropout masks were drawn from.
     public let seed: UInt64
-    /// The loss training and evaluation compute, as Keras's `compile` sets it (sparse categorical
-    /// cross-entropy by default). When the output layer ends in the activation whose logits the loss can take
-    /// (softmax for the categorical cross-entropies, sigmoid for binary), the model leaves that activation to
-    /// the loss and applies it itself for the outputs, as Keras does.
-    public var loss: Loss = .sparseCategoricalCrossentropy {
-        didSet { deferOutputActivation() }
+    /// Each output's loss, which training and evaluation compute against the labels, as Keras's `compile`
+    /// sets them (sparse categorical cross-entropy by default). When an output layer ends in the activation
+    /// whose logits its loss can take (softmax for the categorical cross-entropies, sigmoid for binary), the
+    /// model leaves that activation to the loss and applies it itself for the outputs, as Keras does.
+    public var losses: [Loss] {
+        didSet {
+            precondition(losses.count == outputs.count, "one loss per output")
+            deferOutputActivations()
+        }
     }
-    /// The output layer's activation the model applies after it (see ``loss``), if any.
-    private var deferredActivation: Activation?
+    /// Each output's weight in the loss training minimises and evaluation reports (Keras's `loss_weights`):
+    /// the sum of each output's loss times its weight. 1 for each by default.
+    public var lossWeights: [Double] {
+        didSet { precondition(lossWeights.count == outputs.count, "one loss weight per output") }
+    }
+    /// The loss of every output: reading it gives the first output's, setting it gives every output this loss.
+    public var loss: Loss {
+        get { losses[0] }
+        set { losses = Array(repeating: newValue, count: outputs.count) }
+    }
+    /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
+    private var deferredActivations: [Activation?]
     private let workers: [Worker]
     /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
     private let results: UnsafeMutableBufferPointer<BatchResult>
@@ -78,8 +93,8 @@ public class Model {
     /// used by several nodes (shared) is built at its first and must see the same input shapes at the others.
     /// Refuses a node that takes an input from itself or a later node, a shared layer with batch statistics
     /// and an output nothing leads to.
-    public init(name: String, inputShape: [Int], nodes: [Node], seed: UInt64 = 0, initializeWeights: Bool = true,
-                workerCount: Int = Parallel.coreCount) throws {
+    public init(name: String, inputShape: [Int], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
+                initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
         guard !nodes.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
@@ -88,8 +103,13 @@ public class Model {
         self.name = name
         self.inputShape = inputShape
         self.nodes = nodes
+        let outputs = outputs ?? [nodes.count - 1]
+        self.outputs = outputs
+        losses = Array(repeating: .sparseCategoricalCrossentropy, count: outputs.count)
+        lossWeights = Array(repeating: 1, count: outputs.count)
+        deferredActivations = Array(repeating: nil, count: outputs.count)
         self.seed = seed
-        try Self.checkGraph(nodes)
+        try Self.checkGraph(nodes, outputs: outputs)
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
         try Self.checkSampleSize(inputShape, layer: "input")
         var built = Set<ObjectIdentifier>()
@@ -116,29 +136,46 @@ public class Model {
         let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
-        let plan = GradientPlan(nodes)
-        let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes)
-        workers = (0..<max(1, workerCount)).map { Worker(nodes: nodes, plan: plan, inferenceSources: inferenceSources, index: $0, seed: seed) }
+        let plan = GradientPlan(nodes, outputs: outputs)
+        let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes, outputs: outputs)
+        workers = (0..<max(1, workerCount)).map {
+            Worker(nodes: nodes, outputNodes: outputs, plan: plan, inferenceSources: inferenceSources, index: $0, seed: seed)
+        }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
         update = DeferredParameterUpdate(nodes: nodes, plan: plan, threads: Parallel.coreCount)
-        deferOutputActivation()
+        deferOutputActivations()
     }
 
-    /// Leaves the output layer's activation to the loss when the loss can take its logits (see ``loss``).
-    private func deferOutputActivation() {
-        guard let last = nodes.last?.layer as? ActivatedLayer, nodes.lazy.filter({ $0.layer === last }).count == 1 else { return }
-        let deferred = !loss.fromLogits && last.activation == loss.logitsActivation
-        last.activationDeferred = deferred
-        deferredActivation = deferred ? last.activation : nil
+    /// Leaves each output layer's activation to its loss when the loss can take its logits (see ``losses``) and
+    /// nothing else reads the output: not another node, not another node of a shared layer.
+    private func deferOutputActivations() {
+        for (position, output) in outputs.enumerated() {
+            guard let layer = nodes[output].layer as? ActivatedLayer, nodes.lazy.filter({ $0.layer === layer }).count == 1,
+                  !nodes.contains(where: { $0.inputs.contains(.node(output)) }) else { continue }
+            let loss = losses[position]
+            let deferred = !loss.fromLogits && layer.activation == loss.logitsActivation
+            layer.activationDeferred = deferred
+            deferredActivations[position] = deferred ? layer.activation : nil
+        }
     }
 
     deinit { results.deallocate() }
 
+    /// The most outputs a model may have.
+    public static let maximumOutputs = 16
+
     /// Every node takes its inputs from the model's input or earlier nodes (so the graph has no cycle), no
-    /// layer with batch statistics appears twice, and every node but the last feeds another.
-    private static func checkGraph(_ nodes: [Node]) throws {
+    /// layer with batch statistics appears twice, and every node feeds another or is one of the outputs (at
+    /// most ``maximumOutputs``, each a node once).
+    private static func checkGraph(_ nodes: [Node], outputs: [Int]) throws {
+        guard !outputs.isEmpty, outputs.count <= maximumOutputs else {
+            throw ModelError.invalidConfiguration("a model has 1 to \(maximumOutputs) outputs, not \(outputs.count)")
+        }
+        guard outputs.allSatisfy(nodes.indices.contains), Set(outputs).count == outputs.count else {
+            throw ModelError.invalidConfiguration("the outputs \(outputs) are not distinct nodes of the model")
+        }
         var consumed = Set<Int>()
         var seen = Set<ObjectIdentifier>()
         for (index, node) in nodes.enumerated() {
@@ -155,7 +192,7 @@ public class Model {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "\(node.layer.className) is called more than once; a shared layer with batch statistics is not supported")
             }
         }
-        if let unused = nodes.indices.dropLast().first(where: { !consumed.contains($0) }) {
+        if let unused = nodes.indices.first(where: { !consumed.contains($0) && !outputs.contains($0) }) {
             throw ModelError.invalidInput(layer: nodes[unused].layer.name, reason: "leads to no output")
         }
     }
@@ -180,12 +217,18 @@ public class Model {
             return calls[ObjectIdentifier(node.layer), default: 0]
         }
     }
-    /// Per-sample output shape.
-    public var outputShape: [Int] { nodes.last?.layer.outputShape ?? inputShape }
+    /// Per-sample shape of each output.
+    public var outputShapes: [[Int]] { outputs.map { nodes[$0].layer.outputShape } }
+    /// Per-sample shape of the first output (of the only one, in most models).
+    public var outputShape: [Int] { outputShapes[0] }
+    /// The layer names of the outputs, which Keras names their losses and metrics by.
+    public var outputNames: [String] { outputs.map { nodes[$0].layer.name } }
     /// Values per sample in the input.
     public var inputSize: Int { inputShape.reduce(1, *) }
-    /// Values per sample in the output.
-    public var outputSize: Int { outputShape.reduce(1, *) }
+    /// Values per sample in each output.
+    public var outputSizes: [Int] { outputShapes.map { $0.reduce(1, *) } }
+    /// Values per sample in the first output.
+    public var outputSize: Int { outputSizes[0] }
 
     /// All trainable arrays in model order (each layer's kernel, then bias).
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
@@ -220,22 +263,40 @@ public class Model {
         }
     }
 
-    /// Class outputs for `samples` (count × inputSize values), computed `batchSize` at a time.
+    /// The first output's values for `samples` (count × inputSize values), computed `batchSize` at a time, as
+    /// `model.predict` gives them for a model with one output (``predictEach(_:batchSize:progress:)`` gives
+    /// every output of a model with several).
     public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [Float] {
-        let count = samples.count / inputSize
-        var result = [Float](repeating: 0, count: count * outputSize)
-        samples.withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { out in
-                forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
-                    _ = run(input.baseAddress! + start * inputSize, labels: nil, batch: batch, training: false,
-                            probabilities: out.baseAddress! + start * outputSize)
-                }
-            }
-        }
-        return result
+        predictEach(samples, batchSize: batchSize, progress: progress, outputs: 1)[0]
     }
 
-    /// Loss and accuracy over a labelled dataset, as `model.evaluate` reports them.
+    /// Each output's values for `samples` (count × inputSize values; count × that output's size each), computed
+    /// `batchSize` at a time, in the order of ``outputs``, as `model.predict` lists them.
+    public func predictEach(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [[Float]] {
+        predictEach(samples, batchSize: batchSize, progress: progress, outputs: outputs.count)
+    }
+
+    /// The first `wanted` outputs' values (the others are computed but not kept).
+    private func predictEach(_ samples: [Float], batchSize: Int, progress: ((Int, Int) -> Void)?, outputs wanted: Int) -> [[Float]] {
+        let count = samples.count / inputSize
+        let sizes = outputSizes
+        let buffers = sizes.indices.map { UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0 < wanted ? count * sizes[$0] : 0)) }
+        defer { buffers.forEach { $0.deallocate() } }
+        let kept = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: sizes.count)
+        defer { kept.deallocate() }
+        for index in sizes.indices { kept[index] = index < wanted ? buffers[index] : nil }
+        samples.withUnsafeBufferPointer { input in
+            forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
+                _ = run(input.baseAddress! + start * inputSize, labels: nil, batch: batch, training: false,
+                        destinations: OutputDestinations(pointers: kept, firstSample: start))
+            }
+        }
+        return (0..<wanted).map { Array(UnsafeBufferPointer(start: buffers[$0], count: count * sizes[$0])) }
+    }
+
+    /// Loss and accuracy over a labelled dataset, as `model.evaluate` reports them: the total loss (each
+    /// output's times its weight, and any activity penalty), and each output's loss and accuracy against the
+    /// same labels.
     public func evaluate(_ data: LabeledSamples, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> Evaluation {
         var totals = BatchResult()
         let started = Date()
@@ -243,19 +304,22 @@ public class Model {
             data.labels.withUnsafeBufferPointer { labels in
                 forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
                     totals += run(input.baseAddress! + start * inputSize, labels: labels.baseAddress! + start, batch: batch,
-                                  training: false, probabilities: nil).result
+                                  training: false, destinations: nil).result
                 }
             }
         }
-        let count = max(1, data.count)
-        return Evaluation(loss: totals.loss / Double(count), accuracy: Double(totals.correct) / Double(count),
+        let count = Double(max(1, data.count))
+        let perOutput = outputNames.enumerated().map { index, name in
+            Evaluation.Output(name: name, loss: totals.outputLosses[index] / count, accuracy: Double(totals.outputCorrect[index]) / count)
+        }
+        return Evaluation(loss: totals.loss / count, accuracy: Double(totals.correct) / count, outputs: perOutput,
                           count: data.count, seconds: Date().timeIntervalSince(started))
     }
 
     /// One forward and backward pass in training mode over `batch` samples: leaves in each parameter's
     /// `gradient` the gradient of the batch-mean loss. Returns the summed loss and the correct count.
     public func trainingPass(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> BatchResult {
-        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil)
+        let (result, parts) = run(input, labels: labels, batch: batch, training: true, destinations: nil)
         if parts > 1 { sumGradients(into: parameters, extraGradients(parts)) }
         return result
     }
@@ -265,7 +329,7 @@ public class Model {
     /// are computed inside the step and never stored: their parameters' `gradient` is left as it was.
     public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                              optimizer: Optimizer) -> BatchResult {
-        let (result, parts) = run(input, labels: labels, batch: batch, training: true, probabilities: nil,
+        let (result, parts) = run(input, labels: labels, batch: batch, training: true, destinations: nil,
                                   deferGradients: true)
         update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
@@ -276,16 +340,17 @@ public class Model {
         extraWorkerGradients[0..<max(0, parts - 1)]
     }
 
-    /// Runs `batch` samples through the workers: forward always; loss and accuracy when labels are given;
+    /// Runs `batch` samples through the workers: forward always, writing the outputs to `destinations`; loss
+    /// and accuracy when labels are given;
     /// backward when training (the first worker's gradients land in the parameters, the others' in their
     /// own buffers; deferring layers' kept for the optimizer step when `deferGradients`). Returns the summed
     /// result and how many workers took part.
     private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
-                     probabilities: UnsafeMutablePointer<Float>?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
+                     destinations: OutputDestinations?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
-        var context = Worker.Context(loss: loss, deferredActivation: deferredActivation, inputSize: inputSize, outputSize: outputSize,
-                                     gradientScale: 1 / Float(batch), profiler: nil)
+        var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
+                                     inputSize: inputSize, outputSizes: outputSizes, gradientScale: 1 / Float(batch), profiler: nil)
         context.deferGradients = deferGradients
         var firstContext = context
         firstContext.profiler = profiler
@@ -307,7 +372,7 @@ public class Model {
                     let count = min(slice, end - start)
                     result += workers[part].run(
                         part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start },
-                        batch: count, training: training, probabilities: probabilities.map { $0 + start * outputSize },
+                        batch: count, training: training, destinations: destinations?.advanced(by: start),
                         gradientTarget: part == 0 ? .parameters : .own)
                     start += count
                 }
@@ -349,7 +414,7 @@ public class Model {
                 if stop < nodes.count {
                     worker.measureForward(node: stop, modelInput: input + first * inputSize)
                 } else {
-                    results[worker.index] = worker.finishForward(context, labels: labels + first, training: true, probabilities: nil)
+                    results[worker.index] = worker.finishForward(context, labels: labels + first, training: true, destinations: nil)
                 }
             }
             if stop < nodes.count { joinStatistics(of: stop, forward: true) }
@@ -382,28 +447,62 @@ public final class Sequential: Model {
     }
 }
 
+/// Where an inference pass writes each output: per output, where sample `firstSample` of the pass goes (nil
+/// for an output not kept), the next samples following one output row after another.
+struct OutputDestinations {
+    let pointers: UnsafePointer<UnsafeMutablePointer<Float>?>
+    let firstSample: Int
+
+    /// The same places for the samples `count` further on.
+    func advanced(by count: Int) -> OutputDestinations { OutputDestinations(pointers: pointers, firstSample: firstSample + count) }
+}
+
 /// Summed loss and correct predictions over some samples.
 public struct BatchResult: Sendable {
-    /// The loss summed over the samples.
+    /// The loss summed over the samples: each output's times its weight, and any activity penalty.
     public var loss: Double = 0
-    /// How many samples were predicted right.
-    public var correct: Int = 0
+    /// Per output (up to ``Model/maximumOutputs``), its own loss summed over the samples.
+    public var outputLosses = InlineArray<16, Double>(repeating: 0)
+    /// Per output, how many samples it predicted right.
+    public var outputCorrect = InlineArray<16, Int>(repeating: 0)
+    /// How many samples the first output predicted right.
+    public var correct: Int { outputCorrect[0] }
 
     /// The sums of both.
     public static func + (a: BatchResult, b: BatchResult) -> BatchResult {
-        BatchResult(loss: a.loss + b.loss, correct: a.correct + b.correct)
+        var sum = a
+        sum += b
+        return sum
     }
 
     /// Adds `b` into `a`.
-    public static func += (a: inout BatchResult, b: BatchResult) { a = a + b }
+    public static func += (a: inout BatchResult, b: BatchResult) {
+        a.loss += b.loss
+        for index in 0..<16 {
+            a.outputLosses[index] += b.outputLosses[index]
+            a.outputCorrect[index] += b.outputCorrect[index]
+        }
+    }
 }
 
 /// Loss and accuracy of a model on a dataset.
 public struct Evaluation: Sendable {
-    /// The mean loss per sample.
+    /// One output's loss and accuracy.
+    public struct Output: Sendable {
+        /// The output layer's name.
+        public let name: String
+        /// Its mean loss per sample, before its weight.
+        public let loss: Double
+        /// The share of samples it predicted right.
+        public let accuracy: Double
+    }
+
+    /// The mean loss per sample (the weighted sum over the outputs, with any activity penalty).
     public let loss: Double
-    /// The share of samples predicted right.
+    /// The share of samples the first output predicted right.
     public let accuracy: Double
+    /// Each output's own loss and accuracy, in the model's order of outputs.
+    public let outputs: [Output]
     /// The number of samples.
     public let count: Int
     /// Wall-clock time of the evaluation.

@@ -30,7 +30,7 @@ struct GradientPlan {
     /// step in a training step: one that runs at this node only.
     let defersGradients: [Bool]
 
-    init(_ nodes: [Node]) {
+    init(_ nodes: [Node], outputs: [Int]) {
         var uses: [ObjectIdentifier: Int] = [:]
         for node in nodes { uses[ObjectIdentifier(node.layer), default: 0] += 1 }
         var later = Set<ObjectIdentifier>()
@@ -48,7 +48,8 @@ struct GradientPlan {
             slotCount += 1
             return slotCount - 1
         }
-        slot[nodes.count - 1] = take()
+        // The outputs' gradients start with their losses', before any node runs backward.
+        for output in outputs { slot[output] = take() }
         for index in nodes.indices.reversed() {
             for (position, input) in nodes[index].inputs.enumerated() {
                 guard case .node(let source) = input else { continue }
@@ -71,11 +72,13 @@ struct GradientPlan {
 final class Worker {
     /// What every worker needs to know about the model for one batch.
     struct Context {
-        let loss: Loss
-        /// The output layer's activation, left to the loss, that the worker applies for the outputs.
-        let deferredActivation: Activation?
+        /// Per output, its loss and the loss's weight.
+        let losses: [Loss]
+        let lossWeights: [Double]
+        /// Per output, the output layer's activation, left to the loss, that the worker applies for the outputs.
+        let deferredActivations: [Activation?]
         let inputSize: Int
-        let outputSize: Int
+        let outputSizes: [Int]
         /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
         let gradientScale: Float
         /// Set on the first worker when the model is being profiled.
@@ -93,13 +96,16 @@ final class Worker {
     /// This worker's place among the model's workers; the first one's gradients land in the parameters.
     let index: Int
     private let nodes: [Node]
+    /// The model's output nodes, in order.
+    private let outputNodes: [Int]
     /// Per node, the node whose output stands for it in inference passes: itself, or the convolution a
     /// BatchNormalization is folded into (that node is then skipped; see ``BatchNormalizationFolding``).
     private let inferenceSources: [Int]
     private let plan: GradientPlan
     let scratch: [LayerScratch]
     let outputs: [ScratchBuffer]
-    let probabilities = ScratchBuffer()
+    /// Per output, its values after the activation its loss took over.
+    let activatedOutputs: [ScratchBuffer]
     /// The output gradients' slots (see ``GradientPlan``), and per input position the buffer a gradient is
     /// summed through.
     private let slots: [ScratchBuffer]
@@ -128,9 +134,11 @@ final class Worker {
     private let partialGradients: [[UnsafeMutablePointer<Float>]]
     private let partialSums: [ScratchBuffer]
 
-    init(nodes: [Node], plan: GradientPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
+    init(nodes: [Node], outputNodes: [Int], plan: GradientPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
         self.index = index
         self.nodes = nodes
+        self.outputNodes = outputNodes
+        activatedOutputs = outputNodes.map { _ in ScratchBuffer() }
         self.inferenceSources = inferenceSources
         self.plan = plan
         scratch = nodes.indices.map { node in
@@ -185,9 +193,9 @@ final class Worker {
     /// Forward, loss, then backward when training, over all nodes: the whole pass for a model without
     /// ``BatchStatisticsLayer``s in training. Returns the summed loss and correct count when labels are given.
     func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
-             probabilities output: UnsafeMutablePointer<Float>?, gradientTarget: GradientTarget) -> BatchResult {
+             destinations: OutputDestinations?, gradientTarget: GradientTarget) -> BatchResult {
         forward(context, input: input, batch: batch, training: training, nodes: nodes.indices)
-        let result = finishForward(context, labels: labels, training: training, probabilities: output)
+        let result = finishForward(context, labels: labels, training: training, destinations: destinations)
         if training && labels != nil { backward(context, nodes: nodes.indices, gradientTarget: gradientTarget) }
         return result
     }
@@ -212,31 +220,39 @@ final class Worker {
         }
     }
 
-    /// After every node's forward pass: copies the outputs (after a deferred activation) into `output`, and
-    /// with labels returns the summed loss and correct count, leaving the loss gradient ready for the backward
-    /// pass when training.
-    func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool,
-                       probabilities output: UnsafeMutablePointer<Float>?) -> BatchResult {
-        let batch = lastBatch, classes = context.outputSize
-        let raw = UnsafePointer(outputs[training ? nodes.count - 1 : inferenceSources[nodes.count - 1]].pointer)
-        // The outputs through the loss's activation, when they are its logits: deferred, or the loss's own
-        // from_logits (the model's outputs then stay the logits).
-        let logitsActivation = context.deferredActivation ?? (context.loss.fromLogits ? context.loss.logitsActivation : nil)
-        var activated: UnsafePointer<Float>?
-        if let logitsActivation {
-            let buffer = probabilities.reserve(batch * classes)
-            buffer.update(from: raw, count: batch * classes)
-            logitsActivation.apply(buffer, rows: batch, width: classes)
-            activated = UnsafePointer(buffer)
-        }
-        let predicted = context.deferredActivation == nil ? raw : activated!
-        output?.update(from: predicted, count: batch * classes)
-        guard let labels else { return BatchResult() }
-        let gradient = training ? outputGradientBuffer(nodes.count - 1, deferring: context.deferGradients).reserve(batch * classes) : nil
+    /// After every node's forward pass: copies each output (after a deferred activation) to `destinations`,
+    /// and with labels returns the summed loss and correct counts, leaving each output's loss gradient (times
+    /// its weight) ready for the backward pass when training.
+    func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool, destinations: OutputDestinations?) -> BatchResult {
+        let batch = lastBatch
         var result = BatchResult()
-        result.correct = Loss.correctCount(predicted, labels: labels, batch: batch, classes: classes)
-        result.loss = context.loss.sum(raw, activated: activated, labels: labels, batch: batch, classes: classes,
-                                       gradient: gradient, gradientScale: context.gradientScale)
+        for (position, node) in outputNodes.enumerated() {
+            let classes = context.outputSizes[position], loss = context.losses[position]
+            let deferredActivation = context.deferredActivations[position]
+            let raw = UnsafePointer(outputs[training ? node : inferenceSources[node]].pointer)
+            // The outputs through the loss's activation, when they are its logits: deferred, or the loss's own
+            // from_logits (the model's outputs then stay the logits).
+            let logitsActivation = deferredActivation ?? (loss.fromLogits ? loss.logitsActivation : nil)
+            var activated: UnsafePointer<Float>?
+            if let logitsActivation {
+                let buffer = activatedOutputs[position].reserve(batch * classes)
+                buffer.update(from: raw, count: batch * classes)
+                logitsActivation.apply(buffer, rows: batch, width: classes)
+                activated = UnsafePointer(buffer)
+            }
+            let predicted = deferredActivation == nil ? raw : activated!
+            if let destinations, let place = destinations.pointers[position] {
+                (place + destinations.firstSample * classes).update(from: predicted, count: batch * classes)
+            }
+            guard let labels else { continue }
+            let weight = context.lossWeights[position]
+            let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(batch * classes) : nil
+            result.outputCorrect[position] = Loss.correctCount(predicted, labels: labels, batch: batch, classes: classes)
+            result.outputLosses[position] = loss.sum(raw, activated: activated, labels: labels, batch: batch, classes: classes,
+                                                     gradient: gradient, gradientScale: context.gradientScale * Float(weight))
+            result.loss += weight * result.outputLosses[position]
+        }
+        guard labels != nil else { return result }
         for (index, layer) in penalties.enumerated() {
             if let layer { result.loss += layer.penalty(outputs[index].pointer, batch: batch) }
         }
