@@ -173,7 +173,10 @@ def zoo(digits, data, work, keras, checks, names=None):
             path, reference = file["model"], np.load(file["predictions"])
             output = path + ".digits.npy"
             digits.run("predict", path, "--data", data, "--first", str(len(reference)), "--pixels", pixels, "--output", output)
-            gap = float(np.max(np.abs(np.load(output) - reference)))
+            # A model with several outputs: digits writes one array per output, next to each other here as in the reference.
+            predicted = np.concatenate([np.load(f"{path}.digits.{name}.npy") for name in entry["outputs"]], axis=1) \
+                if entry["outputs"] else np.load(output)
+            gap = float(np.max(np.abs(predicted - reference)))
             checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
@@ -184,7 +187,7 @@ def zoo(digits, data, work, keras, checks, names=None):
             target = os.path.join(folder, f"{name}-digits{suffix}")
             digits.run("convert", source, target, *options)
             model = module.models.load_model(target, compile=False)
-            predicted = model.predict(keras_zoo.inputs(model, test_images[:len(reference)], pixels), verbose=0)
+            predicted = keras_zoo.joined(model.predict(keras_zoo.inputs(model, test_images[:len(reference)], pixels), verbose=0))
             gap = float(np.max(np.abs(predicted - reference)))
             checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images")
@@ -196,18 +199,22 @@ def zoo(digits, data, work, keras, checks, names=None):
 
 def zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks):
     """digits evaluate reports Keras's evaluate loss (its compiled loss, ActivityRegularization's penalty
-    included) on the test images the predictions were compared on."""
+    included; for several outputs, each output's loss times its weight, and each output's own loss) on the test
+    images the predictions were compared on."""
     source = entry["files"][0]["model"]
     count = len(np.load(entry["files"][0]["predictions"]))
     model = keras.models.load_model(source)
     x = keras_zoo.inputs(model, test_images[:count], entry["pixels"])
-    keras_loss = model.evaluate(x, keras_zoo.targets(test_labels[:count], entry["loss"]), batch_size=128, verbose=0,
-                                return_dict=True)["loss"]
+    figures = model.evaluate(x, keras_zoo.targets(test_labels[:count], entry["loss"]), batch_size=128, verbose=0, return_dict=True)
     evaluation = json.loads(digits.run("evaluate", source, "--data", data, "--json", "--first", str(count),
                                        "--pixels", entry["pixels"]).strip().splitlines()[-1])
-    gap = abs(evaluation["loss"] - keras_loss)
-    checks.add(f"zoo {entry['name']} evaluate: loss", gap <= 1e-5 * (1 + keras_loss),
-               f"digits {evaluation['loss']:.6f}, Keras {keras_loss:.6f} over {count} images")
+    pairs = [("loss", evaluation["loss"], figures["loss"])]
+    for output in evaluation.get("outputs") or []:
+        pairs.append((f"{output['name']} loss", output["loss"], figures[output["name"] + "_loss"]))
+    for label, ours, keras_loss in pairs:
+        gap = abs(ours - keras_loss)
+        checks.add(f"zoo {entry['name']} evaluate: {label}", gap <= 1e-5 * (1 + keras_loss),
+                   f"digits {ours:.6f}, Keras {keras_loss:.6f} over {count} images")
 
 
 def zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks):
@@ -252,7 +259,7 @@ def float64_copy(model, keras):
         if hasattr(layer, "finalize_state"):
             layer.finalize_state()
     optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
-    copy.compile(optimizer=optimizer, loss=model.loss)
+    copy.compile(optimizer=optimizer, loss=model.loss, loss_weights=model.get_compile_config().get("loss_weights"))
     optimizer.build(copy.trainable_variables)
     for mine, theirs in zip(optimizer.variables, model.optimizer.variables):
         mine.assign(np.asarray(theirs).astype(mine.dtype))

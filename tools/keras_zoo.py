@@ -301,6 +301,18 @@ def shared_layers(keras):
     return keras.Model(image, L.Dense(10, activation="softmax")(L.Concatenate()([averaged, strongest])))
 
 
+def two_heads(keras):
+    """Two outputs, as an auxiliary classifier makes them: a softmax head on the convolutional features,
+    which the main head (logits) also reads, each with its own loss and weight."""
+    L = keras.layers
+    image = keras.Input((28, 28, 1))
+    features = L.Flatten()(L.MaxPooling2D()(L.Conv2D(8, 3, activation="relu")(image)))
+    auxiliary = L.Dense(10, activation="softmax", name="auxiliary")(features)
+    hidden = L.Dense(32, activation="relu")(features)
+    main = L.Dense(10, name="main")(L.Concatenate()([hidden, auxiliary]))
+    return keras.Model(image, [main, auxiliary])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -333,7 +345,9 @@ def optimizer(keras, spec):
 
 
 def loss(keras, spec):
-    """The loss `spec` (a LOSSES key) names, for `keras`'s compile."""
+    """The loss `spec` (a LOSSES key, or a list of them, one per output) names, for `keras`'s compile."""
+    if isinstance(spec, list):
+        return [loss(keras, one) for one in spec]
     value = LOSSES[spec]
     if isinstance(value, str):
         return value
@@ -342,13 +356,17 @@ def loss(keras, spec):
 
 
 def targets(labels, spec):
-    """Integer labels for sparse losses, one-hot rows for the others (as `to_categorical` makes them)."""
+    """Integer labels for sparse losses, one-hot rows for the others (as `to_categorical` makes them); a list
+    of them for a list of losses (the same digits for every output)."""
+    if isinstance(spec, list):
+        return [targets(labels, one) for one in spec]
     if spec.startswith("sparse"):
         return labels
     return np.eye(10, dtype="float32")[labels]
 
 
-# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it, loss, optimizer)
+# name: (builder, pixel scaling, whether tf-keras writes a Keras 2 file of it, loss (one per output for several),
+# optimizer)
 ZOO = {
     "rescaling_mlp": (rescaling_mlp, "raw", True, "sparse", "adam"),
     "reshape_cnn": (reshape_cnn, "unit", True, "sparse", "adam"),
@@ -379,7 +397,11 @@ ZOO = {
     "nested_models": (nested_models, "unit", True, "sparse", "adam"),
     "nested_sequential": (nested_sequential, "unit", True, "sparse", "adam"),
     "shared_layers": (shared_layers, "unit", True, "sparse", "adam"),
+    "two_heads": (two_heads, "unit", True, ["sparse_logits", "sparse"], "adam"),
 }
+
+# The weight of each output's loss, for models with several outputs (Keras's loss_weights).
+LOSS_WEIGHTS = {"two_heads": [1.0, 0.4]}
 
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
 # losses are not compared.
@@ -390,6 +412,11 @@ RANDOM_IN_TRAINING = {"noisy_cnn"}
 # so a LayerNormalization over several axes, or a Normalization over none (axis None, written as []), is rebuilt
 # over the last axis and its weights no longer fit.
 NO_KERAS3_H5_RELOAD = {"normalized_cnn", "adapted_pixels_mlp"}
+
+
+def joined(predictions):
+    """Keras's predictions of a model with several outputs (a list) side by side, one row per image."""
+    return np.concatenate(predictions, axis=1) if isinstance(predictions, list) else predictions
 
 
 def inputs(model, images, pixels):
@@ -420,10 +447,12 @@ def write(folder, data, keras, tf_keras=None, names=None):
             first = model.layers[0]
             if first.__class__.__name__ == "Normalization" and getattr(first, "input_mean", None) is None:
                 first.adapt(inputs(model, train_images[:TRAIN_IMAGES], pixels))
-            model.compile(optimizer=optimizer(module, optimizer_spec), loss=loss(module, loss_spec), metrics=["accuracy"])
+            outputs = len(model.outputs)
+            model.compile(optimizer=optimizer(module, optimizer_spec), loss=loss(module, loss_spec), loss_weights=LOSS_WEIGHTS.get(name),
+                          metrics=["accuracy"] if outputs == 1 else [["accuracy"]] * outputs)
             model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), targets(train_labels[:TRAIN_IMAGES], loss_spec),
                       batch_size=64, epochs=1, verbose=0)
-            predictions = model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0)
+            predictions = joined(model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0))
             if module is keras:
                 model.save(base + ".keras")
                 model.save(base + ".h5")
@@ -437,6 +466,7 @@ def write(folder, data, keras, tf_keras=None, names=None):
                 files += [(base + "-keras2.h5", base + "-keras2.npy"), (base + "-keras2.keras", base + "-keras2.npy")]
         classes = sorted({layer.__class__.__name__ for layer in model.layers})
         entries.append({"name": name, "pixels": pixels, "layers": classes, "keras2": keras2, "loss": loss_spec,
+                        "outputs": list(model.output_names) if len(model.outputs) > 1 else None,
                         "optimizer": optimizer_spec,
                         "keras3_h5_reload": name not in NO_KERAS3_H5_RELOAD, "random_in_training": name in RANDOM_IN_TRAINING,
                         "files": [{"model": m, "predictions": p} for m, p in files]})

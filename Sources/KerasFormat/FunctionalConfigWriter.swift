@@ -29,7 +29,8 @@ enum FunctionalConfigWriter {
         }
         var body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("layers", .array(layers))])
         body["input_layers"] = reference(input, call: 0, flavour)
-        body["output_layers"] = reference(model.nodes.last?.layer.name ?? input, call: calls.last ?? 0, flavour)
+        let outputs = model.outputs.map { reference(model.nodes[$0].layer.name, call: calls[$0], .keras3) }
+        body["output_layers"] = outputs.count == 1 && flavour == .keras3 ? outputs[0] : .array(outputs)
         return body
     }
 

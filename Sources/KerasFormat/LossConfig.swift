@@ -22,9 +22,48 @@ enum LossConfig {
         let description: String
     }
 
-    /// The loss `entry` names; nil when there is none. Throws ``Unsupported`` for another loss, several losses
-    /// (a model with several outputs) or an option this project does not apply (label smoothing,
-    /// `ignore_class`, another axis or reduction).
+    /// Each output's loss as `entry` names them: one loss for every output, a list in the outputs' order, or
+    /// an object by output name; nil when it names none. Throws ``Unsupported`` for a loss or option this
+    /// project does not have, or a list or object that does not give each output one loss.
+    static func losses(_ entry: JSONValue?, outputNames: [String]) throws -> [Loss]? {
+        guard let entry, !entry.isNull else { return nil }
+        return try perOutputEntries(entry, outputNames: outputNames, what: "losses").enumerated().map { index, item in
+            guard let loss = try loss(item) else { throw Unsupported(description: "no loss for output \(outputNames[index])") }
+            return loss
+        }
+    }
+
+    /// Each output's weight in the total loss as a `loss_weights` entry gives them (a list, or an object by
+    /// output name); nil when it gives none.
+    static func lossWeights(_ entry: JSONValue?, outputNames: [String]) throws -> [Double]? {
+        guard let entry, !entry.isNull else { return nil }
+        guard entry.arrayValue != nil || entry.objectValue != nil else { throw Unsupported(description: "loss_weights \(entry.pythonJSON)") }
+        return try perOutputEntries(entry, outputNames: outputNames, what: "loss weights").enumerated().map { index, weight in
+            guard let value = weight?.doubleValue else { throw Unsupported(description: "no loss weight for output \(outputNames[index])") }
+            return value
+        }
+    }
+
+    /// Per output, its part of a list (in output order) or an object (by output name); anything else is the
+    /// one entry of every output.
+    private static func perOutputEntries(_ entry: JSONValue, outputNames: [String], what: String) throws -> [JSONValue?] {
+        if let items = entry.arrayValue {
+            guard items.count == outputNames.count else {
+                throw Unsupported(description: "\(items.count) \(what) for \(outputNames.count) outputs")
+            }
+            return items
+        }
+        if let object = entry.objectValue, object["class_name"] == nil {
+            if let stranger = object.members.first(where: { !outputNames.contains($0.key) }) {
+                throw Unsupported(description: "\(what) for \(stranger.key), which is no output (\(outputNames.joined(separator: ", ")))")
+            }
+            return outputNames.map { object[$0] }
+        }
+        return Array(repeating: entry, count: outputNames.count)
+    }
+
+    /// The one loss `entry` names; nil when there is none. Throws ``Unsupported`` for another loss or an option
+    /// this project does not apply (label smoothing, `ignore_class`, another axis or reduction).
     static func loss(_ entry: JSONValue?) throws -> Loss? {
         guard let entry, !entry.isNull else { return nil }
         if let name = entry.stringValue {
@@ -50,18 +89,30 @@ enum LossConfig {
         return Loss(kind, fromLogits: config["from_logits"]?.boolValue ?? false)
     }
 
-    /// The loss `entry` names, set on `model` when this project has it; otherwise a notice is added to `notices`
-    /// and the unsupported loss's description returned in `unsupported`.
-    static func apply(_ entry: JSONValue?, to model: Model, notices: inout [Notice]) -> (loss: Loss?, unsupported: String?) {
+    /// The losses a training config's `loss` entry names and the weights its `loss_weights` gives, set on
+    /// `model` when this project has them; otherwise a notice is added to `notices` and the unsupported loss's
+    /// description returned in `unsupported`.
+    static func apply(_ entry: JSONValue?, weights: JSONValue?, to model: Model, notices: inout [Notice])
+        -> (losses: [Loss]?, unsupported: String?) {
         do {
-            guard let loss = try loss(entry) else { return (nil, nil) }
-            model.loss = loss
-            return (loss, nil)
+            let weights = try lossWeights(weights, outputNames: model.outputNames)
+            guard let losses = try losses(entry, outputNames: model.outputNames) else { return (nil, nil) }
+            model.losses = losses
+            if let weights { model.lossWeights = weights }
+            return (losses, nil)
         } catch {
             let description = (error as? Unsupported)?.description ?? "\(error)"
             notices.append(.lossNotSupported(description))
             return (nil, description)
         }
+    }
+
+    /// The `loss` and `loss_weights` entries of `model` as `flavour` writes them: one loss, or a list of one
+    /// per output; null weights when every one is 1.
+    static func json(_ model: Model, flavour: KerasFlavour) -> (loss: JSONValue, weights: JSONValue) {
+        let losses = model.losses.map { json($0, flavour: flavour) }
+        let weights: JSONValue = model.lossWeights.allSatisfy { $0 == 1 } ? .null : .array(model.lossWeights.map { .double($0) })
+        return (losses.count == 1 ? losses[0] : .array(losses), weights)
     }
 
     /// The `loss` entry for `loss` as `flavour` writes it: the function name, or the loss object when it takes

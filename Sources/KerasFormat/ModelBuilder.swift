@@ -41,7 +41,8 @@ public struct ModelBuilder {
                 return try Sequential(name: config.name, inputShape: inputShape, layers: layers, seed: seed,
                                       initializeWeights: initializeWeights)
             }
-            return try Model(name: config.name, inputShape: inputShape, nodes: try nodes(config, layers), seed: seed,
+            let (nodes, outputs) = try graph(config, layers)
+            return try Model(name: config.name, inputShape: inputShape, nodes: nodes, outputs: outputs, seed: seed,
                              initializeWeights: initializeWeights)
         } catch let error as ModelError {
             throw KerasFormatError(file: file, object: "model config", .invalidModel(error))
@@ -51,9 +52,9 @@ public struct ModelBuilder {
     /// A functional config's layer calls as graph nodes, one per call (a shared layer's calls share its layer),
     /// ordered so that each comes after those it takes inputs from: the config's order when it already is so
     /// (Keras writes each layer after those its first call takes inputs from, but a later call may take one
-    /// from a layer written after it). Refuses a reference to no call of any layer, a cycle, and a call that
-    /// leads to no output.
-    private func nodes(_ config: ModelConfig, _ layers: [Layer]) throws -> [Node] {
+    /// from a layer written after it); and the output nodes. Refuses a reference to no call of any layer, a
+    /// cycle, and a call that leads to no output.
+    private func graph(_ config: ModelConfig, _ layers: [Layer]) throws -> (nodes: [Node], outputs: [Int]) {
         func refuse(_ what: String) -> KerasFormatError { KerasFormatError(file: file, object: "model config", .unsupportedOption(what)) }
         func malformed(_ layer: String, _ reason: String) -> KerasFormatError {
             KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig(reason))
@@ -61,8 +62,8 @@ public struct ModelBuilder {
         guard config.inputLayers.count == 1, let input = config.inputLayers.first else {
             throw refuse("a model with \(config.inputLayers.count) inputs (one image input is supported)")
         }
-        guard config.outputLayers.count == 1, let output = config.outputLayers.first else {
-            throw refuse("outputs \(config.outputLayers.map(\.description)) (one output is supported)")
+        guard (1...Model.maximumOutputs).contains(config.outputLayers.count) else {
+            throw refuse("\(config.outputLayers.count) outputs (1 to \(Model.maximumOutputs) are supported)")
         }
         // Every call of every layer, in config order, and where each reference points among them.
         var calls: [(entry: Int, call: Int)] = []
@@ -86,7 +87,10 @@ public struct ModelBuilder {
                 return source
             }
         }
-        guard let outputCall = callIndex[output] else { throw malformed(output.layer, "is named as the output but no such layer call exists") }
+        let outputCalls = try config.outputLayers.map { output in
+            guard let call = callIndex[output] else { throw malformed(output.layer, "is named as an output but no such layer call exists") }
+            return call
+        }
         // Depth-first from each call in config order: a call's sources first, then the call itself.
         var nodeOf = [Int?](repeating: nil, count: calls.count)
         var visiting = [Bool](repeating: false, count: calls.count)
@@ -108,12 +112,13 @@ public struct ModelBuilder {
         }
         var consumed = Set<Int>()
         for call in order { inputs[call].forEach { if let source = $0 { consumed.insert(source) } } }
-        if let deadEnd = order.first(where: { $0 != outputCall && !consumed.contains($0) }) {
+        if let deadEnd = order.first(where: { !outputCalls.contains($0) && !consumed.contains($0) }) {
             throw malformed(config.layers[calls[deadEnd].entry].name, "leads to no output")
         }
-        return order.map { call in
+        let nodes = order.map { call in
             Node(layers[calls[call].entry], inputs: inputs[call].map { source in source.map { .node(nodeOf[$0]!) } ?? .modelInput })
         }
+        return (nodes, outputCalls.map { nodeOf[$0]! })
     }
 
     private mutating func layer(_ entry: ModelConfig.Layer) throws -> Layer {

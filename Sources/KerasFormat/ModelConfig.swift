@@ -217,9 +217,11 @@ public struct ModelConfig: Sendable, Equatable {
         return TensorReference(name, call: call)
     }
 
-    /// `input_layers` or `output_layers`: `[name, 0, 0]` (Keras 3, one tensor) or a list of them.
+    /// `input_layers` or `output_layers`: `[name, 0, 0]` (Keras 3, one tensor), a list of them, or an object of
+    /// them by name (Keras 3's outputs given as a dict), in written order.
     static func tensorReferences(_ value: JSONValue?, file: String, what: String) throws -> [TensorReference] {
-        guard let items = value?.arrayValue, !items.isEmpty else { return [] }
+        let items = value?.arrayValue ?? value?.objectValue?.members.map(\.value) ?? []
+        guard !items.isEmpty else { return [] }
         let references = items[0].stringValue != nil ? [items] : items.compactMap(\.arrayValue)
         return try references.map { try reference($0, file: file, object: "model config \(what)") }
     }

@@ -7,8 +7,9 @@ import NeuralNet
 public struct ConfiguredModel {
     /// The model, its weights initialised from the seed.
     public let model: Model
-    /// The loss the config's `compile_config` names, if any (the model is set to it).
-    public let loss: Loss?
+    /// Each output's loss as the config's `compile_config` names them, if it does (the model is set to them,
+    /// and to its loss weights).
+    public let losses: [Loss]?
     /// A fresh optimizer as the config's `compile_config` describes it, if it does.
     public let optimizer: Optimizer?
     /// Settings read but not applied.
@@ -40,10 +41,11 @@ public struct ConfiguredModel {
         var builder = ModelBuilder(file: path, kerasVersion: json["keras_version"]?.stringValue)
         let model = try builder.build(try ModelConfig.parse(json, file: path), initializeWeights: true, seed: seed)
         var notices = builder.notices
-        let loss = LossConfig.apply(json["compile_config"]?["loss"], to: model, notices: &notices).loss
+        let losses = LossConfig.apply(json["compile_config"]?["loss"], weights: json["compile_config"]?["loss_weights"], to: model,
+                                      notices: &notices).losses
         let optimizerEntry = json["compile_config"]?["optimizer"]
         let optimizer = OptimizerState.fresh(optimizerEntry, for: model)
         if optimizer == nil, let name = OptimizerState.described(optimizerEntry)?.className { notices.append(.optimizerNotSupported(name)) }
-        return ConfiguredModel(model: model, loss: loss, optimizer: optimizer, notices: notices)
+        return ConfiguredModel(model: model, losses: losses, optimizer: optimizer, notices: notices)
     }
 }

@@ -9,8 +9,9 @@ public struct LoadedModel {
     public let file: KerasFile
     /// Conversions and ignored settings the user should hear about.
     public let notices: [Notice]
-    /// The loss the file's training config names, when it names one this project has (the model is set to it).
-    public let loss: Loss?
+    /// Each output's loss as the file's training config names them, when this project has them (the model is
+    /// set to them, and to the config's loss weights).
+    public let losses: [Loss]?
     /// The loss the training config names when this project does not have it (or one of its options): the
     /// model keeps sparse categorical cross-entropy, and training it would train another loss.
     public let unsupportedLoss: String?
@@ -73,8 +74,9 @@ public enum ModelLoader {
             model = try architecture(inventory)
         }
         try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
-        let (loss, unsupportedLoss) = LossConfig.apply(file.trainingConfigJSON?["loss"], to: model, notices: &notices)
-        return LoadedModel(model: model, file: file, notices: notices, loss: loss, unsupportedLoss: unsupportedLoss, inventory: inventory)
+        let (losses, unsupportedLoss) = LossConfig.apply(file.trainingConfigJSON?["loss"], weights: file.trainingConfigJSON?["loss_weights"],
+                                                         to: model, notices: &notices)
+        return LoadedModel(model: model, file: file, notices: notices, losses: losses, unsupportedLoss: unsupportedLoss, inventory: inventory)
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras

@@ -12,8 +12,8 @@ public final class KerasModel {
     public let architecture: Architecture?
     /// The optimizer `compile` set, or the one restored with its state from the file.
     public private(set) var optimizer: Optimizer?
-    /// The loss `compile` set, or the file's.
-    public private(set) var loss: Loss?
+    /// Each output's loss, as `compile` set them or the file names them (one for most models); nil until then.
+    public private(set) var losses: [Loss]?
     /// What loading converted or ignored, for the user to hear about.
     public let notices: [Notice]
 
@@ -24,11 +24,11 @@ public final class KerasModel {
         notices = []
     }
 
-    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, loss: Loss?, notices: [Notice]) {
+    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, losses: [Loss]?, notices: [Notice]) {
         self.model = model
         self.architecture = architecture
         self.optimizer = optimizer
-        self.loss = loss
+        self.losses = losses
         self.notices = notices
     }
 
@@ -41,18 +41,28 @@ public final class KerasModel {
         var notices = loaded.notices
         let optimizer = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer,
-                          loss: optimizer == nil ? nil : loaded.loaded.loss, notices: notices)
+                          losses: optimizer == nil ? nil : loaded.loaded.losses, notices: notices)
     }
 
     /// Per-sample input shape, e.g. `[32, 32, 1]`.
     public var inputShape: [Int] { model.inputShape }
-    /// Per-sample output shape, e.g. `[10]`.
+    /// Per-sample output shape, e.g. `[10]` (the first output's, for a model with several).
     public var outputShape: [Int] { model.outputShape }
 
-    /// The outputs for a batch: `x` has shape `[n] + inputShape`; the result `[n] + outputShape`.
+    /// The outputs for a batch: `x` has shape `[n] + inputShape`; the result `[n] + outputShape` (the first
+    /// output, for a model with several: ``predictEach(_:batchSize:)`` gives them all).
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         let count = try samples(in: x)
         return Tensor(shape: [count] + model.outputShape, scalars: model.predict(x.scalars, batchSize: max(1, batchSize)))
+    }
+
+    /// Every output for a batch, in the model's order of outputs, as Keras's `predict` lists them: `x` has
+    /// shape `[n] + inputShape`, each result `[n]` + that output's shape.
+    public func predictEach(_ x: Tensor, batchSize: Int = 32) throws -> [Tensor] {
+        let count = try samples(in: x)
+        return zip(model.outputShapes, model.predictEach(x.scalars, batchSize: max(1, batchSize))).map { shape, values in
+            Tensor(shape: [count] + shape, scalars: values)
+        }
     }
 
     /// A table of the layers like Keras's `model.summary()`, with the optimizer's state when there is one.
@@ -66,11 +76,16 @@ public final class KerasModel {
         return text
     }
 
-    /// Sets the optimizer (fresh, as Keras's `compile` makes it) and the loss for `fit` and `evaluate`.
-    public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy) throws {
+    /// Sets the optimizer (fresh, as Keras's `compile` makes it) and the loss of every output for `fit` and
+    /// `evaluate`; `lossWeights`, one per output, weigh the outputs' losses in the total (1 each by default).
+    public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy, lossWeights: [Double]? = nil) throws {
+        if let lossWeights, lossWeights.count != model.outputs.count {
+            throw KerasModelError.invalidSetting("\(lossWeights.count) loss weights for a model with \(model.outputs.count) outputs")
+        }
         self.optimizer = optimizer.make(for: model)
-        self.loss = loss
         model.loss = loss
+        model.lossWeights = lossWeights ?? model.lossWeights.map { _ in 1 }
+        losses = model.losses
     }
 
     /// Trains on `x` with integer class labels `y`, like Keras's `fit`: the last partial batch counts as a
@@ -79,7 +94,7 @@ public final class KerasModel {
     @discardableResult
     public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
                     shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
-        guard let optimizer, loss != nil else { throw KerasModelError.notCompiled }
+        guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
         guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
         let train = try dataset(x, y)
         let validation = try validationData.map { try dataset($0.x, $0.y) }
@@ -91,7 +106,7 @@ public final class KerasModel {
 
     /// Loss and accuracy on `x` with integer class labels `y`, like Keras's `evaluate`.
     public func evaluate(x: Tensor, y: [Int], batchSize: Int = 32) throws -> Evaluation {
-        guard loss != nil else { throw KerasModelError.notCompiled }
+        guard losses != nil else { throw KerasModelError.notCompiled }
         return model.evaluate(try dataset(x, y), batchSize: max(1, batchSize))
     }
 

@@ -41,10 +41,12 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// Refuses a model whose outputs cannot be scored against MNIST's labels: one value per digit, 10 per image.
+    /// Refuses a model whose outputs cannot be scored against MNIST's labels: one value per digit, 10 per image,
+    /// from each output.
     static func requireDigitOutputs(_ model: Model, file: String) throws {
-        guard model.outputShape == [10] else {
-            throw UnusableModel(file: file, reason: "the model outputs \(describeShape(model.outputShape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")
+        for (name, shape) in zip(model.outputNames, model.outputShapes) where shape != [10] {
+            let which = model.outputs.count == 1 ? "the model outputs" : "output \(name) gives"
+            throw UnusableModel(file: file, reason: "\(which) \(describeShape(shape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")
         }
     }
 
@@ -54,7 +56,10 @@ struct ModelOptions: ParsableArguments {
         var parts = [file.format.description + (file.kerasVersion.map { " (Keras \($0))" } ?? "")]
         parts.append(loaded.architecture.map { "\($0.displayName) architecture" } ?? "custom architecture")
         parts.append("\(describeCount(loaded.model.parameterCount)) parameters")
-        if let loss = loaded.loaded.loss { parts.append("loss \(loss)") }
+        if let losses = loaded.loaded.losses {
+            parts.append(losses.count == 1 ? "loss \(losses[0])"
+                         : "losses " + zip(loaded.model.outputNames, losses).map { "\($0): \($1)" }.joined(separator: ", "))
+        }
         return "\(self.file): " + parts.joined(separator: ", ")
     }
 }

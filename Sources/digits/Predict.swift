@@ -15,7 +15,8 @@ struct Predict: ParsableCommand {
             and inverted when it is a dark digit on light paper), --index N (MNIST test image N), or \
             --first N with --output FILE.npy (an N x 10 float32 array for a classifier of digits; in general \
             N by the model's output shape, like Keras's model.predict). Outputs are written as they come: a \
-            model trained with from_logits gives logits.
+            model trained with from_logits gives logits. A model with several outputs shows each one; \
+            --output STEM.npy then writes one array per output, STEM.NAME.npy, named by its output layer.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -47,43 +48,61 @@ struct Predict: ParsableCommand {
         if let image {
             let (picture, inverted) = try DigitImageFile.load(image)
             if inverted { note("note: \(image) looks like a dark digit on light paper; inverted it to MNIST's white on black") }
-            show(loaded.model.predict(preprocessing.apply(picture).samples), of: loaded.model, title: "\(image):", label: nil)
+            show(loaded.model.predictEach(preprocessing.apply(picture).samples), of: loaded.model, title: "\(image):", label: nil)
             return
         }
         let test = try MNIST.loadTest(from: try dataOptions.location())
         if let index {
             guard index < test.count else { throw ValidationError("--index \(index) is past the last test image (\(test.count - 1))") }
             let one = preprocessing.apply(test).slice(index..<index + 1)
-            show(loaded.model.predict(one.samples), of: loaded.model, title: "test image \(index):", label: Int(one.labels[0]))
+            show(loaded.model.predictEach(one.samples), of: loaded.model, title: "test image \(index):", label: Int(one.labels[0]))
             return
         }
         if let first, let output {
             let count = min(first, test.count)
             let data = preprocessing.apply(test.prefix(count))
-            let outputs = loaded.model.predict(data.samples)
-            let shape = [count] + loaded.model.outputShape
-            try AtomicFile.write(NumpyArray.float32File(shape: shape, values: outputs), to: output)
-            print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: loaded.model)) to \(output)")
+            let model = loaded.model
+            let paths = Self.outputPaths(output, names: model.outputNames)
+            for (index, values) in model.predictEach(data.samples).enumerated() {
+                let shape = [count] + model.outputShapes[index]
+                try AtomicFile.write(NumpyArray.float32File(shape: shape, values: values), to: paths[index])
+                print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: model, output: index)) to \(paths[index])")
+            }
         }
     }
 
-    /// What the model's outputs are: logits when its loss takes them, else probabilities or outputs.
-    static func kind(of model: Model) -> String {
-        if model.loss.fromLogits { return "logits" }
-        return model.loss.kind == .meanSquaredError ? "outputs" : "probabilities"
+    /// Where `--output path` writes each output: `path` itself for one output; for several, `stem.NAME.npy`
+    /// per output layer NAME.
+    static func outputPaths(_ path: String, names: [String]) -> [String] {
+        guard names.count > 1 else { return [path] }
+        let stem = path.hasSuffix(".npy") ? String(path.dropLast(4)) : path
+        return names.map { "\(stem).\($0).npy" }
     }
 
-    /// One image's outputs, one per line (with a bar for those within 0...1), and the largest as the digit.
-    private func show(_ outputs: [Float], of model: Model, title: String, label: Int?) {
-        print("\(title) \(Self.kind(of: model))")
-        let best = outputs.indices.max { outputs[$0] < outputs[$1] } ?? 0
-        for (index, value) in outputs.enumerated() {
-            let bar = (0...1).contains(value) ? String(repeating: "#", count: Int((value * 40).rounded())) : ""
-            print("  \(index)  \(fixed(Double(value)))" + (bar.isEmpty ? "" : "  \(bar)"))
+    /// What output `output` of the model gives: logits when its loss takes them, else probabilities or outputs.
+    static func kind(of model: Model, output: Int = 0) -> String {
+        let loss = model.losses[output]
+        if loss.fromLogits { return "logits" }
+        return loss.kind == .meanSquaredError ? "outputs" : "probabilities"
+    }
+
+    /// One image's outputs, each output's values one per line (with a bar for those within 0...1), and the
+    /// largest as the digit.
+    private func show(_ outputs: [[Float]], of model: Model, title: String, label: Int?) {
+        let several = outputs.count > 1, indent = several ? "  " : ""
+        if several { print(title) }
+        for (output, values) in outputs.enumerated() {
+            let kind = Self.kind(of: model, output: output)
+            print(several ? "  output \(model.outputNames[output]): \(kind)" : "\(title) \(kind)")
+            let best = values.indices.max { values[$0] < values[$1] } ?? 0
+            for (index, value) in values.enumerated() {
+                let bar = (0...1).contains(value) ? String(repeating: "#", count: Int((value * 40).rounded())) : ""
+                print("\(indent)  \(index)  \(fixed(Double(value)))" + (bar.isEmpty ? "" : "  \(bar)"))
+            }
+            guard model.outputShapes[output] == [10] else { continue }
+            var verdict = "\(indent)predicted digit: \(best) (\(kind == "probabilities" ? "probability" : "output") \(fixed(Double(values[best]))))"
+            if let label { verdict += label == best ? ", correct" : ", but the label is \(label)" }
+            print(verdict)
         }
-        guard model.outputShape == [10] else { return }
-        var verdict = "predicted digit: \(best) (\(Self.kind(of: model) == "probabilities" ? "probability" : "output") \(fixed(Double(outputs[best]))))"
-        if let label { verdict += label == best ? ", correct" : ", but the label is \(label)" }
-        print(verdict)
     }
 }

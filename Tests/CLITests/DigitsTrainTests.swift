@@ -82,6 +82,43 @@ import Testing
         #expect(accuracy > 0.97)
     }
 
+    /// A config with two outputs, each with its loss and weight, trains from scratch; evaluate reports each
+    /// output, and predict writes one array per output, named by it.
+    @Test func aModelWithTwoOutputsTrainsEvaluatesAndPredictsEachOutput() throws {
+        let config = #"""
+            {"class_name": "Functional", "config": {"name": "heads", "layers": [
+              {"class_name": "InputLayer", "name": "image", "config": {"batch_shape": [null, 784], "name": "image"}, "inbound_nodes": []},
+              {"class_name": "Dense", "name": "trunk", "config": {"name": "trunk", "units": 32, "activation": "relu"},
+               "inbound_nodes": [[["image", 0, 0, {}]]]},
+              {"class_name": "Dense", "name": "main", "config": {"name": "main", "units": 10, "activation": "softmax"},
+               "inbound_nodes": [[["trunk", 0, 0, {}]]]},
+              {"class_name": "Dense", "name": "side", "config": {"name": "side", "units": 10}, "inbound_nodes": [[["trunk", 0, 0, {}]]]}],
+             "input_layers": [["image", 0, 0]], "output_layers": [["main", 0, 0], ["side", 0, 0]]},
+             "compile_config": {"loss": ["sparse_categorical_crossentropy",
+                                         {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true}}],
+                                "loss_weights": [1.0, 0.5], "optimizer": "adam"}}
+            """#
+        let folder = try TemporaryFolder()
+        try config.write(toFile: folder.path("heads.json"), atomically: true, encoding: .utf8)
+        let trained = try digits(["train", "--model", folder.path("heads.json"), "--epochs", "1", "--limit", "2000",
+                                  "--out", folder.path("heads.keras")])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let evaluation = try digits(["evaluate", folder.path("heads.keras"), "--first", "500"])
+        #expect(evaluation.status == 0 && evaluation.stdout.contains("over 2 outputs"), "\(evaluation.stdout)")
+        for name in ["main", "side"] {
+            let accuracy = try #require(evaluation.stdout.firstMatch(after: "\(name): accuracy "))
+            #expect(accuracy > 0.3, "\(name): \(accuracy) after an epoch on 2,000 images (chance: 0.1)")
+        }
+        let predicted = try digits(["predict", folder.path("heads.keras"), "--first", "20", "--output", folder.path("p.npy")])
+        #expect(predicted.status == 0 && predicted.stdout.contains("array of logits to \(folder.path("p.side.npy"))"), "\(predicted.stdout)")
+        for name in ["main", "side"] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path("p.\(name).npy")))
+            #expect(String(decoding: bytes.prefix(128), as: UTF8.self).contains("'shape': (20, 10)"))
+        }
+        let shown = try digits(["predict", folder.path("heads.keras"), "--index", "0"])
+        #expect(shown.stdout.contains("output main: probabilities") && shown.stdout.contains("output side: logits"), "\(shown.stdout)")
+    }
+
     @Test func validationSplitHoldsOutTheEndOfTheTrainingSet() throws {
         let folder = try TemporaryFolder()
         let output = try digits(["train", "--arch", "lenet5", "--epochs", "1", "--limit", "1000", "--validation-split", "0.2",

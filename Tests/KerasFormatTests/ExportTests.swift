@@ -192,7 +192,32 @@ import Testing
             let path = folder.path("loss-\(flavour.rawValue).\(extension_)")
             try ModelWriter.save(model, optimizer: optimizer, to: path, flavour: flavour)
             let loaded = try ModelLoader.load(path)
-            #expect(loaded.loss == loss && loaded.model.loss == loss && loaded.unsupportedLoss == nil, "\(path)")
+            #expect(loaded.losses == [loss] && loaded.model.loss == loss && loaded.unsupportedLoss == nil, "\(path)")
+        }
+    }
+
+    /// A model with two outputs, one of which also feeds the other's head, is written in each form with its
+    /// outputs, each output's loss and the loss weights, and read back with the same predictions of each.
+    @Test func aModelWithSeveralOutputsRoundTripsWithItsLossesAndWeights() throws {
+        let nodes = [
+            Node(Dense(units: 6, activation: .relu, name: "trunk"), inputs: [.modelInput]),
+            Node(Dense(units: 3, activation: .softmax, name: "auxiliary"), inputs: [.node(0)]),
+            Node(Concatenate(name: "joined"), inputs: [.node(0), .node(1)]),
+            Node(Dense(units: 3, name: "main"), inputs: [.node(2)]),
+        ]
+        let model = try Model(name: "heads", inputShape: [4], nodes: nodes, outputs: [3, 1], seed: 4)
+        model.losses = [Loss(.sparseCategoricalCrossentropy, fromLogits: true), Loss(.categoricalCrossentropy)]
+        model.lossWeights = [1, 0.25]
+        let input = (0..<20).map { Float($0 % 7) / 7 }
+        let expected = model.predictEach(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("heads-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            #expect(loaded.model.outputNames == ["main", "auxiliary"] && loaded.model.outputs == [3, 1], "\(path)")
+            #expect(loaded.losses == model.losses && loaded.model.lossWeights == [1, 0.25], "\(path)")
+            #expect(loaded.model.predictEach(input) == expected, "\(path)")
         }
     }
 

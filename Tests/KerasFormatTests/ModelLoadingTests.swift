@@ -266,7 +266,7 @@ import Testing
                 #expect(abs(dot - (a == b ? 1 : 0)) < 1e-4, "columns \(a), \(b)")
             }
         }
-        #expect(configured.loss == Loss(.categoricalCrossentropy) && configured.model.loss == Loss(.categoricalCrossentropy))
+        #expect(configured.losses == [Loss(.categoricalCrossentropy)] && configured.model.loss == Loss(.categoricalCrossentropy))
         let optimizer = try #require(configured.optimizer as? RMSprop)
         #expect(optimizer.learningRate == 0.005 && optimizer.rho == 0.8)
         // Written back, the initializers are the config's.
@@ -316,6 +316,35 @@ import Testing
         let sgd = try #require(OptimizerState.fresh(.string("sgd"), for: model) as? SGD)
         #expect(sgd.learningRate == 0.01 && sgd.momentum == 0)
         #expect(OptimizerState.fresh(.string("adagrad"), for: model) == nil)
+    }
+
+    /// A Keras 3 config whose outputs are a dict, with losses and loss weights by output name (or a list for
+    /// each output): each output gets its own; a list of the wrong length is named, and the model keeps its
+    /// default losses.
+    @Test func outputsGivenByNameTakeTheirLossesAndWeightsByName() throws {
+        func config(loss: String, weights: String) -> String {
+            #"""
+            {"class_name": "Functional", "config": {"name": "heads", "layers": [
+              {"class_name": "InputLayer", "name": "image", "config": {"batch_shape": [null, 4], "name": "image"}, "inbound_nodes": []},
+              {"class_name": "Dense", "name": "main", "config": {"name": "main", "units": 3}, "inbound_nodes": [[["image", 0, 0, {}]]]},
+              {"class_name": "Dense", "name": "side", "config": {"name": "side", "units": 3, "activation": "softmax"},
+               "inbound_nodes": [[["main", 0, 0, {}]]]}],
+             "input_layers": [["image", 0, 0]], "output_layers": {"side": ["side", 0, 0], "main": ["main", 0, 0]}},
+             "compile_config": {"loss": \#(loss), "loss_weights": \#(weights)}}
+            """#
+        }
+        let folder = try TemporaryFolder()
+        let path = folder.path("heads.json")
+        try config(loss: #"{"main": "mse", "side": "categorical_crossentropy"}"#, weights: #"{"main": 2.0, "side": 0.5}"#)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let configured = try ConfiguredModel.load(path, seed: 1)
+        #expect(configured.model.outputNames == ["side", "main"])
+        #expect(configured.losses == [Loss(.categoricalCrossentropy), Loss(.meanSquaredError)] && configured.model.lossWeights == [0.5, 2])
+
+        try config(loss: #"["mse", "mse", "mse"]"#, weights: "null").write(toFile: path, atomically: true, encoding: .utf8)
+        let mismatched = try ConfiguredModel.load(path, seed: 1)
+        #expect(mismatched.losses == nil && mismatched.model.losses == [.sparseCategoricalCrossentropy, .sparseCategoricalCrossentropy])
+        #expect(mismatched.notices.contains(.lossNotSupported("3 losses for 2 outputs")), "\(mismatched.notices)")
     }
 
     /// A model nested as a layer is inlined: its layers join the graph wired to what fed it, and their weights

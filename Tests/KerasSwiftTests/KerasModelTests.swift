@@ -17,7 +17,7 @@ import Testing
     @Test func aLoadedFileIsCompiledAndPredictsWhatTheModelDoes() throws {
         let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
         #expect(model.architecture == .lenet5 && model.inputShape == [32, 32, 1] && model.outputShape == [10])
-        #expect(model.optimizer?.className == "SGD" && model.loss == .sparseCategoricalCrossentropy)
+        #expect(model.optimizer?.className == "SGD" && model.losses == [.sparseCategoricalCrossentropy])
         let (x, y) = try Self.images(for: model)
         let predictions = try model.predict(x)
         #expect(predictions.shape == [64, 10])
