@@ -165,7 +165,10 @@ struct Train: ParsableCommand {
         let probabilities = model.predict(test.samples)
         let evaluation = model.evaluate(test)
         print("test accuracy \(fixed(evaluation.accuracy)), loss \(fixed(evaluation.loss)) after \(history.count) epochs "
-              + "in \(ProgressBar.duration(elapsed))")
+              + "in \(ProgressBar.duration(elapsed))" + (evaluation.outputs.count > 1 ? " (accuracy of \(evaluation.outputs[0].name); loss of all outputs)" : ""))
+        for output in evaluation.outputs where evaluation.outputs.count > 1 {
+            print("  \(output.name): accuracy \(fixed(output.accuracy)), loss \(fixed(output.loss))")
+        }
         try ModelWriter.save(model, optimizer: outputOptions.noOptimizer ? nil : trainingOptimizer, to: out, format: format,
                              flavour: outputOptions.flavour)
         let report = TrainingReport(history: history, confusion: TrainingReport.confusion(probabilities: probabilities, labels: test.labels,

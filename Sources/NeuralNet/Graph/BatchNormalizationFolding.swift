@@ -8,9 +8,9 @@
 enum BatchNormalizationFolding {
     /// For each node, the node whose output stands for it at inference: itself, or for a BatchNormalization
     /// folded into the convolution that feeds it, that convolution (which is told so). A pair folds when the
-    /// normalisation is over the last axis and the convolution (not a shared one) has no activation and no other consumer; so
-    /// does an activation layer after it, unless it is the model's output (whose activation the loss may take
-    /// over).
+    /// normalisation is over the last axis and the convolution (not a shared one) has no activation and no
+    /// other consumer; so does an activation layer after it, unless it is one of the model's outputs (whose
+    /// activation a loss may take over).
     static func inferenceSources(_ nodes: [Node], outputs: [Int]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
         var uses: [ObjectIdentifier: Int] = [:]
