@@ -25,15 +25,9 @@ public enum AtomicFile {
     /// Writes `bytes` to `path`, replacing any existing file only once they are all on disk. A file that
     /// another program holds open through libhdf5 (which locks it) is not replaced.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try checkDestination(path)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WriteError(path: path, reason: "the folder \(folder) does not exist")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw WriteError(path: path, reason: "is a folder")
-        }
         // The lock taken here on an existing file is held until the new file is in place.
         let existing = open(path, O_RDONLY | O_CLOEXEC)
         defer { if existing >= 0 { close(existing) } }
@@ -57,6 +51,19 @@ public enum AtomicFile {
             let reason = lastError
             unlink(temporary)
             throw WriteError(path: path, reason: "cannot replace the file (\(reason))")
+        }
+    }
+
+    /// Refuses a `path` that ``write(_:to:)`` could not write: one in a folder that does not exist, or a folder
+    /// itself. Work that ends in a write checks first, so that it is not spent in vain.
+    public static func checkDestination(_ path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw WriteError(path: path, reason: "the folder \(folder) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw WriteError(path: path, reason: "is a folder")
         }
     }
 

@@ -24,7 +24,11 @@ struct Bench: ParsableCommand {
             the time to save and load the model's .h5; then GFLOP/s per layer kind. Each model runs in a process \
             of its own so that its peak memory is its own. tools/keras_bench.py measures the same in Keras \
             (--model FILE too). Build in release mode (swift build -c release); KERAS_SWIFT_GEMM=openblas \
-            switches matrix work to OpenBLAS.
+            switches matrix work to OpenBLAS, KERAS_SWIFT_THREADS=N uses N threads.
+
+            --sweep --out STEM measures how the cost grows with the work: inference images/s at batch 1, 8, \
+            32, 128 and 512 (on 512 test images) and training images/s, each with 1 and with 2 threads; it \
+            writes the figures to STEM.json and each model's curve to STEM.MODEL.svg.
             """)
 
     @Option(help: "Benchmark only this architecture.")
@@ -47,10 +51,23 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also print each layer's share of the time (with --arch or one --model).")
     var layers = false
 
+    @Flag(help: "Measure inference at several batch sizes and training with 1 and 2 threads (needs --out).")
+    var sweep = false
+
+    @Option(help: "Where --sweep writes: STEM.json, and STEM.MODEL.svg per model.")
+    var out: String?
+
+    @Option(parsing: .upToNextOption, help: .hidden)
+    var inferenceBatchSizes: [Int] = []
+
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         if arch != nil && !models.isEmpty { throw ValidationError("give --arch or --model, not both") }
+        if sweep && out == nil { throw ValidationError("--sweep needs --out STEM (it writes STEM.json and a plot per model)") }
+        if out != nil && !sweep { throw ValidationError("--out is for --sweep") }
+        if sweep && (json || layers) { throw ValidationError("--sweep prints a table and writes its JSON to --out; drop --json and --layers") }
+        guard inferenceBatchSizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("batch sizes must be positive") }
     }
 
     /// What is benchmarked: the chosen architecture, the model files, or else the four architectures.
@@ -61,6 +78,10 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let subjects = self.subjects
+        if sweep, let out {
+            try BenchSweep(bench: self, stem: out).run(subjects)
+            return
+        }
         guard subjects.count == 1 else {
             try runEachInItsOwnProcess(subjects)
             return
@@ -88,7 +109,6 @@ struct Bench: ParsableCommand {
     private var layerLines: [String] { LayerReport.lines }
 
     private func runEachInItsOwnProcess(_ subjects: [BenchSubject]) throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
         if !json {
             print("\(Bench.processorName); kernels on the \(KernelPath.current) path, matrix kernels: "
                   + "\(MatrixBackend.description); \(Parallel.coreCount) worker threads")
@@ -98,27 +118,36 @@ struct Bench: ParsableCommand {
         }
         var details: [String] = []
         for subject in subjects {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["bench"] + subject.arguments + ["--batch-size", String(batchSize), "--json", "--seconds", String(seconds)]
-                + (dataOptions.data.map { ["--data", $0] } ?? [])
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard process.terminationStatus == 0, let line = output.split(separator: "\n").last else {
-                throw ValidationError("benchmarking \(subject.name) failed (exit \(process.terminationStatus))")
-            }
+            let result = try measureInItsOwnProcess(subject)
             if json {
-                print(line)
-            } else if let result = try? JSONDecoder().decode(BenchResult.self, from: Data(line.utf8)) {
+                print(result.jsonLine)
+            } else {
                 print(result.tableRow)
                 details += ["\(subject.displayName): \(result.peakShareLine)"] + result.layerKindLines
             }
             flushStandardOutput()
         }
         if !json { print(details.joined(separator: "\n")) }
+    }
+
+    /// `subject`'s figures from a child `digits bench` of its own, given `arguments` more and `environment`
+    /// added to this one's.
+    func measureInItsOwnProcess(_ subject: BenchSubject, arguments: [String] = [], environment: [String: String] = [:]) throws -> BenchResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).path)
+        process.arguments = ["bench"] + subject.arguments + ["--batch-size", String(batchSize), "--json", "--seconds", String(seconds)]
+            + (dataOptions.data.map { ["--data", $0] } ?? []) + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = output.split(separator: "\n").last,
+              let result = try? JSONDecoder().decode(BenchResult.self, from: Data(line.utf8)) else {
+            throw ValidationError("benchmarking \(subject.name) failed (exit \(process.terminationStatus))")
+        }
+        return result
     }
 
     private func measure(_ subject: BenchSubject) throws -> BenchResult {
@@ -144,6 +173,13 @@ struct Bench: ParsableCommand {
         let inferenceRate = rate(images: test.count) {
             _ = model.predict(test.samples, batchSize: 128)
         } profiled: { model.profiler = $0 ? inferenceProfile : nil }
+        // Inference at the batch sizes a sweep asks for, over 512 images (or one batch, when larger).
+        var inferenceByBatch: [String: Double] = [:]
+        for size in inferenceBatchSizes {
+            let images = min(test.count, max(512, size))
+            let slice = Array(test.samples.prefix(images * test.sampleSize))
+            inferenceByBatch[String(size)] = rate(images: images) { _ = model.predict(slice, batchSize: size) } profiled: { _ in }.rounded()
+        }
         // Latency: one image at a time.
         let one = Array(test.samples.prefix(test.sampleSize))
         var latencies: [Double] = []
@@ -184,7 +220,8 @@ struct Bench: ParsableCommand {
             peakGigaflops: PeakThroughput.measure(),
             layerKinds: BenchResult.layerKinds(model: model, training: trainingProfile, inference: inferenceProfile),
             matrixBackend: MatrixBackend.description, processor: Bench.processorName,
-            kernelPath: KernelPath.current.description)
+            kernelPath: KernelPath.current.description, threads: Parallel.coreCount,
+            inferenceByBatch: inferenceByBatch.isEmpty ? nil : inferenceByBatch)
     }
 
     /// Images per second of `work` (which processes `images` images), after a warm-up, over about
@@ -298,13 +335,17 @@ struct BenchResult: Codable {
     /// The processor the figures were measured on, and the kernels' instruction-set path on it.
     let processor: String
     let kernelPath: String
+    /// The threads the model ran on.
+    let threads: Int
+    /// Inference images/s by batch size, when a sweep asked for them.
+    let inferenceByBatch: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case arch, trainImagesPerSecond = "train_images_per_s", inferImagesPerSecond = "infer_images_per_s"
         case latencyMilliseconds = "latency_ms", peakRSSMegabytes = "peak_rss_mb", h5LoadSeconds = "h5_load_s"
         case h5SaveSeconds = "h5_save_s", trainGigaflops = "train_gflops", inferGigaflops = "infer_gflops"
         case peakGigaflops = "peak_gflops", layerKinds = "layer_kinds", matrixBackend = "matrix_backend", processor
-        case kernelPath = "kernel_path"
+        case kernelPath = "kernel_path", threads, inferenceByBatch = "infer_images_per_s_by_batch"
     }
 
     /// One line of JSON.

@@ -8,8 +8,9 @@ enum Charts {
         let values: [Double]
     }
 
-    /// A line chart of per-epoch series, with axes, ticks and a legend.
-    static func lines(title: String, yLabel: String, series: [Series]) -> String {
+    /// A line chart of series over the same points (epochs, numbered from 1, unless `xTicks` names them), with
+    /// axes, ticks and a legend.
+    static func lines(title: String, xLabel: String = "epoch", xTicks: [String]? = nil, yLabel: String, series: [Series]) -> String {
         let width = 640.0, height = 400.0
         let left = 70.0, right = 20.0, top = 40.0, bottom = 50.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -33,9 +34,10 @@ enum Charts {
         }
         let epochStep = max(1, count / 10)
         for index in stride(from: 0, to: count, by: epochStep) {
-            svg += "<text x=\"\(x(index))\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\" font-size=\"11\">\(index + 1)</text>\n"
+            let tick = xTicks.map { index < $0.count ? $0[index] : "" } ?? String(index + 1)
+            svg += "<text x=\"\(x(index))\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\" font-size=\"11\">\(escape(tick))</text>\n"
         }
-        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 10)\" text-anchor=\"middle\" font-size=\"12\">epoch</text>\n"
+        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 10)\" text-anchor=\"middle\" font-size=\"12\">\(escape(xLabel))</text>\n"
         svg += "<text x=\"16\" y=\"\(top + plotHeight / 2)\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 16 \(top + plotHeight / 2))\">\(escape(yLabel))</text>\n"
         for (number, line) in series.enumerated() {
             let points = line.values.enumerated().filter { $0.element.isFinite }

@@ -10,6 +10,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == FileProbe.subco
 }
 do {
     try KernelPath.checkEnvironment()
+    try Parallel.checkEnvironment()
 } catch {
     ToolMain.printError(name: "digits", ToolMain.oneLine(error))
     exit(1)

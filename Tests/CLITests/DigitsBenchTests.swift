@@ -43,4 +43,34 @@ import Testing
         let refused = try BuiltTool.run("digits", ["bench", "--arch", "mlp", "--model", config, "--data", SharedData.mnist])
         #expect(refused.status != 0 && refused.stderr.contains("not both"))
     }
+
+    /// `--sweep` measures inference at each batch size and training with 1 and 2 threads (those the machine
+    /// has), each thread count in its own process, and writes the figures and a plot; a folder that does not
+    /// exist is refused before anything is measured.
+    @Test func aSweepWritesEveryBatchSizeAndThreadCountAndAPlot() throws {
+        let folder = try TemporaryFolder()
+        let stem = folder.path("sweep")
+        let output = try BuiltTool.run("digits", ["bench", "--sweep", "--arch", "mlp", "--seconds", "0.05", "--out", stem,
+                                                  "--data", SharedData.mnist])
+        #expect(output.status == 0, "\(output.stderr)")
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stem + ".json"))) as? [[String: Any]])
+        let threads = Array([1, 2].prefix(min(2, ProcessInfo.processInfo.activeProcessorCount)))
+        #expect(results.compactMap { $0["threads"] as? Int } == threads)
+        for result in results {
+            #expect(result["arch"] as? String == "mlp" && (result["processor"] as? String)?.isEmpty == false && result["kernel_path"] != nil)
+            #expect((result["train_images_per_s"] as? Double ?? 0) > 0)
+            let byBatch = try #require(result["infer_images_per_s_by_batch"] as? [String: Double])
+            #expect(byBatch.keys.sorted() == ["1", "128", "32", "512", "8"] && byBatch.values.allSatisfy { $0 > 0 }, "\(byBatch)")
+        }
+        let plot = try String(contentsOfFile: stem + ".mlp.svg", encoding: .utf8)
+        #expect(plot.hasPrefix("<svg") && plot.components(separatedBy: "<polyline").count == threads.count + 1)
+        #expect(plot.contains(">512</text>") && plot.contains("inference, 1 thread"))
+
+        let refused = try BuiltTool.run("digits", ["bench", "--sweep", "--arch", "mlp", "--out", folder.path("missing/sweep"),
+                                                   "--data", SharedData.mnist])
+        #expect(refused.status == 1 && refused.stderr.contains("the folder \(folder.path("missing")) does not exist"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty, "nothing measured: \(refused.stdout)")
+        let badThreads = try BuiltTool.run("digits", ["bench", "--arch", "mlp"], environment: ["KERAS_SWIFT_THREADS": "0"])
+        #expect(badThreads.status == 1 && badThreads.stderr.contains("KERAS_SWIFT_THREADS=0 is not a positive number of threads"))
+    }
 }
