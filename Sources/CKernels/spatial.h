@@ -136,9 +136,35 @@ void CK_VARIANT(ck_pool_forward)(int is_max, const float *image, float *out, int
     }
 }
 
+/* Average pooling's gradient when the windows tile the image without overlap or padding (stride = window,
+   as in the usual 2x2 pooling): every input cell belongs to at most one window, so each input row is written
+   once, the first of a window row from the output gradients and the others copied from it, with no clearing
+   first and no adding. Cells past the last whole window get zero. */
+static void pool_average_tiles_backward(const float *out_grad, float *input_grad, long h, long w, long c, long ph,
+                                        long pw, long oh, long ow) {
+    const float scale = 1.0f / (float)(ph * pw);
+    const long row = w * c, tiled = ow * pw * c;
+    for (long oy = 0; oy < oh; oy++) {
+        const float *g = out_grad + oy * ow * c;
+        float *first = input_grad + oy * ph * row;
+        for (long ox = 0; ox < ow; ox++) {
+            float *cell = first + ox * pw * c;
+            for (long ch = 0; ch < c; ch++) cell[ch] = g[ox * c + ch] * scale;
+            for (long dx = 1; dx < pw; dx++) memcpy(cell + dx * c, cell, (size_t)c * sizeof(float));
+        }
+        if (tiled < row) memset(first + tiled, 0, (size_t)(row - tiled) * sizeof(float));
+        for (long dy = 1; dy < ph; dy++) memcpy(first + dy * row, first, (size_t)row * sizeof(float));
+    }
+    if (oh * ph < h) memset(input_grad + oh * ph * row, 0, (size_t)((h - oh * ph) * row) * sizeof(float));
+}
+
 void CK_VARIANT(ck_pool_backward)(int is_max, const float *out_grad, float *input_grad, const int32_t *argmax,
                       long h, long w, long c, long ph, long pw, long sh, long sw, long pad_top, long pad_left,
                       long oh, long ow) {
+    if (!is_max && sh == ph && sw == pw && pad_top == 0 && pad_left == 0 && oh * ph <= h && ow * pw <= w) {
+        pool_average_tiles_backward(out_grad, input_grad, h, w, c, ph, pw, oh, ow);
+        return;
+    }
     memset(input_grad, 0, (size_t)(h * w * c) * sizeof(float));
     for (long oy = 0; oy < oh; oy++) {
         long y0 = oy * sh - pad_top, y1 = y0 + ph;

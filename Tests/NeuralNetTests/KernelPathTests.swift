@@ -330,6 +330,9 @@ import Testing
         Window(height: 9, width: 7, channels: 3, kernel: (5, 5), stride: (2, 2), padding: .same),
         Window(height: 10, width: 11, channels: 6, kernel: (2, 3), stride: (2, 1), padding: .valid),
         Window(height: 6, width: 6, channels: 64, kernel: (3, 3), stride: (2, 2), padding: .valid),
+        // Windows that tile the image (stride = window), LeNet-5's first pooling, and with cells left over.
+        Window(height: 28, width: 28, channels: 6, kernel: (2, 2), stride: (2, 2), padding: .valid),
+        Window(height: 11, width: 13, channels: 5, kernel: (3, 2), stride: (3, 2), padding: .valid),
     ]
 
     @Test(arguments: paths, windows)
