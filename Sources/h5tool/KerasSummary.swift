@@ -43,7 +43,9 @@ struct KerasSummary {
         if let config {
             var model = "model: \(config.modelClass) \(quoted(config.name))"
             if let shape = config.batchInputShape { model += ", input \(pythonShape(shape))" }
-            lines.append(model + ", \(config.layers.count) layers")
+            model += ", \(config.layers.count) layers"
+            if config.outputLayers.count > 1 { model += ", outputs " + config.outputLayers.map(\.description).joined(separator: ", ") }
+            lines.append(model)
         }
         lines.append("")
         if let recognised {

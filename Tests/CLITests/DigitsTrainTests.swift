@@ -83,7 +83,7 @@ import Testing
     }
 
     /// A config with two outputs, each with its loss and weight, trains from scratch; evaluate reports each
-    /// output, and predict writes one array per output, named by it.
+    /// output, predict writes one array per output, named by it, and h5tool names the outputs.
     @Test func aModelWithTwoOutputsTrainsEvaluatesAndPredictsEachOutput() throws {
         let config = #"""
             {"class_name": "Functional", "config": {"name": "heads", "layers": [
@@ -117,6 +117,8 @@ import Testing
         }
         let shown = try digits(["predict", folder.path("heads.keras"), "--index", "0"])
         #expect(shown.stdout.contains("output main: probabilities") && shown.stdout.contains("output side: logits"), "\(shown.stdout)")
+        let dump = try BuiltTool.run("h5tool", ["dump", folder.path("heads.keras")])
+        #expect(dump.stdout.contains("3 layers, outputs main, side"), "\(dump.stdout)")
     }
 
     @Test func validationSplitHoldsOutTheEndOfTheTrainingSet() throws {
