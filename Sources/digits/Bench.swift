@@ -134,7 +134,7 @@ struct Bench: ParsableCommand {
     /// added to this one's.
     func measureInItsOwnProcess(_ subject: BenchSubject, arguments: [String] = [], environment: [String: String] = [:]) throws -> BenchResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).path)
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["bench"] + subject.arguments + ["--batch-size", String(batchSize), "--json", "--seconds", String(seconds)]
             + (dataOptions.data.map { ["--data", $0] } ?? []) + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
