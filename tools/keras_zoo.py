@@ -289,7 +289,7 @@ def nested_sequential(keras):
 
 def shared_layers(keras):
     """Layers called more than once: a convolution run twice in a row, on its own output, and a Dense head
-    run on two pooled views, whose second call takes a layer that Keras writes after the head's entry."""
+    run on two pooled views."""
     L = keras.layers
     image = keras.Input((28, 28, 1))
     x = L.MaxPooling2D()(L.Conv2D(8, 3, padding="same", activation="relu")(image))

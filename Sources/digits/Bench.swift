@@ -358,12 +358,11 @@ struct BenchResult: Codable {
     static let tableHeader = "model               train img/s  (GFLOP/s)  infer img/s  (GFLOP/s)  latency ms  peak MB  h5 load ms  h5 save ms"
 
     var tableRow: String {
-        func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        return arch.padding(toLength: 18, withPad: " ", startingAt: 0)
-            + column(describeCount(Int(trainImagesPerSecond)), 13) + column(String(format: "(%.1f)", trainGigaflops), 11)
-            + column(describeCount(Int(inferImagesPerSecond)), 13) + column(String(format: "(%.1f)", inferGigaflops), 11)
-            + column(String(format: "%.3f", latencyMilliseconds), 12) + column(String(format: "%.0f", peakRSSMegabytes), 9)
-            + column(String(format: "%.1f", h5LoadSeconds * 1000), 12) + column(String(format: "%.1f", h5SaveSeconds * 1000), 12)
+        arch.padding(toLength: 18, withPad: " ", startingAt: 0)
+            + describeCount(Int(trainImagesPerSecond)).leftPadded(to: 13) + String(format: "(%.1f)", trainGigaflops).leftPadded(to: 11)
+            + describeCount(Int(inferImagesPerSecond)).leftPadded(to: 13) + String(format: "(%.1f)", inferGigaflops).leftPadded(to: 11)
+            + String(format: "%.3f", latencyMilliseconds).leftPadded(to: 12) + String(format: "%.0f", peakRSSMegabytes).leftPadded(to: 9)
+            + String(format: "%.1f", h5LoadSeconds * 1000).leftPadded(to: 12) + String(format: "%.1f", h5SaveSeconds * 1000).leftPadded(to: 12)
     }
 
     /// `gigaflops` as a percentage of the machine's measured peak.
@@ -427,4 +426,9 @@ enum LayerReport {
                          + "          \(share(inference.forwardSeconds[index], inferenceTotal))")
         }
     }
+}
+
+extension String {
+    /// The string with spaces before it up to `width` characters, for right-aligned table columns.
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

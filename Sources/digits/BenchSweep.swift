@@ -62,8 +62,3 @@ struct BenchSweep {
                             yLabel: "inference images/s", series: series)
     }
 }
-
-extension String {
-    /// The string with spaces before it up to `width` characters.
-    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-}

@@ -13,17 +13,15 @@ enum BatchNormalizationFolding {
     /// activation a loss may take over).
     static func inferenceSources(_ nodes: [Node], outputs: [Int]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
-        var uses: [ObjectIdentifier: Int] = [:]
         for node in nodes {
             for case .node(let source) in node.inputs { consumers[source] += 1 }
-            uses[ObjectIdentifier(node.layer), default: 0] += 1
         }
+        let shared = nodes.runSharedLayers
         var sources = Array(nodes.indices)
         for (index, node) in nodes.enumerated() {
             guard let normalization = node.layer as? BatchNormalization, normalization.normalizesLastAxis, node.inputs.count == 1,
                   case .node(let source) = node.inputs[0], consumers[source] == 1,
-                  let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear,
-                  uses[ObjectIdentifier(convolution)] == 1 else { continue }
+                  let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear, !shared[source] else { continue }
             convolution.foldedNormalization = normalization
             sources[index] = source
             guard consumers[index] == 1,

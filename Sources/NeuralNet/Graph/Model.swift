@@ -29,6 +29,13 @@ extension [Node] {
         var seen = Set<ObjectIdentifier>()
         return map(\.layer).filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
+
+    /// Per node, whether its layer also runs at another node (a shared layer).
+    var runSharedLayers: [Bool] {
+        var uses: [ObjectIdentifier: Int] = [:]
+        for node in self { uses[ObjectIdentifier(node.layer), default: 0] += 1 }
+        return map { uses[ObjectIdentifier($0.layer)]! > 1 }
+    }
 }
 
 /// A model: layers joined into a graph from one input to one or more outputs, like `keras.Model`;
@@ -151,8 +158,9 @@ public class Model {
     /// Leaves each output layer's activation to its loss when the loss can take its logits (see ``losses``) and
     /// nothing else reads the output: not another node, not another node of a shared layer.
     private func deferOutputActivations() {
+        let shared = nodes.runSharedLayers
         for (position, output) in outputs.enumerated() {
-            guard let layer = nodes[output].layer as? ActivatedLayer, nodes.lazy.filter({ $0.layer === layer }).count == 1,
+            guard let layer = nodes[output].layer as? ActivatedLayer, !shared[output],
                   !nodes.contains(where: { $0.inputs.contains(.node(output)) }) else { continue }
             let loss = losses[position]
             let deferred = !loss.fromLogits && layer.activation == loss.logitsActivation

@@ -31,11 +31,9 @@ struct GradientPlan {
     let defersGradients: [Bool]
 
     init(_ nodes: [Node], outputs: [Int]) {
-        var uses: [ObjectIdentifier: Int] = [:]
-        for node in nodes { uses[ObjectIdentifier(node.layer), default: 0] += 1 }
         var later = Set<ObjectIdentifier>()
         addsParameterGradients = nodes.reversed().map { !later.insert(ObjectIdentifier($0.layer)).inserted }.reversed()
-        defersGradients = nodes.map { $0.layer is DeferredGradientLayer && uses[ObjectIdentifier($0.layer)] == 1 }
+        defersGradients = zip(nodes, nodes.runSharedLayers).map { node, shared in node.layer is DeferredGradientLayer && !shared }
         var slot = [Int](repeating: -1, count: nodes.count)
         var inputGradients = nodes.map { [InputGradient](repeating: .none, count: $0.inputs.count) }
         var free: [Int] = []
