@@ -187,6 +187,22 @@ def functional_bn_residual(keras):
     return keras.Model(image, L.Dense(10, activation="softmax")(x))
 
 
+def winograd_cnn(keras):
+    """3x3 stride-1 convolutions over 16 or more channels, which digits computes with Winograd's algorithm:
+    valid padding on 26x26 (whole tiles), same padding without a bias before a BatchNormalization that
+    inference folds in, and valid padding on 13x13 (partial tiles), 24 channels to 40 filters.
+
+    Its activations are smooth and its pooling averages: with ReLUs and max pooling, a unit or a window's
+    winner flipped on a change of rounding (OpenBLAS for digits' own GEMM was enough), and training from the
+    same start landed on either of two weight sets 4e-4 apart, whichever way the convolutions summed."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(16, 3, activation="tanh"), L.Conv2D(24, 3, activation="tanh"),
+        L.Conv2D(24, 3, padding="same", use_bias=False), L.BatchNormalization(),
+        L.AveragePooling2D(2), L.Conv2D(40, 3, activation="tanh"), L.GlobalAveragePooling2D(),
+        L.Dense(10, activation="softmax")])
+
+
 def logits_mlp(keras):
     """Linear outputs for a loss that takes logits."""
     L = keras.layers
@@ -382,6 +398,7 @@ ZOO = {
     "noisy_cnn": (noisy_cnn, "unit", True, "sparse", "adam"),
     "batchnorm_cnn": (batchnorm_cnn, "unit", True, "sparse", "adam"),
     "functional_bn_residual": (functional_bn_residual, "unit", True, "sparse", "adam"),
+    "winograd_cnn": (winograd_cnn, "unit", True, "sparse", "adam"),
     "sparse_logits_mlp": (logits_mlp, "unit", True, "sparse_logits", "rmsprop_centered"),
     "categorical_cnn": (softmax_cnn, "unit", True, "categorical", "nadam"),
     "categorical_logits_mlp": (logits_mlp, "unit", True, "categorical_logits", "adamw"),

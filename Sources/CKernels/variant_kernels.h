@@ -13,4 +13,5 @@
 #include "elementwise.h"
 #include "optimizers.h"
 #include "spatial.h"
+#include "winograd.h"
 #endif

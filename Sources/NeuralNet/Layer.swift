@@ -176,6 +176,8 @@ public final class LayerScratch {
     let preactivation = ScratchBuffer()
     /// Weights a layer derives for an inference pass (a convolution's kernel with a BatchNormalization folded in).
     let folded = ScratchBuffer()
+    /// A kernel transformed for the pass (Winograd's), kept for the backward pass.
+    let transformedKernel = ScratchBuffer()
     /// Random numbers for dropout masks, seeded per layer and worker.
     var generator: SeededGenerator
     /// Threads the layer may use for this pass: more than one only when the batch is too small to give every

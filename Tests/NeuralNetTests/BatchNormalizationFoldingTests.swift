@@ -36,8 +36,9 @@ import Testing
         return profiler.forwardSeconds[node]
     }
 
-    /// Two input channels (im2col and GEMM), and one channel with 32 filters (the direct single-channel kernels).
-    @Test(arguments: [([5, 5, 2], 4), ([8, 8, 1], 32)])
+    /// Two input channels (im2col and GEMM), one channel with 32 filters (the direct single-channel kernels), and
+    /// 16 channels to 16 filters (Winograd, whose kernel transformed once per call takes the folding in).
+    @Test(arguments: [([5, 5, 2], 4), ([8, 8, 1], 32), ([8, 8, 16], 16)])
     func foldedPredictionsMatchTheLayersRunApart(shape: [Int], filters: Int) throws {
         let folded = try Self.model(separated: false, shape: shape, filters: filters)
         let apart = try Self.model(separated: true, shape: shape, filters: filters)

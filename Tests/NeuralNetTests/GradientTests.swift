@@ -138,6 +138,14 @@ import Testing
         Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
             [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "Winograd 3x3, valid padding, partial tiles, behind a 1x1 convolution", inputShape: [14, 19, 3]) {
+            [Conv2D(filters: 16, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 16, kernelSize: (3, 3), activation: .tanh),
+             GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "Winograd 3x3, same padding, 17 channels to 18 filters, behind a 1x1 convolution", inputShape: [18, 10, 2]) {
+            [Conv2D(filters: 17, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 18, kernelSize: (3, 3), padding: .same, activation: .tanh),
+             GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "activation layers, softmax last", inputShape: [5]) {
             [Dense(units: 4), ActivationLayer(.tanh), Dense(units: 3), ActivationLayer(.softmax)]
         },

@@ -4,7 +4,9 @@ import CKernels
 ///
 /// Computed as im2col + GEMM: each output position's receptive field becomes one row of `kh·kw·in` values in
 /// `(ky, kx, channel)` order, which is exactly the row-major layout of Keras's kernel seen as a
-/// `(kh·kw·in) × filters` matrix, so the output comes out NHWC without any transposition.
+/// `(kh·kw·in) × filters` matrix, so the output comes out NHWC without any transposition. A 3×3 stride-1
+/// kernel over enough channels takes Winograd's algorithm instead (``WinogradConvolution``), and a single
+/// input channel at stride 1 a direct convolution.
 public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var name: String
     public let className = "Conv2D"
@@ -33,6 +35,10 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     var foldedNormalization: BatchNormalization?
     /// The activation layer after that BatchNormalization, applied by this layer at inference.
     var foldedActivation: Activation?
+    /// Set at build time when Winograd computes this convolution.
+    private var winograd: WinogradConvolution?
+    /// The kernel transformed for Winograd once for a whole inference call (see ``prepareInference(samples:)``).
+    private var preparedKernel: ScratchBuffer?
 
     /// Sizes along each axis, fixed at build time.
     struct Geometry {
@@ -81,6 +87,10 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         geometry = Geometry(height: inputShape[0], width: inputShape[1], channels: inputShape[2],
                             outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
+        winograd = WinogradConvolution.applies(kernel: kernelSize, strides: strides, channels: inputShape[2], filters: filters)
+            ? WinogradConvolution(height: inputShape[0], width: inputShape[1], channels: inputShape[2], outHeight: rows.output,
+                                  outWidth: cols.output, filters: filters, padTop: rows.before, padLeft: cols.before)
+            : nil
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
         try ParameterInitializer.checkSize(kernelShape, layer: name)
         parameters = [initializer.kernel(shape: kernelShape, kernelInitializer)]
@@ -128,6 +138,18 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
+        if let winograd = winograd(batch: batch) {
+            let prepared = mode == .inference ? preparedKernel.map { UnsafePointer($0.pointer) } : nil
+            let transformed = prepared ?? transformedKernel(weights, winograd, scratch)
+            let threads = min(scratch.threads, rows / WinogradConvolution.minimumOutputPositions)
+            scratch.prepareThreadBuffers(threads)
+            winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: threads,
+                             buffers: scratch.buffer(forThread:)) { values in
+                preactivations?.advanced(by: values.lowerBound).update(from: output + values.lowerBound, count: values.count)
+                activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
+            }
+            return
+        }
         if usesDirectSingleChannel {
             let work = scratch.second.reserve(singleChannelScratch)
             for sample in 0..<batch {
@@ -162,6 +184,35 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         }
     }
 
+    /// Whether Winograd's F(4×4, 3×3) computes this convolution on a batch of `batch` inputs: a 3×3 kernel at
+    /// stride 1 over 16 or more channels and filters, on at least 512 output positions.
+    public func usesWinograd(batch: Int) -> Bool { winograd(batch: batch) != nil }
+
+    /// Winograd, when it computes this convolution and the batch has enough outputs to be worth it.
+    private func winograd(batch: Int) -> WinogradConvolution? {
+        batch * geometry.positions >= WinogradConvolution.minimumOutputPositions ? winograd : nil
+    }
+
+    /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
+    private func transformedKernel(_ weights: UnsafePointer<Float>, _ winograd: WinogradConvolution, _ scratch: LayerScratch) -> UnsafePointer<Float> {
+        let transformed = scratch.transformedKernel.reserve(winograd.transformedKernelCount)
+        winograd.transformKernel(weights, into: transformed)
+        return UnsafePointer(transformed)
+    }
+
+    /// Transforms the inference kernel (BatchNormalization folded in) once for all the batches of the call.
+    public func prepareInference(samples: Int) {
+        guard let winograd = winograd(batch: samples) else { return }
+        let prepared = ScratchBuffer(), folding = LayerScratch(seed: 0)
+        withExtendedLifetime(folding) {
+            winograd.transformKernel(passWeights(.inference, folding).kernel, into: prepared.reserve(winograd.transformedKernelCount))
+        }
+        preparedKernel = prepared
+    }
+
+    /// Frees the prepared kernel.
+    public func finishInference() { preparedKernel = nil }
+
     /// Multiply-adds per thread (about 50 µs of work) below which sharing a single image between threads
     /// costs more than it saves.
     private static let multiplyAddsPerThread = 4_000_000
@@ -173,6 +224,14 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let rows = batch * g.positions
         activationBackward(outputGradient, output: output, rows: rows, width: filters, scratch: scratch)
         if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
+        if let winograd = winograd(batch: batch) {
+            inputGradient?.update(repeating: 0, count: batch * g.imageSize)
+            winograd.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient,
+                              kernelGradient: gradients[0], batch: batch,
+                              transformedKernel: UnsafePointer(scratch.transformedKernel.pointer), tiles: scratch.first,
+                              kernelGradientBuffer: scratch.second)
+            return
+        }
         if usesDirectSingleChannel && inputGradient == nil {
             let work = scratch.second.reserve(singleChannelScratch)
             gradients[0].update(repeating: 0, count: kernel.count)

@@ -1,0 +1,162 @@
+import CKernels
+import Foundation
+import NeuralNet
+import Testing
+
+/// Conv2D's Winograd F(4x4, 3x3) path (3x3 stride-1 kernels over 16 or more channels and filters, on batches
+/// of at least 512 output positions) against a float64 direct convolution, and its transforms against their adjoints, on every kernel path this processor
+/// runs. Its backward pass is checked against finite differences in GradientTests.
+@Suite struct WinogradTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        let height: Int, width: Int, channels: Int, filters: Int
+        let padding: Padding
+        let batch: Int
+        var testDescription: String { "\(height)x\(width)x\(channels) to \(filters), \(padding), batch \(batch)" }
+    }
+
+    /// Whole and partial tiles, channel counts below, at and past a transform block (64), both paddings.
+    static let shapes = [
+        Shape(height: 8, width: 8, channels: 16, filters: 16, padding: .same, batch: 8),
+        Shape(height: 7, width: 9, channels: 17, filters: 18, padding: .valid, batch: 15),
+        Shape(height: 5, width: 13, channels: 70, filters: 67, padding: .same, batch: 8),
+        Shape(height: 12, width: 6, channels: 64, filters: 65, padding: .valid, batch: 13),
+    ]
+
+    /// The convolution in float64, straight from its definition, and each output's scale: the sum of the
+    /// magnitudes of its terms, which bounds the rounding any float32 summation order can add.
+    static func reference(_ shape: Shape, input: [Float], kernel: [Float], bias: [Float]) -> (values: [Double], scales: [Double]) {
+        let before = shape.padding == .same ? 1 : 0
+        let outHeight = shape.padding == .same ? shape.height : shape.height - 2
+        let outWidth = shape.padding == .same ? shape.width : shape.width - 2
+        var values = [Double](), scales = [Double]()
+        for image in 0..<shape.batch {
+            for y in 0..<outHeight {
+                for x in 0..<outWidth {
+                    for f in 0..<shape.filters {
+                        var sum = Double(bias[f]), scale = abs(Double(bias[f]))
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let iy = y + ky - before, ix = x + kx - before
+                                guard iy >= 0, iy < shape.height, ix >= 0, ix < shape.width else { continue }
+                                for c in 0..<shape.channels {
+                                    let term = Double(input[((image * shape.height + iy) * shape.width + ix) * shape.channels + c])
+                                        * Double(kernel[((ky * 3 + kx) * shape.channels + c) * shape.filters + f])
+                                    sum += term
+                                    scale += abs(term)
+                                }
+                            }
+                        }
+                        values.append(sum)
+                        scales.append(scale)
+                    }
+                }
+            }
+        }
+        return (values, scales)
+    }
+
+    /// The worst error of `actual` against `expected` relative to each output's scale.
+    static func worstRelativeError(_ actual: [Float], _ expected: [Double], scales: [Double]) -> Double {
+        zip(zip(actual, expected), scales).map { pair, scale in abs(Double(pair.0) - pair.1) / scale }.max() ?? 0
+    }
+
+    /// Float32 rounding allowed relative to an output's scale: Winograd's transforms multiply values by up to
+    /// 8 and add them up before and after the products, so it rounds a few times more than a direct sum
+    /// (whose bound here would be about the 1e-6 of a few ulps).
+    static let tolerance = 2e-5
+
+    @Test(arguments: shapes)
+    func forwardMatchesTheFloat64Convolution(_ shape: Shape) throws {
+        let input = KernelPathTests.values(shape.batch * shape.height * shape.width * shape.channels, seed: 1)
+        let kernel = KernelPathTests.values(9 * shape.channels * shape.filters, seed: 2, scale: 0.3)
+        let bias = KernelPathTests.values(shape.filters, seed: 3)
+        let expected = Self.reference(shape, input: input, kernel: kernel, bias: bias)
+        for path in KernelPathTests.paths {
+            let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: shape.padding)
+            let model = try Sequential(inputShape: [shape.height, shape.width, shape.channels], layers: [layer], workerCount: 1)
+            try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
+            try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
+            #expect(layer.usesWinograd(batch: shape.batch))
+            let output = KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) }
+            let error = Self.worstRelativeError(output, expected.values, scales: expected.scales)
+            print("Winograd \(shape.testDescription) on \(path): worst error \(error) of the output's scale")
+            #expect(error <= Self.tolerance, "\(path)")
+        }
+    }
+
+    @Test func aSingleLargeImageSharedBetweenThreadsGivesTheSameOutput() throws {
+        let shape = Shape(height: 32, width: 32, channels: 64, filters: 64, padding: .same, batch: 1)
+        let input = KernelPathTests.values(shape.height * shape.width * shape.channels, seed: 4)
+        let kernel = KernelPathTests.values(9 * shape.channels * shape.filters, seed: 5, scale: 0.1)
+        let bias = KernelPathTests.values(shape.filters, seed: 6)
+        let expected = Self.reference(shape, input: input, kernel: kernel, bias: bias)
+        let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: .same)
+        let model = try Sequential(inputShape: [32, 32, 64], layers: [layer], workerCount: 2)
+        try layer.kernel.assign(Tensor(shape: [3, 3, 64, 64], scalars: kernel))
+        try layer.bias!.assign(Tensor(shape: [64], scalars: bias))
+        #expect(layer.usesWinograd(batch: 1))
+        #expect(Self.worstRelativeError(model.predict(input, batchSize: 1), expected.values, scales: expected.scales) <= Self.tolerance)
+    }
+
+    @Test func theGradientCasesNamedForWinogradTakeIt() throws {
+        let cases = GradientTests.cases.filter { $0.name.hasPrefix("Winograd") }
+        #expect(cases.count == 2)
+        for testCase in cases {
+            let model = try testCase.makeModel()
+            let convolutions = model.layers.compactMap { $0 as? Conv2D }.filter { $0.kernelSize == (3, 3) }
+            #expect(convolutions.count == 1 && convolutions[0].usesWinograd(batch: GradientTests.data(shape: testCase.inputShape).count),
+                    "\(testCase.name)")
+        }
+    }
+
+    /// Σ a·b in float64.
+    static func dot(_ a: [Float], _ b: [Float]) -> Double {
+        zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+
+    /// Each backward transform is the adjoint of its forward one: ⟨T x, y⟩ = ⟨x, Tᵀ y⟩ for random x and y.
+    @Test(arguments: shapes)
+    func backwardTransformsAreTheAdjointsOfTheForwardOnes(_ shape: Shape) {
+        let before = shape.padding == .same ? 1 : 0
+        let outHeight = shape.height + 2 * before - 2, outWidth = shape.width + 2 * before - 2
+        let tileRows = (outHeight + 3) / 4, tileColumns = (outWidth + 3) / 4
+        let tiles = shape.batch * tileRows * tileColumns
+        let (h, w, c, f) = (shape.height, shape.width, shape.channels, shape.filters)
+        let images = KernelPathTests.values(shape.batch * h * w * c, seed: 7)
+        let outputs = KernelPathTests.values(shape.batch * outHeight * outWidth * f, seed: 8)
+        let kernel = KernelPathTests.values(9 * c * f, seed: 9)
+        let transformedTiles = KernelPathTests.values(36 * tiles * c, seed: 10)
+        let transformedProducts = KernelPathTests.values(36 * tiles * f, seed: 11)
+        let transformedKernel = KernelPathTests.values(36 * c * f, seed: 12)
+        for path in KernelPathTests.paths {
+            KernelPath.withCap(path) {
+                var forward = [Float](repeating: 0, count: 36 * tiles * c), backward = [Float](repeating: 0, count: images.count)
+                let half = tiles / 2
+                ck_winograd_input(images, &forward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
+                ck_winograd_input_gradient(transformedTiles, &backward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
+                expectAdjoint(Self.dot(forward, transformedTiles), Self.dot(images, backward), "input tiles on \(path)")
+                // A range of tiles that starts mid-image transforms as it does within the whole batch.
+                var part = [Float](repeating: 0, count: 36 * (tiles - half) * c)
+                ck_winograd_input(images, &part, h, w, c, before, before, tileRows, tileColumns, half, tiles - half)
+                for point in 0..<36 {
+                    let whole = Array(forward[(point * tiles + half) * c..<(point + 1) * tiles * c])
+                    #expect(Array(part[point * (tiles - half) * c..<(point + 1) * (tiles - half) * c]) == whole, "tiles from \(half) on \(path)")
+                }
+
+                var written = [Float](repeating: 0, count: outputs.count), products = [Float](repeating: 0, count: 36 * tiles * f)
+                ck_winograd_output(transformedProducts, &written, nil, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
+                ck_winograd_output_gradient(outputs, &products, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
+                expectAdjoint(Self.dot(written, outputs), Self.dot(transformedProducts, products), "output tiles on \(path)")
+
+                var transformed = [Float](repeating: 0, count: 36 * c * f), gradient = [Float](repeating: 0, count: 9 * c * f)
+                ck_winograd_kernel(kernel, &transformed, c, f)
+                ck_winograd_kernel_gradient(transformedKernel, &gradient, c, f)
+                expectAdjoint(Self.dot(transformed, transformedKernel), Self.dot(kernel, gradient), "kernel on \(path)")
+            }
+        }
+    }
+
+    func expectAdjoint(_ a: Double, _ b: Double, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(abs(a - b) <= 1e-5 * max(1, abs(a)), "\(what): \(a) against \(b)", sourceLocation: sourceLocation)
+    }
+}
