@@ -47,21 +47,21 @@ CK_PROCEDURE(ck_conv1_forward_256,
 CK_PROCEDURE(ck_conv1_weight_gradient_256,
              (const float *padded, const float *dz, float *dw, long kh, long kw, long oh, long ow, long f, float *work),
              (padded, dz, dw, kh, kw, oh, ow, f, work))
-CK_PROCEDURE(ck_winograd_kernel, (const float *w, float *u, long c, long f), (w, u, c, f))
-CK_PROCEDURE(ck_winograd_kernel_gradient, (const float *du, float *dw, long c, long f), (du, dw, c, f))
+CK_PROCEDURE(ck_winograd_kernel, (long m, const float *w, float *u, long c, long f), (m, w, u, c, f))
+CK_PROCEDURE(ck_winograd_kernel_gradient, (long m, const float *du, float *dw, long c, long f), (m, du, dw, c, f))
 CK_PROCEDURE(ck_winograd_input,
-             (const float *images, float *v, long h, long w, long c, long pad_top, long pad_left, long tiles_h,
+             (long m, const float *images, float *v, long h, long w, long c, long pad_top, long pad_left, long tiles_h,
               long tiles_w, long first, long count),
-             (images, v, h, w, c, pad_top, pad_left, tiles_h, tiles_w, first, count))
+             (m, images, v, h, w, c, pad_top, pad_left, tiles_h, tiles_w, first, count))
 CK_PROCEDURE(ck_winograd_input_gradient,
-             (const float *dv, float *input_grad, long h, long w, long c, long pad_top, long pad_left,
+             (long m, const float *dv, float *input_grad, long h, long w, long c, long pad_top, long pad_left,
               long tiles_h, long tiles_w, long first, long count),
-             (dv, input_grad, h, w, c, pad_top, pad_left, tiles_h, tiles_w, first, count))
+             (m, dv, input_grad, h, w, c, pad_top, pad_left, tiles_h, tiles_w, first, count))
 CK_PROCEDURE(ck_winograd_output,
-             (const float *products, float *out, const float *bias, long oh, long ow, long f, long tiles_h,
+             (long m, const float *products, float *out, const float *bias, long oh, long ow, long f, long tiles_h,
               long tiles_w, long first, long count),
-             (products, out, bias, oh, ow, f, tiles_h, tiles_w, first, count))
+             (m, products, out, bias, oh, ow, f, tiles_h, tiles_w, first, count))
 CK_PROCEDURE(ck_winograd_output_gradient,
-             (const float *out_grad, float *dm, long oh, long ow, long f, long tiles_h, long tiles_w,
+             (long m, const float *out_grad, float *dm, long oh, long ow, long f, long tiles_h, long tiles_w,
               long first, long count),
-             (out_grad, dm, oh, ow, f, tiles_h, tiles_w, first, count))
+             (m, out_grad, dm, oh, ow, f, tiles_h, tiles_w, first, count))

@@ -1,27 +1,27 @@
-// The transforms of Winograd's minimal filtering algorithm F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2016, with the interpolation points 0, 1, -1, 2, -2 and infinity), compiled
-// once per path. A 3x3 stride-1 convolution of an input tile d (6 x 6) with a kernel g (3 x 3) gives the 4 x 4
-// output tile A^T [(G g G^T) * (B^T d B)] A, an elementwise product of 36 values where the direct form needs
-// 144 multiplies; summed over channels, the 36 products become 36 matrix products
-// (tiles x channels) . (channels x filters), which the GEMM does.
+// The transforms of Winograd's minimal filtering algorithms F(4x4, 3x3) and F(2x2, 3x3) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016; interpolation points 0, 1, -1, 2, -2 and infinity for
+// F(4x4), 0, 1, -1 and infinity for F(2x2)), compiled once per path. A 3x3 stride-1 convolution of an input
+// tile d (a x a, a = m + 2) with a kernel g (3 x 3) gives the m x m output tile A^T [(G g G^T) * (B^T d B)] A,
+// an elementwise product of a^2 values where the direct form needs 9 m^2 multiplies; summed over channels, the
+// a^2 products become a^2 matrix products (tiles x channels) . (channels x filters), which the GEMM does.
+// F(4x4) multiplies 4 times less than the direct form, F(2x2) 2.25 times, with transforms that round less.
 //
-// Layouts: transformed tiles are [36][tiles][channels] (one matrix per point of the 6 x 6 tile); transformed
-// kernels [36][channels][filters]; images NHWC. Tiles are numbered over the batch (image, tile row, tile
-// column); a tile's input window starts at 4 * (tile row, column) - (pad_top, pad_left), and positions
+// Layouts: transformed tiles are [a^2][tiles][channels] (one matrix per point of the a x a tile); transformed
+// kernels [a^2][channels][filters]; images NHWC. Tiles are numbered over the batch (image, tile row, tile
+// column); a tile's input window starts at m * (tile row, column) - (pad_top, pad_left), and positions
 // outside the image are zero. Every transform works on one block of channels at a time, with its
 // intermediate rows in a small local array, and its innermost loops run along the channels, which NHWC keeps
 // contiguous, so clang vectorises them at each path's width.
 
 // Channels per block: the intermediates of one block (36 x 64 floats) stay in L1.
 #define WG_BLOCK 64
-// The side of an output tile (m), of an input tile (a = m + 2), and the points of a transformed tile.
-#define WG_M 4
+// The largest input tile's side and point count (F(4x4)), which size the local arrays.
 #define WG_SIDE 6
 #define WG_POINTS 36
 
 // B^T applied to the 6 values src[0], src[s_in], ..., for n consecutive channels; results at dst, dst + s_out...
 __attribute__((always_inline))
-static inline void wg_input_rows(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_input_rows_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float d0 = src[ch], d1 = src[s_in + ch], d2 = src[2 * s_in + ch], d3 = src[3 * s_in + ch],
                     d4 = src[4 * s_in + ch], d5 = src[5 * s_in + ch];
@@ -36,7 +36,7 @@ static inline void wg_input_rows(const float *restrict src, long s_in, float *re
 
 // B applied to 6 values (the adjoint of wg_input_rows).
 __attribute__((always_inline))
-static inline void wg_input_rows_adjoint(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_input_rows_adjoint_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float v0 = src[ch], v1 = src[s_in + ch], v2 = src[2 * s_in + ch], v3 = src[3 * s_in + ch],
                     v4 = src[4 * s_in + ch], v5 = src[5 * s_in + ch];
@@ -51,7 +51,7 @@ static inline void wg_input_rows_adjoint(const float *restrict src, long s_in, f
 
 // A^T applied to 6 values: 4 results.
 __attribute__((always_inline))
-static inline void wg_output_rows(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_output_rows_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float m0 = src[ch], m1 = src[s_in + ch], m2 = src[2 * s_in + ch], m3 = src[3 * s_in + ch],
                     m4 = src[4 * s_in + ch], m5 = src[5 * s_in + ch];
@@ -65,7 +65,7 @@ static inline void wg_output_rows(const float *restrict src, long s_in, float *r
 
 // A applied to 4 values (the adjoint of wg_output_rows): 6 results.
 __attribute__((always_inline))
-static inline void wg_output_rows_adjoint(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_output_rows_adjoint_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float y0 = src[ch], y1 = src[s_in + ch], y2 = src[2 * s_in + ch], y3 = src[3 * s_in + ch];
         const float even = y0 + y2, odd = y1 + y3, even4 = y0 + 4 * y2, odd4 = 2 * y1 + 8 * y3;
@@ -80,7 +80,7 @@ static inline void wg_output_rows_adjoint(const float *restrict src, long s_in, 
 
 // G applied to 3 values: 6 results.
 __attribute__((always_inline))
-static inline void wg_kernel_rows(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_kernel_rows_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float g0 = src[ch], g1 = src[s_in + ch], g2 = src[2 * s_in + ch];
         const float outer = g0 + g2, outer4 = g0 * (1.0f / 24) + g2 * (1.0f / 6);
@@ -95,7 +95,7 @@ static inline void wg_kernel_rows(const float *restrict src, long s_in, float *r
 
 // G^T applied to 6 values (the adjoint of wg_kernel_rows): 3 results.
 __attribute__((always_inline))
-static inline void wg_kernel_rows_adjoint(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+static inline void wg_kernel_rows_adjoint_4(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
     for (long ch = 0; ch < n; ch++) {
         const float u0 = src[ch], u1 = src[s_in + ch], u2 = src[2 * s_in + ch], u3 = src[3 * s_in + ch],
                     u4 = src[4 * s_in + ch], u5 = src[5 * s_in + ch];
@@ -105,6 +105,86 @@ static inline void wg_kernel_rows_adjoint(const float *restrict src, long s_in, 
         dst[2 * s_out + ch] = (sum34 - sum12) * (1.0f / 6) + u5;
     }
 }
+
+// The F(2x2) forms of the same six.
+__attribute__((always_inline))
+static inline void wg_input_rows_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float d0 = src[ch], d1 = src[s_in + ch], d2 = src[2 * s_in + ch], d3 = src[3 * s_in + ch];
+        dst[ch] = d0 - d2;
+        dst[s_out + ch] = d1 + d2;
+        dst[2 * s_out + ch] = d2 - d1;
+        dst[3 * s_out + ch] = d1 - d3;
+    }
+}
+
+__attribute__((always_inline))
+static inline void wg_input_rows_adjoint_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float v0 = src[ch], v1 = src[s_in + ch], v2 = src[2 * s_in + ch], v3 = src[3 * s_in + ch];
+        dst[ch] = v0;
+        dst[s_out + ch] = (v1 - v2) + v3;
+        dst[2 * s_out + ch] = (v1 + v2) - v0;
+        dst[3 * s_out + ch] = -v3;
+    }
+}
+
+__attribute__((always_inline))
+static inline void wg_output_rows_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float m0 = src[ch], m1 = src[s_in + ch], m2 = src[2 * s_in + ch], m3 = src[3 * s_in + ch];
+        dst[ch] = m0 + m1 + m2;
+        dst[s_out + ch] = (m1 - m2) - m3;
+    }
+}
+
+__attribute__((always_inline))
+static inline void wg_output_rows_adjoint_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float y0 = src[ch], y1 = src[s_in + ch];
+        dst[ch] = y0;
+        dst[s_out + ch] = y0 + y1;
+        dst[2 * s_out + ch] = y0 - y1;
+        dst[3 * s_out + ch] = -y1;
+    }
+}
+
+__attribute__((always_inline))
+static inline void wg_kernel_rows_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float g0 = src[ch], g1 = src[s_in + ch], g2 = src[2 * s_in + ch];
+        const float outer = g0 + g2;
+        dst[ch] = g0;
+        dst[s_out + ch] = (outer + g1) * 0.5f;
+        dst[2 * s_out + ch] = (outer - g1) * 0.5f;
+        dst[3 * s_out + ch] = g2;
+    }
+}
+
+__attribute__((always_inline))
+static inline void wg_kernel_rows_adjoint_2(const float *restrict src, long s_in, float *restrict dst, long s_out, long n) {
+    for (long ch = 0; ch < n; ch++) {
+        const float u0 = src[ch], u1 = src[s_in + ch], u2 = src[2 * s_in + ch], u3 = src[3 * s_in + ch];
+        const float middle = (u1 + u2) * 0.5f;
+        dst[ch] = u0 + middle;
+        dst[s_out + ch] = (u1 - u2) * 0.5f;
+        dst[2 * s_out + ch] = middle + u3;
+    }
+}
+
+// Each 1-D transform for output tiles of side m (4 or 2).
+#define WG_FOR_TILE(name)                                                                                      \
+    __attribute__((always_inline)) static inline void name(long m, const float *restrict src, long s_in,      \
+                                                           float *restrict dst, long s_out, long n) {         \
+        if (m == 4) name##_4(src, s_in, dst, s_out, n);                                                        \
+        else name##_2(src, s_in, dst, s_out, n);                                                               \
+    }
+WG_FOR_TILE(wg_input_rows)
+WG_FOR_TILE(wg_input_rows_adjoint)
+WG_FOR_TILE(wg_output_rows)
+WG_FOR_TILE(wg_output_rows_adjoint)
+WG_FOR_TILE(wg_kernel_rows)
+WG_FOR_TILE(wg_kernel_rows_adjoint)
 
 // The position of tile `tile` (numbered over the batch): its image and its tile row and column.
 typedef struct {
@@ -124,37 +204,37 @@ static inline void wg_next(wg_tile *t, long tiles_h, long tiles_w) {
     t->image++;
 }
 
-void CK_VARIANT(ck_winograd_kernel)(const float *w, float *u, long c, long f) {
-    const long a = WG_SIDE;
+void CK_VARIANT(ck_winograd_kernel)(long m, const float *w, float *u, long c, long f) {
+    const long a = m + 2;
     float rows[3 * WG_SIDE * WG_BLOCK];
     for (long ci = 0; ci < c; ci++)
         for (long f0 = 0; f0 < f; f0 += WG_BLOCK) {
             const long n = f - f0 < WG_BLOCK ? f - f0 : WG_BLOCK;
             // Along each kernel row, then along the columns: u[i * a + j] = (G g G^T)[i][j].
             for (long ky = 0; ky < 3; ky++)
-                wg_kernel_rows(w + (ky * 3 * c + ci) * f + f0, c * f, rows + ky * a * WG_BLOCK, WG_BLOCK, n);
+                wg_kernel_rows(m, w + (ky * 3 * c + ci) * f + f0, c * f, rows + ky * a * WG_BLOCK, WG_BLOCK, n);
             for (long j = 0; j < a; j++)
-                wg_kernel_rows(rows + j * WG_BLOCK, a * WG_BLOCK, u + (j * c + ci) * f + f0, a * c * f, n);
+                wg_kernel_rows(m, rows + j * WG_BLOCK, a * WG_BLOCK, u + (j * c + ci) * f + f0, a * c * f, n);
         }
 }
 
-void CK_VARIANT(ck_winograd_kernel_gradient)(const float *du, float *dw, long c, long f) {
-    const long a = WG_SIDE;
+void CK_VARIANT(ck_winograd_kernel_gradient)(long m, const float *du, float *dw, long c, long f) {
+    const long a = m + 2;
     float rows[WG_SIDE * 3 * WG_BLOCK];
     for (long ci = 0; ci < c; ci++)
         for (long f0 = 0; f0 < f; f0 += WG_BLOCK) {
             const long n = f - f0 < WG_BLOCK ? f - f0 : WG_BLOCK;
             for (long i = 0; i < a; i++)
-                wg_kernel_rows_adjoint(du + (i * a * c + ci) * f + f0, c * f, rows + i * 3 * WG_BLOCK, WG_BLOCK, n);
+                wg_kernel_rows_adjoint(m, du + (i * a * c + ci) * f + f0, c * f, rows + i * 3 * WG_BLOCK, WG_BLOCK, n);
             for (long kx = 0; kx < 3; kx++)
-                wg_kernel_rows_adjoint(rows + kx * WG_BLOCK, 3 * WG_BLOCK, dw + (kx * c + ci) * f + f0, 3 * c * f, n);
+                wg_kernel_rows_adjoint(m, rows + kx * WG_BLOCK, 3 * WG_BLOCK, dw + (kx * c + ci) * f + f0, 3 * c * f, n);
         }
 }
 
 __attribute__((no_builtin("memcpy", "memset")))
-void CK_VARIANT(ck_winograd_input)(const float *images, float *v, long h, long w, long c, long pad_top,
+void CK_VARIANT(ck_winograd_input)(long m, const float *images, float *v, long h, long w, long c, long pad_top,
                                    long pad_left, long tiles_h, long tiles_w, long first, long count) {
-    const long m = WG_M, a = WG_SIDE;
+    const long a = m + 2;
     float window[WG_POINTS * WG_BLOCK], rows[WG_POINTS * WG_BLOCK];
     wg_tile t = wg_locate(first, tiles_h, tiles_w);
     for (long tile = 0; tile < count; tile++, wg_next(&t, tiles_h, tiles_w)) {
@@ -182,18 +262,18 @@ void CK_VARIANT(ck_winograd_input)(const float *images, float *v, long h, long w
                     }
             }
             for (long y = 0; y < a; y++)
-                wg_input_rows(src + y * row_stride, column_stride, rows + y * a * WG_BLOCK, WG_BLOCK, n);
+                wg_input_rows(m, src + y * row_stride, column_stride, rows + y * a * WG_BLOCK, WG_BLOCK, n);
             float *out = v + tile * c + c0;
             for (long j = 0; j < a; j++)
-                wg_input_rows(rows + j * WG_BLOCK, a * WG_BLOCK, out + j * count * c, a * count * c, n);
+                wg_input_rows(m, rows + j * WG_BLOCK, a * WG_BLOCK, out + j * count * c, a * count * c, n);
         }
     }
 }
 
-void CK_VARIANT(ck_winograd_input_gradient)(const float *dv, float *input_grad, long h, long w, long c,
+void CK_VARIANT(ck_winograd_input_gradient)(long m, const float *dv, float *input_grad, long h, long w, long c,
                                             long pad_top, long pad_left, long tiles_h, long tiles_w, long first,
                                             long count) {
-    const long m = WG_M, a = WG_SIDE;
+    const long a = m + 2;
     float rows[WG_POINTS * WG_BLOCK], window[WG_POINTS * WG_BLOCK];
     wg_tile t = wg_locate(first, tiles_h, tiles_w);
     for (long tile = 0; tile < count; tile++, wg_next(&t, tiles_h, tiles_w)) {
@@ -203,9 +283,9 @@ void CK_VARIANT(ck_winograd_input_gradient)(const float *dv, float *input_grad, 
             const long n = c - c0 < WG_BLOCK ? c - c0 : WG_BLOCK;
             const float *in = dv + tile * c + c0;
             for (long i = 0; i < a; i++)
-                wg_input_rows_adjoint(in + i * a * count * c, count * c, rows + i * a * WG_BLOCK, WG_BLOCK, n);
+                wg_input_rows_adjoint(m, in + i * a * count * c, count * c, rows + i * a * WG_BLOCK, WG_BLOCK, n);
             for (long x = 0; x < a; x++)
-                wg_input_rows_adjoint(rows + x * WG_BLOCK, a * WG_BLOCK, window + x * WG_BLOCK, a * WG_BLOCK, n);
+                wg_input_rows_adjoint(m, rows + x * WG_BLOCK, a * WG_BLOCK, window + x * WG_BLOCK, a * WG_BLOCK, n);
             // Neighbouring windows overlap by two rows and columns: add, and drop what falls in the padding.
             for (long y = 0; y < a; y++) {
                 const long iy = y0 + y;
@@ -222,9 +302,9 @@ void CK_VARIANT(ck_winograd_input_gradient)(const float *dv, float *input_grad, 
     }
 }
 
-void CK_VARIANT(ck_winograd_output)(const float *products, float *out, const float *bias, long oh, long ow,
+void CK_VARIANT(ck_winograd_output)(long m, const float *products, float *out, const float *bias, long oh, long ow,
                                     long f, long tiles_h, long tiles_w, long first, long count) {
-    const long m = WG_M, a = WG_SIDE;
+    const long a = m + 2;
     float rows[WG_POINTS * WG_BLOCK], tile_out[WG_POINTS * WG_BLOCK];
     wg_tile t = wg_locate(first, tiles_h, tiles_w);
     for (long tile = 0; tile < count; tile++, wg_next(&t, tiles_h, tiles_w)) {
@@ -235,9 +315,9 @@ void CK_VARIANT(ck_winograd_output)(const float *products, float *out, const flo
             const long n = f - f0 < WG_BLOCK ? f - f0 : WG_BLOCK;
             const float *in = products + tile * f + f0;
             for (long i = 0; i < a; i++)
-                wg_output_rows(in + i * a * count * f, count * f, rows + i * m * WG_BLOCK, WG_BLOCK, n);
+                wg_output_rows(m, in + i * a * count * f, count * f, rows + i * m * WG_BLOCK, WG_BLOCK, n);
             for (long x = 0; x < m; x++)
-                wg_output_rows(rows + x * WG_BLOCK, m * WG_BLOCK, tile_out + x * WG_BLOCK, m * WG_BLOCK, n);
+                wg_output_rows(m, rows + x * WG_BLOCK, m * WG_BLOCK, tile_out + x * WG_BLOCK, m * WG_BLOCK, n);
             for (long y = 0; y < height; y++)
                 for (long x = 0; x < width; x++) {
                     float *cell = image + ((y0 + y) * ow + x0 + x) * f + f0;
@@ -251,9 +331,9 @@ void CK_VARIANT(ck_winograd_output)(const float *products, float *out, const flo
     }
 }
 
-void CK_VARIANT(ck_winograd_output_gradient)(const float *out_grad, float *dm, long oh, long ow, long f,
+void CK_VARIANT(ck_winograd_output_gradient)(long m, const float *out_grad, float *dm, long oh, long ow, long f,
                                              long tiles_h, long tiles_w, long first, long count) {
-    const long m = WG_M, a = WG_SIDE;
+    const long a = m + 2;
     float tile_in[WG_POINTS * WG_BLOCK], rows[WG_POINTS * WG_BLOCK];
     wg_tile t = wg_locate(first, tiles_h, tiles_w);
     for (long tile = 0; tile < count; tile++, wg_next(&t, tiles_h, tiles_w)) {
@@ -274,10 +354,10 @@ void CK_VARIANT(ck_winograd_output_gradient)(const float *out_grad, float *dm, l
                     }
                 }
             for (long y = 0; y < m; y++)
-                wg_output_rows_adjoint(tile_in + y * m * WG_BLOCK, WG_BLOCK, rows + y * a * WG_BLOCK, WG_BLOCK, n);
+                wg_output_rows_adjoint(m, tile_in + y * m * WG_BLOCK, WG_BLOCK, rows + y * a * WG_BLOCK, WG_BLOCK, n);
             float *out = dm + tile * f + f0;
             for (long j = 0; j < a; j++)
-                wg_output_rows_adjoint(rows + j * WG_BLOCK, a * WG_BLOCK, out + j * count * f, a * count * f, n);
+                wg_output_rows_adjoint(m, rows + j * WG_BLOCK, a * WG_BLOCK, out + j * count * f, a * count * f, n);
         }
     }
 }

@@ -3,9 +3,10 @@ import Foundation
 import NeuralNet
 import Testing
 
-/// Conv2D's Winograd F(4x4, 3x3) path (3x3 stride-1 kernels over 16 or more channels and filters, on batches
-/// of at least 512 output positions) against a float64 direct convolution, and its transforms against their adjoints, on every kernel path this processor
-/// runs. Its backward pass is checked against finite differences in GradientTests.
+/// Conv2D's Winograd paths (3x3 stride-1 kernels over 16 or more channels and filters, on batches of at least
+/// 512 output positions: F(4x4, 3x3) at inference, F(2x2, 3x3) in training) against a float64 direct
+/// convolution, and their transforms against their adjoints, on every kernel path this processor runs. The
+/// backward pass is checked against finite differences in GradientTests.
 @Suite struct WinogradTests {
     struct Shape: CustomTestStringConvertible, Sendable {
         let height: Int, width: Int, channels: Int, filters: Int
@@ -65,6 +66,8 @@ import Testing
     /// (whose bound here would be about the 1e-6 of a few ulps).
     static let tolerance = 2e-5
 
+    /// Inference (F(4x4)) through predict, with the kernel transformed once for the call, and each pass mode
+    /// run directly, transforming the kernel itself: inference F(4x4), training F(2x2).
     @Test(arguments: shapes)
     func forwardMatchesTheFloat64Convolution(_ shape: Shape) throws {
         let input = KernelPathTests.values(shape.batch * shape.height * shape.width * shape.channels, seed: 1)
@@ -77,10 +80,19 @@ import Testing
             try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
             try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
             #expect(layer.usesWinograd(batch: shape.batch))
-            let output = KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) }
-            let error = Self.worstRelativeError(output, expected.values, scales: expected.scales)
-            print("Winograd \(shape.testDescription) on \(path): worst error \(error) of the output's scale")
-            #expect(error <= Self.tolerance, "\(path)")
+            var outputs = [("predict", KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) })]
+            for mode in [PassMode.inference, .training] {
+                var output = [Float](repeating: 0, count: expected.values.count)
+                KernelPath.withCap(path) {
+                    layer.forward(input, &output, batch: shape.batch, mode: mode, scratch: LayerScratch(seed: 0))
+                }
+                outputs.append(("\(mode) pass", output))
+            }
+            for (what, output) in outputs {
+                let error = Self.worstRelativeError(output, expected.values, scales: expected.scales)
+                print("Winograd \(shape.testDescription), \(what) on \(path): worst error \(error) of the output's scale")
+                #expect(error <= Self.tolerance, "\(what) on \(path)")
+            }
         }
     }
 
@@ -115,43 +127,43 @@ import Testing
     }
 
     /// Each backward transform is the adjoint of its forward one: ⟨T x, y⟩ = ⟨x, Tᵀ y⟩ for random x and y.
-    @Test(arguments: shapes)
-    func backwardTransformsAreTheAdjointsOfTheForwardOnes(_ shape: Shape) {
+    @Test(arguments: shapes, [2, 4])
+    func backwardTransformsAreTheAdjointsOfTheForwardOnes(_ shape: Shape, tileSize m: Int) {
         let before = shape.padding == .same ? 1 : 0
         let outHeight = shape.height + 2 * before - 2, outWidth = shape.width + 2 * before - 2
-        let tileRows = (outHeight + 3) / 4, tileColumns = (outWidth + 3) / 4
+        let tileRows = (outHeight + m - 1) / m, tileColumns = (outWidth + m - 1) / m, points = (m + 2) * (m + 2)
         let tiles = shape.batch * tileRows * tileColumns
         let (h, w, c, f) = (shape.height, shape.width, shape.channels, shape.filters)
         let images = KernelPathTests.values(shape.batch * h * w * c, seed: 7)
         let outputs = KernelPathTests.values(shape.batch * outHeight * outWidth * f, seed: 8)
         let kernel = KernelPathTests.values(9 * c * f, seed: 9)
-        let transformedTiles = KernelPathTests.values(36 * tiles * c, seed: 10)
-        let transformedProducts = KernelPathTests.values(36 * tiles * f, seed: 11)
-        let transformedKernel = KernelPathTests.values(36 * c * f, seed: 12)
+        let transformedTiles = KernelPathTests.values(points * tiles * c, seed: 10)
+        let transformedProducts = KernelPathTests.values(points * tiles * f, seed: 11)
+        let transformedKernel = KernelPathTests.values(points * c * f, seed: 12)
         for path in KernelPathTests.paths {
             KernelPath.withCap(path) {
-                var forward = [Float](repeating: 0, count: 36 * tiles * c), backward = [Float](repeating: 0, count: images.count)
+                var forward = [Float](repeating: 0, count: points * tiles * c), backward = [Float](repeating: 0, count: images.count)
                 let half = tiles / 2
-                ck_winograd_input(images, &forward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
-                ck_winograd_input_gradient(transformedTiles, &backward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
-                expectAdjoint(Self.dot(forward, transformedTiles), Self.dot(images, backward), "input tiles on \(path)")
+                ck_winograd_input(m, images, &forward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
+                ck_winograd_input_gradient(m, transformedTiles, &backward, h, w, c, before, before, tileRows, tileColumns, 0, tiles)
+                expectAdjoint(Self.dot(forward, transformedTiles), Self.dot(images, backward), "input tiles with m = \(m) on \(path)")
                 // A range of tiles that starts mid-image transforms as it does within the whole batch.
-                var part = [Float](repeating: 0, count: 36 * (tiles - half) * c)
-                ck_winograd_input(images, &part, h, w, c, before, before, tileRows, tileColumns, half, tiles - half)
-                for point in 0..<36 {
+                var part = [Float](repeating: 0, count: points * (tiles - half) * c)
+                ck_winograd_input(m, images, &part, h, w, c, before, before, tileRows, tileColumns, half, tiles - half)
+                for point in 0..<points {
                     let whole = Array(forward[(point * tiles + half) * c..<(point + 1) * tiles * c])
-                    #expect(Array(part[point * (tiles - half) * c..<(point + 1) * (tiles - half) * c]) == whole, "tiles from \(half) on \(path)")
+                    #expect(Array(part[point * (tiles - half) * c..<(point + 1) * (tiles - half) * c]) == whole, "tiles from \(half) with m = \(m) on \(path)")
                 }
 
-                var written = [Float](repeating: 0, count: outputs.count), products = [Float](repeating: 0, count: 36 * tiles * f)
-                ck_winograd_output(transformedProducts, &written, nil, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
-                ck_winograd_output_gradient(outputs, &products, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
-                expectAdjoint(Self.dot(written, outputs), Self.dot(transformedProducts, products), "output tiles on \(path)")
+                var written = [Float](repeating: 0, count: outputs.count), products = [Float](repeating: 0, count: points * tiles * f)
+                ck_winograd_output(m, transformedProducts, &written, nil, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
+                ck_winograd_output_gradient(m, outputs, &products, outHeight, outWidth, f, tileRows, tileColumns, 0, tiles)
+                expectAdjoint(Self.dot(written, outputs), Self.dot(transformedProducts, products), "output tiles with m = \(m) on \(path)")
 
-                var transformed = [Float](repeating: 0, count: 36 * c * f), gradient = [Float](repeating: 0, count: 9 * c * f)
-                ck_winograd_kernel(kernel, &transformed, c, f)
-                ck_winograd_kernel_gradient(transformedKernel, &gradient, c, f)
-                expectAdjoint(Self.dot(transformed, transformedKernel), Self.dot(kernel, gradient), "kernel on \(path)")
+                var transformed = [Float](repeating: 0, count: points * c * f), gradient = [Float](repeating: 0, count: 9 * c * f)
+                ck_winograd_kernel(m, kernel, &transformed, c, f)
+                ck_winograd_kernel_gradient(m, transformedKernel, &gradient, c, f)
+                expectAdjoint(Self.dot(transformed, transformedKernel), Self.dot(kernel, gradient), "kernel with m = \(m) on \(path)")
             }
         }
     }

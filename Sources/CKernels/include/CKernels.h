@@ -103,32 +103,33 @@ void ck_conv1_forward(const float *image, long h, long w, const float *weights, 
 void ck_conv1_weight_gradient(const float *image, long h, long w, const float *dz, float *dw, long kh, long kw,
                               long pad_top, long pad_left, long oh, long ow, long f, float *scratch);
 
-/// Winograd's F(4x4, 3x3) for 3x3 stride-1 convolutions (winograd.h): a transformed kernel or tile set is 36
-/// matrices, one per point of a 6 x 6 tile. Tiles are numbered over the batch (image, tile row, tile column),
-/// tile (row, column) covering outputs from 4 x (row, column) and reading inputs from there minus the padding.
+/// Winograd's F(m x m, 3 x 3) for 3x3 stride-1 convolutions (winograd.h), m = 4 or 2: a transformed kernel or
+/// tile set is a^2 matrices (a = m + 2), one per point of an a x a tile. Tiles are numbered over the batch
+/// (image, tile row, tile column), tile (row, column) covering outputs from m x (row, column) and reading
+/// inputs from there minus the padding.
 
-/// u[36][c][f] = the transform of a Keras 3 x 3 x c x f kernel.
-void ck_winograd_kernel(const float *w, float *u, long c, long f);
+/// u[a^2][c][f] = the transform of a Keras 3 x 3 x c x f kernel.
+void ck_winograd_kernel(long m, const float *w, float *u, long c, long f);
 
-/// dw[3][3][c][f] = the kernel gradient given du[36][c][f], the gradient of the transformed kernel (the
+/// dw[3][3][c][f] = the kernel gradient given du[a^2][c][f], the gradient of the transformed kernel (the
 /// adjoint of ck_winograd_kernel).
-void ck_winograd_kernel_gradient(const float *du, float *dw, long c, long f);
+void ck_winograd_kernel_gradient(long m, const float *du, float *dw, long c, long f);
 
-/// v[36][count][c] = the transforms of tiles [first, first + count) of a batch of NHWC images (h x w x c).
-void ck_winograd_input(const float *images, float *v, long h, long w, long c, long pad_top, long pad_left,
+/// v[a^2][count][c] = the transforms of tiles [first, first + count) of a batch of NHWC images (h x w x c).
+void ck_winograd_input(long m, const float *images, float *v, long h, long w, long c, long pad_top, long pad_left,
                        long tiles_h, long tiles_w, long first, long count);
 
-/// Adds the adjoint of ck_winograd_input for those tiles, given dv[36][count][c], onto input_grad.
-void ck_winograd_input_gradient(const float *dv, float *input_grad, long h, long w, long c, long pad_top,
+/// Adds the adjoint of ck_winograd_input for those tiles, given dv[a^2][count][c], onto input_grad.
+void ck_winograd_input_gradient(long m, const float *dv, float *input_grad, long h, long w, long c, long pad_top,
                                 long pad_left, long tiles_h, long tiles_w, long first, long count);
 
 /// Writes the outputs (oh x ow x f per image, plus bias when non-NULL) of those tiles from their products
-/// [36][count][f]; outputs past the edge of a partial tile are dropped.
-void ck_winograd_output(const float *products, float *out, const float *bias, long oh, long ow, long f,
+/// [a^2][count][f]; outputs past the edge of a partial tile are dropped.
+void ck_winograd_output(long m, const float *products, float *out, const float *bias, long oh, long ow, long f,
                         long tiles_h, long tiles_w, long first, long count);
 
-/// dm[36][count][f] = the adjoint of ck_winograd_output (without the bias) applied to the output gradient.
-void ck_winograd_output_gradient(const float *out_grad, float *dm, long oh, long ow, long f, long tiles_h,
+/// dm[a^2][count][f] = the adjoint of ck_winograd_output (without the bias) applied to the output gradient.
+void ck_winograd_output_gradient(long m, const float *out_grad, float *dm, long oh, long ow, long f, long tiles_h,
                                  long tiles_w, long first, long count);
 
 /// dst (cols x rows) = the transpose of src (rows x cols).

@@ -35,7 +35,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     var foldedNormalization: BatchNormalization?
     /// The activation layer after that BatchNormalization, applied by this layer at inference.
     var foldedActivation: Activation?
-    /// Set at build time when Winograd computes this convolution.
+    /// Set at build time when Winograd computes this convolution (with F(4×4) tiles; training takes F(2×2)).
     private var winograd: WinogradConvolution?
     /// The kernel transformed for Winograd once for a whole inference call (see ``prepareInference(samples:)``).
     private var preparedKernel: ScratchBuffer?
@@ -89,7 +89,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
         winograd = WinogradConvolution.applies(kernel: kernelSize, strides: strides, channels: inputShape[2], filters: filters)
             ? WinogradConvolution(height: inputShape[0], width: inputShape[1], channels: inputShape[2], outHeight: rows.output,
-                                  outWidth: cols.output, filters: filters, padTop: rows.before, padLeft: cols.before)
+                                  outWidth: cols.output, filters: filters, padTop: rows.before, padLeft: cols.before, tileSize: 4)
             : nil
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
         try ParameterInitializer.checkSize(kernelShape, layer: name)
@@ -138,7 +138,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
-        if let winograd = winograd(batch: batch) {
+        if let winograd = winograd(batch: batch, mode: mode) {
             let prepared = mode == .inference ? preparedKernel.map { UnsafePointer($0.pointer) } : nil
             let transformed = prepared ?? transformedKernel(weights, winograd, scratch)
             let threads = min(scratch.threads, rows / WinogradConvolution.minimumOutputPositions)
@@ -184,13 +184,15 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         }
     }
 
-    /// Whether Winograd's F(4×4, 3×3) computes this convolution on a batch of `batch` inputs: a 3×3 kernel at
-    /// stride 1 over 16 or more channels and filters, on at least 512 output positions.
-    public func usesWinograd(batch: Int) -> Bool { winograd(batch: batch) != nil }
+    /// Whether Winograd computes this convolution on a batch of `batch` inputs (F(4×4, 3×3) at inference,
+    /// F(2×2, 3×3) in training): a 3×3 kernel at stride 1 over 16 or more channels and filters, on at least 512
+    /// output positions.
+    public func usesWinograd(batch: Int) -> Bool { winograd(batch: batch, mode: .inference) != nil }
 
-    /// Winograd, when it computes this convolution and the batch has enough outputs to be worth it.
-    private func winograd(batch: Int) -> WinogradConvolution? {
-        batch * geometry.positions >= WinogradConvolution.minimumOutputPositions ? winograd : nil
+    /// Winograd for a pass, when it computes this convolution and the batch has enough outputs to be worth it.
+    private func winograd(batch: Int, mode: PassMode) -> WinogradConvolution? {
+        guard let winograd, batch * geometry.positions >= WinogradConvolution.minimumOutputPositions else { return nil }
+        return mode == .inference ? winograd : winograd.withTiles(of: 2)
     }
 
     /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
@@ -202,7 +204,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
 
     /// Transforms the inference kernel (BatchNormalization folded in) once for all the batches of the call.
     public func prepareInference(samples: Int) {
-        guard let winograd = winograd(batch: samples) else { return }
+        guard let winograd = winograd(batch: samples, mode: .inference) else { return }
         let prepared = ScratchBuffer(), folding = LayerScratch(seed: 0)
         withExtendedLifetime(folding) {
             winograd.transformKernel(passWeights(.inference, folding).kernel, into: prepared.reserve(winograd.transformedKernelCount))
@@ -224,7 +226,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let rows = batch * g.positions
         activationBackward(outputGradient, output: output, rows: rows, width: filters, scratch: scratch)
         if useBias { columnSums(gradients[1], outputGradient, rows: rows, width: filters) }
-        if let winograd = winograd(batch: batch) {
+        if let winograd = winograd(batch: batch, mode: .training) {
             inputGradient?.update(repeating: 0, count: batch * g.imageSize)
             winograd.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient,
                               kernelGradient: gradients[0], batch: batch,
