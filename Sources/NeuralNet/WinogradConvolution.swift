@@ -21,15 +21,16 @@ struct WinogradConvolution {
     /// m: the side of an output tile, 4 or 2.
     let tileSize: Int
 
-    /// Whether Winograd computes a convolution of this shape: a 3×3 kernel at stride 1 over more than a few
-    /// channels and filters (with fewer, the transforms cost more than the multiplies they save), unless
-    /// `KERAS_SWIFT_CONV=im2col` asks for im2col + GEMM everywhere.
+    /// Whether Winograd computes a convolution of this shape: a 3×3 kernel at stride 1 over at least
+    /// ``minimumChannels`` channels and filters, unless `KERAS_SWIFT_CONV=im2col` asks for im2col + GEMM
+    /// everywhere.
     static func applies(kernel: (height: Int, width: Int), strides: (height: Int, width: Int), channels: Int,
                         filters: Int) -> Bool {
         kernel == (3, 3) && strides == (1, 1) && channels >= minimumChannels && filters >= minimumChannels && enabled
     }
 
-    /// Channels and filters from which Winograd measured faster than im2col + GEMM.
+    /// Channels and filters from which Winograd is used: with fewer, each tile's transforms weigh more against
+    /// the products they save (a chosen bound, not tuned by measurement).
     static let minimumChannels = 16
 
     /// False when `KERAS_SWIFT_CONV=im2col`.
