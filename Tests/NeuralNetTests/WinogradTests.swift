@@ -13,6 +13,10 @@ import Testing
         let padding: Padding
         let batch: Int
         var testDescription: String { "\(height)x\(width)x\(channels) to \(filters), \(padding), batch \(batch)" }
+        /// One image's 3x3 stride-1 window geometry.
+        var window: KernelPathTests.Window {
+            .init(height: height, width: width, channels: channels, kernel: (3, 3), stride: (1, 1), padding: padding)
+        }
     }
 
     /// Whole and partial tiles, channel counts below, at and past a transform block (64), both paddings.
@@ -26,21 +30,18 @@ import Testing
     /// The convolution in float64, straight from its definition, and each output's scale: the sum of the
     /// magnitudes of its terms, which bounds the rounding any float32 summation order can add.
     static func reference(_ shape: Shape, input: [Float], kernel: [Float], bias: [Float]) -> (values: [Double], scales: [Double]) {
-        let before = shape.padding == .same ? 1 : 0
-        let outHeight = shape.padding == .same ? shape.height : shape.height - 2
-        let outWidth = shape.padding == .same ? shape.width : shape.width - 2
+        let window = shape.window, outWidth = window.columns.output
         var values = [Double](), scales = [Double]()
         for image in 0..<shape.batch {
-            for y in 0..<outHeight {
+            for y in 0..<window.rows.output {
                 for x in 0..<outWidth {
                     for f in 0..<shape.filters {
                         var sum = Double(bias[f]), scale = abs(Double(bias[f]))
                         for ky in 0..<3 {
                             for kx in 0..<3 {
-                                let iy = y + ky - before, ix = x + kx - before
-                                guard iy >= 0, iy < shape.height, ix >= 0, ix < shape.width else { continue }
+                                guard let source = window.source(y, x, ky, kx, 0) else { continue }
                                 for c in 0..<shape.channels {
-                                    let term = Double(input[((image * shape.height + iy) * shape.width + ix) * shape.channels + c])
+                                    let term = Double(input[image * window.imageSize + source + c])
                                         * Double(kernel[((ky * 3 + kx) * shape.channels + c) * shape.filters + f])
                                     sum += term
                                     scale += abs(term)
@@ -129,8 +130,8 @@ import Testing
     /// Each backward transform is the adjoint of its forward one: ⟨T x, y⟩ = ⟨x, Tᵀ y⟩ for random x and y.
     @Test(arguments: shapes, [2, 4])
     func backwardTransformsAreTheAdjointsOfTheForwardOnes(_ shape: Shape, tileSize m: Int) {
-        let before = shape.padding == .same ? 1 : 0
-        let outHeight = shape.height + 2 * before - 2, outWidth = shape.width + 2 * before - 2
+        let window = shape.window, before = window.rows.before
+        let outHeight = window.rows.output, outWidth = window.columns.output
         let tileRows = (outHeight + m - 1) / m, tileColumns = (outWidth + m - 1) / m, points = (m + 2) * (m + 2)
         let tiles = shape.batch * tileRows * tileColumns
         let (h, w, c, f) = (shape.height, shape.width, shape.channels, shape.filters)
