@@ -31,17 +31,18 @@ static inline float row_maximum(const float *row, long width) {
     return maximum;
 }
 
-static void softmax_rows(float *x, long rows, long width) {
+static void softmax_rows(const float *x, float *y, long rows, long width) {
     for (long r = 0; r < rows; r++) {
-        float *row = x + r * width;
+        const float *row = x + r * width;
+        float *result = y + r * width;
         float maximum = row_maximum(row, width);
         float sum = 0;
         for (long j = 0; j < width; j++) {
-            row[j] = ck_expf(row[j] - maximum);
-            sum += row[j];
+            result[j] = ck_expf(row[j] - maximum);
+            sum += result[j];
         }
         float scale = 1.0f / sum;
-        for (long j = 0; j < width; j++) row[j] *= scale;
+        for (long j = 0; j < width; j++) result[j] *= scale;
     }
 }
 
@@ -53,107 +54,116 @@ static inline float ck_softplusf(float x) { return x > 20.0f ? x : (x < -20.0f ?
 static inline float ck_hard_sigmoidf(float x) { return fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
 
 /// x - log(sum(exp(x))) per row, with the row's maximum taken out first.
-static void log_softmax_rows(float *x, long rows, long width) {
+static void log_softmax_rows(const float *x, float *y, long rows, long width) {
     for (long r = 0; r < rows; r++) {
-        float *row = x + r * width;
+        const float *row = x + r * width;
+        float *result = y + r * width;
         float maximum = row_maximum(row, width);
         float sum = 0;
         for (long j = 0; j < width; j++) sum += expf(row[j] - maximum);
         float shift = maximum + logf(sum);
-        for (long j = 0; j < width; j++) row[j] -= shift;
+        for (long j = 0; j < width; j++) result[j] = row[j] - shift;
     }
 }
 
-void CK_VARIANT(ck_activation)(int kind, float *x, long rows, long width) {
+// y may be x. Each loop reads x[i] before it writes y[i], so in place works as out of place does.
+void CK_VARIANT(ck_activation)(int kind, const float *x, float *y, long rows, long width) {
     const long n = rows * width;
     switch (kind) {
-    case CK_RELU: for (long i = 0; i < n; i++) x[i] = fmaxf(x[i], 0.0f); break;
-    case CK_TANH: for (long i = 0; i < n; i++) x[i] = ck_tanhf(x[i]); break;
-    case CK_SIGMOID: for (long i = 0; i < n; i++) x[i] = ck_sigmoidf(x[i]); break;
-    case CK_SOFTMAX: softmax_rows(x, rows, width); break;
-    case CK_RELU6: for (long i = 0; i < n; i++) x[i] = fminf(fmaxf(x[i], 0.0f), 6.0f); break;
-    case CK_LEAKY_RELU: for (long i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.2f * x[i]; break;
-    case CK_ELU: for (long i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]); break;
+    case CK_RELU: for (long i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f); break;
+    case CK_TANH: for (long i = 0; i < n; i++) y[i] = ck_tanhf(x[i]); break;
+    case CK_SIGMOID: for (long i = 0; i < n; i++) y[i] = ck_sigmoidf(x[i]); break;
+    case CK_SOFTMAX: softmax_rows(x, y, rows, width); break;
+    case CK_RELU6: for (long i = 0; i < n; i++) y[i] = fminf(fmaxf(x[i], 0.0f), 6.0f); break;
+    case CK_LEAKY_RELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.2f * x[i]; break;
+    case CK_ELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]); break;
     case CK_SELU:
-        for (long i = 0; i < n; i++) x[i] = CK_SELU_SCALE * (x[i] > 0.0f ? x[i] : CK_SELU_ALPHA * expm1f(x[i]));
+        for (long i = 0; i < n; i++) y[i] = CK_SELU_SCALE * (x[i] > 0.0f ? x[i] : CK_SELU_ALPHA * expm1f(x[i]));
         break;
-    case CK_GELU: for (long i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f)); break;
-    case CK_SILU: for (long i = 0; i < n; i++) x[i] = x[i] / (1.0f + expf(-x[i])); break;
-    case CK_MISH: for (long i = 0; i < n; i++) x[i] = x[i] * tanhf(ck_softplusf(x[i])); break;
-    case CK_SOFTPLUS: for (long i = 0; i < n; i++) x[i] = ck_softplusf(x[i]); break;
-    case CK_SOFTSIGN: for (long i = 0; i < n; i++) x[i] = x[i] / (1.0f + fabsf(x[i])); break;
-    case CK_HARD_SIGMOID: for (long i = 0; i < n; i++) x[i] = ck_hard_sigmoidf(x[i]); break;
-    case CK_HARD_SILU: for (long i = 0; i < n; i++) x[i] = x[i] * ck_hard_sigmoidf(x[i]); break;
-    case CK_EXPONENTIAL: for (long i = 0; i < n; i++) x[i] = expf(x[i]); break;
-    case CK_LOG_SOFTMAX: log_softmax_rows(x, rows, width); break;
-    default: break;
+    case CK_GELU: for (long i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f)); break;
+    case CK_SILU: for (long i = 0; i < n; i++) y[i] = x[i] / (1.0f + expf(-x[i])); break;
+    case CK_MISH: for (long i = 0; i < n; i++) y[i] = x[i] * tanhf(ck_softplusf(x[i])); break;
+    case CK_SOFTPLUS: for (long i = 0; i < n; i++) y[i] = ck_softplusf(x[i]); break;
+    case CK_SOFTSIGN: for (long i = 0; i < n; i++) y[i] = x[i] / (1.0f + fabsf(x[i])); break;
+    case CK_HARD_SIGMOID: for (long i = 0; i < n; i++) y[i] = ck_hard_sigmoidf(x[i]); break;
+    case CK_HARD_SILU: for (long i = 0; i < n; i++) y[i] = x[i] * ck_hard_sigmoidf(x[i]); break;
+    case CK_EXPONENTIAL: for (long i = 0; i < n; i++) y[i] = expf(x[i]); break;
+    case CK_LOG_SOFTMAX: log_softmax_rows(x, y, rows, width); break;
+    default: if (y != x) memmove(y, x, (size_t)n * sizeof(float)); break;
     }
 }
 
-void CK_VARIANT(ck_activation_backward)(int kind, float *grad, const float *out, const float *in, long rows, long width) {
+// input_grad may be grad, as in ck_activation.
+void CK_VARIANT(ck_activation_backward)(int kind, const float *grad, float *input_grad, const float *out, const float *in,
+                                         long rows, long width) {
     long n = rows * width;
     switch (kind) {
-    case CK_RELU: for (long i = 0; i < n; i++) grad[i] = out[i] > 0.0f ? grad[i] : 0.0f; break;
-    case CK_TANH: for (long i = 0; i < n; i++) grad[i] *= 1.0f - out[i] * out[i]; break;
-    case CK_SIGMOID: for (long i = 0; i < n; i++) grad[i] *= out[i] * (1.0f - out[i]); break;
+    case CK_RELU: for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f ? grad[i] : 0.0f; break;
+    case CK_TANH: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (1.0f - out[i] * out[i]); break;
+    case CK_SIGMOID: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] * (1.0f - out[i])); break;
     case CK_SOFTMAX:
         for (long r = 0; r < rows; r++) {
-            float *g = grad + r * width;
-            const float *o = out + r * width;
+            const float *g = grad + r * width, *o = out + r * width;
+            float *d = input_grad + r * width;
             float dot = 0;
             for (long j = 0; j < width; j++) dot += g[j] * o[j];
-            for (long j = 0; j < width; j++) g[j] = o[j] * (g[j] - dot);
+            for (long j = 0; j < width; j++) d[j] = o[j] * (g[j] - dot);
         }
         break;
-    case CK_RELU6: for (long i = 0; i < n; i++) grad[i] = out[i] > 0.0f && out[i] < 6.0f ? grad[i] : 0.0f; break;
-    case CK_LEAKY_RELU: for (long i = 0; i < n; i++) grad[i] *= out[i] > 0.0f ? 1.0f : 0.2f; break;
-    case CK_ELU: for (long i = 0; i < n; i++) grad[i] *= out[i] > 0.0f ? 1.0f : out[i] + 1.0f; break;
+    case CK_RELU6: for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f && out[i] < 6.0f ? grad[i] : 0.0f; break;
+    case CK_LEAKY_RELU: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] > 0.0f ? 1.0f : 0.2f); break;
+    case CK_ELU: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] > 0.0f ? 1.0f : out[i] + 1.0f); break;
     case CK_SELU:
-        for (long i = 0; i < n; i++) grad[i] *= out[i] > 0.0f ? CK_SELU_SCALE : out[i] + CK_SELU_SCALE * CK_SELU_ALPHA;
+        for (long i = 0; i < n; i++) {
+            input_grad[i] = grad[i] * (out[i] > 0.0f ? CK_SELU_SCALE : out[i] + CK_SELU_SCALE * CK_SELU_ALPHA);
+        }
         break;
     case CK_GELU:
         for (long i = 0; i < n; i++) {
             float x = in[i];
-            grad[i] *= 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.39894228040143268f * expf(-0.5f * x * x);
+            float cdf = 0.5f * (1.0f + erff(x * 0.70710678118654752f));
+            input_grad[i] = grad[i] * (cdf + x * 0.39894228040143268f * expf(-0.5f * x * x));
         }
         break;
     case CK_SILU:
         for (long i = 0; i < n; i++) {
             float s = 1.0f / (1.0f + expf(-in[i]));
-            grad[i] *= s * (1.0f + in[i] * (1.0f - s));
+            input_grad[i] = grad[i] * (s * (1.0f + in[i] * (1.0f - s)));
         }
         break;
     case CK_MISH:
         for (long i = 0; i < n; i++) {
             float t = tanhf(ck_softplusf(in[i])), s = 1.0f / (1.0f + expf(-in[i]));
-            grad[i] *= t + in[i] * (1.0f - t * t) * s;
+            input_grad[i] = grad[i] * (t + in[i] * (1.0f - t * t) * s);
         }
         break;
-    case CK_SOFTPLUS: for (long i = 0; i < n; i++) grad[i] *= -expm1f(-out[i]); break;
+    case CK_SOFTPLUS: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (-expm1f(-out[i])); break;
     case CK_SOFTSIGN:
         for (long i = 0; i < n; i++) {
             float d = 1.0f - fabsf(out[i]);
-            grad[i] *= d * d;
+            input_grad[i] = grad[i] * (d * d);
         }
         break;
-    case CK_HARD_SIGMOID: for (long i = 0; i < n; i++) grad[i] = out[i] > 0.0f && out[i] < 1.0f ? grad[i] / 6.0f : 0.0f; break;
+    case CK_HARD_SIGMOID:
+        for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f && out[i] < 1.0f ? grad[i] / 6.0f : 0.0f;
+        break;
     case CK_HARD_SILU:
         for (long i = 0; i < n; i++) {
             float x = in[i];
-            grad[i] *= ck_hard_sigmoidf(x) + (x > -3.0f && x < 3.0f ? x / 6.0f : 0.0f);
+            input_grad[i] = grad[i] * (ck_hard_sigmoidf(x) + (x > -3.0f && x < 3.0f ? x / 6.0f : 0.0f));
         }
         break;
-    case CK_EXPONENTIAL: for (long i = 0; i < n; i++) grad[i] *= out[i]; break;
+    case CK_EXPONENTIAL: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * out[i]; break;
     case CK_LOG_SOFTMAX:
         for (long r = 0; r < rows; r++) {
-            float *g = grad + r * width;
-            const float *o = out + r * width;
+            const float *g = grad + r * width, *o = out + r * width;
+            float *d = input_grad + r * width;
             float sum = 0;
             for (long j = 0; j < width; j++) sum += g[j];
-            for (long j = 0; j < width; j++) g[j] -= expf(o[j]) * sum;
+            for (long j = 0; j < width; j++) d[j] = g[j] - expf(o[j]) * sum;
         }
         break;
-    default: break;
+    default: if (input_grad != grad) memmove(input_grad, grad, (size_t)n * sizeof(float)); break;
     }
 }
 

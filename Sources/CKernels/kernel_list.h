@@ -1,11 +1,25 @@
 // The kernels compiled once per path (variant_*.c, bodies listed in variant_kernels.h) and chosen per call by
 // dispatch.c: CK_PROCEDURE(name, parameters, arguments) for those that return nothing, CK_FUNCTION(type,
 // name, parameters, arguments) for the others. A path's build is named with a suffix: ck_add_avx2.
-CK_PROCEDURE(ck_activation, (int kind, float *x, long rows, long width), (kind, x, rows, width))
-CK_PROCEDURE(ck_activation_backward, (int kind, float *grad, const float *out, const float *in, long rows, long width),
-             (kind, grad, out, in, rows, width))
+CK_PROCEDURE(ck_activation, (int kind, const float *x, float *y, long rows, long width), (kind, x, y, rows, width))
+CK_PROCEDURE(ck_activation_backward,
+             (int kind, const float *grad, float *input_grad, const float *out, const float *in, long rows, long width),
+             (kind, grad, input_grad, out, in, rows, width))
 CK_PROCEDURE(ck_column_sums, (float *db, const float *grad, long rows, long width, int accumulate),
              (db, grad, rows, width, accumulate))
+CK_PROCEDURE(ck_channel_moments, (const float *x, long rows, long channels, double *sums, double *squares),
+             (x, rows, channels, sums, squares))
+CK_PROCEDURE(ck_channel_gradient_moments,
+             (const float *x, const float *grad, const float *mean, const float *inverse, long rows, long channels,
+              double *sums, double *products),
+             (x, grad, mean, inverse, rows, channels, sums, products))
+CK_PROCEDURE(ck_channel_affine,
+             (const float *x, float *y, long rows, long channels, const float *factor, const float *offset),
+             (x, y, rows, channels, factor, offset))
+CK_PROCEDURE(ck_batch_normalization_backward,
+             (const float *x, const float *grad, float *input_grad, long rows, long channels, const float *mean,
+              const float *inverse, const float *factor, const float *mean_grad, const float *mean_grad_product),
+             (x, grad, input_grad, rows, channels, mean, inverse, factor, mean_grad, mean_grad_product))
 CK_PROCEDURE(ck_multiply, (float *y, const float *a, const float *b, long n), (y, a, b, n))
 CK_PROCEDURE(ck_add, (float *y, const float *x, long n), (y, x, n))
 CK_FUNCTION(long, ck_count_nonfinite, (const float *x, long n), (x, n))

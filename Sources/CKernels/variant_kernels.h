@@ -11,6 +11,7 @@
 #ifdef CK_VARIANT_BODIES
 #include "conv1_256.h"
 #include "elementwise.h"
+#include "normalization.h"
 #include "optimizers.h"
 #include "spatial.h"
 #include "winograd.h"

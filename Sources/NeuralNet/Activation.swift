@@ -45,14 +45,26 @@ public enum Activation: String, Sendable, CaseIterable {
 
     /// Applies the activation in place to `rows` rows of `width` values; softmax and log_softmax work per row.
     public func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        ck_activation(kernelKind, values, rows, width)
+        ck_activation(kernelKind, values, values, rows, width)
+    }
+
+    /// Writes the activation of `input` to `output` (which may be `input`), as ``apply(_:rows:width:)``.
+    public func apply(_ input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        ck_activation(kernelKind, input, output, rows, width)
     }
 
     /// Turns d(loss)/d(output) into d(loss)/d(pre-activation), in place, from the activation's output and,
     /// when ``derivativeNeedsInput``, its input.
     public func backward(gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, input: UnsafePointer<Float>?,
                          rows: Int, width: Int) {
+        backward(gradient: gradient, into: gradient, output: output, input: input, rows: rows, width: width)
+    }
+
+    /// Writes d(loss)/d(pre-activation) to `inputGradient` (which may be `gradient`), as
+    /// ``backward(gradient:output:input:rows:width:)``.
+    public func backward(gradient: UnsafePointer<Float>, into inputGradient: UnsafeMutablePointer<Float>,
+                         output: UnsafePointer<Float>, input: UnsafePointer<Float>?, rows: Int, width: Int) {
         precondition(input != nil || !derivativeNeedsInput, "the \(rawValue) derivative needs the pre-activation")
-        ck_activation_backward(kernelKind, gradient, output, input, rows, width)
+        ck_activation_backward(kernelKind, gradient, inputGradient, output, input, rows, width)
     }
 }

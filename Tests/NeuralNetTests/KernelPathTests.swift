@@ -5,8 +5,8 @@ import Testing
 
 /// Every C kernel besides the GEMM (see MatrixMultiplyTests), on every instruction-set path this processor
 /// runs, against a float64 reference (or exactly, for kernels that only move values): activations, sums,
-/// optimizer steps, im2col and its adjoint, pooling, transposes and the single-channel convolution, over
-/// every batch size from 1 to 32 where the kernel sees the batch.
+/// BatchNormalization's per-channel passes, optimizer steps, im2col and its adjoint, pooling, transposes and
+/// the single-channel convolution, over every batch size from 1 to 32 where the kernel sees the batch.
 @Suite struct KernelPathTests {
     static let paths = KernelPath.available
     static let batchSizes = Array(1...32)
@@ -132,6 +132,13 @@ import Testing
                     var backward = gradient
                     kind.backward(gradient: &backward, output: x, input: input, rows: rows, width: width)
                     Self.expectClose(backward, expectedGradient, tolerance: 2e-6 * gradientScale, "\(path) \(kind) backward, \(rows) x \(width)")
+                    // Out of place, the same values (linear copies).
+                    var separate = [Float](repeating: .nan, count: x.count)
+                    kind.apply(input, to: &separate, rows: rows, width: width)
+                    #expect(separate == x, "\(path) \(kind) forward out of place, \(rows) x \(width)")
+                    var separateGradient = [Float](repeating: .nan, count: x.count)
+                    kind.backward(gradient: gradient, into: &separateGradient, output: x, input: input, rows: rows, width: width)
+                    #expect(separateGradient == backward, "\(path) \(kind) backward out of place, \(rows) x \(width)")
                 }
             }
         }
@@ -152,6 +159,51 @@ import Testing
                         }
                         Self.expectClose(sums, expected, tolerance: Double(rows) * 1e-7, "\(path) column sums, \(rows) x \(width)")
                     }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: paths)
+    func batchNormalizationKernelsOnEveryBatchSize(path: KernelPath) {
+        KernelPath.withCap(path) {
+            for channels in [1, 3, 16, 17, 40] {
+                for rows in Self.batchSizes {
+                    let x = Self.values(rows * channels, seed: rows * 7 + channels, scale: 3)
+                    let grad = Self.values(rows * channels, seed: rows * 7 + channels + 500)
+                    let mean = Self.values(channels, seed: channels + 1), inverse = Self.values(channels, seed: channels + 2).map { 1.5 + $0 }
+                    let factor = Self.values(channels, seed: channels + 3), offset = Self.values(channels, seed: channels + 4)
+                    let meanGrad = Self.values(channels, seed: channels + 5), meanProduct = Self.values(channels, seed: channels + 6)
+                    let normalized = (0..<rows * channels).map { (x[$0] - mean[$0 % channels]) * inverse[$0 % channels] }
+                    let what = "\(path), \(rows) rows of \(channels)"
+                    // The sums add to what the buffers hold, in double precision.
+                    let start = (0..<channels).map { Double($0) + 0.25 }
+                    var sums = start, squares = start, gradientSums = start, products = start
+                    ck_channel_moments(x, rows, channels, &sums, &squares)
+                    ck_channel_gradient_moments(x, grad, mean, inverse, rows, channels, &gradientSums, &products)
+                    for c in 0..<channels {
+                        let column = stride(from: c, to: rows * channels, by: channels)
+                        let expected = [column.reduce(start[c]) { $0 + Double(x[$1]) },
+                                        column.reduce(start[c]) { $0 + Double(x[$1]) * Double(x[$1]) },
+                                        column.reduce(start[c]) { $0 + Double(grad[$1]) },
+                                        column.reduce(start[c]) { $0 + Double(grad[$1]) * Double(normalized[$1]) }]
+                        for (name, (actual, wanted)) in zip(["sum", "square sum", "gradient sum", "product sum"],
+                                                            zip([sums[c], squares[c], gradientSums[c], products[c]], expected)) {
+                            #expect(abs(actual - wanted) <= 1e-12 * max(1, abs(wanted)), "\(what): channel \(c)'s \(name)")
+                        }
+                    }
+                    var y = [Float](repeating: .nan, count: x.count)
+                    ck_channel_affine(x, &y, rows, channels, factor, offset)
+                    Self.expectClose(y, x.indices.map { Double(x[$0]) * Double(factor[$0 % channels]) + Double(offset[$0 % channels]) },
+                                     tolerance: 1e-6, "\(what): affine")
+                    var dx = [Float](repeating: .nan, count: x.count)
+                    ck_batch_normalization_backward(x, grad, &dx, rows, channels, mean, inverse, factor, meanGrad, meanProduct)
+                    let expectedDx = x.indices.map { i -> Double in
+                        let c = i % channels
+                        let normalized = (Double(x[i]) - Double(mean[c])) * Double(inverse[c])
+                        return Double(factor[c]) * (Double(grad[i]) - Double(meanGrad[c]) - normalized * Double(meanProduct[c]))
+                    }
+                    Self.expectClose(dx, expectedDx, tolerance: 1e-5, "\(what): input gradient")
                 }
             }
         }

@@ -57,15 +57,38 @@ enum {
     CK_LOG_SOFTMAX = 17,
 };
 
-/// The activation, in place, on `rows` rows of `width` values (softmax and log_softmax work per row).
-void ck_activation(int kind, float *x, long rows, long width);
+/// y = activation(x) on `rows` rows of `width` values (softmax and log_softmax work per row; linear copies);
+/// y may be x.
+void ck_activation(int kind, const float *x, float *y, long rows, long width);
 
-/// grad *= activation'(.), through the activation's output `out`, or its input `in` for gelu, silu, mish and
-/// hard_silu, whose derivatives do not follow from their output (`in` may be NULL for the others).
-void ck_activation_backward(int kind, float *grad, const float *out, const float *in, long rows, long width);
+/// input_grad = grad * activation'(.), through the activation's output `out`, or its input `in` for gelu,
+/// silu, mish and hard_silu, whose derivatives do not follow from their output (`in` may be NULL for the
+/// others); input_grad may be grad.
+void ck_activation_backward(int kind, const float *grad, float *input_grad, const float *out, const float *in, long rows,
+                            long width);
 
 /// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
 void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);
+
+/// Per channel of `rows` rows of `channels` values: sums[c] += x[r][c] and squares[c] += x[r][c]^2, added in
+/// double precision (BatchNormalization's batch mean and variance).
+void ck_channel_moments(const float *x, long rows, long channels, double *sums, double *squares);
+
+/// Per channel of `rows` rows of `channels` values, with x̂ = (x[r][c] - mean[c]) * inverse[c] in float:
+/// sums[c] += grad[r][c] and products[c] += grad[r][c] * x̂, added in double precision (BatchNormalization's
+/// backward statistics).
+void ck_channel_gradient_moments(const float *x, const float *grad, const float *mean, const float *inverse, long rows,
+                                 long channels, double *sums, double *products);
+
+/// y[r][c] = x[r][c] * factor[c] + offset[c] on `rows` rows of `channels` values (BatchNormalization's
+/// forward pass).
+void ck_channel_affine(const float *x, float *y, long rows, long channels, const float *factor, const float *offset);
+
+/// BatchNormalization's input gradient over `rows` rows of `channels` values, from the batch's per-channel
+/// figures: input_grad = factor * (grad - mean_grad - x̂ * mean_grad_product), x̂ = (x - mean) * inverse.
+void ck_batch_normalization_backward(const float *x, const float *grad, float *input_grad, long rows, long channels,
+                                     const float *mean, const float *inverse, const float *factor,
+                                     const float *mean_grad, const float *mean_grad_product);
 
 /// Rows [first, first + count) of the column matrix of a batch of NHWC images: row r is the receptive field
 /// (kh*kw*c values, zero outside the image) of output position r % (oh*ow) of image r / (oh*ow).

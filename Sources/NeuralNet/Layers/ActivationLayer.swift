@@ -31,15 +31,14 @@ public final class ActivationLayer: UnaryLayer, ActivatedLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        output.update(from: input, count: batch * inputSize)
-        appliedActivation.apply(output, rows: batch * rows.count, width: rows.width)
+        appliedActivation.apply(input, to: output, rows: batch * rows.count, width: rows.width)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
-        appliedActivation.backward(gradient: outputGradient, output: output, input: input, rows: batch * rows.count, width: rows.width)
-        inputGradient.update(from: outputGradient, count: batch * inputSize)
+        appliedActivation.backward(gradient: outputGradient, into: inputGradient, output: output, input: input,
+                                   rows: batch * rows.count, width: rows.width)
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras `BatchNormalization`: each channel along `axis` brought to mean 0 and variance 1,
 /// `(x - mean) / sqrt(variance + epsilon)`, then scaled by `gamma` and shifted by `beta` (each optional).
 ///
@@ -79,9 +81,9 @@ public final class BatchNormalization: BatchStatisticsLayer {
         gradientProductMean = [Float](repeating: 0, count: channels)
     }
 
-    /// Calls `body` with the offset of each row of `channels × inner` values in `batch` samples. With the
-    /// normalised axis last (inner 1, the usual case) a row holds one value per channel, so the loops over a
-    /// row run over the channels and vectorise.
+    /// Calls `body` with the offset of each row of `channels × inner` values in `batch` samples, for a
+    /// normalised axis that is not the last. With it last (inner 1, the usual case) the passes call the
+    /// per-channel kernels of CKernels instead (normalization.h), which vectorise over each row's channels.
     @inline(__always)
     private func forEachRow(batch: Int, _ body: (Int) -> Void) {
         let rowSize = channels * inner
@@ -118,15 +120,12 @@ public final class BatchNormalization: BatchStatisticsLayer {
             inferenceAffine(factor: factor, offset: offset)
         }
         let inner = self.inner, channels = self.channels
+        if inner == 1 { return ck_channel_affine(input, output, batch * outer, channels, factor, offset) }
         forEachRow(batch: batch) { start in
             let x = input + start, y = output + start
-            if inner == 1 {
-                for c in 0..<channels { y[c] = x[c] * factor[c] + offset[c] }
-            } else {
-                for c in 0..<channels {
-                    let a = factor[c], b = offset[c]
-                    for i in c * inner..<(c + 1) * inner { y[i] = x[i] * a + b }
-                }
+            for c in 0..<channels {
+                let a = factor[c], b = offset[c]
+                for i in c * inner..<(c + 1) * inner { y[i] = x[i] * a + b }
             }
         }
     }
@@ -136,6 +135,7 @@ public final class BatchNormalization: BatchStatisticsLayer {
     public func measureForward(_ input: UnsafePointer<Float>, batch: Int, into sums: UnsafeMutablePointer<Double>) {
         sums.update(repeating: 0, count: 2 * channels)
         let inner = self.inner, channels = self.channels, squares = sums + channels
+        if inner == 1 { return ck_channel_moments(input, batch * outer, channels, sums, squares) }
         forEachRow(batch: batch) { start in
             let x = input + start
             for c in 0..<channels {
@@ -170,6 +170,10 @@ public final class BatchNormalization: BatchStatisticsLayer {
         let inner = self.inner, channels = self.channels, products = sums + channels
         batchMean.withUnsafeBufferPointer { mean in
             batchInverse.withUnsafeBufferPointer { inverse in
+                if inner == 1 {
+                    return ck_channel_gradient_moments(input, outputGradient, mean.baseAddress!, inverse.baseAddress!,
+                                                       batch * outer, channels, sums, products)
+                }
                 forEachRow(batch: batch) { start in
                     let x = input + start, g = outputGradient + start
                     for c in 0..<channels {
@@ -214,15 +218,15 @@ public final class BatchNormalization: BatchStatisticsLayer {
             meanGX[c] = gradientProductMean[c]
         }
         let inner = self.inner, channels = self.channels
+        if inner == 1 {
+            return ck_batch_normalization_backward(input, outputGradient, inputGradient, batch * outer, channels, mean, inverse,
+                                                   factor, meanG, meanGX)
+        }
         forEachRow(batch: batch) { start in
             let x = input + start, g = outputGradient + start, dx = inputGradient + start
-            if inner == 1 {
-                for c in 0..<channels { dx[c] = factor[c] * (g[c] - meanG[c] - (x[c] - mean[c]) * inverse[c] * meanGX[c]) }
-            } else {
-                for c in 0..<channels {
-                    for i in c * inner..<(c + 1) * inner {
-                        dx[i] = factor[c] * (g[i] - meanG[c] - (x[i] - mean[c]) * inverse[c] * meanGX[c])
-                    }
+            for c in 0..<channels {
+                for i in c * inner..<(c + 1) * inner {
+                    dx[i] = factor[c] * (g[i] - meanG[c] - (x[i] - mean[c]) * inverse[c] * meanGX[c])
                 }
             }
         }

@@ -35,20 +35,22 @@ public final class Merge: Layer {
     public func forward(_ inputs: LayerInputs, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let count = batch * size
-        output.update(from: inputs[0], count: count)
-        for index in 1..<inputs.count {
-            let input = inputs[index]
-            switch kind {
-            case .add, .average: for i in 0..<count { output[i] += input[i] }
-            case .subtract: for i in 0..<count { output[i] -= input[i] }
-            case .multiply: for i in 0..<count { output[i] *= input[i] }
-            case .maximum: for i in 0..<count { output[i] = max(output[i], input[i]) }
-            case .minimum: for i in 0..<count { output[i] = min(output[i], input[i]) }
-            }
-        }
+        combine(inputs[0], inputs[1], into: output, count: count)
+        for index in 2..<inputs.count { combine(output, inputs[index], into: output, count: count) }
         if kind == .average {
             let scale = 1 / Float(inputs.count)
             for i in 0..<count { output[i] *= scale }
+        }
+    }
+
+    /// `output[i] = x[i] ∘ y[i]` for the merge's operation (a sum for average); `output` may be `x`.
+    private func combine(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, count: Int) {
+        switch kind {
+        case .add, .average: for i in 0..<count { output[i] = x[i] + y[i] }
+        case .subtract: for i in 0..<count { output[i] = x[i] - y[i] }
+        case .multiply: for i in 0..<count { output[i] = x[i] * y[i] }
+        case .maximum: for i in 0..<count { output[i] = max(x[i], y[i]) }
+        case .minimum: for i in 0..<count { output[i] = min(x[i], y[i]) }
         }
     }
 

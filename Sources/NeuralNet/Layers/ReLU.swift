@@ -43,8 +43,7 @@ public final class ReLU: ElementwiseLayer {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         guard isPlain else { return forwardValueByValue(input, output, batch: batch) }
-        output.update(from: input, count: batch * inputSize)
-        Activation.relu.apply(output, rows: batch, width: inputSize)
+        Activation.relu.apply(input, to: output, rows: batch, width: inputSize)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
@@ -52,8 +51,8 @@ public final class ReLU: ElementwiseLayer {
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
         guard isPlain else { return backwardValueByValue(input: input, outputGradient: outputGradient, inputGradient: inputGradient, batch: batch) }
-        inputGradient.update(from: outputGradient, count: batch * inputSize)
-        Activation.relu.backward(gradient: inputGradient, output: output, input: input, rows: batch, width: inputSize)
+        Activation.relu.backward(gradient: outputGradient, into: inputGradient, output: output, input: input, rows: batch,
+                                 width: inputSize)
     }
 
     public func value(at x: Float) -> Float {
