@@ -25,8 +25,8 @@ struct Bench: ParsableCommand {
             of its own so that its peak memory is its own. tools/keras_bench.py measures the same in Keras \
             (--model FILE too). Build in release mode (swift build -c release); KERAS_SWIFT_GEMM=openblas \
             switches matrix work to OpenBLAS, KERAS_SWIFT_CONV=im2col computes every convolution with im2col + GEMM \
-            (3x3 stride-1 ones over 16 or more channels take Winograd's F(4x4, 3x3) otherwise), \
-            KERAS_SWIFT_THREADS=N uses N threads.
+            (otherwise 3x3 stride-1 ones over 16 or more channels take Winograd's algorithm, and stride-1 ones \
+            over fewer than 32 channels on wide images implicit GEMM), KERAS_SWIFT_THREADS=N uses N threads.
 
             --sweep --out STEM measures how the cost grows with the work: inference images/s at batch 1, 8, \
             32, 128 and 512 (on 512 test images) and training images/s, each with 1 and with 2 threads; it \

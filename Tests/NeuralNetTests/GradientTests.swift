@@ -138,12 +138,38 @@ import Testing
         Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
             [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
         },
-        Case(name: "Winograd 3x3, valid padding, partial tiles, behind a 1x1 convolution", inputShape: [14, 19, 3]) {
-            [Conv2D(filters: 16, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 16, kernelSize: (3, 3), activation: .tanh),
+        // A second convolution's input gradient on each algorithm but the first layer's direct one (the cases
+        // named after an algorithm take it: WinogradTests), with odd and even windows and both paddings.
+        Case(name: "im2col, 3x3 valid behind a 1x1 convolution", inputShape: [6, 7, 2]) {
+            [Conv2D(filters: 3, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 4, kernelSize: (3, 3), activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "im2col, 2x3 same (uneven padding)", inputShape: [5, 6, 2]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 5, kernelSize: (2, 3), padding: .same, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "im2col, 3x3 same at stride 2", inputShape: [7, 6, 2]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh),
+             Conv2D(filters: 4, kernelSize: (3, 3), strides: (2, 2), padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "implicit GEMM, 2x3 same (uneven padding)", inputShape: [5, 20, 2]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 5, kernelSize: (2, 3), padding: .same, activation: .tanh),
              GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
         },
-        Case(name: "Winograd 3x3, same padding, 17 channels to 18 filters, behind a 1x1 convolution", inputShape: [18, 10, 2]) {
-            [Conv2D(filters: 17, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 18, kernelSize: (3, 3), padding: .same, activation: .tanh),
+        Case(name: "implicit GEMM, 5x5 valid", inputShape: [8, 40, 1]) {
+            [Conv2D(filters: 4, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 3, kernelSize: (5, 5), activation: .tanh),
+             GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "implicit GEMM, 3x3 same over 16 channels (too few for Winograd in training)", inputShape: [8, 16, 2]) {
+            [Conv2D(filters: 16, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 16, kernelSize: (3, 3), padding: .same, activation: .tanh),
+             GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "Winograd 3x3, valid padding, partial tiles, behind a 1x1 convolution", inputShape: [10, 19, 3]) {
+            [Conv2D(filters: 32, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 32, kernelSize: (3, 3), activation: .tanh),
+             GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "Winograd 3x3, same padding, 33 channels to 34 filters, behind a 1x1 convolution", inputShape: [13, 10, 2]) {
+            [Conv2D(filters: 33, kernelSize: (1, 1), activation: .tanh), Conv2D(filters: 34, kernelSize: (3, 3), padding: .same, activation: .tanh),
              GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
         },
         Case(name: "activation layers, softmax last", inputShape: [5]) {

@@ -374,6 +374,42 @@ import Testing
             guard iy >= 0, iy < height, ix >= 0, ix < width else { return nil }
             return (iy * width + ix) * channels + ch
         }
+
+        /// The convolution of `batch` images with a Keras `(kh, kw, channels, filters)` kernel in float64,
+        /// straight from its definition, and each output's scale: the sum of the magnitudes of its terms,
+        /// which bounds the rounding any float32 summation order can add.
+        func convolve(_ input: [Float], batch: Int, kernel weights: [Float], bias: [Float]) -> (values: [Double], scales: [Double]) {
+            let filters = bias.count
+            var values = [Double](), scales = [Double]()
+            for image in 0..<batch {
+                for y in 0..<rows.output {
+                    for x in 0..<columns.output {
+                        for f in 0..<filters {
+                            var sum = Double(bias[f]), scale = abs(Double(bias[f]))
+                            for ky in 0..<kernel.0 {
+                                for kx in 0..<kernel.1 {
+                                    guard let source = source(y, x, ky, kx, 0) else { continue }
+                                    for c in 0..<channels {
+                                        let term = Double(input[image * imageSize + source + c])
+                                            * Double(weights[((ky * kernel.1 + kx) * channels + c) * filters + f])
+                                        sum += term
+                                        scale += abs(term)
+                                    }
+                                }
+                            }
+                            values.append(sum)
+                            scales.append(scale)
+                        }
+                    }
+                }
+            }
+            return (values, scales)
+        }
+
+        /// The worst error of `actual` against `expected` relative to each output's scale.
+        static func worstRelativeError(_ actual: [Float], _ expected: [Double], scales: [Double]) -> Double {
+            zip(zip(actual, expected), scales).map { pair, scale in abs(Double(pair.0) - pair.1) / scale }.max() ?? 0
+        }
     }
 
     static let windows = [

@@ -27,39 +27,13 @@ import Testing
         Shape(height: 12, width: 6, channels: 64, filters: 65, padding: .valid, batch: 13),
     ]
 
-    /// The convolution in float64, straight from its definition, and each output's scale: the sum of the
-    /// magnitudes of its terms, which bounds the rounding any float32 summation order can add.
+    /// The convolution in float64, with each output's scale (see KernelPathTests.Window.convolve).
     static func reference(_ shape: Shape, input: [Float], kernel: [Float], bias: [Float]) -> (values: [Double], scales: [Double]) {
-        let window = shape.window, outWidth = window.columns.output
-        var values = [Double](), scales = [Double]()
-        for image in 0..<shape.batch {
-            for y in 0..<window.rows.output {
-                for x in 0..<outWidth {
-                    for f in 0..<shape.filters {
-                        var sum = Double(bias[f]), scale = abs(Double(bias[f]))
-                        for ky in 0..<3 {
-                            for kx in 0..<3 {
-                                guard let source = window.source(y, x, ky, kx, 0) else { continue }
-                                for c in 0..<shape.channels {
-                                    let term = Double(input[image * window.imageSize + source + c])
-                                        * Double(kernel[((ky * 3 + kx) * shape.channels + c) * shape.filters + f])
-                                    sum += term
-                                    scale += abs(term)
-                                }
-                            }
-                        }
-                        values.append(sum)
-                        scales.append(scale)
-                    }
-                }
-            }
-        }
-        return (values, scales)
+        shape.window.convolve(input, batch: shape.batch, kernel: kernel, bias: bias)
     }
 
-    /// The worst error of `actual` against `expected` relative to each output's scale.
     static func worstRelativeError(_ actual: [Float], _ expected: [Double], scales: [Double]) -> Double {
-        zip(zip(actual, expected), scales).map { pair, scale in abs(Double(pair.0) - pair.1) / scale }.max() ?? 0
+        KernelPathTests.Window.worstRelativeError(actual, expected, scales: scales)
     }
 
     /// Float32 rounding allowed relative to an output's scale: Winograd's transforms multiply values by up to
@@ -68,7 +42,8 @@ import Testing
     static let tolerance = 2e-5
 
     /// Inference (F(4x4)) through predict, with the kernel transformed once for the call, and each pass mode
-    /// run directly, transforming the kernel itself: inference F(4x4), training F(2x2).
+    /// run directly, transforming the kernel itself: inference F(4x4), training F(2x2) over 32 or more
+    /// channels and filters (im2col below).
     @Test(arguments: shapes)
     func forwardMatchesTheFloat64Convolution(_ shape: Shape) throws {
         let input = KernelPathTests.values(shape.batch * shape.height * shape.width * shape.channels, seed: 1)
@@ -80,14 +55,14 @@ import Testing
             let model = try Sequential(inputShape: [shape.height, shape.width, shape.channels], layers: [layer], workerCount: 1)
             try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
             try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
-            #expect(layer.usesWinograd(batch: shape.batch))
+            #expect(layer.algorithm(batch: shape.batch, training: false) == .winograd4x4)
             var outputs = [("predict", KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) })]
             for mode in [PassMode.inference, .training] {
                 var output = [Float](repeating: 0, count: expected.values.count)
                 KernelPath.withCap(path) {
                     layer.forward(input, &output, batch: shape.batch, mode: mode, scratch: LayerScratch(seed: 0))
                 }
-                outputs.append(("\(mode) pass", output))
+                outputs.append(("\(mode) pass (\(layer.algorithm(batch: shape.batch, training: mode == .training).rawValue))", output))
             }
             for (what, output) in outputs {
                 let error = Self.worstRelativeError(output, expected.values, scales: expected.scales)
@@ -107,18 +82,22 @@ import Testing
         let model = try Sequential(inputShape: [32, 32, 64], layers: [layer], workerCount: 2)
         try layer.kernel.assign(Tensor(shape: [3, 3, 64, 64], scalars: kernel))
         try layer.bias!.assign(Tensor(shape: [64], scalars: bias))
-        #expect(layer.usesWinograd(batch: 1))
+        #expect(layer.algorithm(batch: 1, training: false) == .winograd4x4)
         #expect(Self.worstRelativeError(model.predict(input, batchSize: 1), expected.values, scales: expected.scales) <= Self.tolerance)
     }
 
-    @Test func theGradientCasesNamedForWinogradTakeIt() throws {
-        let cases = GradientTests.cases.filter { $0.name.hasPrefix("Winograd") }
-        #expect(cases.count == 2)
-        for testCase in cases {
-            let model = try testCase.makeModel()
-            let convolutions = model.layers.compactMap { $0 as? Conv2D }.filter { $0.kernelSize == (3, 3) }
-            #expect(convolutions.count == 1 && convolutions[0].usesWinograd(batch: GradientTests.data(shape: testCase.inputShape).count),
-                    "\(testCase.name)")
+    /// The finite-difference cases named after an algorithm train on it, so that each backward pass is checked.
+    @Test func theGradientCasesNamedAfterAnAlgorithmTrainWithIt() throws {
+        for (prefix, algorithm, count) in [("Winograd", ConvolutionAlgorithm.winograd2x2, 2), ("implicit GEMM", .implicitGEMM, 3),
+                                           ("im2col", .im2col, 3)] {
+            let cases = GradientTests.cases.filter { $0.name.hasPrefix(prefix) }
+            #expect(cases.count == count, "\(prefix)")
+            for testCase in cases {
+                let model = try testCase.makeModel()
+                let convolution = model.layers.compactMap { $0 as? Conv2D }.last!
+                let batch = GradientTests.data(shape: testCase.inputShape).count
+                #expect(convolution.algorithm(batch: batch, training: true) == algorithm, "\(testCase.name)")
+            }
         }
     }
 

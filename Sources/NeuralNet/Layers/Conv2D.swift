@@ -1,12 +1,14 @@
 import CKernels
+import Foundation
 
 /// Keras `Conv2D` (channels_last): kernel `(kh, kw, in, filters)`, any strides, `valid` or `same` padding.
 ///
 /// Computed as im2col + GEMM: each output position's receptive field becomes one row of `kh·kw·in` values in
 /// `(ky, kx, channel)` order, which is exactly the row-major layout of Keras's kernel seen as a
 /// `(kh·kw·in) × filters` matrix, so the output comes out NHWC without any transposition. A 3×3 stride-1
-/// kernel over enough channels takes Winograd's algorithm instead (``WinogradConvolution``), and a single
-/// input channel at stride 1 a direct convolution.
+/// kernel over enough channels takes Winograd's algorithm instead (``WinogradConvolution``), a stride-1
+/// convolution over a few channels and wide images GEMMs over the padded image without im2col's copies
+/// (``ImplicitGEMMConvolution``), and a single input channel at stride 1 a direct convolution.
 public final class Conv2D: UnaryLayer, ActivatedLayer {
     public var name: String
     public let className = "Conv2D"
@@ -37,6 +39,11 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     var foldedActivation: Activation?
     /// Set at build time when Winograd computes this convolution (with F(4×4) tiles; training takes F(2×2)).
     private var winograd: WinogradConvolution?
+    /// Set at build time when a stride-1 convolution runs without im2col (see ``ImplicitGEMMConvolution``).
+    private var implicitGEMM: ImplicitGEMMConvolution?
+    /// True when `KERAS_SWIFT_CONV=im2col` asks for im2col + GEMM everywhere, to compare the other algorithms
+    /// against it.
+    static let im2colOnly = ProcessInfo.processInfo.environment["KERAS_SWIFT_CONV"]?.lowercased() == "im2col"
     /// The kernel transformed for Winograd once for a whole inference call (see ``prepareInference(samples:)``).
     private var preparedKernel: ScratchBuffer?
 
@@ -87,9 +94,15 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         geometry = Geometry(height: inputShape[0], width: inputShape[1], channels: inputShape[2],
                             outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
                             patch: kernelSize.height * kernelSize.width * inputShape[2])
-        winograd = WinogradConvolution.applies(kernel: kernelSize, strides: strides, channels: inputShape[2], filters: filters)
+        winograd = !Self.im2colOnly && WinogradConvolution.applies(kernel: kernelSize, strides: strides, channels: inputShape[2], filters: filters)
             ? WinogradConvolution(height: inputShape[0], width: inputShape[1], channels: inputShape[2], outHeight: rows.output,
                                   outWidth: cols.output, filters: filters, padTop: rows.before, padLeft: cols.before, tileSize: 4)
+            : nil
+        implicitGEMM = !Self.im2colOnly
+            && ImplicitGEMMConvolution.applies(kernelWidth: kernelSize.width, strides: strides, channels: inputShape[2], outWidth: cols.output)
+            ? ImplicitGEMMConvolution(height: inputShape[0], width: inputShape[1], channels: inputShape[2], outHeight: rows.output,
+                                      outWidth: cols.output, filters: filters, kernelHeight: kernelSize.height,
+                                      kernelWidth: kernelSize.width, padTop: rows.before, padLeft: cols.before)
             : nil
         let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
         try ParameterInitializer.checkSize(kernelShape, layer: name)
@@ -138,16 +151,18 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
         // still in cache.
+        let filters = self.filters
+        let finished = { (values: Range<Int>) in
+            preactivations?.advanced(by: values.lowerBound).update(from: output + values.lowerBound, count: values.count)
+            activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
+        }
         if let winograd = winograd(batch: batch, mode: mode) {
             let prepared = mode == .inference ? preparedKernel.map { UnsafePointer($0.pointer) } : nil
             let transformed = prepared ?? transformedKernel(weights, winograd, scratch)
             let threads = min(scratch.threads, rows / WinogradConvolution.minimumOutputPositions)
             scratch.prepareThreadBuffers(threads)
             winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: threads,
-                             buffers: scratch.buffer(forThread:)) { values in
-                preactivations?.advanced(by: values.lowerBound).update(from: output + values.lowerBound, count: values.count)
-                activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
-            }
+                             buffers: scratch.buffer(forThread:), finished: finished)
             return
         }
         if usesDirectSingleChannel {
@@ -156,13 +171,18 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                 let sampleOutput = output + sample * g.positions * filters
                 ck_conv1_forward(input + sample * g.imageSize, g.height, g.width, weights, shift, sampleOutput, kernelSize.height, kernelSize.width, g.padTop, g.padLeft, g.outHeight,
                                  g.outWidth, filters, work)
-                preactivations?.advanced(by: sample * g.positions * filters).update(from: sampleOutput, count: g.positions * filters)
-                activation.apply(sampleOutput, rows: g.positions, width: filters)
+                finished(sample * g.positions * filters..<(sample + 1) * g.positions * filters)
             }
             return
         }
-        // A single image's rows may be shared between threads, each with a columns buffer of its own.
+        // A single image's rows may be shared between threads, each with a buffer of its own.
         let threads = max(1, min(scratch.threads, rows * g.patch * filters / Self.multiplyAddsPerThread))
+        if let implicitGEMM {
+            scratch.prepareThreadBuffers(threads)
+            implicitGEMM.forward(input, output, batch: batch, kernel: weights, bias: shift, threads: threads,
+                                 buffers: scratch.buffer(forThread:), finished: finished)
+            return
+        }
         // Equal chunks near chunkRows: a short last chunk would read the whole kernel again for a few rows.
         let share = (rows + threads - 1) / threads
         let chunks = max(1, (share + chunkRows / 2) / chunkRows)
@@ -177,22 +197,31 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                     im2col(input, rows: start, count: count, into: columns)
                     gemm(m: count, n: filters, k: g.patch, columns, lda: g.patch, weights, ldb: filters,
                          bias: shift, output + start * filters, ldc: filters)
-                    preactivations?.advanced(by: start * filters).update(from: output + start * filters, count: count * filters)
-                    activation.apply(output + start * filters, rows: count, width: filters)
+                    finished(start * filters..<(start + count) * filters)
                 }
             }
         }
     }
 
-    /// Whether Winograd computes this convolution on a batch of `batch` inputs (F(4×4, 3×3) at inference,
-    /// F(2×2, 3×3) in training): a 3×3 kernel at stride 1 over 16 or more channels and filters, on at least 512
-    /// output positions.
-    public func usesWinograd(batch: Int) -> Bool { winograd(batch: batch, mode: .inference) != nil }
+    /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1 on at least 512
+    /// output positions, over 16 or more channels and filters at inference (F(4×4, 3×3)), 32 or more in
+    /// training (F(2×2, 3×3)); else a direct convolution for a single channel, implicit GEMM for a few
+    /// channels over wide images at stride 1 (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
+    /// (A single channel's backward pass, where it needs an input gradient, takes im2col + GEMM.)
+    public func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm {
+        if let winograd = winograd(batch: batch, mode: training ? .training : .inference) {
+            return winograd.tileSize == 4 ? .winograd4x4 : .winograd2x2
+        }
+        if usesDirectSingleChannel { return .directSingleChannel }
+        return implicitGEMM == nil ? .im2col : .implicitGEMM
+    }
 
     /// Winograd for a pass, when it computes this convolution and the batch has enough outputs to be worth it.
     private func winograd(batch: Int, mode: PassMode) -> WinogradConvolution? {
         guard let winograd, batch * geometry.positions >= WinogradConvolution.minimumOutputPositions else { return nil }
-        return mode == .inference ? winograd : winograd.withTiles(of: 2)
+        if mode == .inference { return winograd }
+        let narrowest = min(geometry.channels, filters)
+        return narrowest >= WinogradConvolution.minimumTrainingChannels ? winograd.withTiles(of: 2) : nil
     }
 
     /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
@@ -234,7 +263,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                               kernelGradientBuffer: scratch.second)
             return
         }
-        if usesDirectSingleChannel && inputGradient == nil {
+        if usesDirectSingleChannel && inputGradient == nil {  // with an input gradient, im2col below
             let work = scratch.second.reserve(singleChannelScratch)
             gradients[0].update(repeating: 0, count: kernel.count)
             for sample in 0..<batch {
@@ -242,6 +271,12 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                                          gradients[0], kernelSize.height, kernelSize.width, g.padTop, g.padLeft,
                                          g.outHeight, g.outWidth, filters, work)
             }
+            return
+        }
+        if let implicitGEMM {
+            implicitGEMM.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient,
+                                  kernelGradient: gradients[0], batch: batch, kernel: kernel.value, first: scratch.first,
+                                  second: scratch.second)
             return
         }
         inputGradient?.update(repeating: 0, count: batch * g.imageSize)
@@ -271,4 +306,13 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         ck_im2col(input, columns, g.height, g.width, g.channels, kernelSize.height, kernelSize.width, strides.height,
                   strides.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, start, count)
     }
+}
+
+/// How ``Conv2D`` computes a pass (``Conv2D/algorithm(batch:training:)``).
+public enum ConvolutionAlgorithm: String, Sendable {
+    case winograd4x4 = "Winograd F(4x4, 3x3)"
+    case winograd2x2 = "Winograd F(2x2, 3x3)"
+    case implicitGEMM = "implicit GEMM"
+    case directSingleChannel = "direct (one channel)"
+    case im2col = "im2col + GEMM"
 }
