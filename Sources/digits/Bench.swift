@@ -50,7 +50,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per architecture per line.")
     var json = false
 
-    @Flag(help: "Also print each layer's share of the time (with --arch or one --model).")
+    @Flag(help: "Also print each layer's share of a training step, of batch-128 inference and of one image, and each convolution's algorithm (with --arch or one --model).")
     var layers = false
 
     @Flag(help: "Measure inference at several batch sizes and training with 1 and 2 threads (needs --out).")
@@ -193,6 +193,13 @@ struct Bench: ParsableCommand {
             latencies.append(LayerProfiler.now() - started)
         }
         latencies.sort()
+        // With --layers, a few more single images with the profiler on, apart from the timed ones.
+        let latencyProfile = LayerProfiler(nodeCount: model.nodes.count)
+        if layers {
+            model.profiler = latencyProfile
+            for _ in 0..<max(10, latencies.count / 4) { _ = model.predict(one, batchSize: 1) }
+            model.profiler = nil
+        }
         // .h5 save and load, median of five.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("digits-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -207,7 +214,10 @@ struct Bench: ParsableCommand {
             _ = try ModelLoader.load(path)
             loads.append(LayerProfiler.now() - started)
         }
-        if layers { LayerReport.record(model: model, training: trainingProfile, inference: inferenceProfile) }
+        if layers {
+            LayerReport.record(model: model, trainingBatch: batch, training: trainingProfile, inference: inferenceProfile,
+                               oneImage: latencyProfile)
+        }
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -411,21 +421,31 @@ struct BenchResult: Codable {
     }
 }
 
-/// The per-layer breakdown `bench --layers` prints.
+/// The per-layer breakdown `bench --layers` prints: each layer's share of a training step, of batch-128
+/// inference and of one image's prediction, and the algorithm each convolution took in each.
 enum LayerReport {
     nonisolated(unsafe) static var lines: [String] = []
 
-    static func record(model: Model, training: LayerProfiler, inference: LayerProfiler) {
+    static func record(model: Model, trainingBatch: Int, training: LayerProfiler, inference: LayerProfiler, oneImage: LayerProfiler) {
         let trainingTotal = training.forwardSeconds.reduce(0, +) + training.backwardSeconds.reduce(0, +)
-        let inferenceTotal = inference.forwardSeconds.reduce(0, +)
-        lines = ["layer                 training: forward  backward   inference: forward"]
+        let inferenceTotal = inference.forwardSeconds.reduce(0, +), oneImageTotal = oneImage.forwardSeconds.reduce(0, +)
+        lines = ["layer                 training: forward  backward   inference: forward  one image   convolution (training; inference; one image)"]
         let calls = model.callIndices
+        // The first worker's part of the training batch and of batch 128.
+        let trainingPart = max(1, trainingBatch / model.workerCount), inferencePart = max(1, 128 / model.workerCount)
         for (index, node) in model.nodes.enumerated() {
             let name = node.layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
             func share(_ seconds: Double, _ total: Double) -> String { String(format: "%5.1f%%", 100 * seconds / max(total, 1e-12)) }
-            lines.append("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0))  "
-                         + "\(share(training.forwardSeconds[index], trainingTotal))    \(share(training.backwardSeconds[index], trainingTotal))"
-                         + "          \(share(inference.forwardSeconds[index], inferenceTotal))")
+            var line = "  \(name.padding(toLength: 20, withPad: " ", startingAt: 0))  "
+                + "\(share(training.forwardSeconds[index], trainingTotal))    \(share(training.backwardSeconds[index], trainingTotal))"
+                + "          \(share(inference.forwardSeconds[index], inferenceTotal))"
+                + "     \(share(oneImage.forwardSeconds[index], oneImageTotal))"
+            if let convolution = node.layer as? Conv2D {
+                line += "      " + [convolution.algorithm(batch: trainingPart, training: true),
+                                    convolution.algorithm(batch: inferencePart, training: false),
+                                    convolution.algorithm(batch: 1, training: false)].map(\.rawValue).joined(separator: "; ")
+            }
+            lines.append(line)
         }
     }
 }

@@ -19,6 +19,23 @@ import Testing
         }
     }
 
+    /// `--layers` gives every layer's share of a training step, of batch-128 inference and of one image, and
+    /// names the algorithm each convolution took in each.
+    @Test func layersNameEachConvolutionsAlgorithm() throws {
+        let output = try BuiltTool.run("digits", ["bench", "--arch", "lenet5", "--seconds", "0.2", "--layers", "--data", SharedData.mnist])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("one image") && $0.contains("convolution (training; inference; one image)") })
+        let algorithms = ["Winograd F(4x4, 3x3)", "Winograd F(2x2, 3x3)", "implicit GEMM", "direct (one channel)", "im2col + GEMM"]
+        let convolutions = lines.filter { $0.hasPrefix("  conv2d") }
+        #expect(convolutions.count == 2, "\(output.stdout)")
+        for line in convolutions {
+            let named = line.split(separator: "%").last.map { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            #expect(named.count == 3 && named.allSatisfy(algorithms.contains), "\(line)")
+            #expect(line.split(separator: "%").count == 5, "four shares: \(line)")
+        }
+    }
+
     /// `--model` measures files instead of the architectures, each in a process of its own: a Keras config
     /// (trained with Adam, as it names no optimizer) and a notebook file (with its own optimizer state).
     @Test func modelFilesAreMeasuredInsteadOfTheArchitectures() throws {

@@ -79,6 +79,8 @@ public class Model {
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
     private let workers: [Worker]
+    /// Worker threads a batch is split between: of `batch` samples, the first takes `batch / workerCount`.
+    public var workerCount: Int { workers.count }
     /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
