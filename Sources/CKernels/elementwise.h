@@ -183,9 +183,25 @@ void CK_VARIANT(ck_activation_backward)(int kind, const float *grad, float *inpu
     else activation_backward_loops(kind, grad, input_grad, out, in, rows, width);
 }
 
+// Rows narrower than 16 (a convolution's 6 filters) would leave a vector loop per row mostly idle: their
+// values are summed instead as one flat array in blocks of lcm(width, 16) floats, whose lanes each follow one
+// column, and the blocks' sums are folded into the columns at the end.
 void CK_VARIANT(ck_column_sums)(float *db, const float *grad, long rows, long width, int accumulate) {
     if (!accumulate) memset(db, 0, (size_t)width * sizeof(float));
-    for (long r = 0; r < rows; r++) {
+    long r = 0;
+    if (width > 0 && width < 16) {
+        long block = width;
+        while (block % 16 != 0) block += width;
+        float sums[240] = {0};  // block <= lcm(15, 16)
+        const long blocks = rows * width / block;
+        for (long b = 0; b < blocks; b++) {
+            const float *g = grad + b * block;
+            for (long i = 0; i < block; i++) sums[i] += g[i];
+        }
+        for (long i = 0; i < block; i++) db[i % width] += sums[i];
+        r = blocks * block / width;
+    }
+    for (; r < rows; r++) {
         const float *g = grad + r * width;
         for (long j = 0; j < width; j++) db[j] += g[j];
     }

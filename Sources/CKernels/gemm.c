@@ -241,14 +241,16 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
 #if CK_X86
     case CK_PATH_AVX512: {
         // The tile shape that does the least padded work (rows and columns rounded up to whole tiles); on a
-        // tie, the wider one.
+        // tie, the wider one. The 256-bit 24x8 tiles only for outputs at most 8 wide: on Zen 5, whose
+        // 512-bit FMAs are full width, they multiply half as many values per instruction (LeNet-5's 150-wide
+        // column gradient took 13 % of its training step on them).
         const long rows[] = {6, 12, 24, 24}, widths[] = {64, 32, 16, 8};
         const gemm_fn fns[] = {gemm_avx512_wide, gemm_avx512_medium, gemm_avx512_tall, gemm_avx512_narrow};
         const workspace_fn sizes[] = {workspace_avx512_wide, workspace_avx512_medium, workspace_avx512_tall,
                                       workspace_avx512_narrow};
         int best = 0;
         long best_work = 0;
-        for (int t = 0; t < 4; t++) {
+        for (int t = 0; t < (n <= 8 ? 4 : 3); t++) {
             long work = (m + rows[t] - 1) / rows[t] * rows[t] * ((n + widths[t] - 1) / widths[t] * widths[t]);
             if (t == 0 || work < best_work) { best = t; best_work = work; }
         }
