@@ -201,6 +201,9 @@ import Testing
         Case(name: "softmax along a middle axis", inputShape: [6]) {
             [Dense(units: 6, activation: .tanh), Reshape([3, 2]), Softmax(axis: 1), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "softmax along the last axis, not the output", inputShape: [6]) {
+            [Dense(units: 6, activation: .tanh), Reshape([2, 3]), Softmax(), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "prelu, an alpha per value", inputShape: [5]) { [Dense(units: 6), PReLU(), Dense(units: 3, activation: .softmax)] },
         Case(name: "prelu shared over the image", inputShape: [4, 4, 2]) {
             [Conv2D(filters: 2, kernelSize: (2, 2)), PReLU(sharedAxes: [1, 2]), Flatten(), Dense(units: 3, activation: .softmax)]

@@ -26,12 +26,13 @@ import Testing
     /// Float32 rounding allowed relative to an output's scale (the sum of its terms' magnitudes).
     static let tolerance = 1e-5
 
-    struct Layer {
+    /// A one-layer model with its kernel, bias and input.
+    struct Fixture {
         let layer: Conv2D, model: Model
         let input: [Float], kernel: [Float], bias: [Float]
     }
 
-    static func make(_ shape: Shape, workers: Int = 1) throws -> Layer {
+    static func make(_ shape: Shape, workers: Int = 1) throws -> Fixture {
         let w = shape.window
         let layer = Conv2D(filters: shape.filters, kernelSize: w.kernel, padding: w.padding)
         let model = try Sequential(inputShape: [w.height, w.width, w.channels], layers: [layer], workerCount: workers)
@@ -39,7 +40,7 @@ import Testing
         let bias = KernelPathTests.values(shape.filters, seed: 3)
         try layer.kernel.assign(Tensor(shape: [w.kernel.0, w.kernel.1, w.channels, shape.filters], scalars: kernel))
         try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
-        return Layer(layer: layer, model: model, input: KernelPathTests.values(shape.batch * w.imageSize, seed: 1),
+        return Fixture(layer: layer, model: model, input: KernelPathTests.values(shape.batch * w.imageSize, seed: 1),
                      kernel: kernel, bias: bias)
     }
 

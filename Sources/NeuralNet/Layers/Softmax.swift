@@ -36,12 +36,11 @@ public final class Softmax: UnaryLayer, ActivatedLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
+        if !activationDeferred && layout.stride == 1 {
+            return Activation.softmax.apply(input, to: output, rows: batch * layout.outer, width: layout.length)
+        }
         output.update(from: input, count: batch * inputSize)
         if activationDeferred { return }
-        if layout.stride == 1 {
-            Activation.softmax.apply(output, rows: batch * layout.outer, width: layout.length)
-            return
-        }
         forEachLine(batch) { first, step in
             var largest = -Float.infinity
             for i in 0..<layout.length { largest = max(largest, output[first + i * step]) }
@@ -59,18 +58,17 @@ public final class Softmax: UnaryLayer, ActivatedLayer {
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
+        if !activationDeferred && layout.stride == 1 {
+            return Activation.softmax.backward(gradient: outputGradient, into: inputGradient, output: output, input: nil,
+                                               rows: batch * layout.outer, width: layout.length)
+        }
         if !activationDeferred {
-            if layout.stride == 1 {
-                Activation.softmax.backward(gradient: outputGradient, output: output, input: nil, rows: batch * layout.outer,
-                                            width: layout.length)
-            } else {
-                // dx_i = y_i (g_i - Σ_j g_j y_j) along each line.
-                forEachLine(batch) { first, step in
-                    var dot: Float = 0
-                    for i in 0..<layout.length { dot += outputGradient[first + i * step] * output[first + i * step] }
-                    for i in 0..<layout.length {
-                        outputGradient[first + i * step] = output[first + i * step] * (outputGradient[first + i * step] - dot)
-                    }
+            // dx_i = y_i (g_i - Σ_j g_j y_j) along each line.
+            forEachLine(batch) { first, step in
+                var dot: Float = 0
+                for i in 0..<layout.length { dot += outputGradient[first + i * step] * output[first + i * step] }
+                for i in 0..<layout.length {
+                    outputGradient[first + i * step] = output[first + i * step] * (outputGradient[first + i * step] - dot)
                 }
             }
         }
