@@ -44,7 +44,8 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef GEMM_SUFFIX
 #undef MR
 #undef NV
-// One or two rows (a single image): 1 x 64 tiles, streaming B once instead of multiplying padding rows.
+// One or two rows (a single image): 1 x 64 tiles for a transposed B, instead of multiplying padding rows; a
+// row-major B is streamed (gemm_stream.h; on Zen 5 MLP-3's single image took 0.07 ms so, 0.105 ms in tiles).
 #define GEMM_SUFFIX _avx512_row
 #define MR 1
 #define NV 4
@@ -52,6 +53,9 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef GEMM_SUFFIX
 #undef MR
 #undef NV
+#define GEMM_SUFFIX _avx512
+#include "gemm_stream.h"
+#undef GEMM_SUFFIX
 #undef VLEN
 #undef VEC
 #undef VEC_U
@@ -74,7 +78,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 
 // AVX2 with FMA: 6 x 16 tiles (12 accumulators of the 16 ymm registers), 12 x 8 for outputs at most 8
 // wide, and 1 x 32 for one or two rows times a transposed B, which would otherwise multiply padding rows
-// (one or two rows times a row-major B stream it instead: gemm_avx2_stream below).
+// (one or two rows times a row-major B stream it instead: gemm_stream.h).
 #define GEMM_TARGET CK_AVX2_TARGET
 #define PACK_POLICY GEMM_PACK_B
 #define VLEN 8
@@ -101,69 +105,14 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #undef GEMM_SUFFIX
 #undef MR
 #undef NV
+#define GEMM_SUFFIX _avx2
+#include "gemm_stream.h"
+#undef GEMM_SUFFIX
 #undef GEMM_TARGET
 #undef VLEN
 #undef VEC
 #undef VEC_U
 #undef PACK_POLICY
-
-// One or two rows of C from a row-major B (a single image through a Dense layer): each k step adds a row of
-// B, scaled by A's value, to a row of partial sums in `work`, so B streams front to back in long contiguous
-// reads, once per row of C. On the Zen 3 machine VGG's 4096 x 1024 kernel took 1.2 ms this way against 2.3 ms
-// in the 1 x 32 tiles' 128-byte strips. Sums in the tiles' order (a sum per k block, in k order, then the
-// bias, then into C), but whether a multiply-add is fused is the compiler's choice in each kernel: the
-// sanitizer build gave results a rounding apart from the tiles'.
-__attribute__((target(CK_AVX2_TARGET)))
-static void gemm_avx2_stream(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
-                             long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
-                             float *work) {
-    (void)trans_b;
-    (void)prepacked;
-    const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1, vectors = n / 8, depth = k_block_depth(k);
-    for (long i = 0; i < m; i++) {
-        const float *ai = a + i * ars;
-        float *sums = work, *ci = c + i * ldc;
-        for (long p0 = 0; p0 < k; p0 += depth) {
-            const long kc = k - p0 < depth ? k - p0 : depth;
-            for (long j = 0; j < n; j++) sums[j] = 0;
-            long p = p0;
-            for (; p + 4 <= p0 + kc; p += 4) {
-                const float a0 = ai[p * acs], a1 = ai[(p + 1) * acs], a2 = ai[(p + 2) * acs], a3 = ai[(p + 3) * acs];
-                const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-                for (long v = 0; v < vectors; v++) {
-                    v8 sum = *(v8u *)(sums + 8 * v);
-                    sum += a0 * *(const v8u *)(b0 + 8 * v);
-                    sum += a1 * *(const v8u *)(b1 + 8 * v);
-                    sum += a2 * *(const v8u *)(b2 + 8 * v);
-                    sum += a3 * *(const v8u *)(b3 + 8 * v);
-                    *(v8u *)(sums + 8 * v) = sum;
-                }
-                for (long j = 8 * vectors; j < n; j++) {
-                    sums[j] += a0 * b0[j];
-                    sums[j] += a1 * b1[j];
-                    sums[j] += a2 * b2[j];
-                    sums[j] += a3 * b3[j];
-                }
-            }
-            for (; p < p0 + kc; p++) {
-                const float ap = ai[p * acs], *bp = b + p * ldb;
-                for (long j = 0; j < n; j++) sums[j] += ap * bp[j];
-            }
-            const int last = p0 + kc >= k;
-            for (long j = 0; j < n; j++) {
-                const float sum = last && bias ? sums[j] + bias[j] : sums[j];
-                ci[j] = accumulate || p0 > 0 ? ci[j] + sum : sum;
-            }
-        }
-    }
-}
-
-static long workspace_avx2_stream(long m, long n, long k) {
-    (void)m;
-    (void)k;
-    return n;
-}
-
 #endif
 
 // The portable path: 128-bit vectors, which the baseline of every target has (SSE2 on x86-64, NEON on arm64).
@@ -256,11 +205,12 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
         }
         fn = fns[best];
         size = sizes[best];
-        if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
+        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_stream_avx512; size = workspace_stream_avx512; }
+        else if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
         break;
     }
     case CK_PATH_AVX2:
-        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_avx2_stream; size = workspace_avx2_stream; }
+        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_stream_avx2; size = workspace_stream_avx2; }
         else if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
         else if (n <= 8) { fn = gemm_avx2_narrow; size = workspace_avx2_narrow; }
         else { fn = gemm_avx2; size = workspace_avx2; packed = prepacked; }
@@ -298,7 +248,7 @@ void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const f
 
 const char *ck_gemm_kernel_name(void) {
     switch (ck_path_current()) {
-    case CK_PATH_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles";
+    case CK_PATH_AVX512: return "AVX-512 6x64, 12x32, 24x16 and 24x8 tiles, single rows streamed";
     case CK_PATH_AVX2: return "AVX2 6x16, 12x8 and 1x32 tiles, single rows streamed";
     default: return "portable 4x8 tiles";
     }
