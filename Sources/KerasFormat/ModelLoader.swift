@@ -152,6 +152,7 @@ public enum ModelLoader {
             throw KerasFormatError(file: file, object: weight.path, .notFloats(weight.elementType))
         }
         try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
+        parameter.valuesChanged()
         let bad = parameter.nonFiniteCount
         if bad > 0 { notices.append(.nonFiniteValues(weight: weight.path, count: bad, of: parameter.count)) }
     }

@@ -40,6 +40,7 @@ extension Optimizer {
         forEachElementChunk(of: parameters) { index, range in
             update(index, range: range, gradient: parameters[index].gradient + range.lowerBound, extra: nil)
         }
+        parameters.forEach { $0.valuesChanged() }
         iterations += 1
     }
 }

@@ -14,8 +14,13 @@ public final class Parameter: @unchecked Sendable {
     public let shape: [Int]
     /// The number of values.
     public let count: Int
-    /// The values, `count` floats, row-major in Keras's layout.
+    /// The values, `count` floats, row-major in Keras's layout. Code that writes them directly calls
+    /// ``valuesChanged()`` afterwards.
     public let value: UnsafeMutablePointer<Float>
+    /// Counts the changes made to the values (by a load, an optimizer step, a BatchNormalization's moving
+    /// statistics, ``assign(_:)`` or ``valuesChanged()``), so that a layer can keep what it derives from them
+    /// (a convolution's Winograd-transformed kernel) across inference calls until they change.
+    public private(set) var version: UInt64 = 0
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
     /// Whether Keras stores the array as integers (Normalization's `count`); it is held here as floats.
@@ -80,5 +85,9 @@ public final class Parameter: @unchecked Sendable {
     public func assign(_ tensor: Tensor) throws {
         guard tensor.shape == shape else { throw ModelError.shapeMismatch(parameter: name, expected: shape, found: tensor.shape) }
         tensor.scalars.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
+        valuesChanged()
     }
+
+    /// Records that the values changed: what layers derived from them is computed again.
+    public func valuesChanged() { version &+= 1 }
 }

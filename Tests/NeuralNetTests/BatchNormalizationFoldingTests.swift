@@ -37,7 +37,7 @@ import Testing
     }
 
     /// Two input channels (im2col and GEMM), one channel with 32 filters (the direct single-channel kernels), and
-    /// 16 channels to 16 filters (Winograd, whose kernel transformed once per call takes the folding in).
+    /// 16 channels to 16 filters (Winograd, whose transformed kernel takes the folding in).
     @Test(arguments: [([5, 5, 2], 4), ([8, 8, 1], 32), ([8, 8, 16], 16)])
     func foldedPredictionsMatchTheLayersRunApart(shape: [Int], filters: Int) throws {
         let folded = try Self.model(separated: false, shape: shape, filters: filters)
@@ -55,6 +55,47 @@ import Testing
         // Training normalises with the batch's statistics, through both layers.
         let lossFolded = GradientTests.trainingPass(folded, data), lossApart = GradientTests.trainingPass(apart, data)
         #expect(abs(lossFolded - lossApart) <= 1e-6 * abs(lossApart))
+    }
+
+    /// Inference keeps the folded, Winograd-transformed kernel from one call to the next, and derives it again
+    /// after every kind of change to the parameters it came from.
+    @Test func keptInferenceWeightsFollowEveryChangeOfTheParameters() throws {
+        let shape = [8, 8, 16]
+        let folded = try Self.model(separated: false, shape: shape, filters: 16)
+        let apart = try Self.model(separated: true, shape: shape, filters: 16)
+        let data = GradientTests.data(shape: shape, count: 40)
+        #expect((folded.layers[0] as? Conv2D)?.algorithm(batch: data.count, training: false) == .winograd4x4)
+        var previous: [Float] = []
+        func expectSamePredictions(after change: String) {
+            for (from, to) in zip(folded.layers.flatMap(\.weights), apart.layers.flatMap(\.weights)) {
+                to.value.update(from: from.value, count: from.count)
+                to.valuesChanged()
+            }
+            let a = folded.predict(data.samples), b = apart.predict(data.samples)
+            let gap = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(gap <= 1e-6, "after \(change): largest difference \(gap)")
+            #expect((a == previous) == (change == "no change"), "\(change) changed the predictions or left them")
+            previous = a
+        }
+        expectSamePredictions(after: "building")
+        expectSamePredictions(after: "no change")
+        GradientTests.trainingPass(folded, data)
+        expectSamePredictions(after: "a training pass (moving statistics)")
+        let optimizer = SGD(parameters: folded.parameters, learningRate: 0.01)
+        optimizer.step()
+        expectSamePredictions(after: "an optimizer step")
+        data.samples.withUnsafeBufferPointer { samples in
+            data.labels.withUnsafeBufferPointer { labels in
+                _ = folded.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count, optimizer: optimizer)
+            }
+        }
+        expectSamePredictions(after: "a training step")
+        let kernel = folded.layers[0].parameters[0]
+        try kernel.assign(Tensor(shape: kernel.shape, scalars: kernel.tensor.scalars.map { -$0 }))
+        expectSamePredictions(after: "assign")
+        for i in 0..<kernel.count { kernel.value[i] *= 2 }
+        kernel.valuesChanged()
+        expectSamePredictions(after: "a direct write")
     }
 
     @Test func aConvolutionWithAnotherConsumerIsNotFolded() throws {

@@ -4,7 +4,7 @@ import NeuralNet
 import Testing
 
 /// Conv2D's Winograd paths (3x3 stride-1 kernels over 16 or more channels and filters, on batches of at least
-/// 512 output positions: F(4x4, 3x3) at inference, F(2x2, 3x3) in training) against a float64 direct
+/// 256 output positions: F(4x4, 3x3) at inference, F(2x2, 3x3) in training) against a float64 direct
 /// convolution, and their transforms against their adjoints, on every kernel path this processor runs. The
 /// backward pass is checked against finite differences in GradientTests.
 @Suite struct WinogradTests {

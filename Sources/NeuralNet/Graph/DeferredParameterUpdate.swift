@@ -124,6 +124,7 @@ final class DeferredParameterUpdate {
             }
             profiledSeconds.update(repeating: 0)
         }
+        optimizer.parameters.forEach { $0.valuesChanged() }
         optimizer.iterations += 1
     }
 

@@ -162,6 +162,8 @@ public final class BatchNormalization: BatchStatisticsLayer {
             movingMean.value[c] = movingMean.value[c] * keep + Float(mean) * take
             movingVariance.value[c] = movingVariance.value[c] * keep + variance * take
         }
+        movingMean.valuesChanged()
+        movingVariance.valuesChanged()
     }
 
     public func measureBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,

@@ -44,8 +44,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     /// True when `KERAS_SWIFT_CONV=im2col` asks for im2col + GEMM everywhere, to compare the other algorithms
     /// against it.
     static let im2colOnly = ProcessInfo.processInfo.environment["KERAS_SWIFT_CONV"]?.lowercased() == "im2col"
-    /// The kernel transformed for Winograd once for a whole inference call (see ``prepareInference(samples:)``).
-    private var preparedKernel: ScratchBuffer?
+    /// What inference derives from the parameters, kept across inference calls while they are unchanged
+    /// (see ``prepareInference(samples:)``).
+    private var inferenceWeights: InferenceWeights?
 
     /// Sizes along each axis, fixed at build time.
     struct Geometry {
@@ -90,6 +91,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             throw ModelError.invalidInput(layer: name, reason: "a \(kernelSize.height)x\(kernelSize.width) kernel does not fit input \(describeShape(inputShape, batch: true))")
         }
         self.inputShape = inputShape
+        inferenceWeights = nil
         outputShape = [rows.output, cols.output, filters]
         geometry = Geometry(height: inputShape[0], width: inputShape[1], channels: inputShape[2],
                             outHeight: rows.output, outWidth: cols.output, padTop: rows.before, padLeft: cols.before,
@@ -128,10 +130,12 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     }
 
     /// The kernel and bias a pass uses: the parameters, or at inference with a folded BatchNormalization, the
-    /// kernel scaled and the bias shifted per filter (written into the scratch memory).
-    private func passWeights(_ mode: PassMode, _ scratch: LayerScratch) -> (kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
+    /// kernel scaled and the bias shifted per filter: `prepared`'s, or else written into `buffer`.
+    private func passWeights(_ mode: PassMode, into buffer: ScratchBuffer, prepared: InferenceWeights? = nil)
+        -> (kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
         guard mode == .inference, let normalization = foldedNormalization else { return (UnsafePointer(kernel.value), bias.map { UnsafePointer($0.value) }) }
-        let folded = scratch.folded.reserve(kernel.count + 3 * filters)
+        if let prepared { return (prepared.kernel, prepared.bias) }
+        let folded = buffer.reserve(kernel.count + 3 * filters)
         let foldedBias = folded + kernel.count, factor = foldedBias + filters, offset = factor + filters
         normalization.inferenceAffine(factor: factor, offset: offset)
         let weights = kernel.value
@@ -146,7 +150,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                         scratch: LayerScratch) {
         let g = geometry
         let rows = batch * g.positions
-        let (weights, shift) = passWeights(mode, scratch)
+        let prepared = mode == .inference ? currentInferenceWeights : nil
+        let (weights, shift) = passWeights(mode, into: scratch.folded, prepared: prepared)
         let activation = mode == .inference ? foldedActivation ?? appliedActivation : appliedActivation
         let preactivations = preactivationStore(mode, scratch, count: rows * filters)
         // The activation runs on each image's or chunk's output right after it is computed, while it is
@@ -157,8 +162,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
         }
         if let winograd = winograd(batch: batch, mode: mode) {
-            let prepared = mode == .inference ? preparedKernel.map { UnsafePointer($0.pointer) } : nil
-            let transformed = prepared ?? transformedKernel(weights, winograd, scratch)
+            let transformed = prepared?.transformedKernel ?? transformedKernel(weights, winograd, scratch)
             let threads = min(scratch.threads, rows / WinogradConvolution.minimumOutputPositions)
             scratch.prepareThreadBuffers(threads)
             winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: threads,
@@ -203,7 +207,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         }
     }
 
-    /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1 on at least 512
+    /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1 on at least 256
     /// output positions, over 16 or more channels and filters at inference (F(4×4, 3×3)), 32 or more in
     /// training (F(2×2, 3×3)); else a direct convolution for a single channel, implicit GEMM for a few
     /// channels over wide images at stride 1 (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
@@ -231,18 +235,33 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         return UnsafePointer(transformed)
     }
 
-    /// Transforms the inference kernel (BatchNormalization folded in) once for all the batches of the call.
-    public func prepareInference(samples: Int) {
-        guard let winograd = winograd(batch: samples, mode: .inference) else { return }
-        let prepared = ScratchBuffer(), folding = LayerScratch(seed: 0)
-        withExtendedLifetime(folding) {
-            winograd.transformKernel(passWeights(.inference, folding).kernel, into: prepared.reserve(winograd.transformedKernelCount))
-        }
-        preparedKernel = prepared
+    /// The parameters inference's weights derive from: the kernel, the bias and a folded BatchNormalization's.
+    private var inferenceSources: [Parameter] { parameters + (foldedNormalization?.weights ?? []) }
+
+    /// The kept inference weights, if the parameters have not changed since they were derived.
+    private var currentInferenceWeights: InferenceWeights? {
+        guard let inferenceWeights, inferenceWeights.versions == inferenceSources.map(\.version) else { return nil }
+        return inferenceWeights
     }
 
-    /// Frees the prepared kernel.
-    public func finishInference() { preparedKernel = nil }
+    /// Folds the BatchNormalization into the kernel and bias and, where this call takes Winograd, transforms
+    /// the kernel, unless that was done for an earlier call and the parameters have not changed since.
+    public func prepareInference(samples: Int) {
+        let weights: InferenceWeights
+        if let current = currentInferenceWeights {
+            weights = current
+        } else {
+            let folded = ScratchBuffer()
+            let (kernel, bias) = passWeights(.inference, into: folded)
+            weights = InferenceWeights(versions: inferenceSources.map(\.version), kernel: kernel, bias: bias, folded: folded)
+            inferenceWeights = weights
+        }
+        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed == nil {
+            let transformed = ScratchBuffer()
+            winograd.transformKernel(weights.kernel, into: transformed.reserve(winograd.transformedKernelCount))
+            weights.transformed = transformed
+        }
+    }
 
     /// Multiply-adds per thread (about 50 µs of work) below which sharing a single image between threads
     /// costs more than it saves.
@@ -305,6 +324,26 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         let g = geometry
         ck_im2col(input, columns, g.height, g.width, g.channels, kernelSize.height, kernelSize.width, strides.height,
                   strides.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, start, count)
+    }
+}
+
+/// What ``Conv2D`` derives from its parameters for inference: the kernel and bias with a folded
+/// BatchNormalization applied, and the kernel's Winograd transform (up to four times its size), kept across
+/// inference calls while the parameters keep the ``Parameter/version``s they had.
+private final class InferenceWeights {
+    let versions: [UInt64]
+    /// The kernel and bias: the parameters themselves, or folded ones in `folded`.
+    let kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    private let folded: ScratchBuffer
+    /// The Winograd transform of ``kernel``, once an inference call has taken Winograd.
+    var transformed: ScratchBuffer?
+    var transformedKernel: UnsafePointer<Float>? { transformed.map { UnsafePointer($0.pointer) } }
+
+    init(versions: [UInt64], kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, folded: ScratchBuffer) {
+        self.versions = versions
+        self.kernel = kernel
+        self.bias = bias
+        self.folded = folded
     }
 }
 
