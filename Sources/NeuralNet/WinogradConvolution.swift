@@ -38,12 +38,22 @@ struct WinogradConvolution {
     /// 7,000 on F(2×2) against 6,300.
     static let minimumTrainingChannels = 32
 
-    /// Output positions a pass (or a thread's share of it) needs before Winograd pays: its transformed kernel
-    /// is four times the kernel, and reading it for fewer outputs costs more than the multiplies it saves.
-    /// Measured on an AMD Zen 5 (AVX-512) with the transformed kernels kept between calls: VGG's single image
-    /// took 1.80-2.05 ms with its 16x16 layers on F(4x4) (256 positions), 2.17-2.82 ms with its 8x8 ones too,
-    /// and 1.95-2.50 ms with both on im2col + GEMM.
-    static let minimumOutputPositions = 256
+    /// The tile side inference takes for a pass of `positions` outputs, or nil when Winograd would not pay:
+    /// F(4×4) from 256 positions, F(2×2) (whose transformed kernel is 16/9 of the kernel rather than four
+    /// times) from 64. Measured on an AMD Zen 5 (AVX-512) with the transformed kernels kept between calls, on
+    /// VGG's single image: its 16x16 layers (256 positions) ran faster on F(4×4) than on im2col + GEMM, its
+    /// 8x8 ones slower on F(4×4) and faster on F(2×2).
+    static func inferenceTileSize(positions: Int) -> Int? {
+        positions >= 256 ? 4 : positions >= 64 ? 2 : nil
+    }
+
+    /// Output positions a training pass needs before Winograd pays.
+    static let minimumTrainingPositions = 256
+
+    /// Tiles per thread below which the threads share out the points of the transformed tile rather than
+    /// the tiles: each GEMM then multiplies all the tiles, and each thread reads only its points' part of the
+    /// transformed kernel.
+    static let tilesPerThread = 32
 
     /// The same convolution with output tiles of side `size`.
     func withTiles(of size: Int) -> WinogradConvolution {
@@ -80,7 +90,13 @@ struct WinogradConvolution {
                  transformedKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, threads: Int,
                  buffers: (Int) -> ScratchBuffer, finished: (Range<Int>) -> Void) {
         let tileRows = batch * tileRowsPerImage
-        let threads = max(1, min(threads, tileRows))
+        if threads > 1 && tileRows * tilesPerRow < Self.tilesPerThread * threads && tileRows <= chunkTileRows {
+            forwardSharingPoints(input, output, batch: batch, transformedKernel: transformedKernel, bias: bias,
+                                 threads: threads, buffers: buffers)
+            finished(0..<outputOffset(tileRow: tileRows))
+            return
+        }
+        let threads = max(1, min(threads, tileRows * tilesPerRow / Self.tilesPerThread))
         Parallel.forEachChunk(threads) { parts in
             for part in parts {
                 let end = tileRows * (part + 1) / threads
@@ -103,6 +119,31 @@ struct WinogradConvolution {
                 }
             }
         }
+    }
+
+    /// ``forward(_:_:batch:transformedKernel:bias:threads:buffers:finished:)`` for a pass of few tiles, taken
+    /// in one chunk: every thread transforms all the tiles (into its own buffer) and computes the GEMMs of its
+    /// share of the points, then the calling thread transforms the products into the output.
+    private func forwardSharingPoints(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int,
+                                      transformedKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, threads: Int,
+                                      buffers: (Int) -> ScratchBuffer) {
+        let tiles = batch * tileRowsPerImage * tilesPerRow
+        let first = buffers(0).reserve(points * tiles * (channels + filters))
+        let products = first + points * tiles * channels
+        Parallel.forEachChunk(threads) { parts in
+            for part in parts {
+                let transformedTiles = part == 0 ? first : buffers(part).reserve(points * tiles * channels)
+                ck_winograd_input(tileSize, input, transformedTiles, height, width, channels, padTop, padLeft,
+                                  tileRowsPerImage, tilesPerRow, 0, tiles)
+                for point in points * part / threads..<points * (part + 1) / threads {
+                    gemm(m: tiles, n: filters, k: channels, transformedTiles + point * tiles * channels, lda: channels,
+                         transformedKernel + point * channels * filters, ldb: filters,
+                         products + point * tiles * filters, ldc: filters)
+                }
+            }
+        }
+        ck_winograd_output(tileSize, products, output, bias, outHeight, outWidth, filters, tileRowsPerImage, tilesPerRow,
+                           0, tiles)
     }
 
     /// Writes the kernel gradient (overwritten) and adds the input gradient (when asked; the caller zeroes it)

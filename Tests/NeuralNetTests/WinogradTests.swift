@@ -3,8 +3,8 @@ import Foundation
 import NeuralNet
 import Testing
 
-/// Conv2D's Winograd paths (3x3 stride-1 kernels over 16 or more channels and filters, on batches of at least
-/// 256 output positions: F(4x4, 3x3) at inference, F(2x2, 3x3) in training) against a float64 direct
+/// Conv2D's Winograd paths (3x3 stride-1 kernels over 16 or more channels and filters: F(4x4, 3x3) at
+/// inference, F(2x2, 3x3) in training and on small inference passes) against a float64 direct
 /// convolution, and their transforms against their adjoints, on every kernel path this processor runs. The
 /// backward pass is checked against finite differences in GradientTests.
 @Suite struct WinogradTests {
@@ -72,18 +72,26 @@ import Testing
         }
     }
 
-    @Test func aSingleLargeImageSharedBetweenThreadsGivesTheSameOutput() throws {
-        let shape = Shape(height: 32, width: 32, channels: 64, filters: 64, padding: .same, batch: 1)
+    /// A single image shared between two threads: by tiles (32x32, F(4x4)), or by the points of the
+    /// transformed tile when the tiles are few (16x16 on F(4x4), 8x8 on F(2x2)), on every kernel path.
+    @Test(arguments: [(Shape(height: 32, width: 32, channels: 64, filters: 64, padding: .same, batch: 1), ConvolutionAlgorithm.winograd4x4),
+                      (Shape(height: 16, width: 16, channels: 32, filters: 48, padding: .same, batch: 1), .winograd4x4),
+                      (Shape(height: 10, width: 10, channels: 40, filters: 24, padding: .valid, batch: 1), .winograd2x2)])
+    func aSingleImageSharedBetweenThreadsGivesTheSameOutput(_ shape: Shape, algorithm: ConvolutionAlgorithm) throws {
         let input = KernelPathTests.values(shape.height * shape.width * shape.channels, seed: 4)
         let kernel = KernelPathTests.values(9 * shape.channels * shape.filters, seed: 5, scale: 0.1)
         let bias = KernelPathTests.values(shape.filters, seed: 6)
         let expected = Self.reference(shape, input: input, kernel: kernel, bias: bias)
-        let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: .same)
-        let model = try Sequential(inputShape: [32, 32, 64], layers: [layer], workerCount: 2)
-        try layer.kernel.assign(Tensor(shape: [3, 3, 64, 64], scalars: kernel))
-        try layer.bias!.assign(Tensor(shape: [64], scalars: bias))
-        #expect(layer.algorithm(batch: 1, training: false) == .winograd4x4)
-        #expect(Self.worstRelativeError(model.predict(input, batchSize: 1), expected.values, scales: expected.scales) <= Self.tolerance)
+        let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: shape.padding)
+        let model = try Sequential(inputShape: [shape.height, shape.width, shape.channels], layers: [layer], workerCount: 2)
+        try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
+        try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
+        #expect(layer.algorithm(batch: 1, training: false) == algorithm)
+        for path in KernelPathTests.paths {
+            let error = Self.worstRelativeError(KernelPath.withCap(path) { model.predict(input, batchSize: 1) }, expected.values,
+                                                scales: expected.scales)
+            #expect(error <= Self.tolerance, "\(path): worst error \(error) of the output's scale")
+        }
     }
 
     /// The finite-difference cases named after an algorithm train on it, so that each backward pass is checked.

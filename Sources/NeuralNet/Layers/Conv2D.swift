@@ -37,7 +37,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     var foldedNormalization: BatchNormalization?
     /// The activation layer after that BatchNormalization, applied by this layer at inference.
     var foldedActivation: Activation?
-    /// Set at build time when Winograd computes this convolution (with F(4×4) tiles; training takes F(2×2)).
+    /// Set at build time when Winograd computes this convolution (with F(4×4) tiles; training and small passes
+    /// take F(2×2)).
     private var winograd: WinogradConvolution?
     /// Set at build time when a stride-1 convolution runs without im2col (see ``ImplicitGEMMConvolution``).
     private var implicitGEMM: ImplicitGEMMConvolution?
@@ -162,10 +163,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
         }
         if let winograd = winograd(batch: batch, mode: mode) {
-            let transformed = prepared?.transformedKernel ?? transformedKernel(weights, winograd, scratch)
-            let threads = min(scratch.threads, rows / WinogradConvolution.minimumOutputPositions)
-            scratch.prepareThreadBuffers(threads)
-            winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: threads,
+            let transformed = prepared?.transformedKernel(tileSize: winograd.tileSize) ?? transformedKernel(weights, winograd, scratch)
+            scratch.prepareThreadBuffers(scratch.threads)
+            winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: scratch.threads,
                              buffers: scratch.buffer(forThread:), finished: finished)
             return
         }
@@ -207,9 +207,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
         }
     }
 
-    /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1 on at least 256
-    /// output positions, over 16 or more channels and filters at inference (F(4×4, 3×3)), 32 or more in
-    /// training (F(2×2, 3×3)); else a direct convolution for a single channel, implicit GEMM for a few
+    /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1: at inference
+    /// over 16 or more channels and filters, F(4×4, 3×3) on at least 256 output positions and F(2×2, 3×3) on
+    /// 64 to 255; in training F(2×2, 3×3) over 32 or more on at least 256; else a direct convolution for a single channel, implicit GEMM for a few
     /// channels over wide images at stride 1 (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
     /// (A single channel's backward pass, where it needs an input gradient, takes im2col + GEMM.)
     public func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm {
@@ -222,10 +222,12 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
 
     /// Winograd for a pass, when it computes this convolution and the batch has enough outputs to be worth it.
     private func winograd(batch: Int, mode: PassMode) -> WinogradConvolution? {
-        guard let winograd, batch * geometry.positions >= WinogradConvolution.minimumOutputPositions else { return nil }
-        if mode == .inference { return winograd }
+        guard let winograd else { return nil }
+        let positions = batch * geometry.positions
+        if mode == .inference { return WinogradConvolution.inferenceTileSize(positions: positions).map { winograd.withTiles(of: $0) } }
         let narrowest = min(geometry.channels, filters)
-        return narrowest >= WinogradConvolution.minimumTrainingChannels ? winograd.withTiles(of: 2) : nil
+        return narrowest >= WinogradConvolution.minimumTrainingChannels && positions >= WinogradConvolution.minimumTrainingPositions
+            ? winograd.withTiles(of: 2) : nil
     }
 
     /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
@@ -256,10 +258,10 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             weights = InferenceWeights(versions: inferenceSources.map(\.version), kernel: kernel, bias: bias, folded: folded)
             inferenceWeights = weights
         }
-        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed == nil {
+        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed[winograd.tileSize] == nil {
             let transformed = ScratchBuffer()
             winograd.transformKernel(weights.kernel, into: transformed.reserve(winograd.transformedKernelCount))
-            weights.transformed = transformed
+            weights.transformed[winograd.tileSize] = transformed
         }
     }
 
@@ -335,9 +337,11 @@ private final class InferenceWeights {
     /// The kernel and bias: the parameters themselves, or folded ones in `folded`.
     let kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?
     private let folded: ScratchBuffer
-    /// The Winograd transform of ``kernel``, once an inference call has taken Winograd.
-    var transformed: ScratchBuffer?
-    var transformedKernel: UnsafePointer<Float>? { transformed.map { UnsafePointer($0.pointer) } }
+    /// The Winograd transforms of ``kernel`` by tile side, for each that an inference call has taken.
+    var transformed: [Int: ScratchBuffer] = [:]
+
+    /// The transform for tiles of side `tileSize`, if one was made.
+    func transformedKernel(tileSize: Int) -> UnsafePointer<Float>? { transformed[tileSize].map { UnsafePointer($0.pointer) } }
 
     init(versions: [UInt64], kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, folded: ScratchBuffer) {
         self.versions = versions
