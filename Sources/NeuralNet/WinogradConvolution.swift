@@ -8,8 +8,9 @@ import CKernels
 /// tiles × channels), one GEMM per point with the transformed kernel (matrices of channels × filters), then
 /// the output transform, which writes the chunk's output rows. Training runs the adjoint of each step.
 ///
-/// Inference takes F(4×4), whose outputs lie within about 2e-6 of the sum of their terms' magnitudes of the
-/// exact convolution, where im2col + GEMM lies within 2e-7 (WinogradTests). Training takes F(2×2), whose
+/// Inference takes F(4×4) (F(2×2) on passes too small for it, see ``inferenceTileSize(positions:)``), whose
+/// outputs lie within about 2e-6 of the sum of their terms' magnitudes of the exact convolution, where
+/// im2col + GEMM lies within 2e-7 (WinogradTests). Training takes F(2×2), whose
 /// transforms only add, subtract and halve: a training step decides at every ReLU and max pooling, and with
 /// F(4×4)'s rounding a ConvNet step from Keras's weights flipped decisions farther from their switch than ten
 /// times Keras's own rounding, which tools/same_start.py allows for.

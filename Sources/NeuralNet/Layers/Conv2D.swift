@@ -209,8 +209,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
 
     /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1: at inference
     /// over 16 or more channels and filters, F(4×4, 3×3) on at least 256 output positions and F(2×2, 3×3) on
-    /// 64 to 255; in training F(2×2, 3×3) over 32 or more on at least 256; else a direct convolution for a single channel, implicit GEMM for a few
-    /// channels over wide images at stride 1 (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
+    /// 64 to 255; in training F(2×2, 3×3) over 32 or more on at least 256. Else a direct convolution for a
+    /// single channel, implicit GEMM for a few channels over wide images at stride 1
+    /// (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
     /// (A single channel's backward pass, where it needs an input gradient, takes im2col + GEMM.)
     public func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm {
         if let winograd = winograd(batch: batch, mode: training ? .training : .inference) {
