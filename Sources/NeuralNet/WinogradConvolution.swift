@@ -97,7 +97,7 @@ struct WinogradConvolution {
             finished(0..<outputOffset(tileRow: tileRows))
             return
         }
-        let threads = max(1, min(threads, tileRows * tilesPerRow / Self.tilesPerThread))
+        let threads = max(1, min(threads, tileRows, tileRows * tilesPerRow / Self.tilesPerThread))
         Parallel.forEachChunk(threads) { parts in
             for part in parts {
                 let end = tileRows * (part + 1) / threads

@@ -73,10 +73,12 @@ import Testing
     }
 
     /// A single image shared between two threads: by tiles (32x32, F(4x4)), or by the points of the
-    /// transformed tile when the tiles are few (16x16 on F(4x4), 8x8 on F(2x2)), on every kernel path.
+    /// transformed tile when the tiles are few (16x16 on F(4x4), 8x8 on F(2x2)); a single row of many tiles
+    /// stays on one thread. On every kernel path.
     @Test(arguments: [(Shape(height: 32, width: 32, channels: 64, filters: 64, padding: .same, batch: 1), ConvolutionAlgorithm.winograd4x4),
                       (Shape(height: 16, width: 16, channels: 32, filters: 48, padding: .same, batch: 1), .winograd4x4),
-                      (Shape(height: 10, width: 10, channels: 40, filters: 24, padding: .valid, batch: 1), .winograd2x2)])
+                      (Shape(height: 10, width: 10, channels: 40, filters: 24, padding: .valid, batch: 1), .winograd2x2),
+                      (Shape(height: 4, width: 260, channels: 16, filters: 16, padding: .same, batch: 1), .winograd4x4)])
     func aSingleImageSharedBetweenThreadsGivesTheSameOutput(_ shape: Shape, algorithm: ConvolutionAlgorithm) throws {
         let input = KernelPathTests.values(shape.height * shape.width * shape.channels, seed: 4)
         let kernel = KernelPathTests.values(9 * shape.channels * shape.filters, seed: 5, scale: 0.1)
