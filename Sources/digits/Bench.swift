@@ -431,8 +431,8 @@ enum LayerReport {
         let inferenceTotal = inference.forwardSeconds.reduce(0, +), oneImageTotal = oneImage.forwardSeconds.reduce(0, +)
         lines = ["layer                 training: forward  backward   inference: forward  one image   convolution (training; inference; one image)"]
         let calls = model.callIndices
-        // The first worker's part of the training batch and of batch 128.
-        let trainingPart = max(1, trainingBatch / model.workerCount), inferencePart = max(1, 128 / model.workerCount)
+        let trainingPart = model.passSize(batch: trainingBatch, training: true)
+        let inferencePart = model.passSize(batch: 128, training: false)
         for (index, node) in model.nodes.enumerated() {
             let name = node.layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
             func share(_ seconds: Double, _ total: Double) -> String { String(format: "%5.1f%%", 100 * seconds / max(total, 1e-12)) }

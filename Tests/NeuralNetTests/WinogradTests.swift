@@ -96,6 +96,19 @@ import Testing
         }
     }
 
+    /// The batch a layer pass sees, for which its algorithm is chosen (`digits bench --layers` names them by
+    /// it): the first worker's share, and at inference a slice of it that keeps the largest output near 1 MiB.
+    @Test func aPassSeesTheFirstWorkersShareSlicedAtInference() throws {
+        // A 64x64x16 output is 256 KiB a sample: inference runs 16 samples at a time (the smallest slice).
+        let model = try Sequential(inputShape: [64, 64, 16], layers: [Conv2D(filters: 16, kernelSize: (3, 3), padding: .same)],
+                                   workerCount: 2)
+        #expect(model.passSize(batch: 128, training: true) == 64)
+        #expect(model.passSize(batch: 128, training: false) == 16)
+        #expect(model.passSize(batch: 20, training: false) == 10)
+        #expect(model.passSize(batch: 3, training: true) == 1)
+        #expect(model.passSize(batch: 1, training: false) == 1)
+    }
+
     /// The finite-difference cases named after an algorithm train on it, so that each backward pass is checked.
     @Test func theGradientCasesNamedAfterAnAlgorithmTrainWithIt() throws {
         for (prefix, algorithm, count) in [("Winograd", ConvolutionAlgorithm.winograd2x2, 2), ("implicit GEMM", .implicitGEMM, 3),

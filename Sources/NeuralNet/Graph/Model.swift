@@ -79,8 +79,6 @@ public class Model {
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
     private let workers: [Worker]
-    /// Worker threads a batch is split between: of `batch` samples, the first takes `batch / workerCount`.
-    public var workerCount: Int { workers.count }
     /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
@@ -348,6 +346,13 @@ public class Model {
     /// The gradient buffers of workers 1..<parts, each one per parameter in model order.
     private func extraGradients(_ parts: Int) -> ArraySlice<[UnsafeMutablePointer<Float>]> {
         extraWorkerGradients[0..<max(0, parts - 1)]
+    }
+
+    /// Samples in each layer pass of the first worker in a call over `batch` samples: its share of the batch,
+    /// which inference runs through the layers a slice at a time (the batch a layer's algorithm is chosen for).
+    public func passSize(batch: Int, training: Bool) -> Int {
+        let share = max(1, batch / min(workers.count, max(1, batch)))
+        return training ? share : min(share, inferenceSlice)
     }
 
     /// Runs `batch` samples through the workers: forward always, writing the outputs to `destinations`; loss
