@@ -126,7 +126,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 #include "gemm_tile.h"
 
 typedef void (*gemm_fn)(int, int, long, long, long, const float *, long, const float *, long, float *, long, int,
-                        const float *, const float *, float *);
+                        const float *, const float *, long, float *);
 typedef long (*workspace_fn)(long, long, long);
 
 // Per-thread scratch buffers that grow as needed and are freed when the thread exits (worker threads come
@@ -161,10 +161,24 @@ static float *thread_scratch(int slot, long count) {
     return buffer->data;
 }
 
-// ck_gemm, with B also given packed by ck_gemm_pack_b when `prepacked` is non-NULL (B not transposed); only
-// the AVX2 6x16 kernel reads it, the others use b.
-static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
-                          long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked) {
+// Floats of a k x n B packed for `path`'s kernels, or 0 when they read it in place: AVX-512's 6x64 tiles read
+// packed panels for widths that are multiples of 64, AVX2's 6x16 ones for widths above 8 (gemm_dispatch).
+static long packed_size(int path, long n, long k) {
+    if (!CK_X86 || k <= 0) return 0;
+    switch (path) {
+    case CK_PATH_AVX512: return n % 64 == 0 ? n * k : 0;
+    case CK_PATH_AVX2: return n > 8 ? (n + 15) / 16 * 16 * k : 0;
+    default: return 0;
+    }
+}
+
+// ck_gemm, with B also given packed by ck_gemm_pack_b when `prepacked` is non-NULL (B not transposed): the
+// kernels whose panels it holds read it (AVX-512's 6x64 tiles, AVX2's 6x16), and when b is NULL they read it
+// whatever the shape; `following` floats after it are prefetched (see gemm_tile.h). `path` picks the kernels:
+// the calling thread's, or the one B was packed on.
+static void gemm_dispatch(int path, int trans_a, int trans_b, long m, long n, long k, const float *a, long lda,
+                          const float *b, long ldb, float *c, long ldc, int accumulate, const float *bias,
+                          const float *prepacked, long following) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) {
@@ -186,13 +200,17 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
     gemm_fn fn = gemm_portable;
     workspace_fn size = workspace_portable;
     const float *packed = 0;
-    switch (ck_path_current()) {
+    if (!packed_size(path, n, k)) prepacked = 0;
+    // One or two rows from a row-major B stream it (gemm_stream.h).
+    const int stream = m <= 2 && n > 8 && !trans_b && b;
+    switch (path) {
 #if CK_X86
     case CK_PATH_AVX512: {
         // The tile shape that does the least padded work (rows and columns rounded up to whole tiles); on a
         // tie, the wider one. The 256-bit 24x8 tiles only for outputs at most 8 wide: on Zen 5, whose
         // 512-bit FMAs are full width, they multiply half as many values per instruction (LeNet-5's 150-wide
-        // column gradient took 13 % of its training step on them).
+        // column gradient took 13 % of its training step on them). Packed panels are 64 wide, and only
+        // made for widths that are multiples of 64, for which the 6x64 tiles are the least padded anyway.
         const long rows[] = {6, 12, 24, 24}, widths[] = {64, 32, 16, 8};
         const gemm_fn fns[] = {gemm_avx512_wide, gemm_avx512_medium, gemm_avx512_tall, gemm_avx512_narrow};
         const workspace_fn sizes[] = {workspace_avx512_wide, workspace_avx512_medium, workspace_avx512_tall,
@@ -205,45 +223,45 @@ static void gemm_dispatch(int trans_a, int trans_b, long m, long n, long k, cons
         }
         fn = fns[best];
         size = sizes[best];
-        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_stream_avx512; size = workspace_stream_avx512; }
+        if (stream) { fn = gemm_stream_avx512; size = workspace_stream_avx512; }
+        else if (prepacked) { fn = gemm_avx512_wide; size = workspace_avx512_wide; packed = prepacked; }
         else if (m <= 2 && n > 8) { fn = gemm_avx512_row; size = workspace_avx512_row; }
         break;
     }
     case CK_PATH_AVX2:
-        if (m <= 2 && n > 8 && !trans_b) { fn = gemm_stream_avx2; size = workspace_stream_avx2; }
+        if (stream) { fn = gemm_stream_avx2; size = workspace_stream_avx2; }
+        else if (prepacked) { fn = gemm_avx2; size = workspace_avx2; packed = prepacked; }
         else if (m <= 2 && n > 8) { fn = gemm_avx2_row; size = workspace_avx2_row; }
         else if (n <= 8) { fn = gemm_avx2_narrow; size = workspace_avx2_narrow; }
-        else { fn = gemm_avx2; size = workspace_avx2; packed = prepacked; }
+        else { fn = gemm_avx2; size = workspace_avx2; }
         break;
 #endif
     default: break;
     }
-    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, packed,
+    fn(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, packed, following,
        thread_scratch(SCRATCH_PACKING, size(m, n, k)));
 }
 
 void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
              float *c, long ldc, int accumulate, const float *bias) {
-    gemm_dispatch(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, 0);
+    gemm_dispatch(ck_path_current(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, 0, 0);
 }
 
-// Only the AVX2 6x16 kernel packs B (AVX-512 reads it in place), and gemm_dispatch uses it only for outputs
-// wider than 8.
-long ck_gemm_packed_b_size(long n, long k) {
-    return CK_X86 && ck_path_current() == CK_PATH_AVX2 && n > 8 && k > 0 ? (n + 15) / 16 * 16 * k : 0;
-}
+long ck_gemm_packed_b_size(long n, long k) { return packed_size(ck_path_current(), n, k); }
 
 void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) {
 #if CK_X86
-    pack_b_all_avx2(n, k, b, ldb, packed);
+    if (ck_path_current() == CK_PATH_AVX512) pack_b_all_avx512_wide(n, k, b, ldb, packed);
+    else pack_b_all_avx2(n, k, b, ldb, packed);
 #else
     (void)n, (void)k, (void)b, (void)ldb, (void)packed;
 #endif
 }
 
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
-                       float *c, long ldc, const float *bias) {
-    gemm_dispatch(0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed);
+                       int packed_path, long following, float *c, long ldc, const float *bias) {
+    gemm_dispatch(packed ? packed_path : ck_path_current(), 0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed,
+                  following);
 }
 
 const char *ck_gemm_kernel_name(void) {

@@ -12,9 +12,10 @@
 __attribute__((target(GEMM_TARGET)))
 static void STREAM_FN(gemm_stream)(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda,
                                    const float *b, long ldb, float *c, long ldc, int accumulate, const float *bias,
-                                   const float *prepacked, float *work) {
+                                   const float *prepacked, long following, float *work) {
     (void)trans_b;
     (void)prepacked;
+    (void)following;
     const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1, vectors = n / VLEN, depth = k_block_depth(k);
     for (long i = 0; i < m; i++) {
         const float *ai = a + i * ars;

@@ -104,13 +104,22 @@ static void FN(pack_b_all)(long n, long k, const float *b, long ldb, float *out)
 }
 
 // C tile (rows x cols of it) = or += A tile x B panel; A element (r, p) is at a[r * ars + p * acs], the NR
-// values of B's k step p at bp + p * bs (a packed panel, or B itself when it is row-major).
+// values of B's k step p at bp + p * bs (a packed panel, or B itself when it is row-major). When `ahead` is
+// non-NULL, the `ahead_lines` cache lines from it are prefetched into L2, spread evenly over the k steps.
 TARGET __attribute__((always_inline))
 static inline void FN(tile)(long kc, const float *a, long ars, long acs, const float *bp, long bs, float *c, long ldc,
-                            long rows, long cols, int accumulate, const float *bias) {
+                            long rows, long cols, int accumulate, const float *bias, const float *ahead,
+                            long ahead_lines) {
     VEC acc[MR][NV];
     CK_UNROLL for (int r = 0; r < MR; r++) CK_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VEC){0};
+    // Lines due by the end of each k step, in 1/65536ths of a line.
+    const long lines_per_step = ahead ? (ahead_lines << 16) / kc + 1 : 0;
+    long due = 0, fetched = 0;
     for (long p = 0; p < kc; p++) {
+        if (ahead) {
+            due += lines_per_step;
+            for (; fetched < (due >> 16) && fetched < ahead_lines; fetched++) __builtin_prefetch(ahead + fetched * 16, 0, 2);
+        }
         VEC bv[NV];
         CK_UNROLL for (int v = 0; v < NV; v++) bv[v] = *(const VEC_U *)(bp + p * bs + v * VLEN);
         const float *ap = a + p * acs;
@@ -149,11 +158,13 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
 
 // C[m x n] (= or +=) op(A)[m x k] . op(B)[k x n] (+ bias per column), row-major; see ck_gemm. `work` holds
 // packed panels: FN(workspace)(m, n, k) floats. A non-NULL `prepacked` is B (not transposed) already packed
-// by FN(pack_b_all).
+// by FN(pack_b_all), followed in memory by `following` floats that the caller reads next: while the tiles
+// multiply one block of panels, they prefetch as many floats beyond it, so that panels read from memory
+// (rather than from L2, as the row tiles after the first read them) arrive ahead of the first row tile.
 TARGET
 static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const float *a, long lda, const float *b,
                      long ldb, float *c, long ldc, int accumulate, const float *bias, const float *prepacked,
-                     float *work) {
+                     long following, float *work) {
     const long ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
     const long panels = (n + NR - 1) / NR;
     const long kcmax = k < KC ? k : KC;
@@ -176,6 +187,11 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
                     if (j >= full || trans_b) FN(pack_b)(b, ldb, trans_b, p0, kc, j * NR, n, packed_b + j * kc * NR);
                 }
             }
+            // The floats after this block's panels, up to as many as it holds, shared out between its tiles.
+            const long block_end = p0 * panels * NR + j1 * kc * NR, stream_end = k * panels * NR + following;
+            const long block_lines = prepacked ? (stream_end - block_end < (j1 - j0) * kc * NR
+                                                      ? stream_end - block_end : (j1 - j0) * kc * NR) / 16 : 0;
+            const long tile_count = (m + MR - 1) / MR * (j1 - j0);
             for (long i = 0; i < m; i += MR) {
                 long rows = m - i < MR ? m - i : MR;
                 const float *at = a + i * ars + p0 * acs;
@@ -192,10 +208,15 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
                     // Two calls, so that the packed one is compiled with its constant panel stride.
                     if (direct_b && cols == NR && !prepacked) {
                         FN(tile)(kc, at, tars, tacs, b + p0 * ldb + j * NR, ldb, c + i * ldc + j * NR, ldc, rows, cols,
-                                 acc, panel_bias);
+                                 acc, panel_bias, 0, 0);
+                    } else if (block_lines > 0) {
+                        const long index = i / MR * (j1 - j0) + j - j0;
+                        const long first = block_lines * index / tile_count, last = block_lines * (index + 1) / tile_count;
+                        FN(tile)(kc, at, tars, tacs, block_b + j * kc * NR, NR, c + i * ldc + j * NR, ldc, rows, cols,
+                                 acc, panel_bias, prepacked + block_end + first * 16, last - first);
                     } else {
                         FN(tile)(kc, at, tars, tacs, block_b + j * kc * NR, NR, c + i * ldc + j * NR, ldc, rows, cols,
-                                 acc, panel_bias);
+                                 acc, panel_bias, 0, 0);
                     }
                 }
             }

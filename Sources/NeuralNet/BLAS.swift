@@ -44,31 +44,42 @@ func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k:
     }
 }
 
-/// A row-major k×n matrix copied into the panels the GEMM kernel reads it from, for a matrix used in many
-/// products in a row (a Dense kernel over the batches of one inference call), which the kernel would
-/// otherwise pack again for every product.
+/// Row-major k×n matrices copied into the panels the GEMM kernel reads them from, one after the other: a
+/// Dense kernel used for every batch of an inference call, which the kernel would otherwise pack again for
+/// every product, or Winograd's transformed kernels (one matrix per point), kept between calls and streamed
+/// from memory one point after the other.
 final class PackedMatrix {
     let pointer: UnsafeMutablePointer<Float>
+    /// The kernel path the panels were packed for; its kernels multiply them on any thread.
+    let path: KernelPath
+    /// Floats per packed matrix.
+    let stride: Int
 
-    /// Packs `matrix`, or returns nil when the GEMM in use would not pack it (OpenBLAS, AVX-512 kernels
-    /// that read it in place, narrow outputs).
-    init?(_ matrix: UnsafePointer<Float>, rows k: Int, columns n: Int) {
-        let size = MatrixBackend.current == .own ? ck_gemm_packed_b_size(n, k) : 0
-        guard size > 0 else { return nil }
-        // Cache-line aligned, so that each k step of a 16-float panel is one line.
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: size)
-        ck_gemm_pack_b(n, k, matrix, n, pointer)
+    /// Packs `count` matrices that follow one another in `matrices` on this thread's path, or returns nil
+    /// when its GEMM would not read them packed (OpenBLAS, the portable kernel, AVX-512 for widths that are
+    /// not multiples of 64, narrow outputs).
+    init?(_ matrices: UnsafePointer<Float>, count: Int = 1, rows k: Int, columns n: Int) {
+        stride = MatrixBackend.current == .own ? ck_gemm_packed_b_size(n, k) : 0
+        guard stride > 0 else { return nil }
+        path = KernelPath.current
+        // Cache-line aligned, so that each k step of a panel starts a line.
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: count * stride * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count * stride)
+        for index in 0..<count { ck_gemm_pack_b(n, k, matrices + index * k * n, n, pointer + index * stride) }
     }
 
     deinit { pointer.deallocate() }
 }
 
-/// `C[m×n] = A · B (+ bias)`, reading B from its packed copy where the kernel for this shape uses one.
+/// `C[m×n] = A · B (+ bias)` where B is matrix `index` of `packed`, read from its panels where the kernel for
+/// this shape reads panels, and from `b` (row-major) otherwise; a nil `b` reads the panels whatever the shape.
+/// With `prefetchingNext`, the panels of matrix `index + 1` are prefetched while this product runs.
 @inline(__always)
-func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, packed: PackedMatrix,
-          bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-    ck_gemm_prepacked(m, n, k, a, lda, b, n, packed.pointer, c, ldc, bias)
+func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>?, packed: PackedMatrix,
+          index: Int = 0, prefetchingNext: Bool = false, bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>,
+          ldc: Int) {
+    ck_gemm_prepacked(m, n, k, a, lda, b, n, packed.pointer + index * packed.stride, Int32(packed.path.rawValue),
+                      prefetchingNext ? packed.stride : 0, c, ldc, bias)
 }
 
 /// `sums[j] = Σ_rows values[r][j]` (a bias gradient).

@@ -78,6 +78,40 @@ struct WinogradConvolution {
         ck_winograd_kernel(tileSize, kernel, transformed, channels, filters)
     }
 
+    /// A transformed kernel as the forward pass reads it: a channels × filters matrix per point.
+    enum TransformedKernel {
+        /// Row-major matrices one after the other from the start of the buffer.
+        case rowMajor(ScratchBuffer)
+        /// The matrices packed into the GEMM kernel's panels. Each point's GEMM then prefetches the next
+        /// point's panels: a pass over few tiles reads them from memory, faster than it multiplies them.
+        case packed(PackedMatrix)
+    }
+
+    /// The transform of `kernel` to keep between inference calls: packed where this thread's GEMM reads
+    /// packed panels of this width.
+    func keptTransform(of kernel: UnsafePointer<Float>) -> TransformedKernel {
+        let transformed = ScratchBuffer()
+        transformKernel(kernel, into: transformed.reserve(transformedKernelCount))
+        let packed = PackedMatrix(transformed.pointer, count: points, rows: channels, columns: filters)
+        return packed.map { .packed($0) } ?? .rowMajor(transformed)
+    }
+
+    /// `products` = the transformed tiles times the transformed kernel at `point`, for `tiles` tiles (both
+    /// laid out as ``forward(_:_:batch:transformedKernel:bias:threads:buffers:finished:)`` keeps them);
+    /// `nextPoint`: whether this thread multiplies point + 1 next.
+    private func multiply(point: Int, tiles: Int, _ transformedTiles: UnsafePointer<Float>, _ kernel: TransformedKernel,
+                          _ products: UnsafeMutablePointer<Float>, nextPoint: Bool) {
+        let a = transformedTiles + point * tiles * channels, c = products + point * tiles * filters
+        switch kernel {
+        case .rowMajor(let matrices):
+            gemm(m: tiles, n: filters, k: channels, a, lda: channels, matrices.pointer + point * channels * filters,
+                 ldb: filters, c, ldc: filters)
+        case .packed(let matrices):
+            gemm(m: tiles, n: filters, k: channels, a, lda: channels, nil, packed: matrices, index: point,
+                 prefetchingNext: nextPoint, bias: nil, c, ldc: filters)
+        }
+    }
+
     /// The offset in the output of the start of global tile row `row` (tile rows numbered over the batch).
     private func outputOffset(tileRow row: Int) -> Int {
         let image = row / tileRowsPerImage, within = row % tileRowsPerImage
@@ -88,7 +122,7 @@ struct WinogradConvolution {
     /// `threads` threads (each with its buffer from `buffers`); `finished` is called with each chunk's range
     /// of output values once they are written, on the thread that wrote them.
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int,
-                 transformedKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, threads: Int,
+                 transformedKernel: TransformedKernel, bias: UnsafePointer<Float>?, threads: Int,
                  buffers: (Int) -> ScratchBuffer, finished: (Range<Int>) -> Void) {
         let tileRows = batch * tileRowsPerImage
         if threads > 1 && tileRows * tilesPerRow < Self.tilesPerThread * threads && tileRows <= chunkTileRows {
@@ -110,9 +144,8 @@ struct WinogradConvolution {
                     ck_winograd_input(tileSize, input, transformedTiles, height, width, channels, padTop, padLeft,
                                       tileRowsPerImage, tilesPerRow, firstTile, tiles)
                     for point in 0..<points {
-                        gemm(m: tiles, n: filters, k: channels, transformedTiles + point * tiles * channels, lda: channels,
-                             transformedKernel + point * channels * filters, ldb: filters,
-                             products + point * tiles * filters, ldc: filters)
+                        multiply(point: point, tiles: tiles, transformedTiles, transformedKernel, products,
+                                 nextPoint: point + 1 < points)
                     }
                     ck_winograd_output(tileSize, products, output, bias, outHeight, outWidth, filters, tileRowsPerImage,
                                        tilesPerRow, firstTile, tiles)
@@ -126,7 +159,7 @@ struct WinogradConvolution {
     /// in one chunk: every thread transforms all the tiles (into its own buffer) and computes the GEMMs of its
     /// share of the points, then the calling thread transforms the products into the output.
     private func forwardSharingPoints(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int,
-                                      transformedKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, threads: Int,
+                                      transformedKernel: TransformedKernel, bias: UnsafePointer<Float>?, threads: Int,
                                       buffers: (Int) -> ScratchBuffer) {
         let tiles = batch * tileRowsPerImage * tilesPerRow
         let first = buffers(0).reserve(points * tiles * (channels + filters))
@@ -136,10 +169,10 @@ struct WinogradConvolution {
                 let transformedTiles = part == 0 ? first : buffers(part).reserve(points * tiles * channels)
                 ck_winograd_input(tileSize, input, transformedTiles, height, width, channels, padTop, padLeft,
                                   tileRowsPerImage, tilesPerRow, 0, tiles)
-                for point in points * part / threads..<points * (part + 1) / threads {
-                    gemm(m: tiles, n: filters, k: channels, transformedTiles + point * tiles * channels, lda: channels,
-                         transformedKernel + point * channels * filters, ldb: filters,
-                         products + point * tiles * filters, ldc: filters)
+                let share = points * part / threads..<points * (part + 1) / threads
+                for point in share {
+                    multiply(point: point, tiles: tiles, transformedTiles, transformedKernel, products,
+                             nextPoint: point + 1 < share.upperBound)
                 }
             }
         }

@@ -75,7 +75,9 @@ import Testing
     }
 
     /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
-    /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm).
+    /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm). Where B is
+    /// packed, so does reading the panels alone (no row-major B, as Winograd's kept kernels are given) while
+    /// prefetching the next packed matrix, and reading that next one.
     @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate }, KernelPath.available)
     func prepackedProductEqualsThePackingOne(_ c: Case, path: KernelPath) {
         KernelPath.withCap(path) { Self.checkPrepackedProduct(c) }
@@ -84,16 +86,34 @@ import Testing
     static func checkPrepackedProduct(_ c: Case) {
         var generator = SeededGenerator(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
-        let a = values(c.m * c.k), b = values(c.k * c.n), bias = values(c.n)
+        let a = values(c.m * c.k), b = values(c.k * c.n), next = values(c.k * c.n), bias = values(c.n)
         let packedSize = ck_gemm_packed_b_size(c.n, c.k)
-        var packed = [Float](repeating: .nan, count: max(1, packedSize))
-        if packedSize > 0 { ck_gemm_pack_b(c.n, c.k, b, c.n, &packed) }
+        var packed = [Float](repeating: .nan, count: max(1, 2 * packedSize))
+        if packedSize > 0 {
+            ck_gemm_pack_b(c.n, c.k, b, c.n, &packed)
+            packed.withUnsafeMutableBufferPointer { ck_gemm_pack_b(c.n, c.k, next, c.n, $0.baseAddress! + packedSize) }
+        }
+        let path = ck_path_current()
         var expected = [Float](repeating: 0, count: c.m * c.n), product = expected
         bias.withUnsafeBufferPointer { biasValues in
             let bias = c.bias ? biasValues.baseAddress : nil
             ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, b, c.n, &expected, c.n, 0, bias)
-            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, b, c.n, packed, &product, c.n, bias)
+            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, b, c.n, packed, path, 0, &product, c.n, bias)
+            #expect(product == expected)
+            guard packedSize > 0 else { return }
+            var panelsOnly = [Float](repeating: .nan, count: c.m * c.n)
+            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, packed, path, packedSize, &panelsOnly, c.n, bias)
+            // One or two rows stream a row-major B when there is one, summing in another order.
+            func agrees(_ x: [Float], _ y: [Float]) -> Bool {
+                c.m > 2 ? x == y : zip(x, y).allSatisfy { abs($0 - $1) <= Float(c.k) * 1e-7 + 1e-6 }
+            }
+            #expect(agrees(panelsOnly, expected))
+            var expectedNext = expected
+            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, next, c.n, &expectedNext, c.n, 0, bias)
+            packed.withUnsafeBufferPointer {
+                ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, $0.baseAddress! + packedSize, path, 0, &panelsOnly, c.n, bias)
+            }
+            #expect(agrees(panelsOnly, expectedNext))
         }
-        #expect(product == expected)
     }
 }

@@ -175,18 +175,22 @@ void ck_gemm(int trans_a, int trans_b, long m, long n, long k, const float *a, l
              float *c, long ldc, int accumulate, const float *bias);
 
 /// Floats that ck_gemm_pack_b needs for a k x n row-major B, or 0 when this machine's kernels would not
-/// pack it (they read B in place, or the output is too narrow).
+/// read it packed (the portable kernel reads B in place; AVX-512 packs widths that are multiples of 64, AVX2
+/// widths above 8).
 long ck_gemm_packed_b_size(long n, long k);
 
-/// Copies a row-major k x n B into the panels ck_gemm would pack it into on every call, so that a B used
-/// for many products (a layer's weights during inference) is packed once. Only when ck_gemm_packed_b_size
-/// is non-zero.
+/// Copies a row-major k x n B into the panels ck_gemm would pack it into on every call on this thread's
+/// path, so that a B used for many products (a layer's weights during inference) is packed once. Only when
+/// ck_gemm_packed_b_size is non-zero.
 void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed);
 
 /// C[m x n] = A[m x k] . B[k x n] (+ bias) like ck_gemm without transposes, reading B from `packed` (made
-/// by ck_gemm_pack_b) where the kernel for this shape uses packed panels, and from b otherwise.
+/// by ck_gemm_pack_b on path `packed_path`, whose kernels then multiply it on any thread) where the kernel
+/// for this shape uses packed panels, and from b otherwise; with b NULL, from `packed` whatever the shape.
+/// The `following` floats stored after the packed B (the next product's packed B) are prefetched into L2
+/// while this product runs, so that a run of products whose B come from memory streams them.
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
-                       float *c, long ldc, const float *bias);
+                       int packed_path, long following, float *c, long ldc, const float *bias);
 
 /// Which GEMM kernel ck_gemm uses on this machine, e.g. "AVX-512 12x32".
 const char *ck_gemm_kernel_name(void);

@@ -163,7 +163,7 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
         }
         if let winograd = winograd(batch: batch, mode: mode) {
-            let transformed = prepared?.transformedKernel(tileSize: winograd.tileSize) ?? transformedKernel(weights, winograd, scratch)
+            let transformed = prepared?.transformed[.init(winograd)] ?? transformedKernel(weights, winograd, scratch)
             scratch.prepareThreadBuffers(scratch.threads)
             winograd.forward(input, output, batch: batch, transformedKernel: transformed, bias: shift, threads: scratch.threads,
                              buffers: scratch.buffer(forThread:), finished: finished)
@@ -232,10 +232,10 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
     }
 
     /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
-    private func transformedKernel(_ weights: UnsafePointer<Float>, _ winograd: WinogradConvolution, _ scratch: LayerScratch) -> UnsafePointer<Float> {
-        let transformed = scratch.transformedKernel.reserve(winograd.transformedKernelCount)
-        winograd.transformKernel(weights, into: transformed)
-        return UnsafePointer(transformed)
+    private func transformedKernel(_ weights: UnsafePointer<Float>, _ winograd: WinogradConvolution,
+                                   _ scratch: LayerScratch) -> WinogradConvolution.TransformedKernel {
+        winograd.transformKernel(weights, into: scratch.transformedKernel.reserve(winograd.transformedKernelCount))
+        return .rowMajor(scratch.transformedKernel)
     }
 
     /// The parameters inference's weights derive from: the kernel, the bias and a folded BatchNormalization's.
@@ -259,10 +259,8 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             weights = InferenceWeights(versions: inferenceSources.map(\.version), kernel: kernel, bias: bias, folded: folded)
             inferenceWeights = weights
         }
-        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed[winograd.tileSize] == nil {
-            let transformed = ScratchBuffer()
-            winograd.transformKernel(weights.kernel, into: transformed.reserve(winograd.transformedKernelCount))
-            weights.transformed[winograd.tileSize] = transformed
+        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed[.init(winograd)] == nil {
+            weights.transformed[.init(winograd)] = winograd.keptTransform(of: weights.kernel)
         }
     }
 
@@ -338,11 +336,20 @@ private final class InferenceWeights {
     /// The kernel and bias: the parameters themselves, or folded ones in `folded`.
     let kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?
     private let folded: ScratchBuffer
-    /// The Winograd transforms of ``kernel`` by tile side, for each that an inference call has taken.
-    var transformed: [Int: ScratchBuffer] = [:]
+    /// The Winograd transforms of ``kernel`` for each tile side and kernel path an inference call has taken
+    /// (packed panels differ between paths).
+    var transformed: [TransformKey: WinogradConvolution.TransformedKernel] = [:]
 
-    /// The transform for tiles of side `tileSize`, if one was made.
-    func transformedKernel(tileSize: Int) -> UnsafePointer<Float>? { transformed[tileSize].map { UnsafePointer($0.pointer) } }
+    /// A tile side, and the path of the thread that runs the pass.
+    struct TransformKey: Hashable {
+        let tileSize: Int, path: KernelPath
+
+        /// The key of a pass with `winograd`'s tiles on this thread.
+        init(_ winograd: WinogradConvolution) {
+            tileSize = winograd.tileSize
+            path = KernelPath.current
+        }
+    }
 
     init(versions: [UInt64], kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, folded: ScratchBuffer) {
         self.versions = versions
