@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -23,21 +24,35 @@ public enum Parallel {
     }
 
     /// Runs `body` on contiguous sub-ranges of `0..<count`, one per core (at most `count` of them); a single
-    /// range runs on the calling thread.
+    /// range runs on the calling thread, the others on the worker pool of CKernels' parallel.c, whose threads
+    /// stay awake between the short parallel sections of a single image's layers. While the pool is taken
+    /// (another thread's job), on Dispatch's threads.
     static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
         let threads = min(coreCount, count)
         guard threads > 1 else {
             if count > 0 { body(0..<count) }
             return
         }
-        // concurrentPerform returns only when every iteration is done, and the callers hand each
-        // iteration a disjoint range, so sharing `body` across threads is safe.
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: threads) { index in
-            let start = count * index / threads
-            let end = count * (index + 1) / threads
-            work(start..<end)
+        withoutActuallyEscaping(body) { body in
+            // Each share runs its own disjoint range, and ck_parallel_run returns only when all are done.
+            var job = Job(count: count, threads: threads, body: body)
+            let ran = withUnsafeMutablePointer(to: &job) { pointer in
+                ck_parallel_run(threads, { context, index in
+                    context!.assumingMemoryBound(to: Job.self).pointee.run(share: index)
+                }, pointer)
+            }
+            guard ran == 0 else { return }
+            nonisolated(unsafe) let job2 = job
+            DispatchQueue.concurrentPerform(iterations: threads) { job2.run(share: $0) }
         }
+    }
+
+    /// One call's shares: share `i` of `threads` runs `body` on the `i`-th of as many equal ranges of `0..<count`.
+    private struct Job {
+        let count: Int, threads: Int
+        let body: (Range<Int>) -> Void
+
+        func run(share index: Int) { body(count * index / threads..<count * (index + 1) / threads) }
     }
 }
 

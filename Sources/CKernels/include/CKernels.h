@@ -192,6 +192,13 @@ void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed);
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
                        int packed_path, long following, float *c, long ldc, const float *bias);
 
+/// Runs fn(context, i) for every i in [0, threads): i = 0 on the calling thread, the others on the pool's
+/// worker threads, which keep polling for a while after each job, so that a run of short parallel sections
+/// (a single image's layers) does not wake a sleeping thread for each. Returns 1 once every share is done,
+/// or 0 having run nothing when the pool is taken (a job of another thread, or the caller is a share of a
+/// job) or cannot grow to `threads`.
+int ck_parallel_run(long threads, void (*fn)(void *context, long index), void *context);
+
 /// Which GEMM kernel ck_gemm uses on this machine, e.g. "AVX-512 12x32".
 const char *ck_gemm_kernel_name(void);
 
