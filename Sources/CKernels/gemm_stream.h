@@ -28,6 +28,13 @@ static void STREAM_FN(gemm_stream)(int trans_a, int trans_b, long m, long n, lon
                 const float a0 = ai[p * acs], a1 = ai[(p + 1) * acs], a2 = ai[(p + 2) * acs], a3 = ai[(p + 3) * acs];
                 const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
                 for (long v = 0; v < vectors; v++) {
+                    // B's rows two steps ahead, fetched as non-temporal: a large B read once per call (VGG's
+                    // 16.8 MB Dense kernel) then evicts less of what the call reads again next time (the
+                    // convolutions' transformed kernels): VGG's single image 1.18 -> 1.12 ms on AMD Zen 5.
+                    __builtin_prefetch(b0 + 8 * ldb + VLEN * v, 0, 0);
+                    __builtin_prefetch(b1 + 8 * ldb + VLEN * v, 0, 0);
+                    __builtin_prefetch(b2 + 8 * ldb + VLEN * v, 0, 0);
+                    __builtin_prefetch(b3 + 8 * ldb + VLEN * v, 0, 0);
                     VEC_U sum = *(VEC_U *)(sums + VLEN * v);
                     sum += a0 * *(const VEC_U *)(b0 + VLEN * v);
                     sum += a1 * *(const VEC_U *)(b1 + VLEN * v);
