@@ -77,9 +77,11 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
         appliedActivation.apply(output, rows: rows, width: units)
     }
 
-    /// Kernel floats (8 MB) below which sharing a single image's product between threads costs more than it
-    /// saves: waking the second thread took longer than MLP-3's 784 x 1024 product (0.15 ms shared, 0.06 ms not).
-    private static let kernelFloatsPerThread = 2_097_152
+    /// Kernel floats (1 MB) per thread a single image's product is shared out by. With the worker pool's
+    /// threads awake between parallel sections, sharing paid from MLP-3's 784 x 1024 kernel (its single image
+    /// 0.068 -> 0.044 ms on two cores of an AMD Zen 5) and VGG's 1024 x 512; with Dispatch's sleeping
+    /// threads it had not paid below 8 MB.
+    private static let kernelFloatsPerThread = 262_144
 
     /// Samples an inference call needs before the kernel is packed once for the whole call: enough to give
     /// each worker a part on which the GEMM would pack it itself (four 6-row tiles), for every batch.
