@@ -118,7 +118,8 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
     for (long p = 0; p < kc; p++) {
         if (ahead) {
             due += lines_per_step;
-            for (; fetched < (due >> 16) && fetched < ahead_lines; fetched++) __builtin_prefetch(ahead + fetched * 16, 0, 2);
+            for (; fetched < (due >> 16) && fetched < ahead_lines; fetched++)
+                __builtin_prefetch(ahead + fetched * 16, 0, 2);
         }
         VEC bv[NV];
         CK_UNROLL for (int v = 0; v < NV; v++) bv[v] = *(const VEC_U *)(bp + p * bs + v * VLEN);
@@ -205,7 +206,7 @@ static void FN(gemm)(int trans_a, int trans_b, long m, long n, long k, const flo
                 for (long j = j0; j < j1; j++) {
                     long cols = n - j * NR < NR ? n - j * NR : NR;
                     const float *panel_bias = bias && p0 + kc >= k ? bias + j * NR : 0;
-                    // Two calls, so that the packed one is compiled with its constant panel stride.
+                    // Separate calls, so that each is compiled with its own panel stride and prefetching.
                     if (direct_b && cols == NR && !prepacked) {
                         FN(tile)(kc, at, tars, tacs, b + p0 * ldb + j * NR, ldb, c + i * ldc + j * NR, ldc, rows, cols,
                                  acc, panel_bias, 0, 0);

@@ -52,7 +52,8 @@ static void *worker_main(void *argument) {
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
         unsigned long generation;
-        for (long polls = 1; (generation = atomic_load_explicit(&box->generation, memory_order_acquire)) == seen; polls++) {
+        for (long polls = 1; (generation = atomic_load_explicit(&box->generation, memory_order_acquire)) == seen;
+             polls++) {
             relax();
             if (polls % 64 == 0 && elapsed_ns(&start) > POLL_NS) break;
         }

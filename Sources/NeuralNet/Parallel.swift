@@ -42,8 +42,8 @@ public enum Parallel {
                 }, pointer)
             }
             guard ran == 0 else { return }
-            nonisolated(unsafe) let job2 = job
-            DispatchQueue.concurrentPerform(iterations: threads) { job2.run(share: $0) }
+            nonisolated(unsafe) let shares = job
+            DispatchQueue.concurrentPerform(iterations: threads) { shares.run(share: $0) }
         }
     }
 
