@@ -201,8 +201,10 @@ static void gemm_dispatch(int path, int trans_a, int trans_b, long m, long n, lo
     workspace_fn size = workspace_portable;
     const float *packed = 0;
     if (!packed_size(path, n, k)) prepacked = 0;
+#if CK_X86
     // One or two rows from a row-major B stream it (gemm_stream.h).
     const int stream = m <= 2 && n > 8 && !trans_b && b;
+#endif
     switch (path) {
 #if CK_X86
     case CK_PATH_AVX512: {
