@@ -73,8 +73,26 @@ static void *worker_main(void *argument) {
     return 0;
 }
 
+// A child forked from this process has none of its workers (fork copies only the calling thread): it starts
+// the pool afresh, as if none had been created.
+static void forget_workers(void) {
+    for (long i = 0; i < created; i++) {
+        atomic_store(&mailboxes[i].generation, 0);
+        atomic_store(&mailboxes[i].sleeping, 0);
+    }
+    created = 0;
+    atomic_store(&remaining, 0);
+    atomic_flag_clear(&busy);
+    pthread_mutex_init(&lock, 0);
+    pthread_cond_init(&wake, 0);
+}
+
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+static void register_fork_handler(void) { pthread_atfork(0, 0, forget_workers); }
+
 int ck_parallel_run(long threads, void (*fn)(void *context, long index), void *context) {
     if (threads < 1 || threads - 1 > POOL_WORKERS) return 0;
+    pthread_once(&fork_handler_once, register_fork_handler);
     // One job at a time: a second caller (another thread's model, or a share of this job) is refused.
     if (atomic_flag_test_and_set_explicit(&busy, memory_order_acquire)) return 0;
     for (; created < threads - 1; created++) {

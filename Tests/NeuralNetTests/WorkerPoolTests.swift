@@ -4,8 +4,9 @@ import Foundation
 import Testing
 
 /// The worker pool behind the model's parallel sections (CKernels' parallel.c): every share of a job runs
-/// exactly once and before the call returns, whether the workers were polling or asleep, and a job asked
-/// for while another runs (a share's own, or another thread's) is refused without running anything.
+/// exactly once and before the call returns, whether the workers were polling or asleep, also in a forked
+/// child, and a job asked for while another runs (a share's own, or another thread's) is refused without
+/// running anything.
 @Suite(.serialized) struct WorkerPoolTests {
     /// A job's context: the job's number, written by each share into its own slot.
     struct Marks {
@@ -50,6 +51,31 @@ import Testing
         }, &marks)
         #expect(ran == 1)
         #expect(marks.nestedResult == 0)
+    }
+
+    /// A child forked after the pool has workers has none of them (fork copies the calling thread only): its
+    /// jobs must still run, not wait for the parent's workers. The child gives up after 5 seconds.
+    @Test func aForkedChildRunsJobsOnWorkersOfItsOwn() {
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        defer { slots.deallocate() }
+        slots.initialize(repeating: 0, count: 4)
+        #expect(Self.run(job: 1, threads: 3, slots: slots) == (true, true))
+        let child = fork()
+        if child == 0 {
+            // The forking thread may block SIGALRM (the test runner's threads do): take it back first.
+            var alarmOnly = sigset_t()
+            sigemptyset(&alarmOnly)
+            sigaddset(&alarmOnly, SIGALRM)
+            pthread_sigmask(SIG_UNBLOCK, &alarmOnly, nil)
+            signal(SIGALRM, SIG_DFL)
+            alarm(5)
+            var whole = true
+            for job in 2...50 { whole = whole && Self.run(job: job, threads: 3, slots: slots) == (true, true) }
+            _exit(whole ? 0 : 1)
+        }
+        var status: Int32 = 0
+        #expect(child > 0 && waitpid(child, &status, 0) == child)
+        #expect(status == 0, "the child's wait status \(status)")
     }
 
     @Test func callersOnManyThreadsEachGetWholeJobsOrARefusal() {
