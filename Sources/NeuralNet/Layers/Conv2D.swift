@@ -259,8 +259,9 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
             weights = InferenceWeights(versions: inferenceSources.map(\.version), kernel: kernel, bias: bias, folded: folded)
             inferenceWeights = weights
         }
-        if let winograd = winograd(batch: samples, mode: .inference), weights.transformed[.init(winograd)] == nil {
-            weights.transformed[.init(winograd)] = winograd.keptTransform(of: weights.kernel)
+        if let winograd = winograd(batch: samples, mode: .inference) {
+            let key = InferenceWeights.TransformKey(winograd)
+            if weights.transformed[key] == nil { weights.transformed[key] = winograd.keptTransform(of: weights.kernel) }
         }
     }
 
