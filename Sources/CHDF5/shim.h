@@ -11,8 +11,12 @@ static inline unsigned chdf5_acc_excl(void) { return H5F_ACC_EXCL; }
 
 static inline hid_t chdf5_p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t chdf5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t chdf5_p_dataset_xfer(void) { return H5P_DATASET_XFER; }
 static inline hid_t chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_link_access(void) { return H5P_LINK_ACCESS; }
+static inline hid_t chdf5_p_group_access(void) { return H5P_GROUP_ACCESS; }
+static inline hid_t chdf5_p_dataset_access(void) { return H5P_DATASET_ACCESS; }
 
 static inline hid_t chdf5_native_int8(void) { return H5T_NATIVE_INT8; }
 static inline hid_t chdf5_native_int16(void) { return H5T_NATIVE_INT16; }

@@ -94,24 +94,39 @@ public final class Dataset: AttributeHolder, Sendable {
             layout = .chunked
             var dims = [hsize_t](repeating: 0, count: 32)
             let rank = H5Pget_chunk(plist.id, Int32(dims.count), &dims)
-            if rank > 0 { chunks = dims.prefix(Int(rank)).map { Int($0) } }
+            if rank > 0 { chunks = dims.prefix(Int(rank)).map { Int(clamping: $0) } }
         case H5D_VIRTUAL: layout = .virtual
         default: layout = .unknown
         }
-        var filters: [String] = []
-        let filterCount = max(0, H5Pget_nfilters(plist.id))
-        for index in 0..<filterCount {
+        let filters = Self.filters(plist.id).map(\.name)
+        let offset = layout == .contiguous ? H5Dget_offset(handle.id) : haddr_t.max
+        return StorageInfo(layout: layout, chunks: chunks, filters: filters, storedBytes: Int(clamping: H5Dget_storage_size(handle.id)),
+                           fileOffset: offset == haddr_t.max ? nil : Int(exactly: offset))
+    }
+
+    /// The filter pipeline of a creation property list: each filter's id and name.
+    private static func filters(_ plist: hid_t) -> [(id: H5Z_filter_t, name: String)] {
+        (0..<max(0, H5Pget_nfilters(plist))).map { index in
             var flags: UInt32 = 0
-            var valueCount = 0
+            var valueCount = 8
             var values = [UInt32](repeating: 0, count: 8)
             var name = [CChar](repeating: 0, count: 64)
             var config: UInt32 = 0
-            let id = H5Pget_filter2(plist.id, UInt32(index), &flags, &valueCount, &values, name.count, &name, &config)
-            filters.append(Self.filterName(id, fallback: name))
+            let id = H5Pget_filter2(plist, UInt32(index), &flags, &valueCount, &values, name.count, &name, &config)
+            return (id, filterName(id, fallback: name))
         }
-        let offset = layout == .contiguous ? H5Dget_offset(handle.id) : haddr_t.max
-        return StorageInfo(layout: layout, chunks: chunks, filters: filters, storedBytes: Int(H5Dget_storage_size(handle.id)),
-                           fileOffset: offset == haddr_t.max ? nil : Int(offset))
+    }
+
+    /// Refuses a dataset stored through a filter this libhdf5 cannot decode (LZF, Blosc and other plugins),
+    /// by name, before a read fails with libhdf5's search for a plugin folder.
+    private func requireAvailableFilters() throws {
+        let plist = Handle(try location.call("cannot read the creation properties") { H5Dget_create_plist(handle.id) }, .propertyList)
+        ErrorStack.silence()
+        if let missing = Self.filters(plist.id).first(where: { H5Zfilter_avail($0.id) <= 0 }) {
+            ErrorStack.clear()
+            throw location.error("is stored with the \(missing.name) filter (\(missing.id)), which this libhdf5 cannot decode; "
+                                 + "save it with gzip or no compression")
+        }
     }
 
     private static func filterName(_ id: H5Z_filter_t, fallback: [CChar]) -> String {
@@ -169,9 +184,16 @@ public final class Dataset: AttributeHolder, Sendable {
             throw location.error("declares \(declared) bytes but stores only \(stored.storedBytes); refusing to expand it")
         }
         if stored.layout == .virtual { throw location.error("is a virtual dataset; refusing to follow it into other files") }
+        try requireAvailableFilters()
         let id = handle.id
         return ValueReader(location: location, count: count, fileType: type.id) { memoryType, buffer in
-            H5Dread(id, memoryType, entireDataspace, entireDataspace, defaultProperties, buffer)
+            // libhdf5 clears a conversion buffer of the transfer list's size (1 MiB by default) for every read,
+            // even one needing no conversion; sized to the dataset, thousands of small reads stay cheap.
+            let transfer = H5Pcreate(chdf5_p_dataset_xfer())
+            guard transfer >= 0 else { return H5Dread(id, memoryType, entireDataspace, entireDataspace, defaultProperties, buffer) }
+            defer { H5Pclose(transfer) }
+            _ = H5Pset_buffer(transfer, min(max(declared, 4096), 1 << 20), nil, nil)
+            return H5Dread(id, memoryType, entireDataspace, entireDataspace, transfer, buffer)
         }
     }
 

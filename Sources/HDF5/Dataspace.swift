@@ -1,5 +1,17 @@
 import CHDF5
 
+/// The number of elements of `shape`, or nil when it does not fit an `Int` (a shape read from a hostile
+/// file may declare (2^31, 2^31, 2^31)).
+public func checkedElementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard !overflow, product >= 0 else { return nil }
+        count = product
+    }
+    return count
+}
+
 /// Helpers for libhdf5 dataspaces: a shape of `[]` means a scalar, as in numpy.
 enum Dataspace {
     /// A new dataspace for `shape`.
@@ -30,10 +42,7 @@ enum Dataspace {
 
     /// The number of elements of `shape`, refusing overflow.
     static func elementCount(_ shape: [Int], at location: Location) throws -> Int {
-        try shape.reduce(1) { count, dim in
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            if overflow { throw location.error("shape \(shape) has too many elements") }
-            return product
-        }
+        guard let count = checkedElementCount(shape) else { throw location.error("shape \(shape) has too many elements") }
+        return count
     }
 }

@@ -117,8 +117,12 @@ public final class File: Sendable {
     }
 
     private static func fileAccess(name: String) throws -> Handle {
-        Handle(try checked(H5Pcreate(chdf5_p_file_access()), file: name, object: nil,
-                           action: "cannot create a file access property list"), .propertyList)
+        let access = Handle(try checked(H5Pcreate(chdf5_p_file_access()), file: name, object: nil,
+                                        action: "cannot create a file access property list"), .propertyList)
+        // Each dataset read through libhdf5's sieve buffer gets one of this size, cleared, on its first read:
+        // small, as Keras files hold thousands of small datasets and large ones are read past the buffer.
+        try checked(H5Pset_sieve_buf_size(access.id, 4096), file: name, object: nil, action: "cannot set the sieve buffer size")
+        return access
     }
 
     /// The root group, `/`.

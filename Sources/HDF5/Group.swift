@@ -101,13 +101,9 @@ public final class Group: AttributeHolder, Sendable {
         let child = location.appending(name)
         switch type {
         case H5L_TYPE_HARD:
-            let object = Handle(try child.call("cannot open the object") { H5Oopen(handle.id, name, defaultProperties) }, .object)
-            switch H5Iget_type(object.id) {
-            case H5I_GROUP: return .group
-            case H5I_DATASET: return .dataset
-            case H5I_DATATYPE: return .namedDatatype
-            default: return .other
-            }
+            var info = H5O_info_t()
+            try child.call("cannot read the object") { H5Oget_info_by_name2(handle.id, name, &info, H5O_INFO_BASIC, defaultProperties) }
+            return Self.kind(of: info.type)
         case H5L_TYPE_SOFT:
             let value = try linkValue(name, at: child)
             return .softLink(target: String(decoding: value.prefix { $0 != 0 }, as: UTF8.self))
@@ -136,33 +132,60 @@ public final class Group: AttributeHolder, Sendable {
     }
 
     /// The kind of object at a relative path, or nil when any part of it is missing.
-    /// Only hard links are followed, as Keras's own safe reader does.
+    /// Only hard links are followed, as Keras's own safe reader does. Objects are not opened: their headers
+    /// say what they are (opening a dataset costs far more).
     public func kind(of path: String) -> LinkKind? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard !parts.isEmpty else { return .group }
         ErrorStack.silence()
+        // One lookup when every link on the way is hard (no soft or external link may be traversed); part by
+        // part, to tell a missing object from a link, only when that fails.
+        var info = H5O_info_t()
+        if let hardLinksOnly = Self.hardLinksOnly.link,
+           H5Oget_info_by_name2(handle.id, path, &info, H5O_INFO_BASIC, hardLinksOnly) >= 0 {
+            return Self.kind(of: info.type)
+        }
+        ErrorStack.silence()
         var prefix = ""
         for (index, part) in parts.enumerated() {
             prefix += (prefix.isEmpty ? "" : "/") + part
-            var info = H5L_info_t()
-            guard H5Lexists(handle.id, prefix, defaultProperties) > 0,
-                  H5Lget_info(handle.id, prefix, &info, defaultProperties) >= 0 else { return nil }
-            if info.type != H5L_TYPE_HARD { return index == parts.count - 1 ? .other : nil }
-            let object = H5Oopen(handle.id, prefix, defaultProperties)
-            guard object >= 0 else { return nil }
-            let type = H5Iget_type(object)
-            H5Oclose(object)
-            if index == parts.count - 1 {
-                switch type {
-                case H5I_GROUP: return .group
-                case H5I_DATASET: return .dataset
-                case H5I_DATATYPE: return .namedDatatype
-                default: return .other
-                }
-            }
-            if type != H5I_GROUP { return nil }
+            var link = H5L_info_t()
+            guard H5Lget_info(handle.id, prefix, &link, defaultProperties) >= 0 else { return nil }
+            if link.type != H5L_TYPE_HARD { return index == parts.count - 1 ? .other : nil }
+            var info = H5O_info_t()
+            guard H5Oget_info_by_name2(handle.id, prefix, &info, H5O_INFO_BASIC, defaultProperties) >= 0 else { return nil }
+            let kind = Self.kind(of: info.type)
+            if index == parts.count - 1 { return kind }
+            if kind != .group { return nil }
         }
         return nil
+    }
+
+    /// Link, group and dataset access property lists that allow no soft or external link to be traversed, so
+    /// that one call finds an object through hard links alone (or fails, and the path is checked part by
+    /// part for a precise message); nil where libhdf5 cannot make one.
+    private nonisolated(unsafe) static let hardLinksOnly = (link: accessList(chdf5_p_link_access()),
+                                                            group: accessList(chdf5_p_group_access()),
+                                                            dataset: accessList(chdf5_p_dataset_access()))
+
+    private static func accessList(_ propertyClass: hid_t) -> hid_t? {
+        let plist = H5Pcreate(propertyClass)
+        guard plist >= 0 else { return nil }
+        guard H5Pset_nlinks(plist, 0) >= 0 else {
+            H5Pclose(plist)
+            return nil
+        }
+        return plist
+    }
+
+    /// The kind of a hard-linked object of `type`.
+    private static func kind(of type: H5O_type_t) -> LinkKind {
+        switch type {
+        case H5O_TYPE_GROUP: return .group
+        case H5O_TYPE_DATASET: return .dataset
+        case H5O_TYPE_NAMED_DATATYPE: return .namedDatatype
+        default: return .other
+        }
     }
 
     /// True when `path` names a group or dataset reachable through hard links.
@@ -171,6 +194,12 @@ public final class Group: AttributeHolder, Sendable {
     /// Opens the group at a relative path.
     public func group(_ path: String) throws -> Group {
         let target = resolve(path)
+        if let access = Self.hardLinksOnly.group {
+            ErrorStack.silence()
+            let id = H5Gopen2(handle.id, path, access)
+            if id >= 0 { return Group(handle: Handle(id, .group), location: target, lock: lock) }
+            ErrorStack.clear()
+        }
         guard kind(of: path) == .group else { throw target.error(missingReason(path, expected: "group")) }
         let id = try target.call("cannot open the group") { H5Gopen2(handle.id, path, defaultProperties) }
         return Group(handle: Handle(id, .group), location: target, lock: lock)
@@ -179,6 +208,12 @@ public final class Group: AttributeHolder, Sendable {
     /// Opens the dataset at a relative path.
     public func dataset(_ path: String) throws -> Dataset {
         let target = resolve(path)
+        if let access = Self.hardLinksOnly.dataset {
+            ErrorStack.silence()
+            let id = H5Dopen2(handle.id, path, access)
+            if id >= 0 { return Dataset(handle: Handle(id, .dataset), location: target, lock: lock) }
+            ErrorStack.clear()
+        }
         guard kind(of: path) == .dataset else { throw target.error(missingReason(path, expected: "dataset")) }
         let id = try target.call("cannot open the dataset") { H5Dopen2(handle.id, path, defaultProperties) }
         return Dataset(handle: Handle(id, .dataset), location: target, lock: lock)

@@ -9,9 +9,13 @@ struct ValueReader {
     /// Performs the libhdf5 read into `buffer` using the given memory type.
     let read: (_ memoryType: hid_t, _ buffer: UnsafeMutableRawPointer?) -> herr_t
 
-    /// Numbers converted by libhdf5 into `T`.
+    /// Numbers converted by libhdf5 into `T`; float32 asked for as float64 is read as stored and widened here
+    /// (libhdf5's conversions clear a megabyte-sized buffer per read, which dominates small reads).
     func numbers<T: HDF5Scalar>(_: T.Type) throws -> [T] {
         guard count > 0 else { return [] }
+        if T.self == Double.self, ElementType.describing(fileType) == .float(bytes: 4) {
+            return try numbers(Float.self).map(Double.init) as! [T]
+        }
         var values = [T](repeating: 0, count: count)
         _ = try values.withUnsafeMutableBytes { buffer in
             try location.call("cannot read the values as \(T.elementType)") { read(T.memoryType, buffer.baseAddress) }

@@ -24,8 +24,14 @@ struct DatasetDetails {
     let storage: StorageInfo
     let values: ValueSummary?
 
-    var count: Int { shape.reduce(1, *) }
-    var byteSize: Int { count * elementType.byteSize }
+    /// The values it declares, nil when they do not fit an `Int` (a hostile shape).
+    var count: Int? { checkedElementCount(shape) }
+    /// The bytes it declares, nil when they do not fit an `Int`.
+    var byteSize: Int? {
+        guard let count else { return nil }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: elementType.byteSize)
+        return overflow ? nil : bytes
+    }
 }
 
 /// The first values of a dataset and, for numbers, summary statistics.

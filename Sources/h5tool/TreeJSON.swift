@@ -15,7 +15,7 @@ enum TreeJSON {
             object["kind"] = .string("dataset")
             object["dtype"] = .string(details.elementType.description)
             object["shape"] = .array(details.shape.map(JSONValue.int))
-            object["bytes"] = .int(details.byteSize)
+            object["bytes"] = details.byteSize.map(JSONValue.int) ?? .null
             object["layout"] = .string(details.storage.layout.rawValue)
             object["stored_bytes"] = .int(details.storage.storedBytes)
             if let offset = details.storage.fileOffset { object["offset"] = .int(offset) }

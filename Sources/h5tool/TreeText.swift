@@ -16,7 +16,7 @@ struct TreeText {
             let label = node.path == "/" ? "/" : node.name + "/"
             lines.append(indent + label)
         case .dataset(let details):
-            var line = "\(indent)\(node.name)  \(details.elementType) \(pythonShape(details.shape))  \(byteCount(details.byteSize))"
+            var line = "\(indent)\(node.name)  \(details.elementType) \(pythonShape(details.shape))  \(details.byteSize.map(byteCount) ?? "more bytes than can be counted")"
             if details.storage.layout != .contiguous {
                 line += ", \(details.storage.layout.rawValue)"
                 if let chunks = details.storage.chunks { line += " \(pythonShape(chunks))" }
