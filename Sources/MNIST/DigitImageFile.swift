@@ -82,7 +82,7 @@ public enum DigitImageFile {
         }
         let binary = bytes[1] == UInt8(ascii: "5")
         let width = try token(), height = try token(), maxval = try token()
-        guard width > 0, height > 0, width * height <= 64 << 20, (1...65535).contains(maxval) else {
+        guard width > 0, height > 0, let pixels = byteCount([width, height], itemSize: 1), pixels <= 64 << 20, (1...65535).contains(maxval) else {
             throw MNISTError(file: path, reason: "PGM of \(width)x\(height) with maxval \(maxval) is not usable")
         }
         var values: [Int] = []
@@ -98,7 +98,7 @@ public enum DigitImageFile {
         } else {
             for _ in 0..<width * height { values.append(try token()) }
         }
-        return Gray(width: width, height: height, pixels: values.map { UInt8(min(255, $0 * 255 / maxval)) })
+        return Gray(width: width, height: height, pixels: values.map { UInt8(min(maxval, $0) * 255 / maxval) })
     }
 
     /// Box-filter resampling to size × size: each output pixel averages the input area it covers.

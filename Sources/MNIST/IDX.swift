@@ -1,3 +1,15 @@
+/// The bytes an array of `shape` with items of `itemSize` bytes takes, or nil when a size is negative or the
+/// product does not fit an `Int` (sizes come from file headers).
+func byteCount(_ shape: [Int], itemSize: Int) -> Int? {
+    var count = itemSize
+    for dimension in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard dimension >= 0, !overflow else { return nil }
+        count = product
+    }
+    return count
+}
+
 /// The IDX format of the original MNIST distribution: a big-endian header (magic, dimensions) and uint8 data.
 enum IDX {
     /// Decodes an IDX file of unsigned bytes with the expected number of dimensions; returns the dimensions
@@ -14,9 +26,8 @@ enum IDX {
             let at = 4 + 4 * index
             return Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
         }
-        let count = dims.reduce(1, *)
-        guard bytes.count - headerSize == count else {
-            throw MNISTError(file: file, reason: "holds \(bytes.count - headerSize) data bytes, the header promises \(count) (truncated?)")
+        guard let count = byteCount(dims, itemSize: 1), bytes.count - headerSize == count else {
+            throw MNISTError(file: file, reason: "holds \(bytes.count - headerSize) data bytes, the header promises \(dims.map(String.init).joined(separator: " x ")) (truncated?)")
         }
         return (dims, Array(bytes[headerSize...]))
     }

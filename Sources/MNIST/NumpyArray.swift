@@ -37,10 +37,9 @@ public struct NumpyArray: Sendable {
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let itemSize = Int(dtype.filter(\.isNumber)) ?? 0
-        let expected = shape.reduce(1, *) * itemSize
         let data = Array(bytes[(headerStart + headerLength)...])
-        guard itemSize > 0, data.count == expected else {
-            throw MNISTError(file: file, reason: "holds \(data.count) data bytes, its header promises \(expected) (truncated?)")
+        guard itemSize > 0, let expected = byteCount(shape, itemSize: itemSize), data.count == expected else {
+            throw MNISTError(file: file, reason: "holds \(data.count) data bytes, its header promises shape \(shapeText) of \(dtype) (truncated?)")
         }
         return NumpyArray(shape: shape, dtype: dtype, data: data)
     }
