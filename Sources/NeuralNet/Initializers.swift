@@ -20,6 +20,8 @@ public enum Initializer: Sendable, Equatable {
 public struct ParameterInitializer {
     /// The random source; nil leaves every parameter unset.
     var generator: SeededGenerator?
+    /// Kernel values reserved so far by the layers built through this initializer.
+    private var reservedKernelValues = 0
 
     /// Draws Keras's default initial values from `seed`; nil leaves the parameters for a file to fill.
     public init(seed: UInt64?) {
@@ -29,12 +31,20 @@ public struct ParameterInitializer {
     /// The largest parameter a layer may have (2^28 floats, 1 GiB): configs asking for more are refused
     /// before any memory is allocated.
     public static let maximumParameterCount = 1 << 28
+    /// The most kernel values a model may have in all (2^30 floats, 4 GiB); the other weights are per channel
+    /// or feature, which the bound on activations keeps small.
+    public static let maximumKernelValues = 1 << 30
 
-    /// Refuses a kernel shape beyond ``maximumParameterCount``, naming the layer.
-    static func checkSize(_ shape: [Int], layer: String) throws {
-        guard elementCount(shape, atMost: maximumParameterCount) != nil else {
-            throw ModelError.invalidInput(layer: layer, reason: "a kernel of shape \(describeShape(shape)) is larger than the limit of \(maximumParameterCount) values")
+    /// Refuses a kernel shape beyond ``maximumParameterCount``, or one that takes the model's kernels past
+    /// ``maximumKernelValues``, naming the layer; called before the layer computes anything from the shape.
+    mutating func reserveKernel(_ shape: [Int], layer: String) throws {
+        guard let count = elementCount(shape, atMost: Self.maximumParameterCount) else {
+            throw ModelError.invalidInput(layer: layer, reason: "a kernel of shape \(describeShape(shape)) is larger than the limit of \(Self.maximumParameterCount) values")
         }
+        guard reservedKernelValues + count <= Self.maximumKernelValues else {
+            throw ModelError.invalidInput(layer: layer, reason: "its kernel takes the model past the limit of \(Self.maximumKernelValues) kernel values in all")
+        }
+        reservedKernelValues += count
     }
 
     /// A parameter named `name` drawn by `initializer`.

@@ -81,6 +81,15 @@ extension Layer {
         }
     }
 
+    /// Refuses a size setting (a window, a stride, a padding) outside `minimum...Model.maximumSampleSize`,
+    /// naming the layer and the setting: no activation is larger, and every shape computed from sizes so
+    /// bounded fits an `Int`.
+    func requireSize(_ value: Int, _ setting: String, minimum: Int = 1) throws {
+        guard value >= minimum, value <= Model.maximumSampleSize else {
+            throw ModelError.invalidInput(layer: name, reason: "\(setting) must be from \(minimum) to \(Model.maximumSampleSize), found \(value)")
+        }
+    }
+
     public var parameters: [Parameter] { [] }
     public var state: [Parameter] { [] }
     /// Every array a Keras file stores for the layer: the trainable ones, then the non-trainable, as Keras's

@@ -241,10 +241,19 @@ public final class Nadam: Optimizer {
     /// `product` advanced by step `t`, multiplied in Keras's order.
     private func advanced(_ product: Float, step t: Float) -> Float { product * beta1 * (1 - 0.5 * pow(Float(0.96), t)) }
 
-    /// Recomputes the running product for `iterations` steps, for state saved without it (Keras 2's files).
+    /// Steps ``recomputeMomentumProduct()`` multiplies one by one, as training does. Past a few hundred steps
+    /// `0.96^t` no longer changes a float32 `1 - 0.5 · 0.96^t`, so every later factor is `beta_1`.
+    static let exactlyRecomputedSteps: Int64 = 100_000
+
+    /// Recomputes the running product for `iterations` steps, for state saved without it (Keras 2's files):
+    /// step by step for the first ``exactlyRecomputedSteps``, then as one power of `beta_1`, so that its time
+    /// does not grow with a step count read from a file.
     public func recomputeMomentumProduct() {
-        momentumProduct = 1
-        for t in stride(from: Int64(1), through: iterations, by: 1) { momentumProduct = advanced(momentumProduct, step: Float(t)) }
+        var product: Float = 1
+        let exact = min(iterations, Self.exactlyRecomputedSteps)
+        for t in stride(from: Int64(1), through: exact, by: 1) { product = advanced(product, step: Float(t)) }
+        if iterations > exact { product = Float(Double(product) * pow(Double(beta1), Double(iterations - exact))) }
+        momentumProduct = product
     }
 
     public func prepareStep() { momentumProduct = advanced(momentumProduct, step: Float(iterations + 1)) }

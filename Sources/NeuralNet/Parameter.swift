@@ -25,6 +25,15 @@ public final class Parameter: @unchecked Sendable {
     public let gradient: UnsafeMutablePointer<Float>
     /// Whether Keras stores the array as integers (Normalization's `count`); it is held here as floats.
     public internal(set) var storedAsInteger = false
+    /// Whether the values are variances, which no Keras computation makes negative (a negative one would
+    /// turn every output of its layer into NaN): readers refuse one.
+    public internal(set) var isVariance = false
+
+    /// The index and value of the first value that is negative where ``isVariance`` forbids it, if any.
+    public var firstNegativeVariance: (index: Int, value: Float)? {
+        guard isVariance else { return nil }
+        return (0..<count).first { value[$0] < 0 }.map { ($0, value[$0]) }
+    }
 
     /// A parameter of zeros.
     public convenience init(name: String, shape: [Int]) {

@@ -32,6 +32,19 @@ public struct StepProgress: Sendable {
     public let imagesPerSecond: Double
 }
 
+/// Where a training run stopped because a batch's loss was NaN or infinite, as Keras's `TerminateOnNaN`
+/// stops it. That batch took no optimizer step.
+public struct NonFiniteLoss: Sendable, Equatable {
+    /// The epoch, from 1.
+    public let epoch: Int
+    /// The batch within the epoch, from 1.
+    public let batch: Int
+    /// Batches in the epoch.
+    public let batches: Int
+    /// The batch's summed loss: NaN or an infinity.
+    public let loss: Double
+}
+
 /// How to train: Keras `fit` arguments.
 public struct TrainingOptions: Sendable {
     /// The number of passes over the training samples.
@@ -90,7 +103,8 @@ public struct SampleOrder: Sendable {
 }
 
 /// Mini-batch training with the samples shuffled as ``TrainingOptions/shuffle`` says, like `model.fit`: the last partial
-/// batch is kept and counts as a step.
+/// batch is kept and counts as a step. Training stops at the first batch whose loss is NaN or infinite, as
+/// with Keras's `TerminateOnNaN` (see ``stoppedOnNonFiniteLoss``); the epoch it falls in is not recorded.
 public final class Trainer {
     /// The model trained in place.
     public let model: Model
@@ -98,6 +112,8 @@ public final class Trainer {
     public let optimizer: Optimizer
     /// Epochs, batch size, shuffling and early stop.
     public let options: TrainingOptions
+    /// Set when ``fit(_:validation:onStep:onEpoch:)`` stopped at a batch whose loss was not finite.
+    public private(set) var stoppedOnNonFiniteLoss: NonFiniteLoss?
 
     /// A trainer for `model`; `optimizer` must have been made for the model's parameters.
     public init(model: Model, optimizer: Optimizer, options: TrainingOptions) {
@@ -116,6 +132,7 @@ public final class Trainer {
         var batchLabels = [Int32](repeating: 0, count: batchSize)
         var orders = SampleOrder(count: data.count, mode: options.shuffle, seed: options.seed)
         var history: [EpochRecord] = []
+        stoppedOnNonFiniteLoss = nil
         for epoch in 1...max(1, options.epochs) {
             let order = orders.next()
             let started = Date()
@@ -137,6 +154,10 @@ public final class Trainer {
                     batchLabels.withUnsafeBufferPointer { labels in
                         model.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: batch, optimizer: optimizer)
                     }
+                }
+                guard result.loss.isFinite else {
+                    stoppedOnNonFiniteLoss = NonFiniteLoss(epoch: epoch, batch: step + 1, batches: steps, loss: result.loss)
+                    return history
                 }
                 totals += result
                 seen += batch

@@ -60,3 +60,31 @@ import Testing
         }
     }
 }
+
+/// Nadam's running momentum product, recomputed from a step count read from a file: the same as the steps
+/// give it, in time that does not grow with the count.
+@Suite struct NadamRecomputationTests {
+    @Test func theProductRecomputedEqualsTheStepsAndEndsForAnyCount() {
+        let parameter = Parameter(name: "w", shape: [1])
+        for beta1 in [Float(0.9), 0.999999] {
+            let stepped = Nadam(parameters: [parameter], beta1: beta1)
+            for _ in 0..<3_000 {
+                stepped.prepareStep()
+                stepped.iterations += 1
+            }
+            let recomputed = Nadam(parameters: [parameter], beta1: beta1)
+            recomputed.iterations = 3_000
+            recomputed.recomputeMomentumProduct()
+            #expect(recomputed.momentumProduct == stepped.momentumProduct, "beta_1 \(beta1)")
+        }
+        // 2^53 steps (as many as a file may count): one step at a time this took months.
+        let far = Nadam(parameters: [parameter])
+        far.iterations = 1 << 53
+        far.recomputeMomentumProduct()
+        #expect(far.momentumProduct == 0)
+        let slow = Nadam(parameters: [parameter], beta1: 0.999999)
+        slow.iterations = 1 << 53
+        slow.recomputeMomentumProduct()
+        #expect(slow.momentumProduct == 0)
+    }
+}

@@ -119,6 +119,7 @@ public class Model {
         try Self.checkGraph(nodes, outputs: outputs)
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
         try Self.checkSampleSize(inputShape, layer: "input")
+        var activations = inputShape.reduce(1, *)
         var built = Set<ObjectIdentifier>()
         for node in nodes {
             let shapes = node.inputs.map { input in
@@ -139,6 +140,10 @@ public class Model {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "produces an empty output \(describeShape(node.layer.outputShape, batch: true))")
             }
             try Self.checkSampleSize(node.layer.outputShape, layer: node.layer.name)
+            activations += node.layer.outputSize
+            guard activations <= Self.maximumActivations else {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes the model's activations past the limit of \(Self.maximumActivations) values per sample")
+            }
         }
         let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
@@ -207,6 +212,9 @@ public class Model {
 
     /// The largest per-sample activation a layer may produce (2^24 floats, 64 MiB).
     public static let maximumSampleSize = 1 << 24
+    /// The most activation values a model's layers may produce per sample in all (2^26 floats, 256 MiB): a
+    /// training pass keeps every one, for each sample of the batch.
+    public static let maximumActivations = 1 << 26
 
     private static func checkSampleSize(_ shape: [Int], layer: String) throws {
         guard elementCount(shape, atMost: maximumSampleSize) != nil else {
@@ -334,11 +342,13 @@ public class Model {
 
     /// A training pass followed by one optimizer step of `optimizer` (made for this model's parameters). Same
     /// result as `trainingPass` then `optimizer.step()`, but the gradients of every ``DeferredGradientLayer``
-    /// are computed inside the step and never stored: their parameters' `gradient` is left as it was.
+    /// are computed inside the step and never stored: their parameters' `gradient` is left as it was. A batch
+    /// whose loss is NaN or infinite takes no step: its gradients would only spread the NaN into every weight.
     public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                              optimizer: Optimizer) -> BatchResult {
         let (result, parts) = run(input, labels: labels, batch: batch, training: true, destinations: nil,
                                   deferGradients: true)
+        guard result.loss.isFinite else { return result }
         update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
     }

@@ -73,8 +73,9 @@ public final class BatchNormalization: BatchStatisticsLayer {
         let shape = [channels]
         parameters = (scale ? [initializer.make(gammaInitializer, name: "gamma", shape: shape)] : [])
             + (center ? [initializer.make(betaInitializer, name: "beta", shape: shape)] : [])
-        state = [initializer.make(movingMeanInitializer, name: "moving_mean", shape: shape),
-                 initializer.make(movingVarianceInitializer, name: "moving_variance", shape: shape)]
+        let movingVariance = initializer.make(movingVarianceInitializer, name: "moving_variance", shape: shape)
+        movingVariance.isVariance = true
+        state = [initializer.make(movingMeanInitializer, name: "moving_mean", shape: shape), movingVariance]
         batchMean = [Float](repeating: 0, count: channels)
         batchInverse = [Float](repeating: 1, count: channels)
         gradientMean = [Float](repeating: 0, count: channels)

@@ -83,9 +83,12 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireImageInput(inputShape)
-        guard filters > 0, kernelSize.height > 0, kernelSize.width > 0, strides.height > 0, strides.width > 0 else {
-            throw ModelError.invalidInput(layer: name, reason: "filters, kernel size and strides must be positive")
+        for (value, setting) in [(filters, "filters"), (kernelSize.height, "kernel height"), (kernelSize.width, "kernel width"),
+                                 (strides.height, "stride height"), (strides.width, "stride width")] {
+            try requireSize(value, setting)
         }
+        let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
+        try initializer.reserveKernel(kernelShape, layer: name)
         let rows = padding.geometry(input: inputShape[0], window: kernelSize.height, stride: strides.height)
         let cols = padding.geometry(input: inputShape[1], window: kernelSize.width, stride: strides.width)
         guard rows.output > 0, cols.output > 0 else {
@@ -107,8 +110,6 @@ public final class Conv2D: UnaryLayer, ActivatedLayer {
                                       outWidth: cols.output, filters: filters, kernelHeight: kernelSize.height,
                                       kernelWidth: kernelSize.width, padTop: rows.before, padLeft: cols.before)
             : nil
-        let kernelShape = [kernelSize.height, kernelSize.width, inputShape[2], filters]
-        try ParameterInitializer.checkSize(kernelShape, layer: name)
         parameters = [initializer.kernel(shape: kernelShape, kernelInitializer)]
         if useBias { parameters.append(initializer.bias(count: filters, biasInitializer)) }
     }

@@ -15,8 +15,8 @@ public final class Cropping2D: UnaryLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireImageInput(inputShape)
-        guard cropping.top >= 0, cropping.bottom >= 0, cropping.left >= 0, cropping.right >= 0 else {
-            throw ModelError.invalidInput(layer: name, reason: "cropping must not be negative")
+        for (value, side) in [(cropping.top, "top"), (cropping.bottom, "bottom"), (cropping.left, "left"), (cropping.right, "right")] {
+            try requireSize(value, "cropping at the \(side)", minimum: 0)
         }
         let height = inputShape[0] - cropping.top - cropping.bottom
         let width = inputShape[1] - cropping.left - cropping.right

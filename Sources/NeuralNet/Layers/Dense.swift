@@ -44,7 +44,7 @@ public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
             throw ModelError.invalidInput(layer: name, reason: "Dense needs an input with at least one axis")
         }
         guard units > 0 else { throw ModelError.invalidInput(layer: name, reason: "units must be positive") }
-        try ParameterInitializer.checkSize([features, units], layer: name)
+        try initializer.reserveKernel([features, units], layer: name)
         self.inputShape = inputShape
         parameters = [initializer.kernel(shape: [features, units], kernelInitializer)]
         if useBias { parameters.append(initializer.bias(count: units, biasInitializer)) }

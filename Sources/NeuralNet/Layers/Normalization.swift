@@ -52,14 +52,18 @@ public final class Normalization: UnaryLayer {
             guard givenMean.count == givenVariance.count, givenMean.count == 1 || givenMean.count == figureCount else {
                 throw ModelError.invalidInput(layer: name, reason: "mean and variance must hold one value or \(figureCount), one per position of the kept axes")
             }
+            guard (givenMean + givenVariance).allSatisfy(\.isFinite), let smallest = givenVariance.min(), smallest >= 0 else {
+                throw ModelError.invalidInput(layer: name, reason: "mean and variance must be finite and the variance 0 or more, found mean \(givenMean.prefix(4)) variance \(givenVariance.prefix(4))")
+            }
             // Given figures are config, not weights: they stay out of `state`, which files store.
             givenFigures = [Parameter(name: "mean", Tensor(shape: [givenMean.count], scalars: givenMean)),
                             Parameter(name: "variance", Tensor(shape: [givenVariance.count], scalars: givenVariance))]
         } else {
             let count = initializer.constant(name: "count", shape: [], value: 0)
             count.storedAsInteger = true
-            state = [initializer.constant(name: "mean", shape: keptShape, value: 0),
-                     initializer.constant(name: "variance", shape: keptShape, value: 1), count]
+            let variance = initializer.constant(name: "variance", shape: keptShape, value: 1)
+            variance.isVariance = true
+            state = [initializer.constant(name: "mean", shape: keptShape, value: 0), variance, count]
         }
         // One given value serves every position.
         let single = givenMean?.count == 1

@@ -33,8 +33,9 @@ public final class Pooling2D: UnaryLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireImageInput(inputShape)
-        guard poolSize.height > 0, poolSize.width > 0, strides.height > 0, strides.width > 0 else {
-            throw ModelError.invalidInput(layer: name, reason: "pool size and strides must be positive")
+        for (value, setting) in [(poolSize.height, "pool height"), (poolSize.width, "pool width"), (strides.height, "stride height"),
+                                 (strides.width, "stride width")] {
+            try requireSize(value, setting)
         }
         let rows = padding.geometry(input: inputShape[0], window: poolSize.height, stride: strides.height)
         let cols = padding.geometry(input: inputShape[1], window: poolSize.width, stride: strides.width)

@@ -20,7 +20,10 @@ public final class Reshape: ShapeOnlyLayer {
             throw ModelError.invalidInput(layer: name, reason: "target_shape \(targetShape) must be positive sizes with at most one -1")
         }
         let count = inputShape.reduce(1, *)
-        let knownCount = known.reduce(1, *)
+        // The input is no larger than a sample may be; a target whose known sizes multiply past that cannot fit it.
+        guard let knownCount = elementCount(known, atMost: Model.maximumSampleSize) else {
+            throw ModelError.invalidInput(layer: name, reason: "target_shape \(targetShape) holds more values than a sample may (\(Model.maximumSampleSize))")
+        }
         var shape = targetShape
         if let index = inferred.first {
             guard count % knownCount == 0 else {

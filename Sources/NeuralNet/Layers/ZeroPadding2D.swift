@@ -20,8 +20,8 @@ public final class ZeroPadding2D: UnaryLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireImageInput(inputShape)
-        guard padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
-            throw ModelError.invalidInput(layer: name, reason: "padding must not be negative")
+        for (value, side) in [(padding.top, "top"), (padding.bottom, "bottom"), (padding.left, "left"), (padding.right, "right")] {
+            try requireSize(value, "padding at the \(side)", minimum: 0)
         }
         self.inputShape = inputShape
         outputShape = [inputShape[0] + padding.top + padding.bottom, inputShape[1] + padding.left + padding.right, inputShape[2]]
