@@ -71,7 +71,7 @@ let package = Package(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
         .testTarget(
             name: "RobustnessTests",
-            dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "TestSupport", "ZIPFoundation",
+            dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "FileProbe", "TestSupport", "ZIPFoundation",
                            "digits", "h5tool"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "h5tool", "digits"]),
         .testTarget(name: "KerasSwiftTests", dependencies: ["KerasSwift", "MNIST", "TestSupport"]),

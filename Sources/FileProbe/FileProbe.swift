@@ -12,13 +12,23 @@ import Darwin
 /// libhdf5 1.10.8 has memory-safety bugs on crafted files (fuzzing found a heap overflow in its symbol-table
 /// code); no check in this project can rule them out before libhdf5 parses the file. So the tools run the whole
 /// read (`exercise`) in a child process of their own first: if that child dies or hangs, the file is refused
-/// with a one-line message, and the tool itself never touches it.
+/// with a one-line message, and the tool itself never touches it. The child also builds the model and reads
+/// its training state, so that a failed check of this project's own (a trap) on a hostile file is met there
+/// too, and reported as this project's, not libhdf5's; model configs (`.json`) are probed the same way.
 public enum FileProbe {
     /// The hidden subcommand the tools answer in the child: `TOOL __probe FILE`.
     public static let subcommand = "__probe"
 
-    /// Seconds the child may take before the file is refused as making libhdf5 hang.
+    /// Seconds the child may take before the file is refused as making the reader hang.
     public static let timeout: TimeInterval = 60
+
+    /// What the child is doing, as it tells the parent before each part of the read.
+    public enum Stage: String, Sendable {
+        case hdf5 = "reading its HDF5 structure"
+        case model = "building the model from it"
+        case optimizer = "reading its optimizer state"
+        case config = "building the model from its config"
+    }
 
     /// Runs `executable __probe path` and throws when the child is killed by a signal or does not finish.
     /// Errors the child meets are not reported here: the tool meets them again, with its own message.
@@ -26,36 +36,60 @@ public enum FileProbe {
     public static func check(_ path: String, executable: String = currentExecutable) throws {
         if ProcessInfo.processInfo.environment["KERAS_SWIFT_NO_PROBE"] == "1" { return }
         // Without a probe the tool still reads the file; it only loses the isolation.
-        guard let child = spawnSilently(executable, [subcommand, path]) else { return }
+        guard let (child, stages) = spawnSilently(executable, [subcommand, path]) else { return }
+        defer { close(stages) }
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
+        var told: [UInt8] = []
         while true {
+            drain(stages, into: &told)
             let waited = waitpid(child, &status, WNOHANG)
             if waited == child { break }
             if waited < 0 && errno != EINTR { return }
             if Date() >= deadline {
                 kill(child, SIGKILL)
                 waitpid(child, &status, 0)
-                throw KerasFormatError(file: path, .hungLibhdf5(seconds: Int(timeout)))
+                throw KerasFormatError(file: path, .probeHung(seconds: Int(timeout), stage: lastStage(told)?.rawValue))
             }
             usleep(2000)
         }
+        drain(stages, into: &told)
         // The low seven bits of a wait status are the signal that ended the child (0: it exited).
         let signal = status & 0x7f
         if signal != 0 && signal != 0x7f {
-            throw KerasFormatError(file: path, .crashedLibhdf5(signal: signal))
+            let stage = lastStage(told)
+            throw KerasFormatError(file: path, .probeCrashed(signal: signal, stage: stage?.rawValue, inLibhdf5: stage == nil || stage == .hdf5))
         }
     }
 
-    /// Starts `executable` with its standard streams on /dev/null and without Swift's crash backtracer (a
-    /// crash is the expected outcome here, and the backtracer's helper would outlive the child holding
-    /// whatever descriptors it inherited); nil if it cannot be started.
-    private static func spawnSilently(_ executable: String, _ arguments: [String]) -> pid_t? {
+    /// Reads what the child has written so far, without waiting.
+    private static func drain(_ descriptor: Int32, into told: inout [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { return }
+            told += buffer.prefix(count)
+        }
+    }
+
+    /// The last stage the child announced (one name per line).
+    private static func lastStage(_ told: [UInt8]) -> Stage? {
+        String(decoding: told, as: UTF8.self).split(separator: "\n").last.flatMap { Stage(rawValue: String($0)) }
+    }
+
+    /// Starts `executable` with stdin and stderr on /dev/null, stdout on a non-blocking pipe for its stages,
+    /// and without Swift's crash backtracer (a crash is the expected outcome here, and the backtracer's
+    /// helper would outlive the child holding whatever descriptors it inherited); nil if it cannot be started.
+    private static func spawnSilently(_ executable: String, _ arguments: [String]) -> (pid_t, Int32)? {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return nil }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_BACKTRACE" }
             .map { "\($0.key)=\($0.value)" } + ["SWIFT_BACKTRACE=enable=no"]
@@ -63,7 +97,13 @@ public enum FileProbe {
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var child: pid_t = 0
-        return posix_spawn(&child, executable, &actions, nil, argv, envp) == 0 ? child : nil
+        let started = posix_spawn(&child, executable, &actions, nil, argv, envp) == 0
+        close(ends[1])
+        guard started else {
+            close(ends[0])
+            return nil
+        }
+        return (child, ends[0])
     }
 
     /// This process's executable, which knows the probe subcommand.
@@ -71,8 +111,21 @@ public enum FileProbe {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// What the child does: every read the tools may do, errors ignored.
+    /// Tells the parent (on standard output) what the child does next.
+    private static func announce(_ stage: Stage) {
+        let line = stage.rawValue + "\n"
+        _ = line.withCString { write(1, $0, strlen($0)) }
+    }
+
+    /// What the child does: every read the tools may do, errors ignored. A model config (`.json`) is built
+    /// with its initial weights, as `train --model` builds it.
     public static func exercise(path: String) {
+        if path.lowercased().hasSuffix(".json") {
+            announce(.config)
+            _ = try? ConfiguredModel.load(path, seed: 0)
+            return
+        }
+        announce(.hdf5)
         guard let file = try? KerasFile.recognize(path) else {
             if let root = try? File.open(path).root { walk(root, depth: 0) }
             return
@@ -86,13 +139,21 @@ public enum FileProbe {
         exercise(file)
     }
 
-    /// Form recognition is done; now the HDF5 tree with every attribute and dataset, the Keras inventory,
-    /// model loading and optimizer state.
+    /// Form recognition is done; now the HDF5 tree with every attribute and dataset, model loading (with the
+    /// Keras inventory) and the optimizer state.
     static func exercise(_ file: KerasFile) {
+        announce(.hdf5)
         if let root = try? file.hdf5.root { walk(root, depth: 0) }
-        _ = try? file.inventory()
-        if let loaded = try? ModelLoader.load(file) {
-            _ = try? loaded.storedOptimizer()
+        announce(.model)
+        // Loading reads the inventory; a file that does not load (a weights-only one) has it read alone.
+        guard let loaded = try? ModelLoader.load(file) else {
+            _ = try? file.inventory()
+            return
+        }
+        announce(.optimizer)
+        if let stored = try? loaded.storedOptimizer() {
+            var notices: [Notice] = []
+            _ = try? OptimizerState.restore(stored, for: loaded.model, notices: &notices)
         }
     }
 

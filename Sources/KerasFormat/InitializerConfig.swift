@@ -18,20 +18,30 @@ enum InitializerConfig {
         name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    /// The initializer `entry` names, nil when it is missing or not one this project has.
+    /// The initializer `entry` names, nil when it is missing, not one this project has, or given a setting that
+    /// is not a finite float32 (which would draw weights of NaN or infinity).
     static func initializer(_ entry: JSONValue?) -> Initializer? {
         if let name = entry?.stringValue { return byName[name] }
         guard let object = entry?.objectValue, let className = object["class_name"]?.stringValue else { return nil }
         let config = object["config"]?.objectValue ?? JSONObject()
-        func number(_ key: String, _ fallback: Float) -> Float { config[key]?.doubleValue.map(Float.init) ?? fallback }
-        switch className {
-        case "Constant": return .constant(number("value", 0))
-        case "RandomUniform": return .randomUniform(minimum: number("minval", -0.05), maximum: number("maxval", 0.05))
-        case "RandomNormal": return .randomNormal(mean: number("mean", 0), standardDeviation: number("stddev", 0.05))
-        case "TruncatedNormal": return .truncatedNormal(mean: number("mean", 0), standardDeviation: number("stddev", 0.05))
-        case "Orthogonal": return .orthogonal(gain: number("gain", 1))
-        default: return byName.first { Self.className($0.key) == className }?.value
+        var usable = true
+        func number(_ key: String, _ fallback: Float) -> Float {
+            guard let item = config[key], !item.isNull else { return fallback }
+            guard let value = item.doubleValue.map(Float.init), value.isFinite else {
+                usable = false
+                return fallback
+            }
+            return value
         }
+        let initializer: Initializer? = switch className {
+        case "Constant": .constant(number("value", 0))
+        case "RandomUniform": .randomUniform(minimum: number("minval", -0.05), maximum: number("maxval", 0.05))
+        case "RandomNormal": .randomNormal(mean: number("mean", 0), standardDeviation: number("stddev", 0.05))
+        case "TruncatedNormal": .truncatedNormal(mean: number("mean", 0), standardDeviation: number("stddev", 0.05))
+        case "Orthogonal": .orthogonal(gain: number("gain", 1))
+        default: byName.first { Self.className($0.key) == className }?.value
+        }
+        return usable ? initializer : nil
     }
 
     /// The serialised form of `initializer`, as Keras writes it.

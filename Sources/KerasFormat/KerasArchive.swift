@@ -56,6 +56,7 @@ public struct KerasArchive: Sendable {
             members.append(member)
             entries[member.path] = entry
         }
+        let archiveSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
         func contents(_ name: String, required: Bool) throws -> Data? {
             guard let entry = entries[name] else {
                 if required { throw fail(name, .missingArchiveMember(members: members.map(\.path))) }
@@ -63,18 +64,30 @@ public struct KerasArchive: Sendable {
             }
             let declared = Int(clamping: entry.uncompressedSize)
             if declared > memberSizeLimit { throw fail(name, .archiveMemberTooLarge(bytes: UInt64(declared), limit: UInt64(memberSizeLimit))) }
+            // A member's bytes lie inside the archive: headers claiming more than the file holds are refused
+            // before anything is read (Python's zipfile raises EOFError on them).
+            let stored = Int(clamping: entry.compressedSize)
+            if stored > archiveSize || (!entry.isCompressed && declared != stored) {
+                throw fail(name, .truncatedArchiveMember(declared: UInt64(declared), archive: UInt64(archiveSize)))
+            }
             if entry.isCompressed, declared > 1 << 20, declared / max(1, Int(clamping: entry.compressedSize)) > expansionLimit {
                 throw fail(name, .zipBomb(expansionLimit: UInt64(expansionLimit)))
             }
             var data = Data()
             data.reserveCapacity(declared)
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry) { chunk in
+                checksum = try archive.extract(entry) { chunk in
                     guard data.count + chunk.count <= declared else { throw Archive.ArchiveError.invalidEntrySize }
                     data.append(chunk)
                 }
             } catch {
                 throw fail(name, .unextractable("\(error)"))
+            }
+            // ZIPFoundation computes the checksum of what it extracts; comparing it is the reader's job.
+            guard checksum == entry.checksum else { throw fail(name, .checksumMismatch(stored: entry.checksum, computed: checksum)) }
+            guard data.count == declared else {
+                throw fail(name, .truncatedArchiveMember(declared: UInt64(declared), archive: UInt64(archiveSize)))
             }
             return data
         }

@@ -21,6 +21,9 @@ public struct KerasFile: Sendable {
     /// The archive listing, for `.keras` files.
     public let archive: KerasArchive?
 
+    /// Where ``trainingConfigJSON`` lives, as messages name it: `training_config` or `compile_config`.
+    public var trainingConfigObject: String { format == .kerasArchive ? "compile_config" : "training_config" }
+
     /// Opens a file and recognises its form from its content: zip signature, then the HDF5 layout.
     /// A sound HDF5 file with no Keras layout is refused.
     public static func open(_ path: String) throws -> KerasFile {

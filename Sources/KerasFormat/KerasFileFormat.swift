@@ -73,7 +73,11 @@ public enum SplitAttribute {
         var chunks = 1
         while (names.count + chunks - 1) / chunks * longest > limit { chunks += 1 }
         if chunks == 1 {
-            try holder.setAttribute(name, strings: names, encoding: .ascii)
+            // Keras writes one attribute of variable-length strings, each a 16-byte reference in the object
+            // header; past the limit (thousands of short names, where Keras's own save fails) the same names
+            // fit as fixed-length strings, which Keras reads alike.
+            let layout: StringLayout = names.count * 16 > limit ? .fixedLength(0) : .variableLength
+            try holder.setAttribute(name, strings: names, layout: layout, encoding: .ascii)
             return
         }
         // Sizes as numpy's array_split gives them: the first `count % chunks` chunks hold one more.

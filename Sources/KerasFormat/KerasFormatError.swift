@@ -37,12 +37,17 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case zipBomb(expansionLimit: UInt64)
         /// A zip member that cannot be extracted.
         case unextractable(String)
+        /// A zip member whose headers declare more bytes than the archive holds for it.
+        case truncatedArchiveMember(declared: UInt64, archive: UInt64)
+        /// A zip member whose bytes do not have the CRC-32 its headers give.
+        case checksumMismatch(stored: UInt32, computed: UInt32)
         /// A JSON attribute or member that does not parse.
         case invalidJSON(String)
-        /// Reading the file in the probe process made libhdf5 crash with this signal.
-        case crashedLibhdf5(signal: Int32)
-        /// Reading the file in the probe process made libhdf5 hang for this many seconds.
-        case hungLibhdf5(seconds: Int)
+        /// Reading the file in the probe process ended it with this signal, during this stage when it said,
+        /// which only libhdf5 works in when `inLibhdf5`.
+        case probeCrashed(signal: Int32, stage: String?, inLibhdf5: Bool)
+        /// Reading the file in the probe process took longer than this many seconds.
+        case probeHung(seconds: Int, stage: String?)
 
         // Model configs.
         /// A config lacking a required part, described.
@@ -118,9 +123,22 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case .archiveMemberTooLarge(let bytes, let limit): return "declares \(bytes) bytes, more than the limit of \(limit)"
         case .zipBomb(let limit): return "expands more than \(limit) times; refusing a possible zip bomb"
         case .unextractable(let details): return "cannot be extracted (\(details))"
+        case .checksumMismatch(let stored, let computed):
+            return "is damaged: its bytes have CRC-32 \(String(computed, radix: 16)), its headers say \(String(stored, radix: 16))"
+        case .truncatedArchiveMember(let declared, let archive):
+            return "is truncated: its headers declare \(declared) bytes, which the \(archive)-byte archive does not hold"
         case .invalidJSON(let details): return "is not valid JSON (\(details))"
-        case .crashedLibhdf5(let signal): return "is damaged: reading it crashed libhdf5 (signal \(signal)); refusing it"
-        case .hungLibhdf5(let seconds): return "is damaged: reading it made libhdf5 hang for \(seconds) s; refusing it"
+        case .probeCrashed(let signal, let stage, let inLibhdf5):
+            let during = stage.map { " while \($0)" } ?? ""
+            // Swift's failed checks (an overflow, an index out of range) stop a process with SIGILL or SIGTRAP;
+            // libhdf5's memory errors with SIGSEGV, SIGBUS or SIGABRT.
+            if signal == SIGILL || signal == SIGTRAP {
+                return "stopped keras-swift on a failed internal check (signal \(signal))\(during): a bug in keras-swift, "
+                    + "please report it with this file; refusing it"
+            }
+            return "is damaged: reading it crashed \(inLibhdf5 ? "libhdf5" : "the reader") (signal \(signal))\(during); refusing it"
+        case .probeHung(let seconds, let stage):
+            return "reading it took more than \(seconds) s\(stage.map { " while \($0)" } ?? ""); refusing it as damaged"
         case .malformedConfig(let what): return what
         case .unsupportedModelClass(let name): return "is a \(name) model; only Sequential and Functional models are supported"
         case .incompleteInputShape: return "does not give a complete input shape"

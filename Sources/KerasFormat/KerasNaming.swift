@@ -2,17 +2,42 @@ import Foundation
 
 /// Keras's own naming rules, needed to find weights in `.weights.h5` files and to name layers on export.
 public enum KerasNaming {
-    /// `keras.src.utils.naming.to_snake_case`: Conv2D → `conv2d`, MaxPooling2D → `max_pooling2d`.
+    /// `keras.src.utils.naming.to_snake_case`: Conv2D → `conv2d`, MaxPooling2D → `max_pooling2d`, PReLU →
+    /// `p_re_lu`. Keras's two substitutions, `(.)([A-Z][a-z]+)` then `([a-z])([A-Z])` → `\1_\2`, done as scans
+    /// (a configuration may name ten thousand layers).
     public static func snakeCase(_ className: String) -> String {
-        let word = className.filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        let firstPass = replace(word, pattern: "(.)([A-Z][a-z]+)")
-        return replace(firstPass, pattern: "([a-z])([A-Z])").lowercased()
-    }
-
-    private static func replace(_ text: String, pattern: String) -> String {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return text }
-        let range = NSRange(text.startIndex..., in: text)
-        return regex.stringByReplacingMatches(in: text, range: range, withTemplate: "$1_$2")
+        let word = Array(className.filter { $0.isLetter || $0.isNumber || $0 == "_" })
+        func isUpper(_ c: Character) -> Bool { ("A"..."Z").contains(c) }
+        func isLower(_ c: Character) -> Bool { ("a"..."z").contains(c) }
+        // Any character, then a capital followed by lower-case letters: an underscore between them.
+        var firstPass: [Character] = []
+        var i = 0
+        while i < word.count {
+            firstPass.append(word[i])
+            if i + 2 < word.count, isUpper(word[i + 1]), isLower(word[i + 2]) {
+                firstPass += ["_", word[i + 1]]
+                i += 2
+                while i < word.count, isLower(word[i]) {
+                    firstPass.append(word[i])
+                    i += 1
+                }
+            } else {
+                i += 1
+            }
+        }
+        // A lower-case letter, then a capital: an underscore between them.
+        var result = ""
+        i = 0
+        while i < firstPass.count {
+            result.append(firstPass[i])
+            if i + 1 < firstPass.count, isLower(firstPass[i]), isUpper(firstPass[i + 1]) {
+                result += "_" + String(firstPass[i + 1])
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return result.lowercased()
     }
 
     /// Names made unique the way Keras does it for both layer names and saveable paths: the first use of a

@@ -16,46 +16,67 @@ enum LossConfig {
         .binaryCrossentropy: "BinaryCrossentropy", .meanSquaredError: "MeanSquaredError",
     ]
 
-    /// Why a loss entry cannot be honoured.
+    /// Why a loss entry cannot be honoured: a Keras loss or option this project does not have, or entries that
+    /// do not fit the model's outputs.
     struct Unsupported: Error {
         /// The loss as the file names it, with the option at fault if any.
         let description: String
     }
 
+    /// Where the entries came from, for messages that name what is wrong.
+    struct Source {
+        let file: String
+        /// `training_config` or `compile_config`.
+        let object: String
+
+        func invalid(_ key: String, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: file, object: object, .invalidValue(key: key, reason: reason))
+        }
+    }
+
     /// Each output's loss as `entry` names them: one loss for every output, a list in the outputs' order, or
     /// an object by output name; nil when it names none. Throws ``Unsupported`` for a loss or option this
-    /// project does not have, or a list or object that does not give each output one loss.
-    static func losses(_ entry: JSONValue?, outputNames: [String]) throws -> [Loss]? {
+    /// project does not have, and an error naming `source` for entries that do not give each output one loss.
+    static func losses(_ entry: JSONValue?, outputNames: [String], source: Source) throws -> [Loss]? {
         guard let entry, !entry.isNull else { return nil }
-        return try perOutputEntries(entry, outputNames: outputNames, what: "losses").enumerated().map { index, item in
+        return try perOutputEntries(entry, key: "loss", outputNames: outputNames, source: source).enumerated().map { index, item in
             guard let loss = try loss(item) else { throw Unsupported(description: "no loss for output \(outputNames[index])") }
             return loss
         }
     }
 
     /// Each output's weight in the total loss as a `loss_weights` entry gives them (a list, or an object by
-    /// output name); nil when it gives none.
-    static func lossWeights(_ entry: JSONValue?, outputNames: [String]) throws -> [Double]? {
+    /// output name); nil when it gives none. Each must be a number that is finite as float32, as Keras scales
+    /// the loss in float32; anything else is refused naming `source`.
+    static func lossWeights(_ entry: JSONValue?, outputNames: [String], source: Source) throws -> [Double]? {
         guard let entry, !entry.isNull else { return nil }
-        guard entry.arrayValue != nil || entry.objectValue != nil else { throw Unsupported(description: "loss_weights \(entry.pythonJSON)") }
-        return try perOutputEntries(entry, outputNames: outputNames, what: "loss weights").enumerated().map { index, weight in
-            guard let value = weight?.doubleValue else { throw Unsupported(description: "no loss weight for output \(outputNames[index])") }
+        guard entry.arrayValue != nil || entry.objectValue != nil else {
+            throw source.invalid("loss_weights", "must be a list or a dict by output name, found \(entry.pythonJSON)")
+        }
+        return try perOutputEntries(entry, key: "loss_weights", outputNames: outputNames, source: source).enumerated().map { index, weight in
+            guard let weight, !weight.isNull else {
+                throw source.invalid("loss_weights", "gives no weight for output \(outputNames[index])")
+            }
+            guard let value = weight.doubleValue, Float(value).isFinite else {
+                throw source.invalid("loss_weights", "must be finite numbers, found \(weight.pythonJSON) for output \(outputNames[index])")
+            }
             return value
         }
     }
 
     /// Per output, its part of a list (in output order) or an object (by output name); anything else is the
     /// one entry of every output.
-    private static func perOutputEntries(_ entry: JSONValue, outputNames: [String], what: String) throws -> [JSONValue?] {
+    private static func perOutputEntries(_ entry: JSONValue, key: String, outputNames: [String], source: Source) throws -> [JSONValue?] {
+        let outputs = outputNames.count == 1 ? "1 output (\(outputNames[0]))" : "\(outputNames.count) outputs (\(outputNames.joined(separator: ", ")))"
         if let items = entry.arrayValue {
             guard items.count == outputNames.count else {
-                throw Unsupported(description: "\(items.count) \(what) for \(outputNames.count) outputs")
+                throw source.invalid(key, "lists \(items.count) entries for a model with \(outputs)")
             }
             return items
         }
         if let object = entry.objectValue, object["class_name"] == nil {
             if let stranger = object.members.first(where: { !outputNames.contains($0.key) }) {
-                throw Unsupported(description: "\(what) for \(stranger.key), which is no output (\(outputNames.joined(separator: ", ")))")
+                throw source.invalid(key, "names \(JSONValue.string(stranger.key).pythonJSON), which is not an output of the model's \(outputs)")
             }
             return outputNames.map { object[$0] }
         }
@@ -91,19 +112,19 @@ enum LossConfig {
 
     /// The losses a training config's `loss` entry names and the weights its `loss_weights` gives, set on
     /// `model` when this project has them; otherwise a notice is added to `notices` and the unsupported loss's
-    /// description returned in `unsupported`.
-    static func apply(_ entry: JSONValue?, weights: JSONValue?, to model: Model, notices: inout [Notice])
-        -> (losses: [Loss]?, unsupported: String?) {
+    /// description returned in `unsupported`. Throws, naming `source`, for entries that do not fit the
+    /// model's outputs or weights that are not finite.
+    static func apply(_ entry: JSONValue?, weights: JSONValue?, to model: Model, source: Source, notices: inout [Notice])
+        throws -> (losses: [Loss]?, unsupported: String?) {
+        let weights = try lossWeights(weights, outputNames: model.outputNames, source: source)
         do {
-            let weights = try lossWeights(weights, outputNames: model.outputNames)
-            guard let losses = try losses(entry, outputNames: model.outputNames) else { return (nil, nil) }
+            guard let losses = try losses(entry, outputNames: model.outputNames, source: source) else { return (nil, nil) }
             model.losses = losses
             if let weights { model.lossWeights = weights }
             return (losses, nil)
-        } catch {
-            let description = (error as? Unsupported)?.description ?? "\(error)"
-            notices.append(.lossNotSupported(description))
-            return (nil, description)
+        } catch let unsupported as Unsupported {
+            notices.append(.lossNotSupported(unsupported.description))
+            return (nil, unsupported.description)
         }
     }
 

@@ -119,6 +119,11 @@ public struct ModelConfig: Sendable, Equatable {
             guard layerCount <= maximumLayers else { throw fail("has \(layerCount) layer calls, more than the limit of \(maximumLayers)") }
             layers.append(Layer(className: className, name: name, config: config, calls: calls))
         }
+        guard !layers.isEmpty else { throw fail("\(modelClass) model \(body["name"]?.stringValue ?? "") has no layers") }
+        var names = Set(inputName.map { [$0] } ?? [])
+        if let repeated = layers.first(where: { !names.insert($0.name).inserted }) {
+            throw KerasFormatError(file: file, object: "layer \(repeated.name)", .malformedConfig("is the name of two layers of model \(body["name"]?.stringValue ?? modelClass); layer names must be unique"))
+        }
         let saveable = KerasNaming.saveableNames(classNames: layers.map(\.className))
         for index in layers.indices { layers[index].savedPath = saveable[index] }
         var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
@@ -164,6 +169,13 @@ public struct ModelConfig: Sendable, Equatable {
             guard calls.count == 1 else { throw refuse(layer.name, "a nested model called \(calls.count) times") }
             guard calls[0].count == 1, let source = calls[0].first else {
                 throw refuse(layer.name, "a nested model called on \(calls[0].count) inputs")
+            }
+            let innerNames = Set(nested.layers.map(\.name) + nested.inputLayers)
+            for inner in nested.layers {
+                if let outside = inner.calls.joined().first(where: { !innerNames.contains($0.layer) }) {
+                    throw KerasFormatError(file: file, object: "layer \(inner.name)",
+                                           .malformedConfig("takes its input from \(outside.layer), outside its nested model \(layer.name)"))
+                }
             }
             for (position, var inner) in nested.layers.enumerated() {
                 inner.calls = nested.isFunctional
@@ -234,11 +246,6 @@ public struct ModelConfig: Sendable, Equatable {
             if item.isNull { dims.append(nil) } else if let dim = item.intValue { dims.append(dim) } else { return nil }
         }
         return dims
-    }
-
-    /// The class of the layer with this name.
-    public func className(ofLayer name: String) -> String? {
-        layers.first { $0.name == name }?.className
     }
 
     /// Where Keras 3 stores each layer in `.weights.h5` under `layers/`: `snake_case(class)` made unique in

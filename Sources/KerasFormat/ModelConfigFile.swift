@@ -10,6 +10,9 @@ public struct ConfiguredModel {
     /// Each output's loss as the config's `compile_config` names them, if it does (the model is set to them,
     /// and to its loss weights).
     public let losses: [Loss]?
+    /// The loss the `compile_config` names when this project does not have it (the model keeps sparse
+    /// categorical cross-entropy, and training it would train another loss).
+    public let unsupportedLoss: String?
     /// A fresh optimizer as the config's `compile_config` describes it, if it does.
     public let optimizer: Optimizer?
     /// Settings read but not applied.
@@ -38,14 +41,18 @@ public struct ConfiguredModel {
         } catch {
             throw KerasFormatError(file: path, .invalidJSON("\(error)"))
         }
-        var builder = ModelBuilder(file: path, kerasVersion: json["keras_version"]?.stringValue)
-        let model = try builder.build(try ModelConfig.parse(json, file: path), initializeWeights: true, seed: seed)
+        return try ConfiguredModel(json, file: path, seed: seed)
+    }
+
+    /// The model a parsed config describes, with its compile settings; errors name `file`. With
+    /// `initializeWeights` false the weights are left unset (for a caller that only exercises the model).
+    public init(_ json: JSONValue, file: String, seed: UInt64, initializeWeights: Bool = true) throws {
+        var builder = ModelBuilder(file: file, kerasVersion: json["keras_version"]?.stringValue)
+        model = try builder.build(try ModelConfig.parse(json, file: file), initializeWeights: initializeWeights, seed: seed)
         var notices = builder.notices
-        let losses = LossConfig.apply(json["compile_config"]?["loss"], weights: json["compile_config"]?["loss_weights"], to: model,
-                                      notices: &notices).losses
-        let optimizerEntry = json["compile_config"]?["optimizer"]
-        let optimizer = OptimizerState.fresh(optimizerEntry, for: model)
-        if optimizer == nil, let name = OptimizerState.described(optimizerEntry)?.className { notices.append(.optimizerNotSupported(name)) }
-        return ConfiguredModel(model: model, losses: losses, optimizer: optimizer, notices: notices)
+        (losses, unsupportedLoss) = try LossConfig.apply(json["compile_config"]?["loss"], weights: json["compile_config"]?["loss_weights"],
+                                                         to: model, source: .init(file: file, object: "compile_config"), notices: &notices)
+        optimizer = try OptimizerState.fresh(json["compile_config"]?["optimizer"], for: model, file: file, notices: &notices)
+        self.notices = notices
     }
 }

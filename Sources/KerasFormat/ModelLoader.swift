@@ -15,7 +15,16 @@ public struct LoadedModel {
     /// The loss the training config names when this project does not have it (or one of its options): the
     /// model keeps sparse categorical cross-entropy, and training it would train another loss.
     public let unsupportedLoss: String?
+    /// What is wrong with the training config's loss settings, when they cannot be used (loss weights that
+    /// are not finite, a list of losses that does not fit the outputs). Predicting does not need them;
+    /// ``checkTrainingConfig()`` refuses them for evaluating, training and saving.
+    public let trainingConfigError: KerasFormatError?
     let inventory: WeightInventory
+
+    /// Throws ``trainingConfigError`` when there is one: before the model's loss is used or written.
+    public func checkTrainingConfig() throws {
+        if let trainingConfigError { throw trainingConfigError }
+    }
 
     /// The optimizer state stored in the file, if any (read now: it can be twice the size of the weights).
     public func storedOptimizer() throws -> StoredOptimizer? {
@@ -29,12 +38,20 @@ public struct StoredOptimizer: Sendable {
     public struct Variable: Sendable {
         /// The variable's name in the file.
         public let name: String
+        /// Its absolute HDF5 path.
+        public let path: String
         /// Its shape.
         public let shape: [Int]
         /// Its values, row-major.
         public let values: [Double]
+        /// The same values exactly, when they are stored as integers (a step count).
+        public let integers: [Int64]?
     }
 
+    /// The file it was read from, for messages.
+    public let file: String
+    /// Where the file keeps the optimizer's config, for messages: `training_config` or `compile_config`.
+    public let configObject: String
     /// `SGD`, `Adam`... when the file says.
     public let name: String?
     /// The optimizer's Keras config (`{"learning_rate": ..., "beta_1": ...}`) when the file has one.
@@ -74,9 +91,16 @@ public enum ModelLoader {
             model = try architecture(inventory)
         }
         try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
-        let (losses, unsupportedLoss) = LossConfig.apply(file.trainingConfigJSON?["loss"], weights: file.trainingConfigJSON?["loss_weights"],
-                                                         to: model, notices: &notices)
-        return LoadedModel(model: model, file: file, notices: notices, losses: losses, unsupportedLoss: unsupportedLoss, inventory: inventory)
+        var losses: [Loss]?, unsupportedLoss: String?, trainingConfigError: KerasFormatError?
+        do {
+            (losses, unsupportedLoss) = try LossConfig.apply(file.trainingConfigJSON?["loss"], weights: file.trainingConfigJSON?["loss_weights"],
+                                                             to: model, source: .init(file: path, object: file.trainingConfigObject),
+                                                             notices: &notices)
+        } catch let error as KerasFormatError {
+            trainingConfigError = error
+        }
+        return LoadedModel(model: model, file: file, notices: notices, losses: losses, unsupportedLoss: unsupportedLoss,
+                           trainingConfigError: trainingConfigError, inventory: inventory)
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
@@ -153,6 +177,10 @@ public enum ModelLoader {
         }
         try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
         parameter.valuesChanged()
+        if let (index, value) = parameter.firstNegativeVariance {
+            throw KerasFormatError(file: file, object: weight.path, .invalidValue(key: "the \(parameter.name)",
+                                                                                   reason: "must be 0 or more; value \(index) of \(parameter.count) is \(value)"))
+        }
         let bad = parameter.nonFiniteCount
         if bad > 0 { notices.append(.nonFiniteValues(weight: weight.path, count: bad, of: parameter.count)) }
     }
@@ -164,9 +192,13 @@ public enum ModelLoader {
             guard weight.elementType.isNumeric else {
                 throw KerasFormatError(file: file.path, object: weight.path, .optimizerVariableNotNumeric(weight.elementType))
             }
-            return StoredOptimizer.Variable(name: weight.name, shape: weight.shape, values: try root.dataset(weight.path).read(Double.self))
+            let dataset = try root.dataset(weight.path)
+            let integers = if case .integer = weight.elementType { try dataset.read(Int64.self) } else { [Int64]?.none }
+            return StoredOptimizer.Variable(name: weight.name, path: weight.path, shape: weight.shape,
+                                            values: try integers?.map(Double.init) ?? dataset.read(Double.self), integers: integers)
         }
         let described = OptimizerState.described(file.trainingConfigJSON?["optimizer_config"] ?? file.trainingConfigJSON?["optimizer"])
-        return StoredOptimizer(name: inventory.optimizerName ?? described?.className, config: described?.config, variables: variables)
+        return StoredOptimizer(file: file.path, configObject: file.trainingConfigObject, name: inventory.optimizerName ?? described?.className,
+                               config: described?.config, variables: variables)
     }
 }

@@ -2,6 +2,12 @@ import NeuralNet
 
 /// Optimizer state in Keras's positional layouts, both ways: a Swift optimizer's variables as Keras stores
 /// them, and a Swift optimizer rebuilt from a file's variables.
+///
+/// What a file says about training is checked before it is used: a setting out of the range Keras gives it
+/// meaning (a NaN learning rate, a `beta_1` of 1e300, a negative velocity, a step count that is no whole
+/// number) is refused naming the file, the object and the key. A Keras setting this project does not apply
+/// (another optimizer class, a learning-rate schedule, gradient clipping) leaves the state unrestored with a
+/// notice that names it, as Keras itself skips optimizer state it cannot use.
 public enum OptimizerState {
     /// One stored optimizer variable.
     public struct Variable {
@@ -14,6 +20,10 @@ public enum OptimizerState {
         /// Its values.
         public let values: Values
     }
+
+    /// The largest step count read from a file: 2^53, which every float64 counts exactly and no training
+    /// reaches (2^53 steps at a microsecond each take 285 years).
+    public static let maximumSteps: Int64 = 1 << 53
 
     /// The variables in Keras 3's order (`iteration`, `learning_rate`, then each weight's slots, interleaved) or
     /// Keras 2's (`iteration`, then the slots), named as that Keras names them in a legacy `.h5`.
@@ -42,17 +52,18 @@ public enum OptimizerState {
         return variables
     }
 
-    /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none or its
-    /// layout does not fit: like Keras, a mismatch only skips the optimizer state.
-    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [Notice]) -> Optimizer? {
+    /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none, when it is
+    /// an optimizer or setting this project does not have, or when its layout does not fit (like Keras, a
+    /// mismatch only skips the optimizer state). Throws for values out of range (see ``OptimizerState``).
+    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [Notice]) throws -> Optimizer? {
         guard let stored, !stored.variables.isEmpty else { return nil }
         let parameters = model.parameters
         let config = stored.config
-        let className = stored.name.map { $0.lowercased() }
-            ?? inferredClass(variableCount: stored.variables.count, parameterCount: parameters.count)
-        guard let optimizer = make(className, config: config, parameters: parameters,
-                                   momentumWhenUnsaid: stored.variables.count > 2 ? 0.9 : 0) else {
-            notices.append(.optimizerNotSupported(stored.name ?? "?"))
+        let className = stored.name ?? inferredClass(variableCount: stored.variables.count, parameterCount: parameters.count)
+        let made = try make(className, config: config, parameters: parameters, file: stored.file, object: "\(stored.configObject) optimizer",
+                            momentumWhenUnsaid: stored.variables.count > 2 ? 0.9 : 0)
+        guard case .made(let optimizer) = made else {
+            if case .unsupported(let what) = made { notices.append(.optimizerNotSupported(what)) }
             return nil
         }
         if config == nil { notices.append(.optimizerSettingsMissing(optimizer.className)) }
@@ -72,15 +83,47 @@ public enum OptimizerState {
             notices.append(.optimizerSlotShape(variable: variable.name, expected: slot.shape, found: variable.shape))
             return optimizer
         }
-        optimizer.iterations = Int64(variables[0].values.first ?? 0)
-        if keras3, config?["learning_rate"] == nil, let rate = variables[1].values.first { optimizer.learningRate = Float(rate) }
+        func invalid(_ variable: StoredOptimizer.Variable, _ what: String, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: stored.file, object: variable.path, .invalidValue(key: what, reason: reason))
+        }
+        optimizer.iterations = try stepCount(variables[0], invalid: invalid)
+        if keras3, config?["learning_rate"] == nil, let rate = variables[1].values.first {
+            guard let learningRate = float32(rate, atLeast: 0) else {
+                throw invalid(variables[1], "the learning rate", "must be a finite number, 0 or more, found \(describe(rate))")
+            }
+            optimizer.learningRate = learningRate
+        }
         for (slot, variable) in pairs {
+            let nonNegative = ["velocity", "velocity_hat"].contains(slot.name)
+            if let index = variable.values.firstIndex(where: { float32($0, atLeast: nonNegative ? 0 : nil) == nil }) {
+                throw invalid(variable, "the \(slot.name)", "must be finite\(nonNegative ? " and 0 or more" : ""); "
+                              + "value \(index) of \(variable.values.count) is \(describe(variable.values[index]))")
+            }
             try? slot.assign(Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
         }
         if let nadam {
-            if let product = storedProduct?.values.first { nadam.momentumProduct = Float(product) } else { nadam.recomputeMomentumProduct() }
+            if let storedProduct, let product = storedProduct.values.first {
+                guard (0...1).contains(product) else {
+                    throw invalid(storedProduct, "the momentum product", "must be in [0, 1], found \(describe(product))")
+                }
+                nadam.momentumProduct = Float(product)
+            } else {
+                nadam.recomputeMomentumProduct()
+            }
         }
         return optimizer
+    }
+
+    /// The step count a variable holds, read as an integer whatever its stored type; a float must be a whole
+    /// number. Refused outside 0...``maximumSteps``.
+    private static func stepCount(_ variable: StoredOptimizer.Variable,
+                                  invalid: (StoredOptimizer.Variable, String, String) -> KerasFormatError) throws -> Int64 {
+        let count = variable.integers?.first ?? variable.values.first.flatMap { Int64(exactly: $0) } ?? -1
+        guard (0...maximumSteps).contains(count) else {
+            let found = variable.integers?.first.map(String.init) ?? variable.values.first.map(describe) ?? "nothing"
+            throw invalid(variable, "the step count", "must be a whole number from 0 to 2^53, found \(found)")
+        }
+        return count
     }
 
     /// The optimizer class and settings a training config's or `compile_config`'s `optimizer` entry names: a
@@ -92,45 +135,137 @@ public enum OptimizerState {
         return (WeightInventory.plainClassName(className), entry?["config"]?.objectValue)
     }
 
-    /// A fresh optimizer as a `compile_config`'s `optimizer` entry describes it (see ``described(_:)``), over
-    /// the model's parameters; nil when there is none or it is not one this project has.
-    public static func fresh(_ entry: JSONValue?, for model: Model) -> Optimizer? {
+    /// A fresh optimizer as a `compile_config`'s `optimizer` entry in `file` describes it (see
+    /// ``described(_:)``), over the model's parameters; nil when there is none, or (with a notice) when it is
+    /// not one this project has. Throws for a setting out of range.
+    public static func fresh(_ entry: JSONValue?, for model: Model, file: String, notices: inout [Notice]) throws -> Optimizer? {
         guard let (className, config) = described(entry) else { return nil }
-        return make(className.lowercased(), config: config, parameters: model.parameters, momentumWhenUnsaid: 0)
-    }
-
-    /// The optimizer of (lower-case) `className` with the settings of `config`, Keras's defaults for the rest;
-    /// nil for a class this project lacks.
-    private static func make(_ className: String, config: JSONObject?, parameters: [Parameter], momentumWhenUnsaid: Double) -> Optimizer? {
-        let learningRate = Float(config?["learning_rate"]?.doubleValue ?? (className == "sgd" ? 0.01 : 0.001))
-        func setting(_ key: String, _ fallback: Double) -> Float { Float(config?[key]?.doubleValue ?? fallback) }
-        func flag(_ key: String) -> Bool { config?[key]?.boolValue ?? false }
-        switch className {
-        case "adam":
-            return Adam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999),
-                        epsilon: setting("epsilon", 1e-7), amsgrad: flag("amsgrad"),
-                        weightDecay: config?["weight_decay"]?.doubleValue.map(Float.init))
-        case "adamw":
-            return Adam.adamW(parameters: parameters, learningRate: learningRate, weightDecay: setting("weight_decay", 0.004),
-                              beta1: setting("beta_1", 0.9), beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7),
-                              amsgrad: flag("amsgrad"))
-        case "nadam":
-            return Nadam(parameters: parameters, learningRate: learningRate, beta1: setting("beta_1", 0.9),
-                         beta2: setting("beta_2", 0.999), epsilon: setting("epsilon", 1e-7))
-        case "rmsprop":
-            return RMSprop(parameters: parameters, learningRate: learningRate, rho: setting("rho", 0.9), momentum: setting("momentum", 0),
-                           epsilon: setting("epsilon", 1e-7), centered: flag("centered"))
-        case "sgd":
-            return SGD(parameters: parameters, learningRate: learningRate, momentum: setting("momentum", momentumWhenUnsaid),
-                       nesterov: flag("nesterov"))
-        default:
+        switch try make(className, config: config, parameters: model.parameters, file: file, object: "compile_config optimizer",
+                        momentumWhenUnsaid: 0) {
+        case .made(let optimizer): return optimizer
+        case .unsupported(let what):
+            notices.append(.optimizerNotSupported(what))
             return nil
         }
+    }
+
+    /// What a class name and config come to.
+    private enum Made {
+        case made(Optimizer)
+        /// A class or setting this project does not apply, described.
+        case unsupported(String)
+    }
+
+    /// The optimizer of `className` (any case) with the settings of `config`, Keras's defaults for the rest.
+    /// Settings out of the range Keras gives them meaning are refused naming `object` in `file`.
+    private static func make(_ className: String, config: JSONObject?, parameters: [Parameter], file: String, object: String,
+                             momentumWhenUnsaid: Double) throws -> Made {
+        let kind = className.lowercased()
+        guard ["adam", "adamw", "nadam", "rmsprop", "sgd"].contains(kind) else { return .unsupported(className) }
+        let settings = Settings(config: config ?? JSONObject(), file: file, object: "\(object) \(className)")
+        if let what = settings.unappliedSetting() { return .unsupported("\(className) with \(what)") }
+        let learningRate = try settings.float("learning_rate", kind == "sgd" ? 0.01 : 0.001, .nonNegative)
+        switch kind {
+        case "adam", "adamw":
+            let beta1 = try settings.float("beta_1", 0.9, .belowOne), beta2 = try settings.float("beta_2", 0.999, .belowOne)
+            let epsilon = try settings.float("epsilon", 1e-7, .nonNegative), amsgrad = try settings.flag("amsgrad")
+            guard kind == "adam" else {
+                return .made(Adam.adamW(parameters: parameters, learningRate: learningRate,
+                                        weightDecay: try settings.float("weight_decay", 0.004, .nonNegative),
+                                        beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad))
+            }
+            return .made(Adam(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                              amsgrad: amsgrad, weightDecay: try settings.optionalFloat("weight_decay", .nonNegative)))
+        case "nadam":
+            return .made(Nadam(parameters: parameters, learningRate: learningRate, beta1: try settings.float("beta_1", 0.9, .belowOne),
+                               beta2: try settings.float("beta_2", 0.999, .belowOne), epsilon: try settings.float("epsilon", 1e-7, .nonNegative)))
+        case "rmsprop":
+            return .made(RMSprop(parameters: parameters, learningRate: learningRate, rho: try settings.float("rho", 0.9, .belowOne),
+                                 momentum: try settings.float("momentum", 0, .unit), epsilon: try settings.float("epsilon", 1e-7, .nonNegative),
+                                 centered: try settings.flag("centered")))
+        default:
+            return .made(SGD(parameters: parameters, learningRate: learningRate,
+                             momentum: try settings.float("momentum", momentumWhenUnsaid, .unit), nesterov: try settings.flag("nesterov")))
+        }
+    }
+
+    /// An optimizer config's settings, each checked against the range Keras gives it meaning.
+    private struct Settings {
+        /// Where a setting may lie.
+        enum Range: String {
+            case nonNegative = "a finite number, 0 or more"
+            case belowOne = "in [0, 1)"
+            case unit = "in [0, 1]"
+
+            func contains(_ value: Float) -> Bool {
+                switch self {
+                case .nonNegative: value >= 0 && value.isFinite
+                case .belowOne: value >= 0 && value < 1
+                case .unit: value >= 0 && value <= 1
+                }
+            }
+        }
+
+        let config: JSONObject
+        let file: String
+        let object: String
+
+        func invalid(_ key: String, _ reason: String) -> KerasFormatError {
+            KerasFormatError(file: file, object: object, .invalidValue(key: key, reason: reason))
+        }
+
+        /// The setting as float32, `fallback` when it is missing or null.
+        func float(_ key: String, _ fallback: Double, _ range: Range) throws -> Float {
+            try optionalFloat(key, range) ?? Float(fallback)
+        }
+
+        /// The setting as float32, nil when it is missing or null.
+        func optionalFloat(_ key: String, _ range: Range) throws -> Float? {
+            guard let item = config[key], !item.isNull else { return nil }
+            guard let number = item.doubleValue else { throw invalid(key, "must be a number, found \(item.pythonJSON)") }
+            guard let value = float32(number, atLeast: nil), range.contains(value) else {
+                throw invalid(key, "must be \(range.rawValue), found \(describe(number))")
+            }
+            return value
+        }
+
+        func flag(_ key: String) throws -> Bool {
+            guard let item = config[key], !item.isNull else { return false }
+            guard let flag = item.boolValue else { throw invalid(key, "must be true or false, found \(item.pythonJSON)") }
+            return flag
+        }
+
+        /// The first Keras setting present that changes training and that this project does not apply: a
+        /// learning-rate schedule, gradient clipping, an exponential moving average, gradient accumulation or
+        /// loss scaling; nil when there is none.
+        func unappliedSetting() -> String? {
+            if let rate = config["learning_rate"], let schedule = rate["class_name"]?.stringValue {
+                return "learning-rate schedule \(WeightInventory.plainClassName(schedule))"
+            }
+            for key in ["clipnorm", "clipvalue", "global_clipnorm", "gradient_accumulation_steps"] {
+                if let item = config[key], !item.isNull { return "\(key) \(item.pythonJSON)" }
+            }
+            if config["use_ema"]?.boolValue == true { return "use_ema" }
+            if let scale = config["loss_scale_factor"], !scale.isNull { return "loss_scale_factor \(scale.pythonJSON)" }
+            return nil
+        }
+    }
+
+    /// `value` as a finite float32, when it is one (and at least `minimum`, when given).
+    private static func float32(_ value: Double, atLeast minimum: Float?) -> Float? {
+        let single = Float(value)
+        guard single.isFinite, minimum.map({ single >= $0 }) ?? true else { return nil }
+        return single
+    }
+
+    /// A number as Python prints it in a message: `nan`, `inf`, `1e+300`.
+    private static func describe(_ value: Double) -> String {
+        value.isNaN ? "nan" : value.isInfinite ? (value < 0 ? "-inf" : "inf") : "\(value)"
     }
 
     /// Without a config: two slots per weight is Adam, one is SGD with momentum, none plain SGD.
     private static func inferredClass(variableCount: Int, parameterCount: Int) -> String {
         let slots = max(0, variableCount - 2)
-        return slots == 2 * parameterCount && parameterCount > 0 ? "adam" : "sgd"
+        return slots == 2 * parameterCount && parameterCount > 0 ? "Adam" : "SGD"
     }
 }

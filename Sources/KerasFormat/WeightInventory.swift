@@ -11,8 +11,16 @@ public struct StoredWeight: Sendable, Equatable {
     /// The stored element type.
     public let elementType: ElementType
 
-    /// Number of values.
-    public var count: Int { shape.reduce(1, *) }
+    /// Number of values; `Int.max` for a shape declaring more (only a hostile file does).
+    public var count: Int { checkedElementCount(shape) ?? .max }
+}
+
+/// The sum of counts, `Int.max` when it overflows.
+func saturatingSum(_ counts: [Int]) -> Int {
+    counts.reduce(0) { total, count in
+        let (sum, overflow) = total.addingReportingOverflow(count)
+        return overflow ? .max : sum
+    }
 }
 
 /// One layer's entry in a Keras file.
@@ -27,7 +35,7 @@ public struct StoredLayer: Sendable, Equatable {
     public let weights: [StoredWeight]
 
     /// The number of stored values.
-    public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
+    public var parameterCount: Int { saturatingSum(weights.map(\.count)) }
 }
 
 /// Everything a Keras file stores about layers and optimizer, independent of its form.
@@ -44,9 +52,9 @@ public struct WeightInventory: Sendable, Equatable {
     public let optimizerWeights: [StoredWeight]
 
     /// The number of stored layer values.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var parameterCount: Int { saturatingSum(layers.map(\.parameterCount)) }
     /// The number of stored optimizer values.
-    public var optimizerValueCount: Int { optimizerWeights.reduce(0) { $0 + $1.count } }
+    public var optimizerValueCount: Int { saturatingSum(optimizerWeights.map(\.count)) }
 
     /// The same inventory with the layers named in `order` first, in that order (the rest after them).
     public func ordered(as order: [String]) -> WeightInventory {
@@ -66,6 +74,7 @@ extension WeightInventory {
                            trainingConfig: JSONValue?) throws -> WeightInventory {
         let weightsGroup = format == .legacyModel ? try root.group("model_weights") : root
         let layerNames = try SplitAttribute.strings("layer_names", of: weightsGroup)
+        let classNames = Dictionary((config?.layers ?? []).map { ($0.name, $0.className) }, uniquingKeysWith: { first, _ in first })
         let layers = try layerNames.map { name -> StoredLayer in
             guard isUsableLayerName(name) else {
                 throw KerasFormatError(file: root.location.file, object: weightsGroup.path + "@layer_names", .unusableLayerName(name))
@@ -75,7 +84,7 @@ extension WeightInventory {
             }
             let group = try weightsGroup.group(name)
             let weights = try SplitAttribute.strings("weight_names", of: group).map { try storedWeight(group, $0, name: $0) }
-            return StoredLayer(name: name, className: config?.className(ofLayer: name), groupPath: group.path, weights: weights)
+            return StoredLayer(name: name, className: classNames[name], groupPath: group.path, weights: weights)
         }
         var optimizerWeights: [StoredWeight] = []
         var optimizerName = trainingConfig?["optimizer_config"]?["class_name"]?.stringValue.map(Self.plainClassName)
@@ -103,8 +112,11 @@ extension WeightInventory {
             ordered = zip(expected, config.layers.map(\.className)).map { ($0, Optional($1)) }
             // Groups the config does not explain are kept at the end so nothing in the file is hidden (nested
             // models' groups, which hold their layers', are explained).
-            ordered += stored.filter { name in !expected.contains { $0 == name || $0.hasPrefix(name + "/") } }
-                .map { ($0, KerasNaming.className(fromSaveableName: $0)) }
+            // A nested model's group `block` is explained by `block/layers/dense`: every path and its parents.
+            let explained = Set(expected.flatMap { path in
+                path.indices.filter { path[$0] == "/" }.map { String(path[..<$0]) } + [path]
+            })
+            ordered += stored.filter { !explained.contains($0) }.map { ($0, KerasNaming.className(fromSaveableName: $0)) }
             inModelOrder = true
         } else {
             ordered = stored.map { ($0, KerasNaming.className(fromSaveableName: $0)) }

@@ -35,11 +35,13 @@ public final class KerasModel {
     /// Loads a Keras file of any form, recognised from its content: a legacy `.h5` (Keras 2 or 3), a `.keras`
     /// archive, or a `.weights.h5`, which has no architecture of its own: `architecture` gives it, or the one
     /// preset its weight shapes match. Like Keras's `load_model`, a file saved with its training state comes
-    /// back compiled, its optimizer state restored.
-    public static func load(_ path: String, architecture: Architecture? = nil) throws -> KerasModel {
+    /// back compiled, its optimizer state restored; `compile: false` loads the model alone, as Keras's
+    /// `load_model(compile=False)` does (the file's training settings are then not read, nor checked).
+    public static func load(_ path: String, architecture: Architecture? = nil, compile: Bool = true) throws -> KerasModel {
         let loaded = try Architecture.load(path, as: architecture)
+        if compile { try loaded.loaded.checkTrainingConfig() }
         var notices = loaded.notices
-        let optimizer = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
+        let optimizer = compile ? try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices) : nil
         return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer,
                           losses: optimizer == nil ? nil : loaded.loaded.losses, notices: notices)
     }
@@ -90,7 +92,9 @@ public final class KerasModel {
 
     /// Trains on `x` with integer class labels `y`, like Keras's `fit`: the last partial batch counts as a
     /// step, `shuffle` says when the samples are shuffled (from `seed`), and `validationData` is evaluated
-    /// after each epoch. `onEpoch` hears each epoch's figures as they come.
+    /// after each epoch. `onEpoch` hears each epoch's figures as they come. A batch whose loss is NaN or
+    /// infinite ends training, as Keras's `TerminateOnNaN` does, without its step
+    /// (``History/stoppedOnNonFiniteLoss`` says where).
     @discardableResult
     public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
                     shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
@@ -98,10 +102,11 @@ public final class KerasModel {
         guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
         let train = try dataset(x, y)
         let validation = try validationData.map { try dataset($0.x, $0.y) }
-        guard epochs > 0, train.count > 0 else { return History(epochs: []) }
+        guard epochs > 0, train.count > 0 else { return History(epochs: [], stoppedOnNonFiniteLoss: nil) }
         let trainer = Trainer(model: model, optimizer: optimizer,
                               options: TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, shuffle: shuffle))
-        return History(epochs: trainer.fit(train, validation: validation, onEpoch: onEpoch))
+        let epochs = trainer.fit(train, validation: validation, onEpoch: onEpoch)
+        return History(epochs: epochs, stoppedOnNonFiniteLoss: trainer.stoppedOnNonFiniteLoss)
     }
 
     /// Loss and accuracy on `x` with integer class labels `y`, like Keras's `evaluate`.
@@ -137,8 +142,10 @@ public final class KerasModel {
 
 /// What `fit` recorded, like Keras's `History`: one record per epoch.
 public struct History: Sendable {
-    /// Each epoch's figures, in order.
+    /// Each epoch's figures, in order: the epochs completed.
     public let epochs: [EpochRecord]
+    /// Where training stopped because a batch's loss was NaN or infinite, if it did.
+    public let stoppedOnNonFiniteLoss: NonFiniteLoss?
 
     /// Each epoch's mean training loss (Keras's `history["loss"]`).
     public var loss: [Double] { epochs.map(\.loss) }

@@ -301,7 +301,7 @@ enum BenchSubject {
                 let loaded = try Architecture.load(path)
                 var notices: [Notice] = []
                 (model, preset) = (loaded.model, loaded.architecture)
-                stored = OptimizerState.restore(try loaded.storedOptimizer(), for: model, notices: &notices)
+                stored = try OptimizerState.restore(try loaded.storedOptimizer(), for: model, notices: &notices)
             }
             try ModelOptions.requireDigitOutputs(model, file: path)
             let preprocessing: Preprocessing

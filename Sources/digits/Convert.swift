@@ -69,8 +69,9 @@ struct Convert: ParsableCommand {
     func run() throws {
         let format = try outputOptions.resolvedFormat(for: output)
         let loaded = try model.load()
+        try loaded.loaded.checkTrainingConfig()
         var notices: [Notice] = []
-        let optimizer = outputOptions.noOptimizer ? nil : OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
+        let optimizer = outputOptions.noOptimizer ? nil : try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         notices.forEach { note("note: \($0)") }
         try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
         let state = optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state"

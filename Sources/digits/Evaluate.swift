@@ -34,6 +34,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let loaded = try model.load()
+        try loaded.loaded.checkTrainingConfig()
         try ModelOptions.requireDigitOutputs(loaded.model, file: model.file)
         let preprocessing = try model.preprocessing(for: loaded)
         let location = try dataOptions.location()

@@ -107,7 +107,7 @@ struct Train: ParsableCommand {
         if resume != nil, model != nil { throw ValidationError("give --resume or --model, not both") }
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be 0 or more") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
-        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let validationSplit, !(0 < validationSplit && validationSplit < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         _ = try outputOptions.resolvedFormat(for: out)
@@ -157,8 +157,14 @@ struct Train: ParsableCommand {
                   + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
         }
         let started = Date()
-        let history = options.epochs == 0 ? [] : fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
+        let (history, nonFinite) = options.epochs == 0 ? ([], nil)
+            : fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
         let elapsed = Date().timeIntervalSince(started)
+        if let nonFinite {
+            throw UnusableModel(file: out, reason: "training stopped at epoch \(nonFinite.epoch), batch \(nonFinite.batch) of \(nonFinite.batches): "
+                                + "the loss is \(nonFinite.loss.isNaN ? "NaN" : "infinite") (as Keras's TerminateOnNaN stops it); nothing was written "
+                                + "(a lower --learning-rate often helps)")
+        }
         if let last = history.last, let target = options.stopAtAccuracy, last.accuracy > target {
             print("stopped after epoch \(last.epoch): training accuracy \(fixed(last.accuracy)) > \(target)")
         }
@@ -190,6 +196,7 @@ struct Train: ParsableCommand {
             try FileProbe.check(configFile)
             let configured = try ConfiguredModel.load(configFile, seed: seed)
             try ModelOptions.requireDigitOutputs(configured.model, file: configFile)
+            try requireTrainable(file: configFile, loss: configured.unsupportedLoss, notices: configured.notices)
             notices += configured.notices
             return (configured.model, nil, optimizer == nil ? configured.optimizer : nil)
         }
@@ -197,11 +204,11 @@ struct Train: ParsableCommand {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)
             try ModelOptions.requireDigitOutputs(loaded.model, file: resume)
-            if let loss = loaded.loaded.unsupportedLoss {
-                throw UnusableModel(file: resume, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.supportedNames))")
-            }
-            notices += loaded.notices
-            let restored = OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
+            try loaded.loaded.checkTrainingConfig()
+            var restoring: [Notice] = []
+            let restored = try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &restoring)
+            try requireTrainable(file: resume, loss: loaded.loaded.unsupportedLoss, notices: restoring)
+            notices += loaded.notices + restoring
             if let restored { note("resuming \(resume): \(restored.className) state after \(restored.iterations) steps") }
             return (loaded.model, loaded.architecture, restored)
         }
@@ -209,10 +216,25 @@ struct Train: ParsableCommand {
         return (try arch.makeModel(seed: seed), arch, nil)
     }
 
-    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: LabeledSamples, validation: LabeledSamples) -> [EpochRecord] {
+    /// Refuses to train a file's model on another loss than its own, or with another optimizer than its own
+    /// unless `--optimizer` chooses one.
+    private func requireTrainable(file: String, loss: String?, notices: [Notice]) throws {
+        if let loss {
+            throw UnusableModel(file: file, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.supportedNames))")
+        }
+        for case .optimizerNotSupported(let what) in notices where optimizer == nil {
+            throw UnusableModel(file: file, reason: "its optimizer \(what) is not supported for training; "
+                                + "--optimizer trains it with a fresh one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// Trains with a progress bar and a line per epoch; returns the history and, when a batch's loss was not
+    /// finite, where training stopped.
+    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: LabeledSamples,
+                     validation: LabeledSamples) -> ([EpochRecord], NonFiniteLoss?) {
         let trainer = Trainer(model: model, optimizer: optimizer, options: options)
         var bar: ProgressBar?
-        return trainer.fit(train, validation: validation, onStep: { step in
+        let history = trainer.fit(train, validation: validation, onStep: { step in
             if step.step == 1 { bar = ProgressBar(label: "epoch \(step.epoch)/\(options.epochs)", total: step.steps) }
             bar?.update(step.step, "loss \(fixed(step.loss)) accuracy \(fixed(step.accuracy)) \(describeCount(Int(step.imagesPerSecond))) images/s")
         }, onEpoch: { record in
@@ -225,5 +247,7 @@ struct Train: ParsableCommand {
             print(line)
             flushStandardOutput()
         })
+        bar?.finish()
+        return (history, trainer.stoppedOnNonFiniteLoss)
     }
 }

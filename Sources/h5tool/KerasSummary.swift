@@ -25,7 +25,10 @@ struct KerasSummary {
         }
     }
 
-    var storedValueCount: Int { inventory.parameterCount + inventory.optimizerValueCount }
+    var storedValueCount: Int {
+        let (sum, overflow) = inventory.parameterCount.addingReportingOverflow(inventory.optimizerValueCount)
+        return overflow ? .max : sum
+    }
 
     func text() -> [String] {
         var lines: [String] = []

@@ -31,6 +31,19 @@ import Testing
         #expect(evaluation.stdout.contains(String(format: "test accuracy %.4f", accuracy)))
     }
 
+    /// A learning rate of 1e30 drives the MLP's loss to NaN within a few batches: training stops there, as
+    /// Keras's TerminateOnNaN stops it, says where, and writes no model full of NaN.
+    @Test func aLossThatIsNotFiniteStopsTrainingAndWritesNothing() throws {
+        let folder = try TemporaryFolder()
+        let out = folder.path("diverged.h5")
+        let output = try digits(["train", "--arch", "mlp", "--learning-rate", "1e30", "--limit", "512", "--epochs", "2",
+                                 "--validation-split", "0.5", "--out", out])
+        #expect(output.status == 1, "\(output.stdout)")
+        #expect(output.stderr.hasPrefix("digits: error: \(out): training stopped at epoch 1, batch "), "\(output.stderr)")
+        #expect(output.stderr.contains("the loss is NaN (as Keras's TerminateOnNaN stops it); nothing was written"), "\(output.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+    }
+
     @Test func theSameSeedRepeatsARunExactly() throws {
         let folder = try TemporaryFolder()
         var weights: [Data] = []

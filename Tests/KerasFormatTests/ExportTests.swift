@@ -14,7 +14,7 @@ import Testing
     private func load(_ path: String) throws -> (PresetModel, Optimizer?) {
         let loaded = try Architecture.load(path)
         var notices: [Notice] = []
-        return (loaded, OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices))
+        return (loaded, try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices))
     }
 
     @Test(arguments: ["LeNet5.h5", "LeNet5.weights.h5", "MNIST-numbers-cnn.h5"])

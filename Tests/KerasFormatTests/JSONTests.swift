@@ -47,6 +47,12 @@ import Testing
         #expect(KerasNaming.snakeCase("ZeroPadding2D") == "zero_padding2d")
         #expect(KerasNaming.snakeCase("InputLayer") == "input_layer")
         #expect(KerasNaming.snakeCase("Dense") == "dense")
+        // What Python's re gives for Keras's two substitutions, on names that exercise every branch of them.
+        let expected = ["PReLU": "p_re_lu", "ReLU": "re_lu", "ELU": "elu", "GlobalAveragePooling2D": "global_average_pooling2d",
+                        "Conv2DTranspose": "conv2d_transpose", "ABCDef": "abc_def", "aBcDeF": "a_bc_de_f", "MyHTTPLayer": "my_http_layer",
+                        "_Private_Name": "__private__name", "x": "x", "Aa": "aa", "A": "a", "UpSampling2D": "up_sampling2d",
+                        "Layer-Name": "layer_name"]
+        for (className, snake) in expected { #expect(KerasNaming.snakeCase(className) == snake, "\(className)") }
     }
 
     @Test func repeatedNamesGetNumberedSuffixes() {

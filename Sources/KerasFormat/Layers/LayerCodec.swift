@@ -54,6 +54,8 @@ public enum LayerCodecs {
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
     public static let classNames = registered.flatMap { $0.classNames }
+    /// The class of a model's input entries, which configs list among the layers.
+    public static let inputLayerClassName = InputLayerEntry.className
 
     private static let byClassName = Dictionary(registered.flatMap { codec in codec.classNames.map { ($0, codec) } },
                                                 uniquingKeysWith: { first, _ in first })

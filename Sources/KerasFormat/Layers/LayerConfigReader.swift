@@ -25,19 +25,25 @@ struct LayerConfigReader {
         return int
     }
 
+    /// The largest size a config may give (units, filters, a window, a stride, a padding): 2^20.
+    static let maximumSize = 1 << 20
+
     func positiveInt(_ key: String) throws -> Int {
         let value = try int(key)
-        guard value > 0, value <= 1 << 20 else { throw invalid(key, "must be a positive integer, found \(value)") }
+        guard value > 0, value <= Self.maximumSize else { throw invalid(key, "must be a positive integer up to \(Self.maximumSize), found \(value)") }
         return value
     }
 
     /// The initializer `key` names, or nil when it is missing or one this project lacks (the builder says so).
     func initializer(_ key: String) -> Initializer? { InitializerConfig.initializer(config[key]) }
 
-    /// A number; `value` when the key is missing or null, if given.
+    /// A number that is finite as float32 (the type of every Keras layer setting); `value` when the key is
+    /// missing or null, if given.
     func double(_ key: String, default value: Double? = nil) throws -> Double {
         if let value, config[key]?.isNull ?? true { return value }
-        guard let number = config[key]?.doubleValue, number.isFinite else { throw invalid(key, "must be a number") }
+        guard let item = config[key], let number = item.doubleValue, Float(number).isFinite else {
+            throw invalid(key, "must be a finite number, found \(config[key]?.pythonJSON ?? "nothing")")
+        }
         return number
     }
 
@@ -53,11 +59,12 @@ struct LayerConfigReader {
             if let value { return value }
             throw invalid(key, "is missing")
         }
-        if let single = item.intValue, single > 0 { return (single, single) }
-        if let items = item.arrayValue, items.count == 2, let a = items[0].intValue, let b = items[1].intValue, a > 0, b > 0 {
+        let sizes = 1...Self.maximumSize
+        if let single = item.intValue, sizes.contains(single) { return (single, single) }
+        if let items = item.arrayValue, items.count == 2, let a = items[0].intValue, let b = items[1].intValue, sizes.contains(a), sizes.contains(b) {
             return (a, b)
         }
-        throw invalid(key, "must be a positive integer or a pair of them, found \(item.pythonJSON)")
+        throw invalid(key, "must be a positive integer up to \(Self.maximumSize) or a pair of them, found \(item.pythonJSON)")
     }
 
     func padding() throws -> Padding {
@@ -69,21 +76,22 @@ struct LayerConfigReader {
     /// ZeroPadding2D's `padding` or Cropping2D's `cropping`: n, (h, w) or ((top, bottom), (left, right)).
     func fourSides(_ key: String, default amount: Int) throws -> (Int, Int, Int, Int) {
         let item = config[key] ?? .int(amount)
-        if let n = item.intValue, n >= 0 { return (n, n, n, n) }
+        let sizes = 0...Self.maximumSize
+        if let n = item.intValue, sizes.contains(n) { return (n, n, n, n) }
         if let items = item.arrayValue, items.count == 2 {
-            if let h = items[0].intValue, let w = items[1].intValue, h >= 0, w >= 0 { return (h, h, w, w) }
+            if let h = items[0].intValue, let w = items[1].intValue, sizes.contains(h), sizes.contains(w) { return (h, h, w, w) }
             if let rows = items[0].arrayValue?.compactMap(\.intValue), let cols = items[1].arrayValue?.compactMap(\.intValue),
-               rows.count == 2, cols.count == 2, (rows + cols).allSatisfy({ $0 >= 0 }) {
+               rows.count == 2, cols.count == 2, (rows + cols).allSatisfy(sizes.contains) {
                 return (rows[0], rows[1], cols[0], cols[1])
             }
         }
-        throw invalid(key, "must be n, (h, w) or ((top, bottom), (left, right)) of sizes 0 or more, found \(item.pythonJSON)")
+        throw invalid(key, "must be n, (h, w) or ((top, bottom), (left, right)) of sizes 0 to \(Self.maximumSize), found \(item.pythonJSON)")
     }
 
     /// A number, or `value` when the key is missing or null.
     func float(_ key: String, default value: Float) throws -> Float {
         guard let item = config[key], !item.isNull else { return value }
-        guard let number = item.doubleValue, number.isFinite else { throw invalid(key, "must be a finite number, found \(item.pythonJSON)") }
+        guard let number = item.doubleValue, Float(number).isFinite else { throw invalid(key, "must be a finite number, found \(item.pythonJSON)") }
         return Float(number)
     }
 
@@ -106,7 +114,7 @@ struct LayerConfigReader {
             throw invalid(key, "must be a list of 1 to 8 integers, found \(config[key]?.pythonJSON ?? "nothing")")
         }
         let values = items.compactMap(\.intValue)
-        guard values.count == items.count, values.allSatisfy({ $0 == -1 || (1...(1 << 20)).contains($0) }) else {
+        guard values.count == items.count, values.allSatisfy({ $0 == -1 || (1...Self.maximumSize).contains($0) }) else {
             throw invalid(key, "must be a list of positive integers (or -1), found \(config[key]!.pythonJSON)")
         }
         return values

@@ -20,10 +20,10 @@ enum NormalizationCodec: LayerCodec {
         func figures(_ key: String) throws -> [Float]? {
             switch config.config[key] {
             case nil, .null?: return nil
-            case let item? where item.doubleValue != nil: return [Float(item.doubleValue!)]
             case let item?:
-                guard let values = item.arrayValue?.compactMap(\.doubleValue), values.count == item.arrayValue?.count else {
-                    throw config.invalid(key, "must be a number or a flat list of numbers, found \(item.pythonJSON)")
+                let values = item.doubleValue.map { [$0] } ?? item.arrayValue?.compactMap(\.doubleValue)
+                guard let values, values.count == (item.arrayValue?.count ?? 1), values.allSatisfy({ Float($0).isFinite }) else {
+                    throw config.invalid(key, "must be a finite number or a flat list of them, found \(item.pythonJSON)")
                 }
                 return values.map(Float.init)
             }
