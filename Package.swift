@@ -59,7 +59,7 @@ let package = Package(
 
         // Test and fuzzing support.
         .target(name: "TestSupport", dependencies: ["CPNG"], path: "Tests/TestSupport"),
-        .target(name: "HostileCorpus", dependencies: ["HDF5", "KerasFormat", "NeuralNet", "Architectures", "ZIPFoundation"]),
+        .target(name: "HostileCorpus", dependencies: ["CHDF5", "HDF5", "KerasFormat", "NeuralNet", "Architectures", "ZIPFoundation"]),
         .executableTarget(name: "hostile-corpus", dependencies: ["HostileCorpus"]),
         .target(name: "KerasFuzz", dependencies: ["FileProbe"]),
 

@@ -5,29 +5,83 @@ import KerasFormat
 import NeuralNet
 import ZIPFoundation
 
-/// Writes damaged and hostile model files, each with what a tool must say about it: exit status 1 and a
-/// one-line message naming the file and containing `expected`.
+/// Writes damaged and hostile model files and configs, each with what every tool use must do with it:
+/// refuse it (exit status 1, one line naming the file and containing a fragment, nothing written) or accept
+/// it (exit status 0; a training run ends with finite weights).
 ///
 /// Byte-level cases are cut or flipped copies of the real notebook files, made at run time (never committed);
-/// structural cases are small files written through this project's own HDF5 and Keras writers.
+/// structural cases are small files written through this project's own HDF5 and Keras writers. They come in
+/// classes, each in a file of its own: damaged files and weights (here), training state (optimizer, losses,
+/// statistics), layer configs and graphs, archives and HDF5 storage.
 public enum HostileCorpus {
-    /// One hostile file and what the tools must say about it.
+    /// A way the tools use a file.
+    public enum Use: String, Sendable, CaseIterable {
+        /// `digits evaluate FILE`: the model and its loss.
+        case evaluate
+        /// `digits predict FILE`: the model alone.
+        case predict
+        /// `digits convert FILE OUT`: everything, optimizer state included.
+        case convert
+        /// `digits train --resume FILE`: the model, its loss and its optimizer state, then a training step.
+        case resume
+        /// `digits train --model FILE.json`: a model config built afresh, then a training step.
+        case trainConfig
+    }
+
+    /// What a use must do with a file.
+    public enum Outcome: Sendable, Equatable {
+        /// Exit status 1 and one line naming the file that contains this fragment (any, when empty).
+        case refused(String)
+        /// Exit status 0 and, for a conversion or training, the output written.
+        case accepted
+    }
+
+    /// One hostile file and what the tools must do with it (`h5tool dump` may accept or refuse any of them,
+    /// but never crashes).
     public struct Case: Sendable {
         /// A short name for test output.
         public let name: String
         /// Where the file was written.
         public let path: String
-        /// A fragment the one-line error must contain.
-        public let expected: String
+        /// What each use named must do.
+        public let outcomes: [Use: Outcome]
+        /// Whether the file is a weights-only LeNet-5, which `--arch lenet5` gives a model.
+        public var isLeNetWeights: Bool { name.hasSuffix(".weights.h5") && !name.hasPrefix("unrecognisable") }
+    }
+
+    /// Collects cases as they are written.
+    struct Writer {
+        let folder: String
+        private(set) var cases: [Case] = []
+
+        /// Writes the case `name` through `write(path)`, with the outcomes of each use.
+        mutating func add(_ name: String, _ outcomes: [Use: Outcome], _ write: (String) throws -> Void) throws {
+            let path = folder + "/" + name
+            try write(path)
+            cases.append(Case(name: name, path: path, outcomes: outcomes))
+        }
+
+        /// A file every model use refuses, naming `expected`.
+        mutating func add(_ name: String, _ expected: String, _ write: (String) throws -> Void) throws {
+            try add(name, [.evaluate: .refused(expected), .predict: .refused(expected), .convert: .refused(expected)], write)
+        }
     }
 
     /// Writes every case into `folder`; `references` is the folder of the real notebook files.
     public static func write(into folder: String, references: String) throws -> [Case] {
-        var cases: [Case] = []
+        var writer = Writer(folder: folder)
+        try writeDamagedFiles(&writer, references: references)
+        try TrainingStateCases.write(&writer)
+        try LayerConfigCases.write(&writer)
+        try StorageCases.write(&writer)
+        return writer.cases
+    }
+
+    /// Truncated and flipped copies of the real files, weights that do not fit, configs Keras never writes,
+    /// and archives that leave their folder or hide a bomb.
+    private static func writeDamagedFiles(_ writer: inout Writer, references: String) throws {
         func add(_ name: String, _ expected: String, _ write: (String) throws -> Void) throws {
-            let path = folder + "/" + name
-            try write(path)
-            cases.append(Case(name: name, path: path, expected: expected))
+            try writer.add(name, expected, write)
         }
         let lenet = [UInt8](try Data(contentsOf: URL(fileURLWithPath: references + "/LeNet5.h5")))
         let weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: references + "/LeNet5.weights.h5")))
@@ -217,7 +271,6 @@ public enum HostileCorpus {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
         }
-        return cases
     }
 
     // MARK: - Builders
@@ -255,7 +308,7 @@ public enum HostileCorpus {
             return #"{"class_name": "__keras_tensor__", "config": {"shape": [null], "dtype": "float32", "keras_history": [""#
                 + parts[0] + #"", "# + (parts.count > 1 ? parts[1] : "0") + ", 0]}}"
         }
-        let input = #"{"class_name": "InputLayer", "name": "in", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}, "inbound_nodes": []}"#
+        let input = #"{"class_name": "\#(LayerCodecs.inputLayerClassName)", "name": "in", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}, "inbound_nodes": []}"#
         let entries = layers.map { className, name, config, calls in
             let nodes = calls.map { sources in
                 let arguments = sources.count == 1 ? tensor(sources[0]) : "[" + sources.map(tensor).joined(separator: ", ") + "]"
@@ -276,7 +329,14 @@ public enum HostileCorpus {
         try weights.setAttribute("layer_names", strings: names.compactMap(edit), encoding: .ascii)
     }
 
-    static func replaceDataset(in path: String, at name: String, with values: [Int32], shape: [Int]) throws {
+    /// A case that could not be written as intended.
+    struct BuildError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Replaces the dataset at `name` with `values` of their own type.
+    static func replaceDataset<T: HDF5Scalar>(in path: String, at name: String, with values: [T], shape: [Int]) throws {
         let root = try File.open(path, mode: .readWrite).root
         try root.removeLink(name)
         try root.createDataset(name, shape: shape, values: values)
@@ -290,6 +350,16 @@ public enum HostileCorpus {
 
     static func weightsImage(_ model: Sequential) throws -> [UInt8] {
         try ModelWriter.weightsImage(model, optimizer: nil, name: "inner.weights.h5")
+    }
+
+    /// The members of a zip archive, in stored order, with their bytes.
+    static func readZip(at path: String) throws -> [(String, [UInt8])] {
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        return try archive.map { entry in
+            var bytes: [UInt8] = []
+            _ = try archive.extract(entry) { bytes += $0 }
+            return (entry.path, bytes)
+        }
     }
 
     static func writeZip(at path: String, _ members: [(String, [UInt8])], compressed: Bool = false) throws {

@@ -7,9 +7,10 @@ public struct ProcessOutput: Sendable {
     public let stderr: String
 }
 
-/// Runs a program to completion and captures its output.
+/// Runs a program to completion and captures its output. After `timeout` seconds, if given, the program is
+/// killed and the output says so (status 137, `timed out` on stderr).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                       currentDirectory: String? = nil) throws -> ProcessOutput {
+                       currentDirectory: String? = nil, timeout: TimeInterval? = nil) throws -> ProcessOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -22,6 +23,15 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    nonisolated(unsafe) var timedOut = false
+    let watchdog = timeout.map { seconds in
+        DispatchWorkItem {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+    if let watchdog, let timeout { DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog) }
+    defer { watchdog?.cancel() }
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
     nonisolated(unsafe) var errData = Data()
     let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
@@ -29,9 +39,10 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while !errReader.isFinished { usleep(1000) }
-    return ProcessOutput(status: process.terminationStatus,
+    watchdog?.cancel()
+    return ProcessOutput(status: timedOut ? 137 : process.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+                         stderr: String(decoding: errData, as: UTF8.self) + (timedOut ? "timed out after \(Int(timeout ?? 0)) s" : ""))
 }
 
 /// The project's built executables, found beside the running test bundle.
@@ -43,8 +54,8 @@ public enum BuiltTool {
 
     /// Runs a built tool with the given arguments.
     public static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: String? = nil) throws -> ProcessOutput {
-        try runProcess(path(name), arguments, environment: environment, currentDirectory: currentDirectory)
+                           currentDirectory: String? = nil, timeout: TimeInterval? = nil) throws -> ProcessOutput {
+        try runProcess(path(name), arguments, environment: environment, currentDirectory: currentDirectory, timeout: timeout)
     }
 }
 
