@@ -21,8 +21,10 @@ let package = Package(
         .library(name: "Architectures", targets: ["Architectures"]),
         .executable(name: "h5tool", targets: ["h5tool"]),
         .executable(name: "digits", targets: ["digits"]),
-        // The fuzzing target, linked into libFuzzer's driver by scripts/fuzz.sh; not for other packages.
+        // The fuzzing targets, linked into libFuzzer's driver by scripts/fuzz.sh (files) and
+        // scripts/fuzz-config.sh (model configs); not for other packages.
         .library(name: "_KerasFuzz", type: .dynamic, targets: ["KerasFuzz"]),
+        .library(name: "_KerasConfigFuzz", type: .dynamic, targets: ["KerasConfigFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +64,7 @@ let package = Package(
         .target(name: "HostileCorpus", dependencies: ["CHDF5", "HDF5", "KerasFormat", "NeuralNet", "Architectures", "ZIPFoundation"]),
         .executableTarget(name: "hostile-corpus", dependencies: ["HostileCorpus"]),
         .target(name: "KerasFuzz", dependencies: ["FileProbe"]),
+        .target(name: "KerasConfigFuzz", dependencies: ["KerasFormat", "NeuralNet"]),
 
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels", "Architectures", "TestSupport"]),

@@ -21,7 +21,7 @@ import Testing
     /// Modules of the platform any target may import.
     static let system: Set<String> = ["Foundation", "Dispatch", "Glibc", "Darwin"]
     static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "MNIST", "KerasFormat", "Architectures", "h5tool",
-                                        "digits", "_KerasFuzz"]
+                                        "digits", "_KerasFuzz", "_KerasConfigFuzz"]
 
     /// `swift package dump-package` of this package, read with a scratch folder of its own so that it does not
     /// wait for the build folder that the running tests hold.
