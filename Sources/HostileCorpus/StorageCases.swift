@@ -67,7 +67,8 @@ enum StorageCases {
     /// as a stand-in that leaves the bytes as they are: the file records LZF, which another process's libhdf5
     /// does not have.
     static func writeThroughStandInFilter(_ group: Group, _ name: String, values: [Float]) throws {
-        let filterName = strdup("lzf")
+        // A static string: libhdf5 keeps the name for as long as the process runs.
+        let filterName = UnsafeRawPointer(StaticString("lzf").utf8Start).assumingMemoryBound(to: CChar.self)
         var standIn = H5Z_class2_t(version: Int32(H5Z_CLASS_T_VERS), id: lzfFilter, encoder_present: 1, decoder_present: 1,
                                    name: filterName, can_apply: nil, set_local: nil,
                                    filter: { _, _, _, bytes, _, _ in bytes })
