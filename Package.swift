@@ -4,7 +4,8 @@ import PackageDescription
 // Modules, bottom up (arrows point down only; Tests/PackageTests checks them):
 //   HDF5          libhdf5 groups, datasets and attributes; knows nothing of Keras
 //   NeuralNet     tensors, layers, graphs, losses, optimizers, training; knows no files and no data sets
-//   MNIST         IDX, mnist.npz and image files to pixels; knows no network
+//   NumPy         .npy and .npz arrays in and out, any numeric dtype; knows no network
+//   MNIST         IDX, mnist.npz and image files to pixels (NumPy); knows no network
 //   KerasFormat   Keras configs and file layouts <-> NeuralNet models (HDF5 + NeuralNet)
 //   Architectures the four notebook presets: builders, recipes, preprocessing, recognition by weight shapes
 //   KerasSwift    the umbrella a user imports, with the Keras-like KerasModel
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "KerasSwift", targets: ["KerasSwift"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "NumPy", targets: ["NumPy"]),
         .library(name: "MNIST", targets: ["MNIST"]),
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
         .library(name: "Architectures", targets: ["Architectures"]),
@@ -40,11 +42,12 @@ let package = Package(
 
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "NeuralNet", dependencies: ["CKernels", "CBLAS"]),
-        .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "ZIPFoundation"]),
         .target(name: "SafeWrite"),
+        .target(name: "NumPy", dependencies: ["SafeWrite", "ZIPFoundation"]),
+        .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy"]),
         .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
-        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "KerasFormat", "Architectures"]),
+        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "KerasFormat", "Architectures"]),
 
         // The tools and what only they use.
         .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
@@ -55,7 +58,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "digits",
-            dependencies: ["NeuralNet", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
+            dependencies: ["NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST"], path: "Examples/GettingStarted"),
 
@@ -69,15 +72,16 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels", "Architectures", "TestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "TestSupport"]),
+        .testTarget(name: "NumPyTests", dependencies: ["NumPy", "TestSupport"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
-            name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
+            name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "NumPy", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
         .testTarget(
             name: "RobustnessTests",
             dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "FileProbe", "TestSupport", "ZIPFoundation",
                            "digits", "h5tool"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "h5tool", "digits"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "KerasFormat", "NeuralNet", "NumPy", "h5tool", "digits"]),
         .testTarget(name: "KerasSwiftTests", dependencies: ["KerasSwift", "MNIST", "TestSupport"]),
-        .testTarget(name: "PackageTests", dependencies: ["KerasFormat", "Architectures", "MNIST", "TestSupport"]),
+        .testTarget(name: "PackageTests", dependencies: ["KerasFormat", "Architectures", "NumPy", "MNIST", "TestSupport"]),
     ]
 )

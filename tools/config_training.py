@@ -74,7 +74,7 @@ def main():
         output = subprocess.run([args.digits, "train", "--model", config, "--data", args.data, "--epochs", str(args.epochs),
                                  "--seed", str(seed), "--out", os.path.join(work, f"digits-{seed}.keras")],
                                 capture_output=True, text=True, check=True).stdout
-        accuracy = float(re.search(r"test accuracy ([0-9.]+)", output).group(1))
+        accuracy = float(re.search(r"test: .*\baccuracy ([0-9.]+)", output).group(1))
         results["digits"].append(accuracy)
         print(f"seed {seed}: digits {accuracy:.4f} ({time.time() - started:.0f} s)", flush=True)
     for side, values in results.items():

@@ -191,30 +191,49 @@ def zoo(digits, data, work, keras, checks, names=None):
             gap = float(np.max(np.abs(predicted - reference)))
             checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images")
+            zoo_compiled(entry, module, keras, target, suffix, test_images[:len(reference)], test_labels[:len(reference)], checks)
         if tf_keras and entry["keras2"]:
             zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks)
         if not entry["random_in_training"]:
             zoo_training(entry, digits, data, folder, keras, checks)
 
 
+def zoo_compiled(entry, module, keras, target, suffix, images, labels, checks):
+    """The compile settings digits writes back: Keras loads the file compiled and evaluates the same loss and
+    metrics, under the same names, as Keras 3 from the original .keras (digits writes metrics as objects with
+    their names; Keras 3's own legacy .h5 names a metric given by name after its class, "mse" as
+    mean_squared_error). tf-keras names some metrics its own way: there the values must agree, figure for figure."""
+    ours = keras_figures(module, target, entry, images, labels)
+    theirs = keras_figures(keras, entry["files"][0]["model"], entry, images, labels)
+    close = lambda a, b: abs(a - b) <= 1e-5 * (1 + abs(b))
+    if module is keras:
+        same = ours.keys() == theirs.keys() and all(close(ours[k], theirs[k]) for k in theirs)
+    else:
+        same = len(ours) == len(theirs) and all(close(a, b) for a, b in zip(sorted(ours.values()), sorted(theirs.values())))
+    checks.add(f"zoo {entry['name']} digits->{module.__name__} {suffix}: compiled loss and metrics", same,
+               f"{sorted(ours)} as Keras 3 compiles the original .keras" if same else f"digits' file {ours}, Keras {theirs}")
+
+
+def keras_figures(module, path, entry, images, labels):
+    """Keras's evaluate(return_dict=True) of the model file at `path`, compiled as the file says."""
+    model = module.models.load_model(path)
+    x = keras_zoo.inputs(model, images, entry["pixels"])
+    return model.evaluate(x, keras_zoo.targets(labels, entry["loss"]), batch_size=128, verbose=0, return_dict=True)
+
+
 def zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks):
-    """digits evaluate reports Keras's evaluate loss (its compiled loss, ActivityRegularization's penalty
-    included; for several outputs, each output's loss times its weight, and each output's own loss) on the test
-    images the predictions were compared on."""
+    """digits evaluate reports every figure of Keras's evaluate(return_dict=True), by its name: the compiled
+    loss (ActivityRegularization's penalty included; for several outputs, each output's loss times its weight,
+    and each output's own loss) and each compiled metric, on the test images the predictions were compared on."""
     source = entry["files"][0]["model"]
     count = len(np.load(entry["files"][0]["predictions"]))
-    model = keras.models.load_model(source)
-    x = keras_zoo.inputs(model, test_images[:count], entry["pixels"])
-    figures = model.evaluate(x, keras_zoo.targets(test_labels[:count], entry["loss"]), batch_size=128, verbose=0, return_dict=True)
+    figures = keras_figures(keras, source, entry, test_images[:count], test_labels[:count])
     evaluation = json.loads(digits.run("evaluate", source, "--data", data, "--json", "--first", str(count),
                                        "--pixels", entry["pixels"]).strip().splitlines()[-1])
-    pairs = [("loss", evaluation["loss"], figures["loss"])]
-    for output in evaluation.get("outputs") or []:
-        pairs.append((f"{output['name']} loss", output["loss"], figures[output["name"] + "_loss"]))
-    for label, ours, keras_loss in pairs:
-        gap = abs(ours - keras_loss)
-        checks.add(f"zoo {entry['name']} evaluate: {label}", gap <= 1e-5 * (1 + keras_loss),
-                   f"digits {ours:.6f}, Keras {keras_loss:.6f} over {count} images")
+    for name, keras_value in figures.items():
+        ours = evaluation.get(name)
+        checks.add(f"zoo {entry['name']} evaluate: {name}", ours is not None and abs(ours - keras_value) <= 1e-5 * (1 + abs(keras_value)),
+                   f"digits {ours}, Keras {keras_value:.6f} over {count} images")
 
 
 def zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks):
@@ -252,7 +271,9 @@ def float64_config(config):
 def float64_copy(model, keras):
     """The model and its optimizer (weights and state) in float64: training it is the exact training that
     float32 approximates."""
-    copy = keras.models.model_from_json(json.dumps(float64_config(json.loads(model.to_json()))))
+    config = json.loads(model.to_json())
+    config.pop("compile_config", None)  # compiled below without metrics, which Keras computes in float32 only
+    copy = keras.models.model_from_json(json.dumps(float64_config(config)))
     copy.set_weights([np.asarray(w, np.float64) for w in model.get_weights()])
     for layer in copy.layers:
         # Normalization derives the figures it uses from its weights here (Keras does so after loading).

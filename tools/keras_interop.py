@@ -7,6 +7,8 @@
                                    write Keras's class probabilities of the first N test images
   reference-predictions OUTDIR     Keras's predictions and evaluation for the three real notebook files
   optimizer-reference OUT.json     Keras's optimizers applied to fixed gradients, step by step
+  loss-reference OUT.json          Keras's losses and their gradients on fixed outputs and targets
+  metric-reference OUT.json        Keras's metrics, plain and weighted, on fixed outputs and targets
   train ARCH [--seed S] [--initial FILE]
                                    the notebook's recipe in Keras, for comparison with digits train; FILE
                                    (any form) gives the starting weights instead of Keras's initialisers
@@ -181,6 +183,155 @@ def write_optimizer_reference(path, keras):
         f.write("\n")
 
 
+def write_loss_reference(path, keras):
+    """Every loss this project has, with each option, on fixed outputs and targets of two shapes (a row per
+    sample, and two rows per sample): Keras's value (`sum_over_batch_size`, with and without sample weights)
+    and its gradient with respect to the outputs, from TensorFlow's GradientTape."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    specs = [
+        ("SparseCategoricalCrossentropy", {}), ("SparseCategoricalCrossentropy", {"from_logits": True}),
+        ("CategoricalCrossentropy", {}), ("CategoricalCrossentropy", {"from_logits": True}),
+        ("CategoricalCrossentropy", {"label_smoothing": 0.2}), ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.1}),
+        ("BinaryCrossentropy", {}), ("BinaryCrossentropy", {"from_logits": True}), ("BinaryCrossentropy", {"label_smoothing": 0.3}),
+        ("BinaryFocalCrossentropy", {}), ("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 1.5}),
+        ("BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.4, "label_smoothing": 0.1}),
+        ("MeanSquaredError", {}), ("MeanAbsoluteError", {}), ("MeanAbsolutePercentageError", {}),
+        ("MeanSquaredLogarithmicError", {}), ("Huber", {}), ("Huber", {"delta": 0.3}), ("LogCosh", {}), ("KLDivergence", {}),
+        ("Poisson", {}), ("CosineSimilarity", {}), ("Hinge", {}), ("SquaredHinge", {}), ("CategoricalHinge", {}),
+    ]
+    cases = []
+    for class_name, config in specs:
+        for shape in [(4, 3), (2, 2, 3)]:
+            logits = config.get("from_logits", False)
+            # Outputs as the loss expects them: probabilities in (0, 1) unless the loss takes logits or any value.
+            probabilities = class_name.endswith("Crossentropy") and not logits
+            positive = class_name in ("Poisson", "MeanSquaredLogarithmicError", "KLDivergence")
+            raw = rng.normal(size=shape).astype("float32")
+            if probabilities:
+                outputs = rng.uniform(0.02, 0.98, size=shape).astype("float32")
+                if "Categorical" in class_name:
+                    outputs = outputs / outputs.sum(axis=-1, keepdims=True)
+            elif positive:
+                outputs = rng.uniform(0.05, 2.0, size=shape).astype("float32")
+            else:
+                outputs = raw
+            classes = shape[-1]
+            indices = rng.integers(0, classes, size=shape[:-1])
+            if class_name == "SparseCategoricalCrossentropy":
+                targets = indices.astype("float32")
+            elif "Categorical" in class_name or class_name == "KLDivergence":
+                targets = np.eye(classes, dtype="float32")[indices]
+            elif class_name in ("Hinge", "SquaredHinge") or "Binary" in class_name:
+                targets = rng.integers(0, 2, size=shape).astype("float32")
+            elif positive:
+                targets = rng.uniform(0.0, 2.0, size=shape).astype("float32")
+            else:
+                targets = rng.normal(size=shape).astype("float32")
+            weights = rng.uniform(0.1, 2.0, size=shape[0]).astype("float32")
+            # One weight per sample: shaped (samples, 1) where a sample has several rows, which Keras broadcasts
+            # over them (a flat vector would be broadcast over the last axis of the per-row losses instead).
+            per_sample = weights.reshape((shape[0],) + (1,) * (len(shape) - 2))
+            loss = getattr(keras.losses, class_name)(**config)
+            results = {}
+            for weighted in (False, True):
+                variable = tf.Variable(outputs)
+                with tf.GradientTape() as tape:
+                    value = loss(targets, variable, sample_weight=per_sample if weighted else None)
+                gradient = tape.gradient(value, variable)
+                results["weighted" if weighted else "plain"] = {"loss": float(value.numpy()),
+                                                               "gradient": np.asarray(gradient.numpy(), dtype="float32").ravel().tolist()}
+            cases.append({"class_name": class_name, "config": config, "shape": list(shape), "outputs": outputs.ravel().tolist(),
+                          "targets": targets.ravel().tolist(), "sample_weights": weights.tolist(), **results})
+    with open(path, "w") as f:
+        json.dump({"keras_version": keras.__version__, "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+def metric_data(kind, rng, count=10):
+    """Outputs and targets of one kind of model: `binary` (one sigmoid unit), `multilabel` (three), `logits`
+    (three, unbounded), `categorical` (softmax over four, one-hot targets), `sparse` (the same, class-index
+    targets), `regression` (two positive values), and `rows`/`sparse_rows` (two softmax rows of three per
+    sample, one-hot or class-index targets)."""
+    def softmax(x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True)).astype("float32")
+    shape = {"binary": (count, 1), "multilabel": (count, 3), "logits": (count, 3), "categorical": (count, 4), "sparse": (count, 4),
+             "regression": (count, 2), "rows": (count, 2, 3), "sparse_rows": (count, 2, 3)}[kind]
+    if kind in ("binary", "multilabel"):
+        outputs = rng.uniform(0.01, 0.99, size=shape).astype("float32")
+        targets = rng.integers(0, 2, size=shape).astype("float32")
+    elif kind == "logits":
+        outputs = rng.normal(scale=2, size=shape).astype("float32")
+        targets = rng.integers(0, 2, size=shape).astype("float32")
+    elif kind == "regression":
+        outputs = rng.uniform(0.1, 3, size=shape).astype("float32")
+        targets = rng.uniform(0.1, 3, size=shape).astype("float32")
+    else:
+        outputs = softmax(rng.normal(size=shape))
+        indices = rng.integers(0, shape[-1], size=shape[:-1])
+        targets = indices.astype("float32") if kind.startswith("sparse") else np.eye(shape[-1], dtype="float32")[indices]
+    return outputs, targets
+
+
+def write_metric_reference(path, keras):
+    """Every metric this project computes, by name and as configured objects, on the kinds of outputs and
+    targets it applies to: Keras's result as a metric (unweighted) and as a weighted metric (sample weights
+    given; not for confusion-matrix metrics on outputs of several rows, which Keras cannot broadcast)."""
+    from keras.src.trainers import compile_utils
+
+    rng = np.random.default_rng(7)
+    classifiers = ["binary", "multilabel", "categorical", "sparse", "rows", "sparse_rows"]
+    probabilities = ["binary", "multilabel"]
+    one_hot = ["categorical", "rows"]
+    sparse = ["sparse", "sparse_rows"]
+    values = ["binary", "multilabel", "categorical", "regression", "rows"]
+    m = keras.metrics
+    specs = [
+        ("accuracy", classifiers), ("acc", ["binary", "sparse"]), ("ACC", ["categorical"]), ("binary_accuracy", probabilities + ["rows"]),
+        (m.BinaryAccuracy(threshold=0.7), probabilities), ("categorical_accuracy", one_hot), ("CategoricalAccuracy", one_hot),
+        ("sparse_categorical_accuracy", sparse), ("top_k_categorical_accuracy", one_hot),
+        (m.TopKCategoricalAccuracy(k=2), one_hot), ("sparse_top_k_categorical_accuracy", sparse),
+        (m.SparseTopKCategoricalAccuracy(k=2, name="top2"), sparse),
+        ("mae", values), ("MSE", values), ("mean_squared_error", ["regression"]), ("mape", ["regression"]), ("msle", ["regression"]),
+        ("RootMeanSquaredError", values), ("cosine_similarity", values), ("log_cosh_error", values), ("hinge", probabilities),
+        ("squared_hinge", ["logits"]), ("categorical_hinge", one_hot), ("kl_divergence", one_hot), ("poisson", ["regression"]),
+        ("binary_crossentropy", probabilities + ["rows"]), ("bce", ["multilabel"]),
+        (m.BinaryCrossentropy(from_logits=True, label_smoothing=0.1), ["logits"]), ("categorical_crossentropy", one_hot),
+        (m.CategoricalCrossentropy(label_smoothing=0.2), one_hot), ("sparse_categorical_crossentropy", sparse),
+        (m.SparseCategoricalCrossentropy(from_logits=True), sparse),
+        ("precision", probabilities + ["rows"]), ("recall", probabilities), (m.Precision(thresholds=0.3), probabilities),
+        (m.Recall(thresholds=0.6, name="recall_at_0.6"), probabilities), ("true_positives", probabilities),
+        ("FalsePositives", probabilities), ("true_negatives", ["multilabel"]), ("false_negatives", ["multilabel", "rows"]),
+        ("AUC", probabilities + ["rows"]), ("auc", ["categorical"]), (m.AUC(num_thresholds=50), probabilities),
+        (m.AUC(curve="PR"), probabilities), (m.AUC(curve="PR", summation_method="minoring"), ["multilabel"]),
+        (m.AUC(summation_method="majoring"), ["multilabel"]), (m.AUC(from_logits=True), ["logits"]),
+        (m.AUC(thresholds=[0.1, 0.5, 0.9]), probabilities), (m.AUC(thresholds=[0.25, 0.5, 0.75], curve="PR"), ["multilabel"]),
+    ]
+    confusion = (m.Precision, m.Recall, m.AUC, m.TruePositives, m.FalsePositives, m.TrueNegatives, m.FalseNegatives)
+    cases = []
+    for identifier, kinds in specs:
+        for kind in kinds:
+            outputs, targets = metric_data(kind, rng)
+            weights = rng.uniform(0.1, 2.0, size=outputs.shape[0]).astype("float32")
+            results = {}
+            for weighted in (False, True):
+                metric = compile_utils.get_metric(identifier, targets, outputs) if isinstance(identifier, str) \
+                    else identifier.__class__.from_config(identifier.get_config())
+                if weighted and isinstance(metric, confusion) and outputs.ndim > 2:
+                    continue
+                metric.update_state(targets, outputs, sample_weight=weights if weighted else None)
+                results["weighted" if weighted else "plain"] = float(metric.result())
+            serialized = identifier if isinstance(identifier, str) else keras.metrics.serialize(identifier)
+            cases.append({"metric": serialized, "name": metric.name, "kind": kind, "shape": list(outputs.shape),
+                          "outputs": outputs.ravel().tolist(), "targets": targets.ravel().tolist(), "sample_weights": weights.tolist(),
+                          **results})
+    with open(path, "w") as f:
+        json.dump({"keras_version": keras.__version__, "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"), help="MNIST folder of gzipped IDX files")
@@ -202,19 +353,29 @@ def main():
     p.add_argument("--initial", metavar="FILE", help="start from these weights (.h5, .weights.h5 or .keras)")
     p = sub.add_parser("optimizer-reference")
     p.add_argument("output")
+    p = sub.add_parser("loss-reference")
+    p.add_argument("output")
+    p = sub.add_parser("metric-reference")
+    p.add_argument("output")
     p = sub.add_parser("write")
     p.add_argument("arch", choices=ARCHS)
     p.add_argument("outdir")
     p.add_argument("--epochs", type=float, default=0, help="training epochs (fractions train on part of an epoch)")
     p.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not args.data and args.command != "optimizer-reference":
+    if not args.data and args.command not in ("optimizer-reference", "loss-reference", "metric-reference"):
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
 
     import keras
 
     if args.command == "optimizer-reference":
         write_optimizer_reference(args.output, keras)
+        return
+    if args.command == "loss-reference":
+        write_loss_reference(args.output, keras)
+        return
+    if args.command == "metric-reference":
+        write_metric_reference(args.output, keras)
         return
     if args.command == "train":
         train_recipe(args.arch, args.seed, args.data, keras, args.initial)

@@ -420,6 +420,24 @@ ZOO = {
 # The weight of each output's loss, for models with several outputs (Keras's loss_weights).
 LOSS_WEIGHTS = {"two_heads": [1.0, 0.4]}
 
+# Metrics other than ["accuracy"] (per output for several), and weighted metrics, that some models compile: every
+# metric this project computes, by name and as configured objects, read from and written to each file form. Names
+# only Keras 3 resolves (kl_divergence, log_cosh_error, bce) are given as objects, which tf-keras also has.
+METRICS = {
+    "categorical_cnn": lambda m: ["accuracy", "categorical_accuracy", m.TopKCategoricalAccuracy(k=3, name="top3"), m.AUC(name="auc"),
+                                  "mse", m.KLDivergence(), "categorical_hinge"],
+    "binary_mlp": lambda m: ["accuracy", m.Precision(name="precision"), m.Recall(thresholds=0.3, name="recall"),
+                             m.AUC(curve="PR", num_thresholds=100, name="pr_auc"), m.BinaryCrossentropy(name="bce"),
+                             m.BinaryAccuracy(threshold=0.2, name="low"),
+                             m.TruePositives(name="tp"), m.FalseNegatives(name="fn")],
+    "binary_logits_mlp": lambda m: [m.AUC(from_logits=True, name="auc"), m.BinaryCrossentropy(from_logits=True, name="bce"),
+                                    "squared_hinge"],
+    "mse_cnn": lambda m: ["mae", "RootMeanSquaredError", "cosine_similarity", "mape", m.LogCoshError(), "poisson"],
+    "sparse_logits_mlp": lambda m: ["accuracy", "sparse_top_k_categorical_accuracy",
+                                    m.SparseCategoricalCrossentropy(from_logits=True, name="sce")],
+}
+WEIGHTED_METRICS = {"mse_cnn": ["mae"], "rescaling_mlp": ["accuracy"]}
+
 # Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
 # losses are not compared.
 RANDOM_IN_TRAINING = {"noisy_cnn"}
@@ -465,8 +483,9 @@ def write(folder, data, keras, tf_keras=None, names=None):
             if first.__class__.__name__ == "Normalization" and getattr(first, "input_mean", None) is None:
                 first.adapt(inputs(model, train_images[:TRAIN_IMAGES], pixels))
             outputs = len(model.outputs)
+            metrics = METRICS[name](module.metrics) if name in METRICS else ["accuracy"] if outputs == 1 else [["accuracy"]] * outputs
             model.compile(optimizer=optimizer(module, optimizer_spec), loss=loss(module, loss_spec), loss_weights=LOSS_WEIGHTS.get(name),
-                          metrics=["accuracy"] if outputs == 1 else [["accuracy"]] * outputs)
+                          metrics=metrics, weighted_metrics=WEIGHTED_METRICS.get(name))
             model.fit(inputs(model, train_images[:TRAIN_IMAGES], pixels), targets(train_labels[:TRAIN_IMAGES], loss_spec),
                       batch_size=64, epochs=1, verbose=0)
             predictions = joined(model.predict(inputs(model, test_images[:PREDICTED_IMAGES], pixels), verbose=0))

@@ -19,8 +19,7 @@ let (modelPath, mnistFolder, output) = (arguments[1], arguments[2], URL(fileURLW
 
 /// Writes an n x classes float32 array for numpy.
 func save(_ predictions: Tensor, as name: String) throws {
-    let bytes = NumpyArray.float32File(shape: predictions.shape, values: predictions.scalars)
-    try Data(bytes).write(to: output.appendingPathComponent(name))
+    try predictions.save(npy: output.appendingPathComponent(name).path)
 }
 
 do {
@@ -30,23 +29,23 @@ do {
     // MNIST images in the layout and scale the model takes (LeNet-5: padded to 32 x 32, pixels / 255).
     let mnist = try MNIST.load(from: mnistFolder)
     let preprocessing = try Preprocessing.forModel(model.model, preset: model.architecture, pixels: .auto).preprocessing
-    let test = preprocessing.apply(mnist.test.prefix(100))
-    let x = Tensor(shape: [test.count] + model.inputShape, scalars: test.samples)
+    let test = mnist.test.prefix(100)
+    let x = Tensor(shape: [test.count] + model.inputShape, scalars: preprocessing.inputs(test))
 
     let y = try model.predict(x)  // y.shape == [100, 10]; y.scalars: [Float]
     try save(y, as: "predictions.npy")
     print(model.summary())
 
-    try model.compile(optimizer: .adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy)
-    let train = preprocessing.apply(mnist.train.prefix(1024))
-    let images = Tensor(shape: [train.count] + model.inputShape, scalars: train.samples)
+    try model.compile(optimizer: .adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy, metrics: [.accuracy])
+    let train = mnist.train.prefix(1024)
+    let images = Tensor(shape: [train.count] + model.inputShape, scalars: preprocessing.inputs(train))
     let history = try model.fit(x: images, y: train.labels.map { Int($0) }, epochs: 2, batchSize: 32)
     print("training loss per epoch: \(history.loss.map { String(format: "%.4f", $0) }.joined(separator: ", "))")
 
     try model.save(output.appendingPathComponent("retrained.keras").path)  // the form follows the extension
     try save(try model.predict(x), as: "retrained-predictions.npy")
     let evaluation = try model.evaluate(x: x, y: test.labels.map { Int($0) })
-    print("accuracy on the first 100 test images after training: \(String(format: "%.2f", evaluation.accuracy))")
+    print("accuracy on the first 100 test images after training: \(String(format: "%.2f", evaluation.scores["accuracy"] ?? .nan))")
 } catch {
     FileHandle.standardError.write(Data("getting-started: error: \(error)\n".utf8))
     exit(1)

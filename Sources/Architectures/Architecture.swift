@@ -101,9 +101,13 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     }
 
     /// A freshly initialised model (Glorot-uniform kernels, zero biases), or one whose weights are left unset
-    /// because they are about to be loaded.
+    /// because they are about to be loaded; compiled as the notebooks compile it (sparse categorical
+    /// cross-entropy, metrics `["accuracy"]`).
     public func makeModel(seed: UInt64 = 0, initializeWeights: Bool = true) throws -> Sequential {
-        try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed, initializeWeights: initializeWeights)
+        let model = try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed,
+                                   initializeWeights: initializeWeights)
+        model.metrics = [[.accuracy]]
+        return model
     }
 
     /// What identifies an architecture: per layer, its class and its parameters' shapes.

@@ -71,8 +71,23 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
         return flatten ? [shape.reduce(1, *)] : shape
     }
 
-    /// Applies the preprocessing to every image.
-    public func apply(_ images: DigitImages) -> LabeledSamples {
+    /// The images preprocessed, with each output's targets for `model`: the digit labels as class indices for
+    /// an output whose loss takes them, else one-hot over the output's 10 values. Refuses a model with an
+    /// output of another width.
+    public func samples(_ images: DigitImages, for model: Model) throws -> Samples {
+        let targets = try zip(model.losses, zip(model.outputNames, model.outputShapes)).map { loss, output in
+            guard output.1 == [10] else {
+                throw ModelError.invalidData("output \(output.0) gives \(describeShape(output.1, batch: true)) per sample; "
+                                             + "MNIST's labels need (None, 10)")
+            }
+            return loss.takesClassIndices ? images.labels.map(Float.init)
+                : images.labels.flatMap { label in (0..<10).map { $0 == Int(label) ? Float(1) : 0 } }
+        }
+        return try Samples(count: images.count, inputs: [inputs(images)], targets: targets)
+    }
+
+    /// Every image preprocessed, one after another.
+    public func inputs(_ images: DigitImages) -> [Float] {
         let outRows = images.rows + 2 * padding
         let outColumns = images.columns + 2 * padding
         let inSize = images.rows * images.columns
@@ -92,8 +107,7 @@ public struct Preprocessing: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        return LabeledSamples(sampleShape: sampleShape(rows: images.rows, columns: images.columns), samples: samples,
-                       labels: images.labels.map { Int32($0) })
+        return samples
     }
 }
 

@@ -66,8 +66,8 @@ enum LayerConfigCases {
             try compiled(#""optimizer": {"class_name": "SGD", "config": {"learning_rate": {"class_name": "CosineDecay", "config": {}}}}"#)
                 .write(toFile: $0, atomically: true, encoding: .utf8)
         }
-        try writer.add("compile-unknown-loss.json", [.trainConfig: .refused("its loss huber is not supported for training")]) {
-            try compiled(#""loss": "huber""#).write(toFile: $0, atomically: true, encoding: .utf8)
+        try writer.add("compile-unknown-loss.json", [.trainConfig: .refused("its loss dice is not supported for training")]) {
+            try compiled(#""loss": "dice""#).write(toFile: $0, atomically: true, encoding: .utf8)
         }
 
         // Every layer class the project reads, in one sound graph: the config fuzzer's richest seed.

@@ -151,9 +151,9 @@ enum TrainingStateCases {
                 config["compile_config"] = .object(compile)
             }
         }
-        try writer.add("unknown-loss.h5", unappliedSetting("its loss huber is not supported for training")) { path in
+        try writer.add("unknown-loss.h5", unappliedSetting("its loss dice is not supported for training")) { path in
             try save(model, Adam(parameters: model.parameters), at: path)
-            try editTrainingConfig(path) { $0["loss"] = .string("huber") }
+            try editTrainingConfig(path) { $0["loss"] = .string("dice") }
         }
 
         // Statistics no Keras computation produces: a negative variance would turn every output into NaN.

@@ -99,7 +99,7 @@ public enum ConfigWriter {
             compile["optimizer"] = serialized(module: "keras.optimizers", className: optimizer.className,
                                               config: optimizerConfig(optimizer, flavour: .keras3))
         }
-        compile.members += trainingSettings(model, flavour: .keras3).members
+        compile.members += trainingSettings(model, form: .archive).members
         return serialized(module: sequential ? "keras" : "keras.src.models.functional", className: sequential ? "Sequential" : "Functional",
                           config: body, extra: [
             ("build_config", .object(JSONObject([("input_shape", .batchShape(model.inputShape))]))),
@@ -109,7 +109,7 @@ public enum ConfigWriter {
 
     /// `training_config` of a legacy `.h5`: the model's loss, metrics and the optimizer's config.
     public static func legacyTrainingConfig(_ model: Model, optimizer: Optimizer?, flavour: KerasFlavour) -> JSONValue {
-        var config = trainingSettings(model, flavour: flavour)
+        var config = trainingSettings(model, form: .legacy(flavour))
         if let optimizer {
             config["optimizer_config"] = .object(JSONObject([
                 ("class_name", .string(optimizer.className)), ("config", .object(optimizerConfig(optimizer, flavour: flavour))),
@@ -118,13 +118,11 @@ public enum ConfigWriter {
         return .object(config)
     }
 
-    /// The loss, its weights and accuracy as the metric (of each output, for several).
-    private static func trainingSettings(_ model: Model, flavour: KerasFlavour) -> JSONObject {
-        let (loss, weights) = LossConfig.json(model, flavour: flavour)
-        let accuracy = JSONValue.array([.string("accuracy")])
-        return JSONObject([("loss", loss), ("loss_weights", weights),
-                           ("metrics", model.outputs.count == 1 ? accuracy : .array(model.outputs.map { _ in accuracy })),
-                           ("weighted_metrics", .null)])
+    /// The loss, its weights and the metrics, as `form` lists them.
+    private static func trainingSettings(_ model: Model, form: MetricConfig.Form) -> JSONObject {
+        let (loss, weights) = LossConfig.json(model, flavour: form.flavour)
+        let (metrics, weighted) = MetricConfig.json(model, form: form)
+        return JSONObject([("loss", loss), ("loss_weights", weights), ("metrics", metrics), ("weighted_metrics", weighted)])
     }
 
     /// The optimizer's Keras config with only the keys every Keras 3 release (or Keras 2.15) accepts.

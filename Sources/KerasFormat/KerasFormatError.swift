@@ -208,6 +208,8 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
     case optimizerReplaced(by: String)
     /// A loss this project does not have.
     case lossNotSupported(String)
+    /// A metric this project does not compute, described: it is left out.
+    case metricNotSupported(String)
 
     public var description: String {
         switch self {
@@ -224,6 +226,7 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
             return "optimizer variable \(variable) has shape \(describeShape(found)), expected \(describeShape(expected)); "
                 + "starting the optimizer afresh"
         case .optimizerReplaced(let name): return "the file's optimizer state is for another optimizer; starting \(name) afresh"
+        case .metricNotSupported(let reason): return reason + "; it is not reported"
         case .lossNotSupported(let name):
             return "the file's loss \(name) is not supported (only \(Loss.Kind.supportedNames), from logits or not); sparse_categorical_crossentropy is used"
         }

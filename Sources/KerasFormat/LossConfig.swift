@@ -5,15 +5,28 @@ import NeuralNet
 /// (`{"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true, ...}}`), which is how
 /// `from_logits` is recorded.
 enum LossConfig {
-    /// Function names and aliases Keras resolves, and the loss classes, for each kind.
+    /// Function names and aliases Keras resolves, for each kind.
     private static let functionNames: [String: Loss.Kind] = [
         "sparse_categorical_crossentropy": .sparseCategoricalCrossentropy, "categorical_crossentropy": .categoricalCrossentropy,
-        "binary_crossentropy": .binaryCrossentropy, "mean_squared_error": .meanSquaredError, "mse": .meanSquaredError,
-        "MSE": .meanSquaredError,
+        "binary_crossentropy": .binaryCrossentropy, "binary_focal_crossentropy": .binaryFocalCrossentropy,
+        "mean_squared_error": .meanSquaredError, "mse": .meanSquaredError, "MSE": .meanSquaredError,
+        "mean_absolute_error": .meanAbsoluteError, "mae": .meanAbsoluteError, "MAE": .meanAbsoluteError,
+        "mean_absolute_percentage_error": .meanAbsolutePercentageError, "mape": .meanAbsolutePercentageError,
+        "MAPE": .meanAbsolutePercentageError, "mean_squared_logarithmic_error": .meanSquaredLogarithmicError,
+        "msle": .meanSquaredLogarithmicError, "MSLE": .meanSquaredLogarithmicError, "huber": .huber, "huber_loss": .huber,
+        "log_cosh": .logCosh, "logcosh": .logCosh, "kl_divergence": .kullbackLeiblerDivergence,
+        "kullback_leibler_divergence": .kullbackLeiblerDivergence, "kld": .kullbackLeiblerDivergence,
+        "KLD": .kullbackLeiblerDivergence, "poisson": .poisson, "cosine_similarity": .cosineSimilarity, "hinge": .hinge,
+        "squared_hinge": .squaredHinge, "categorical_hinge": .categoricalHinge,
     ]
+    /// Each kind's Keras class.
     private static let classNames: [Loss.Kind: String] = [
         .sparseCategoricalCrossentropy: "SparseCategoricalCrossentropy", .categoricalCrossentropy: "CategoricalCrossentropy",
-        .binaryCrossentropy: "BinaryCrossentropy", .meanSquaredError: "MeanSquaredError",
+        .binaryCrossentropy: "BinaryCrossentropy", .binaryFocalCrossentropy: "BinaryFocalCrossentropy",
+        .meanSquaredError: "MeanSquaredError", .meanAbsoluteError: "MeanAbsoluteError",
+        .meanAbsolutePercentageError: "MeanAbsolutePercentageError", .meanSquaredLogarithmicError: "MeanSquaredLogarithmicError",
+        .huber: "Huber", .logCosh: "LogCosh", .kullbackLeiblerDivergence: "KLDivergence", .poisson: "Poisson",
+        .cosineSimilarity: "CosineSimilarity", .hinge: "Hinge", .squaredHinge: "SquaredHinge", .categoricalHinge: "CategoricalHinge",
     ]
 
     /// Why a loss entry cannot be honoured: a Keras loss or option this project does not have, or entries that
@@ -23,21 +36,10 @@ enum LossConfig {
         let description: String
     }
 
-    /// Where the entries came from, for messages that name what is wrong.
-    struct Source {
-        let file: String
-        /// `training_config` or `compile_config`.
-        let object: String
-
-        func invalid(_ key: String, _ reason: String) -> KerasFormatError {
-            KerasFormatError(file: file, object: object, .invalidValue(key: key, reason: reason))
-        }
-    }
-
     /// Each output's loss as `entry` names them: one loss for every output, a list in the outputs' order, or
     /// an object by output name; nil when it names none. Throws ``Unsupported`` for a loss or option this
     /// project does not have, and an error naming `source` for entries that do not give each output one loss.
-    static func losses(_ entry: JSONValue?, outputNames: [String], source: Source) throws -> [Loss]? {
+    static func losses(_ entry: JSONValue?, outputNames: [String], source: CompileSettingsSource) throws -> [Loss]? {
         guard let entry, !entry.isNull else { return nil }
         return try perOutputEntries(entry, key: "loss", outputNames: outputNames, source: source).enumerated().map { index, item in
             guard let loss = try loss(item) else { throw Unsupported(description: "no loss for output \(outputNames[index])") }
@@ -48,7 +50,7 @@ enum LossConfig {
     /// Each output's weight in the total loss as a `loss_weights` entry gives them (a list, or an object by
     /// output name); nil when it gives none. Each must be a number that is finite as float32, as Keras scales
     /// the loss in float32; anything else is refused naming `source`.
-    static func lossWeights(_ entry: JSONValue?, outputNames: [String], source: Source) throws -> [Double]? {
+    static func lossWeights(_ entry: JSONValue?, outputNames: [String], source: CompileSettingsSource) throws -> [Double]? {
         guard let entry, !entry.isNull else { return nil }
         guard entry.arrayValue != nil || entry.objectValue != nil else {
             throw source.invalid("loss_weights", "must be a list or a dict by output name, found \(entry.pythonJSON)")
@@ -66,7 +68,7 @@ enum LossConfig {
 
     /// Per output, its part of a list (in output order) or an object (by output name); anything else is the
     /// one entry of every output.
-    private static func perOutputEntries(_ entry: JSONValue, key: String, outputNames: [String], source: Source) throws -> [JSONValue?] {
+    private static func perOutputEntries(_ entry: JSONValue, key: String, outputNames: [String], source: CompileSettingsSource) throws -> [JSONValue?] {
         let outputs = outputNames.count == 1 ? "1 output (\(outputNames[0]))" : "\(outputNames.count) outputs (\(outputNames.joined(separator: ", ")))"
         if let items = entry.arrayValue {
             guard items.count == outputNames.count else {
@@ -84,7 +86,7 @@ enum LossConfig {
     }
 
     /// The one loss `entry` names; nil when there is none. Throws ``Unsupported`` for another loss or an option
-    /// this project does not apply (label smoothing, `ignore_class`, another axis or reduction).
+    /// this project does not apply (`ignore_class`, another axis or reduction), or an option out of range.
     static func loss(_ entry: JSONValue?) throws -> Loss? {
         guard let entry, !entry.isNull else { return nil }
         if let name = entry.stringValue {
@@ -99,22 +101,29 @@ enum LossConfig {
         let plain = className.split(separator: ">").last.map(String.init) ?? className
         guard let kind = classNames.first(where: { $0.value == plain })?.key else { throw Unsupported(description: className) }
         let config = object["config"]?.objectValue ?? JSONObject()
-        if let smoothing = config["label_smoothing"]?.doubleValue, smoothing != 0 {
-            throw Unsupported(description: "\(className) with label_smoothing \(smoothing)")
-        }
         if let ignored = config["ignore_class"], !ignored.isNull { throw Unsupported(description: "\(className) with ignore_class") }
         if let axis = config["axis"]?.intValue, axis != -1 { throw Unsupported(description: "\(className) with axis \(axis)") }
         if let reduction = config["reduction"]?.stringValue, !["auto", "sum_over_batch_size"].contains(reduction) {
             throw Unsupported(description: "\(className) with reduction \(reduction)")
         }
-        return Loss(kind, fromLogits: config["from_logits"]?.boolValue ?? false)
+        func number(_ key: String, _ fallback: Float, in range: ClosedRange<Float>) throws -> Float {
+            guard let item = config[key], !item.isNull else { return fallback }
+            guard let value = item.doubleValue.map(Float.init), value.isFinite, range.contains(value) else {
+                throw Unsupported(description: "\(className) with \(key) \(item.pythonJSON) (a number in \(range) is needed)")
+            }
+            return value
+        }
+        return Loss(kind, fromLogits: config["from_logits"]?.boolValue ?? false,
+                    labelSmoothing: try number("label_smoothing", 0, in: 0...1), delta: try number("delta", 1, in: 0...Float.greatestFiniteMagnitude),
+                    gamma: try number("gamma", 2, in: 0...Float.greatestFiniteMagnitude), alpha: try number("alpha", 0.25, in: 0...1),
+                    applyClassBalancing: config["apply_class_balancing"]?.boolValue ?? false)
     }
 
     /// The losses a training config's `loss` entry names and the weights its `loss_weights` gives, set on
     /// `model` when this project has them; otherwise a notice is added to `notices` and the unsupported loss's
     /// description returned in `unsupported`. Throws, naming `source`, for entries that do not fit the
     /// model's outputs or weights that are not finite.
-    static func apply(_ entry: JSONValue?, weights: JSONValue?, to model: Model, source: Source, notices: inout [Notice])
+    static func apply(_ entry: JSONValue?, weights: JSONValue?, to model: Model, source: CompileSettingsSource, notices: inout [Notice])
         throws -> (losses: [Loss]?, unsupported: String?) {
         let weights = try lossWeights(weights, outputNames: model.outputNames, source: source)
         do {
@@ -136,19 +145,29 @@ enum LossConfig {
         return (losses.count == 1 ? losses[0] : .array(losses), weights)
     }
 
-    /// The `loss` entry for `loss` as `flavour` writes it: the function name, or the loss object when it takes
-    /// logits.
+    /// The `loss` entry for `loss` as `flavour` writes it: the function name, or the loss object when it has
+    /// options other than Keras's defaults.
     static func json(_ loss: Loss, flavour: KerasFlavour) -> JSONValue {
-        guard loss.fromLogits else { return .string(loss.kind.rawValue) }
+        guard loss != Loss(loss.kind) else { return .string(loss.kind.rawValue) }
         var config = JSONObject([("name", .string(loss.kind.rawValue)),
-                                 ("reduction", .string(flavour == .keras3 ? "sum_over_batch_size" : "auto")),
-                                 ("from_logits", .bool(true))])
+                                 ("reduction", .string(flavour == .keras3 ? "sum_over_batch_size" : "auto"))])
         switch loss.kind {
-        case .sparseCategoricalCrossentropy: config["ignore_class"] = .null
-        case .categoricalCrossentropy, .binaryCrossentropy:
-            config["label_smoothing"] = .double(0)
+        case .sparseCategoricalCrossentropy:
+            config["from_logits"] = .bool(loss.fromLogits)
+            config["ignore_class"] = .null
+        case .categoricalCrossentropy, .binaryCrossentropy, .binaryFocalCrossentropy:
+            config["from_logits"] = .bool(loss.fromLogits)
+            config["label_smoothing"] = .float(loss.labelSmoothing)
             config["axis"] = .int(-1)
-        case .meanSquaredError: break
+            if loss.kind == .binaryFocalCrossentropy {
+                config["apply_class_balancing"] = .bool(loss.applyClassBalancing)
+                config["alpha"] = .float(loss.alpha)
+                config["gamma"] = .float(loss.gamma)
+            }
+        case .huber:
+            config["delta"] = .float(loss.delta)
+        default:
+            break
         }
         let className = classNames[loss.kind]!
         guard flavour == .keras3 else {

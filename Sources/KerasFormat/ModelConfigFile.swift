@@ -8,7 +8,7 @@ public struct ConfiguredModel {
     /// The model, its weights initialised from the seed.
     public let model: Model
     /// Each output's loss as the config's `compile_config` names them, if it does (the model is set to them,
-    /// and to its loss weights).
+    /// to its loss weights and to its metrics).
     public let losses: [Loss]?
     /// The loss the `compile_config` names when this project does not have it (the model keeps sparse
     /// categorical cross-entropy, and training it would train another loss).
@@ -50,8 +50,13 @@ public struct ConfiguredModel {
         var builder = ModelBuilder(file: file, kerasVersion: json["keras_version"]?.stringValue)
         model = try builder.build(try ModelConfig.parse(json, file: file), initializeWeights: initializeWeights, seed: seed)
         var notices = builder.notices
-        (losses, unsupportedLoss) = try LossConfig.apply(json["compile_config"]?["loss"], weights: json["compile_config"]?["loss_weights"],
-                                                         to: model, source: .init(file: file, object: "compile_config"), notices: &notices)
+        let settings = json["compile_config"], source = CompileSettingsSource(file: file, object: "compile_config")
+        (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,
+                                                         notices: &notices)
+        if let settings {
+            model.metrics = try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"], outputNames: model.outputNames,
+                                                     source: source, kerasVersion: json["keras_version"]?.stringValue, notices: &notices)
+        }
         optimizer = try OptimizerState.fresh(json["compile_config"]?["optimizer"], for: model, file: file, notices: &notices)
         self.notices = notices
     }

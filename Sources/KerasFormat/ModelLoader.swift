@@ -93,9 +93,13 @@ public enum ModelLoader {
         try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
         var losses: [Loss]?, unsupportedLoss: String?, trainingConfigError: KerasFormatError?
         do {
-            (losses, unsupportedLoss) = try LossConfig.apply(file.trainingConfigJSON?["loss"], weights: file.trainingConfigJSON?["loss_weights"],
-                                                             to: model, source: .init(file: path, object: file.trainingConfigObject),
+            let source = CompileSettingsSource(file: path, object: file.trainingConfigObject), settings = file.trainingConfigJSON
+            (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,
                                                              notices: &notices)
+            if let settings {
+                model.metrics = try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"],
+                                                         outputNames: model.outputNames, source: source, kerasVersion: file.kerasVersion, notices: &notices)
+            }
         } catch let error as KerasFormatError {
             trainingConfigError = error
         }

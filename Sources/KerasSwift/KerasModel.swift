@@ -78,41 +78,77 @@ public final class KerasModel {
         return text
     }
 
-    /// Sets the optimizer (fresh, as Keras's `compile` makes it) and the loss of every output for `fit` and
-    /// `evaluate`; `lossWeights`, one per output, weigh the outputs' losses in the total (1 each by default).
-    public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy, lossWeights: [Double]? = nil) throws {
+    /// Sets the optimizer (fresh, as Keras's `compile` makes it), the loss and the metrics of every output for
+    /// `fit` and `evaluate`; `lossWeights`, one per output, weigh the outputs' losses in the total (1 each by
+    /// default). Metrics are given as Keras takes them: `.accuracy`, `Metric(kerasName: "mae")`, or a
+    /// configured `Metric(.auc(...))`.
+    public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy, lossWeights: [Double]? = nil,
+                        metrics: [Metric] = []) throws {
         if let lossWeights, lossWeights.count != model.outputs.count {
             throw KerasModelError.invalidSetting("\(lossWeights.count) loss weights for a model with \(model.outputs.count) outputs")
         }
         self.optimizer = optimizer.make(for: model)
         model.loss = loss
         model.lossWeights = lossWeights ?? model.lossWeights.map { _ in 1 }
+        model.metrics = model.outputs.map { _ in metrics }
         losses = model.losses
     }
 
-    /// Trains on `x` with integer class labels `y`, like Keras's `fit`: the last partial batch counts as a
-    /// step, `shuffle` says when the samples are shuffled (from `seed`), and `validationData` is evaluated
-    /// after each epoch. `onEpoch` hears each epoch's figures as they come. A batch whose loss is NaN or
-    /// infinite ends training, as Keras's `TerminateOnNaN` does, without its step
-    /// (``History/stoppedOnNonFiniteLoss`` says where).
+    /// Trains on `x` with targets `y`, one tensor per output in the model's order (class indices for an
+    /// output whose loss is sparse categorical cross-entropy, else values of the output's shape), like Keras's
+    /// `fit`: the last partial batch counts as a step, `shuffle` says when the samples are shuffled (from
+    /// `seed`), `sampleWeight` weighs each sample's loss, and `validationData` is evaluated after each epoch.
+    /// `onEpoch` hears each epoch's figures as they come. A batch whose loss is NaN or infinite ends training,
+    /// as Keras's `TerminateOnNaN` does, without its step (``History/stoppedOnNonFiniteLoss`` says where).
     @discardableResult
-    public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
-                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+    public func fit(x: Tensor, y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
+                    validationData: (x: Tensor, y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
         guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
         guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
-        let train = try dataset(x, y)
-        let validation = try validationData.map { try dataset($0.x, $0.y) }
+        let train = try samples(x, y, sampleWeight: sampleWeight)
+        let validation = try validationData.map { try samples($0.x, $0.y, sampleWeight: nil) }
         guard epochs > 0, train.count > 0 else { return History(epochs: [], stoppedOnNonFiniteLoss: nil) }
         let trainer = Trainer(model: model, optimizer: optimizer,
                               options: TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, shuffle: shuffle))
-        let epochs = trainer.fit(train, validation: validation, onEpoch: onEpoch)
+        let epochs = try trainer.fit(train, validation: validation, onEpoch: onEpoch)
         return History(epochs: epochs, stoppedOnNonFiniteLoss: trainer.stoppedOnNonFiniteLoss)
     }
 
-    /// Loss and accuracy on `x` with integer class labels `y`, like Keras's `evaluate`.
-    public func evaluate(x: Tensor, y: [Int], batchSize: Int = 32) throws -> Evaluation {
+    /// `fit(x:y:...)` with the targets of every output for a model with one
+    /// output.
+    @discardableResult
+    public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
+                    validationData: (x: Tensor, y: Tensor)? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        try fit(x: x, y: [y], epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight,
+                validationData: validationData.map { ($0.x, [$0.y]) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+    }
+
+    /// `fit(x:y:...)` with integer class
+    /// labels, for classifiers: every output gets them as class indices, or one-hot where its loss takes values
+    /// of its shape.
+    @discardableResult
+    public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
+                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        try fit(x: x, y: try classTargets(y), epochs: epochs, batchSize: batchSize,
+                validationData: try validationData.map { ($0.x, try classTargets($0.y)) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+    }
+
+    /// Loss and metrics on `x` with targets `y`, one tensor per output, like Keras's `evaluate`.
+    public func evaluate(x: Tensor, y: [Tensor], sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
         guard losses != nil else { throw KerasModelError.notCompiled }
-        return model.evaluate(try dataset(x, y), batchSize: max(1, batchSize))
+        return try model.evaluate(try samples(x, y, sampleWeight: sampleWeight), batchSize: max(1, batchSize))
+    }
+
+    /// `evaluate(x:y:...)` with the targets of every output, for a model with one output.
+    public func evaluate(x: Tensor, y: Tensor, sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
+        try evaluate(x: x, y: [y], sampleWeight: sampleWeight, batchSize: batchSize)
+    }
+
+    /// `evaluate(x:y:...)` with integer class labels, made into every output's targets as `fit` makes them.
+    public func evaluate(x: Tensor, y: [Int], batchSize: Int = 32) throws -> Evaluation {
+        try evaluate(x: x, y: try classTargets(y), batchSize: batchSize)
     }
 
     /// Saves the model with its optimizer state in the form the extension names: `.keras`, `.weights.h5`, or
@@ -122,21 +158,25 @@ public final class KerasModel {
     }
 
     /// The number of samples in `x`, whose shape must be `[n] + inputShape`.
-    private func samples(in x: Tensor) throws -> Int {
-        guard x.shape.count == model.inputShape.count + 1, Array(x.shape.dropFirst()) == model.inputShape else {
-            throw KerasModelError.inputShape(expected: model.inputShape, found: x.shape)
-        }
-        return x.shape[0]
+    private func samples(in x: Tensor) throws -> Int { try model.samples(inputs: [x]).count }
+
+    /// A dataset of `x` and its targets, checked against the model (see ``Model/samples(inputs:targets:sampleWeights:)``).
+    private func samples(_ x: Tensor, _ y: [Tensor], sampleWeight: [Float]?) throws -> Samples {
+        try model.samples(inputs: [x], targets: y, sampleWeights: sampleWeight)
     }
 
-    private func dataset(_ x: Tensor, _ y: [Int]) throws -> LabeledSamples {
-        let count = try samples(in: x)
-        guard y.count == count else { throw KerasModelError.labelCount(samples: count, labels: y.count) }
-        let classes = model.outputSize
-        if let (index, label) = y.enumerated().first(where: { !(0..<classes).contains($0.element) }) {
-            throw KerasModelError.labelOutOfRange(index: index, label: label, classes: classes)
+    /// Integer class labels as every output's targets: class indices, or one-hot where the output's loss takes
+    /// values of its shape.
+    private func classTargets(_ labels: [Int]) throws -> [Tensor] {
+        try zip(model.losses, model.outputShapes).map { loss, shape in
+            let classes = shape.last ?? 1
+            if let (index, label) = labels.enumerated().first(where: { !(0..<classes).contains($0.element) }) {
+                throw KerasModelError.labelOutOfRange(index: index, label: label, classes: classes)
+            }
+            guard !loss.takesClassIndices else { return Tensor(shape: [labels.count], scalars: labels.map(Float.init)) }
+            guard shape.count == 1 else { throw KerasModelError.invalidSetting("class labels fit an output of one axis, not \(describeShape(shape, batch: true))") }
+            return Tensor(shape: [labels.count, classes], scalars: labels.flatMap { label in (0..<classes).map { $0 == label ? 1 : 0 } })
         }
-        return LabeledSamples(sampleShape: model.inputShape, samples: x.scalars, labels: y.map { Int32($0) })
     }
 }
 
@@ -149,20 +189,16 @@ public struct History: Sendable {
 
     /// Each epoch's mean training loss (Keras's `history["loss"]`).
     public var loss: [Double] { epochs.map(\.loss) }
-    /// Each epoch's training accuracy.
-    public var accuracy: [Double] { epochs.map(\.accuracy) }
     /// Each epoch's validation loss, when validation data was given.
     public var validationLoss: [Double] { epochs.compactMap(\.validationLoss) }
-    /// Each epoch's validation accuracy, when validation data was given.
-    public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
+
+    /// Each epoch's figure of that name, as Keras's `history.history[name]`: `"loss"`, a metric's name, or
+    /// either after `"val_"`; empty when no epoch has it.
+    public subscript(name: String) -> [Double] { epochs.compactMap { $0.logs[name] } }
 }
 
 /// A call a ``KerasModel`` cannot carry out as asked.
 public enum KerasModelError: Error, Equatable, CustomStringConvertible {
-    /// The samples' shape is not `[n] + expected`.
-    case inputShape(expected: [Int], found: [Int])
-    /// There are not as many labels as samples.
-    case labelCount(samples: Int, labels: Int)
     /// A label is not a class index of the model's output.
     case labelOutOfRange(index: Int, label: Int, classes: Int)
     /// `fit` or `evaluate` before `compile` (and the file had no training state).
@@ -172,9 +208,6 @@ public enum KerasModelError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .inputShape(let expected, let found):
-            return "the model takes samples of shape \(describeShape(expected, batch: true)), given \(describeShape(found))"
-        case .labelCount(let samples, let labels): return "\(samples) samples but \(labels) labels"
         case .labelOutOfRange(let index, let label, let classes): return "label \(index) is \(label), outside the model's \(classes) classes"
         case .notCompiled: return "the model is not compiled: call compile(optimizer:loss:) before fit or evaluate"
         case .invalidSetting(let what): return what

@@ -1,4 +1,4 @@
-/// The optimizer ``KerasModel/compile(optimizer:loss:lossWeights:)`` sets up, with Keras's defaults.
+/// The optimizer ``KerasModel/compile(optimizer:loss:lossWeights:metrics:)`` sets up, with Keras's defaults.
 public enum OptimizerChoice: Sendable, Equatable {
     /// Keras's `SGD`: plain, with momentum, or Nesterov momentum.
     case sgd(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false)

@@ -1,5 +1,5 @@
 import Foundation
-import ZIPFoundation
+import NumPy
 
 /// Grayscale digit images and their labels, as stored: uint8 pixels, row-major, one image after another.
 public struct DigitImages: Sendable {
@@ -115,28 +115,23 @@ public struct MNIST: Sendable {
     }
 
     static func loadNPZ(_ path: String) throws -> MNIST {
-        let archive: Archive
+        let arrays: [String: NumpyArray]
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw MNISTError(file: path, reason: "not a readable .npz (zip) file")
+            arrays = Dictionary(try NumpyArchive.read(path).map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
+        } catch let error as NumpyError {
+            throw MNISTError(file: error.file, reason: error.reason)
         }
         func array(_ name: String) throws -> NumpyArray {
-            guard let entry = archive["\(name).npy"] else { throw MNISTError(file: path, reason: "has no \(name).npy") }
-            guard entry.uncompressedSize < 256 << 20 else { throw MNISTError(file: path, reason: "\(name).npy is implausibly large") }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry) { data.append($0) }
-            } catch {
-                throw MNISTError(file: path, reason: "\(name).npy cannot be extracted (\(error))")
-            }
-            return try NumpyArray.parse([UInt8](data), file: "\(path)/\(name).npy")
+            guard let array = arrays[name] else { throw MNISTError(file: path, reason: "has no \(name).npy") }
+            return array
         }
         func split(_ x: String, _ y: String) throws -> DigitImages {
             let images = try array(x)
             let labels = try array(y)
-            guard images.shape.count == 3, images.dtype.hasSuffix("u1"), labels.shape.count == 1, labels.shape[0] == images.shape[0] else {
-                throw MNISTError(file: path, reason: "\(x) must be uint8 (n, rows, cols) and \(y) (n,); found \(images.dtype) \(images.shape) and \(labels.dtype) \(labels.shape)")
+            guard images.shape.count == 3, images.elementType == .uint8, labels.elementType.isInteger, labels.shape.count == 1,
+                  labels.shape[0] == images.shape[0] else {
+                throw MNISTError(file: path, reason: "\(x) must be uint8 (n, rows, cols) and \(y) integers (n,); found "
+                                 + "\(images.elementType.name) \(images.shape) and \(labels.elementType.name) \(labels.shape)")
             }
             let values = try labels.integers()
             guard values.allSatisfy({ (0...9).contains($0) }) else { throw MNISTError(file: path, reason: "\(y) holds a label outside 0...9") }

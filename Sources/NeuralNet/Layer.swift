@@ -217,13 +217,15 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(parameter: String, expected: [Int], found: [Int])
     case invalidInput(layer: String, reason: String)
     case invalidConfiguration(String)
+    /// Data that does not suit the model (see ``Model/check(_:targets:)``), described.
+    case invalidData(String)
 
     public var description: String {
         switch self {
         case .shapeMismatch(let parameter, let expected, let found):
             return "\(parameter) expects shape \(describeShape(expected)), found \(describeShape(found))"
         case .invalidInput(let layer, let reason): return "layer \(layer): \(reason)"
-        case .invalidConfiguration(let reason): return reason
+        case .invalidConfiguration(let reason), .invalidData(let reason): return reason
         }
     }
 }

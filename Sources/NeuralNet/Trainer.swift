@@ -4,16 +4,23 @@ import Foundation
 public struct EpochRecord: Sendable, Codable {
     /// The epoch's number, from 1.
     public let epoch: Int
-    /// Mean training loss over the epoch's batches.
-    public let loss: Double
-    /// Training accuracy over the epoch's batches.
-    public let accuracy: Double
-    /// Loss on the validation data after the epoch, when it was given.
-    public let validationLoss: Double?
-    /// Accuracy on the validation data after the epoch, when it was given.
-    public let validationAccuracy: Double?
-    /// Wall-clock seconds the epoch took, validation included.
+    /// The training loss and metrics over the epoch's batches, by Keras's names (see ``Model/scores(_:)``).
+    public let scores: Scores
+    /// The same figures on the validation data after the epoch, when it was given (Keras adds `val_` to them).
+    public let validation: Scores?
+    /// Wall-clock seconds of the epoch's training steps (validation not included).
     public let seconds: Double
+
+    /// Mean training loss over the epoch's batches.
+    public var loss: Double { scores["loss"] ?? .nan }
+    /// Loss on the validation data, when it was given.
+    public var validationLoss: Double? { validation?["loss"] }
+    /// Keras's `logs`: the training figures, then the validation figures after `val_`.
+    public var logs: Scores {
+        var logs = scores
+        for (name, value) in validation?.prefixed("val_") ?? Scores() { logs.append(name, value) }
+        return logs
+    }
 }
 
 /// Progress inside an epoch, reported after every batch.
@@ -24,12 +31,10 @@ public struct StepProgress: Sendable {
     public let step: Int
     /// Batches in the epoch.
     public let steps: Int
-    /// Mean loss and accuracy over the epoch's batches so far (what Keras's progress bar shows).
-    public let loss: Double
-    /// The running accuracy, likewise.
-    public let accuracy: Double
+    /// The loss and metrics over the epoch's batches so far (what Keras's progress bar shows).
+    public let scores: Scores
     /// Samples trained per second so far in this epoch.
-    public let imagesPerSecond: Double
+    public let samplesPerSecond: Double
 }
 
 /// Where a training run stopped because a batch's loss was NaN or infinite, as Keras's `TerminateOnNaN`
@@ -51,7 +56,7 @@ public struct TrainingOptions: Sendable {
     public var epochs: Int
     /// Samples per step; the last batch of an epoch may be smaller.
     public var batchSize: Int
-    /// Stop after the first epoch whose training accuracy exceeds this (the LeNet-5 notebook's callback).
+    /// Stop after the first epoch whose training `accuracy` exceeds this (the LeNet-5 notebook's callback).
     public var stopAtAccuracy: Double?
     /// Seed for the shuffling.
     public var seed: UInt64
@@ -122,14 +127,18 @@ public final class Trainer {
         self.options = options
     }
 
-    /// Trains on `data`, evaluating `validation` after each epoch; returns the history.
-    public func fit(_ data: LabeledSamples, validation: LabeledSamples? = nil, onStep: ((StepProgress) -> Void)? = nil,
-                    onEpoch: ((EpochRecord) -> Void)? = nil) -> [EpochRecord] {
-        let sampleSize = data.sampleSize
+    /// Trains on `data`, evaluating `validation` after each epoch; returns the history. Refuses data that does
+    /// not suit the model (see ``Model/check(_:targets:)``) before the first step.
+    public func fit(_ data: Samples, validation: Samples? = nil, onStep: ((StepProgress) -> Void)? = nil,
+                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
+        try model.check(data, targets: true)
+        if let validation { try model.check(validation, targets: true) }
         let batchSize = max(1, options.batchSize)
         let steps = (data.count + batchSize - 1) / batchSize
-        var batchSamples = [Float](repeating: 0, count: batchSize * sampleSize)
-        var batchLabels = [Int32](repeating: 0, count: batchSize)
+        // Each batch's samples, gathered in the epoch's order: the input, each output's targets, the weights.
+        let arrays = data.inputs + data.targets + (data.sampleWeights.map { [$0] } ?? [])
+        let sizes = data.inputSizes + data.targetSizes + (data.sampleWeights == nil ? [] : [1])
+        var gathered = sizes.map { [Float](repeating: 0, count: batchSize * $0) }
         var orders = SampleOrder(count: data.count, mode: options.shuffle, seed: options.seed)
         var history: [EpochRecord] = []
         stoppedOnNonFiniteLoss = nil
@@ -137,45 +146,39 @@ public final class Trainer {
             let order = orders.next()
             let started = Date()
             var totals = BatchResult()
-            var seen = 0
             for step in 0..<steps {
                 let start = step * batchSize
                 let batch = min(batchSize, data.count - start)
-                data.samples.withUnsafeBufferPointer { source in
-                    batchSamples.withUnsafeMutableBufferPointer { target in
-                        for row in 0..<batch {
-                            (target.baseAddress! + row * sampleSize)
-                                .update(from: source.baseAddress! + order[start + row] * sampleSize, count: sampleSize)
+                for (index, size) in sizes.enumerated() {
+                    arrays[index].withUnsafeBufferPointer { source in
+                        gathered[index].withUnsafeMutableBufferPointer { target in
+                            for row in 0..<batch {
+                                (target.baseAddress! + row * size).update(from: source.baseAddress! + order[start + row] * size, count: size)
+                            }
                         }
                     }
                 }
-                for row in 0..<batch { batchLabels[row] = data.labels[order[start + row]] }
-                let result = batchSamples.withUnsafeBufferPointer { samples in
-                    batchLabels.withUnsafeBufferPointer { labels in
-                        model.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: batch, optimizer: optimizer)
-                    }
+                let result = withUnsafePointers(to: gathered) { pointers in
+                    model.trainingStep(Batch(count: batch, input: pointers[0], targets: Array(pointers[1..<1 + data.targets.count]),
+                                             sampleWeights: data.sampleWeights == nil ? nil : pointers.last), optimizer: optimizer)
                 }
                 guard result.loss.isFinite else {
                     stoppedOnNonFiniteLoss = NonFiniteLoss(epoch: epoch, batch: step + 1, batches: steps, loss: result.loss)
                     return history
                 }
                 totals += result
-                seen += batch
                 if let onStep {
                     let elapsed = max(Date().timeIntervalSince(started), 1e-9)
-                    onStep(StepProgress(epoch: epoch, step: step + 1, steps: steps, loss: totals.loss / Double(seen),
-                                        accuracy: Double(totals.correct) / Double(seen), imagesPerSecond: Double(seen) / elapsed))
+                    onStep(StepProgress(epoch: epoch, step: step + 1, steps: steps, scores: model.scores(totals),
+                                        samplesPerSecond: Double(totals.samples) / elapsed))
                 }
             }
             let trainingSeconds = Date().timeIntervalSince(started)
-            let evaluation = validation.map { model.evaluate($0) }
-            let record = EpochRecord(epoch: epoch, loss: totals.loss / Double(max(1, seen)),
-                                     accuracy: Double(totals.correct) / Double(max(1, seen)),
-                                     validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
-                                     seconds: trainingSeconds)
+            let evaluation = try validation.map { try model.evaluate($0) }
+            let record = EpochRecord(epoch: epoch, scores: model.scores(totals), validation: evaluation?.scores, seconds: trainingSeconds)
             history.append(record)
             onEpoch?(record)
-            if let target = options.stopAtAccuracy, record.accuracy > target { break }
+            if let target = options.stopAtAccuracy, let accuracy = record.scores["accuracy"], accuracy > target { break }
         }
         return history
     }

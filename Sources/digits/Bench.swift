@@ -155,35 +155,34 @@ struct Bench: ParsableCommand {
     private func measure(_ subject: BenchSubject) throws -> BenchResult {
         let location = try dataOptions.location()
         let (model, preprocessing, batch, optimizer) = try subject.setUp(fileBatchSize: batchSize)
-        let test = preprocessing.apply(try MNIST.loadTest(from: location))
+        let test = try preprocessing.samples(try MNIST.loadTest(from: location), for: model)
+        let samples = test.inputs[0], sampleSize = model.inputSize, targetSizes = test.targetSizes
 
         // Training: the notebook's batch size, on test images (the data does not change the speed).
         let trainingProfile = LayerProfiler(nodeCount: model.nodes.count)
         var step = 0
-        let trainingRate = test.samples.withUnsafeBufferPointer { samples in
-            test.labels.withUnsafeBufferPointer { labels in
-                rate(images: batch) {
-                    let start = (step * batch) % (test.count - batch)
-                    _ = model.trainingStep(samples.baseAddress! + start * test.sampleSize, labels: labels.baseAddress! + start,
-                                           batch: batch, optimizer: optimizer)
-                    step += 1
-                } profiled: { model.profiler = $0 ? trainingProfile : nil }
-            }
+        let trainingRate = withUnsafePointers(to: [samples] + test.targets) { arrays in
+            rate(images: batch) {
+                let start = (step * batch) % (test.count - batch)
+                let targets = zip(arrays.dropFirst(), targetSizes).map { $0 + start * $1 }
+                _ = model.trainingStep(Batch(count: batch, input: arrays[0] + start * sampleSize, targets: targets), optimizer: optimizer)
+                step += 1
+            } profiled: { model.profiler = $0 ? trainingProfile : nil }
         }
         // Inference: batch 128 over the test set.
         let inferenceProfile = LayerProfiler(nodeCount: model.nodes.count)
         let inferenceRate = rate(images: test.count) {
-            _ = model.predict(test.samples, batchSize: 128)
+            _ = model.predict(samples, batchSize: 128)
         } profiled: { model.profiler = $0 ? inferenceProfile : nil }
         // Inference at the batch sizes a sweep asks for, over 512 images (or one batch, when larger).
         var inferenceByBatch: [String: Double] = [:]
         for size in inferenceBatchSizes {
             let images = min(test.count, max(512, size))
-            let slice = Array(test.samples.prefix(images * test.sampleSize))
+            let slice = Array(samples.prefix(images * sampleSize))
             inferenceByBatch[String(size)] = rate(images: images) { _ = model.predict(slice, batchSize: size) } profiled: { _ in }.rounded()
         }
         // Latency: one image at a time.
-        let one = Array(test.samples.prefix(test.sampleSize))
+        let one = Array(samples.prefix(sampleSize))
         var latencies: [Double] = []
         let deadline = Date().addingTimeInterval(min(seconds, 2))
         _ = model.predict(one, batchSize: 1)

@@ -5,18 +5,24 @@ import KerasFormat
 import MNIST
 import NeuralNet
 
-/// `digits evaluate`: test-set accuracy and loss, as Keras's `model.evaluate` reports them.
+/// `digits evaluate`: the test set's loss and metrics, as Keras's `model.evaluate` reports them.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report a model's loss and accuracy on the 10,000 MNIST test images.",
+        abstract: "Report a model's loss and metrics on the 10,000 MNIST test images, or on your own arrays (--x, --y).",
         discussion: """
-            A model with several outputs is scored output by output against the same labels: the loss is \
-            each output's loss times its weight from the file's training config, summed, as Keras reports it, \
-            followed by each output's own loss and accuracy.
+            The figures are those Keras's evaluate reports, by its names: the loss, then the metrics the \
+            file's training config compiles. A model with several outputs is scored output by output against \
+            the same labels: the loss is each output's loss times its weight, summed, followed by each \
+            output's own loss (NAME_loss) and metrics (NAME_metric).
+
+            --x FILE.npy --y FILE.npy scores the model on your own arrays instead, of any model: the input \
+            samples, and per output its targets (class indices for sparse categorical cross-entropy, values of \
+            the output's shape for the other losses); a .npz of arrays named after the outputs may give them all.
             """)
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var arrays: ArrayOptions
 
     @Option(help: "Images per forward pass.")
     var batchSize = 128
@@ -30,65 +36,44 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         if let first, first <= 0 { throw ValidationError("--first must be positive") }
+        if arrays.given && arrays.targetFiles.isEmpty { throw ValidationError("evaluate --x needs the targets: --y") }
     }
 
     func run() throws {
         let loaded = try model.load()
         try loaded.loaded.checkTrainingConfig()
-        try ModelOptions.requireDigitOutputs(loaded.model, file: model.file)
-        let preprocessing = try model.preprocessing(for: loaded)
-        let location = try dataOptions.location()
-        let images = try MNIST.loadTest(from: location)
-        let test = preprocessing.apply(first.map { images.prefix($0) } ?? images)
+        let test: Samples, source: String
+        if arrays.given {
+            let all = try arrays.samples(for: loaded.model, targets: true)
+            test = first.map { all.slice(0..<min($0, all.count)) } ?? all
+            source = "\(describeCount(test.count)) samples from \(arrays.inputFiles[0])"
+        } else {
+            try ModelOptions.requireDigitOutputs(loaded.model, file: model.file)
+            let preprocessing = try model.preprocessing(for: loaded)
+            let location = try dataOptions.location()
+            let images = try MNIST.loadTest(from: location)
+            test = try preprocessing.samples(first.map { images.prefix($0) } ?? images, for: loaded.model)
+            source = "\(describeCount(test.count)) images from \(location), \(preprocessing)"
+        }
         if !json {
             print(model.describe(loaded))
-            print("test set: \(describeCount(test.count)) images from \(location), \(preprocessing)")
+            print("test set: \(source)")
         }
         let bar = ProgressBar(label: "evaluating", total: test.count)
-        let result = loaded.model.evaluate(test, batchSize: batchSize) { done, _ in bar.update(done) }
+        let result = try loaded.model.evaluate(test, batchSize: batchSize) { done, _ in bar.update(done) }
         bar.finish()
         let rate = Double(result.count) / max(result.seconds, 1e-9)
         if json {
-            let outputs = result.outputs.count == 1 ? nil : result.outputs.map {
-                EvaluationReport.Output(name: $0.name, accuracy: $0.accuracy, loss: $0.loss)
-            }
-            let report = EvaluationReport(file: model.file, accuracy: result.accuracy, loss: result.loss, outputs: outputs,
-                                          images: result.count, seconds: result.seconds, imagesPerSecond: Int(rate))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else if result.outputs.count == 1 {
-            print("test accuracy \(fixed(result.accuracy)), loss \(fixed(result.loss))  "
-                  + "(\(describeCount(result.count)) images in \(fixed(result.seconds, 3)) s, \(describeCount(Int(rate))) images/s)")
+            // Keras's evaluate(return_dict=True) keys, and how long it took.
+            var report = JSONObject([("file", .string(model.file))])
+            for (name, value) in result.scores { report[name] = .double(value) }
+            report["samples"] = .int(result.count)
+            report["seconds"] = .double(result.seconds)
+            report["samples_per_second"] = .int(Int(rate))
+            print(JSONValue.object(report).pythonJSON)
         } else {
-            print("test loss \(fixed(result.loss)) over \(result.outputs.count) outputs  "
-                  + "(\(describeCount(result.count)) images in \(fixed(result.seconds, 3)) s, \(describeCount(Int(rate))) images/s)")
-            for output in result.outputs {
-                print("  \(output.name): accuracy \(fixed(output.accuracy)), loss \(fixed(output.loss))")
-            }
+            print("test: \(describe(result.scores))  (\(describeCount(result.count)) samples in \(fixed(result.seconds, 3)) s, "
+                  + "\(describeCount(Int(rate))) samples/s)")
         }
-    }
-}
-
-/// What `evaluate --json` prints: for a model with several outputs, `accuracy` is the first output's and
-/// `outputs` has each one's.
-struct EvaluationReport: Codable {
-    /// One output's figures.
-    struct Output: Codable {
-        let name: String
-        let accuracy: Double
-        let loss: Double
-    }
-
-    let file: String
-    let accuracy: Double
-    let loss: Double
-    let outputs: [Output]?
-    let images: Int
-    let seconds: Double
-    let imagesPerSecond: Int
-
-    enum CodingKeys: String, CodingKey {
-        case file, accuracy, loss, outputs, images, seconds, imagesPerSecond = "images_per_second"
     }
 }

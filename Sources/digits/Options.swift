@@ -82,5 +82,8 @@ struct DataOptions: ParsableArguments {
 /// `0.98680` → `0.9868`.
 func fixed(_ value: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", value) }
 
+/// Figures as Keras's progress bar shows them: `loss 0.1234 - accuracy 0.9876`.
+func describe(_ scores: Scores) -> String { scores.map { "\($0.name) \(fixed($0.value))" }.joined(separator: " - ") }
+
 /// Prints to stderr.
 func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

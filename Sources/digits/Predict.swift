@@ -1,4 +1,4 @@
-import SafeWrite
+import NumPy
 import ArgumentParser
 import Foundation
 import KerasFormat
@@ -9,7 +9,7 @@ import NeuralNet
 /// test image, an image file, or the first N test images.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the model's outputs (the ten class probabilities) and the predicted digit, or write them as .npy.",
+        abstract: "Print the model's outputs (the ten class probabilities) and the predicted digit, or write them as .npy; for any model on your own arrays with --x.",
         discussion: """
             Give exactly one of: an IMAGE file (PNG or PGM, grayscale or colour, any size; scaled to 28x28, \
             and inverted when it is a dark digit on light paper), --index N (MNIST test image N), or \
@@ -17,10 +17,15 @@ struct Predict: ParsableCommand {
             N by the model's output shape, like Keras's model.predict). Outputs are written as they come: a \
             model trained with from_logits gives logits. A model with several outputs shows each one; \
             --output STEM.npy then writes one array per output, STEM.NAME.npy, named by its output layer.
+
+            --x FILE.npy predicts your own samples instead, for any model (an array of shape (n, ...the model's \
+            input shape), any numeric dtype): it shows the first ones (a classifier's three likeliest classes, \
+            else the values) and with --output writes them all; --first N keeps the first N samples.
             """)
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var arrays: ArrayOptions
 
     @Argument(help: "A PNG or PGM image of one digit.")
     var image: String?
@@ -28,47 +33,84 @@ struct Predict: ParsableCommand {
     @Option(help: "Predict MNIST test image number N (0-based).")
     var index: Int?
 
-    @Option(help: "Predict the first N test images (needs --output).")
+    @Option(help: "Predict the first N test images (needs --output), or the first N samples of --x.")
     var first: Int?
 
     @Option(help: "Where --first writes its N x outputs float32 array (.npy).")
     var output: String?
 
     func validate() throws {
-        let chosen = [image != nil, index != nil, first != nil].filter { $0 }.count
-        guard chosen == 1 else { throw ValidationError("give exactly one of IMAGE, --index N or --first N") }
-        if first != nil, output == nil { throw ValidationError("--first needs --output FILE.npy") }
+        let chosen = [image != nil, index != nil, first != nil && !arrays.given, arrays.given].filter { $0 }.count
+        guard chosen == 1 else { throw ValidationError("give exactly one of IMAGE, --index N, --first N or --x FILE") }
+        if first != nil, !arrays.given, output == nil { throw ValidationError("--first needs --output FILE.npy") }
+        if !arrays.targetFiles.isEmpty { throw ValidationError("predict takes no targets (--y)") }
         if let first, first <= 0 { throw ValidationError("--first must be positive") }
         if let index, index < 0 { throw ValidationError("--index must not be negative") }
     }
 
     func run() throws {
         let loaded = try model.load()
+        if arrays.given { return try predictArrays(loaded.model) }
         let preprocessing = try model.preprocessing(for: loaded)
         if let image {
             let (picture, inverted) = try DigitImageFile.load(image)
             if inverted { note("note: \(image) looks like a dark digit on light paper; inverted it to MNIST's white on black") }
-            show(loaded.model.predictEach(preprocessing.apply(picture).samples), of: loaded.model, title: "\(image):", label: nil)
+            show(loaded.model.predictEach(preprocessing.inputs(picture)), of: loaded.model, title: "\(image):", label: nil)
             return
         }
         let test = try MNIST.loadTest(from: try dataOptions.location())
         if let index {
             guard index < test.count else { throw ValidationError("--index \(index) is past the last test image (\(test.count - 1))") }
-            let one = preprocessing.apply(test).slice(index..<index + 1)
-            show(loaded.model.predictEach(one.samples), of: loaded.model, title: "test image \(index):", label: Int(one.labels[0]))
+            let one = preprocessing.inputs(test.prefix(index + 1)).suffix(loaded.model.inputSize)
+            show(loaded.model.predictEach(Array(one)), of: loaded.model, title: "test image \(index):", label: Int(test.labels[index]))
             return
         }
         if let first, let output {
             let count = min(first, test.count)
-            let data = preprocessing.apply(test.prefix(count))
+            let samples = preprocessing.inputs(test.prefix(count))
             let model = loaded.model
             let paths = Self.outputPaths(output, names: model.outputNames)
-            for (index, values) in model.predictEach(data.samples).enumerated() {
+            for (index, values) in model.predictEach(samples).enumerated() {
                 let shape = [count] + model.outputShapes[index]
-                try AtomicFile.write(NumpyArray.float32File(shape: shape, values: values), to: paths[index])
+                try NumpyArray(shape: shape, float32: values).write(to: paths[index])
                 print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: model, output: index)) to \(paths[index])")
             }
         }
+    }
+
+    /// `--x`: the model's outputs for the user's samples (the first N with --first), written to --output, and
+    /// the first few shown.
+    private func predictArrays(_ model: Model) throws {
+        let all = try arrays.samples(for: model, targets: false)
+        let samples = first.map { all.slice(0..<min($0, all.count)) } ?? all
+        let outputs = model.predictEach(samples.inputs[0])
+        if let output {
+            for (index, (path, values)) in zip(Self.outputPaths(output, names: model.outputNames), outputs).enumerated() {
+                let shape = [samples.count] + model.outputShapes[index]
+                try NumpyArray(shape: shape, float32: values).write(to: path)
+                print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: model, output: index)) to \(path)")
+            }
+        }
+        let shown = min(samples.count, output == nil ? 10 : 3)
+        for sample in 0..<shown {
+            for (index, values) in outputs.enumerated() {
+                let size = model.outputSizes[index]
+                let row = Array(values[sample * size..<(sample + 1) * size])
+                let name = outputs.count > 1 ? " \(model.outputNames[index])" : ""
+                print("sample \(sample)\(name): " + Self.summary(row, of: model, output: index))
+            }
+        }
+        if samples.count > shown { print("... \(describeCount(samples.count - shown)) more" + (output == nil ? " (--output FILE.npy writes them all)" : "")) }
+    }
+
+    /// One sample's output in a line: a classifier's three likeliest classes, or the values (the first 8).
+    static func summary(_ values: [Float], of model: Model, output: Int) -> String {
+        let classifier = values.count > 1 && model.outputShapes[output].count == 1 && model.losses[output].logitsActivation != nil
+        if classifier {
+            let top = values.indices.sorted { values[$0] > values[$1] }.prefix(3)
+            return "class " + top.map { "\($0) (\(fixed(Double(values[$0]))))" }.joined(separator: ", ")
+        }
+        return values.prefix(8).map { fixed(Double($0)) }.joined(separator: " ") + (values.count > 8 ? " ... (\(values.count) values)" : "")
     }
 
     /// Where `--output path` writes each output: `path` itself for one output; for several, `stem.NAME.npy`

@@ -22,7 +22,7 @@ extension ShuffleMode: ExpressibleByArgument {
 /// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a notebook architecture or any model config from scratch, or continue any model file, on MNIST; save it as a Keras file.",
+        abstract: "Train a notebook architecture or any model config from scratch, or continue any model file, on MNIST or your own arrays; save it as a Keras file.",
         discussion: """
             By default each architecture trains with its notebook's recipe: LeNet-5 with SGD (learning rate 0.01, \
             batch 128) until an epoch's training accuracy exceeds 0.99 (at most 100 epochs); the MLP (20 epochs), \
@@ -30,8 +30,9 @@ struct Train: ParsableCommand {
             model is evaluated on the validation data: the 10,000 test images, or with --validation-split F the \
             last fraction F of the training images, which are then not trained on.
 
-            Next to --out it writes STEM.history.csv and STEM.history.json (Keras's History) and SVG plots: \
-            STEM.accuracy.svg, STEM.loss.svg and STEM.confusion.svg (the test set).
+            Next to --out it writes STEM.history.csv and STEM.history.json (Keras's History, every metric the \
+            model compiles) and SVG plots: STEM.loss.svg, STEM.accuracy.svg (when the model reports accuracy; a \
+            config compiled without metrics does) and STEM.confusion.svg (the test set).
 
             --resume FILE continues from a saved model, with its optimizer state when the file has it (also \
             Keras-written files such as MNIST-numbers-cnn.h5, whose Adam state is restored).
@@ -42,6 +43,10 @@ struct Train: ParsableCommand {
             from --seed; the loss and optimizer are the config's compile_config when it has one, else sparse \
             categorical cross-entropy and Adam (learning rate 0.001, batch 32, 10 epochs). --model with a model \
             file (.h5, .keras) is --resume.
+
+            --x FILE.npy --y FILE.npy trains on your own arrays instead of MNIST, any model on any data: the \
+            input samples, and per output its targets (see evaluate --help); --validation-split F holds out their \
+            last fraction, and --limit N keeps the first N samples. There is no test set then, nor a confusion matrix.
 
             Examples:
               digits train --arch lenet5 --data ../shared/data/mnist --out lenet5.h5
@@ -60,6 +65,7 @@ struct Train: ParsableCommand {
     var model: String?
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var arrays: ArrayOptions
 
     @Option(help: "Where to save the trained model: .h5, .weights.h5 or .keras.")
     var out: String
@@ -110,6 +116,7 @@ struct Train: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let validationSplit, !(0 < validationSplit && validationSplit < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        if arrays.given && arrays.targetFiles.isEmpty { throw ValidationError("train --x needs the targets: --y") }
         _ = try outputOptions.resolvedFormat(for: out)
     }
 
@@ -122,26 +129,8 @@ struct Train: ParsableCommand {
                                                  parameters: model.parameters, notices: &notices)
         notices.forEach { note("note: \($0)") }
 
-        let location = try dataOptions.location()
-        let mnist = try MNIST.load(from: location)
-        let preprocessing: Preprocessing
-        do {
-            let (chosen, assumed) = try Preprocessing.forModel(model, preset: preset, pixels: pixels)
-            if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
-            preprocessing = chosen
-        } catch let error as PreprocessingError {
-            throw ValidationError("\(resumedFile ?? configFile ?? out): \(error)")
-        }
-        var train = preprocessing.apply(limit.map { mnist.train.prefix($0) } ?? mnist.train)
-        let test = preprocessing.apply(mnist.test)
-        var validation = test
-        var validationName = "the \(describeCount(test.count)) test images"
-        if let validationSplit {
-            let held = max(1, Int(Double(train.count) * validationSplit))
-            validation = train.slice(train.count - held..<train.count)
-            train = train.slice(0..<train.count - held)
-            validationName = "the last \(describeCount(held)) training images"
-        }
+        let data = arrays.given ? try arrayData(for: model) : try mnistData(for: model, preset: preset)
+        let train = data.train
         let stop = stopAtAccuracy ?? recipe.stopAtAccuracy
         let options = TrainingOptions(epochs: epochs ?? recipe.epochs, batchSize: batchSize ?? recipe.batchSize,
                                       stopAtAccuracy: stop.flatMap { $0 >= 1 ? nil : $0 }, seed: seed, shuffle: shuffle)
@@ -153,35 +142,89 @@ struct Train: ParsableCommand {
             let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
                 ?? "\(options.epochs) epochs") + shuffle.describedOrder
             let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
-            print("training \(name) (\(describeCount(model.parameterCount)) parameters) on \(describeCount(train.count)) MNIST images "
-                  + "(\(preprocessing)): \(optimizerText), \(length); validation on \(validationName)")
+            print("training \(name) (\(describeCount(model.parameterCount)) parameters) on \(describeCount(train.count)) \(data.trainName): "
+                  + "\(optimizerText), \(length)" + (data.validationName.map { "; validation on \($0)" } ?? ""))
         }
         let started = Date()
         let (history, nonFinite) = options.epochs == 0 ? ([], nil)
-            : fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: validation)
+            : try fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: data.validation)
         let elapsed = Date().timeIntervalSince(started)
         if let nonFinite {
             throw UnusableModel(file: out, reason: "training stopped at epoch \(nonFinite.epoch), batch \(nonFinite.batch) of \(nonFinite.batches): "
                                 + "the loss is \(nonFinite.loss.isNaN ? "NaN" : "infinite") (as Keras's TerminateOnNaN stops it); nothing was written "
                                 + "(a lower --learning-rate often helps)")
         }
-        if let last = history.last, let target = options.stopAtAccuracy, last.accuracy > target {
-            print("stopped after epoch \(last.epoch): training accuracy \(fixed(last.accuracy)) > \(target)")
+        if let last = history.last, let target = options.stopAtAccuracy, let accuracy = last.scores["accuracy"], accuracy > target {
+            print("stopped after epoch \(last.epoch): training accuracy \(fixed(accuracy)) > \(target)")
         }
-        let probabilities = model.predict(test.samples)
-        let evaluation = model.evaluate(test)
-        print("test accuracy \(fixed(evaluation.accuracy)), loss \(fixed(evaluation.loss)) after \(history.count) epochs "
-              + "in \(ProgressBar.duration(elapsed))" + (evaluation.outputs.count > 1 ? " (accuracy of \(evaluation.outputs[0].name); loss of all outputs)" : ""))
-        for output in evaluation.outputs where evaluation.outputs.count > 1 {
-            print("  \(output.name): accuracy \(fixed(output.accuracy)), loss \(fixed(output.loss))")
+        var confusion: [[Int]]?
+        if let test = data.test, let labels = data.testLabels {
+            let evaluation = try model.evaluate(test)
+            print("test: \(describe(evaluation.scores)) after \(history.count) epochs in \(ProgressBar.duration(elapsed))")
+            confusion = TrainingReport.confusion(probabilities: model.predict(test.inputs[0]), labels: labels, classes: model.outputSize)
+        } else {
+            print("trained \(history.count) epochs in \(ProgressBar.duration(elapsed))")
         }
         try ModelWriter.save(model, optimizer: outputOptions.noOptimizer ? nil : trainingOptimizer, to: out, format: format,
                              flavour: outputOptions.flavour)
-        let report = TrainingReport(history: history, confusion: TrainingReport.confusion(probabilities: probabilities, labels: test.labels,
-                                                                                           classes: model.outputSize), title: name)
+        let report = TrainingReport(history: history, confusion: confusion, title: name)
         let written = history.isEmpty ? [] : try report.write(besides: out)
         print("saved \(out) (\(format)\(outputOptions.noOptimizer ? "" : ", with \(trainingOptimizer.className) state"))"
               + (written.isEmpty ? "" : "; wrote " + written.joined(separator: ", ")))
+    }
+
+    /// What a run trains on, validates on after each epoch, and scores at the end (MNIST's test set, with its
+    /// labels for the confusion matrix), each described for the user.
+    private struct TrainingData {
+        var train: Samples
+        var trainName: String
+        var validation: Samples?
+        var validationName: String?
+        var test: Samples?
+        var testLabels: [UInt8]?
+    }
+
+    /// MNIST as the model takes it: the training images (the first --limit), validated on the test set or the
+    /// last --validation-split of them.
+    private func mnistData(for model: Model, preset: Architecture?) throws -> TrainingData {
+        let mnist = try MNIST.load(from: try dataOptions.location())
+        let preprocessing: Preprocessing
+        do {
+            let (chosen, assumed) = try Preprocessing.forModel(model, preset: preset, pixels: pixels)
+            if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
+            preprocessing = chosen
+        } catch let error as PreprocessingError {
+            throw ValidationError("\(resumedFile ?? configFile ?? out): \(error)")
+        }
+        let train = try preprocessing.samples(limit.map { mnist.train.prefix($0) } ?? mnist.train, for: model)
+        let test = try preprocessing.samples(mnist.test, for: model)
+        var data = TrainingData(train: train, trainName: "MNIST images (\(preprocessing))", validation: test,
+                                validationName: "the \(describeCount(test.count)) test images", test: test, testLabels: mnist.test.labels)
+        if let (kept, held) = split(train) {
+            (data.train, data.validation) = (kept, held)
+            data.validationName = "the last \(describeCount(held.count)) training images"
+        }
+        return data
+    }
+
+    /// The user's arrays (the first --limit samples), validated on the last --validation-split of them, if
+    /// asked; there is no test set.
+    private func arrayData(for model: Model) throws -> TrainingData {
+        var all = try arrays.samples(for: model, targets: true)
+        if let limit { all = all.slice(0..<min(limit, all.count)) }
+        var data = TrainingData(train: all, trainName: "samples from \(arrays.inputFiles[0])")
+        if let (kept, held) = split(all) {
+            (data.train, data.validation) = (kept, held)
+            data.validationName = "the last \(describeCount(held.count)) samples"
+        }
+        return data
+    }
+
+    /// `samples` without and with their last --validation-split, as Keras's `validation_split` takes it.
+    private func split(_ samples: Samples) -> (Samples, Samples)? {
+        guard let validationSplit else { return nil }
+        let held = max(1, Int(Double(samples.count) * validationSplit))
+        return (samples.slice(0..<samples.count - held), samples.slice(samples.count - held..<samples.count))
     }
 
     /// `--model` when it names a config to train from scratch.
@@ -195,15 +238,17 @@ struct Train: ParsableCommand {
         if let configFile {
             try FileProbe.check(configFile)
             let configured = try ConfiguredModel.load(configFile, seed: seed)
-            try ModelOptions.requireDigitOutputs(configured.model, file: configFile)
+            if !arrays.given { try ModelOptions.requireDigitOutputs(configured.model, file: configFile) }
             try requireTrainable(file: configFile, loss: configured.unsupportedLoss, notices: configured.notices)
+            // A config compiled without metrics reports accuracy, as the notebooks compile their models.
+            if configured.model.metrics.allSatisfy(\.isEmpty) { configured.model.metrics = configured.model.outputs.map { _ in [.accuracy] } }
             notices += configured.notices
             return (configured.model, nil, optimizer == nil ? configured.optimizer : nil)
         }
         if let resume = resumedFile {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)
-            try ModelOptions.requireDigitOutputs(loaded.model, file: resume)
+            if !arrays.given { try ModelOptions.requireDigitOutputs(loaded.model, file: resume) }
             try loaded.loaded.checkTrainingConfig()
             var restoring: [Notice] = []
             let restored = try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &restoring)
@@ -230,20 +275,17 @@ struct Train: ParsableCommand {
 
     /// Trains with a progress bar and a line per epoch; returns the history and, when a batch's loss was not
     /// finite, where training stopped.
-    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: LabeledSamples,
-                     validation: LabeledSamples) -> ([EpochRecord], NonFiniteLoss?) {
+    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: Samples,
+                     validation: Samples?) throws -> ([EpochRecord], NonFiniteLoss?) {
         let trainer = Trainer(model: model, optimizer: optimizer, options: options)
         var bar: ProgressBar?
-        let history = trainer.fit(train, validation: validation, onStep: { step in
+        let history = try trainer.fit(train, validation: validation, onStep: { step in
             if step.step == 1 { bar = ProgressBar(label: "epoch \(step.epoch)/\(options.epochs)", total: step.steps) }
-            bar?.update(step.step, "loss \(fixed(step.loss)) accuracy \(fixed(step.accuracy)) \(describeCount(Int(step.imagesPerSecond))) images/s")
+            bar?.update(step.step, "\(describe(step.scores)) \(describeCount(Int(step.samplesPerSecond))) samples/s")
         }, onEpoch: { record in
             bar?.finish()
-            var line = "epoch \(record.epoch)/\(options.epochs): loss \(fixed(record.loss)) accuracy \(fixed(record.accuracy))"
-            if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
-                line += " - val_loss \(fixed(loss)) val_accuracy \(fixed(accuracy))"
-            }
-            line += " (\(String(format: "%.1f", record.seconds)) s, \(describeCount(Int(Double(train.count) / max(record.seconds, 1e-9)))) images/s)"
+            var line = "epoch \(record.epoch)/\(options.epochs): \(describe(record.logs))"
+            line += " (\(String(format: "%.1f", record.seconds)) s, \(describeCount(Int(Double(train.count) / max(record.seconds, 1e-9)))) samples/s)"
             print(line)
             flushStandardOutput()
         })

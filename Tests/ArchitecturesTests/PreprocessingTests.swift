@@ -10,20 +10,23 @@ import Testing
 
     @Test func lenetPreprocessingPadsAndScales() throws {
         let image = try Self.data.get().test.prefix(1)
-        let data = Preprocessing(padding: 2, divisor: 255).apply(image)
-        #expect(data.sampleShape == [32, 32, 1])
-        #expect(data.samples[0..<64].allSatisfy { $0 == 0 })
+        let preprocessing = Preprocessing(padding: 2, divisor: 255)
+        let data = preprocessing.inputs(image)
+        #expect(preprocessing.sampleShape(rows: 28, columns: 28) == [32, 32, 1] && data.count == 32 * 32)
+        #expect(data[0..<64].allSatisfy { $0 == 0 })
         let row = 2 + 7, column = 2 + 7
-        #expect(data.samples[row * 32 + column] == Float(image.pixels[7 * 28 + 7]) / 255)
-        #expect(data.samples.max() == 1)
+        #expect(data[row * 32 + column] == Float(image.pixels[7 * 28 + 7]) / 255)
+        #expect(data.max() == 1)
     }
 
     @Test func rawPreprocessingKeepsPixelValuesAndFlattens() throws {
         let image = try Self.data.get().test.prefix(2)
-        let data = Preprocessing(divisor: 1, flatten: true).apply(image)
-        #expect(data.sampleShape == [784])
-        #expect(data.samples == image.pixels.map(Float.init))
-        #expect(data.labels == [7, 2])
+        let preprocessing = Preprocessing(divisor: 1, flatten: true)
+        #expect(preprocessing.sampleShape(rows: 28, columns: 28) == [784])
+        #expect(preprocessing.inputs(image) == image.pixels.map(Float.init))
+        // A model's samples: the labels as class indices for its sparse categorical cross-entropy.
+        let samples = try preprocessing.samples(image, for: try Sequential(inputShape: [784], layers: [Dense(units: 10)]))
+        #expect(samples.targets == [[7, 2]])
     }
 
     @Test func aModelOutsideThePresetsGetsTheLayoutOfItsInputShape() throws {

@@ -9,15 +9,15 @@ import Testing
     }
 
     @Test(arguments: [
-        (["LeNet5.weights.h5", "--arch", "lenet5"], "test accuracy 0.9868, loss 0.0406"),
-        (["LeNet5.h5"], "test accuracy 0.9868, loss 0.0406"),
-        (["MNIST-numbers-cnn.h5"], "test accuracy 0.9822, loss 0.0609"),
+        (["LeNet5.weights.h5", "--arch", "lenet5"], "test: loss 0.0406 - accuracy 0.9868"),
+        (["LeNet5.h5"], "test: loss 0.0406 - accuracy 0.9868"),
+        (["MNIST-numbers-cnn.h5"], "test: loss 0.0609 - accuracy 0.9822"),
     ])
     func evaluatePrintsTheNotebookFigures(arguments: [String], expected: String) throws {
         let output = try digits(["evaluate", SharedData.reference(arguments[0])] + arguments.dropFirst() + ["--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains(expected), "\(output.stdout)")
-        #expect(output.stdout.contains("images/s)"))
+        #expect(output.stdout.contains("samples/s)"))
     }
 
     @Test func evaluateReadsTheDataFolderFromTheEnvironment() throws {

@@ -53,10 +53,10 @@ import Testing
         case "nadam": Nadam(parameters: parameters, learningRate: 0.01, beta1: 0.8)
         default: RMSprop(parameters: parameters, learningRate: 0.01, rho: 0.8, momentum: 0.4, centered: true)
         }
-        let data = LabeledSamples(sampleShape: [3], samples: (0..<12).map { Float($0 % 5) / 5 }, labels: [0, 1, 1, 0])
+        let inputs = (0..<12).map { Float($0 % 5) / 5 }, labels: [Float] = [0, 1, 1, 0]
         for _ in 0..<2 {
-            data.samples.withUnsafeBufferPointer { x in
-                data.labels.withUnsafeBufferPointer { y in _ = model.trainingStep(x.baseAddress!, labels: y.baseAddress!, batch: 4, optimizer: optimizer) }
+            withUnsafePointers(to: [inputs, labels]) { x in
+                _ = model.trainingStep(Batch(count: 4, input: x[0], targets: [x[1]]), optimizer: optimizer)
             }
         }
         let folder = try TemporaryFolder()
@@ -196,6 +196,27 @@ import Testing
         }
     }
 
+    /// Metrics by name and configured, weighted or not, are written as Keras's compile config lists them and
+    /// read back the same from every form.
+    @Test func theMetricsAreWrittenAndReadBack() throws {
+        let model = try Sequential(inputShape: [4], layers: [Dense(units: 3, activation: .sigmoid)], seed: 2)
+        model.loss = Loss(.binaryCrossentropy)
+        model.metrics = [[.accuracy, try Metric(kerasName: "mae"), try Metric(kerasName: "AUC"), Metric(.precision(threshold: 0.3)),
+                          Metric(.binaryAccuracy(threshold: 0.7), name: "strict"), Metric(.mean(of: Loss(.binaryCrossentropy, fromLogits: true,
+                                                                                                          labelSmoothing: 0.1))),
+                          Metric(.auc(.init(thresholdCount: 50, summation: .majoring, fromLogits: true)), name: "auc_50"),
+                          Metric(.auc(.init(thresholds: [0.1, 0.2, 0.9])), name: "auc_uneven"),
+                          Metric(.topKCategoricalAccuracy(k: 2)), Metric(.cosineSimilarity), try Metric(kerasName: "mse", weighted: true)]]
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("metrics-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            #expect(loaded.notices.isEmpty, "\(path): \(loaded.notices)")
+            #expect(loaded.model.metrics == model.metrics, "\(path)")
+        }
+    }
+
     /// A model with two outputs, one of which also feeds the other's head, is written in each form with its
     /// outputs, each output's loss and the loss weights, and read back with the same predictions of each.
     @Test func aModelWithSeveralOutputsRoundTripsWithItsLossesAndWeights() throws {
@@ -208,6 +229,8 @@ import Testing
         let model = try Model(name: "heads", inputShape: [4], nodes: nodes, outputs: [3, 1], seed: 4)
         model.losses = [Loss(.sparseCategoricalCrossentropy, fromLogits: true), Loss(.categoricalCrossentropy)]
         model.lossWeights = [1, 0.25]
+        model.metrics = [[.accuracy, Metric(.sparseTopKCategoricalAccuracy(k: 2), name: "top2")],
+                         [.meanSquaredError, Metric(.auc(.init(curve: .pr)), weighted: true)]]
         let input = (0..<20).map { Float($0 % 7) / 7 }
         let expected = model.predictEach(input)
         let folder = try TemporaryFolder()
@@ -217,6 +240,7 @@ import Testing
             let loaded = try ModelLoader.load(path)
             #expect(loaded.model.outputNames == ["main", "auxiliary"] && loaded.model.outputs == [3, 1], "\(path)")
             #expect(loaded.losses == model.losses && loaded.model.lossWeights == [1, 0.25], "\(path)")
+            #expect(loaded.model.metrics == model.metrics, "\(path)")
             #expect(loaded.model.predictEach(input) == expected, "\(path)")
         }
     }

@@ -4,6 +4,7 @@ import HDF5
 import KerasFormat
 import MNIST
 import NeuralNet
+import NumPy
 import TestSupport
 import Testing
 
@@ -27,8 +28,8 @@ import Testing
         let loaded = try Architecture.load(SharedData.reference(file))
         #expect(loaded.architecture == preset)
         #expect(loaded.notices.isEmpty)
-        let result = loaded.model.evaluate(preset.preprocessing.apply(try Self.test.get()))
-        #expect(Int((result.accuracy * 10_000).rounded()) == correct)
+        let result = try loaded.model.evaluate(try preset.preprocessing.samples(try Self.test.get(), for: loaded.model))
+        #expect(Int((try #require(result.scores["accuracy"]) * 10_000).rounded()) == correct)
         #expect(abs(result.loss - notebookLoss) < 1e-4)
         let kerasLoss = try #require(try kerasLoss(of: file))
         #expect(abs(result.loss - kerasLoss) < 1e-6)
@@ -38,9 +39,8 @@ import Testing
     func probabilitiesAgreeWithKerasPredict(file: String) throws {
         let loaded = try Architecture.load(SharedData.reference(file))
         let preset = try #require(Architecture.identify(loaded.model))
-        let ours = loaded.model.predict(preset.preprocessing.apply(try Self.test.get().prefix(100)).samples)
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: SharedData.fixture("keras-predictions/\(file).first100.npy"))))
-        let keras = try NumpyArray.parse(bytes, file: file).data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let ours = loaded.model.predict(preset.preprocessing.inputs(try Self.test.get().prefix(100)))
+        let keras = try NumpyArray.read(SharedData.fixture("keras-predictions/\(file).first100.npy")).floats()
         #expect(keras.count == 1000)
         let difference = zip(ours, keras).map { abs($0 - $1) }.max() ?? 1
         #expect(difference <= 1e-5, "max difference \(difference)")

@@ -10,8 +10,9 @@ import Testing
     static let test = Result { try MNIST.loadTest(from: SharedData.mnist).prefix(64) }
 
     static func images(for model: KerasModel) throws -> (x: Tensor, y: [Int]) {
-        let samples = Architecture.lenet5.preprocessing.apply(try test.get())
-        return (Tensor(shape: [samples.count] + model.inputShape, scalars: samples.samples), samples.labels.map { Int($0) })
+        let images = try test.get()
+        return (Tensor(shape: [images.count] + model.inputShape, scalars: Architecture.lenet5.preprocessing.inputs(images)),
+                images.labels.map { Int($0) })
     }
 
     @Test func aLoadedFileIsCompiledAndPredictsWhatTheModelDoes() throws {
@@ -23,7 +24,7 @@ import Testing
         #expect(predictions.shape == [64, 10])
         #expect(predictions.scalars == model.model.predict(x.scalars))
         let evaluation = try model.evaluate(x: x, y: y)
-        #expect(evaluation.count == 64 && evaluation.accuracy > 0.95)
+        #expect(evaluation.count == 64 && evaluation.scores["accuracy"]! > 0.95)
         #expect(model.summary().contains("Total params: 61,706 (241.04 KB)"))
     }
 
@@ -36,11 +37,12 @@ import Testing
 
     @Test func wrongShapesAndLabelsAreRefusedWithTypedErrors() throws {
         let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
-        #expect(throws: KerasModelError.inputShape(expected: [32, 32, 1], found: [2, 28, 28, 1])) {
+        #expect(throws: ModelError.invalidData("the input array's shape (2, 28, 28, 1) does not fit the model's input (None, 32, 32, 1)")) {
             try model.predict(Tensor(zeros: [2, 28, 28, 1]))
         }
         let x = Tensor(zeros: [2, 32, 32, 1])
-        #expect(throws: KerasModelError.labelCount(samples: 2, labels: 1)) { try model.fit(x: x, y: [3]) }
+        #expect(throws: ModelError.invalidData("the targets of output dense_2 have shape (1,); its loss sparse_categorical_crossentropy "
+                                               + "takes (None,) for 2 samples")) { try model.fit(x: x, y: [3]) }
         #expect(throws: KerasModelError.labelOutOfRange(index: 1, label: 10, classes: 10)) { try model.fit(x: x, y: [3, 10]) }
         let fresh = KerasModel(try Architecture.lenet5.makeModel(seed: 1))
         #expect(fresh.optimizer == nil)
@@ -50,11 +52,11 @@ import Testing
     @Test(arguments: ["retrained.keras", "retrained.h5", "retrained.weights.h5"])
     func aModelTrainedHereSavesInEveryFormAndLoadsBackTheSame(name: String) throws {
         let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
-        try model.compile(optimizer: .adam(learningRate: 1e-3))
+        try model.compile(optimizer: .adam(learningRate: 1e-3), metrics: [.accuracy])
         let (x, y) = try Self.images(for: model)
         let before = try model.predict(x)
         let history = try model.fit(x: x, y: y, epochs: 2, batchSize: 16, shuffle: .off)
-        #expect(history.loss.count == 2 && history.accuracy.count == 2)
+        #expect(history.loss.count == 2 && history["accuracy"].count == 2)
         let after = try model.predict(x)
         #expect(after != before)
         let folder = try TemporaryFolder()

@@ -31,7 +31,7 @@ import Testing
     static func inferenceTime(_ model: Model, node: Int) -> Double {
         let profiler = LayerProfiler(nodeCount: model.nodes.count)
         model.profiler = profiler
-        _ = model.predict(GradientTests.data(shape: model.inputShape, count: 40).samples)
+        _ = model.predict(GradientTests.data(shape: model.inputShape, count: 40).inputs)
         model.profiler = nil
         return profiler.forwardSeconds[node]
     }
@@ -46,7 +46,7 @@ import Testing
         let mine = folded.layers.flatMap(\.weights), theirs = apart.layers.flatMap(\.weights)
         #expect(mine.count == theirs.count)
         for (to, from) in zip(mine, theirs) { to.value.update(from: from.value, count: from.count) }
-        let a = folded.predict(data.samples), b = apart.predict(data.samples)
+        let a = folded.predict(data.inputs), b = apart.predict(data.inputs)
         let gap = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         #expect(gap <= 1e-6, "largest difference \(gap)")
         #expect(Self.inferenceTime(folded, node: 1) == 0, "the folded BatchNormalization ran")
@@ -71,7 +71,7 @@ import Testing
                 to.value.update(from: from.value, count: from.count)
                 to.valuesChanged()
             }
-            let a = folded.predict(data.samples), b = apart.predict(data.samples)
+            let a = folded.predict(data.inputs), b = apart.predict(data.inputs)
             let gap = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
             #expect(gap <= 1e-6, "after \(change): largest difference \(gap)")
             #expect((a == previous) == (change == "no change"), "\(change) changed the predictions or left them")
@@ -84,11 +84,7 @@ import Testing
         let optimizer = SGD(parameters: folded.parameters, learningRate: 0.01)
         optimizer.step()
         expectSamePredictions(after: "an optimizer step")
-        data.samples.withUnsafeBufferPointer { samples in
-            data.labels.withUnsafeBufferPointer { labels in
-                _ = folded.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count, optimizer: optimizer)
-            }
-        }
+        _ = data.withBatch(for: folded) { folded.trainingStep($0, optimizer: optimizer) }
         expectSamePredictions(after: "a training step")
         let kernel = folded.layers[0].parameters[0]
         try kernel.assign(Tensor(shape: kernel.shape, scalars: kernel.tensor.scalars.map { -$0 }))

@@ -269,24 +269,20 @@ import Testing
         [Dense(units: 6), ActivationLayer(.logSoftmax), Dense(units: 3, activation: .softmax)]
     }]
 
-    static func data(shape: [Int], count: Int = 4) -> LabeledSamples {
+    static func data(shape: [Int], count: Int = 4) -> ClassData {
         var generator = SeededGenerator(seed: 11)
         let size = shape.reduce(1, *)
         let samples = (0..<count * size).map { _ in generator.nextUnitFloat() * 2 - 1 }
-        return LabeledSamples(sampleShape: shape, samples: samples, labels: (0..<count).map { Int32($0 % 3) })
+        return ClassData(shape: shape, inputs: samples, labels: (0..<count).map { $0 % 3 })
     }
 
     /// Runs a training pass over `data`, returning its mean loss.
     @discardableResult
-    static func trainingPass(_ model: Model, _ data: LabeledSamples) -> Double {
-        data.samples.withUnsafeBufferPointer { samples in
-            data.labels.withUnsafeBufferPointer { labels in
-                model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count).loss / Double(data.count)
-            }
-        }
+    static func trainingPass(_ model: Model, _ data: ClassData) -> Double {
+        data.withBatch(for: model) { model.trainingPass($0).meanLoss }
     }
 
-    static func analyticGradients(_ model: Model, _ data: LabeledSamples) -> [[Float]] {
+    static func analyticGradients(_ model: Model, _ data: ClassData) -> [[Float]] {
         trainingPass(model, data)
         return model.parameters.map(\.gradientTensor.scalars)
     }

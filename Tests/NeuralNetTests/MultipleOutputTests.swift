@@ -16,6 +16,7 @@ import Testing
         let model = try Model(name: "heads", inputShape: [4], nodes: nodes, outputs: [2, 3, 4], seed: 9)
         model.losses = [Loss(.sparseCategoricalCrossentropy, fromLogits: true), .sparseCategoricalCrossentropy, .sparseCategoricalCrossentropy]
         model.lossWeights = [1, 0.5, 2]
+        model.metrics = [[.accuracy], [.accuracy], [.accuracy]]
         return model
     }
 
@@ -23,10 +24,10 @@ import Testing
         let model = try Self.makeModel()
         #expect(model.outputNames == ["logits", "probabilities", "refined"] && model.outputShapes == [[3], [3], [3]])
         let data = GradientTests.data(shape: [4], count: 9)
-        let predictions = model.predictEach(data.samples, batchSize: 4)
+        let predictions = model.predictEach(data.inputs, batchSize: 4)
         #expect(predictions.map(\.count) == [27, 27, 27])
-        #expect(model.predict(data.samples) == predictions[0])
-        let evaluation = model.evaluate(data, batchSize: 4)
+        #expect(model.predict(data.inputs) == predictions[0])
+        let evaluation = try model.evaluate(data.samples(for: model), batchSize: 4)
         var expectedTotal = 0.0
         for (index, output) in evaluation.outputs.enumerated() {
             var loss = 0.0, correct = 0
@@ -38,17 +39,18 @@ import Testing
                     row = row.map { exp($0 - largest) / total }
                 }
                 #expect(abs(row.reduce(0, +) - 1) < 1e-5, "output \(index) gives probabilities")
-                let label = Int(data.labels[sample])
+                let label = data.labels[sample]
                 loss -= log(row[label])
                 correct += row.indices.max { row[$0] < row[$1] } == label ? 1 : 0
             }
-            #expect(output.name == model.outputNames[index])
-            #expect(abs(output.loss - loss / Double(data.count)) < 1e-5, "output \(index): \(output.loss) against \(loss / Double(data.count))")
-            #expect(output.accuracy == Double(correct) / Double(data.count))
+            let outputLoss = try #require(output["loss"]), name = model.outputNames[index]
+            #expect(abs(outputLoss - loss / Double(data.count)) < 1e-5, "output \(index): \(outputLoss) against \(loss / Double(data.count))")
+            #expect(output["accuracy"] == Double(correct) / Double(data.count))
+            #expect(evaluation.scores[name + "_loss"] == outputLoss && evaluation.scores[name + "_accuracy"] == output["accuracy"])
             expectedTotal += model.lossWeights[index] * loss / Double(data.count)
         }
         #expect(abs(evaluation.loss - expectedTotal) < 1e-5)
-        #expect(evaluation.accuracy == evaluation.outputs[0].accuracy)
+        #expect(evaluation.scores.names.first == "loss" && evaluation.scores.names.count == 1 + 3 + 3)
     }
 
     @Test func outputsMustBeDistinctAndEveryOtherNodeMustLeadSomewhere() throws {

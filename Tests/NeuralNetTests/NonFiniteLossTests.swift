@@ -18,17 +18,17 @@ import Testing
     @Test func aBatchWithANaNLossStopsTrainingWithoutItsStep() throws {
         var samples = (0..<40).map { Float(($0 * 7) % 11) / 11 }
         samples[5 * 4 + 2] = .nan  // sample 5, in batch 3 of 5
-        let data = LabeledSamples(sampleShape: [4], samples: samples, labels: (0..<10).map { Int32($0 % 3) })
+        let data = ClassData(shape: [4], inputs: samples, labels: (0..<10).map { $0 % 3 })
         let model = try Self.makeModel()
         let trainer = Self.trainer(model, epochs: 3)
-        let history = trainer.fit(data)
+        let history = try trainer.fit(data.samples(for: model))
         #expect(history.isEmpty, "the epoch it stopped in is not recorded")
         let stop = try #require(trainer.stoppedOnNonFiniteLoss)
         #expect(stop.epoch == 1 && stop.batch == 3 && stop.batches == 5 && stop.loss.isNaN)
         // The same model trained on the two batches before it alone.
         let twin = try Self.makeModel()
         let twinTrainer = Self.trainer(twin, epochs: 1)
-        #expect(twinTrainer.fit(data.slice(0..<4)).count == 1 && twinTrainer.stoppedOnNonFiniteLoss == nil)
+        #expect(try twinTrainer.fit(data.samples(for: twin).slice(0..<4)).count == 1 && twinTrainer.stoppedOnNonFiniteLoss == nil)
         #expect(model.parameters.allSatisfy { $0.nonFiniteCount == 0 })
         #expect(model.parameters.map(\.tensor) == twin.parameters.map(\.tensor))
         #expect(trainer.optimizer.iterations == 2)

@@ -23,15 +23,13 @@ import Testing
         let model = try makeModel(workers: workers)
         let optimizer = makeOptimizer(kind, model)
         let data = GradientTests.data(shape: [6, 6, 1], count: 10)
-        data.samples.withUnsafeBufferPointer { samples in
-            data.labels.withUnsafeBufferPointer { labels in
-                for _ in 0..<3 {
-                    if deferred {
-                        _ = model.trainingStep(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count, optimizer: optimizer)
-                    } else {
-                        _ = model.trainingPass(samples.baseAddress!, labels: labels.baseAddress!, batch: data.count)
-                        optimizer.step()
-                    }
+        data.withBatch(for: model) { batch in
+            for _ in 0..<3 {
+                if deferred {
+                    _ = model.trainingStep(batch, optimizer: optimizer)
+                } else {
+                    _ = model.trainingPass(batch)
+                    optimizer.step()
                 }
             }
         }

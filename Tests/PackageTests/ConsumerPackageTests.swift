@@ -1,5 +1,6 @@
 import Architectures
 import Foundation
+import NumPy
 import KerasFormat
 import MNIST
 import TestSupport
@@ -27,10 +28,7 @@ import Testing
 
         """
 
-    static func floats(_ path: String) throws -> [Float] {
-        let array = try NumpyArray.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: path))), file: path)
-        return array.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-    }
+    static func floats(_ path: String) throws -> [Float] { try NumpyArray.read(path).floats() }
 
     @Test func aPackageThatDependsOnThisOneBuildsAndRunsTheGettingStartedProgram() throws {
         let folder = try TemporaryFolder()
@@ -60,8 +58,8 @@ import Testing
 
         let retrained = try Architecture.load(output + "/retrained.keras")
         #expect(retrained.architecture == .lenet5)
-        let test = Architecture.lenet5.preprocessing.apply(try MNIST.loadTest(from: SharedData.mnist).prefix(100))
-        let reloaded = retrained.model.predict(test.samples)
+        let test = Architecture.lenet5.preprocessing.inputs(try MNIST.loadTest(from: SharedData.mnist).prefix(100))
+        let reloaded = retrained.model.predict(test)
         let after = try Self.floats(output + "/retrained-predictions.npy")
         // The consumer is a debug build and this test a release one: the same weights, rounded in other orders.
         let reloadGap = zip(reloaded, after).map { abs($0 - $1) }.max() ?? 1

@@ -12,15 +12,16 @@ import Testing
         "CKernels": [],
         "HDF5": ["CHDF5"],
         "NeuralNet": ["CKernels", "CBLAS"],
-        "MNIST": ["CGzip", "CPNG", "ZIPFoundation"],
         "SafeWrite": [],
+        "NumPy": ["SafeWrite", "ZIPFoundation"],
+        "MNIST": ["CGzip", "CPNG", "NumPy"],
         "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
-        "KerasSwift": ["HDF5", "NeuralNet", "KerasFormat", "Architectures"],
+        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat", "Architectures"],
     ]
     /// Modules of the platform any target may import.
     static let system: Set<String> = ["Foundation", "Dispatch", "Glibc", "Darwin"]
-    static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "MNIST", "KerasFormat", "Architectures", "h5tool",
+    static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "NumPy", "MNIST", "KerasFormat", "Architectures", "h5tool",
                                         "digits", "_KerasFuzz", "_KerasConfigFuzz"]
 
     /// `swift package dump-package` of this package, read with a scratch folder of its own so that it does not

@@ -56,10 +56,11 @@ public class Model {
     public let outputs: [Int]
     /// The seed the parameters and dropout masks were drawn from.
     public let seed: UInt64
-    /// Each output's loss, which training and evaluation compute against the labels, as Keras's `compile`
+    /// Each output's loss, which training and evaluation compute against its targets, as Keras's `compile`
     /// sets them (sparse categorical cross-entropy by default). When an output layer ends in the activation
     /// whose logits its loss can take (softmax for the categorical cross-entropies, sigmoid for binary), the
-    /// model leaves that activation to the loss and applies it itself for the outputs, as Keras does.
+    /// model leaves that activation to the loss and applies it itself for the outputs, as Keras does (even
+    /// when the loss is told `from_logits`).
     public var losses: [Loss] {
         didSet {
             precondition(losses.count == outputs.count, "one loss per output")
@@ -71,6 +72,13 @@ public class Model {
     public var lossWeights: [Double] {
         didSet { precondition(lossWeights.count == outputs.count, "one loss weight per output") }
     }
+    /// Each output's metrics, reported beside the loss by evaluation and training (Keras's `compile(metrics=...,
+    /// weighted_metrics=...)`); none by default, as in Keras. Each reads the targets in the form its output's
+    /// loss takes them (see ``check(_:targets:)``). Keras keeps the weighted ones in a list of their own, so a
+    /// model read from a file lists them after the others.
+    public var metrics: [[Metric]] {
+        didSet { precondition(metrics.count == outputs.count, "one list of metrics per output") }
+    }
     /// The loss of every output: reading it gives the first output's, setting it gives every output this loss.
     public var loss: Loss {
         get { losses[0] }
@@ -79,14 +87,14 @@ public class Model {
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
     private let workers: [Worker]
-    /// Each worker's summed result of the current batch (reused: the per-batch path allocates nothing).
+    /// Each worker's summed result of the current batch (reused; only metric states are allocated per batch).
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
     private let extraWorkerGradients: [[UnsafeMutablePointer<Float>]]
     /// The nodes whose layer is a ``BatchStatisticsLayer``, in order: training passes stop there to join the
     /// workers' sums.
     private let statisticsNodes: [Int]
-    /// The optimizer step of ``trainingStep(_:labels:batch:optimizer:)``.
+    /// The optimizer step of ``trainingStep(_:optimizer:)``.
     private let update: DeferredParameterUpdate
     /// When set, the first worker times every node's forward and backward pass into it.
     public var profiler: LayerProfiler?
@@ -94,6 +102,8 @@ public class Model {
     /// output within about 1 MiB (the second-level cache), but at least 16, so that Dense layers still
     /// read their weights once for many samples.
     private let inferenceSlice: Int
+    /// Per output, where the current pass's targets start (reused: the per-batch path allocates nothing).
+    private let targetPointers: UnsafeMutablePointer<UnsafePointer<Float>>
 
     /// Builds every node's layer in order; parameters get Keras's default initialisation from `seed`, or are
     /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). A layer
@@ -114,6 +124,7 @@ public class Model {
         self.outputs = outputs
         losses = Array(repeating: .sparseCategoricalCrossentropy, count: outputs.count)
         lossWeights = Array(repeating: 1, count: outputs.count)
+        metrics = Array(repeating: [], count: outputs.count)
         deferredActivations = Array(repeating: nil, count: outputs.count)
         self.seed = seed
         try Self.checkGraph(nodes, outputs: outputs)
@@ -155,6 +166,7 @@ public class Model {
         }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
+        targetPointers = .allocate(capacity: outputs.count)
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
         update = DeferredParameterUpdate(nodes: nodes, plan: plan, threads: Parallel.coreCount)
         deferOutputActivations()
@@ -167,14 +179,16 @@ public class Model {
         for (position, output) in outputs.enumerated() {
             guard let layer = nodes[output].layer as? ActivatedLayer, !shared[output],
                   !nodes.contains(where: { $0.inputs.contains(.node(output)) }) else { continue }
-            let loss = losses[position]
-            let deferred = !loss.fromLogits && layer.activation == loss.logitsActivation
+            let deferred = layer.activation == losses[position].logitsActivation
             layer.activationDeferred = deferred
             deferredActivations[position] = deferred ? layer.activation : nil
         }
     }
 
-    deinit { results.deallocate() }
+    deinit {
+        results.deallocate()
+        targetPointers.deallocate()
+    }
 
     /// The most outputs a model may have.
     public static let maximumOutputs = 16
@@ -303,39 +317,87 @@ public class Model {
         for index in sizes.indices { kept[index] = index < wanted ? buffers[index] : nil }
         samples.withUnsafeBufferPointer { input in
             forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
-                _ = run(input.baseAddress! + start * inputSize, labels: nil, batch: batch, training: false,
+                _ = run(input.baseAddress! + start * inputSize, targets: nil, batch: batch, training: false,
                         destinations: OutputDestinations(pointers: kept, firstSample: start))
             }
         }
         return (0..<wanted).map { Array(UnsafeBufferPointer(start: buffers[$0], count: count * sizes[$0])) }
     }
 
-    /// Loss and accuracy over a labelled dataset, as `model.evaluate` reports them: the total loss (each
-    /// output's times its weight, and any activity penalty), and each output's loss and accuracy against the
-    /// same labels.
-    public func evaluate(_ data: LabeledSamples, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> Evaluation {
+    /// Loss and metrics over a dataset with targets, as `model.evaluate` reports them: the total loss (each
+    /// output's times its weight, and any activity penalty), each output's loss and each metric. Refuses data
+    /// that does not suit the model (see ``check(_:targets:)``).
+    public func evaluate(_ data: Samples, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> Evaluation {
+        try check(data, targets: true)
         var totals = BatchResult()
         let started = Date()
-        data.samples.withUnsafeBufferPointer { input in
-            data.labels.withUnsafeBufferPointer { labels in
-                forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
-                    totals += run(input.baseAddress! + start * inputSize, labels: labels.baseAddress! + start, batch: batch,
-                                  training: false, destinations: nil).result
+        let targetSizes = self.targetSizes
+        withUnsafePointers(to: data.inputs + data.targets + [data.sampleWeights ?? []]) { arrays in
+            forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
+                let targets = zip(arrays[1..<arrays.count - 1], targetSizes).map { $0 + start * $1 }
+                let weights = data.sampleWeights == nil ? nil : arrays[arrays.count - 1] + start
+                totals += run(Batch(count: batch, input: arrays[0] + start * inputSize, targets: targets, sampleWeights: weights),
+                              training: false, destinations: nil).result
+            }
+        }
+        return Evaluation(scores: scores(totals), outputs: outputScores(totals), count: data.count,
+                          seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The figures Keras reports for `totals`: `loss`, each output's `NAME_loss` when there are several, then
+    /// every output's metrics (after the output's name and `_` when there are several), the weighted ones after
+    /// all the others, as Keras lists them; a name that comes again gets `_1`, `_2`, ..., or for a weighted
+    /// metric `weighted_` before it first.
+    public func scores(_ totals: BatchResult) -> Scores {
+        var scores = Scores([("loss", totals.meanLoss)])
+        let perOutput = outputScores(totals)
+        if outputs.count > 1 {
+            for (name, output) in zip(outputNames, perOutput) { scores.append(name + "_loss", output["loss"] ?? .nan) }
+        }
+        for weighted in [false, true] {
+            for (index, name) in outputNames.enumerated() {
+                for (position, metric) in metrics[index].enumerated() where metric.weighted == weighted {
+                    // Past the output's loss, its metrics in their order (their names there may carry _1, ...).
+                    let value = perOutput[index].values[1 + position]
+                    let prefix = outputs.count > 1 ? name + "_" : ""
+                    // Keras calls a weighted metric whose name is taken weighted_NAME (then _1, ...).
+                    let taken = weighted && scores[prefix + metric.name] != nil
+                    scores.append(prefix + (taken ? "weighted_" : "") + metric.name, value)
                 }
             }
         }
-        let count = Double(max(1, data.count))
-        let perOutput = outputNames.enumerated().map { index, name in
-            Evaluation.Output(name: name, loss: totals.outputLosses[index] / count, accuracy: Double(totals.outputCorrect[index]) / count)
-        }
-        return Evaluation(loss: totals.loss / count, accuracy: Double(totals.correct) / count, outputs: perOutput,
-                          count: data.count, seconds: Date().timeIntervalSince(started))
+        return scores
     }
 
-    /// One forward and backward pass in training mode over `batch` samples: leaves in each parameter's
-    /// `gradient` the gradient of the batch-mean loss. Returns the summed loss and the correct count.
-    public func trainingPass(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> BatchResult {
-        let (result, parts) = run(input, labels: labels, batch: batch, training: true, destinations: nil)
+    /// Per output, its own loss (`loss`) and its metrics, in the order of ``metrics``.
+    private func outputScores(_ totals: BatchResult) -> [Scores] {
+        let offsets = metricOffsets
+        return totals.metricStates.withUnsafeBufferPointer { states in
+            outputs.indices.map { index in
+                var scores = Scores([("loss", totals.outputLosses[index] / Double(max(1, totals.samples)))])
+                for (metric, offset) in zip(metrics[index], offsets[index]) {
+                    scores.append(metric.name, states.isEmpty ? .nan : metric.result(states.baseAddress! + offset))
+                }
+                return scores
+            }
+        }
+    }
+
+    /// Per output, where each metric's running sums start in ``BatchResult/metricStates``.
+    var metricOffsets: [[Int]] {
+        var next = 0
+        return metrics.map { list in
+            list.map { metric in
+                defer { next += metric.stateSize }
+                return next
+            }
+        }
+    }
+
+    /// One forward and backward pass in training mode over a batch: leaves in each parameter's `gradient` the
+    /// gradient of the batch-mean loss. Returns the summed loss and metric states.
+    public func trainingPass(_ batch: Batch) -> BatchResult {
+        let (result, parts) = run(batch, training: true, destinations: nil)
         if parts > 1 { sumGradients(into: parameters, extraGradients(parts)) }
         return result
     }
@@ -344,10 +406,8 @@ public class Model {
     /// result as `trainingPass` then `optimizer.step()`, but the gradients of every ``DeferredGradientLayer``
     /// are computed inside the step and never stored: their parameters' `gradient` is left as it was. A batch
     /// whose loss is NaN or infinite takes no step: its gradients would only spread the NaN into every weight.
-    public func trainingStep(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
-                             optimizer: Optimizer) -> BatchResult {
-        let (result, parts) = run(input, labels: labels, batch: batch, training: true, destinations: nil,
-                                  deferGradients: true)
+    public func trainingStep(_ batch: Batch, optimizer: Optimizer) -> BatchResult {
+        let (result, parts) = run(batch, training: true, destinations: nil, deferGradients: true)
         guard result.loss.isFinite else { return result }
         update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
@@ -366,23 +426,46 @@ public class Model {
     }
 
     /// Runs `batch` samples through the workers: forward always, writing the outputs to `destinations`; loss
-    /// and accuracy when labels are given;
-    /// backward when training (the first worker's gradients land in the parameters, the others' in their
-    /// own buffers; deferring layers' kept for the optimizer step when `deferGradients`). Returns the summed
-    /// result and how many workers took part.
-    private func run(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
+    /// and metrics when the batch has targets (none for predicting); backward when training (the first
+    /// worker's gradients land in the parameters, the others' in their own buffers; deferring layers' kept for
+    /// the optimizer step when `deferGradients`). Returns the summed result and how many workers took part.
+    private func run(_ batch: Batch, training: Bool, destinations: OutputDestinations?,
+                     deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
+        run(batch.input, targets: batch.targets.isEmpty ? nil : targets(of: batch), batch: batch.count, training: training,
+            destinations: destinations, deferGradients: deferGradients)
+    }
+
+    /// The batch's targets, through ``targetPointers``.
+    private func targets(of batch: Batch) -> BatchTargets {
+        for (index, pointer) in batch.targets.prefix(outputs.count).enumerated() { targetPointers[index] = pointer }
+        return BatchTargets(pointers: targetPointers, weights: batch.sampleWeights, firstSample: 0)
+    }
+
+    /// Per output, the target values per sample its loss takes.
+    var targetSizes: [Int] { zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) } }
+
+    private func run(_ input: UnsafePointer<Float>, targets: BatchTargets?, batch: Int, training: Bool,
                      destinations: OutputDestinations?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
+        let shapes = outputShapes, targetSizes = self.targetSizes
+        // What a loss decides over the whole batch, before it is split between the workers.
+        let facts = losses.indices.map { index in
+            Loss.BatchFacts(binaryTargets: targets.map { losses[index].binaryTargets($0.output(index, valuesPerSample: targetSizes[index]),
+                                                                                     count: batch * targetSizes[index]) } ?? false)
+        }
+        let metricOffsets = targets == nil ? [] : self.metricOffsets
         var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
-                                     inputSize: inputSize, outputSizes: outputSizes, gradientScale: 1 / Float(batch), profiler: nil)
+                                     inputSize: inputSize, outputSizes: outputSizes, metrics: metrics, metricOffsets: metricOffsets,
+                                     metricStateSize: metrics.joined().reduce(0) { $0 + $1.stateSize }, rowWidths: shapes.map { $0.last ?? 1 },
+                                     targetSizes: targetSizes, facts: facts, gradientScale: 1 / Float(batch), profiler: nil)
         context.deferGradients = deferGradients
         var firstContext = context
         firstContext.profiler = profiler
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
-        if training, labels != nil, !statisticsNodes.isEmpty {
-            let result = runInSteps(input, labels: labels!, batch: batch, parts: parts, context: context, firstContext: firstContext)
+        if training, let targets, !statisticsNodes.isEmpty {
+            let result = runInSteps(input, targets: targets, batch: batch, parts: parts, context: context, firstContext: firstContext)
             return (result, parts)
         }
         // Training needs every activation of the part for the backward pass; inference runs the part through
@@ -396,7 +479,7 @@ public class Model {
                 while start < end {
                     let count = min(slice, end - start)
                     result += workers[part].run(
-                        part == 0 ? firstContext : context, input: input + start * inputSize, labels: labels.map { $0 + start },
+                        part == 0 ? firstContext : context, input: input + start * inputSize, targets: targets?.advanced(by: start),
                         batch: count, training: training, destinations: destinations?.advanced(by: start),
                         gradientTarget: part == 0 ? .parameters : .own)
                     start += count
@@ -409,7 +492,7 @@ public class Model {
 
     /// A training pass of a model with ``BatchStatisticsLayer``s: the workers run the nodes between two such
     /// layers in parallel, each measuring its part, and the parts' sums are joined in between (see there).
-    private func runInSteps(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, parts: Int,
+    private func runInSteps(_ input: UnsafePointer<Float>, targets: BatchTargets, batch: Int, parts: Int,
                             context: Worker.Context, firstContext: Worker.Context) -> BatchResult {
         let results = self.results
         func forEachPart(_ body: (_ worker: Worker, _ context: Worker.Context, _ start: Int, _ count: Int) -> Void) {
@@ -439,7 +522,8 @@ public class Model {
                 if stop < nodes.count {
                     worker.measureForward(node: stop, modelInput: input + first * inputSize)
                 } else {
-                    results[worker.index] = worker.finishForward(context, labels: labels + first, training: true, destinations: nil)
+                    results[worker.index] = worker.finishForward(context, targets: targets.advanced(by: first), training: true,
+                                                                 destinations: nil)
                 }
             }
             if stop < nodes.count { joinStatistics(of: stop, forward: true) }
@@ -482,54 +566,18 @@ struct OutputDestinations {
     func advanced(by count: Int) -> OutputDestinations { OutputDestinations(pointers: pointers, firstSample: firstSample + count) }
 }
 
-/// Summed loss and correct predictions over some samples.
-public struct BatchResult: Sendable {
-    /// The loss summed over the samples: each output's times its weight, and any activity penalty.
-    public var loss: Double = 0
-    /// Per output (up to ``Model/maximumOutputs``), its own loss summed over the samples.
-    public var outputLosses = InlineArray<16, Double>(repeating: 0)
-    /// Per output, how many samples it predicted right.
-    public var outputCorrect = InlineArray<16, Int>(repeating: 0)
-    /// How many samples the first output predicted right.
-    public var correct: Int { outputCorrect[0] }
-
-    /// The sums of both.
-    public static func + (a: BatchResult, b: BatchResult) -> BatchResult {
-        var sum = a
-        sum += b
-        return sum
-    }
-
-    /// Adds `b` into `a`.
-    public static func += (a: inout BatchResult, b: BatchResult) {
-        a.loss += b.loss
-        for index in 0..<16 {
-            a.outputLosses[index] += b.outputLosses[index]
-            a.outputCorrect[index] += b.outputCorrect[index]
-        }
-    }
-}
-
-/// Loss and accuracy of a model on a dataset.
+/// Loss and metrics of a model on a dataset.
 public struct Evaluation: Sendable {
-    /// One output's loss and accuracy.
-    public struct Output: Sendable {
-        /// The output layer's name.
-        public let name: String
-        /// Its mean loss per sample, before its weight.
-        public let loss: Double
-        /// The share of samples it predicted right.
-        public let accuracy: Double
-    }
-
-    /// The mean loss per sample (the weighted sum over the outputs, with any activity penalty).
-    public let loss: Double
-    /// The share of samples the first output predicted right.
-    public let accuracy: Double
-    /// Each output's own loss and accuracy, in the model's order of outputs.
-    public let outputs: [Output]
+    /// Keras's `evaluate(return_dict=True)`: `loss`, each output's `NAME_loss` when there are several, and
+    /// each metric.
+    public let scores: Scores
+    /// Per output, in the model's order: its own loss (`loss`, before its weight) and its metrics by name.
+    public let outputs: [Scores]
     /// The number of samples.
     public let count: Int
     /// Wall-clock time of the evaluation.
     public let seconds: Double
+
+    /// The mean loss per sample (the weighted sum over the outputs, with any activity penalty).
+    public var loss: Double { scores["loss"] ?? .nan }
 }

@@ -77,6 +77,17 @@ final class Worker {
         let deferredActivations: [Activation?]
         let inputSize: Int
         let outputSizes: [Int]
+        /// Per output, its metrics, and where each one's running sums start in ``BatchResult/metricStates``.
+        let metrics: [[Metric]]
+        let metricOffsets: [[Int]]
+        /// The running sums of all the metrics.
+        let metricStateSize: Int
+        /// Per output, the values of its last axis: the rows its loss and metrics reduce over.
+        let rowWidths: [Int]
+        /// Per output, the target values per sample (see ``Loss/targetSize(outputShape:)``).
+        let targetSizes: [Int]
+        /// Per output, what its loss decides over the whole batch.
+        var facts: [Loss.BatchFacts]
         /// 1 / (whole batch size): each worker's loss gradient is scaled so the summed gradients are the mean's.
         let gradientScale: Float
         /// Set on the first worker when the model is being profiled.
@@ -189,12 +200,12 @@ final class Worker {
     }
 
     /// Forward, loss, then backward when training, over all nodes: the whole pass for a model without
-    /// ``BatchStatisticsLayer``s in training. Returns the summed loss and correct count when labels are given.
-    func run(_ context: Context, input: UnsafePointer<Float>, labels: UnsafePointer<Int32>?, batch: Int, training: Bool,
+    /// ``BatchStatisticsLayer``s in training. Returns the summed loss and metric states when targets are given.
+    func run(_ context: Context, input: UnsafePointer<Float>, targets: BatchTargets?, batch: Int, training: Bool,
              destinations: OutputDestinations?, gradientTarget: GradientTarget) -> BatchResult {
         forward(context, input: input, batch: batch, training: training, nodes: nodes.indices)
-        let result = finishForward(context, labels: labels, training: training, destinations: destinations)
-        if training && labels != nil { backward(context, nodes: nodes.indices, gradientTarget: gradientTarget) }
+        let result = finishForward(context, targets: targets, training: training, destinations: destinations)
+        if training && targets != nil { backward(context, nodes: nodes.indices, gradientTarget: gradientTarget) }
         return result
     }
 
@@ -219,13 +230,14 @@ final class Worker {
     }
 
     /// After every node's forward pass: copies each output (after a deferred activation) to `destinations`,
-    /// and with labels returns the summed loss and correct counts, leaving each output's loss gradient (times
-    /// its weight) ready for the backward pass when training.
-    func finishForward(_ context: Context, labels: UnsafePointer<Int32>?, training: Bool, destinations: OutputDestinations?) -> BatchResult {
+    /// and with targets returns the summed loss and metric states, leaving each output's loss gradient (times its
+    /// weight) ready for the backward pass when training.
+    func finishForward(_ context: Context, targets: BatchTargets?, training: Bool, destinations: OutputDestinations?) -> BatchResult {
         let batch = lastBatch
         var result = BatchResult()
         for (position, node) in outputNodes.enumerated() {
             let classes = context.outputSizes[position], loss = context.losses[position]
+            let width = context.rowWidths[position], rows = classes / width
             let deferredActivation = context.deferredActivations[position]
             let raw = UnsafePointer(outputs[training ? node : inferenceSources[node]].pointer)
             // The outputs through the loss's activation, when they are its logits: deferred, or the loss's own
@@ -235,22 +247,31 @@ final class Worker {
             if let logitsActivation {
                 let buffer = activatedOutputs[position].reserve(batch * classes)
                 buffer.update(from: raw, count: batch * classes)
-                logitsActivation.apply(buffer, rows: batch, width: classes)
+                logitsActivation.apply(buffer, rows: batch * rows, width: width)
                 activated = UnsafePointer(buffer)
             }
             let predicted = deferredActivation == nil ? raw : activated!
             if let destinations, let place = destinations.pointers[position] {
                 (place + destinations.firstSample * classes).update(from: predicted, count: batch * classes)
             }
-            guard let labels else { continue }
+            guard let targets else { continue }
             let weight = context.lossWeights[position]
             let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(batch * classes) : nil
-            result.outputCorrect[position] = Loss.correctCount(predicted, labels: labels, batch: batch, classes: classes)
-            result.outputLosses[position] = loss.sum(raw, activated: activated, labels: labels, batch: batch, classes: classes,
+            let target = targets.output(position, valuesPerSample: context.targetSizes[position])
+            if result.metricStates.isEmpty { result.metricStates = [Double](repeating: 0, count: context.metricStateSize) }
+            result.metricStates.withUnsafeMutableBufferPointer { states in
+                for (metric, offset) in zip(context.metrics[position], context.metricOffsets[position]) {
+                    metric.accumulate(states.baseAddress! + offset, predictions: predicted, targets: target, batch: batch, rows: rows,
+                                      width: width, classIndices: loss.takesClassIndices, sampleWeights: targets.sampleWeights)
+                }
+            }
+            result.outputLosses[position] = loss.sum(raw, activated: activated, targets: target, batch: batch, rows: rows, width: width,
+                                                     sampleWeights: targets.sampleWeights, facts: context.facts[position],
                                                      gradient: gradient, gradientScale: context.gradientScale * Float(weight))
             result.loss += weight * result.outputLosses[position]
         }
-        guard labels != nil else { return result }
+        guard let targets else { return result }
+        result.samples = batch
         for (index, layer) in penalties.enumerated() {
             if let layer { result.loss += layer.penalty(outputs[index].pointer, batch: batch) }
         }

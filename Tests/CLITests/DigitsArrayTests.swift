@@ -1,0 +1,110 @@
+import Foundation
+import KerasFormat
+import NeuralNet
+import NumPy
+import TestSupport
+import Testing
+
+/// `digits evaluate` and `predict` on a user's own arrays (`--x`, `--y`): a regression model that has nothing
+/// to do with MNIST is scored with its compiled loss and metrics as the library scores it, its predictions
+/// written and shown; arrays that do not fit are refused with one line naming the files.
+@Suite struct DigitsArrayTests {
+    private func digits(_ arguments: [String]) throws -> ProcessOutput { try BuiltTool.run("digits", arguments) }
+
+    /// A two-output model (a regression value and three classes) saved compiled, with arrays for it.
+    static func regression(in folder: TemporaryFolder) throws -> Model {
+        let nodes = [Node(Dense(units: 8, activation: .tanh, name: "trunk"), inputs: [.modelInput]),
+                     Node(Dense(units: 1, name: "price"), inputs: [.node(0)]),
+                     Node(Dense(units: 3, activation: .softmax, name: "kind"), inputs: [.node(0)])]
+        let model = try Model(name: "prices", inputShape: [5], nodes: nodes, outputs: [1, 2], seed: 3)
+        model.losses = [.meanSquaredError, .sparseCategoricalCrossentropy]
+        model.metrics = [[.meanAbsoluteError], [.accuracy]]
+        try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: folder.path("prices.keras"))
+        let count = 40
+        let x = (0..<count * 5).map { Float(($0 * 37) % 23) / 11 - 1 }
+        try NumpyArray(shape: [count, 5], elementType: .float64, data: x.map(Double.init).withUnsafeBytes { Array($0) })
+            .write(to: folder.path("x.npy"))
+        try NumpyArray(shape: [count, 1], float32: (0..<count).map { Float($0 % 7) / 3 }).write(to: folder.path("price.npy"))
+        try NumpyArray(shape: [count], elementType: .int64, data: (0..<count).map { Int64($0 % 3) }.withUnsafeBytes { Array($0) })
+            .write(to: folder.path("kind.npy"))
+        try NumpyArchive.write([("kind", try NumpyArray.read(folder.path("kind.npy"))), ("price", try NumpyArray.read(folder.path("price.npy")))],
+                               to: folder.path("y.npz"))
+        return model
+    }
+
+    @Test func evaluateScoresTheUsersArraysAsTheLibraryDoes() throws {
+        let folder = try TemporaryFolder()
+        let model = try Self.regression(in: folder)
+        let x = try NumpyArray.read(folder.path("x.npy")), price = try NumpyArray.read(folder.path("price.npy"))
+        let kind = try NumpyArray.read(folder.path("kind.npy"))
+        let expected = try model.evaluate(try model.samples(inputs: [Tensor(shape: x.shape, scalars: x.floats())],
+                                                            targets: [Tensor(shape: price.shape, scalars: price.floats()),
+                                                                      Tensor(shape: kind.shape, scalars: kind.floats())])).scores
+        #expect(expected.names == ["loss", "price_loss", "kind_loss", "price_mae", "kind_accuracy"])
+        for targets in [[folder.path("price.npy"), folder.path("kind.npy")], [folder.path("y.npz")]] {
+            let output = try digits(["evaluate", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--json"]
+                                    + targets.flatMap { ["--y", $0] })
+            #expect(output.status == 0, "\(output.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+            for (name, value) in expected {
+                let reported = try #require(json[name] as? Double, "\(name) missing from \(output.stdout)")
+                #expect(abs(reported - value) <= 1e-6 * (1 + abs(value)), "\(name): \(reported), library \(value)")
+            }
+            #expect(json["samples"] as? Int == 40)
+        }
+    }
+
+    @Test func predictShowsAndWritesTheOutputsOfTheUsersSamples() throws {
+        let folder = try TemporaryFolder()
+        let model = try Self.regression(in: folder)
+        let output = try digits(["predict", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--first", "12",
+                                 "--output", folder.path("p.npy")])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("sample 0 kind: class ") && output.stdout.contains("... 9 more"), "\(output.stdout)")
+        let x = try NumpyArray.read(folder.path("x.npy")).floats()
+        let expected = model.predictEach(Array(x.prefix(12 * 5)))
+        for (index, name) in ["price", "kind"].enumerated() {
+            let written = try NumpyArray.read(folder.path("p.\(name).npy"))
+            #expect(written.shape == [12] + model.outputShapes[index] && written.floats() == expected[index])
+        }
+    }
+
+    /// Training continues the model on the arrays, validating on their last quarter: the history has every
+    /// figure under Keras's names, and no MNIST confusion matrix is drawn.
+    @Test func trainContinuesTheModelOnTheUsersArrays() throws {
+        let folder = try TemporaryFolder()
+        _ = try Self.regression(in: folder)
+        let output = try digits(["train", "--resume", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz"),
+                                 "--epochs", "2", "--batch-size", "8", "--validation-split", "0.25", "--out", folder.path("more.keras")])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("on 30 samples from") && output.stdout.contains("validation on the last 10 samples"), "\(output.stdout)")
+        let csv = try String(contentsOfFile: folder.path("more.history.csv"), encoding: .utf8).split(separator: "\n")
+        let columns = ["epoch", "loss", "price_loss", "kind_loss", "price_mae", "kind_accuracy", "val_loss", "val_price_loss", "val_kind_loss",
+                       "val_price_mae", "val_kind_accuracy", "seconds"]
+        #expect(csv.first.map(String.init) == columns.joined(separator: ","))
+        #expect(csv.count == 3)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("more.confusion.svg")))
+        let evaluation = try digits(["evaluate", folder.path("more.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz")])
+        #expect(evaluation.status == 0 && evaluation.stdout.contains("test: loss "), "\(evaluation.stderr)")
+    }
+
+    @Test func arraysThatDoNotFitAreRefusedInOneLine() throws {
+        let folder = try TemporaryFolder()
+        _ = try Self.regression(in: folder)
+        try NumpyArray(shape: [40, 4], float32: [Float](repeating: 0, count: 160)).write(to: folder.path("narrow.npy"))
+        let model = folder.path("prices.keras"), x = folder.path("x.npy")
+        let cases: [([String], Int32, String)] = [
+            (["--x", folder.path("narrow.npy"), "--y", folder.path("y.npz")], 1, "does not fit the model's input (None, 5)"),
+            (["--x", x, "--y", folder.path("narrow.npy"), "--y", folder.path("kind.npy")], 1, "the targets of output price have shape (40, 4)"),
+            (["--x", x, "--y", folder.path("kind.npy"), "--y", folder.path("price.npy")], 1, "class index 1 of output kind is 0.33333334"),
+            (["--x", x, "--y", folder.path("price.npy")], 1, "1 --y files for a model with 2 outputs"),
+            (["--x", x, "--y", folder.path("price.npy"), "--y", folder.path("none.npy")], 1, "none.npy: no such file"),
+            (["--x", x], 2, "evaluate --x needs the targets: --y"),
+        ]
+        for (arguments, status, words) in cases {
+            let output = try digits(["evaluate", model] + arguments)
+            #expect(output.status == status && output.stderr.contains(words), "\(arguments): \(output.stderr)")
+            if status == 1 { #expect(output.stderr.split(separator: "\n").count == 1) }
+        }
+    }
+}
