@@ -30,7 +30,7 @@ do {
     let mnist = try MNIST.load(from: mnistFolder)
     let preprocessing = try Preprocessing.forModel(model.model, preset: model.architecture, pixels: .auto).preprocessing
     let test = mnist.test.prefix(100)
-    let x = Tensor(shape: [test.count] + model.inputShape, scalars: preprocessing.inputs(test))
+    let x = try Tensor(shape: [test.count] + model.inputShape, scalars: preprocessing.inputs(test))
 
     let y = try model.predict(x)  // y.shape == [100, 10]; y.scalars: [Float]
     try save(y, as: "predictions.npy")
@@ -38,7 +38,7 @@ do {
 
     try model.compile(optimizer: .adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy, metrics: [.accuracy])
     let train = mnist.train.prefix(1024)
-    let images = Tensor(shape: [train.count] + model.inputShape, scalars: preprocessing.inputs(train))
+    let images = try Tensor(shape: [train.count] + model.inputShape, scalars: preprocessing.inputs(train))
     let history = try model.fit(x: images, y: train.labels.map { Int($0) }, epochs: 2, batchSize: 32)
     print("training loss per epoch: \(history.loss.map { String(format: "%.4f", $0) }.joined(separator: ", "))")
 

@@ -99,7 +99,7 @@ public enum OptimizerState {
                 throw invalid(variable, "the \(slot.name)", "must be finite\(nonNegative ? " and 0 or more" : ""); "
                               + "value \(index) of \(variable.values.count) is \(describe(variable.values[index]))")
             }
-            try? slot.assign(Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
+            try? slot.assign(try Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
         }
         if let nadam {
             if let storedProduct, let product = storedProduct.values.first {

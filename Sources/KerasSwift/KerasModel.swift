@@ -2,7 +2,7 @@
 /// `evaluate`, and `save` in any Keras form.
 ///
 ///     let model = try KerasModel.load("LeNet5.h5")
-///     let y = try model.predict(Tensor(shape: [1, 32, 32, 1], scalars: pixels))
+///     let y = try model.predict(try Tensor(shape: [1, 32, 32, 1], scalars: pixels))
 ///
 /// A model has identity (its weights change as it trains), so it is a class; one model runs one call at a time.
 public final class KerasModel {
@@ -55,15 +55,15 @@ public final class KerasModel {
     /// output, for a model with several: ``predictEach(_:batchSize:)`` gives them all).
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         let count = try samples(in: x)
-        return Tensor(shape: [count] + model.outputShape, scalars: model.predict(x.scalars, batchSize: max(1, batchSize)))
+        return try Tensor(shape: [count] + model.outputShape, scalars: model.predict(x.scalars, batchSize: max(1, batchSize)))
     }
 
     /// Every output for a batch, in the model's order of outputs, as Keras's `predict` lists them: `x` has
     /// shape `[n] + inputShape`, each result `[n]` + that output's shape.
     public func predictEach(_ x: Tensor, batchSize: Int = 32) throws -> [Tensor] {
         let count = try samples(in: x)
-        return zip(model.outputShapes, model.predictEach(x.scalars, batchSize: max(1, batchSize))).map { shape, values in
-            Tensor(shape: [count] + shape, scalars: values)
+        return try zip(model.outputShapes, model.predictEach(x.scalars, batchSize: max(1, batchSize))).map { shape, values in
+            try Tensor(shape: [count] + shape, scalars: values)
         }
     }
 
@@ -173,9 +173,9 @@ public final class KerasModel {
             if let (index, label) = labels.enumerated().first(where: { !(0..<classes).contains($0.element) }) {
                 throw KerasModelError.labelOutOfRange(index: index, label: label, classes: classes)
             }
-            guard !loss.takesClassIndices else { return Tensor(shape: [labels.count], scalars: labels.map(Float.init)) }
+            guard !loss.takesClassIndices else { return try Tensor(shape: [labels.count], scalars: labels.map(Float.init)) }
             guard shape.count == 1 else { throw KerasModelError.invalidSetting("class labels fit an output of one axis, not \(describeShape(shape, batch: true))") }
-            return Tensor(shape: [labels.count, classes], scalars: labels.flatMap { label in (0..<classes).map { $0 == label ? 1 : 0 } })
+            return try Tensor(shape: [labels.count, classes], scalars: labels.flatMap { label in (0..<classes).map { $0 == label ? 1 : 0 } })
         }
     }
 }

@@ -7,7 +7,7 @@ extension Tensor {
     /// truncated, Fortran-ordered, big-endian, or holds no numbers.
     public init(npy path: String) throws {
         let array = try NumpyArray.read(path)
-        self.init(shape: array.shape, scalars: array.floats())
+        try self.init(shape: array.shape, scalars: array.floats())
     }
 
     /// Writes the tensor to `path` as a float32 `.npy` file that `np.load` reads, replacing it whole or not

@@ -292,6 +292,6 @@ extension Loss {
                     gradientScale: 1 / Float(max(1, count)))
             }
         }
-        return (total / Double(max(1, count)), Tensor(shape: outputs.shape, scalars: gradient))
+        return (total / Double(max(1, count)), Tensor(checkedShape: outputs.shape, scalars: gradient))
     }
 }

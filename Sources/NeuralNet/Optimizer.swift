@@ -103,7 +103,7 @@ public final class OptimizerSlot: @unchecked Sendable {
     deinit { values.deallocate() }
 
     /// A copy of the values.
-    public var tensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: values, count: count))) }
+    public var tensor: Tensor { Tensor(checkedShape: shape, scalars: Array(UnsafeBufferPointer(start: values, count: count))) }
 
     /// Replaces the values, refusing a different shape.
     public func assign(_ tensor: Tensor) throws {

@@ -82,10 +82,10 @@ public final class Parameter: @unchecked Sendable {
     }
 
     /// A copy of the values.
-    public var tensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: value, count: count))) }
+    public var tensor: Tensor { Tensor(checkedShape: shape, scalars: Array(UnsafeBufferPointer(start: value, count: count))) }
 
     /// A copy of the gradient.
-    public var gradientTensor: Tensor { Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: gradient, count: count))) }
+    public var gradientTensor: Tensor { Tensor(checkedShape: shape, scalars: Array(UnsafeBufferPointer(start: gradient, count: count))) }
 
     /// How many of the values are NaN or infinite.
     public var nonFiniteCount: Int { ck_count_nonfinite(value, count) }

@@ -5,20 +5,46 @@ public struct Tensor: Sendable, Equatable {
     /// The values in row-major order.
     public var scalars: [Float]
 
-    /// A tensor from values; `scalars.count` must equal the product of `shape`.
-    public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count, "\(scalars.count) values do not fill shape \(shape)")
+    /// A tensor from values, row-major. Throws ``TensorError`` when a dimension is negative or the values do
+    /// not fill the shape exactly.
+    public init(shape: [Int], scalars: [Float]) throws {
+        guard let count = elementCount(shape, atMost: .max), shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidShape(shape) }
+        guard count == scalars.count else { throw TensorError.valueCount(shape: shape, values: scalars.count) }
+        self.init(checkedShape: shape, scalars: scalars)
+    }
+
+    /// A tensor of zeros. Throws ``TensorError`` for a negative dimension, or more values than an array holds.
+    public init(zeros shape: [Int]) throws {
+        guard let count = elementCount(shape, atMost: Int.max / MemoryLayout<Float>.size), shape.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError.invalidShape(shape)
+        }
+        self.init(checkedShape: shape, scalars: [Float](repeating: 0, count: count))
+    }
+
+    /// A tensor whose values are known to fill `shape` (they came from a buffer of that shape).
+    init(checkedShape shape: [Int], scalars: [Float]) {
         self.shape = shape
         self.scalars = scalars
     }
 
-    /// A tensor of zeros.
-    public init(zeros shape: [Int]) {
-        self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
-    }
-
     /// The number of values.
     public var count: Int { scalars.count }
+}
+
+/// Why values cannot make a ``Tensor``.
+public enum TensorError: Error, Equatable, CustomStringConvertible {
+    /// A dimension is negative, or the dimensions' product overflows.
+    case invalidShape([Int])
+    /// The values do not fill the shape.
+    case valueCount(shape: [Int], values: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidShape(let shape): return "shape \(describeShape(shape)) is not a shape of an array"
+        case .valueCount(let shape, let values):
+            return "\(values) values do not fill shape \(describeShape(shape)) (\(shape.reduce(1, *)) values)"
+        }
+    }
 }
 
 /// Formats a shape the way Keras prints it: `(None, 28, 28, 1)`, `(6,)`.

@@ -38,7 +38,7 @@ struct ArrayOptions: ParsableArguments {
             }
         }
         do {
-            return try model.samples(inputs: [Tensor(input)], targets: outputs.map(Tensor.init))
+            return try model.samples(inputs: [try Tensor(input)], targets: try outputs.map(Tensor.init))
         } catch let error as ModelError {
             throw UnusableData(file: ([inputFiles[0]] + (targets ? targetFiles : [])).joined(separator: ", "), reason: "\(error)")
         }
@@ -73,5 +73,5 @@ struct UnusableData: Error, CustomStringConvertible {
 
 extension Tensor {
     /// A NumPy array's values as float32.
-    init(_ array: NumpyArray) { self.init(shape: array.shape, scalars: array.floats()) }
+    init(_ array: NumpyArray) throws { try self.init(shape: array.shape, scalars: array.floats()) }
 }

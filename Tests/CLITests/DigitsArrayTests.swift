@@ -37,9 +37,9 @@ import Testing
         let model = try Self.regression(in: folder)
         let x = try NumpyArray.read(folder.path("x.npy")), price = try NumpyArray.read(folder.path("price.npy"))
         let kind = try NumpyArray.read(folder.path("kind.npy"))
-        let expected = try model.evaluate(try model.samples(inputs: [Tensor(shape: x.shape, scalars: x.floats())],
-                                                            targets: [Tensor(shape: price.shape, scalars: price.floats()),
-                                                                      Tensor(shape: kind.shape, scalars: kind.floats())])).scores
+        let expected = try model.evaluate(try model.samples(inputs: [try Tensor(shape: x.shape, scalars: x.floats())],
+                                                            targets: [try Tensor(shape: price.shape, scalars: price.floats()),
+                                                                      try Tensor(shape: kind.shape, scalars: kind.floats())])).scores
         #expect(expected.names == ["loss", "price_loss", "kind_loss", "price_mae", "kind_accuracy"])
         for targets in [[folder.path("price.npy"), folder.path("kind.npy")], [folder.path("y.npz")]] {
             let output = try digits(["evaluate", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--json"]

@@ -48,7 +48,7 @@ import Testing
     @Test(arguments: cases)
     func lossAndGradientAreKeras(_ item: Case) throws {
         let targetShape = item.loss.takesClassIndices ? Array(item.shape.dropLast()) : item.shape
-        let outputs = Tensor(shape: item.shape, scalars: item.outputs), targets = Tensor(shape: targetShape, scalars: item.targets)
+        let outputs = try Tensor(shape: item.shape, scalars: item.outputs), targets = try Tensor(shape: targetShape, scalars: item.targets)
         for (weights, expected) in [(nil as [Float]?, item.plain), (item.sampleWeights, item.weighted)] {
             let (loss, gradient) = try item.loss(targets: targets, outputs: outputs, sampleWeights: weights)
             let label = weights == nil ? "plain" : "weighted"

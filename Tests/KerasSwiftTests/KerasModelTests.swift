@@ -11,7 +11,7 @@ import Testing
 
     static func images(for model: KerasModel) throws -> (x: Tensor, y: [Int]) {
         let images = try test.get()
-        return (Tensor(shape: [images.count] + model.inputShape, scalars: Architecture.lenet5.preprocessing.inputs(images)),
+        return (try Tensor(shape: [images.count] + model.inputShape, scalars: Architecture.lenet5.preprocessing.inputs(images)),
                 images.labels.map { Int($0) })
     }
 
@@ -38,9 +38,9 @@ import Testing
     @Test func wrongShapesAndLabelsAreRefusedWithTypedErrors() throws {
         let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
         #expect(throws: ModelError.invalidData("the input array's shape (2, 28, 28, 1) does not fit the model's input (None, 32, 32, 1)")) {
-            try model.predict(Tensor(zeros: [2, 28, 28, 1]))
+            try model.predict(try Tensor(zeros: [2, 28, 28, 1]))
         }
-        let x = Tensor(zeros: [2, 32, 32, 1])
+        let x = try Tensor(zeros: [2, 32, 32, 1])
         #expect(throws: ModelError.invalidData("the targets of output dense_2 have shape (1,); its loss sparse_categorical_crossentropy "
                                                + "takes (None,) for 2 samples")) { try model.fit(x: x, y: [3]) }
         #expect(throws: KerasModelError.labelOutOfRange(index: 1, label: 10, classes: 10)) { try model.fit(x: x, y: [3, 10]) }

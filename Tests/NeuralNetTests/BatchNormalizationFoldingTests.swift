@@ -87,7 +87,7 @@ import Testing
         _ = data.withBatch(for: folded) { folded.trainingStep($0, optimizer: optimizer) }
         expectSamePredictions(after: "a training step")
         let kernel = folded.layers[0].parameters[0]
-        try kernel.assign(Tensor(shape: kernel.shape, scalars: kernel.tensor.scalars.map { -$0 }))
+        try kernel.assign(try Tensor(shape: kernel.shape, scalars: kernel.tensor.scalars.map { -$0 }))
         expectSamePredictions(after: "assign")
         for i in 0..<kernel.count { kernel.value[i] *= 2 }
         kernel.valuesChanged()

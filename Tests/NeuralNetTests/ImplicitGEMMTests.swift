@@ -38,8 +38,8 @@ import Testing
         let model = try Sequential(inputShape: [w.height, w.width, w.channels], layers: [layer], workerCount: workers)
         let kernel = KernelPathTests.values(w.patch * shape.filters, seed: 2, scale: 0.3)
         let bias = KernelPathTests.values(shape.filters, seed: 3)
-        try layer.kernel.assign(Tensor(shape: [w.kernel.0, w.kernel.1, w.channels, shape.filters], scalars: kernel))
-        try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
+        try layer.kernel.assign(try Tensor(shape: [w.kernel.0, w.kernel.1, w.channels, shape.filters], scalars: kernel))
+        try layer.bias!.assign(try Tensor(shape: [shape.filters], scalars: bias))
         return Fixture(layer: layer, model: model, input: KernelPathTests.values(shape.batch * w.imageSize, seed: 1),
                      kernel: kernel, bias: bias)
     }

@@ -9,7 +9,7 @@ import Testing
         let layer = Dense(units: 3, activation: .softmax)
         let model = try Sequential(inputShape: [3], layers: [layer])
         model.metrics = [[.accuracy]]
-        try layer.kernel.assign(Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1]))
+        try layer.kernel.assign(try Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1]))
         let logits: [Float] = [1, 2, 3, 100, 0, -100]
         let data = ClassData(shape: [3], inputs: logits, labels: [2, 2])
         let result = try model.evaluate(data.samples(for: model))
@@ -37,7 +37,7 @@ import Testing
     static func identityModel(_ activation: Activation, loss: Loss) throws -> Model {
         let layer = Dense(units: 2, activation: activation)
         let model = try Sequential(inputShape: [2], layers: [layer])
-        try layer.kernel.assign(Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]))
+        try layer.kernel.assign(try Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]))
         model.loss = loss
         return model
     }

@@ -21,7 +21,7 @@ import Testing
         let config = try #require(expected["config"] as? [String: Any])
         func setting(_ key: String, _ fallback: Float) -> Float { (config[key] as? NSNumber)?.floatValue ?? fallback }
         func flag(_ key: String) -> Bool { config[key] as? Bool ?? false }
-        let parameter = Parameter(name: "kernel", Tensor(shape: [6], scalars: Self.floats(reference["initial"])))
+        let parameter = Parameter(name: "kernel", try Tensor(shape: [6], scalars: Self.floats(reference["initial"])))
         let learningRate = setting("learning_rate", name.hasPrefix("sgd") ? 0.01 : 0.001)
         let optimizer: Optimizer
         switch expected["class_name"] as? String {

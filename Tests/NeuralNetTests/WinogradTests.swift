@@ -53,8 +53,8 @@ import Testing
         for path in KernelPathTests.paths {
             let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: shape.padding)
             let model = try Sequential(inputShape: [shape.height, shape.width, shape.channels], layers: [layer], workerCount: 1)
-            try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
-            try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
+            try layer.kernel.assign(try Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
+            try layer.bias!.assign(try Tensor(shape: [shape.filters], scalars: bias))
             #expect(layer.algorithm(batch: shape.batch, training: false) == .winograd4x4)
             var outputs = [("predict", KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) })]
             for mode in [PassMode.inference, .training] {
@@ -86,8 +86,8 @@ import Testing
         let expected = Self.reference(shape, input: input, kernel: kernel, bias: bias)
         let layer = Conv2D(filters: shape.filters, kernelSize: (3, 3), padding: shape.padding)
         let model = try Sequential(inputShape: [shape.height, shape.width, shape.channels], layers: [layer], workerCount: 2)
-        try layer.kernel.assign(Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
-        try layer.bias!.assign(Tensor(shape: [shape.filters], scalars: bias))
+        try layer.kernel.assign(try Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
+        try layer.bias!.assign(try Tensor(shape: [shape.filters], scalars: bias))
         #expect(layer.algorithm(batch: 1, training: false) == algorithm)
         for path in KernelPathTests.paths {
             let error = Self.worstRelativeError(KernelPath.withCap(path) { model.predict(input, batchSize: 1) }, expected.values,

@@ -56,8 +56,8 @@ public final class Normalization: UnaryLayer {
                 throw ModelError.invalidInput(layer: name, reason: "mean and variance must be finite and the variance 0 or more, found mean \(givenMean.prefix(4)) variance \(givenVariance.prefix(4))")
             }
             // Given figures are config, not weights: they stay out of `state`, which files store.
-            givenFigures = [Parameter(name: "mean", Tensor(shape: [givenMean.count], scalars: givenMean)),
-                            Parameter(name: "variance", Tensor(shape: [givenVariance.count], scalars: givenVariance))]
+            givenFigures = [Parameter(name: "mean", Tensor(checkedShape: [givenMean.count], scalars: givenMean)),
+                            Parameter(name: "variance", Tensor(checkedShape: [givenVariance.count], scalars: givenVariance))]
         } else {
             let count = initializer.constant(name: "count", shape: [], value: 0)
             count.storedAsInteger = true
