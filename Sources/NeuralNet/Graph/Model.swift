@@ -186,6 +186,8 @@ public class Model {
     }
 
     deinit {
+        // The results hold arrays (the metric states): released before the memory is.
+        _ = results.deinitialize()
         results.deallocate()
         targetPointers.deallocate()
     }
