@@ -14,11 +14,17 @@ Zoo (tools/keras_zoo.py): models of our own design over the layer classes beyond
 Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5, for models of what tf-keras has); digits' predictions for the first 100 test images
 must be Keras's within 1e-5, and each model converted by digits to .keras, .h5 and (where tf-keras has its
 layers and activations) a Keras 2 .h5 must give Keras (and tf-keras) the same predictions.
+Data zoo (tools/keras_data_zoo.py): models on a user's own arrays (binary, regression, multi-label, label
+smoothing, a (32, 32, 3) CNN, two inputs one of them int32, a class and a value as two outputs, an
+autoencoder), each from Keras 3 and tf-keras: digits predicts within 1e-5 and evaluates every figure of
+Keras's evaluate(return_dict=True) within 1e-5 relative; its conversions load in Keras with the same
+predictions and compiled figures; training continued from the .keras file keeps Keras's losses and weights, and
+Keras evaluates digits' trained file as digits does.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `digits train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
   python tools/interop_check.py --digits .build/release/digits --data ../shared/data/mnist [--archs lenet5,vgg]
-                                [--checks round-trips,same-start,zoo,shuffling]
+                                [--checks round-trips,same-start,zoo,data-zoo,shuffling]
 
 Exit status 0 when every check passes, 1 otherwise (the failing checks are listed).
 """
@@ -36,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import keras_interop as ki  # noqa: E402
+import keras_data_zoo  # noqa: E402
 import keras_zoo  # noqa: E402
 from same_start import LOSS_TOLERANCE, same_start  # noqa: E402
 
@@ -149,7 +156,10 @@ def keras_to_swift(arch, digits, data, work, keras, checks):
 SAME_START = [("lenet5", "sgd", 3000, 128, 3), ("convnet", "sgd", 1000, 32, 2), ("convnet", "adam", 1000, 32, 1)]
 
 
-CHECKS = ["round-trips", "same-start", "zoo", "shuffling"]
+CHECKS = ["round-trips", "same-start", "zoo", "data-zoo", "shuffling"]
+
+# Data-zoo training: batch size and epochs each side trains for, from the .keras file's state, in file order.
+DATA_ZOO_TRAINING = (16, 2)
 
 # Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
 # optimizer state, in file order.
@@ -161,10 +171,7 @@ WEIGHT_TOLERANCE = 1e-5
 
 def zoo(digits, data, work, keras, checks, names=None):
     """Every zoo file loads in digits with Keras's predictions; what digits writes back loads in Keras with them."""
-    try:
-        import tf_keras
-    except ImportError:
-        tf_keras = None
+    tf_keras = ki.tf_keras_or_none()
     folder = os.path.join(work, "zoo")
     test_images, test_labels = ki.load_mnist(data, "test")
     for entry in keras_zoo.write(folder, data, keras, tf_keras, names):
@@ -205,13 +212,18 @@ def zoo_compiled(entry, module, keras, target, suffix, images, labels, checks):
     mean_squared_error). tf-keras names some metrics its own way: there the values must agree, figure for figure."""
     ours = keras_figures(module, target, entry, images, labels)
     theirs = keras_figures(keras, entry["files"][0]["model"], entry, images, labels)
-    close = lambda a, b: abs(a - b) <= 1e-5 * (1 + abs(b))
-    if module is keras:
-        same = ours.keys() == theirs.keys() and all(close(ours[k], theirs[k]) for k in theirs)
-    else:
-        same = len(ours) == len(theirs) and all(close(a, b) for a, b in zip(sorted(ours.values()), sorted(theirs.values())))
+    same = figures_agree(ours, theirs, by_name=module is keras)
     checks.add(f"zoo {entry['name']} digits->{module.__name__} {suffix}: compiled loss and metrics", same,
                f"{sorted(ours)} as Keras 3 compiles the original .keras" if same else f"digits' file {ours}, Keras {theirs}")
+
+
+def figures_agree(ours, theirs, by_name):
+    """Two evaluate(return_dict=True) results within 1e-5 relative: name by name, or (where tf-keras names
+    metrics its own way) value by value."""
+    close = lambda a, b: abs(a - b) <= 1e-5 * (1 + abs(b))
+    if by_name:
+        return ours.keys() == theirs.keys() and all(close(ours[k], theirs[k]) for k in theirs)
+    return len(ours) == len(theirs) and all(close(a, b) for a, b in zip(sorted(ours.values()), sorted(theirs.values())))
 
 
 def keras_figures(module, path, entry, images, labels):
@@ -289,34 +301,51 @@ def float64_copy(model, keras):
 
 def zoo_training(entry, digits, data, folder, keras, checks):
     """Keras and digits each continue training a zoo model from its .keras file (weights and optimizer state) on the
-    same images in file order; every epoch's training loss must agree within the same-start tolerance.
-
-    The trained weights (BatchNormalization's moving statistics included) are judged against Keras training a
-    float64 copy of the model, the exact result float32 approximates: digits must come at least as close to
-    it as Keras's own float32 training does, or within WEIGHT_TOLERANCE. (Keras's float32 means over the tens
-    of thousands of values BatchNormalization normalises drift by about 1e-4; digits sums them in double.)"""
+    same images in file order (see training_parity)."""
     count, batch, epochs = ZOO_TRAINING
     source = entry["files"][0]["model"]
     images, labels = ki.load_mnist(data, "train")
     model = keras.models.load_model(source)
     x, y = keras_zoo.inputs(model, images[:count], entry["pixels"]), keras_zoo.targets(labels[:count], entry["loss"])
+    training_parity(f"zoo {entry['name']}", source, x, y, ["--data", data, "--limit", str(count), "--pixels", entry["pixels"]],
+                    os.path.join(folder, entry["name"] + "-trained.keras"), (batch, epochs), entry["optimizer"], digits, keras, checks)
+
+
+def float64_arrays(arrays):
+    """Float arrays (one, or a list of them) as float64; integer ones as they are."""
+    if isinstance(arrays, list):
+        return [float64_arrays(a) for a in arrays]
+    return arrays.astype(np.float64) if arrays.dtype.kind == "f" else arrays
+
+
+def training_parity(label, source, x, y, data_args, out, schedule, optimizer_name, digits, keras, checks):
+    """Keras and digits each continue training the model of `source` (a .keras file: weights and optimizer state)
+    on `x` and `y` in file order, `schedule` = (batch size, epochs); digits reads the same samples through
+    `data_args`. Every epoch's training loss must agree within the same-start tolerance.
+
+    The trained weights (BatchNormalization's moving statistics included) are judged against Keras training a
+    float64 copy of the model, the exact result float32 approximates: digits must come at least as close to
+    it as Keras's own float32 training does, or within WEIGHT_TOLERANCE. (Keras's float32 means over the tens
+    of thousands of values BatchNormalization normalises drift by about 1e-4; digits sums them in double.)"""
+    batch, epochs = schedule
+    model = keras.models.load_model(source)
     # Keras's float type is float64 while the copy is made and trained: its compiled loss then adds
     # ActivityRegularization's float64 penalties without a type clash.
     keras.config.set_floatx("float64")
     try:
         exact = float64_copy(model, keras)
-        exact.fit(x.astype(np.float64), y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+        exact.fit(float64_arrays(x), y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
     finally:
         keras.config.set_floatx("float32")
     loss = model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0).history["loss"]
-    out = os.path.join(folder, entry["name"] + "-trained.keras")
-    digits.run("train", "--resume", source, "--data", data, "--limit", str(count), "--batch-size", str(batch),
-               "--epochs", str(epochs), "--shuffle", "off", "--pixels", entry["pixels"], "--out", out)
-    with open(os.path.join(folder, entry["name"] + "-trained.history.json")) as f:
+    digits.run("train", "--resume", source, *data_args, "--batch-size", str(batch), "--epochs", str(epochs), "--shuffle", "off",
+               "--out", out)
+    with open(out[:-len(".keras")] + ".history.json") as f:
         swift = json.load(f)["loss"]
     gap = max(abs(a - b) for a, b in zip(swift, loss))
-    checks.add(f"zoo {entry['name']} training from the file's state: loss", gap <= LOSS_TOLERANCE,
-               f"{epochs} epochs of {count // batch} {entry['optimizer']} steps, max |difference| {gap:.1e} "
+    samples = len(x[0] if isinstance(x, list) else x)
+    checks.add(f"{label} training from the file's state: loss", gap <= LOSS_TOLERANCE and len(swift) == len(loss),
+               f"{epochs} epochs of {-(-samples // batch)} {optimizer_name} steps, max |difference| {gap:.1e} "
                f"(Keras from {loss[0]:.4f} to {loss[-1]:.4f})")
     trained = keras.models.load_model(out, compile=False)
 
@@ -330,10 +359,68 @@ def zoo_training(entry, digits, data, folder, keras, checks):
             continue
         keras_gap, gap = weight_gap(getattr(model, kind + "_weights"), reference), weight_gap(ours, reference)
         allowed = max(WEIGHT_TOLERANCE, keras_gap)
-        checks.add(f"zoo {entry['name']} training from the file's state: {kind.replace('_', '-')} weights",
+        checks.add(f"{label} training from the file's state: {kind.replace('_', '-')} weights",
                    len(ours) == len(reference) and gap <= allowed,
                    f"{len(reference)} arrays, against Keras in float64: digits {gap:.1e}, Keras in float32 {keras_gap:.1e} "
                    f"(max |difference| / (1 + max |value|))")
+
+
+def data_zoo(digits, work, keras, checks, names=None):
+    """Models on a user's own arrays (tools/keras_data_zoo.py): every file Keras wrote predicts and evaluates in
+    digits as in Keras (every figure of evaluate(return_dict=True), by name); digits' conversions load in Keras
+    (and tf-keras) with the same predictions and the same compiled loss and metrics; training continued from the
+    .keras file agrees with Keras's, and Keras evaluates digits' trained file as digits does."""
+    tf_keras = ki.tf_keras_or_none()
+    folder = os.path.join(work, "data-zoo")
+    for entry in keras_data_zoo.write(folder, keras, tf_keras, names):
+        name, outputs = entry["name"], entry["outputs"]
+        x, y = [np.load(p) for p in entry["inputs"]], [np.load(p) for p in entry["targets"]]
+        arrays = [flag for path in entry["inputs"] for flag in ["--x", path]]
+        targets = [flag for path in entry["targets"] for flag in ["--y", path]]
+
+        def gap(predicted, reference):
+            return max(float(np.max(np.abs(np.asarray(a) - np.load(b)))) for a, b in zip(predicted, reference))
+
+        for file in entry["files"]:
+            path, out = file["model"], file["model"] + ".digits.npy"
+            digits.run("predict", path, *arrays, "--output", out)
+            predicted = [np.load(f"{path}.digits.{output}.npy") for output in outputs] if outputs else [np.load(out)]
+            difference = gap(predicted, file["predictions"])
+            checks.add(f"data-zoo {os.path.basename(path)} Keras->digits: predictions", difference <= 1e-5,
+                       f"max |difference| {difference:.2e} over {len(x[0])} samples")
+
+        def evaluation(path):
+            return json.loads(digits.run("evaluate", path, *arrays, *targets, "--json").strip().splitlines()[-1])
+
+        def keras_evaluation(module, path):
+            model = module.models.load_model(path)
+            return model.evaluate(keras_data_zoo.keras_arrays(x), keras_data_zoo.keras_arrays(y), batch_size=32, verbose=0,
+                                  return_dict=True)
+
+        source, reference = entry["files"][0]["model"], entry["files"][0]["predictions"]
+        figures, ours = keras_evaluation(keras, source), evaluation(source)
+        for figure, value in figures.items():
+            checks.add(f"data-zoo {name} evaluate: {figure}", figure in ours and abs(ours[figure] - value) <= 1e-5 * (1 + abs(value)),
+                       f"digits {ours.get(figure)}, Keras {value:.6f}")
+        for suffix, options, module in [(".keras", [], keras), (".h5", [], keras)] \
+                + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras else []):
+            target = os.path.join(folder, f"{name}-digits{suffix}")
+            digits.run("convert", source, target, *options)
+            model = module.models.load_model(target, compile=False)
+            predicted = keras_data_zoo.as_list(model.predict(keras_data_zoo.keras_arrays(x), verbose=0))
+            difference = gap(predicted, reference)
+            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: predictions", difference <= 1e-5,
+                       f"max |difference| {difference:.2e}")
+            compiled = keras_evaluation(module, target)
+            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: compiled loss and metrics",
+                       figures_agree(compiled, figures, by_name=module is keras), f"{compiled} (Keras 3 from its own file: {figures})")
+        trained = os.path.join(folder, name + "-trained.keras")
+        training_parity(f"data-zoo {name}", source, keras_data_zoo.keras_arrays(x), keras_data_zoo.keras_arrays(y), arrays + targets,
+                        trained, DATA_ZOO_TRAINING, keras_data_zoo.ZOO[name][4][0], digits, keras, checks)
+        judged, reported = keras_evaluation(keras, trained), evaluation(trained)
+        same = all(k in reported for k in judged) and figures_agree({k: reported[k] for k in judged}, judged, by_name=True)
+        checks.add(f"data-zoo {name} trained by digits, evaluated by Keras", same,
+                   f"Keras {judged}, digits {dict((k, reported.get(k)) for k in judged)}")
 
 
 def keras_epoch_orders(keras, seeded):
@@ -372,6 +459,7 @@ def main():
     parser.add_argument("--archs", default=",".join(ki.ARCHS))
     parser.add_argument("--checks", default=",".join(CHECKS), help="which kinds of check to run (default: all)")
     parser.add_argument("--zoo-models", help="comma-separated zoo model names (default: all)")
+    parser.add_argument("--data-zoo-models", help="comma-separated data-zoo model names (default: all)")
     args = parser.parse_args()
     kinds = args.checks.split(",")
     if not set(kinds) <= set(CHECKS):
@@ -394,6 +482,8 @@ def main():
             same_start(arch, optimizer, count, batch, epochs, digits, args.data, work, keras, checks)
     if "zoo" in kinds:
         zoo(digits, args.data, work, keras, checks, args.zoo_models.split(",") if args.zoo_models else None)
+    if "data-zoo" in kinds:
+        data_zoo(digits, work, keras, checks, args.data_zoo_models.split(",") if args.data_zoo_models else None)
     if "shuffling" in kinds:
         shuffling(keras, checks)
     failures = checks.failures

@@ -31,6 +31,15 @@ import numpy as np  # noqa: E402
 ARCHS = ["mlp", "convnet", "lenet5", "vgg"]
 
 
+def tf_keras_or_none():
+    """The tf-keras module (Keras 2), or None when it is not installed."""
+    try:
+        import tf_keras
+    except ImportError:
+        return None
+    return tf_keras
+
+
 def load_mnist(data_dir, split):
     prefix = "train" if split == "train" else "t10k"
     with gzip.open(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz")) as f:

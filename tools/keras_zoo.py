@@ -520,10 +520,7 @@ def main():
     if not args.data:
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
     import keras
-    try:
-        import tf_keras
-    except ImportError:
-        tf_keras = None
+    tf_keras = ki.tf_keras_or_none()
     for entry in write(args.folder, args.data, keras, tf_keras, args.models.split(",") if args.models else None):
         print(f"{entry['name']}: {', '.join(f['model'] for f in entry['files'])}")
 

@@ -164,7 +164,7 @@ public enum HostileCorpus {
         try add("unknown-model-class.h5", "only Sequential and Functional models are supported") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Estimator\"") }
         }
-        try add("functional-without-input.h5", "a model with 0 inputs") { path in
+        try add("functional-without-input.h5", "0 inputs (1 to 16 are supported)") { path in
             try legacyWithConfig(model, at: path) { $0.replacingOccurrences(of: "\"class_name\": \"Sequential\"", with: "\"class_name\": \"Functional\"") }
         }
         // Class names as the layers spell them (a Keras class name is written only by its layer and its codec).

@@ -39,19 +39,21 @@ private let batch = 2
 private let largestParameterCount = 1 << 20
 private let largestTrainingFlops = 2e8
 
-/// What `train --model` does with a config, on two samples of constant pixels with targets of 0.
+/// What `train --model` does with a config, on two samples of constant values (0.5, or 1 for an integer input)
+/// with targets of 0.
 func exercise(_ json: JSONValue) {
     guard let configured = try? ConfiguredModel(json, file: "config.json", seed: 1, initializeWeights: false) else { return }
     let model = configured.model
     _ = ConfigWriter.archiveConfig(model, optimizer: configured.optimizer).pythonJSON
     _ = ConfigWriter.legacyModelConfig(model, flavour: .keras2).pythonJSON
     guard model.parameterCount <= largestParameterCount, model.trainingFlops * Double(batch) <= largestTrainingFlops else { return }
-    let input = [Float](repeating: 0.5, count: batch * model.inputSize)
+    let inputs = model.inputs.map { [Float](repeating: $0.dtype.isInteger ? 1 : 0.5, count: batch * $0.size) }
     // Targets of 0: class 0 where a loss takes class indices, zeros of the output's shape elsewhere.
     let targets = zip(model.losses, model.outputShapes).map { [Float](repeating: 0, count: batch * $0.targetSize(outputShape: $1)) }
-    _ = model.predict(input, batchSize: batch)
+    _ = try? model.predictEach(inputs, batchSize: batch)
     let optimizer = configured.optimizer ?? SGD(parameters: model.parameters)
-    withUnsafePointers(to: [input] + targets) { arrays in
-        _ = model.trainingStep(Batch(count: batch, input: arrays[0], targets: Array(arrays.dropFirst())), optimizer: optimizer)
+    withUnsafePointers(to: inputs + targets) { arrays in
+        _ = model.trainingStep(Batch(count: batch, inputs: Array(arrays[..<inputs.count]), targets: Array(arrays[inputs.count...])),
+                               optimizer: optimizer)
     }
 }

@@ -50,7 +50,6 @@ public enum ConfigWriter {
             return .object(JSONObject([("class_name", .string("Functional")),
                                        ("config", .object(FunctionalConfigWriter.body(model, flavour: flavour, archive: false)))]))
         }
-        let first = model.layers.first?.name ?? "input"
         var layers: [JSONValue] = []
         var body = JSONObject([("name", .string(model.name))])
         switch flavour {
@@ -58,13 +57,13 @@ public enum ConfigWriter {
             body["trainable"] = .bool(true)
             body["dtype"] = .string("float32")
             layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
-                ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3)))])))
+                ("config", .object(InputLayerEntry.config(model.inputs[0], flavour: .keras3)))])))
             layers += model.layers.map { .object(JSONObject([("class_name", .string($0.className)), ("config", .object(layerConfig($0, flavour: .keras3)))])) }
             body["layers"] = .array(layers)
             body["build_input_shape"] = .batchShape(model.inputShape)
         case .keras2:
             layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
-                ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: first + "_input", flavour: .keras2)))])))
+                ("config", .object(InputLayerEntry.config(model.inputs[0], flavour: .keras2)))])))
             layers += model.layers.enumerated().map { index, layer in
                 .object(JSONObject([("class_name", .string(layer.className)),
                                     ("config", .object(layerConfig(layer, flavour: .keras2, batchInputShape: index == 0 ? model.inputShape : nil)))]))
@@ -84,7 +83,7 @@ public enum ConfigWriter {
         let body: JSONObject
         if sequential {
             var layers: [JSONValue] = [serialized(module: "keras.layers", className: InputLayerEntry.className,
-                                                  config: InputLayerEntry.config(shape: model.inputShape, name: "input_layer", flavour: .keras3))]
+                                                  config: InputLayerEntry.config(model.inputs[0], flavour: .keras3))]
             for layer in model.layers {
                 let build: [(String, JSONValue)] = layer.weights.isEmpty ? [] : [("build_config", .object(JSONObject([("input_shape", .batchShape(layer.inputShapes[0]))])))]
                 layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
@@ -102,7 +101,8 @@ public enum ConfigWriter {
         compile.members += trainingSettings(model, form: .archive).members
         return serialized(module: sequential ? "keras" : "keras.src.models.functional", className: sequential ? "Sequential" : "Functional",
                           config: body, extra: [
-            ("build_config", .object(JSONObject([("input_shape", .batchShape(model.inputShape))]))),
+            // Keras 3 records no input shape for a model of several inputs.
+            ("build_config", .object(JSONObject([("input_shape", model.inputs.count == 1 ? .batchShape(model.inputShape) : .null)]))),
             ("compile_config", .object(compile)),
         ])
     }

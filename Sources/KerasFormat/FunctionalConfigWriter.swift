@@ -1,19 +1,17 @@
 import NeuralNet
 
-/// A functional (graph) model's config as Keras writes it: an InputLayer entry, then each layer with its
-/// `name` and the `inbound_nodes` that say which outputs it takes, then `input_layers` and `output_layers`.
+/// A functional (graph) model's config as Keras writes it: an InputLayer entry per input, then each layer with
+/// its `name` and the `inbound_nodes` that say which outputs it takes, then `input_layers` and `output_layers`.
 enum FunctionalConfigWriter {
-    /// The InputLayer's name: Keras 3's default, or tf-keras's.
-    static func inputName(_ flavour: KerasFlavour) -> String { flavour == .keras3 ? "input_layer" : "input_1" }
-
     /// The `config` body of a functional model; `archive` adds the `module`, `registered_name` and
     /// `build_config` keys a `.keras` archive's entries carry.
     static func body(_ model: Model, flavour: KerasFlavour, archive: Bool) -> JSONObject {
-        let input = inputName(flavour)
-        var inputEntry: [(String, JSONValue)] = [("class_name", .string(InputLayerEntry.className)),
-                                                 ("config", .object(InputLayerEntry.config(shape: model.inputShape, name: input, flavour: flavour)))]
-        if archive { inputEntry = [("module", .string("keras.layers"))] + inputEntry + [("registered_name", .null)] }
-        var layers: [JSONValue] = [.object(JSONObject(inputEntry + [("name", .string(input)), ("inbound_nodes", .array([]))]))]
+        var layers: [JSONValue] = model.inputs.map { input in
+            var entry: [(String, JSONValue)] = [("class_name", .string(InputLayerEntry.className)),
+                                                ("config", .object(InputLayerEntry.config(input, flavour: flavour)))]
+            if archive { entry = [("module", .string("keras.layers"))] + entry + [("registered_name", .null)] }
+            return .object(JSONObject(entry + [("name", .string(input.name)), ("inbound_nodes", .array([]))]))
+        }
         let calls = model.callIndices
         let nodesOf = Dictionary(grouping: model.nodes, by: { ObjectIdentifier($0.layer) })
         for layer in model.layers {
@@ -28,7 +26,8 @@ enum FunctionalConfigWriter {
             layers.append(.object(JSONObject(entry)))
         }
         var body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("layers", .array(layers))])
-        body["input_layers"] = reference(input, call: 0, flavour)
+        let inputs = model.inputNames.map { reference($0, call: 0, .keras3) }
+        body["input_layers"] = inputs.count == 1 ? reference(model.inputNames[0], call: 0, flavour) : .array(inputs)
         let outputs = model.outputs.map { reference(model.nodes[$0].layer.name, call: calls[$0], .keras3) }
         body["output_layers"] = outputs.count == 1 && flavour == .keras3 ? outputs[0] : .array(outputs)
         return body
@@ -43,17 +42,19 @@ enum FunctionalConfigWriter {
     /// One call of a layer, `node`: Keras 3's `{"args": [tensor or [tensors]], "kwargs": {}}` or Keras 2's
     /// `[[name, call, 0, {}], ...]`, where `calls` numbers each node among its layer's.
     private static func inboundNode(_ node: Node, model: Model, calls: [Int], flavour: KerasFlavour) -> JSONValue {
-        let sources = node.inputs.map { input -> (name: String, call: Int, shape: [Int]) in
+        let sources = node.inputs.map { input -> (name: String, call: Int, shape: [Int], dtype: String) in
             switch input {
-            case .modelInput: return (inputName(flavour), 0, model.inputShape)
-            case .node(let index): return (model.nodes[index].layer.name, calls[index], model.nodes[index].layer.outputShape)
+            case .input(let index):
+                let input = model.inputs[index]
+                return (input.name, 0, input.shape, input.dtype.rawValue)
+            case .node(let index): return (model.nodes[index].layer.name, calls[index], model.nodes[index].layer.outputShape, "float32")
             }
         }
         switch flavour {
         case .keras3:
             let tensors = sources.map { source in
                 JSONValue.object(JSONObject([("class_name", .string("__keras_tensor__")), ("config", .object(JSONObject([
-                    ("shape", .batchShape(source.shape)), ("dtype", .string("float32")),
+                    ("shape", .batchShape(source.shape)), ("dtype", .string(source.dtype)),
                     ("keras_history", .array([.string(source.name), .int(source.call), .int(0)])),
                 ])))]))
             }

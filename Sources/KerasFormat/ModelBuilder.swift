@@ -23,29 +23,41 @@ public struct ModelBuilder {
     /// The activation names a config may use.
     public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
-    /// The model: a ``Sequential``, or for a functional config a graph ``Model`` with one input and one output.
+    /// The model: a ``Sequential``, or for a functional config a graph ``Model``.
     /// Refuses unknown layer classes and unsupported options, naming the layer. Its weights are left unset, for
     /// the loader to fill, unless `initializeWeights` asks for each layer's initializers, drawn from `seed`.
     public mutating func build(_ config: ModelConfig, initializeWeights: Bool = false, seed: UInt64 = 0) throws -> Model {
         guard ["Sequential", "Functional", "Model"].contains(config.modelClass) else {
             throw KerasFormatError(file: file, object: "model config", .unsupportedModelClass(config.modelClass))
         }
-        guard let batchShape = config.batchInputShape, batchShape.count >= 2,
-              batchShape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw KerasFormatError(file: file, object: "model config", .incompleteInputShape)
-        }
-        let inputShape = batchShape.dropFirst().map { $0 ?? 0 }
+        let inputs = try modelInputs(config)
         let layers = try config.layers.map { try layer($0) }
         do {
             guard config.isFunctional else {
-                return try Sequential(name: config.name, inputShape: inputShape, layers: layers, seed: seed,
-                                      initializeWeights: initializeWeights)
+                return try Sequential(name: config.name, input: inputs[0], layers: layers, seed: seed, initializeWeights: initializeWeights)
             }
             let (nodes, outputs) = try graph(config, layers)
-            return try Model(name: config.name, inputShape: inputShape, nodes: nodes, outputs: outputs, seed: seed,
+            return try Model(name: config.name, inputs: inputs, nodes: nodes, outputs: outputs, seed: seed,
                              initializeWeights: initializeWeights)
         } catch let error as ModelError {
             throw KerasFormatError(file: file, object: "model config", .invalidModel(error))
+        }
+    }
+
+    /// The config's inputs, each with a whole shape (every axis but the batch known) and a dtype Keras has.
+    private func modelInputs(_ config: ModelConfig) throws -> [Model.Input] {
+        guard (1...Model.maximumInputs).contains(config.inputs.count) else {
+            throw KerasFormatError(file: file, object: "model config", .unsupportedOption("\(config.inputs.count) inputs (1 to \(Model.maximumInputs) are supported)"))
+        }
+        return try config.inputs.map { input in
+            guard let batchShape = input.batchShape, batchShape.count >= 2, batchShape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw KerasFormatError(file: file, object: config.inputs.count == 1 ? "model config" : "input \(input.name)", .incompleteInputShape)
+            }
+            guard let dtype = Model.DType(rawValue: input.dtype) else {
+                throw KerasFormatError(file: file, object: "input \(input.name)",
+                                       .unsupportedOption("dtype \(input.dtype) (supported: \(Model.DType.allCases.map(\.rawValue).joined(separator: ", ")))"))
+            }
+            return Model.Input(name: input.name, shape: batchShape.dropFirst().map { $0 ?? 0 }, dtype: dtype)
         }
     }
 
@@ -59,9 +71,7 @@ public struct ModelBuilder {
         func malformed(_ layer: String, _ reason: String) -> KerasFormatError {
             KerasFormatError(file: file, object: "layer \(layer)", .malformedConfig(reason))
         }
-        guard config.inputLayers.count == 1, let input = config.inputLayers.first else {
-            throw refuse("a model with \(config.inputLayers.count) inputs (one image input is supported)")
-        }
+        let inputIndex = Dictionary(config.inputs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard (1...Model.maximumOutputs).contains(config.outputLayers.count) else {
             throw refuse("\(config.outputLayers.count) outputs (1 to \(Model.maximumOutputs) are supported)")
         }
@@ -75,10 +85,11 @@ public struct ModelBuilder {
                 calls.append((position, call))
             }
         }
-        let inputs: [[Int?]] = try calls.map { item in
+        // Per call and input, the call it takes the input from, or the model input (negative: -1 - its index).
+        let inputs: [[Int]] = try calls.map { item in
             let entry = config.layers[item.entry]
             return try entry.calls[item.call].map { reference in
-                if reference.layer == input { return nil }
+                if let input = inputIndex[reference.layer] { return -1 - input }
                 guard let source = callIndex[reference] else {
                     let callCount = config.layers.first { $0.name == reference.layer }?.calls.count
                     throw malformed(entry.name, callCount.map { "takes call \(reference.call) of \(reference.layer), which is called \($0) times" }
@@ -107,16 +118,16 @@ public struct ModelBuilder {
                 guard !visiting[call] else { throw malformed(config.layers[calls[call].entry].name, "takes its input from itself through a cycle") }
                 visiting[call] = true
                 stack.append((call, true))
-                for case let source? in inputs[call].reversed() where nodeOf[source] == nil { stack.append((source, false)) }
+                for source in inputs[call].reversed() where source >= 0 && nodeOf[source] == nil { stack.append((source, false)) }
             }
         }
         var consumed = Set<Int>()
-        for call in order { inputs[call].forEach { if let source = $0 { consumed.insert(source) } } }
+        for call in order { inputs[call].forEach { if $0 >= 0 { consumed.insert($0) } } }
         if let deadEnd = order.first(where: { !outputCalls.contains($0) && !consumed.contains($0) }) {
             throw malformed(config.layers[calls[deadEnd].entry].name, "leads to no output")
         }
         let nodes = order.map { call in
-            Node(layers[calls[call].entry], inputs: inputs[call].map { source in source.map { .node(nodeOf[$0]!) } ?? .modelInput })
+            Node(layers[calls[call].entry], inputs: inputs[call].map { $0 >= 0 ? .node(nodeOf[$0]!) : .input(-1 - $0) })
         }
         return (nodes, outputCalls.map { nodeOf[$0]! })
     }

@@ -1,5 +1,5 @@
 /// A model's `model_config` (legacy `.h5`) or `config.json` (`.keras`), parsed as far as this project needs:
-/// the model class and name, the input shape, the layers in order and, for a functional model, which layers
+/// the model class and name, the inputs, the layers in order and, for a functional model, which layers
 /// feed each one.
 public struct ModelConfig: Sendable, Equatable {
     /// One output of a functional model's layer: Keras's `[name, node_index, tensor_index]` reference, whose
@@ -50,28 +50,45 @@ public struct ModelConfig: Sendable, Equatable {
         }
     }
 
+    /// One input of the model: an InputLayer entry, or what a Sequential config records in its place.
+    public struct Input: Sendable, Equatable {
+        /// The InputLayer's name.
+        public var name: String
+        /// The batch shape with `nil` for the batch dimension, e.g. `[nil, 28, 28, 1]`, when recorded.
+        public var batchShape: [Int?]?
+        /// Keras's dtype name, `float32` unless the entry says otherwise.
+        public var dtype: String
+
+        /// An input entry.
+        public init(name: String, batchShape: [Int?]?, dtype: String = "float32") {
+            self.name = name
+            self.batchShape = batchShape
+            self.dtype = dtype
+        }
+    }
+
     /// `Sequential`, `Functional`, ...
     public var modelClass: String
     public var name: String
-    /// The batch input shape with `nil` for the batch dimension, e.g. `[nil, 28, 28, 1]`, when recorded.
-    public var batchInputShape: [Int?]?
-    /// The layers in model order, without the InputLayer.
+    /// The model's inputs in order: a Sequential model's one, a functional model's in the order of its
+    /// `input_layers`.
+    public var inputs: [Input]
+    /// The layers in model order, without the InputLayers.
     public var layers: [Layer]
-    /// A functional model's InputLayer names, in the order of its inputs.
-    public var inputLayers: [String]
     /// A functional model's outputs, in order.
     public var outputLayers: [TensorReference]
 
     /// A model config from its parts.
-    public init(modelClass: String, name: String, batchInputShape: [Int?]?, layers: [Layer], inputLayers: [String] = [],
-                outputLayers: [TensorReference] = []) {
+    public init(modelClass: String, name: String, inputs: [Input], layers: [Layer], outputLayers: [TensorReference] = []) {
         self.modelClass = modelClass
         self.name = name
-        self.batchInputShape = batchInputShape
+        self.inputs = inputs
         self.layers = layers
-        self.inputLayers = inputLayers
         self.outputLayers = outputLayers
     }
+
+    /// The first input's batch shape, when recorded.
+    public var batchInputShape: [Int?]? { inputs.first?.batchShape }
 
     /// Whether the config is a functional graph (`Functional`, or Keras 2's `Model`) rather than `Sequential`.
     public var isFunctional: Bool { modelClass != "Sequential" }
@@ -102,16 +119,16 @@ public struct ModelConfig: Sendable, Equatable {
         guard layerCount <= maximumLayers else { throw fail("has \(layerCount) layers, more than the limit of \(maximumLayers)") }
         var shape = body["build_input_shape"].flatMap(Self.shape) ?? json["build_config"]?["input_shape"].flatMap(Self.shape)
         var layers: [Layer] = []
-        var inputName: String?
+        var inputEntries: [Input] = []
         for (index, entry) in entries.enumerated() {
             guard let className = entry["class_name"]?.stringValue, let config = entry["config"]?.objectValue else {
                 throw fail("layer #\(index) has no class_name or config")
             }
             let name = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? "\(KerasNaming.snakeCase(className))_\(index)"
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
-            if let declared, layers.isEmpty { shape = declared }
+            if let declared, layers.isEmpty, inputEntries.count <= 1 { shape = declared }
             if className == InputLayerEntry.className {
-                inputName = inputName ?? name
+                inputEntries.append(Input(name: name, batchShape: declared, dtype: Self.dtypeName(config["dtype"]) ?? "float32"))
                 continue
             }
             let calls = modelClass == "Sequential" ? [] : try inboundCalls(entry["inbound_nodes"], file: file, layer: name)
@@ -120,25 +137,37 @@ public struct ModelConfig: Sendable, Equatable {
             layers.append(Layer(className: className, name: name, config: config, calls: calls))
         }
         guard !layers.isEmpty else { throw fail("\(modelClass) model \(body["name"]?.stringValue ?? "") has no layers") }
-        var names = Set(inputName.map { [$0] } ?? [])
+        var names = Set(inputEntries.map(\.name))
+        guard names.count == inputEntries.count else { throw fail("names two inputs alike") }
         if let repeated = layers.first(where: { !names.insert($0.name).inserted }) {
             throw KerasFormatError(file: file, object: "layer \(repeated.name)", .malformedConfig("is the name of two layers of model \(body["name"]?.stringValue ?? modelClass); layer names must be unique"))
         }
         let saveable = KerasNaming.saveableNames(classNames: layers.map(\.className))
         for index in layers.indices { layers[index].savedPath = saveable[index] }
-        var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", batchInputShape: shape, layers: layers,
-                                inputLayers: try tensorReferences(body["input_layers"], file: file, what: "input_layers").map(\.layer),
+        let inputs: [Input]
+        if modelClass == "Sequential" {
+            let first = inputEntries.first
+            inputs = [Input(name: first?.name ?? "input_layer", batchShape: shape, dtype: first?.dtype ?? "float32")]
+        } else {
+            // An input without an InputLayer entry has no shape of its own (a nested model's needs none).
+            inputs = try tensorReferences(body["input_layers"], file: file, what: "input_layers").map { reference in
+                var input = inputEntries.first(where: { $0.name == reference.layer }) ?? Input(name: reference.layer, batchShape: nil)
+                if inputEntries.count <= 1, input.batchShape == nil { input.batchShape = shape }
+                return input
+            }
+        }
+        var model = ModelConfig(modelClass: modelClass, name: body["name"]?.stringValue ?? "model", inputs: inputs, layers: layers,
                                 outputLayers: try tensorReferences(body["output_layers"], file: file, what: "output_layers"))
         guard layers.contains(where: { modelClasses.contains($0.className) && $0.config["layers"] != nil }) else { return model }
         guard depth < maximumNesting else { throw fail("nests models more than \(maximumNesting) deep") }
-        try model.inlineNestedModels(entries: entries, inputName: inputName ?? "input_layer", file: file, depth: depth,
+        try model.inlineNestedModels(entries: entries, file: file, depth: depth,
                                      layerCount: &layerCount)
         return model
     }
 
     /// Replaces each nested model among the layers by its own layers (see ``parse(_:file:)``), turning a
-    /// Sequential config into the equivalent Functional one, with `inputName` as its input.
-    private mutating func inlineNestedModels(entries: [JSONValue], inputName: String, file: String, depth: Int,
+    /// Sequential config into the equivalent Functional one, with its one input.
+    private mutating func inlineNestedModels(entries: [JSONValue], file: String, depth: Int,
                                              layerCount: inout Int) throws {
         func refuse(_ layer: String, _ what: String) -> KerasFormatError {
             KerasFormatError(file: file, object: "layer \(layer)", .unsupportedOption(what))
@@ -147,7 +176,7 @@ public struct ModelConfig: Sendable, Equatable {
             entry["config"]?["name"]?.stringValue.map { ($0, entry) }
         }, uniquingKeysWith: { first, _ in first })
         let sequential = !isFunctional
-        if sequential { inputLayers = [inputName] }
+        let inputName = inputs.first?.name ?? "input_layer"
         // A nested model's name stands for its output in the layers after it (whichever call Keras numbers:
         // Keras 2 counts the nested model's own graph as call 0).
         var outputOf: [String: TensorReference] = [:]
@@ -162,7 +191,7 @@ public struct ModelConfig: Sendable, Equatable {
                 continue
             }
             let nested = try Self.parse(entry, file: file, depth: depth + 1, layerCount: &layerCount)
-            guard nested.inputLayers.count <= 1 else { throw refuse(layer.name, "a nested model with \(nested.inputLayers.count) inputs") }
+            guard nested.inputs.count <= 1 else { throw refuse(layer.name, "a nested model with \(nested.inputs.count) inputs") }
             guard nested.outputLayers.count <= 1, let last = nested.layers.last else {
                 throw refuse(layer.name, "a nested model with \(nested.outputLayers.count) outputs")
             }
@@ -170,7 +199,7 @@ public struct ModelConfig: Sendable, Equatable {
             guard calls[0].count == 1, let source = calls[0].first else {
                 throw refuse(layer.name, "a nested model called on \(calls[0].count) inputs")
             }
-            let innerNames = Set(nested.layers.map(\.name) + nested.inputLayers)
+            let innerNames = Set(nested.layers.map(\.name) + nested.inputs.map(\.name))
             for inner in nested.layers {
                 if let outside = inner.calls.joined().first(where: { !innerNames.contains($0.layer) }) {
                     throw KerasFormatError(file: file, object: "layer \(inner.name)",
@@ -179,7 +208,7 @@ public struct ModelConfig: Sendable, Equatable {
             }
             for (position, var inner) in nested.layers.enumerated() {
                 inner.calls = nested.isFunctional
-                    ? inner.calls.map { call in call.map { $0.layer == nested.inputLayers.first ? source : $0 } }
+                    ? inner.calls.map { call in call.map { $0.layer == nested.inputs.first?.name ? source : $0 } }
                     : [[position == 0 ? source : TensorReference(flat[flat.count - 1].name)]]
                 inner.savedPath = "\(layer.savedPath ?? layer.name)/layers/\(inner.savedPath ?? inner.name)"
                 inner.legacyGroup = layer.name
@@ -188,7 +217,7 @@ public struct ModelConfig: Sendable, Equatable {
             outputOf[layer.name] = nested.outputLayers.first ?? TensorReference(last.name)
             previous = outputOf[layer.name]!
         }
-        var seen = Set([inputName])
+        var seen = Set(inputs.map(\.name))
         if let repeated = flat.first(where: { !seen.insert($0.name).inserted }) {
             throw KerasFormatError(file: file, object: "layer \(repeated.name)", .malformedConfig("is named twice once nested models are inlined"))
         }
@@ -236,6 +265,12 @@ public struct ModelConfig: Sendable, Equatable {
         guard !items.isEmpty else { return [] }
         let references = items[0].stringValue != nil ? [items] : items.compactMap(\.arrayValue)
         return try references.map { try reference($0, file: file, object: "model config \(what)") }
+    }
+
+    /// A dtype as Keras writes it: a name (`"int32"`), or Keras 3's policy object (`{"class_name": "DTypePolicy",
+    /// "config": {"name": "float32"}}`); nil when absent.
+    static func dtypeName(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?["config"]?["name"]?.stringValue
     }
 
     /// `[null, 28, 28, 1]` → `[nil, 28, 28, 1]`; nil when the value is not such a list.

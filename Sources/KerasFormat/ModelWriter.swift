@@ -53,10 +53,10 @@ public enum ModelWriter {
         let weights = try root.createGroup("model_weights")
         try weights.setAttribute("backend", string: "tensorflow", encoding: .ascii)
         try weights.setAttribute("keras_version", string: flavour.versionString, encoding: .ascii)
-        // A functional model lists its InputLayer too, with an empty group, as Keras does.
-        let input = model is Sequential ? nil : FunctionalConfigWriter.inputName(flavour)
-        try SplitAttribute.write((input.map { [$0] } ?? []) + model.layers.map(\.name), as: "layer_names", to: weights)
-        if let input { try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup(input)) }
+        // A functional model lists its InputLayers too, with empty groups, as Keras does.
+        let inputs = model is Sequential ? [] : model.inputNames
+        try SplitAttribute.write(inputs + model.layers.map(\.name), as: "layer_names", to: weights)
+        for input in inputs { try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup(input)) }
         // Keras creates the layer groups in sorted name order ("to avoid prefix issues").
         for layer in model.layers.sorted(by: { $0.name < $1.name }) {
             let group = try weights.createGroup(layer.name)
@@ -76,7 +76,11 @@ public enum ModelWriter {
 
     /// The Keras 3 `.weights.h5` layout: `layers/<saveable>/vars/<i>`, `optimizer/vars/<i>`, a top-level `vars`.
     static func writeWeights(_ model: Model, optimizer: Optimizer?, root: Group) throws {
-        if !(model is Sequential) { try root.createGroup("layers/\(FunctionalConfigWriter.inputName(.keras3))/vars") }
+        if !(model is Sequential) {
+            for path in KerasNaming.saveableNames(classNames: model.inputs.map { _ in InputLayerEntry.className }) {
+                try root.createGroup("layers/\(path)/vars")
+            }
+        }
         let paths = KerasNaming.saveableNames(classNames: model.layers.map(\.className))
         for (layer, path) in zip(model.layers, paths) {
             let vars = try root.createGroup("layers/\(path)/vars")

@@ -46,24 +46,40 @@ public final class KerasModel {
                           losses: optimizer == nil ? nil : loaded.loaded.losses, notices: notices)
     }
 
-    /// Per-sample input shape, e.g. `[32, 32, 1]`.
+    /// The inputs in the order `predict`, `fit` and `evaluate` take their arrays: each one's name, per-sample
+    /// shape and dtype, as `keras.Input` declared them.
+    public var inputs: [Model.Input] { model.inputs }
+    /// Per-sample input shape, e.g. `[32, 32, 1]` (the first input's, for a model with several).
     public var inputShape: [Int] { model.inputShape }
+    /// The outputs' names (their layers'), in the order `predictEach` gives them and `y` takes them.
+    public var outputNames: [String] { model.outputNames }
+    /// Per-sample shape of each output.
+    public var outputShapes: [[Int]] { model.outputShapes }
     /// Per-sample output shape, e.g. `[10]` (the first output's, for a model with several).
     public var outputShape: [Int] { model.outputShape }
 
-    /// The outputs for a batch: `x` has shape `[n] + inputShape`; the result `[n] + outputShape` (the first
-    /// output, for a model with several: ``predictEach(_:batchSize:)`` gives them all).
+    /// The first output for a batch of a model with one input: `x` has shape `[n] + inputShape`; the result
+    /// `[n] + outputShape`.
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
-        let count = try samples(in: x)
-        return try Tensor(shape: [count] + model.outputShape, scalars: model.predict(x.scalars, batchSize: max(1, batchSize)))
+        try predictEach([x], batchSize: batchSize)[0]
     }
 
-    /// Every output for a batch, in the model's order of outputs, as Keras's `predict` lists them: `x` has
-    /// shape `[n] + inputShape`, each result `[n]` + that output's shape.
+    /// The first output for a batch of every input, one tensor per input in the model's order (see ``inputs``).
+    public func predict(_ x: [Tensor], batchSize: Int = 32) throws -> Tensor {
+        try predictEach(x, batchSize: batchSize)[0]
+    }
+
+    /// Every output for a batch of a model with one input, in the model's order of outputs.
     public func predictEach(_ x: Tensor, batchSize: Int = 32) throws -> [Tensor] {
-        let count = try samples(in: x)
-        return try zip(model.outputShapes, model.predictEach(x.scalars, batchSize: max(1, batchSize))).map { shape, values in
-            try Tensor(shape: [count] + shape, scalars: values)
+        try predictEach([x], batchSize: batchSize)
+    }
+
+    /// Every output for a batch, in the model's order of outputs, as Keras's `predict` lists them: `x` holds
+    /// one tensor per input, each of shape `[n]` + that input's shape; each result is `[n]` + that output's shape.
+    public func predictEach(_ x: [Tensor], batchSize: Int = 32) throws -> [Tensor] {
+        let data = try model.samples(inputs: x)
+        return try zip(model.outputShapes, model.predictEach(data.inputs, batchSize: max(1, batchSize))).map { shape, values in
+            try Tensor(shape: [data.count] + shape, scalars: values)
         }
     }
 
@@ -94,15 +110,16 @@ public final class KerasModel {
         losses = model.losses
     }
 
-    /// Trains on `x` with targets `y`, one tensor per output in the model's order (class indices for an
-    /// output whose loss is sparse categorical cross-entropy, else values of the output's shape), like Keras's
-    /// `fit`: the last partial batch counts as a step, `shuffle` says when the samples are shuffled (from
-    /// `seed`), `sampleWeight` weighs each sample's loss, and `validationData` is evaluated after each epoch.
-    /// `onEpoch` hears each epoch's figures as they come. A batch whose loss is NaN or infinite ends training,
-    /// as Keras's `TerminateOnNaN` does, without its step (``History/stoppedOnNonFiniteLoss`` says where).
+    /// Trains on `x`, one tensor per input in the model's order, with targets `y`, one tensor per output in
+    /// the model's order (class indices for an output whose loss is sparse categorical cross-entropy, else
+    /// values of the output's shape), like Keras's `fit`: the last partial batch counts as a step, `shuffle`
+    /// says when the samples are shuffled (from `seed`), `sampleWeight` weighs each sample's loss, and
+    /// `validationData` is evaluated after each epoch. `onEpoch` hears each epoch's figures as they come. A
+    /// batch whose loss is NaN or infinite ends training, as Keras's `TerminateOnNaN` does, without its step
+    /// (``History/stoppedOnNonFiniteLoss`` says where).
     @discardableResult
-    public func fit(x: Tensor, y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
-                    validationData: (x: Tensor, y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+    public func fit(x: [Tensor], y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
+                    validationData: (x: [Tensor], y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
         guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
         guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
@@ -115,8 +132,16 @@ public final class KerasModel {
         return History(epochs: epochs, stoppedOnNonFiniteLoss: trainer.stoppedOnNonFiniteLoss)
     }
 
-    /// `fit(x:y:...)` with the targets of every output for a model with one
-    /// output.
+    /// `fit(x:y:...)` for a model with one input.
+    @discardableResult
+    public func fit(x: Tensor, y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
+                    validationData: (x: Tensor, y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        try fit(x: [x], y: y, epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight,
+                validationData: validationData.map { ([$0.x], $0.y) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+    }
+
+    /// `fit(x:y:...)` with the targets of every output for a model with one input and one output.
     @discardableResult
     public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
                     validationData: (x: Tensor, y: Tensor)? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
@@ -135,13 +160,19 @@ public final class KerasModel {
                 validationData: try validationData.map { ($0.x, try classTargets($0.y)) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
     }
 
-    /// Loss and metrics on `x` with targets `y`, one tensor per output, like Keras's `evaluate`.
-    public func evaluate(x: Tensor, y: [Tensor], sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
+    /// Loss and metrics on `x`, one tensor per input, with targets `y`, one tensor per output, like Keras's
+    /// `evaluate`.
+    public func evaluate(x: [Tensor], y: [Tensor], sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
         guard losses != nil else { throw KerasModelError.notCompiled }
         return try model.evaluate(try samples(x, y, sampleWeight: sampleWeight), batchSize: max(1, batchSize))
     }
 
-    /// `evaluate(x:y:...)` with the targets of every output, for a model with one output.
+    /// `evaluate(x:y:...)` for a model with one input.
+    public func evaluate(x: Tensor, y: [Tensor], sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
+        try evaluate(x: [x], y: y, sampleWeight: sampleWeight, batchSize: batchSize)
+    }
+
+    /// `evaluate(x:y:...)` with the targets of every output, for a model with one input and one output.
     public func evaluate(x: Tensor, y: Tensor, sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
         try evaluate(x: x, y: [y], sampleWeight: sampleWeight, batchSize: batchSize)
     }
@@ -157,12 +188,9 @@ public final class KerasModel {
         try ModelWriter.save(model, optimizer: optimizer, to: path)
     }
 
-    /// The number of samples in `x`, whose shape must be `[n] + inputShape`.
-    private func samples(in x: Tensor) throws -> Int { try model.samples(inputs: [x]).count }
-
     /// A dataset of `x` and its targets, checked against the model (see ``Model/samples(inputs:targets:sampleWeights:)``).
-    private func samples(_ x: Tensor, _ y: [Tensor], sampleWeight: [Float]?) throws -> Samples {
-        try model.samples(inputs: [x], targets: y, sampleWeights: sampleWeight)
+    private func samples(_ x: [Tensor], _ y: [Tensor], sampleWeight: [Float]?) throws -> Samples {
+        try model.samples(inputs: x, targets: y, sampleWeights: sampleWeight)
     }
 
     /// Integer class labels as every output's targets: class indices, or one-hot where the output's loss takes

@@ -12,7 +12,7 @@ public struct Samples: Sendable {
     /// The number of samples.
     public let count: Int
 
-    /// Samples of one input with, per output, their targets; every array must hold `count` samples' worth.
+    /// Samples of each input with, per output, their targets; every array must hold `count` samples' worth.
     public init(count: Int, inputs: [[Float]], targets: [[Float]] = [], sampleWeights: [Float]? = nil) throws {
         guard count >= 0 else { throw SamplesError.sampleCount(count) }
         for (index, input) in inputs.enumerated() where count == 0 ? !input.isEmpty : input.count % count != 0 {

@@ -135,7 +135,7 @@ public final class Trainer {
         if let validation { try model.check(validation, targets: true) }
         let batchSize = max(1, options.batchSize)
         let steps = (data.count + batchSize - 1) / batchSize
-        // Each batch's samples, gathered in the epoch's order: the input, each output's targets, the weights.
+        // Each batch's samples, gathered in the epoch's order: the inputs, each output's targets, the weights.
         let arrays = data.inputs + data.targets + (data.sampleWeights.map { [$0] } ?? [])
         let sizes = data.inputSizes + data.targetSizes + (data.sampleWeights == nil ? [] : [1])
         var gathered = sizes.map { [Float](repeating: 0, count: batchSize * $0) }
@@ -159,7 +159,8 @@ public final class Trainer {
                     }
                 }
                 let result = withUnsafePointers(to: gathered) { pointers in
-                    model.trainingStep(Batch(count: batch, input: pointers[0], targets: Array(pointers[1..<1 + data.targets.count]),
+                    model.trainingStep(Batch(count: batch, inputs: Array(pointers[..<data.inputs.count]),
+                                             targets: Array(pointers[data.inputs.count..<data.inputs.count + data.targets.count]),
                                              sampleWeights: data.sampleWeights == nil ? nil : pointers.last), optimizer: optimizer)
                 }
                 guard result.loss.isFinite else {

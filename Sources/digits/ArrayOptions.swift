@@ -2,10 +2,10 @@ import ArgumentParser
 import NeuralNet
 import NumPy
 
-/// The user's own arrays, instead of MNIST: `--x` for the input, `--y` for each output's targets.
+/// The user's own arrays, instead of MNIST: `--x` for each input, `--y` for each output's targets.
 struct ArrayOptions: ParsableArguments {
     @Option(name: .customLong("x"), help: ArgumentHelp(
-        "The input samples instead of MNIST: a .npy of shape (n, ...the model's input shape) of any numeric dtype, or a .npz holding one array.",
+        "The input samples instead of MNIST: a .npy per input in the model's order, of shape (n, ...that input's shape) and any numeric dtype, or one .npz of arrays named after the inputs.",
         valueName: "file"))
     var inputFiles: [String] = []
 
@@ -18,30 +18,31 @@ struct ArrayOptions: ParsableArguments {
     var given: Bool { !inputFiles.isEmpty }
 
     func validate() throws {
-        if inputFiles.count > 1 { throw ValidationError("give one --x: the model takes one input") }
         if !targetFiles.isEmpty && inputFiles.isEmpty { throw ValidationError("--y needs --x") }
     }
 
-    /// The samples for `model`: the input, and the targets when `targets` (refused when `--y` is missing).
+    /// The samples for `model`: its inputs, and the targets when `targets` (refused when `--y` is missing).
     func samples(for model: Model, targets: Bool) throws -> Samples {
-        let input = try Self.arrays(inputFiles[0], names: nil, what: "--x").first!.1
-        var outputs: [NumpyArray] = []
-        if targets {
-            if targetFiles.count == 1, targetFiles[0].lowercased().hasSuffix(".npz") {
-                outputs = try Self.arrays(targetFiles[0], names: model.outputNames, what: "--y").map(\.1)
-            } else {
-                guard targetFiles.count == model.outputs.count else {
-                    throw UnusableData(file: targetFiles.joined(separator: ", "), reason: "\(targetFiles.count) --y files for a model with "
-                                       + "\(model.outputs.count) outputs (\(model.outputNames.joined(separator: ", "))), in that order")
-                }
-                outputs = try targetFiles.map { try Self.arrays($0, names: nil, what: "--y").first!.1 }
-            }
-        }
+        let inputs = try Self.arrays(inputFiles, names: model.inputNames, flag: "--x", what: "inputs")
+        let outputs = targets ? try Self.arrays(targetFiles, names: model.outputNames, flag: "--y", what: "outputs") : []
         do {
-            return try model.samples(inputs: [try Tensor(input)], targets: try outputs.map(Tensor.init))
+            return try model.samples(inputs: try inputs.map(Tensor.init), targets: try outputs.map(Tensor.init))
         } catch let error as ModelError {
-            throw UnusableData(file: ([inputFiles[0]] + (targets ? targetFiles : [])).joined(separator: ", "), reason: "\(error)")
+            throw UnusableData(file: (inputFiles + (targets ? targetFiles : [])).joined(separator: ", "), reason: "\(error)")
         }
+    }
+
+    /// One array per name from `files`: a `.npy` per name in order, or one `.npz` whose arrays are so named (or
+    /// holding one array, for one name).
+    private static func arrays(_ files: [String], names: [String], flag: String, what: String) throws -> [NumpyArray] {
+        if files.count == 1, files[0].lowercased().hasSuffix(".npz") {
+            return try arrays(files[0], names: names, what: flag).map(\.1)
+        }
+        guard files.count == names.count else {
+            throw UnusableData(file: files.joined(separator: ", "), reason: "\(files.count) \(flag) files for a model with \(names.count) "
+                               + "\(what) (\(names.joined(separator: ", "))), in that order")
+        }
+        return try files.map { try arrays($0, names: nil, what: flag).first!.1 }
     }
 
     /// The arrays of a `.npy` (one) or a `.npz`: those named `names` in that order, or its only array.
@@ -56,7 +57,7 @@ struct ArrayOptions: ParsableArguments {
         }
         return try names.map { name in
             guard let array = arrays.first(where: { $0.name == name }) else {
-                throw UnusableData(file: path, reason: "no array named \(name) (the model's outputs are \(names.joined(separator: ", ")); "
+                throw UnusableData(file: path, reason: "no array named \(name) (the model's \(what == "--x" ? "inputs" : "outputs") are \(names.joined(separator: ", ")); "
                                    + "the archive holds \(arrays.map(\.name).joined(separator: ", ")))")
             }
             return (name, array.array)

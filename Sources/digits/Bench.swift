@@ -165,30 +165,30 @@ struct Bench: ParsableCommand {
             rate(images: batch) {
                 let start = (step * batch) % (test.count - batch)
                 let targets = zip(arrays.dropFirst(), targetSizes).map { $0 + start * $1 }
-                _ = model.trainingStep(Batch(count: batch, input: arrays[0] + start * sampleSize, targets: targets), optimizer: optimizer)
+                _ = model.trainingStep(Batch(count: batch, inputs: [arrays[0] + start * sampleSize], targets: targets), optimizer: optimizer)
                 step += 1
             } profiled: { model.profiler = $0 ? trainingProfile : nil }
         }
         // Inference: batch 128 over the test set.
         let inferenceProfile = LayerProfiler(nodeCount: model.nodes.count)
         let inferenceRate = rate(images: test.count) {
-            _ = model.predict(samples, batchSize: 128)
+            _ = try? model.predict(samples, batchSize: 128)
         } profiled: { model.profiler = $0 ? inferenceProfile : nil }
         // Inference at the batch sizes a sweep asks for, over 512 images (or one batch, when larger).
         var inferenceByBatch: [String: Double] = [:]
         for size in inferenceBatchSizes {
             let images = min(test.count, max(512, size))
             let slice = Array(samples.prefix(images * sampleSize))
-            inferenceByBatch[String(size)] = rate(images: images) { _ = model.predict(slice, batchSize: size) } profiled: { _ in }.rounded()
+            inferenceByBatch[String(size)] = rate(images: images) { _ = try? model.predict(slice, batchSize: size) } profiled: { _ in }.rounded()
         }
         // Latency: one image at a time.
         let one = Array(samples.prefix(sampleSize))
         var latencies: [Double] = []
         let deadline = Date().addingTimeInterval(min(seconds, 2))
-        _ = model.predict(one, batchSize: 1)
+        _ = try? model.predict(one, batchSize: 1)
         while Date() < deadline || latencies.count < 10 {
             let started = LayerProfiler.now()
-            _ = model.predict(one, batchSize: 1)
+            _ = try? model.predict(one, batchSize: 1)
             latencies.append(LayerProfiler.now() - started)
         }
         latencies.sort()
@@ -196,7 +196,7 @@ struct Bench: ParsableCommand {
         let latencyProfile = LayerProfiler(nodeCount: model.nodes.count)
         if layers {
             model.profiler = latencyProfile
-            for _ in 0..<max(10, latencies.count / 4) { _ = model.predict(one, batchSize: 1) }
+            for _ in 0..<max(10, latencies.count / 4) { _ = try? model.predict(one, batchSize: 1) }
             model.profiler = nil
         }
         // .h5 save and load, median of five.
@@ -302,7 +302,7 @@ enum BenchSubject {
                 (model, preset) = (loaded.model, loaded.architecture)
                 stored = try OptimizerState.restore(try loaded.storedOptimizer(), for: model, notices: &notices)
             }
-            try ModelOptions.requireDigitOutputs(model, file: path)
+            try ModelOptions.requireDigitModel(model, file: path)
             let preprocessing: Preprocessing
             do {
                 preprocessing = try Preprocessing.forModel(model, preset: preset, pixels: .auto).0

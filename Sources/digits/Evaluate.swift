@@ -46,9 +46,9 @@ struct Evaluate: ParsableCommand {
         if arrays.given {
             let all = try arrays.samples(for: loaded.model, targets: true)
             test = first.map { all.slice(0..<min($0, all.count)) } ?? all
-            source = "\(describeCount(test.count)) samples from \(arrays.inputFiles[0])"
+            source = "\(describeCount(test.count)) samples from \(arrays.inputFiles.joined(separator: ", "))"
         } else {
-            try ModelOptions.requireDigitOutputs(loaded.model, file: model.file)
+            try ModelOptions.requireDigitModel(loaded.model, file: model.file)
             let preprocessing = try model.preprocessing(for: loaded)
             let location = try dataOptions.location()
             let images = try MNIST.loadTest(from: location)

@@ -41,9 +41,13 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// Refuses a model whose outputs cannot be scored against MNIST's labels: one value per digit, 10 per image,
-    /// from each output.
-    static func requireDigitOutputs(_ model: Model, file: String) throws {
+    /// Refuses a model MNIST cannot feed or score: one of several inputs, or outputs other than one value per
+    /// digit, 10 per image.
+    static func requireDigitModel(_ model: Model, file: String) throws {
+        guard model.inputs.count == 1 else {
+            throw UnusableModel(file: file, reason: "the model takes \(model.inputs.count) inputs (\(model.inputNames.joined(separator: ", "))); "
+                                + "MNIST gives one image per sample: give the arrays with --x, one per input")
+        }
         for (name, shape) in zip(model.outputNames, model.outputShapes) where shape != [10] {
             let which = model.outputs.count == 1 ? "the model outputs" : "output \(name) gives"
             throw UnusableModel(file: file, reason: "\(which) \(describeShape(shape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")

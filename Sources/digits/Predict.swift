@@ -55,14 +55,14 @@ struct Predict: ParsableCommand {
         if let image {
             let (picture, inverted) = try DigitImageFile.load(image)
             if inverted { note("note: \(image) looks like a dark digit on light paper; inverted it to MNIST's white on black") }
-            show(loaded.model.predictEach(preprocessing.inputs(picture)), of: loaded.model, title: "\(image):", label: nil)
+            show(try loaded.model.predictEach(preprocessing.inputs(picture)), of: loaded.model, title: "\(image):", label: nil)
             return
         }
         let test = try MNIST.loadTest(from: try dataOptions.location())
         if let index {
             guard index < test.count else { throw ValidationError("--index \(index) is past the last test image (\(test.count - 1))") }
             let one = preprocessing.inputs(test.prefix(index + 1)).suffix(loaded.model.inputSize)
-            show(loaded.model.predictEach(Array(one)), of: loaded.model, title: "test image \(index):", label: Int(test.labels[index]))
+            show(try loaded.model.predictEach(Array(one)), of: loaded.model, title: "test image \(index):", label: Int(test.labels[index]))
             return
         }
         if let first, let output {
@@ -70,7 +70,7 @@ struct Predict: ParsableCommand {
             let samples = preprocessing.inputs(test.prefix(count))
             let model = loaded.model
             let paths = Self.outputPaths(output, names: model.outputNames)
-            for (index, values) in model.predictEach(samples).enumerated() {
+            for (index, values) in try model.predictEach(samples).enumerated() {
                 let shape = [count] + model.outputShapes[index]
                 try NumpyArray(shape: shape, float32: values).write(to: paths[index])
                 print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: model, output: index)) to \(paths[index])")
@@ -83,7 +83,7 @@ struct Predict: ParsableCommand {
     private func predictArrays(_ model: Model) throws {
         let all = try arrays.samples(for: model, targets: false)
         let samples = first.map { all.slice(0..<min($0, all.count)) } ?? all
-        let outputs = model.predictEach(samples.inputs[0])
+        let outputs = try model.predictEach(samples.inputs)
         if let output {
             for (index, (path, values)) in zip(Self.outputPaths(output, names: model.outputNames), outputs).enumerated() {
                 let shape = [samples.count] + model.outputShapes[index]

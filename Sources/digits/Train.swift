@@ -161,7 +161,7 @@ struct Train: ParsableCommand {
         if let test = data.test, let labels = data.testLabels {
             let evaluation = try model.evaluate(test)
             print("test: \(describe(evaluation.scores)) after \(history.count) epochs in \(ProgressBar.duration(elapsed))")
-            confusion = TrainingReport.confusion(probabilities: model.predict(test.inputs[0]), labels: labels, classes: model.outputSize)
+            confusion = TrainingReport.confusion(probabilities: try model.predict(test.inputs[0]), labels: labels, classes: model.outputSize)
         } else {
             print("trained \(history.count) epochs in \(ProgressBar.duration(elapsed))")
         }
@@ -200,7 +200,7 @@ struct Train: ParsableCommand {
         let test = try preprocessing.samples(mnist.test, for: model)
         var data = TrainingData(train: train, trainName: "MNIST images (\(preprocessing))", validation: test,
                                 validationName: "the \(describeCount(test.count)) test images", test: test, testLabels: mnist.test.labels)
-        if let (kept, held) = split(train) {
+        if let (kept, held) = try split(train) {
             (data.train, data.validation) = (kept, held)
             data.validationName = "the last \(describeCount(held.count)) training images"
         }
@@ -212,19 +212,24 @@ struct Train: ParsableCommand {
     private func arrayData(for model: Model) throws -> TrainingData {
         var all = try arrays.samples(for: model, targets: true)
         if let limit { all = all.slice(0..<min(limit, all.count)) }
-        var data = TrainingData(train: all, trainName: "samples from \(arrays.inputFiles[0])")
-        if let (kept, held) = split(all) {
+        var data = TrainingData(train: all, trainName: "samples from \(arrays.inputFiles.joined(separator: ", "))")
+        if let (kept, held) = try split(all) {
             (data.train, data.validation) = (kept, held)
             data.validationName = "the last \(describeCount(held.count)) samples"
         }
         return data
     }
 
-    /// `samples` without and with their last --validation-split, as Keras's `validation_split` takes it.
-    private func split(_ samples: Samples) -> (Samples, Samples)? {
+    /// `samples` without and with their last --validation-split, split where Keras's `validation_split` splits
+    /// them (the training part rounded down); refused when either part would be empty, as Keras refuses it.
+    private func split(_ samples: Samples) throws -> (Samples, Samples)? {
         guard let validationSplit else { return nil }
-        let held = max(1, Int(Double(samples.count) * validationSplit))
-        return (samples.slice(0..<samples.count - held), samples.slice(samples.count - held..<samples.count))
+        let kept = Int((Double(samples.count) * (1 - validationSplit)).rounded(.down))
+        guard kept > 0, kept < samples.count else {
+            throw UnusableData(file: arrays.given ? arrays.inputFiles.joined(separator: ", ") : "MNIST",
+                               reason: "\(samples.count) samples cannot be split into training and validation by --validation-split \(validationSplit)")
+        }
+        return (samples.slice(0..<kept), samples.slice(kept..<samples.count))
     }
 
     /// `--model` when it names a config to train from scratch.
@@ -238,7 +243,7 @@ struct Train: ParsableCommand {
         if let configFile {
             try FileProbe.check(configFile)
             let configured = try ConfiguredModel.load(configFile, seed: seed)
-            if !arrays.given { try ModelOptions.requireDigitOutputs(configured.model, file: configFile) }
+            if !arrays.given { try ModelOptions.requireDigitModel(configured.model, file: configFile) }
             try requireTrainable(file: configFile, loss: configured.unsupportedLoss, notices: configured.notices)
             // A config compiled without metrics reports accuracy, as the notebooks compile their models.
             if configured.model.metrics.allSatisfy(\.isEmpty) { configured.model.metrics = configured.model.outputs.map { _ in [.accuracy] } }
@@ -248,7 +253,7 @@ struct Train: ParsableCommand {
         if let resume = resumedFile {
             try FileProbe.check(resume)
             let loaded = try Architecture.load(resume, as: arch)
-            if !arrays.given { try ModelOptions.requireDigitOutputs(loaded.model, file: resume) }
+            if !arrays.given { try ModelOptions.requireDigitModel(loaded.model, file: resume) }
             try loaded.loaded.checkTrainingConfig()
             var restoring: [Notice] = []
             let restored = try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &restoring)

@@ -45,7 +45,13 @@ struct KerasSummary {
         }
         if let config {
             var model = "model: \(config.modelClass) \(quoted(config.name))"
-            if let shape = config.batchInputShape { model += ", input \(pythonShape(shape))" }
+            if config.inputs.count > 1 {
+                model += ", inputs " + config.inputs.map { input in
+                    "\(input.name) \(input.batchShape.map(pythonShape) ?? "(?)")" + (input.dtype == "float32" ? "" : " \(input.dtype)")
+                }.joined(separator: ", ")
+            } else if let input = config.inputs.first, let shape = input.batchShape {
+                model += ", input \(pythonShape(shape))" + (input.dtype == "float32" ? "" : " \(input.dtype)")
+            }
             model += ", \(config.layers.count) layers"
             if config.outputLayers.count > 1 { model += ", outputs " + config.outputLayers.map(\.description).joined(separator: ", ") }
             lines.append(model)
@@ -140,6 +146,11 @@ struct KerasSummary {
             object["model"] = .object(JSONObject([
                 ("class_name", .string(config.modelClass)), ("name", .string(config.name)),
                 ("batch_input_shape", config.batchInputShape.map { .array($0.map { $0.map(JSONValue.int) ?? .null }) } ?? .null),
+                ("inputs", .array(config.inputs.map { input in
+                    .object(JSONObject([("name", .string(input.name)),
+                                        ("batch_shape", input.batchShape.map { .array($0.map { $0.map(JSONValue.int) ?? .null }) } ?? .null),
+                                        ("dtype", .string(input.dtype))]))
+                })),
             ]))
         }
         object["recognised_architecture"] = recognised.map { .string($0.rawValue) } ?? .null

@@ -13,7 +13,7 @@ import Testing
 
     /// A two-output model (a regression value and three classes) saved compiled, with arrays for it.
     static func regression(in folder: TemporaryFolder) throws -> Model {
-        let nodes = [Node(Dense(units: 8, activation: .tanh, name: "trunk"), inputs: [.modelInput]),
+        let nodes = [Node(Dense(units: 8, activation: .tanh, name: "trunk"), inputs: [.input(0)]),
                      Node(Dense(units: 1, name: "price"), inputs: [.node(0)]),
                      Node(Dense(units: 3, activation: .softmax, name: "kind"), inputs: [.node(0)])]
         let model = try Model(name: "prices", inputShape: [5], nodes: nodes, outputs: [1, 2], seed: 3)
@@ -62,7 +62,7 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("sample 0 kind: class ") && output.stdout.contains("... 9 more"), "\(output.stdout)")
         let x = try NumpyArray.read(folder.path("x.npy")).floats()
-        let expected = model.predictEach(Array(x.prefix(12 * 5)))
+        let expected = try model.predictEach(Array(x.prefix(12 * 5)))
         for (index, name) in ["price", "kind"].enumerated() {
             let written = try NumpyArray.read(folder.path("p.\(name).npy"))
             #expect(written.shape == [12] + model.outputShapes[index] && written.floats() == expected[index])
@@ -94,7 +94,7 @@ import Testing
         try NumpyArray(shape: [40, 4], float32: [Float](repeating: 0, count: 160)).write(to: folder.path("narrow.npy"))
         let model = folder.path("prices.keras"), x = folder.path("x.npy")
         let cases: [([String], Int32, String)] = [
-            (["--x", folder.path("narrow.npy"), "--y", folder.path("y.npz")], 1, "does not fit the model's input (None, 5)"),
+            (["--x", folder.path("narrow.npy"), "--y", folder.path("y.npz")], 1, "does not fit input input_layer (None, 5)"),
             (["--x", x, "--y", folder.path("narrow.npy"), "--y", folder.path("kind.npy")], 1, "the targets of output price have shape (40, 4)"),
             (["--x", x, "--y", folder.path("kind.npy"), "--y", folder.path("price.npy")], 1, "class index 1 of output kind is 0.33333334"),
             (["--x", x, "--y", folder.path("price.npy")], 1, "1 --y files for a model with 2 outputs"),
@@ -106,5 +106,43 @@ import Testing
             #expect(output.status == status && output.stderr.contains(words), "\(arguments): \(output.stderr)")
             if status == 1 { #expect(output.stderr.split(separator: "\n").count == 1) }
         }
+    }
+
+    /// A model of two inputs (float32 and int32) takes one `--x` per input in the model's order, or one `.npz`
+    /// of arrays named after the inputs, for predict, evaluate and train alike.
+    @Test func aModelOfSeveralInputsTakesAnArrayForEach() throws {
+        let folder = try TemporaryFolder()
+        let nodes = [Node(Dense(units: 4, activation: .tanh, name: "left"), inputs: [.input(0)]),
+                     Node(Dense(units: 4, activation: .tanh, name: "right"), inputs: [.input(1)]),
+                     Node(Merge(.add, name: "sum"), inputs: [.node(0), .node(1)]),
+                     Node(Dense(units: 1, name: "value"), inputs: [.node(2)])]
+        let model = try Model(name: "two", inputs: [Model.Input(name: "signal", shape: [3]), Model.Input(name: "codes", shape: [2], dtype: .int32)],
+                              nodes: nodes, seed: 2)
+        model.loss = .meanSquaredError
+        model.metrics = [[.meanAbsoluteError]]
+        try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: folder.path("two.keras"))
+        let count = 10
+        let signal = (0..<count * 3).map { Float($0 % 7) / 7 }, codes = (0..<count * 2).map { Int32($0 % 5) }
+        let y = (0..<count).map { Float($0 % 3) }
+        try NumpyArray(shape: [count, 3], float32: signal).write(to: folder.path("signal.npy"))
+        try NumpyArray(shape: [count, 2], elementType: .int32, data: codes.withUnsafeBytes { Array($0) }).write(to: folder.path("codes.npy"))
+        try NumpyArray(shape: [count, 1], float32: y).write(to: folder.path("y.npy"))
+        try NumpyArchive.write([("codes", try NumpyArray.read(folder.path("codes.npy"))), ("signal", try NumpyArray.read(folder.path("signal.npy")))],
+                               to: folder.path("x.npz"))
+        let expected = try model.predictEach([signal, codes.map(Float.init)])[0]
+        for x in [["--x", folder.path("signal.npy"), "--x", folder.path("codes.npy")], ["--x", folder.path("x.npz")]] {
+            let output = try digits(["predict", folder.path("two.keras")] + x + ["--output", folder.path("p.npy")])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(try NumpyArray.read(folder.path("p.npy")).floats() == expected)
+            let evaluation = try digits(["evaluate", folder.path("two.keras")] + x + ["--y", folder.path("y.npy"), "--json"])
+            #expect(evaluation.status == 0 && evaluation.stdout.contains("\"mae\""), "\(evaluation.stderr)")
+        }
+        let trained = try digits(["train", "--resume", folder.path("two.keras"), "--x", folder.path("x.npz"), "--y", folder.path("y.npy"),
+                                  "--epochs", "1", "--out", folder.path("more.keras")])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let one = try digits(["predict", folder.path("two.keras"), "--x", folder.path("signal.npy")])
+        #expect(one.status == 1 && one.stderr.contains("1 --x files for a model with 2 inputs (signal, codes), in that order"), "\(one.stderr)")
+        let mnist = try digits(["evaluate", folder.path("two.keras"), "--data", SharedData.mnist])
+        #expect(mnist.status == 1 && mnist.stderr.contains("the model takes 2 inputs (signal, codes); MNIST gives one image"), "\(mnist.stderr)")
     }
 }

@@ -39,7 +39,7 @@ import Testing
     func probabilitiesAgreeWithKerasPredict(file: String) throws {
         let loaded = try Architecture.load(SharedData.reference(file))
         let preset = try #require(Architecture.identify(loaded.model))
-        let ours = loaded.model.predict(preset.preprocessing.inputs(try Self.test.get().prefix(100)))
+        let ours = try loaded.model.predict(preset.preprocessing.inputs(try Self.test.get().prefix(100)))
         let keras = try NumpyArray.read(SharedData.fixture("keras-predictions/\(file).first100.npy")).floats()
         #expect(keras.count == 1000)
         let difference = zip(ours, keras).map { abs($0 - $1) }.max() ?? 1

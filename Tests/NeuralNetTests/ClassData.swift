@@ -28,7 +28,7 @@ struct ClassData {
     func withBatch<R>(for model: Model, _ body: (Batch) -> R) -> R {
         let samples = samples(for: model)
         return withUnsafePointers(to: samples.inputs + samples.targets) { pointers in
-            body(Batch(count: count, input: pointers[0], targets: Array(pointers.dropFirst())))
+            body(Batch(count: count, inputs: [pointers[0]], targets: Array(pointers.dropFirst())))
         }
     }
 }

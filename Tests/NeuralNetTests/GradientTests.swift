@@ -26,7 +26,7 @@ import Testing
             self.name = name
             self.inputShape = inputShape
             self.loss = loss
-            makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .modelInput : .node($0 - 1)]) } }
+            makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .input(0) : .node($0 - 1)]) } }
         }
 
         /// A graph, with the last node as its output or with `outputs`.
@@ -57,40 +57,40 @@ import Testing
     static let graphCases: [Case] = Merge.Kind.allCases.map { kind in
         Case(name: "branches joined by \(kind.rawValue)", inputShape: [5]) {
             let count = kind == .subtract ? 2 : 3
-            let branches = (0..<count).map { _ in Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]) }
+            let branches = (0..<count).map { _ in Node(Dense(units: 4, activation: .tanh), inputs: [.input(0)]) }
             return branches + [Node(Merge(kind), inputs: (0..<count).map { .node($0) }),
                                Node(Dense(units: 3, activation: .softmax), inputs: [.node(count)])]
         }
     } + [
         Case(name: "concatenate on the last axis, one branch taken twice", inputShape: [5]) {
-            [Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]), Node(Dense(units: 2, activation: .tanh), inputs: [.modelInput]),
+            [Node(Dense(units: 4, activation: .tanh), inputs: [.input(0)]), Node(Dense(units: 2, activation: .tanh), inputs: [.input(0)]),
              Node(Concatenate(), inputs: [.node(0), .node(1), .node(0)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
         Case(name: "concatenate on a middle axis after convolutions", inputShape: [4, 4, 1]) {
-            [Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), inputs: [.modelInput]),
-             Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu), inputs: [.modelInput]),
+            [Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), inputs: [.input(0)]),
+             Node(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu), inputs: [.input(0)]),
              Node(Concatenate(axis: 1), inputs: [.node(0), .node(1)]), Node(Flatten(), inputs: [.node(2)]),
              Node(Dense(units: 3, activation: .softmax), inputs: [.node(3)])]
         },
         Case(name: "a Dense layer shared: run twice in a row and on the input", inputShape: [4]) {
             let shared = Dense(units: 4, activation: .tanh)
-            return [Node(Dense(units: 4, activation: .tanh), inputs: [.modelInput]), Node(shared, inputs: [.node(0)]),
-                    Node(shared, inputs: [.node(1)]), Node(shared, inputs: [.modelInput]), Node(Merge(.add), inputs: [.node(2), .node(3)]),
+            return [Node(Dense(units: 4, activation: .tanh), inputs: [.input(0)]), Node(shared, inputs: [.node(0)]),
+                    Node(shared, inputs: [.node(1)]), Node(shared, inputs: [.input(0)]), Node(Merge(.add), inputs: [.node(2), .node(3)]),
                     Node(Dense(units: 3, activation: .softmax), inputs: [.node(4)])]
         },
         Case(name: "a convolution shared: run on its own output", inputShape: [4, 4, 2]) {
             let shared = Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh)
-            return [Node(shared, inputs: [.modelInput]), Node(shared, inputs: [.node(0)]), Node(Flatten(), inputs: [.node(1)]),
+            return [Node(shared, inputs: [.input(0)]), Node(shared, inputs: [.node(0)]), Node(Flatten(), inputs: [.node(1)]),
                     Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
         Case(name: "two outputs, one also feeding the other, with their own losses and weights", inputShape: [4],
              outputs: [(3, Loss(.categoricalCrossentropy), 0.3), (2, Loss(.sparseCategoricalCrossentropy, fromLogits: true), 1.5)]) {
-            [Node(Dense(units: 5, activation: .tanh), inputs: [.modelInput]), Node(Dense(units: 4, activation: .tanh), inputs: [.node(0)]),
+            [Node(Dense(units: 5, activation: .tanh), inputs: [.input(0)]), Node(Dense(units: 4, activation: .tanh), inputs: [.node(0)]),
              Node(Dense(units: 3), inputs: [.node(1)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
         Case(name: "residual add", inputShape: [4, 4, 2]) {
-            [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.modelInput]),
-             Node(Merge(.add), inputs: [.node(0), .modelInput]), Node(GlobalPooling2D(.average), inputs: [.node(1)]),
+            [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.input(0)]),
+             Node(Merge(.add), inputs: [.node(0), .input(0)]), Node(GlobalPooling2D(.average), inputs: [.node(1)]),
              Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
     ]

@@ -55,7 +55,7 @@ import Testing
                 made.layer.forward(made.input, &training, batch: shape.batch, mode: .training, scratch: LayerScratch(seed: 0))
             }
             let outputs = [("training pass", training), ("predict, one image at a time",
-                                                         KernelPath.withCap(path) { made.model.predict(made.input, batchSize: 1) })]
+                                                         try KernelPath.withCap(path) { try made.model.predict(made.input, batchSize: 1) })]
             for (what, output) in outputs {
                 let error = KernelPathTests.Window.worstRelativeError(output, expected.values, scales: expected.scales)
                 #expect(error <= Self.tolerance, "\(what) on \(path): worst error \(error) of the output's scale")
@@ -70,7 +70,7 @@ import Testing
         let made = try Self.make(shape, workers: 2)
         #expect(made.layer.algorithm(batch: 1, training: false) == .implicitGEMM)
         let expected = shape.window.convolve(made.input, batch: 1, kernel: made.kernel, bias: made.bias)
-        let error = KernelPathTests.Window.worstRelativeError(made.model.predict(made.input, batchSize: 1), expected.values,
+        let error = KernelPathTests.Window.worstRelativeError(try made.model.predict(made.input, batchSize: 1), expected.values,
                                                               scales: expected.scales)
         #expect(error <= Self.tolerance)
     }

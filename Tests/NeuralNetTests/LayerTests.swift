@@ -5,7 +5,7 @@ import Testing
 func run(_ layer: Layer, input: [Float], shape: [Int], weights: [Tensor] = [], mode: PassMode = .inference) throws -> [Float] {
     let model = try Sequential(inputShape: shape, layers: [layer], workerCount: 1)
     for (parameter, tensor) in zip(layer.parameters, weights) { try parameter.assign(tensor) }
-    return model.predict(input, batchSize: 1)
+    return try model.predict(input, batchSize: 1)
 }
 
 func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -177,8 +177,8 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
             Conv2D(filters: 3, kernelSize: (3, 3), activation: .relu), Pooling2D(.max), Flatten(), Dense(units: 4, activation: .softmax),
         ], seed: 7)
         let samples = (0..<(5 * 36)).map { Float(($0 * 37) % 11) / 11 }
-        let batched = model.predict(samples, batchSize: 5)
-        let single = model.predict(samples, batchSize: 1)
+        let batched = try model.predict(samples, batchSize: 5)
+        let single = try model.predict(samples, batchSize: 1)
         expectClose(batched, single, tolerance: 1e-6)
     }
 
@@ -188,9 +188,9 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         ], seed: 5)
         let count = Dense.packingSamples + 37
         let samples: [Float] = (0..<(count * 300)).map { (index: Int) -> Float in Float((index * 7919) % 103) / 103 - 0.5 }
-        let packed = model.predict(samples, batchSize: 50)
+        let packed = try model.predict(samples, batchSize: 50)
         // One call per sample: too few samples for packing.
-        let single = (0..<count).flatMap { model.predict(Array(samples[$0 * 300..<($0 + 1) * 300])) }
+        let single = try (0..<count).flatMap { try model.predict(Array(samples[$0 * 300..<($0 + 1) * 300])) }
         expectClose(packed, single, tolerance: 1e-6)
     }
 
@@ -200,8 +200,8 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
             Conv2D(filters: 64, kernelSize: (3, 3), padding: .same, activation: .relu), Flatten(), Dense(units: 10, activation: .softmax),
         ], seed: 3, workerCount: 2)
         let samples: [Float] = (0..<65_536).map { (index: Int) -> Float in Float((index * 7919) % 101) / 101 - 0.5 }
-        let batched = model.predict(samples, batchSize: 2)
-        let single = model.predict(samples, batchSize: 1)
+        let batched = try model.predict(samples, batchSize: 2)
+        let single = try model.predict(samples, batchSize: 1)
         expectClose(batched, single, tolerance: 1e-6)
     }
 }

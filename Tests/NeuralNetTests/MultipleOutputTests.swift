@@ -8,7 +8,7 @@ import Testing
     /// Two heads on one trunk: logits (node 2), and probabilities of a softmax head that also feeds a third
     /// Dense layer (node 3), whose softmax output (node 4) is the last output.
     static func makeModel() throws -> Model {
-        let nodes = [Node(Dense(units: 6, activation: .tanh, name: "trunk"), inputs: [.modelInput]),
+        let nodes = [Node(Dense(units: 6, activation: .tanh, name: "trunk"), inputs: [.input(0)]),
                      Node(Dense(units: 5, activation: .relu, name: "hidden"), inputs: [.node(0)]),
                      Node(Dense(units: 3, name: "logits"), inputs: [.node(1)]),
                      Node(Dense(units: 3, activation: .softmax, name: "probabilities"), inputs: [.node(0)]),
@@ -24,9 +24,9 @@ import Testing
         let model = try Self.makeModel()
         #expect(model.outputNames == ["logits", "probabilities", "refined"] && model.outputShapes == [[3], [3], [3]])
         let data = GradientTests.data(shape: [4], count: 9)
-        let predictions = model.predictEach(data.inputs, batchSize: 4)
+        let predictions = try model.predictEach(data.inputs, batchSize: 4)
         #expect(predictions.map(\.count) == [27, 27, 27])
-        #expect(model.predict(data.inputs) == predictions[0])
+        #expect(try model.predict(data.inputs) == predictions[0])
         let evaluation = try model.evaluate(data.samples(for: model), batchSize: 4)
         var expectedTotal = 0.0
         for (index, output) in evaluation.outputs.enumerated() {
@@ -57,9 +57,9 @@ import Testing
         let layers = { [Dense(units: 3, name: "a"), Dense(units: 3, name: "b")] }
         func model(_ outputs: [Int], second: NodeInput = .node(0)) throws -> Model {
             let (a, b) = (layers()[0], layers()[1])
-            return try Model(name: "m", inputShape: [2], nodes: [Node(a, inputs: [.modelInput]), Node(b, inputs: [second])], outputs: outputs)
+            return try Model(name: "m", inputShape: [2], nodes: [Node(a, inputs: [.input(0)]), Node(b, inputs: [second])], outputs: outputs)
         }
-        #expect(throws: ModelError.invalidInput(layer: "a", reason: "leads to no output")) { try model([1], second: .modelInput) }
+        #expect(throws: ModelError.invalidInput(layer: "a", reason: "leads to no output")) { try model([1], second: .input(0)) }
         #expect(throws: ModelError.invalidConfiguration("the outputs [1, 1] are not distinct nodes of the model")) { try model([1, 1]) }
         #expect(throws: ModelError.invalidConfiguration("a model has 1 to 16 outputs, not 0")) { try model([]) }
         #expect(try model([0, 1]).outputNames == ["a", "b"])

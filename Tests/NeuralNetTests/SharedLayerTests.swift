@@ -5,8 +5,8 @@ import Testing
 /// row in the summary, and refusals where sharing cannot work.
 @Suite struct SharedLayerTests {
     static func graph(_ shared: Layer) -> [Node] {
-        [Node(Dense(units: 4, activation: .relu, name: "left"), inputs: [.modelInput]),
-         Node(Dense(units: 4, activation: .tanh, name: "right"), inputs: [.modelInput]),
+        [Node(Dense(units: 4, activation: .relu, name: "left"), inputs: [.input(0)]),
+         Node(Dense(units: 4, activation: .tanh, name: "right"), inputs: [.input(0)]),
          Node(shared, inputs: [.node(0)]), Node(shared, inputs: [.node(1)]),
          Node(Merge(.add, name: "sum"), inputs: [.node(2), .node(3)]), Node(Dense(units: 3, activation: .softmax, name: "out"), inputs: [.node(4)])]
     }
@@ -26,7 +26,7 @@ import Testing
 
     @Test func aSharedLayerMustSeeOneInputShape() throws {
         let shared = Dense(units: 4, name: "shared")
-        let nodes = [Node(shared, inputs: [.modelInput]), Node(shared, inputs: [.node(0)]), Node(Dense(units: 3, name: "out"), inputs: [.node(1)])]
+        let nodes = [Node(shared, inputs: [.input(0)]), Node(shared, inputs: [.node(0)]), Node(Dense(units: 3, name: "out"), inputs: [.node(1)])]
         let error = #expect(throws: ModelError.self) { try Model(name: "graph", inputShape: [5], nodes: nodes) }
         #expect(error?.description == "layer shared: is called on (None, 4) after (None, 5); a shared layer must see the same input shapes at every call")
     }

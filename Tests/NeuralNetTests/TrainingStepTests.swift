@@ -10,7 +10,7 @@ import Testing
         let layers: [Layer] = [Conv2D(filters: 4, kernelSize: (3, 3), activation: .relu), Flatten(),
                                Dense(units: 40, activation: .relu), Dropout(rate: 0.3), Dense(units: 20, useBias: false),
                                shared, shared, Dense(units: 3, activation: .softmax)]
-        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .modelInput : .node(index - 1)]) }
+        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .input(0) : .node(index - 1)]) }
         return try Model(name: "model", inputShape: [6, 6, 1], nodes: nodes, seed: 5, workerCount: workers)
     }
 

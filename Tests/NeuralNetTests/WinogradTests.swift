@@ -56,7 +56,7 @@ import Testing
             try layer.kernel.assign(try Tensor(shape: [3, 3, shape.channels, shape.filters], scalars: kernel))
             try layer.bias!.assign(try Tensor(shape: [shape.filters], scalars: bias))
             #expect(layer.algorithm(batch: shape.batch, training: false) == .winograd4x4)
-            var outputs = [("predict", KernelPath.withCap(path) { model.predict(input, batchSize: shape.batch) })]
+            var outputs = [("predict", try KernelPath.withCap(path) { try model.predict(input, batchSize: shape.batch) })]
             for mode in [PassMode.inference, .training] {
                 var output = [Float](repeating: 0, count: expected.values.count)
                 KernelPath.withCap(path) {
@@ -90,7 +90,7 @@ import Testing
         try layer.bias!.assign(try Tensor(shape: [shape.filters], scalars: bias))
         #expect(layer.algorithm(batch: 1, training: false) == algorithm)
         for path in KernelPathTests.paths {
-            let error = Self.worstRelativeError(KernelPath.withCap(path) { model.predict(input, batchSize: 1) }, expected.values,
+            let error = Self.worstRelativeError(try KernelPath.withCap(path) { try model.predict(input, batchSize: 1) }, expected.values,
                                                 scales: expected.scales)
             #expect(error <= Self.tolerance, "\(path): worst error \(error) of the output's scale")
         }

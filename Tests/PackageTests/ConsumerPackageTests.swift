@@ -59,7 +59,7 @@ import Testing
         let retrained = try Architecture.load(output + "/retrained.keras")
         #expect(retrained.architecture == .lenet5)
         let test = Architecture.lenet5.preprocessing.inputs(try MNIST.loadTest(from: SharedData.mnist).prefix(100))
-        let reloaded = retrained.model.predict(test)
+        let reloaded = try retrained.model.predict(test)
         let after = try Self.floats(output + "/retrained-predictions.npy")
         // The consumer is a debug build and this test a release one: the same weights, rounded in other orders.
         let reloadGap = zip(reloaded, after).map { abs($0 - $1) }.max() ?? 1

@@ -1,24 +1,36 @@
-/// One batch in memory the caller keeps alive for the call: the input's values and, per output, the targets
+/// One batch in memory the caller keeps alive for the call: per input, its values and, per output, the targets
 /// (in the form ``Loss/targetSize(outputShape:)`` says), and optionally each sample's weight. The targets must
 /// suit the model, as ``Model/check(_:targets:)`` checks them for a ``Samples``; a class index that does not
 /// gives a NaN loss.
 public struct Batch {
     /// The number of samples.
     public let count: Int
-    /// `count` samples of the model's input.
-    public let input: UnsafePointer<Float>
+    /// Per input of the model, `count` samples of it.
+    public let inputs: [UnsafePointer<Float>]
     /// Per output, `count` samples' targets.
     public let targets: [UnsafePointer<Float>]
     /// `count` weights, or nil: each sample weighs 1.
     public let sampleWeights: UnsafePointer<Float>?
 
     /// A batch of `count` samples.
-    public init(count: Int, input: UnsafePointer<Float>, targets: [UnsafePointer<Float>], sampleWeights: UnsafePointer<Float>? = nil) {
+    public init(count: Int, inputs: [UnsafePointer<Float>], targets: [UnsafePointer<Float>], sampleWeights: UnsafePointer<Float>? = nil) {
         self.count = count
-        self.input = input
+        self.inputs = inputs
         self.targets = targets
         self.sampleWeights = sampleWeights
     }
+}
+
+/// Where a pass reads its inputs: per input, where its values of sample `firstSample` of the batch start.
+struct BatchInputs {
+    let pointers: UnsafePointer<UnsafePointer<Float>>
+    let firstSample: Int
+
+    /// Input `index`'s values from `firstSample` on, `valuesPerSample` values per sample.
+    func input(_ index: Int, valuesPerSample: Int) -> UnsafePointer<Float> { pointers[index] + firstSample * valuesPerSample }
+
+    /// The same inputs for the samples `count` further on.
+    func advanced(by count: Int) -> BatchInputs { BatchInputs(pointers: pointers, firstSample: firstSample + count) }
 }
 
 /// Where a pass reads its targets: per output, where the targets of sample `firstSample` of the batch start;

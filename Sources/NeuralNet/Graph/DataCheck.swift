@@ -1,16 +1,24 @@
 extension Model {
     /// Refuses data this model cannot run, naming what is wrong: another number of inputs, samples of
-    /// another size, and with `targets`, another number of target arrays than outputs, targets of another size
+    /// another size, values of an integer input that are not whole numbers in its type's range, and with `targets`, another number of target arrays than outputs, targets of another size
     /// than each output's loss takes (class indices for sparse categorical cross-entropy, else the output's
     /// shape), class indices that are no whole numbers in the output's range, targets that are NaN or
     /// infinite, and metrics that read the other form of targets than the output's loss gives them.
     public func check(_ data: Samples, targets: Bool) throws {
-        guard data.inputs.count == 1 else {
-            throw ModelError.invalidData("the model takes 1 input, the data has \(data.inputs.count)")
+        guard data.inputs.count == inputs.count else {
+            throw ModelError.invalidData("the model takes \(inputs.count) input\(inputs.count == 1 ? "" : "s") (\(inputNames.joined(separator: ", "))), "
+                                         + "the data has \(data.inputs.count)")
         }
-        guard data.count == 0 || data.inputSizes[0] == inputSize else {
-            throw ModelError.invalidData("the input's samples hold \(data.inputSizes[0]) values, the model takes "
-                                         + "\(describeShape(inputShape, batch: true)) (\(inputSize) values)")
+        for (input, (values, size)) in zip(inputs, zip(data.inputs, data.inputSizes)) where data.count > 0 {
+            guard size == input.size else {
+                throw ModelError.invalidData("the samples of input \(input.name) hold \(size) values, the model takes "
+                                             + "\(describeShape(input.shape, batch: true)) (\(input.size) values)")
+            }
+            if let range = input.dtype.wholeNumberRange,
+               let position = values.firstIndex(where: { !range.contains($0) || $0.rounded() != $0 }) {
+                throw ModelError.invalidData("value \(position) of input \(input.name) is \(values[position]), not a whole number "
+                                             + "\(Int(range.lowerBound)) to \(Int(range.upperBound)) as its dtype \(input.dtype.rawValue) takes")
+            }
         }
         guard targets else { return }
         for (index, list) in metrics.enumerated() {

@@ -3,8 +3,8 @@ import Foundation
 
 /// Where a node of a model takes one of its inputs from.
 public enum NodeInput: Hashable, Sendable {
-    /// The model's input.
-    case modelInput
+    /// The model's input at this index, in the order of ``Model/inputs``.
+    case input(Int)
     /// The output of the node at this index, an earlier one.
     case node(Int)
 }
@@ -38,7 +38,7 @@ extension [Node] {
     }
 }
 
-/// A model: layers joined into a graph from one input to one or more outputs, like `keras.Model`;
+/// A model: layers joined into a graph from one or more inputs to one or more outputs, like `keras.Model`;
 /// ``Sequential`` is the one-path case.
 ///
 /// Each batch is split between worker threads, one per core; each worker runs the whole graph on its part
@@ -48,8 +48,8 @@ extension [Node] {
 public class Model {
     /// The Keras model name, e.g. `sequential`.
     public var name: String
-    /// Per-sample input shape, e.g. `[28, 28, 1]`.
-    public let inputShape: [Int]
+    /// The inputs, in Keras's order of the model's inputs.
+    public let inputs: [Input]
     /// The nodes in an order where every node comes after those it takes inputs from.
     public let nodes: [Node]
     /// The nodes whose outputs are the model's, in Keras's order of the outputs (the last node by default).
@@ -94,6 +94,8 @@ public class Model {
     /// The nodes whose layer is a ``BatchStatisticsLayer``, in order: training passes stop there to join the
     /// workers' sums.
     private let statisticsNodes: [Int]
+    /// Per input, where the current pass's samples start (reused, as ``targetPointers``).
+    private let inputPointers: UnsafeMutablePointer<UnsafePointer<Float>>
     /// The optimizer step of ``trainingStep(_:optimizer:)``.
     private let update: DeferredParameterUpdate
     /// When set, the first worker times every node's forward and backward pass into it.
@@ -108,17 +110,15 @@ public class Model {
     /// Builds every node's layer in order; parameters get Keras's default initialisation from `seed`, or are
     /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). A layer
     /// used by several nodes (shared) is built at its first and must see the same input shapes at the others.
-    /// Refuses a node that takes an input from itself or a later node, a shared layer with batch statistics
-    /// and an output nothing leads to.
-    public init(name: String, inputShape: [Int], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
+    /// Refuses a node that takes an input from itself, a later node or no input of the model, a shared layer
+    /// with batch statistics, an output nothing leads to, and inputs of an unusable shape or a name taken.
+    public init(name: String, inputs: [Input], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
                 initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
         guard !nodes.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
-        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ModelError.invalidConfiguration("input shape \(describeShape(inputShape, batch: true)) is not usable")
-        }
+        try Self.checkInputs(inputs, nodes: nodes)
         self.name = name
-        self.inputShape = inputShape
+        self.inputs = inputs
         self.nodes = nodes
         let outputs = outputs ?? [nodes.count - 1]
         self.outputs = outputs
@@ -129,13 +129,13 @@ public class Model {
         self.seed = seed
         try Self.checkGraph(nodes, outputs: outputs)
         var initializer = ParameterInitializer(seed: initializeWeights ? seed : nil)
-        try Self.checkSampleSize(inputShape, layer: "input")
-        var activations = inputShape.reduce(1, *)
+        for input in inputs { try Self.checkSampleSize(input.shape, layer: input.name) }
+        var activations = inputs.reduce(0) { $0 + $1.size }
         var built = Set<ObjectIdentifier>()
         for node in nodes {
             let shapes = node.inputs.map { input in
                 switch input {
-                case .modelInput: return inputShape
+                case .input(let index): return inputs[index].shape
                 case .node(let index): return nodes[index].layer.outputShape
                 }
             }
@@ -167,6 +167,7 @@ public class Model {
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
         targetPointers = .allocate(capacity: outputs.count)
+        inputPointers = .allocate(capacity: inputs.count)
         extraWorkerGradients = workers.dropFirst().map { worker in worker.ownGradients.map(\.pointer) }
         update = DeferredParameterUpdate(nodes: nodes, plan: plan, threads: Parallel.coreCount)
         deferOutputActivations()
@@ -190,12 +191,48 @@ public class Model {
         _ = results.deinitialize()
         results.deallocate()
         targetPointers.deallocate()
+        inputPointers.deallocate()
+    }
+
+    /// A model of one float input of `inputShape`, named as Keras 3 names it.
+    public convenience init(name: String, inputShape: [Int], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
+                            initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        try self.init(name: name, inputs: [Input(shape: inputShape)], nodes: nodes, outputs: outputs, seed: seed,
+                      initializeWeights: initializeWeights, workerCount: workerCount)
+    }
+
+    /// The most inputs a model may have.
+    public static let maximumInputs = 16
+
+    /// One to ``maximumInputs`` inputs, each of a usable shape, named once among the inputs and layers, and
+    /// every input index a node reads naming one of them.
+    private static func checkInputs(_ inputs: [Input], nodes: [Node]) throws {
+        guard (1...maximumInputs).contains(inputs.count) else {
+            throw ModelError.invalidConfiguration("a model has 1 to \(maximumInputs) inputs, not \(inputs.count)")
+        }
+        var names = Set<String>()
+        for input in inputs {
+            guard !input.shape.isEmpty, input.shape.allSatisfy({ $0 > 0 }) else {
+                throw ModelError.invalidConfiguration("input \(input.name)'s shape \(describeShape(input.shape, batch: true)) is not usable")
+            }
+            guard names.insert(input.name).inserted else {
+                throw ModelError.invalidConfiguration("two inputs are named \(input.name)")
+            }
+        }
+        for node in nodes {
+            for case .input(let index) in node.inputs where !inputs.indices.contains(index) {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes input \(index) of a model with \(inputs.count) inputs")
+            }
+            if names.contains(node.layer.name) {
+                throw ModelError.invalidConfiguration("\(node.layer.name) is the name of an input and of a layer")
+            }
+        }
     }
 
     /// The most outputs a model may have.
     public static let maximumOutputs = 16
 
-    /// Every node takes its inputs from the model's input or earlier nodes (so the graph has no cycle), no
+    /// Every node takes its inputs from the model's inputs or earlier nodes (so the graph has no cycle), no
     /// layer with batch statistics appears twice, and every node feeds another or is one of the outputs (at
     /// most ``maximumOutputs``, each a node once).
     private static func checkGraph(_ nodes: [Node], outputs: [Int]) throws {
@@ -255,8 +292,16 @@ public class Model {
     public var outputShape: [Int] { outputShapes[0] }
     /// The layer names of the outputs, which Keras names their losses and metrics by.
     public var outputNames: [String] { outputs.map { nodes[$0].layer.name } }
-    /// Values per sample in the input.
-    public var inputSize: Int { inputShape.reduce(1, *) }
+    /// Per-sample shape of each input.
+    public var inputShapes: [[Int]] { inputs.map(\.shape) }
+    /// Per-sample shape of the first input (of the only one, in most models).
+    public var inputShape: [Int] { inputs[0].shape }
+    /// The inputs' names, which Keras matches arrays given by name to.
+    public var inputNames: [String] { inputs.map(\.name) }
+    /// Values per sample in each input.
+    public var inputSizes: [Int] { inputs.map(\.size) }
+    /// Values per sample in the first input.
+    public var inputSize: Int { inputs[0].size }
     /// Values per sample in each output.
     public var outputSizes: [Int] { outputShapes.map { $0.reduce(1, *) } }
     /// Values per sample in the first output.
@@ -274,10 +319,11 @@ public class Model {
     public var trainingFlops: Double { nodes.indices.reduce(0) { $0 + trainingFlops(node: $1) } }
 
     /// Floating-point operations per sample of a training step at node `index`: its forward pass, its weight
-    /// gradient (as much again) and, unless it reads only the model's input, its input gradient (the same).
+    /// gradient (as much again) and, unless it reads only the model's inputs, its input gradient (the same).
     public func trainingFlops(node index: Int) -> Double {
         let node = nodes[index]
-        return node.layer.forwardFlops * (node.inputs.allSatisfy { $0 == .modelInput } ? 2 : 3)
+        let readsOnlyInputs = node.inputs.allSatisfy { if case .input = $0 { return true } else { return false } }
+        return node.layer.forwardFlops * (readsOnlyInputs ? 2 : 3)
     }
 
     /// Calls `body(start, batch)` for consecutive batches of at most `batchSize` of `count` samples, with the
@@ -295,35 +341,50 @@ public class Model {
         }
     }
 
-    /// The first output's values for `samples` (count × inputSize values), computed `batchSize` at a time, as
-    /// `model.predict` gives them for a model with one output (``predictEach(_:batchSize:progress:)`` gives
-    /// every output of a model with several).
-    public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [Float] {
-        predictEach(samples, batchSize: batchSize, progress: progress, outputs: 1)[0]
+    /// The first output's values for `samples` of a model with one input (count × ``inputSize`` values),
+    /// computed `batchSize` at a time, as `model.predict` gives them for a model with one output
+    /// (`predictEach` gives every output of a model with several).
+    public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
+        try predictEach([samples], batchSize: batchSize, progress: progress, outputs: 1)[0]
     }
 
-    /// Each output's values for `samples` (count × inputSize values; count × that output's size each), computed
-    /// `batchSize` at a time, in the order of ``outputs``, as `model.predict` lists them.
-    public func predictEach(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) -> [[Float]] {
-        predictEach(samples, batchSize: batchSize, progress: progress, outputs: outputs.count)
+    /// Each output's values for `samples` of a model with one input, as `predictEach` gives them for a model
+    /// with several inputs.
+    public func predictEach(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [[Float]] {
+        try predictEach([samples], batchSize: batchSize, progress: progress, outputs: outputs.count)
+    }
+
+    /// Each output's values (count × that output's size each) for the samples of every input (count × that
+    /// input's size each, in the order of ``inputs``), computed `batchSize` at a time, in the order of
+    /// ``outputs``, as `model.predict` lists them. Refuses inputs that do not hold the same whole number of
+    /// samples (see ``check(_:targets:)``).
+    public func predictEach(_ inputs: [[Float]], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [[Float]] {
+        try predictEach(inputs, batchSize: batchSize, progress: progress, outputs: outputs.count)
     }
 
     /// The first `wanted` outputs' values (the others are computed but not kept).
-    private func predictEach(_ samples: [Float], batchSize: Int, progress: ((Int, Int) -> Void)?, outputs wanted: Int) -> [[Float]] {
-        let count = samples.count / inputSize
+    private func predictEach(_ inputs: [[Float]], batchSize: Int, progress: ((Int, Int) -> Void)?, outputs wanted: Int) throws -> [[Float]] {
+        let data = try samples(inputs: inputs)
+        let count = data.count
         let sizes = outputSizes
         let buffers = sizes.indices.map { UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0 < wanted ? count * sizes[$0] : 0)) }
         defer { buffers.forEach { $0.deallocate() } }
         let kept = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: sizes.count)
         defer { kept.deallocate() }
         for index in sizes.indices { kept[index] = index < wanted ? buffers[index] : nil }
-        samples.withUnsafeBufferPointer { input in
+        withUnsafePointers(to: inputs) { arrays in
             forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
-                _ = run(input.baseAddress! + start * inputSize, targets: nil, batch: batch, training: false,
+                _ = run(self.inputs(arrays, from: start), targets: nil, batch: batch, training: false,
                         destinations: OutputDestinations(pointers: kept, firstSample: start))
             }
         }
         return (0..<wanted).map { Array(UnsafeBufferPointer(start: buffers[$0], count: count * sizes[$0])) }
+    }
+
+    /// The inputs' samples from `start` on, through ``inputPointers``.
+    private func inputs(_ arrays: [UnsafePointer<Float>], from start: Int) -> BatchInputs {
+        for (index, size) in inputSizes.enumerated() { inputPointers[index] = arrays[index] + start * size }
+        return BatchInputs(pointers: inputPointers, firstSample: 0)
     }
 
     /// Loss and metrics over a dataset with targets, as `model.evaluate` reports them: the total loss (each
@@ -334,11 +395,13 @@ public class Model {
         var totals = BatchResult()
         let started = Date()
         let targetSizes = self.targetSizes
+        let inputSizes = self.inputSizes
         withUnsafePointers(to: data.inputs + data.targets + [data.sampleWeights ?? []]) { arrays in
             forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
-                let targets = zip(arrays[1..<arrays.count - 1], targetSizes).map { $0 + start * $1 }
+                let targets = zip(arrays[inputs.count..<arrays.count - 1], targetSizes).map { $0 + start * $1 }
                 let weights = data.sampleWeights == nil ? nil : arrays[arrays.count - 1] + start
-                totals += run(Batch(count: batch, input: arrays[0] + start * inputSize, targets: targets, sampleWeights: weights),
+                let inputs = (0..<self.inputs.count).map { arrays[$0] + start * inputSizes[$0] }
+                totals += run(Batch(count: batch, inputs: inputs, targets: targets, sampleWeights: weights),
                               training: false, destinations: nil).result
             }
         }
@@ -433,8 +496,9 @@ public class Model {
     /// the optimizer step when `deferGradients`). Returns the summed result and how many workers took part.
     private func run(_ batch: Batch, training: Bool, destinations: OutputDestinations?,
                      deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
-        run(batch.input, targets: batch.targets.isEmpty ? nil : targets(of: batch), batch: batch.count, training: training,
-            destinations: destinations, deferGradients: deferGradients)
+        for (index, pointer) in batch.inputs.prefix(inputs.count).enumerated() { inputPointers[index] = pointer }
+        return run(BatchInputs(pointers: inputPointers, firstSample: 0), targets: batch.targets.isEmpty ? nil : targets(of: batch),
+                   batch: batch.count, training: training, destinations: destinations, deferGradients: deferGradients)
     }
 
     /// The batch's targets, through ``targetPointers``.
@@ -446,7 +510,7 @@ public class Model {
     /// Per output, the target values per sample its loss takes.
     var targetSizes: [Int] { zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) } }
 
-    private func run(_ input: UnsafePointer<Float>, targets: BatchTargets?, batch: Int, training: Bool,
+    private func run(_ inputs: BatchInputs, targets: BatchTargets?, batch: Int, training: Bool,
                      destinations: OutputDestinations?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
@@ -458,7 +522,7 @@ public class Model {
         }
         let metricOffsets = targets == nil ? [] : self.metricOffsets
         var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
-                                     inputSize: inputSize, outputSizes: outputSizes, metrics: metrics, metricOffsets: metricOffsets,
+                                     inputSizes: inputSizes, outputSizes: outputSizes, metrics: metrics, metricOffsets: metricOffsets,
                                      metricStateSize: metrics.joined().reduce(0) { $0 + $1.stateSize }, rowWidths: shapes.map { $0.last ?? 1 },
                                      targetSizes: targetSizes, facts: facts, gradientScale: 1 / Float(batch), profiler: nil)
         context.deferGradients = deferGradients
@@ -467,7 +531,7 @@ public class Model {
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
         if training, let targets, !statisticsNodes.isEmpty {
-            let result = runInSteps(input, targets: targets, batch: batch, parts: parts, context: context, firstContext: firstContext)
+            let result = runInSteps(inputs, targets: targets, batch: batch, parts: parts, context: context, firstContext: firstContext)
             return (result, parts)
         }
         // Training needs every activation of the part for the backward pass; inference runs the part through
@@ -481,7 +545,7 @@ public class Model {
                 while start < end {
                     let count = min(slice, end - start)
                     result += workers[part].run(
-                        part == 0 ? firstContext : context, input: input + start * inputSize, targets: targets?.advanced(by: start),
+                        part == 0 ? firstContext : context, inputs: inputs.advanced(by: start), targets: targets?.advanced(by: start),
                         batch: count, training: training, destinations: destinations?.advanced(by: start),
                         gradientTarget: part == 0 ? .parameters : .own)
                     start += count
@@ -494,7 +558,7 @@ public class Model {
 
     /// A training pass of a model with ``BatchStatisticsLayer``s: the workers run the nodes between two such
     /// layers in parallel, each measuring its part, and the parts' sums are joined in between (see there).
-    private func runInSteps(_ input: UnsafePointer<Float>, targets: BatchTargets, batch: Int, parts: Int,
+    private func runInSteps(_ inputs: BatchInputs, targets: BatchTargets, batch: Int, parts: Int,
                             context: Worker.Context, firstContext: Worker.Context) -> BatchResult {
         let results = self.results
         func forEachPart(_ body: (_ worker: Worker, _ context: Worker.Context, _ start: Int, _ count: Int) -> Void) {
@@ -520,9 +584,9 @@ public class Model {
         for phase in 0...statisticsNodes.count {
             let stop = phase < statisticsNodes.count ? statisticsNodes[phase] : nodes.count
             forEachPart { worker, context, first, count in
-                worker.forward(context, input: input + first * inputSize, batch: count, training: true, nodes: start..<stop)
+                worker.forward(context, inputs: inputs.advanced(by: first), batch: count, training: true, nodes: start..<stop)
                 if stop < nodes.count {
-                    worker.measureForward(node: stop, modelInput: input + first * inputSize)
+                    worker.measureForward(node: stop, context: context, inputs: inputs.advanced(by: first))
                 } else {
                     results[worker.index] = worker.finishForward(context, targets: targets.advanced(by: first), training: true,
                                                                  destinations: nil)
@@ -549,12 +613,19 @@ public class Model {
 
 /// A stack of layers run one after another, like `keras.Sequential`: the one-path case of a ``Model``.
 public final class Sequential: Model {
-    /// Each layer takes the previous one's output (the first takes the model's input).
-    public init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
+    /// Each layer takes the previous one's output (the first takes the model's input, `input`).
+    public init(name: String = "sequential", input: Input, layers: [Layer], seed: UInt64 = 0,
                 initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
-        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .modelInput : .node(index - 1)]) }
-        try super.init(name: name, inputShape: inputShape, nodes: nodes, seed: seed, initializeWeights: initializeWeights,
+        let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .input(0) : .node(index - 1)]) }
+        try super.init(name: name, inputs: [input], nodes: nodes, seed: seed, initializeWeights: initializeWeights,
                        workerCount: workerCount)
+    }
+
+    /// A stack over one float input of `inputShape`, named as Keras 3 names it.
+    public convenience init(name: String = "sequential", inputShape: [Int], layers: [Layer], seed: UInt64 = 0,
+                            initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        try self.init(name: name, input: Input(shape: inputShape), layers: layers, seed: seed, initializeWeights: initializeWeights,
+                      workerCount: workerCount)
     }
 }
 

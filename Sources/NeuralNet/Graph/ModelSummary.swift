@@ -15,7 +15,7 @@ extension Model {
                 row.append(nodesOf[ObjectIdentifier(layer)]!.map { node in
                     nodes[node].inputs.map { input in
                         switch input {
-                        case .modelInput: return "input"
+                        case .input(let index): return inputs[index].name
                         case .node(let index): return nodes[index].layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
                         }
                     }.joined(separator: ", ")

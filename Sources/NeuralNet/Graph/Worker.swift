@@ -10,7 +10,7 @@ import CKernels
 struct GradientPlan {
     /// How a node's backward pass writes the gradient for one of its inputs.
     enum InputGradient: Equatable {
-        /// The model's input: no gradient needed.
+        /// One of the model's inputs: no gradient needed.
         case none
         /// Into the output gradient of node `node`, the input's.
         case write(node: Int)
@@ -75,7 +75,8 @@ final class Worker {
         let lossWeights: [Double]
         /// Per output, the output layer's activation, left to the loss, that the worker applies for the outputs.
         let deferredActivations: [Activation?]
-        let inputSize: Int
+        /// Per model input, its values per sample.
+        let inputSizes: [Int]
         let outputSizes: [Int]
         /// Per output, its metrics, and where each one's running sums start in ``BatchResult/metricStates``.
         let metrics: [[Metric]]
@@ -201,17 +202,17 @@ final class Worker {
 
     /// Forward, loss, then backward when training, over all nodes: the whole pass for a model without
     /// ``BatchStatisticsLayer``s in training. Returns the summed loss and metric states when targets are given.
-    func run(_ context: Context, input: UnsafePointer<Float>, targets: BatchTargets?, batch: Int, training: Bool,
+    func run(_ context: Context, inputs: BatchInputs, targets: BatchTargets?, batch: Int, training: Bool,
              destinations: OutputDestinations?, gradientTarget: GradientTarget) -> BatchResult {
-        forward(context, input: input, batch: batch, training: training, nodes: nodes.indices)
+        forward(context, inputs: inputs, batch: batch, training: training, nodes: nodes.indices)
         let result = finishForward(context, targets: targets, training: training, destinations: destinations)
         if training && targets != nil { backward(context, nodes: nodes.indices, gradientTarget: gradientTarget) }
         return result
     }
 
     /// Runs the forward passes of the nodes in `range` (those before it have run on this batch) over `batch`
-    /// samples of `input`.
-    func forward(_ context: Context, input: UnsafePointer<Float>, batch: Int, training: Bool, nodes range: Range<Int>) {
+    /// samples of `inputs`.
+    func forward(_ context: Context, inputs: BatchInputs, batch: Int, training: Bool, nodes range: Range<Int>) {
         let profiler = context.profiler
         if range.lowerBound == 0 {
             lastBatch = batch
@@ -219,7 +220,7 @@ final class Worker {
         }
         for index in range where training || inferenceSources[index] == index {
             let node = nodes[index]
-            connectInputs(of: index, modelInput: input, training: training)
+            connectInputs(of: index, context: context, modelInputs: inputs, training: training)
             let out = outputs[index].reserve(batch * node.layer.outputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
@@ -318,11 +319,11 @@ final class Worker {
         }
     }
 
-    /// Points node `index`'s input pointers at the outputs it reads (or the model's input).
-    private func connectInputs(of index: Int, modelInput: UnsafePointer<Float>, training: Bool) {
+    /// Points node `index`'s input pointers at the outputs it reads (or the model's inputs).
+    private func connectInputs(of index: Int, context: Context, modelInputs: BatchInputs, training: Bool) {
         for (position, source) in nodes[index].inputs.enumerated() {
             switch source {
-            case .modelInput: inputPointers[index][position] = modelInput
+            case .input(let input): inputPointers[index][position] = modelInputs.input(input, valuesPerSample: context.inputSizes[input])
             case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[training ? other : inferenceSources[other]].pointer)
             }
         }
@@ -330,9 +331,9 @@ final class Worker {
 
     /// The forward sums of node `index`, a ``BatchStatisticsLayer``, over this worker's part, into
     /// ``statistics(ofNode:)``; the nodes it reads must have run forward.
-    func measureForward(node index: Int, modelInput: UnsafePointer<Float>) {
+    func measureForward(node index: Int, context: Context, inputs: BatchInputs) {
         guard let layer = nodes[index].layer as? BatchStatisticsLayer else { return }
-        connectInputs(of: index, modelInput: modelInput, training: true)
+        connectInputs(of: index, context: context, modelInputs: inputs, training: true)
         layer.measureForward(inputPointers[index][0], batch: lastBatch, into: statistics[index]!)
     }
 

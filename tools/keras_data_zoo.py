@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
+classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
+int32, a class and a value as two outputs, a dense autoencoder), each written by Keras itself with seeded
+synthetic data beside it.
+
+  python tools/keras_data_zoo.py OUT_DIR [--models a,b]
+
+writes, per model, OUT_DIR/<model>.keras and .h5 (Keras 3) and <model>-keras2.h5 (tf-keras, when installed),
+the arrays <model>.i<n>.npy (one per input) and <model>.t<n>.npy (targets, one per output), each side's
+predictions <model>.p<n>.npy and <model>-keras2.p<n>.npy, and data_zoo.json listing them. tools/interop_check.py (`--checks data-zoo`) has digits
+predict, evaluate, convert and train each one and Keras judge the results.
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import keras_interop as ki  # noqa: E402
+
+warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+
+SAMPLES = 96
+
+
+def binary_classifier(keras):
+    """One sigmoid unit over 8 features, 0/1 targets."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((8,)), L.Dense(16, activation="relu"), L.Dense(1, activation="sigmoid")])
+
+
+def regression(keras):
+    """13 features to one value, as the house-prices tutorials do."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((13,)), L.Dense(32, activation="relu"), L.Dense(16, activation="relu"), L.Dense(1)])
+
+
+def multi_label(keras):
+    """Five independent labels per sample, a sigmoid each."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((10,)), L.Dense(24, activation="tanh"), L.Dense(5, activation="sigmoid")])
+
+
+def label_smoothing(keras):
+    """Four classes, one-hot targets, categorical cross-entropy with label smoothing."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((6,)), L.Dense(12, activation="relu"), L.Dense(4, activation="softmax")])
+
+
+def color_cnn(keras):
+    """A CIFAR-shaped (32, 32, 3) image classifier."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((32, 32, 3)), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(), L.Conv2D(12, 3, strides=2, activation="relu"),
+        L.GlobalAveragePooling2D(), L.Dense(3, activation="softmax")])
+
+
+def two_inputs(keras):
+    """A small image and four int32 codes, each through a branch of its own, joined."""
+    L = keras.layers
+    image = keras.Input((8, 8, 1), name="image")
+    codes = keras.Input((4,), dtype="int32", name="codes")
+    seen = L.Flatten()(L.Conv2D(4, 3, activation="relu")(image))
+    coded = L.Dense(6, activation="tanh")(codes)
+    joined = L.Concatenate()([seen, coded])
+    return keras.Model([image, codes], L.Dense(3, activation="softmax")(joined))
+
+
+def class_and_value(keras):
+    """Two outputs of different losses and targets: a class (sparse) and a value (mean squared error)."""
+    L = keras.layers
+    features = keras.Input((6,))
+    trunk = L.Dense(16, activation="relu")(features)
+    kind = L.Dense(3, activation="softmax", name="kind")(trunk)
+    value = L.Dense(1, name="value")(trunk)
+    return keras.Model(features, [kind, value])
+
+
+def autoencoder(keras):
+    """A dense autoencoder: 16 values through 4 and back, the input as its own target."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((16,)), L.Dense(4, activation="relu"), L.Dense(16, activation="sigmoid")])
+
+
+def data(name, rng):
+    """Seeded inputs (one array per input) and targets (one per output) for model `name`."""
+    n = SAMPLES
+    if name == "binary_classifier":
+        x = rng.normal(size=(n, 8)).astype("float32")
+        return [x], [(x[:, :1] + 0.5 * x[:, 1:2] > 0).astype("float32")]
+    if name == "regression":
+        x = rng.normal(size=(n, 13)).astype("float32")
+        return [x], [(x @ rng.normal(size=(13, 1)) + 0.1 * rng.normal(size=(n, 1))).astype("float32")]
+    if name == "multi_label":
+        x = rng.normal(size=(n, 10)).astype("float32")
+        return [x], [(x[:, :5] > 0).astype("float32")]
+    if name == "label_smoothing":
+        x = rng.normal(size=(n, 6)).astype("float32")
+        return [x], [np.eye(4, dtype="float32")[np.argmax(x[:, :4], axis=1)]]
+    if name == "color_cnn":
+        x = rng.uniform(size=(n, 32, 32, 3)).astype("float32")
+        return [x], [np.argmax(x.mean(axis=(1, 2)), axis=1).astype("int64")]
+    if name == "two_inputs":
+        image = rng.uniform(size=(n, 8, 8, 1)).astype("float32")
+        codes = rng.integers(0, 10, size=(n, 4)).astype("int32")
+        return [image, codes], [((codes[:, 0] + (image.mean(axis=(1, 2, 3)) > 0.5)) % 3).astype("int64")]
+    if name == "class_and_value":
+        x = rng.normal(size=(n, 6)).astype("float32")
+        return [x], [np.argmax(x[:, :3], axis=1).astype("int64"), x.sum(axis=1, keepdims=True).astype("float32")]
+    if name == "autoencoder":
+        x = rng.uniform(size=(n, 16)).astype("float32")
+        return [x], [x]
+    raise ValueError(name)
+
+
+# name: (builder, loss (one per output for several), metrics (Keras's compile argument, made from the metrics
+# module), loss weights, optimizer (class name, options)).
+ZOO = {
+    "binary_classifier": (binary_classifier, "binary_crossentropy", lambda m: ["accuracy", m.AUC(name="auc")], None, ("Adam", {})),
+    "regression": (regression, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
+    "multi_label": (multi_label, "binary_crossentropy", lambda m: ["accuracy", m.Precision(name="precision")], None, ("Adam", {})),
+    "label_smoothing": (label_smoothing, "smoothed", lambda m: ["accuracy", m.TopKCategoricalAccuracy(k=2, name="top2")], None,
+                        ("Nadam", {})),
+    "color_cnn": (color_cnn, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "two_inputs": (two_inputs, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "class_and_value": (class_and_value, ["sparse_categorical_crossentropy", "mse"], lambda m: [["accuracy"], ["mae"]], [1.0, 0.5],
+                        ("Adam", {})),
+    "autoencoder": (autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
+}
+
+
+def loss(keras, spec):
+    """The compile loss `spec` names: a Keras name, or `smoothed` for categorical cross-entropy with label
+    smoothing 0.1."""
+    if isinstance(spec, list):
+        return [loss(keras, one) for one in spec]
+    return keras.losses.CategoricalCrossentropy(label_smoothing=0.1) if spec == "smoothed" else spec
+
+
+def build(name, module):
+    """Model `name` built and compiled by `module` (keras or tf_keras), seeded alike."""
+    builder, loss_spec, metrics, loss_weights, (optimizer, options) = ZOO[name]
+    module.utils.set_random_seed(1)
+    model = builder(module)
+    model.compile(optimizer=getattr(module.optimizers, optimizer)(**options), loss=loss(module, loss_spec),
+                  loss_weights=loss_weights, metrics=metrics(module.metrics))
+    return model
+
+
+def as_list(value):
+    """Keras's predictions or targets of one output as a one-element list, of several as they are."""
+    return value if isinstance(value, list) else [value]
+
+
+def keras_arrays(arrays):
+    """A list of one array per input or output as Keras takes it: the array alone when there is one (tf-keras
+    reads a one-element list as a structure of its own)."""
+    return arrays if len(arrays) > 1 else arrays[0]
+
+
+def save(stem, arrays):
+    """Writes each array as STEM<i>.npy; returns the paths."""
+    paths = [f"{stem}{index}.npy" for index in range(len(arrays))]
+    for path, array in zip(paths, arrays):
+        np.save(path, array)
+    return paths
+
+
+def write(folder, keras, tf_keras=None, names=None):
+    """Builds, trains and saves each model with its arrays; returns the data_zoo.json entries."""
+    unknown = [name for name in names or [] if name not in ZOO]
+    if unknown:
+        sys.exit(f"keras_data_zoo: no model named {', '.join(unknown)} (the zoo has {', '.join(ZOO)})")
+    os.makedirs(folder, exist_ok=True)
+    entries = []
+    for name in names or ZOO:
+        base = os.path.join(folder, name)
+        x, y = data(name, np.random.default_rng(7))
+        paths = {kind: save(f"{base}.{kind[0]}", values) for kind, values in [("inputs", x), ("targets", y)]}
+        files = []
+        for module in [keras] + ([tf_keras] if tf_keras else []):
+            model = build(name, module)
+            model.fit(keras_arrays(x), keras_arrays(y), batch_size=32, epochs=1, verbose=0)
+            # Each side trains its own copy: tf-keras's file has tf-keras's predictions.
+            stem = base if module is keras else base + "-keras2"
+            predictions = save(stem + ".p", as_list(model.predict(keras_arrays(x), verbose=0)))
+            for suffix in [".keras", ".h5"] if module is keras else [".h5"]:
+                model.save(stem + suffix)
+                files.append({"model": stem + suffix, "predictions": predictions})
+            outputs = list(model.output_names) if len(model.outputs) > 1 else None
+        entries.append({"name": name, "files": files, "outputs": outputs, **paths})
+    with open(os.path.join(folder, "data_zoo.json"), "w") as f:
+        json.dump(entries, f, indent=1)
+    return entries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder")
+    parser.add_argument("--models", help="comma-separated names (default: all)")
+    args = parser.parse_args()
+    import keras
+    tf_keras = ki.tf_keras_or_none()
+    for entry in write(args.folder, keras, tf_keras, args.models.split(",") if args.models else None):
+        print(f"{entry['name']}: {', '.join(file['model'] for file in entry['files'])}")
+
+
+if __name__ == "__main__":
+    main()
