@@ -160,6 +160,8 @@ CHECKS = ["round-trips", "same-start", "zoo", "data-zoo", "shuffling"]
 
 # Data-zoo training: batch size and epochs each side trains for, from the .keras file's state, in file order.
 DATA_ZOO_TRAINING = (16, 2)
+# Data-zoo models whose validation loss stops improving within a few epochs: they check the callbacks.
+CALLBACK_MODELS = {"two_inputs", "autoencoder"}
 
 # Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
 # optimizer state, in file order.
@@ -414,6 +416,8 @@ def data_zoo(digits, work, keras, checks, names=None):
             compiled = keras_evaluation(module, target)
             checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: compiled loss and metrics",
                        figures_agree(compiled, figures, by_name=module is keras), f"{compiled} (Keras 3 from its own file: {figures})")
+        if name in CALLBACK_MODELS:
+            callback_parity(name, source, x, y, arrays + targets, folder, digits, keras, checks)
         trained = os.path.join(folder, name + "-trained.keras")
         training_parity(f"data-zoo {name}", source, keras_data_zoo.keras_arrays(x), keras_data_zoo.keras_arrays(y), arrays + targets,
                         trained, DATA_ZOO_TRAINING, keras_data_zoo.ZOO[name][4][0], digits, keras, checks)
@@ -421,6 +425,38 @@ def data_zoo(digits, work, keras, checks, names=None):
         same = all(k in reported for k in judged) and figures_agree({k: reported[k] for k in judged}, judged, by_name=True)
         checks.add(f"data-zoo {name} trained by digits, evaluated by Keras", same,
                    f"Keras {judged}, digits {dict((k, reported.get(k)) for k in judged)}")
+
+
+def callback_parity(name, source, x, y, data_args, folder, digits, keras, checks):
+    """EarlyStopping (patience 2, best weights restored), ReduceLROnPlateau (patience 1, factor 0.5) and
+    ModelCheckpoint on the validation loss of a quarter held out, from the .keras file's state in file order:
+    Keras and digits run as many epochs with the same losses, end with the same learning rate and weights, and
+    every checkpoint digits writes loads in Keras."""
+    epochs, batch = 12, 8
+    model = keras.models.load_model(source)
+    callbacks = [keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True),
+                 keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.5)]
+    history = model.fit(keras_data_zoo.keras_arrays(x), keras_data_zoo.keras_arrays(y), batch_size=batch, epochs=epochs, shuffle=False,
+                        validation_split=0.25, callbacks=callbacks, verbose=0).history
+    out = os.path.join(folder, name + "-callbacks.keras")
+    pattern = os.path.join(folder, name + "-checkpoint-{epoch:02d}-{val_loss:.4f}.keras")
+    digits.run("train", "--resume", source, *data_args, "--validation-split", "0.25", "--epochs", str(epochs), "--batch-size", str(batch),
+               "--shuffle", "off", "--early-stopping", "2", "--restore-best-weights", "--reduce-lr-on-plateau", "1",
+               "--reduce-lr-factor", "0.5", "--checkpoint", pattern, "--out", out)
+    with open(out[:-len(".keras")] + ".history.json") as f:
+        ours = json.load(f)
+    gap = max(abs(a - b) for key in ["loss", "val_loss"] for a, b in zip(ours[key], history[key]))
+    checks.add(f"data-zoo {name} callbacks: epochs and losses", len(ours["loss"]) == len(history["loss"]) and gap <= LOSS_TOLERANCE,
+               f"digits ran {len(ours['loss'])} epochs, Keras {len(history['loss'])} of {epochs}; max |loss difference| {gap:.1e}")
+    trained = keras.models.load_model(out)
+    rates = float(np.asarray(trained.optimizer.learning_rate)), float(np.asarray(model.optimizer.learning_rate))
+    weight_gap = max(float(np.max(np.abs(a - b))) for a, b in zip(trained.get_weights(), model.get_weights()))
+    checks.add(f"data-zoo {name} callbacks: learning rate and restored weights", abs(rates[0] - rates[1]) <= 1e-7 * rates[1] and weight_gap <= 1e-5,
+               f"learning rate digits {rates[0]:.3g}, Keras {rates[1]:.3g}; max |weight difference| {weight_gap:.1e}")
+    saved = sorted(path for path in os.listdir(folder) if path.startswith(name + "-checkpoint-"))
+    loaded = [keras.models.load_model(os.path.join(folder, path)) for path in saved]
+    checks.add(f"data-zoo {name} callbacks: checkpoints load in Keras", len(loaded) == len(history["loss"]),
+               f"{len(loaded)} checkpoints ({', '.join(saved[:2])}, ...)")
 
 
 def keras_epoch_orders(keras, seeded):

@@ -9,6 +9,7 @@
   optimizer-reference OUT.json     Keras's optimizers applied to fixed gradients, step by step
   loss-reference OUT.json          Keras's losses and their gradients on fixed outputs and targets
   metric-reference OUT.json        Keras's metrics, plain and weighted, on fixed outputs and targets
+  callback-reference OUT.json      where EarlyStopping stops and ReduceLROnPlateau lowers the rate on fixed histories
   train ARCH [--seed S] [--initial FILE]
                                    the notebook's recipe in Keras, for comparison with digits train; FILE
                                    (any form) gives the starting weights instead of Keras's initialisers
@@ -341,6 +342,60 @@ def write_metric_reference(path, keras):
         f.write("\n")
 
 
+# Epoch figures fed to the callbacks: val_loss falling then flat with tiny gains, then falling again; a noisy
+# one; val_accuracy rising then falling. Every epoch reports loss, accuracy, val_loss and val_accuracy.
+CALLBACK_HISTORIES = {
+    "plateau": [1.0, 0.8, 0.7, 0.7, 0.69995, 0.71, 0.72, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65, 0.66],
+    "noisy": [0.9, 0.95, 0.85, 0.86, 0.87, 0.84, 0.9, 0.91, 0.83, 0.92, 0.93, 0.94, 0.95, 0.96],
+    "rising": [0.5, 0.6, 0.7, 0.72, 0.71, 0.7, 0.73, 0.6, 0.5, 0.55, 0.52, 0.51, 0.5, 0.49],
+}
+CALLBACK_CASES = [
+    ("EarlyStopping", {}),
+    ("EarlyStopping", {"patience": 2}),
+    ("EarlyStopping", {"patience": 2, "min_delta": 0.001}),
+    ("EarlyStopping", {"patience": 3, "restore_best_weights": True}),
+    ("EarlyStopping", {"patience": 3, "baseline": 0.75}),
+    ("EarlyStopping", {"patience": 1, "start_from_epoch": 3, "restore_best_weights": True}),
+    ("EarlyStopping", {"monitor": "val_accuracy", "patience": 2, "restore_best_weights": True}),
+    ("EarlyStopping", {"monitor": "val_accuracy", "mode": "min", "patience": 2}),
+    ("ReduceLROnPlateau", {"patience": 2}),
+    ("ReduceLROnPlateau", {"patience": 1, "factor": 0.5, "cooldown": 2}),
+    ("ReduceLROnPlateau", {"patience": 1, "factor": 0.2, "min_lr": 0.003, "min_delta": 0.05}),
+    ("ReduceLROnPlateau", {"monitor": "val_accuracy", "patience": 2, "factor": 0.5}),
+]
+
+
+def write_callback_reference(path, keras):
+    """Keras's EarlyStopping and ReduceLROnPlateau fed fixed epoch figures: the epoch (from 1) after which each
+    stops, the epoch whose weights it restores, and the learning rate after every epoch."""
+    cases = []
+    for history_name, history in CALLBACK_HISTORIES.items():
+        for class_name, options in CALLBACK_CASES:
+            model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["accuracy"])
+            # Built metrics, so that mode "auto" finds accuracy's direction.
+            model.evaluate(np.zeros((2, 1)), np.zeros((2, 1)), verbose=0)
+            callback = getattr(keras.callbacks, class_name)(**options)
+            callback.set_model(model)
+            callback.on_train_begin()
+            rates, stopped = [], None
+            for epoch, value in enumerate(history):
+                # Each epoch's weights are the epoch's number, so the restored ones name their epoch.
+                model.set_weights([np.full((1, 1), epoch + 1.0, "float32"), np.zeros(1, "float32")])
+                logs = {"loss": value + 0.1, "accuracy": 1 - value, "val_loss": value, "val_accuracy": value}
+                callback.on_epoch_end(epoch, logs)
+                rates.append(float(np.asarray(model.optimizer.learning_rate)))
+                if model.stop_training:
+                    stopped = epoch + 1
+                    break
+            callback.on_train_end()
+            cases.append({"history": history_name, "values": history, "callback": class_name, "options": options,
+                          "stopped": stopped, "weights_of_epoch": float(model.get_weights()[0][0, 0]), "learning_rates": rates})
+    with open(path, "w") as f:
+        json.dump({"keras_version": keras.__version__, "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"), help="MNIST folder of gzipped IDX files")
@@ -366,13 +421,16 @@ def main():
     p.add_argument("output")
     p = sub.add_parser("metric-reference")
     p.add_argument("output")
+    p = sub.add_parser("callback-reference")
+    p.add_argument("output")
     p = sub.add_parser("write")
     p.add_argument("arch", choices=ARCHS)
     p.add_argument("outdir")
     p.add_argument("--epochs", type=float, default=0, help="training epochs (fractions train on part of an epoch)")
     p.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not args.data and args.command not in ("optimizer-reference", "loss-reference", "metric-reference"):
+    if not args.data and args.command not in ("optimizer-reference", "loss-reference", "metric-reference",
+                                                  "callback-reference"):
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
 
     import keras
@@ -385,6 +443,9 @@ def main():
         return
     if args.command == "metric-reference":
         write_metric_reference(args.output, keras)
+        return
+    if args.command == "callback-reference":
+        write_callback_reference(args.output, keras)
         return
     if args.command == "train":
         train_recipe(args.arch, args.seed, args.data, keras, args.initial)

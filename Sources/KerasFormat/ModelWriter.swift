@@ -22,6 +22,11 @@ public enum ModelWriter {
         guard let format = format ?? self.format(forPath: path) else {
             throw KerasFormatError(file: path, .unknownOutputForm)
         }
+        var names = Set(model.inputNames)
+        if let repeated = model.layers.first(where: { !names.insert($0.name).inserted }) {
+            throw KerasFormatError(file: path, object: "layer \(repeated.name)",
+                                   .notWritable("shares its name with another layer or input of the model; Keras needs every name once"))
+        }
         for case let layer as ActivatedLayer in model.layers where flavour.name(of: layer.activation) == nil {
             throw KerasFormatError(file: path, object: "layer \(layer.name)",
                                    .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))

@@ -113,51 +113,65 @@ public final class KerasModel {
     /// Trains on `x`, one tensor per input in the model's order, with targets `y`, one tensor per output in
     /// the model's order (class indices for an output whose loss is sparse categorical cross-entropy, else
     /// values of the output's shape), like Keras's `fit`: the last partial batch counts as a step, `shuffle`
-    /// says when the samples are shuffled (from `seed`), `sampleWeight` weighs each sample's loss, and
-    /// `validationData` is evaluated after each epoch. `onEpoch` hears each epoch's figures as they come. A
-    /// batch whose loss is NaN or infinite ends training, as Keras's `TerminateOnNaN` does, without its step
-    /// (``History/stoppedOnNonFiniteLoss`` says where).
+    /// says when the samples are shuffled (from `seed`), `sampleWeight` weighs each sample's loss, or
+    /// `classWeight` each class's (see `Samples.weighted(byClass:)`). The last `validationSplit` of the samples,
+    /// or `validationData`, is evaluated after each epoch. `callbacks` (``EarlyStopping``, ``ReduceLROnPlateau``,
+    /// ``ModelCheckpoint``, ...) hear the run and may stop it; `onEpoch` hears each epoch's figures as they
+    /// come. A batch whose loss is NaN or infinite ends training, as Keras's `TerminateOnNaN` does, without its
+    /// step (``History/stoppedOnNonFiniteLoss`` says where).
     @discardableResult
     public func fit(x: [Tensor], y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
-                    validationData: (x: [Tensor], y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    classWeight: [Int: Float]? = nil, validationSplit: Double = 0, validationData: (x: [Tensor], y: [Tensor])? = nil,
+                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
         guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
         guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
-        let train = try samples(x, y, sampleWeight: sampleWeight)
-        let validation = try validationData.map { try samples($0.x, $0.y, sampleWeight: nil) }
+        guard validationSplit == 0 || validationData == nil else {
+            throw KerasModelError.invalidSetting("give validationSplit or validationData, not both")
+        }
+        var train = try samples(x, y, sampleWeight: sampleWeight)
+        var validation = try validationData.map { try samples($0.x, $0.y, sampleWeight: nil) }
+        if validationSplit != 0 { (train, validation) = try train.splitForValidation(validationSplit) }
+        if let classWeight { train = try train.weighted(byClass: classWeight) }
         guard epochs > 0, train.count > 0 else { return History(epochs: [], stoppedOnNonFiniteLoss: nil) }
         let trainer = Trainer(model: model, optimizer: optimizer,
                               options: TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, shuffle: shuffle))
-        let epochs = try trainer.fit(train, validation: validation, onEpoch: onEpoch)
+        let epochs = try trainer.fit(train, validation: validation, callbacks: callbacks, onEpoch: onEpoch)
         return History(epochs: epochs, stoppedOnNonFiniteLoss: trainer.stoppedOnNonFiniteLoss)
     }
 
     /// `fit(x:y:...)` for a model with one input.
     @discardableResult
     public func fit(x: Tensor, y: [Tensor], epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
-                    validationData: (x: Tensor, y: [Tensor])? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    classWeight: [Int: Float]? = nil, validationSplit: Double = 0, validationData: (x: Tensor, y: [Tensor])? = nil,
+                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
-        try fit(x: [x], y: y, epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight,
-                validationData: validationData.map { ([$0.x], $0.y) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+        try fit(x: [x], y: y, epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight, classWeight: classWeight,
+                validationSplit: validationSplit, validationData: validationData.map { ([$0.x], $0.y) }, shuffle: shuffle, seed: seed,
+                callbacks: callbacks, onEpoch: onEpoch)
     }
 
     /// `fit(x:y:...)` with the targets of every output for a model with one input and one output.
     @discardableResult
     public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int = 32, sampleWeight: [Float]? = nil,
-                    validationData: (x: Tensor, y: Tensor)? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0,
+                    classWeight: [Int: Float]? = nil, validationSplit: Double = 0, validationData: (x: Tensor, y: Tensor)? = nil,
+                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
-        try fit(x: x, y: [y], epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight,
-                validationData: validationData.map { ($0.x, [$0.y]) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+        try fit(x: x, y: [y], epochs: epochs, batchSize: batchSize, sampleWeight: sampleWeight, classWeight: classWeight,
+                validationSplit: validationSplit, validationData: validationData.map { ($0.x, [$0.y]) }, shuffle: shuffle, seed: seed,
+                callbacks: callbacks, onEpoch: onEpoch)
     }
 
     /// `fit(x:y:...)` with integer class
     /// labels, for classifiers: every output gets them as class indices, or one-hot where its loss takes values
     /// of its shape.
     @discardableResult
-    public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, validationData: (x: Tensor, y: [Int])? = nil,
-                    shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
-        try fit(x: x, y: try classTargets(y), epochs: epochs, batchSize: batchSize,
-                validationData: try validationData.map { ($0.x, try classTargets($0.y)) }, shuffle: shuffle, seed: seed, onEpoch: onEpoch)
+    public func fit(x: Tensor, y: [Int], epochs: Int = 1, batchSize: Int = 32, classWeight: [Int: Float]? = nil,
+                    validationSplit: Double = 0, validationData: (x: Tensor, y: [Int])? = nil, shuffle: ShuffleMode = .everyEpoch,
+                    seed: UInt64 = 0, callbacks: [Callback] = [], onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        try fit(x: x, y: try classTargets(y), epochs: epochs, batchSize: batchSize, classWeight: classWeight, validationSplit: validationSplit,
+                validationData: try validationData.map { ($0.x, try classTargets($0.y)) }, shuffle: shuffle, seed: seed, callbacks: callbacks,
+                onEpoch: onEpoch)
     }
 
     /// Loss and metrics on `x`, one tensor per input, with targets `y`, one tensor per output, like Keras's

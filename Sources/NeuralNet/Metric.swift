@@ -124,6 +124,21 @@ extension Metric.Kind {
     }
 }
 
+extension Metric.Kind {
+    /// Whether larger values are better, as Keras's metric classes declare it (their `_direction`): up for
+    /// the accuracies, precision, recall, AUC and cosine similarity, down for the losses and errors; nil for
+    /// the four confusion counts, which declare none.
+    public var largerIsBetter: Bool? {
+        switch self {
+        case .accuracy, .binaryAccuracy, .categoricalAccuracy, .sparseCategoricalAccuracy, .topKCategoricalAccuracy,
+             .sparseTopKCategoricalAccuracy, .cosineSimilarity, .precision, .recall, .auc:
+            return true
+        case .mean, .rootMeanSquaredError: return false
+        case .truePositives, .falsePositives, .trueNegatives, .falseNegatives: return nil
+        }
+    }
+}
+
 extension Metric {
     /// Why a metric name or option is refused.
     public struct NameError: Error, CustomStringConvertible, Equatable {

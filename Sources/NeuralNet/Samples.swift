@@ -38,6 +38,32 @@ public struct Samples: Sendable {
     /// Values per sample of each output's targets.
     public var targetSizes: [Int] { targets.map { count == 0 ? 0 : $0.count / count } }
 
+    /// The samples without and with their last `fraction`, split where Keras's `validation_split` splits them
+    /// (the training part rounded down). Throws when either part would be empty, as Keras does.
+    public func splitForValidation(_ fraction: Double) throws -> (training: Samples, validation: Samples) {
+        let kept = fraction > 0 && fraction < 1 ? Int((Double(count) * (1 - fraction)).rounded(.down)) : 0
+        guard kept > 0, kept < count else { throw SamplesError.validationSplit(samples: count, fraction: fraction) }
+        return (slice(0..<kept), slice(kept..<count))
+    }
+
+    /// The samples weighed by the class of each one's target, as Keras's `class_weight` weighs them: the
+    /// class is the index of the largest of a sample's target values (its value, rounded, when it has one), and
+    /// a class not in `classWeight` weighs 1. Keras takes it for one output and without sample weights.
+    public func weighted(byClass classWeight: [Int: Float]) throws -> Samples {
+        guard targets.count == 1 else { throw SamplesError.classWeight("class weights need a model of one output, not \(targets.count)") }
+        guard sampleWeights == nil else { throw SamplesError.classWeight("class weights and sample weights cannot both be given") }
+        if let (label, weight) = classWeight.first(where: { !$0.value.isFinite || $0.value < 0 }) {
+            throw SamplesError.classWeight("class \(label)'s weight is \(weight); weights must be finite and 0 or more")
+        }
+        let size = targetSizes[0], values = targets[0]
+        let weights = (0..<count).map { sample -> Float in
+            let row = values[sample * size..<(sample + 1) * size]
+            let label = size == 1 ? Int(row.first!.rounded()) : row.indices.max { row[$0] < row[$1] }! - sample * size
+            return classWeight[label] ?? 1
+        }
+        return try Samples(count: count, inputs: inputs, targets: targets, sampleWeights: weights)
+    }
+
     /// The samples `range` as a dataset of their own.
     public func slice(_ range: Range<Int>) -> Samples {
         func part(_ array: [Float], _ size: Int) -> [Float] { Array(array[range.lowerBound * size..<range.upperBound * size]) }
@@ -57,6 +83,10 @@ public enum SamplesError: Error, Equatable, CustomStringConvertible {
     case weightCount(weights: Int, samples: Int)
     /// A sample weight that is negative, NaN or infinite.
     case invalidWeight(index: Int, value: Float)
+    /// A validation split that leaves no training or no validation sample.
+    case validationSplit(samples: Int, fraction: Double)
+    /// Class weights that cannot apply.
+    case classWeight(String)
 
     public var description: String {
         switch self {
@@ -64,6 +94,9 @@ public enum SamplesError: Error, Equatable, CustomStringConvertible {
         case .partialSamples(let array, let values, let samples): return "\(array) holds \(values) values, not a whole number of values for each of \(samples) samples"
         case .weightCount(let weights, let samples): return "\(weights) sample weights for \(samples) samples"
         case .invalidWeight(let index, let value): return "sample weight \(index) is \(value); weights must be finite and 0 or more"
+        case .validationSplit(let samples, let fraction):
+            return "a validation split of \(fraction) leaves no training or no validation sample of \(samples); it must be between 0 and 1"
+        case .classWeight(let reason): return reason
         }
     }
 }

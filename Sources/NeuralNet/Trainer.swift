@@ -11,6 +11,14 @@ public struct EpochRecord: Sendable, Codable {
     /// Wall-clock seconds of the epoch's training steps (validation not included).
     public let seconds: Double
 
+    /// An epoch's record.
+    public init(epoch: Int, scores: Scores, validation: Scores?, seconds: Double) {
+        self.epoch = epoch
+        self.scores = scores
+        self.validation = validation
+        self.seconds = seconds
+    }
+
     /// Mean training loss over the epoch's batches.
     public var loss: Double { scores["loss"] ?? .nan }
     /// Loss on the validation data, when it was given.
@@ -117,7 +125,7 @@ public final class Trainer {
     public let optimizer: Optimizer
     /// Epochs, batch size, shuffling and early stop.
     public let options: TrainingOptions
-    /// Set when ``fit(_:validation:onStep:onEpoch:)`` stopped at a batch whose loss was not finite.
+    /// Set when ``fit(_:validation:callbacks:onStep:onEpoch:)`` stopped at a batch whose loss was not finite.
     public private(set) var stoppedOnNonFiniteLoss: NonFiniteLoss?
 
     /// A trainer for `model`; `optimizer` must have been made for the model's parameters.
@@ -128,11 +136,23 @@ public final class Trainer {
     }
 
     /// Trains on `data`, evaluating `validation` after each epoch; returns the history. Refuses data that does
-    /// not suit the model (see ``Model/check(_:targets:)``) before the first step.
-    public func fit(_ data: Samples, validation: Samples? = nil, onStep: ((StepProgress) -> Void)? = nil,
+    /// not suit the model (see ``Model/check(_:targets:)``) before the first step. `callbacks` hear the run
+    /// and may stop it or change the learning rate, as Keras's do; an error one throws ends the run.
+    public func fit(_ data: Samples, validation: Samples? = nil, callbacks: [Callback] = [], onStep: ((StepProgress) -> Void)? = nil,
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
         try model.check(data, targets: true)
         if let validation { try model.check(validation, targets: true) }
+        let run = TrainingRun(model: model, optimizer: optimizer, epochs: options.epochs, validating: validation != nil)
+        for callback in callbacks { try callback.trainingBegan(run) }
+        try train(data, validation: validation, run: run, callbacks: callbacks, onStep: onStep, onEpoch: onEpoch)
+        for callback in callbacks { try callback.trainingEnded(run) }
+        return run.history
+    }
+
+    /// The epochs of ``fit(_:validation:callbacks:onStep:onEpoch:)``, into `run`'s history, until the last, a
+    /// callback's stop or a batch whose loss is not finite.
+    private func train(_ data: Samples, validation: Samples?, run: TrainingRun, callbacks: [Callback],
+                       onStep: ((StepProgress) -> Void)?, onEpoch: ((EpochRecord) -> Void)?) throws {
         let batchSize = max(1, options.batchSize)
         let steps = (data.count + batchSize - 1) / batchSize
         // Each batch's samples, gathered in the epoch's order: the inputs, each output's targets, the weights.
@@ -140,9 +160,9 @@ public final class Trainer {
         let sizes = data.inputSizes + data.targetSizes + (data.sampleWeights == nil ? [] : [1])
         var gathered = sizes.map { [Float](repeating: 0, count: batchSize * $0) }
         var orders = SampleOrder(count: data.count, mode: options.shuffle, seed: options.seed)
-        var history: [EpochRecord] = []
         stoppedOnNonFiniteLoss = nil
         for epoch in 1...max(1, options.epochs) {
+            for callback in callbacks { try callback.epochBegan(epoch, run) }
             let order = orders.next()
             let started = Date()
             var totals = BatchResult()
@@ -165,22 +185,25 @@ public final class Trainer {
                 }
                 guard result.loss.isFinite else {
                     stoppedOnNonFiniteLoss = NonFiniteLoss(epoch: epoch, batch: step + 1, batches: steps, loss: result.loss)
-                    return history
+                    return
                 }
                 totals += result
-                if let onStep {
+                if onStep != nil || !callbacks.isEmpty {
                     let elapsed = max(Date().timeIntervalSince(started), 1e-9)
-                    onStep(StepProgress(epoch: epoch, step: step + 1, steps: steps, scores: model.scores(totals),
-                                        samplesPerSecond: Double(totals.samples) / elapsed))
+                    let progress = StepProgress(epoch: epoch, step: step + 1, steps: steps, scores: model.scores(totals),
+                                                samplesPerSecond: Double(totals.samples) / elapsed)
+                    onStep?(progress)
+                    for callback in callbacks { try callback.batchEnded(progress, run) }
                 }
             }
             let trainingSeconds = Date().timeIntervalSince(started)
             let evaluation = try validation.map { try model.evaluate($0) }
             let record = EpochRecord(epoch: epoch, scores: model.scores(totals), validation: evaluation?.scores, seconds: trainingSeconds)
-            history.append(record)
+            run.history.append(record)
             onEpoch?(record)
+            for callback in callbacks { try callback.epochEnded(record, run) }
             if let target = options.stopAtAccuracy, let accuracy = record.scores["accuracy"], accuracy > target { break }
+            if run.stopTraining { break }
         }
-        return history
     }
 }

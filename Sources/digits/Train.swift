@@ -66,6 +66,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var arrays: ArrayOptions
+    @OptionGroup var callbackOptions: CallbackOptions
 
     @Option(help: "Where to save the trained model: .h5, .weights.h5 or .keras.")
     var out: String
@@ -146,9 +147,11 @@ struct Train: ParsableCommand {
                   + "\(optimizerText), \(length)" + (data.validationName.map { "; validation on \($0)" } ?? ""))
         }
         let started = Date()
+        let callbacks = try callbackOptions.callbacks(validating: data.validation != nil)
         let (history, nonFinite) = options.epochs == 0 ? ([], nil)
-            : try fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: data.validation)
+            : try fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: data.validation, callbacks: callbacks)
         let elapsed = Date().timeIntervalSince(started)
+        CallbackOptions.report(callbacks).forEach { print($0) }
         if let nonFinite {
             throw UnusableModel(file: out, reason: "training stopped at epoch \(nonFinite.epoch), batch \(nonFinite.batch) of \(nonFinite.batches): "
                                 + "the loss is \(nonFinite.loss.isNaN ? "NaN" : "infinite") (as Keras's TerminateOnNaN stops it); nothing was written "
@@ -220,16 +223,14 @@ struct Train: ParsableCommand {
         return data
     }
 
-    /// `samples` without and with their last --validation-split, split where Keras's `validation_split` splits
-    /// them (the training part rounded down); refused when either part would be empty, as Keras refuses it.
+    /// `samples` without and with their last --validation-split, as Keras's `validation_split` splits them.
     private func split(_ samples: Samples) throws -> (Samples, Samples)? {
         guard let validationSplit else { return nil }
-        let kept = Int((Double(samples.count) * (1 - validationSplit)).rounded(.down))
-        guard kept > 0, kept < samples.count else {
-            throw UnusableData(file: arrays.given ? arrays.inputFiles.joined(separator: ", ") : "MNIST",
-                               reason: "\(samples.count) samples cannot be split into training and validation by --validation-split \(validationSplit)")
+        do {
+            return try samples.splitForValidation(validationSplit)
+        } catch let error as SamplesError {
+            throw UnusableData(file: arrays.given ? arrays.inputFiles.joined(separator: ", ") : "MNIST", reason: "\(error)")
         }
-        return (samples.slice(0..<kept), samples.slice(kept..<samples.count))
     }
 
     /// `--model` when it names a config to train from scratch.
@@ -281,10 +282,10 @@ struct Train: ParsableCommand {
     /// Trains with a progress bar and a line per epoch; returns the history and, when a batch's loss was not
     /// finite, where training stopped.
     private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: Samples,
-                     validation: Samples?) throws -> ([EpochRecord], NonFiniteLoss?) {
+                     validation: Samples?, callbacks: [Callback]) throws -> ([EpochRecord], NonFiniteLoss?) {
         let trainer = Trainer(model: model, optimizer: optimizer, options: options)
         var bar: ProgressBar?
-        let history = try trainer.fit(train, validation: validation, onStep: { step in
+        let history = try trainer.fit(train, validation: validation, callbacks: callbacks, onStep: { step in
             if step.step == 1 { bar = ProgressBar(label: "epoch \(step.epoch)/\(options.epochs)", total: step.steps) }
             bar?.update(step.step, "\(describe(step.scores)) \(describeCount(Int(step.samplesPerSecond))) samples/s")
         }, onEpoch: { record in

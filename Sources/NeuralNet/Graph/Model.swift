@@ -111,12 +111,15 @@ public class Model {
     /// left unset when `initializeWeights` is false (weights about to be loaded, every one of them). A layer
     /// used by several nodes (shared) is built at its first and must see the same input shapes at the others.
     /// Refuses a node that takes an input from itself, a later node or no input of the model, a shared layer
-    /// with batch statistics, an output nothing leads to, and inputs of an unusable shape or a name taken.
+    /// with batch statistics, an output nothing leads to, and inputs of an unusable shape or a name taken. A
+    /// layer whose name an input or an earlier layer has is numbered as Keras numbers layers left unnamed
+    /// (`dense`, `dense_1`, ...).
     public init(name: String, inputs: [Input], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
                 initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
         _ = MatrixBackend.current
         guard !nodes.isEmpty else { throw ModelError.invalidConfiguration("a model needs at least one layer") }
         try Self.checkInputs(inputs, nodes: nodes)
+        Self.numberRepeatedNames(of: nodes.distinctLayers, after: inputs.map(\.name))
         self.name = name
         self.inputs = inputs
         self.nodes = nodes
@@ -223,14 +226,24 @@ public class Model {
             for case .input(let index) in node.inputs where !inputs.indices.contains(index) {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "takes input \(index) of a model with \(inputs.count) inputs")
             }
-            if names.contains(node.layer.name) {
-                throw ModelError.invalidConfiguration("\(node.layer.name) is the name of an input and of a layer")
-            }
         }
     }
 
     /// The most outputs a model may have.
     public static let maximumOutputs = 16
+
+    /// Gives each layer whose name is taken (by one of `taken` or an earlier layer) the first `NAME_1`,
+    /// `NAME_2`, ... that no input or layer has.
+    private static func numberRepeatedNames(of layers: [Layer], after taken: [String]) {
+        var used = Set(taken + layers.map(\.name)), seen = Set(taken)
+        for layer in layers where !seen.insert(layer.name).inserted {
+            var number = 1
+            while used.contains("\(layer.name)_\(number)") { number += 1 }
+            layer.name = "\(layer.name)_\(number)"
+            used.insert(layer.name)
+            seen.insert(layer.name)
+        }
+    }
 
     /// Every node takes its inputs from the model's inputs or earlier nodes (so the graph has no cycle), no
     /// layer with batch statistics appears twice, and every node feeds another or is one of the outputs (at
@@ -419,19 +432,31 @@ public class Model {
         if outputs.count > 1 {
             for (name, output) in zip(outputNames, perOutput) { scores.append(name + "_loss", output["loss"] ?? .nan) }
         }
+        for reported in reportedMetrics {
+            // Past the output's loss, its metrics in their order.
+            scores.append(reported.name, perOutput[reported.output].values[1 + reported.position])
+        }
+        return scores
+    }
+
+    /// Every metric with the name Keras reports it under, in Keras's order (see ``scores(_:)``): its output,
+    /// its place among that output's ``metrics``, and the name before ``Scores`` makes a repeated one unique.
+    var reportedMetrics: [(name: String, output: Int, position: Int, metric: Metric)] {
+        var reported: [(name: String, output: Int, position: Int, metric: Metric)] = []
+        var taken: Set<String> = ["loss"]
+        if outputs.count > 1 { outputNames.forEach { taken.insert($0 + "_loss") } }
         for weighted in [false, true] {
             for (index, name) in outputNames.enumerated() {
                 for (position, metric) in metrics[index].enumerated() where metric.weighted == weighted {
-                    // Past the output's loss, its metrics in their order (their names there may carry _1, ...).
-                    let value = perOutput[index].values[1 + position]
                     let prefix = outputs.count > 1 ? name + "_" : ""
                     // Keras calls a weighted metric whose name is taken weighted_NAME (then _1, ...).
-                    let taken = weighted && scores[prefix + metric.name] != nil
-                    scores.append(prefix + (taken ? "weighted_" : "") + metric.name, value)
+                    let name = prefix + (weighted && taken.contains(prefix + metric.name) ? "weighted_" : "") + metric.name
+                    taken.insert(name)
+                    reported.append((name, index, position, metric))
                 }
             }
         }
-        return scores
+        return reported
     }
 
     /// Per output, its own loss (`loss`) and its metrics, in the order of ``metrics``.

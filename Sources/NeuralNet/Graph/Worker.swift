@@ -271,7 +271,7 @@ final class Worker {
                                                      gradient: gradient, gradientScale: context.gradientScale * Float(weight))
             result.loss += weight * result.outputLosses[position]
         }
-        guard let targets else { return result }
+        guard targets != nil else { return result }
         result.samples = batch
         for (index, layer) in penalties.enumerated() {
             if let layer { result.loss += layer.penalty(outputs[index].pointer, batch: batch) }
