@@ -115,8 +115,8 @@ public final class KerasModel {
     /// values of the output's shape), like Keras's `fit`: the last partial batch counts as a step, `shuffle`
     /// says when the samples are shuffled (from `seed`), `sampleWeight` weighs each sample's loss, or
     /// `classWeight` each class's (see `Samples.weighted(byClass:)`). The last `validationSplit` of the samples,
-    /// or `validationData`, is evaluated after each epoch. `callbacks` (``EarlyStopping``, ``ReduceLROnPlateau``,
-    /// ``ModelCheckpoint``, ...) hear the run and may stop it; `onEpoch` hears each epoch's figures as they
+    /// or `validationData`, is evaluated after each epoch. `callbacks` (`EarlyStopping`, `ReduceLROnPlateau`,
+    /// `ModelCheckpoint`, ...) hear the run and may stop it; `onEpoch` hears each epoch's figures as they
     /// come. A batch whose loss is NaN or infinite ends training, as Keras's `TerminateOnNaN` does, without its
     /// step (``History/stoppedOnNonFiniteLoss`` says where).
     @discardableResult

@@ -263,6 +263,21 @@ import Testing
         }
     }
 
+    /// Layers built without names are numbered as Keras numbers them; a layer renamed afterwards to another's
+    /// name makes every save refuse the model, writing nothing.
+    @Test func twoLayersOfOneNameAreNeverWritten() throws {
+        let model = try Sequential(inputShape: [4], layers: [Dense(units: 3), Dense(units: 2), Dense(units: 1)])
+        #expect(model.layers.map(\.name) == ["dense", "dense_1", "dense_2"])
+        model.layers[2].name = "dense"
+        let folder = try TemporaryFolder()
+        for extension_ in ["keras", "h5", "weights.h5"] {
+            let path = folder.path("twice.\(extension_)")
+            let error = #expect(throws: KerasFormatError.self) { try ModelWriter.save(model, optimizer: nil, to: path) }
+            #expect("\(error!)".contains("layer dense: shares its name with another layer or input of the model"), "\(error!)")
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
     /// `model` saved with an Adam state in each form that holds a whole model (all but `.weights.h5`), then
     /// loaded back: `body` gets each file's path and what was loaded from it.
     private func forEachFullModelForm(of model: Model, _ body: (String, LoadedModel) throws -> Void) throws {
