@@ -413,6 +413,8 @@ def data_zoo(digits, work, keras, checks, names=None):
             difference = gap(predicted, reference)
             checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: predictions", difference <= 1e-5,
                        f"max |difference| {difference:.2e}")
+            same, detail = same_optimizer(module.models.load_model(target).optimizer, keras.models.load_model(source).optimizer)
+            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: optimizer and learning rate", same, detail)
             compiled = keras_evaluation(module, target)
             checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: compiled loss and metrics",
                        figures_agree(compiled, figures, by_name=module is keras), f"{compiled} (Keras 3 from its own file: {figures})")
@@ -425,6 +427,24 @@ def data_zoo(digits, work, keras, checks, names=None):
         same = all(k in reported for k in judged) and figures_agree({k: reported[k] for k in judged}, judged, by_name=True)
         checks.add(f"data-zoo {name} trained by digits, evaluated by Keras", same,
                    f"Keras {judged}, digits {dict((k, reported.get(k)) for k in judged)}")
+
+
+def same_optimizer(ours, theirs):
+    """Whether two loaded optimizers have one class, step count and learning rate (a number within 1e-6, or a
+    schedule of one class and config); and a line saying what they have."""
+    def rate(optimizer):
+        value = optimizer.get_config()["learning_rate"]
+        if isinstance(value, dict):
+            config = {k: v for k, v in value["config"].items() if k != "name"}
+            return value["class_name"], json.dumps(config, sort_keys=True)
+        return float(value)
+
+    def close(a, b):
+        return a == b if isinstance(a, tuple) or isinstance(b, tuple) else abs(a - b) <= 1e-6 * abs(b)
+
+    steps = int(np.asarray(ours.iterations)), int(np.asarray(theirs.iterations))
+    same = type(ours).__name__ == type(theirs).__name__ and steps[0] == steps[1] and close(rate(ours), rate(theirs))
+    return same, f"{type(ours).__name__} after {steps[0]} steps, learning rate {rate(ours)} (Keras's file: {rate(theirs)})"
 
 
 def callback_parity(name, source, x, y, data_args, folder, digits, keras, checks):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
-int32, a class and a value as two outputs, a dense autoencoder), each written by Keras itself with seeded
+int32, a class and a value as two outputs, a dense autoencoder, two trained on learning-rate schedules), each written by Keras itself with seeded
 synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
@@ -89,6 +89,12 @@ def autoencoder(keras):
     return keras.Sequential([keras.Input((16,)), L.Dense(4, activation="relu"), L.Dense(16, activation="sigmoid")])
 
 
+def scheduled_classifier(keras):
+    """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((10,)), L.Dense(16, activation="relu"), L.Dense(4, activation="softmax")])
+
+
 def data(name, rng):
     """Seeded inputs (one array per input) and targets (one per output) for model `name`."""
     n = SAMPLES
@@ -114,6 +120,12 @@ def data(name, rng):
     if name == "class_and_value":
         x = rng.normal(size=(n, 6)).astype("float32")
         return [x], [np.argmax(x[:, :3], axis=1).astype("int64"), x.sum(axis=1, keepdims=True).astype("float32")]
+    if name == "scheduled_classifier":
+        x = rng.normal(size=(n, 10)).astype("float32")
+        return [x], [np.argmax(x[:, :4], axis=1).astype("int64")]
+    if name == "scheduled_regression":
+        x = rng.normal(size=(n, 13)).astype("float32")
+        return [x], [x[:, :2].sum(axis=1, keepdims=True).astype("float32")]
     if name == "autoencoder":
         x = rng.uniform(size=(n, 16)).astype("float32")
         return [x], [x]
@@ -121,7 +133,8 @@ def data(name, rng):
 
 
 # name: (builder, loss (one per output for several), metrics (Keras's compile argument, made from the metrics
-# module), loss weights, optimizer (class name, options)).
+# module), loss weights, optimizer (class name, options, or a function of the Keras module giving them: a
+# learning-rate schedule is made by the module that trains)).
 ZOO = {
     "binary_classifier": (binary_classifier, "binary_crossentropy", lambda m: ["accuracy", m.AUC(name="auc")], None, ("Adam", {})),
     "regression": (regression, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
@@ -133,6 +146,12 @@ ZOO = {
     "class_and_value": (class_and_value, ["sparse_categorical_crossentropy", "mse"], lambda m: [["accuracy"], ["mae"]], [1.0, 0.5],
                         ("Adam", {})),
     "autoencoder": (autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
+    "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
+                             ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
+                                 0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),
+    "scheduled_regression": (regression, "mse", lambda m: ["mae"], None,
+                             ("SGD", lambda keras: {"momentum": 0.5, "learning_rate": keras.optimizers.schedules.PiecewiseConstantDecay(
+                                 [4, 9], [0.01, 0.005, 0.001])})),
 }
 
 
@@ -149,6 +168,7 @@ def build(name, module):
     builder, loss_spec, metrics, loss_weights, (optimizer, options) = ZOO[name]
     module.utils.set_random_seed(1)
     model = builder(module)
+    options = options(module) if callable(options) else options
     model.compile(optimizer=getattr(module.optimizers, optimizer)(**options), loss=loss(module, loss_spec),
                   loss_weights=loss_weights, metrics=metrics(module.metrics))
     return model

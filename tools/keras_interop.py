@@ -9,7 +9,8 @@
   optimizer-reference OUT.json     Keras's optimizers applied to fixed gradients, step by step
   loss-reference OUT.json          Keras's losses and their gradients on fixed outputs and targets
   metric-reference OUT.json        Keras's metrics, plain and weighted, on fixed outputs and targets
-  callback-reference OUT.json      where EarlyStopping stops and ReduceLROnPlateau lowers the rate on fixed histories
+  callback-reference OUT.json      where EarlyStopping stops and ReduceLROnPlateau lowers the rate on fixed histories,
+                                   and the rate of each learning-rate schedule over its first steps
   train ARCH [--seed S] [--initial FILE]
                                    the notebook's recipe in Keras, for comparison with digits train; FILE
                                    (any form) gives the starting weights instead of Keras's initialisers
@@ -365,9 +366,22 @@ CALLBACK_CASES = [
 ]
 
 
+# Learning-rate schedules: class and options, each evaluated at steps 0 to 24.
+SCHEDULES = [
+    ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 4, "decay_rate": 0.7}),
+    ("ExponentialDecay", {"initial_learning_rate": 0.05, "decay_steps": 3, "decay_rate": 0.5, "staircase": True}),
+    ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 2, "decay_rate": 0.3}),
+    ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 1.5, "staircase": True}),
+    ("PiecewiseConstantDecay", {"boundaries": [3, 10, 11], "values": [0.1, 0.05, 0.02, 0.001]}),
+    ("CosineDecay", {"initial_learning_rate": 0.2, "decay_steps": 15}),
+    ("CosineDecay", {"initial_learning_rate": 0.001, "decay_steps": 10, "alpha": 0.2, "warmup_target": 0.01, "warmup_steps": 5}),
+]
+
+
 def write_callback_reference(path, keras):
     """Keras's EarlyStopping and ReduceLROnPlateau fed fixed epoch figures: the epoch (from 1) after which each
-    stops, the epoch whose weights it restores, and the learning rate after every epoch."""
+    stops, the epoch whose weights it restores, and the learning rate after every epoch; and each schedule's
+    serialised form with its rates."""
     cases = []
     for history_name, history in CALLBACK_HISTORIES.items():
         for class_name, options in CALLBACK_CASES:
@@ -391,8 +405,13 @@ def write_callback_reference(path, keras):
             callback.on_train_end()
             cases.append({"history": history_name, "values": history, "callback": class_name, "options": options,
                           "stopped": stopped, "weights_of_epoch": float(model.get_weights()[0][0, 0]), "learning_rates": rates})
+    schedules = []
+    for class_name, options in SCHEDULES:
+        schedule = getattr(keras.optimizers.schedules, class_name)(**options)
+        schedules.append({"schedule": keras.optimizers.schedules.serialize(schedule),
+                          "rates": [float(schedule(step)) for step in range(25)]})
     with open(path, "w") as f:
-        json.dump({"keras_version": keras.__version__, "cases": cases}, f, indent=1)
+        json.dump({"keras_version": keras.__version__, "cases": cases, "schedules": schedules}, f, indent=1)
         f.write("\n")
 
 

@@ -61,7 +61,11 @@ public struct TrainingRecipe: Sendable {
                                learningRate: learningRate ?? (kind == optimizer ? self.learningRate : kind.defaultLearningRate))
             if restored != nil { notices.append(.optimizerReplaced(by: chosen.className)) }
         }
-        if let learningRate { chosen.learningRate = learningRate }
+        if let learningRate {
+            // A rate given for the run replaces the file's schedule too.
+            chosen.learningRate = learningRate
+            chosen.learningRateSchedule = nil
+        }
         return chosen
     }
 }

@@ -62,7 +62,7 @@ enum LayerConfigCases {
         try writer.add("compile-learning-rate-nan.json", [.trainConfig: .refused("compile_config optimizer Adam: learning_rate must be")]) {
             try compiled(#""optimizer": {"class_name": "Adam", "config": {"learning_rate": NaN}}"#).write(toFile: $0, atomically: true, encoding: .utf8)
         }
-        try writer.add("compile-schedule.json", [.trainConfig: .refused("its optimizer SGD with learning-rate schedule CosineDecay is not supported")]) {
+        try writer.add("compile-schedule.json", [.trainConfig: .refused("learning-rate schedule CosineDecay: initial_learning_rate is missing")]) {
             try compiled(#""optimizer": {"class_name": "SGD", "config": {"learning_rate": {"class_name": "CosineDecay", "config": {}}}}"#)
                 .write(toFile: $0, atomically: true, encoding: .utf8)
         }

@@ -103,13 +103,12 @@ enum TrainingStateCases {
         }
 
         // Keras settings this project does not apply: the state is not restored, and training refuses them.
-        try writer.add("learning-rate-schedule.h5", unappliedSetting("learning-rate schedule ExponentialDecay")) { path in
+        try writer.add("learning-rate-schedule.h5", unappliedSetting("learning-rate schedule PolynomialDecay")) { path in
             try save(model, Adam(parameters: model.parameters), at: path)
             try editTrainingConfig(path) {
                 $0.setOptimizerSetting("learning_rate", .object(JSONObject([
-                    ("module", .string("keras.optimizers.schedules")), ("class_name", .string("ExponentialDecay")),
-                    ("config", .object(JSONObject([("initial_learning_rate", .double(0.01)), ("decay_steps", .int(100)),
-                                                   ("decay_rate", .double(0.9))])))])))
+                    ("module", .string("keras.optimizers.schedules")), ("class_name", .string("PolynomialDecay")),
+                    ("config", .object(JSONObject([("initial_learning_rate", .double(0.01)), ("decay_steps", .int(100))])))])))
             }
         }
         try writer.add("clipnorm.h5", unappliedSetting("Adam with clipnorm 1.0")) { path in

@@ -128,7 +128,8 @@ public enum ConfigWriter {
     /// The optimizer's Keras config with only the keys every Keras 3 release (or Keras 2.15) accepts.
     public static func optimizerConfig(_ optimizer: Optimizer, flavour: KerasFlavour) -> JSONObject {
         var config = JSONObject([
-            ("name", .string(optimizer.className)), ("learning_rate", .double(Double(optimizer.learningRate))),
+            ("name", .string(optimizer.className)),
+            ("learning_rate", optimizer.learningRateSchedule.map { ScheduleConfig.json($0, flavour: flavour) } ?? .double(Double(optimizer.learningRate))),
             ("weight_decay", .null), ("clipnorm", .null), ("global_clipnorm", .null), ("clipvalue", .null),
             ("use_ema", .bool(false)), ("ema_momentum", .double(0.99)), ("ema_overwrite_frequency", .null),
         ])

@@ -199,9 +199,9 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
     case optimizerNotSupported(String)
     /// Optimizer state without its settings: Keras's defaults are used.
     case optimizerSettingsMissing(String)
-    /// Optimizer state with another number of variables than the model needs in Keras 3's layout (one fewer
-    /// in Keras 2's): the optimizer starts afresh.
-    case optimizerVariableCount(optimizer: String, found: Int, needed: Int)
+    /// Optimizer state with another number of variables than the model needs in Keras 3's layout or in Keras
+    /// 2's: the optimizer starts afresh.
+    case optimizerVariableCount(optimizer: String, found: Int, keras3: Int, keras2: Int)
     /// An optimizer slot of another shape than its weight's: the optimizer starts afresh.
     case optimizerSlotShape(variable: String, expected: [Int], found: [Int])
     /// State for another optimizer than the one asked for, which starts afresh.
@@ -219,8 +219,8 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
         case .optimizerNotSupported(let name): return "optimizer \(name) is not supported here; its state is not restored"
         case .optimizerSettingsMissing(let name):
             return "the file does not record the optimizer's settings; using Keras's defaults for \(name)"
-        case .optimizerVariableCount(let optimizer, let found, let needed):
-            return "the stored \(optimizer) state has \(found) variables where this model needs \(needed) (Keras 3) or \(needed - 1) "
+        case .optimizerVariableCount(let optimizer, let found, let keras3, let keras2):
+            return "the stored \(optimizer) state has \(found) variables where this model needs \(keras3) (Keras 3) or \(keras2) "
                 + "(Keras 2); starting the optimizer afresh"
         case .optimizerSlotShape(let variable, let expected, let found):
             return "optimizer variable \(variable) has shape \(describeShape(found)), expected \(describeShape(expected)); "

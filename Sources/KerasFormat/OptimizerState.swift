@@ -34,7 +34,10 @@ public enum OptimizerState {
         switch flavour {
         case .keras3:
             variables.append(Variable(name: "\(prefix)/iteration", shape: [], values: .integer(optimizer.iterations)))
-            variables.append(Variable(name: "\(prefix)/learning_rate", shape: [], values: .floats([optimizer.learningRate])))
+            // Keras 3 keeps a rate variable only when no schedule gives the rate.
+            if optimizer.learningRateSchedule == nil {
+                variables.append(Variable(name: "\(prefix)/learning_rate", shape: [], values: .floats([optimizer.learningRate])))
+            }
         case .keras2:
             variables.append(Variable(name: "iteration:0", shape: [], values: .integer(optimizer.iterations)))
         }
@@ -71,11 +74,13 @@ public enum OptimizerState {
         let nadam = optimizer as? Nadam
         var variables = stored.variables
         // Keras 3's Nadam stores its schedule's running product after the slots.
-        let storedProduct = nadam != nil && variables.count == 3 + slots && variables.last?.shape == [] ? variables.removeLast() : nil
+        // Keras 3 keeps the rate as a variable after the step count, unless a schedule gives it.
+        let rateVariables = optimizer.learningRateSchedule == nil ? 1 : 0
+        let storedProduct = nadam != nil && variables.count == 2 + rateVariables + slots && variables.last?.shape == [] ? variables.removeLast() : nil
         let keras3 = variables.count == 2 + slots && variables[1].shape.isEmpty
         let keras2 = variables.count == 1 + slots
         guard variables.first?.shape == [], keras3 || keras2 else {
-            notices.append(.optimizerVariableCount(optimizer: optimizer.className, found: stored.variables.count, needed: slots + 2))
+            notices.append(.optimizerVariableCount(optimizer: optimizer.className, found: stored.variables.count, keras3: slots + 1 + rateVariables, keras2: slots + 1))
             return optimizer
         }
         let pairs = Array(zip(optimizer.slots, variables.suffix(slots)))
@@ -164,28 +169,44 @@ public enum OptimizerState {
         guard ["adam", "adamw", "nadam", "rmsprop", "sgd"].contains(kind) else { return .unsupported(className) }
         let settings = Settings(config: config ?? JSONObject(), file: file, object: "\(object) \(className)")
         if let what = settings.unappliedSetting() { return .unsupported("\(className) with \(what)") }
-        let learningRate = try settings.float("learning_rate", kind == "sgd" ? 0.01 : 0.001, .nonNegative)
+        var schedule: LearningRateSchedule?
+        if let rate = config?["learning_rate"], rate.objectValue != nil {
+            switch try ScheduleConfig.read(rate, file: file, object: "\(object) \(className)") {
+            case .schedule(let read): schedule = read
+            case .unsupported(let what): return .unsupported("\(className) with \(what)")
+            }
+        }
+        let learningRate = try schedule.map { $0.rate(atStep: 0) }
+            ?? settings.float("learning_rate", kind == "sgd" ? 0.01 : 0.001, .nonNegative)
+        let made = try make(kind, settings: settings, parameters: parameters, learningRate: learningRate, momentumWhenUnsaid: momentumWhenUnsaid)
+        made.learningRateSchedule = schedule
+        return .made(made)
+    }
+
+    /// The optimizer of `kind` (a lower-case class name) with `settings`, Keras's defaults for the rest.
+    private static func make(_ kind: String, settings: Settings, parameters: [Parameter], learningRate: Float,
+                             momentumWhenUnsaid: Double) throws -> Optimizer {
         switch kind {
         case "adam", "adamw":
             let beta1 = try settings.float("beta_1", 0.9, .belowOne), beta2 = try settings.float("beta_2", 0.999, .belowOne)
             let epsilon = try settings.float("epsilon", 1e-7, .nonNegative), amsgrad = try settings.flag("amsgrad")
             guard kind == "adam" else {
-                return .made(Adam.adamW(parameters: parameters, learningRate: learningRate,
-                                        weightDecay: try settings.float("weight_decay", 0.004, .nonNegative),
-                                        beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad))
+                return Adam.adamW(parameters: parameters, learningRate: learningRate,
+                                  weightDecay: try settings.float("weight_decay", 0.004, .nonNegative),
+                                  beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
             }
-            return .made(Adam(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                              amsgrad: amsgrad, weightDecay: try settings.optionalFloat("weight_decay", .nonNegative)))
+            return Adam(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                        amsgrad: amsgrad, weightDecay: try settings.optionalFloat("weight_decay", .nonNegative))
         case "nadam":
-            return .made(Nadam(parameters: parameters, learningRate: learningRate, beta1: try settings.float("beta_1", 0.9, .belowOne),
-                               beta2: try settings.float("beta_2", 0.999, .belowOne), epsilon: try settings.float("epsilon", 1e-7, .nonNegative)))
+            return Nadam(parameters: parameters, learningRate: learningRate, beta1: try settings.float("beta_1", 0.9, .belowOne),
+                         beta2: try settings.float("beta_2", 0.999, .belowOne), epsilon: try settings.float("epsilon", 1e-7, .nonNegative))
         case "rmsprop":
-            return .made(RMSprop(parameters: parameters, learningRate: learningRate, rho: try settings.float("rho", 0.9, .belowOne),
-                                 momentum: try settings.float("momentum", 0, .unit), epsilon: try settings.float("epsilon", 1e-7, .nonNegative),
-                                 centered: try settings.flag("centered")))
+            return RMSprop(parameters: parameters, learningRate: learningRate, rho: try settings.float("rho", 0.9, .belowOne),
+                           momentum: try settings.float("momentum", 0, .unit), epsilon: try settings.float("epsilon", 1e-7, .nonNegative),
+                           centered: try settings.flag("centered"))
         default:
-            return .made(SGD(parameters: parameters, learningRate: learningRate,
-                             momentum: try settings.float("momentum", momentumWhenUnsaid, .unit), nesterov: try settings.flag("nesterov")))
+            return SGD(parameters: parameters, learningRate: learningRate,
+                       momentum: try settings.float("momentum", momentumWhenUnsaid, .unit), nesterov: try settings.flag("nesterov"))
         }
     }
 
@@ -235,13 +256,10 @@ public enum OptimizerState {
             return flag
         }
 
-        /// The first Keras setting present that changes training and that this project does not apply: a
-        /// learning-rate schedule, gradient clipping, an exponential moving average, gradient accumulation or
-        /// loss scaling; nil when there is none.
+        /// The first Keras setting present that changes training and that this project does not apply:
+        /// gradient clipping, an exponential moving average, gradient accumulation or loss scaling; nil when
+        /// there is none.
         func unappliedSetting() -> String? {
-            if let rate = config["learning_rate"], let schedule = rate["class_name"]?.stringValue {
-                return "learning-rate schedule \(WeightInventory.plainClassName(schedule))"
-            }
             for key in ["clipnorm", "clipvalue", "global_clipnorm", "gradient_accumulation_steps"] {
                 if let item = config[key], !item.isNull { return "\(key) \(item.pythonJSON)" }
             }

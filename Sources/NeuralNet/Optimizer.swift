@@ -9,7 +9,10 @@ import Foundation
 public protocol Optimizer: AnyObject {
     /// Keras's class name: `SGD`, `Adam`, `AdamW`, `Nadam` or `RMSprop`.
     var className: String { get }
+    /// The rate of the next step (set from ``learningRateSchedule`` before each step when there is one).
     var learningRate: Float { get set }
+    /// The schedule the rate follows, if any (Keras's `learning_rate` given as a schedule).
+    var learningRateSchedule: LearningRateSchedule? { get set }
     /// Steps taken so far (Keras's `iterations`).
     var iterations: Int64 { get set }
     /// The slot arrays in Keras's order, each naming its parameter.
@@ -25,7 +28,8 @@ public protocol Optimizer: AnyObject {
     /// plus `extra` (another worker's part of the same gradient, summed into `gradient`). Called for disjoint
     /// ranges from several threads at once, between `iterations` increments.
     func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?)
-    /// Called once before each step's updates (Nadam advances its momentum schedule).
+    /// Called once before each step's updates, after ``beginStep()`` has set the rate (Nadam advances its
+    /// momentum schedule).
     func prepareStep()
 }
 
@@ -33,9 +37,15 @@ extension Optimizer {
     public var keras2SlotNames: [String: String] { ["momentum": "m", "velocity": "v", "velocity_hat": "vhat"] }
     public func prepareStep() {}
 
+    /// Sets the step's rate from ``learningRateSchedule``, if any, then prepares the step.
+    public func beginStep() {
+        if let learningRateSchedule { learningRate = learningRateSchedule.rate(atStep: iterations) }
+        prepareStep()
+    }
+
     /// Applies one step to every parameter using its current gradient, then counts the step.
     public func step() {
-        prepareStep()
+        beginStep()
         let parameters = self.parameters
         forEachElementChunk(of: parameters) { index, range in
             update(index, range: range, gradient: parameters[index].gradient + range.lowerBound, extra: nil)
@@ -116,6 +126,7 @@ public final class OptimizerSlot: @unchecked Sendable {
 public final class SGD: Optimizer {
     public let className = "SGD"
     public var learningRate: Float
+    public var learningRateSchedule: LearningRateSchedule?
     /// Keras's `momentum`; 0 keeps no velocity slot.
     public let momentum: Float
     /// Nesterov momentum, as Keras's `nesterov=True`.
@@ -149,6 +160,7 @@ public final class SGD: Optimizer {
 public final class Adam: Optimizer {
     public let className: String
     public var learningRate: Float
+    public var learningRateSchedule: LearningRateSchedule?
     /// Keras's `beta_1`: decay of the first-moment average.
     public let beta1: Float
     /// Keras's `beta_2`: decay of the second-moment average.
@@ -215,6 +227,7 @@ public final class Adam: Optimizer {
 public final class Nadam: Optimizer {
     public let className = "Nadam"
     public var learningRate: Float
+    public var learningRateSchedule: LearningRateSchedule?
     /// Keras's `beta_1`, `beta_2` and `epsilon`.
     public let beta1: Float, beta2: Float, epsilon: Float
     public var iterations: Int64 = 0
@@ -273,6 +286,7 @@ public final class Nadam: Optimizer {
 public final class RMSprop: Optimizer {
     public let className = "RMSprop"
     public var learningRate: Float
+    public var learningRateSchedule: LearningRateSchedule?
     /// Keras's `rho`: decay of the squared-gradient average.
     public let rho: Float
     /// Keras's `momentum`; 0 keeps no momentum slots.

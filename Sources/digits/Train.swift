@@ -142,7 +142,9 @@ struct Train: ParsableCommand {
         } else {
             let length: String = (options.stopAtAccuracy.map { "up to \(options.epochs) epochs, stopping once training accuracy > \($0)" }
                 ?? "\(options.epochs) epochs") + shuffle.describedOrder
-            let optimizerText = "\(trainingOptimizer.className) learning rate \(trainingOptimizer.learningRate), batch \(options.batchSize)"
+            let rate = trainingOptimizer.learningRateSchedule.map { "\($0.className) from \($0.rate(atStep: trainingOptimizer.iterations))" }
+                ?? "\(trainingOptimizer.learningRate)"
+            let optimizerText = "\(trainingOptimizer.className) learning rate \(rate), batch \(options.batchSize)"
             print("training \(name) (\(describeCount(model.parameterCount)) parameters) on \(describeCount(train.count)) \(data.trainName): "
                   + "\(optimizerText), \(length)" + (data.validationName.map { "; validation on \($0)" } ?? ""))
         }

@@ -47,10 +47,13 @@ import Testing
         var text: String? { if case .text(let value) = self { return value } else { return nil } }
     }
 
+    /// The fixture's callback cases (its schedules are read by the optimizer-config tests).
+    struct File: Decodable { let cases: [Case] }
+
     static let cases: [Case] = {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: SharedData.fixture("keras-callbacks.json"))),
-              let file = try? JSONDecoder().decode([String: [Case]].self, from: data.replacingKerasVersion()) else { return [] }
-        return file["cases"] ?? []
+              let file = try? JSONDecoder().decode(File.self, from: data) else { return [] }
+        return file.cases
     }()
 
     @Test func theReferenceIsRead() { #expect(Self.cases.count == 36) }
@@ -93,14 +96,5 @@ import Testing
         #expect(Double(model.getWeights()[0].scalars[0]) == reference.weightsOfEpoch)
         #expect(rates.count == reference.learningRates.count)
         for (ours, theirs) in zip(rates, reference.learningRates) { #expect(abs(ours - theirs) <= 1e-7 * theirs, "\(rates) vs \(reference.learningRates)") }
-    }
-}
-
-private extension Data {
-    /// The file without its `keras_version` member, which is not a list of cases.
-    func replacingKerasVersion() throws -> Data {
-        var object = try JSONSerialization.jsonObject(with: self) as? [String: Any] ?? [:]
-        object["keras_version"] = nil
-        return try JSONSerialization.data(withJSONObject: object)
     }
 }

@@ -102,7 +102,7 @@ final class DeferredParameterUpdate {
               profiler: LayerProfiler?) {
         let batch = workers.reduce(0) { $0 + $1.lastBatch }
         if batch != balancedBatch { balance(batch: batch) }
-        optimizer.prepareStep()
+        optimizer.beginStep()
         Parallel.forEachChunk(shareEnds.count) { range in
             for share in range {
                 let gradient = scratch[share].pointer
