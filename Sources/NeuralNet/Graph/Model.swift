@@ -197,53 +197,8 @@ public class Model {
         inputPointers.deallocate()
     }
 
-    /// A model of one float input of `inputShape`, named as Keras 3 names it.
-    public convenience init(name: String, inputShape: [Int], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
-                            initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
-        try self.init(name: name, inputs: [Input(shape: inputShape)], nodes: nodes, outputs: outputs, seed: seed,
-                      initializeWeights: initializeWeights, workerCount: workerCount)
-    }
-
-    /// The most inputs a model may have.
-    public static let maximumInputs = 16
-
-    /// One to ``maximumInputs`` inputs, each of a usable shape, named once among the inputs and layers, and
-    /// every input index a node reads naming one of them.
-    private static func checkInputs(_ inputs: [Input], nodes: [Node]) throws {
-        guard (1...maximumInputs).contains(inputs.count) else {
-            throw ModelError.invalidConfiguration("a model has 1 to \(maximumInputs) inputs, not \(inputs.count)")
-        }
-        var names = Set<String>()
-        for input in inputs {
-            guard !input.shape.isEmpty, input.shape.allSatisfy({ $0 > 0 }) else {
-                throw ModelError.invalidConfiguration("input \(input.name)'s shape \(describeShape(input.shape, batch: true)) is not usable")
-            }
-            guard names.insert(input.name).inserted else {
-                throw ModelError.invalidConfiguration("two inputs are named \(input.name)")
-            }
-        }
-        for node in nodes {
-            for case .input(let index) in node.inputs where !inputs.indices.contains(index) {
-                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes input \(index) of a model with \(inputs.count) inputs")
-            }
-        }
-    }
-
     /// The most outputs a model may have.
     public static let maximumOutputs = 16
-
-    /// Gives each layer whose name is taken (by one of `taken` or an earlier layer) the first `NAME_1`,
-    /// `NAME_2`, ... that no input or layer has.
-    private static func numberRepeatedNames(of layers: [Layer], after taken: [String]) {
-        var used = Set(taken + layers.map(\.name)), seen = Set(taken)
-        for layer in layers where !seen.insert(layer.name).inserted {
-            var number = 1
-            while used.contains("\(layer.name)_\(number)") { number += 1 }
-            layer.name = "\(layer.name)_\(number)"
-            used.insert(layer.name)
-            seen.insert(layer.name)
-        }
-    }
 
     /// Every node takes its inputs from the model's inputs or earlier nodes (so the graph has no cycle), no
     /// layer with batch statistics appears twice, and every node feeds another or is one of the outputs (at
@@ -305,16 +260,6 @@ public class Model {
     public var outputShape: [Int] { outputShapes[0] }
     /// The layer names of the outputs, which Keras names their losses and metrics by.
     public var outputNames: [String] { outputs.map { nodes[$0].layer.name } }
-    /// Per-sample shape of each input.
-    public var inputShapes: [[Int]] { inputs.map(\.shape) }
-    /// Per-sample shape of the first input (of the only one, in most models).
-    public var inputShape: [Int] { inputs[0].shape }
-    /// The inputs' names, which Keras matches arrays given by name to.
-    public var inputNames: [String] { inputs.map(\.name) }
-    /// Values per sample in each input.
-    public var inputSizes: [Int] { inputs.map(\.size) }
-    /// Values per sample in the first input.
-    public var inputSize: Int { inputs[0].size }
     /// Values per sample in each output.
     public var outputSizes: [Int] { outputShapes.map { $0.reduce(1, *) } }
     /// Values per sample in the first output.
@@ -420,68 +365,6 @@ public class Model {
         }
         return Evaluation(scores: scores(totals), outputs: outputScores(totals), count: data.count,
                           seconds: Date().timeIntervalSince(started))
-    }
-
-    /// The figures Keras reports for `totals`: `loss`, each output's `NAME_loss` when there are several, then
-    /// every output's metrics (after the output's name and `_` when there are several), the weighted ones after
-    /// all the others, as Keras lists them; a name that comes again gets `_1`, `_2`, ..., or for a weighted
-    /// metric `weighted_` before it first.
-    public func scores(_ totals: BatchResult) -> Scores {
-        var scores = Scores([("loss", totals.meanLoss)])
-        let perOutput = outputScores(totals)
-        if outputs.count > 1 {
-            for (name, output) in zip(outputNames, perOutput) { scores.append(name + "_loss", output["loss"] ?? .nan) }
-        }
-        for reported in reportedMetrics {
-            // Past the output's loss, its metrics in their order.
-            scores.append(reported.name, perOutput[reported.output].values[1 + reported.position])
-        }
-        return scores
-    }
-
-    /// Every metric with the name Keras reports it under, in Keras's order (see ``scores(_:)``): its output,
-    /// its place among that output's ``metrics``, and the name before ``Scores`` makes a repeated one unique.
-    var reportedMetrics: [(name: String, output: Int, position: Int, metric: Metric)] {
-        var reported: [(name: String, output: Int, position: Int, metric: Metric)] = []
-        var taken: Set<String> = ["loss"]
-        if outputs.count > 1 { outputNames.forEach { taken.insert($0 + "_loss") } }
-        for weighted in [false, true] {
-            for (index, name) in outputNames.enumerated() {
-                for (position, metric) in metrics[index].enumerated() where metric.weighted == weighted {
-                    let prefix = outputs.count > 1 ? name + "_" : ""
-                    // Keras calls a weighted metric whose name is taken weighted_NAME (then _1, ...).
-                    let name = prefix + (weighted && taken.contains(prefix + metric.name) ? "weighted_" : "") + metric.name
-                    taken.insert(name)
-                    reported.append((name, index, position, metric))
-                }
-            }
-        }
-        return reported
-    }
-
-    /// Per output, its own loss (`loss`) and its metrics, in the order of ``metrics``.
-    private func outputScores(_ totals: BatchResult) -> [Scores] {
-        let offsets = metricOffsets
-        return totals.metricStates.withUnsafeBufferPointer { states in
-            outputs.indices.map { index in
-                var scores = Scores([("loss", totals.outputLosses[index] / Double(max(1, totals.samples)))])
-                for (metric, offset) in zip(metrics[index], offsets[index]) {
-                    scores.append(metric.name, states.isEmpty ? .nan : metric.result(states.baseAddress! + offset))
-                }
-                return scores
-            }
-        }
-    }
-
-    /// Per output, where each metric's running sums start in ``BatchResult/metricStates``.
-    var metricOffsets: [[Int]] {
-        var next = 0
-        return metrics.map { list in
-            list.map { metric in
-                defer { next += metric.stateSize }
-                return next
-            }
-        }
     }
 
     /// One forward and backward pass in training mode over a batch: leaves in each parameter's `gradient` the

@@ -1,4 +1,60 @@
 extension Model {
+    /// Per-sample shape of each input.
+    public var inputShapes: [[Int]] { inputs.map(\.shape) }
+    /// Per-sample shape of the first input (of the only one, in most models).
+    public var inputShape: [Int] { inputs[0].shape }
+    /// The inputs' names, which Keras matches arrays given by name to.
+    public var inputNames: [String] { inputs.map(\.name) }
+    /// Values per sample in each input.
+    public var inputSizes: [Int] { inputs.map(\.size) }
+    /// Values per sample in the first input.
+    public var inputSize: Int { inputs[0].size }
+
+    /// A model of one float input of `inputShape`, named as Keras 3 names it.
+    public convenience init(name: String, inputShape: [Int], nodes: [Node], outputs: [Int]? = nil, seed: UInt64 = 0,
+                            initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        try self.init(name: name, inputs: [Input(shape: inputShape)], nodes: nodes, outputs: outputs, seed: seed,
+                      initializeWeights: initializeWeights, workerCount: workerCount)
+    }
+
+    /// The most inputs a model may have.
+    public static let maximumInputs = 16
+
+    /// One to ``maximumInputs`` inputs, each of a usable shape, named once among the inputs, and every
+    /// input index a node reads naming one of them.
+    static func checkInputs(_ inputs: [Input], nodes: [Node]) throws {
+        guard (1...maximumInputs).contains(inputs.count) else {
+            throw ModelError.invalidConfiguration("a model has 1 to \(maximumInputs) inputs, not \(inputs.count)")
+        }
+        var names = Set<String>()
+        for input in inputs {
+            guard !input.shape.isEmpty, input.shape.allSatisfy({ $0 > 0 }) else {
+                throw ModelError.invalidConfiguration("input \(input.name)'s shape \(describeShape(input.shape, batch: true)) is not usable")
+            }
+            guard names.insert(input.name).inserted else {
+                throw ModelError.invalidConfiguration("two inputs are named \(input.name)")
+            }
+        }
+        for node in nodes {
+            for case .input(let index) in node.inputs where !inputs.indices.contains(index) {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes input \(index) of a model with \(inputs.count) inputs")
+            }
+        }
+    }
+
+    /// Gives each layer whose name is taken (by one of `taken` or an earlier layer) the first `NAME_1`,
+    /// `NAME_2`, ... that no input or layer has.
+    static func numberRepeatedNames(of layers: [Layer], after taken: [String]) {
+        var used = Set(taken + layers.map(\.name)), seen = Set(taken)
+        for layer in layers where !seen.insert(layer.name).inserted {
+            var number = 1
+            while used.contains("\(layer.name)_\(number)") { number += 1 }
+            layer.name = "\(layer.name)_\(number)"
+            used.insert(layer.name)
+            seen.insert(layer.name)
+        }
+    }
+
     /// One input of a model, as `keras.Input(shape=..., dtype=..., name=...)` declares it.
     public struct Input: Sendable, Equatable {
         /// The input's name (its InputLayer's in a Keras file), unique among the model's inputs and layers.
