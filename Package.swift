@@ -8,7 +8,7 @@ import PackageDescription
 //   MNIST         IDX, mnist.npz and image files to pixels (NumPy); knows no network
 //   KerasFormat   Keras configs and file layouts <-> NeuralNet models (HDF5 + NeuralNet)
 //   Architectures the four notebook presets: builders, recipes, preprocessing, recognition by weight shapes
-//   KerasSwift    the umbrella a user imports, with the Keras-like KerasModel
+//   KerasSwift    the umbrella a user imports, with the Keras-like KerasModel; knows nothing of MNIST or presets
 // C shims and kernels (CHDF5, CBLAS, CGzip, CPNG, CKernels) are implementation details, not products.
 let package = Package(
     name: "keras-swift",
@@ -22,7 +22,7 @@ let package = Package(
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
         .library(name: "Architectures", targets: ["Architectures"]),
         .executable(name: "h5tool", targets: ["h5tool"]),
-        .executable(name: "digits", targets: ["digits"]),
+        .executable(name: "keras-swift", targets: ["keras-swift"]),
         // The fuzzing targets, linked into libFuzzer's driver by scripts/fuzz.sh (files) and
         // scripts/fuzz-config.sh (model configs); not for other packages.
         .library(name: "_KerasFuzz", type: .dynamic, targets: ["KerasFuzz"]),
@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy"]),
         .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
-        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "KerasFormat", "Architectures"]),
+        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "KerasFormat"]),
 
         // The tools and what only they use.
         .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
@@ -57,10 +57,10 @@ let package = Package(
             dependencies: ["HDF5", "NeuralNet", "KerasFormat", "Architectures", "CommandLineSupport", "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "digits",
+            name: "keras-swift",
             dependencies: ["NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST"], path: "Examples/GettingStarted"),
+        .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST", "Architectures"], path: "Examples/GettingStarted"),
 
         // Test and fuzzing support.
         .target(name: "TestSupport", dependencies: ["CPNG"], path: "Tests/TestSupport"),
@@ -79,9 +79,9 @@ let package = Package(
         .testTarget(
             name: "RobustnessTests",
             dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "FileProbe", "TestSupport", "ZIPFoundation",
-                           "digits", "h5tool"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "KerasFormat", "NeuralNet", "NumPy", "h5tool", "digits"]),
-        .testTarget(name: "KerasSwiftTests", dependencies: ["KerasSwift", "MNIST", "TestSupport"]),
+                           "keras-swift", "h5tool"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "KerasFormat", "NeuralNet", "NumPy", "h5tool", "keras-swift"]),
+        .testTarget(name: "KerasSwiftTests", dependencies: ["KerasSwift", "MNIST", "Architectures", "TestSupport"]),
         .testTarget(name: "PackageTests", dependencies: ["KerasFormat", "Architectures", "NumPy", "MNIST", "TestSupport"]),
     ]
 )

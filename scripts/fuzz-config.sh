@@ -15,12 +15,12 @@ swift build --scratch-path "$OUT" -c release --product _KerasConfigFuzz -Xswiftc
   -Wl,-rpath,/opt/swift/usr/lib/swift/linux -o "$OUT/config-fuzzer" 2> >(grep -v "Cannot export local symbol" >&2)
 rm -rf "$OUT/seeds" "$OUT/artifacts"
 mkdir -p "$OUT/corpus" "$OUT/seeds" "$OUT/artifacts" "$OUT/cases"
-swift build -c release --product hostile-corpus --product digits
+swift build -c release --product hostile-corpus --product keras-swift
 .build/release/hostile-corpus "$OUT/cases" "$KERAS_SWIFT_SHARED/keras-reference" > /dev/null
 cp "$OUT"/cases/*.json "$OUT/seeds/"
 rm "$OUT/seeds/9980-layers.json"  # each mutation of it builds ten thousand layers: too slow a seed
 for arch in mlp convnet lenet5 vgg; do
-  .build/release/digits train --arch "$arch" --epochs 0 --data "$MNIST_DIR" --out "$OUT/cases/$arch.keras" > /dev/null
+  .build/release/keras-swift train --arch "$arch" --epochs 0 --data "$MNIST_DIR" --out "$OUT/cases/$arch.keras" > /dev/null
   python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("config.json"))' \
     "$OUT/cases/$arch.keras" > "$OUT/seeds/$arch.json"
 done

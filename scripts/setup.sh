@@ -5,5 +5,5 @@ install_system_packages
 cd "$REPO"
 swift build -c release
 echo
-echo "== digits evaluate LeNet5.weights.h5 (the notebook's LeNet-5) on the MNIST test set"
-.build/release/digits evaluate "$KERAS_SWIFT_SHARED/keras-reference/LeNet5.weights.h5" --data "$MNIST_DIR"
+echo "== keras-swift evaluate LeNet5.weights.h5 (the notebook's LeNet-5) on the MNIST test set"
+.build/release/keras-swift evaluate "$KERAS_SWIFT_SHARED/keras-reference/LeNet5.weights.h5" --data "$MNIST_DIR"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suite on the release build setup.sh made (numeric code is 10-100x slower in
 # debug; the suite imports nothing @testable, so the modules are not compiled again for it), then the
-# interoperability checks in which Keras itself loads what digits writes and the other way round.
+# interoperability checks in which Keras itself loads what keras-swift writes and the other way round.
 # SKIP_KERAS=1 skips the Keras checks (and the TensorFlow download they need on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
@@ -16,4 +16,4 @@ fi
 ensure_keras_environment
 echo
 echo "== Keras interoperability: tools/interop_check.py"
-"$KERAS_PYTHON" tools/interop_check.py --digits .build/release/digits --data "$MNIST_DIR"
+"$KERAS_PYTHON" tools/interop_check.py --keras-swift .build/release/keras-swift --data "$MNIST_DIR"

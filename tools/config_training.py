@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Trains a user's functional CNN with BatchNormalization from its Keras config, in Keras and in digits, from
+"""Trains a user's functional CNN with BatchNormalization from its Keras config, in Keras and in keras-swift, from
 several seeds each with the same recipe, and compares the test accuracies (docs/training.md).
 
-  python tools/config_training.py --digits .build/release/digits --data ../shared/data/mnist [--seeds 3] [--epochs 2]
+  python tools/config_training.py --keras-swift .build/release/keras-swift --data ../shared/data/mnist [--seeds 3] [--epochs 2]
 
 The model is of this project's design, the way a Keras tutorial writes one: He-initialised convolutions without
 biases, each followed by BatchNormalization and ReLU, a residual Add, max pooling, a strided convolution and
@@ -43,7 +43,7 @@ def user_cnn(keras):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--digits", default=".build/release/digits")
+    parser.add_argument("--keras-swift", default=".build/release/keras-swift")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2)
@@ -60,7 +60,7 @@ def main():
     test_images, test_labels = ki.load_mnist(args.data, "test")
     x_train = train_images.astype("float32").reshape(-1, 28, 28, 1) / 255.0
     x_test = test_images.astype("float32").reshape(-1, 28, 28, 1) / 255.0
-    results = {"keras": [], "digits": []}
+    results = {"keras": [], "keras-swift": []}
     for seed in range(1, args.seeds + 1):
         keras.utils.set_random_seed(seed)
         model = keras.models.model_from_json(open(config).read())
@@ -71,12 +71,12 @@ def main():
         results["keras"].append(accuracy)
         print(f"seed {seed}: Keras {accuracy:.4f} ({time.time() - started:.0f} s)", flush=True)
         started = time.time()
-        output = subprocess.run([args.digits, "train", "--model", config, "--data", args.data, "--epochs", str(args.epochs),
-                                 "--seed", str(seed), "--out", os.path.join(work, f"digits-{seed}.keras")],
+        output = subprocess.run([args.keras_swift, "train", "--model", config, "--data", args.data, "--epochs", str(args.epochs),
+                                 "--seed", str(seed), "--out", os.path.join(work, f"swift-{seed}.keras")],
                                 capture_output=True, text=True, check=True).stdout
         accuracy = float(re.search(r"test: .*\baccuracy ([0-9.]+)", output).group(1))
-        results["digits"].append(accuracy)
-        print(f"seed {seed}: digits {accuracy:.4f} ({time.time() - started:.0f} s)", flush=True)
+        results["keras-swift"].append(accuracy)
+        print(f"seed {seed}: keras-swift {accuracy:.4f} ({time.time() - started:.0f} s)", flush=True)
     for side, values in results.items():
         print(f"{side}: mean {statistics.mean(values):.4f}, min {min(values):.4f}, max {max(values):.4f} over {len(values)} seeds")
     print(json.dumps(results))

@@ -34,12 +34,12 @@ def outcome(arguments, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tools", required=True, help="folder holding the digits and h5tool executables")
+    parser.add_argument("--tools", required=True, help="folder holding the keras-swift and h5tool executables")
     parser.add_argument("--corpus", required=True, help="folder hostile-corpus wrote")
     parser.add_argument("--data", required=True, help="MNIST folder")
     parser.add_argument("--timeout", type=float, default=30)
     options = parser.parse_args()
-    digits, h5tool = os.path.join(options.tools, "digits"), os.path.join(options.tools, "h5tool")
+    tool, h5tool = os.path.join(options.tools, "keras-swift"), os.path.join(options.tools, "h5tool")
     training = ["--data", options.data, "--epochs", "1", "--limit", "64", "--validation-split", "0.5"]
     tally = collections.Counter()
     for name in sorted(os.listdir(options.corpus)):
@@ -49,12 +49,12 @@ def main():
         arch = ["--arch", "lenet5"] if name.endswith(".weights.h5") and not name.startswith("unrecognisable") else []
         scratch = tempfile.mkdtemp()
         if name.endswith(".json"):
-            uses = {"train --model": [digits, "train", "--model", path, "--out", scratch + "/t.keras"] + training}
+            uses = {"train --model": [tool, "train", "--model", path, "--out", scratch + "/t.keras"] + training}
         else:
             uses = {
-                "predict": [digits, "predict", path, "--index", "0", "--data", options.data] + arch,
-                "convert": [digits, "convert", path, scratch + "/c.keras"] + arch,
-                "train --resume": [digits, "train", "--resume", path, "--out", scratch + "/t.keras"] + training + arch,
+                "predict": [tool, "predict", path, "--index", "0", "--data", options.data] + arch,
+                "convert": [tool, "convert", path, scratch + "/c.keras"] + arch,
+                "train --resume": [tool, "train", "--resume", path, "--out", scratch + "/t.keras"] + training + arch,
                 "dump": [h5tool, "dump", path],
             }
         results = {use: outcome(arguments, options.timeout) for use, arguments in uses.items()}

@@ -1,29 +1,29 @@
 #!/usr/bin/env python3
-"""Round trips between digits and Keras itself, for the four architectures and the three file forms.
+"""Round trips between keras-swift and Keras itself, for the four architectures and the three file forms.
 
-Swift -> Keras: digits trains each architecture briefly and writes .h5, .weights.h5 and .keras (plus a legacy
+Swift -> Keras: keras-swift trains each architecture briefly and writes .h5, .weights.h5 and .keras (plus a legacy
 .h5 in Keras 2's layout); Keras (and tf-keras, for the Keras 2 file, when installed) loads each one.
-Keras -> Swift: Keras trains each architecture briefly and writes the three forms; digits loads each one.
+Keras -> Swift: Keras trains each architecture briefly and writes the three forms; keras-swift loads each one.
 Every file must give the same test accuracy on both sides (to 4 decimals; VGG's on the first 1,000 test images),
 losses within 1e-4, and the first 100 class probabilities within 1e-5. A .keras file's optimizer state must arrive in Keras with its step count.
-Same start (tools/same_start.py): from one Keras-initialised model, Keras and digits train on the same images
+Same start (tools/same_start.py): from one Keras-initialised model, Keras and keras-swift train on the same images
 in the same order (no shuffling), partial last batches included, for a few epochs (LeNet-5 with SGD, the
 ConvNet with SGD and with Adam); every epoch's training loss must agree within 1e-4, and after the SGD runs
-every step digits takes from Keras's weights before it must give Keras's weights after it.
+every step keras-swift takes from Keras's weights before it must give Keras's weights after it.
 Zoo (tools/keras_zoo.py): models of our own design over the layer classes beyond the notebooks', written by
-Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5, for models of what tf-keras has); digits' predictions for the first 100 test images
-must be Keras's within 1e-5, and each model converted by digits to .keras, .h5 and (where tf-keras has its
+Keras 3 (.keras, .h5) and tf-keras (Keras 2 .h5, for models of what tf-keras has); keras-swift's predictions for the first 100 test images
+must be Keras's within 1e-5, and each model converted by keras-swift to .keras, .h5 and (where tf-keras has its
 layers and activations) a Keras 2 .h5 must give Keras (and tf-keras) the same predictions.
 Data zoo (tools/keras_data_zoo.py): models on a user's own arrays (binary, regression, multi-label, label
 smoothing, a (32, 32, 3) CNN, two inputs one of them int32, a class and a value as two outputs, an
-autoencoder), each from Keras 3 and tf-keras: digits predicts within 1e-5 and evaluates every figure of
+autoencoder), each from Keras 3 and tf-keras: keras-swift predicts within 1e-5 and evaluates every figure of
 Keras's evaluate(return_dict=True) within 1e-5 relative; its conversions load in Keras with the same
 predictions and compiled figures; training continued from the .keras file keeps Keras's losses and weights, and
-Keras evaluates digits' trained file as digits does.
+Keras evaluates keras-swift's trained file as keras-swift does.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
-`digits train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
+`keras-swift train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
-  python tools/interop_check.py --digits .build/release/digits --data ../shared/data/mnist [--archs lenet5,vgg]
+  python tools/interop_check.py --keras-swift .build/release/keras-swift --data ../shared/data/mnist [--archs lenet5,vgg]
                                 [--checks round-trips,same-start,zoo,data-zoo,shuffling]
 
 Exit status 0 when every check passes, 1 otherwise (the failing checks are listed).
@@ -65,9 +65,9 @@ class Checks:
     def compare(self, name, swift, keras):
         """swift and keras are (accuracy, loss, first-100 probabilities)."""
         same_accuracy = f"{swift[0]:.4f}" == f"{keras[0]:.4f}"
-        self.add(f"{name}: accuracy", same_accuracy, f"digits {swift[0]:.4f}, Keras {keras[0]:.4f}")
+        self.add(f"{name}: accuracy", same_accuracy, f"keras-swift {swift[0]:.4f}, Keras {keras[0]:.4f}")
         loss_gap = abs(swift[1] - keras[1])
-        self.add(f"{name}: loss", loss_gap <= 1e-4, f"digits {swift[1]:.6f}, Keras {keras[1]:.6f}")
+        self.add(f"{name}: loss", loss_gap <= 1e-4, f"keras-swift {swift[1]:.6f}, Keras {keras[1]:.6f}")
         gap = float(np.max(np.abs(swift[2] - keras[2])))
         self.add(f"{name}: probabilities", gap <= 1e-5, f"max |difference| {gap:.2e} over {swift[2].shape[0]} images")
 
@@ -76,7 +76,7 @@ class Checks:
         return [r for r in self.results if not r[1]]
 
 
-class Digits:
+class Tool:
     def __init__(self, executable, data):
         self.executable = executable
         self.data = data
@@ -84,15 +84,15 @@ class Digits:
     def run(self, *args):
         out = subprocess.run([self.executable, *args], capture_output=True, text=True)
         if out.returncode != 0:
-            raise RuntimeError(f"digits {' '.join(args)} failed: {out.stderr.strip()}")
+            raise RuntimeError(f"keras-swift {' '.join(args)} failed: {out.stderr.strip()}")
         return out.stdout
 
     def results(self, path, arch, work):
-        """Accuracy and loss on the test set and the first 100 probabilities, as digits computes them."""
+        """Accuracy and loss on the test set and the first 100 probabilities, as keras-swift computes them."""
         arch_args = ["--arch", arch] if path.endswith(".weights.h5") else []
         evaluation = json.loads(self.run("evaluate", path, "--data", self.data, "--json", "--first", str(TEST_IMAGES[arch]),
                                           *arch_args).strip().splitlines()[-1])
-        npy = os.path.join(work, os.path.basename(path) + ".digits.npy")
+        npy = os.path.join(work, os.path.basename(path) + ".swift.npy")
         self.run("predict", path, "--data", self.data, "--first", "100", "--output", npy, *arch_args)
         return evaluation["accuracy"], evaluation["loss"], np.load(npy)
 
@@ -107,14 +107,14 @@ def keras_results(model, arch, data, keras):
     return accuracy, loss, probabilities
 
 
-def swift_to_keras(arch, digits, data, work, keras, checks):
+def swift_to_keras(arch, tool, data, work, keras, checks):
     base = os.path.join(work, f"swift-{arch}")
     limit = LIMITS[arch]
-    digits.run("train", "--arch", arch, "--epochs", "1", "--limit", str(limit), "--seed", "1", "--out", base + ".h5",
+    tool.run("train", "--arch", arch, "--epochs", "1", "--limit", str(limit), "--seed", "1", "--out", base + ".h5",
                "--data", data)
-    digits.run("convert", base + ".h5", base + ".weights.h5")
-    digits.run("convert", base + ".h5", base + ".keras")
-    digits.run("convert", base + ".h5", base + "-keras2.h5", "--keras-version", "2")
+    tool.run("convert", base + ".h5", base + ".weights.h5")
+    tool.run("convert", base + ".h5", base + ".keras")
+    tool.run("convert", base + ".h5", base + "-keras2.h5", "--keras-version", "2")
     steps = math.ceil(limit / BATCH[arch])
     for suffix in [".h5", ".weights.h5", ".keras"]:
         path = base + suffix
@@ -122,20 +122,20 @@ def swift_to_keras(arch, digits, data, work, keras, checks):
         if suffix == ".keras":
             compiled = keras.models.load_model(path)
             iterations = int(compiled.optimizer.iterations.numpy())
-            checks.add(f"{arch} digits->Keras {suffix}: optimizer steps", iterations == steps,
-                       f"Keras restored {iterations}, digits took {steps}")
-        checks.compare(f"{arch} digits->Keras {suffix}", digits.results(path, arch, work), keras_results(model, arch, data, keras))
+            checks.add(f"{arch} keras-swift->Keras {suffix}: optimizer steps", iterations == steps,
+                       f"Keras restored {iterations}, keras-swift took {steps}")
+        checks.compare(f"{arch} keras-swift->Keras {suffix}", tool.results(path, arch, work), keras_results(model, arch, data, keras))
     try:
         import tf_keras
     except ImportError:
-        checks.add(f"{arch} digits->tf-keras -keras2.h5", True, "skipped (tf-keras is not installed)")
+        checks.add(f"{arch} keras-swift->tf-keras -keras2.h5", True, "skipped (tf-keras is not installed)")
         return
     model = tf_keras.models.load_model(base + "-keras2.h5", compile=False)
-    checks.compare(f"{arch} digits->tf-keras -keras2.h5", digits.results(base + "-keras2.h5", arch, work),
+    checks.compare(f"{arch} keras-swift->tf-keras -keras2.h5", tool.results(base + "-keras2.h5", arch, work),
                    keras_results(model, arch, data, tf_keras))
 
 
-def keras_to_swift(arch, digits, data, work, keras, checks):
+def keras_to_swift(arch, tool, data, work, keras, checks):
     keras.utils.set_random_seed(1)
     model = ki.build(arch, keras)
     ki.compile_for(arch, model, keras)
@@ -148,7 +148,7 @@ def keras_to_swift(arch, digits, data, work, keras, checks):
     model.save(base + ".keras")
     reference = keras_results(model, arch, data, keras)
     for suffix in [".h5", ".weights.h5", ".keras"]:
-        checks.compare(f"{arch} Keras->digits {suffix}", digits.results(base + suffix, arch, work), reference)
+        checks.compare(f"{arch} Keras->keras-swift {suffix}", tool.results(base + suffix, arch, work), reference)
 
 
 # Same-start runs: (architecture, optimizer, images, batch size, epochs). The MLP is left out because its
@@ -166,13 +166,13 @@ CALLBACK_MODELS = {"two_inputs", "autoencoder"}
 # Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
 # optimizer state, in file order.
 ZOO_TRAINING = (640, 64, 2)
-# The weights after that training, digits against Keras in float64, as a share of (1 + the array's largest
+# The weights after that training, keras-swift against Keras in float64, as a share of (1 + the array's largest
 # value): at most this, or as far as Keras's own float32 training lands (see zoo_training).
 WEIGHT_TOLERANCE = 1e-5
 
 
-def zoo(digits, data, work, keras, checks, names=None):
-    """Every zoo file loads in digits with Keras's predictions; what digits writes back loads in Keras with them."""
+def zoo(tool, data, work, keras, checks, names=None):
+    """Every zoo file loads in keras-swift with Keras's predictions; what keras-swift writes back loads in Keras with them."""
     tf_keras = ki.tf_keras_or_none()
     folder = os.path.join(work, "zoo")
     test_images, test_labels = ki.load_mnist(data, "test")
@@ -180,43 +180,43 @@ def zoo(digits, data, work, keras, checks, names=None):
         name, pixels = entry["name"], entry["pixels"]
         for file in entry["files"]:
             path, reference = file["model"], np.load(file["predictions"])
-            output = path + ".digits.npy"
-            digits.run("predict", path, "--data", data, "--first", str(len(reference)), "--pixels", pixels, "--output", output)
-            # A model with several outputs: digits writes one array per output, next to each other here as in the reference.
-            predicted = np.concatenate([np.load(f"{path}.digits.{name}.npy") for name in entry["outputs"]], axis=1) \
+            output = path + ".swift.npy"
+            tool.run("predict", path, "--data", data, "--first", str(len(reference)), "--pixels", pixels, "--output", output)
+            # A model with several outputs: keras-swift writes one array per output, next to each other here as in the reference.
+            predicted = np.concatenate([np.load(f"{path}.swift.{name}.npy") for name in entry["outputs"]], axis=1) \
                 if entry["outputs"] else np.load(output)
             gap = float(np.max(np.abs(predicted - reference)))
-            checks.add(f"zoo {os.path.basename(path)} Keras->digits: predictions", gap <= 1e-5,
+            checks.add(f"zoo {os.path.basename(path)} Keras->keras-swift: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
-        zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks)
+        zoo_evaluation(entry, tool, data, test_images, test_labels, keras, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
-            target = os.path.join(folder, f"{name}-digits{suffix}")
-            digits.run("convert", source, target, *options)
+            target = os.path.join(folder, f"{name}-swift{suffix}")
+            tool.run("convert", source, target, *options)
             model = module.models.load_model(target, compile=False)
             predicted = keras_zoo.joined(model.predict(keras_zoo.inputs(model, test_images[:len(reference)], pixels), verbose=0))
             gap = float(np.max(np.abs(predicted - reference)))
-            checks.add(f"zoo {name} digits->{module.__name__} {suffix}: predictions", gap <= 1e-5,
+            checks.add(f"zoo {name} keras-swift->{module.__name__} {suffix}: predictions", gap <= 1e-5,
                        f"max |difference| {gap:.2e} over {len(reference)} images")
             zoo_compiled(entry, module, keras, target, suffix, test_images[:len(reference)], test_labels[:len(reference)], checks)
         if tf_keras and entry["keras2"]:
-            zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks)
+            zoo_keras2_archive_state(entry, tool, folder, keras, tf_keras, checks)
         if not entry["random_in_training"]:
-            zoo_training(entry, digits, data, folder, keras, checks)
+            zoo_training(entry, tool, data, folder, keras, checks)
 
 
 def zoo_compiled(entry, module, keras, target, suffix, images, labels, checks):
-    """The compile settings digits writes back: Keras loads the file compiled and evaluates the same loss and
-    metrics, under the same names, as Keras 3 from the original .keras (digits writes metrics as objects with
+    """The compile settings keras-swift writes back: Keras loads the file compiled and evaluates the same loss and
+    metrics, under the same names, as Keras 3 from the original .keras (keras-swift writes metrics as objects with
     their names; Keras 3's own legacy .h5 names a metric given by name after its class, "mse" as
     mean_squared_error). tf-keras names some metrics its own way: there the values must agree, figure for figure."""
     ours = keras_figures(module, target, entry, images, labels)
     theirs = keras_figures(keras, entry["files"][0]["model"], entry, images, labels)
     same = figures_agree(ours, theirs, by_name=module is keras)
-    checks.add(f"zoo {entry['name']} digits->{module.__name__} {suffix}: compiled loss and metrics", same,
-               f"{sorted(ours)} as Keras 3 compiles the original .keras" if same else f"digits' file {ours}, Keras {theirs}")
+    checks.add(f"zoo {entry['name']} keras-swift->{module.__name__} {suffix}: compiled loss and metrics", same,
+               f"{sorted(ours)} as Keras 3 compiles the original .keras" if same else f"keras-swift's file {ours}, Keras {theirs}")
 
 
 def figures_agree(ours, theirs, by_name):
@@ -235,27 +235,27 @@ def keras_figures(module, path, entry, images, labels):
     return model.evaluate(x, keras_zoo.targets(labels, entry["loss"]), batch_size=128, verbose=0, return_dict=True)
 
 
-def zoo_evaluation(entry, digits, data, test_images, test_labels, keras, checks):
-    """digits evaluate reports every figure of Keras's evaluate(return_dict=True), by its name: the compiled
+def zoo_evaluation(entry, tool, data, test_images, test_labels, keras, checks):
+    """keras-swift evaluate reports every figure of Keras's evaluate(return_dict=True), by its name: the compiled
     loss (ActivityRegularization's penalty included; for several outputs, each output's loss times its weight,
     and each output's own loss) and each compiled metric, on the test images the predictions were compared on."""
     source = entry["files"][0]["model"]
     count = len(np.load(entry["files"][0]["predictions"]))
     figures = keras_figures(keras, source, entry, test_images[:count], test_labels[:count])
-    evaluation = json.loads(digits.run("evaluate", source, "--data", data, "--json", "--first", str(count),
+    evaluation = json.loads(tool.run("evaluate", source, "--data", data, "--json", "--first", str(count),
                                        "--pixels", entry["pixels"]).strip().splitlines()[-1])
     for name, keras_value in figures.items():
         ours = evaluation.get(name)
         checks.add(f"zoo {entry['name']} evaluate: {name}", ours is not None and abs(ours - keras_value) <= 1e-5 * (1 + abs(keras_value)),
-                   f"digits {ours}, Keras {keras_value:.6f} over {count} images")
+                   f"keras-swift {ours}, Keras {keras_value:.6f} over {count} images")
 
 
-def zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks):
-    """The optimizer state of tf-keras's .keras archive survives digits: converted to a Keras 3 .keras, Keras 3
+def zoo_keras2_archive_state(entry, tool, folder, keras, tf_keras, checks):
+    """The optimizer state of tf-keras's .keras archive survives keras-swift: converted to a Keras 3 .keras, Keras 3
     loads the same step count and slot arrays that tf-keras reads from the original."""
     source = next(file["model"] for file in entry["files"] if file["model"].endswith("-keras2.keras"))
-    target = os.path.join(folder, entry["name"] + "-keras2-digits.keras")
-    digits.run("convert", source, target)
+    target = os.path.join(folder, entry["name"] + "-keras2-swift.keras")
+    tool.run("convert", source, target)
     theirs = tf_keras.models.load_model(source).optimizer
     ours = keras.models.load_model(target).optimizer
 
@@ -266,7 +266,7 @@ def zoo_keras2_archive_state(entry, digits, folder, keras, tf_keras, checks):
     gap = max((float(np.max(np.abs(a - b))) for a, b in zip(their_slots, our_slots) if a.shape == b.shape), default=0.0)
     same = their_steps == our_steps and len(their_slots) == len(our_slots) \
         and all(a.shape == b.shape for a, b in zip(their_slots, our_slots)) and gap == 0
-    checks.add(f"zoo {entry['name']} tf-keras .keras -> digits -> Keras 3: optimizer state", same,
+    checks.add(f"zoo {entry['name']} tf-keras .keras -> keras-swift -> Keras 3: optimizer state", same,
                f"{type(theirs).__name__} after {their_steps} steps (Keras 3 reads {our_steps}), {len(their_slots)} slot arrays "
                f"({len(our_slots)} in Keras 3), max |difference| {gap:.1e}")
 
@@ -301,8 +301,8 @@ def float64_copy(model, keras):
     return copy
 
 
-def zoo_training(entry, digits, data, folder, keras, checks):
-    """Keras and digits each continue training a zoo model from its .keras file (weights and optimizer state) on the
+def zoo_training(entry, tool, data, folder, keras, checks):
+    """Keras and keras-swift each continue training a zoo model from its .keras file (weights and optimizer state) on the
     same images in file order (see training_parity)."""
     count, batch, epochs = ZOO_TRAINING
     source = entry["files"][0]["model"]
@@ -310,7 +310,7 @@ def zoo_training(entry, digits, data, folder, keras, checks):
     model = keras.models.load_model(source)
     x, y = keras_zoo.inputs(model, images[:count], entry["pixels"]), keras_zoo.targets(labels[:count], entry["loss"])
     training_parity(f"zoo {entry['name']}", source, x, y, ["--data", data, "--limit", str(count), "--pixels", entry["pixels"]],
-                    os.path.join(folder, entry["name"] + "-trained.keras"), (batch, epochs), entry["optimizer"], digits, keras, checks)
+                    os.path.join(folder, entry["name"] + "-trained.keras"), (batch, epochs), entry["optimizer"], tool, keras, checks)
 
 
 def float64_arrays(arrays):
@@ -320,15 +320,15 @@ def float64_arrays(arrays):
     return arrays.astype(np.float64) if arrays.dtype.kind == "f" else arrays
 
 
-def training_parity(label, source, x, y, data_args, out, schedule, optimizer_name, digits, keras, checks):
-    """Keras and digits each continue training the model of `source` (a .keras file: weights and optimizer state)
-    on `x` and `y` in file order, `schedule` = (batch size, epochs); digits reads the same samples through
+def training_parity(label, source, x, y, data_args, out, schedule, optimizer_name, tool, keras, checks):
+    """Keras and keras-swift each continue training the model of `source` (a .keras file: weights and optimizer state)
+    on `x` and `y` in file order, `schedule` = (batch size, epochs); keras-swift reads the same samples through
     `data_args`. Every epoch's training loss must agree within the same-start tolerance.
 
     The trained weights (BatchNormalization's moving statistics included) are judged against Keras training a
-    float64 copy of the model, the exact result float32 approximates: digits must come at least as close to
+    float64 copy of the model, the exact result float32 approximates: keras-swift must come at least as close to
     it as Keras's own float32 training does, or within WEIGHT_TOLERANCE. (Keras's float32 means over the tens
-    of thousands of values BatchNormalization normalises drift by about 1e-4; digits sums them in double.)"""
+    of thousands of values BatchNormalization normalises drift by about 1e-4; keras-swift sums them in double.)"""
     batch, epochs = schedule
     model = keras.models.load_model(source)
     # Keras's float type is float64 while the copy is made and trained: its compiled loss then adds
@@ -340,7 +340,7 @@ def training_parity(label, source, x, y, data_args, out, schedule, optimizer_nam
     finally:
         keras.config.set_floatx("float32")
     loss = model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0).history["loss"]
-    digits.run("train", "--resume", source, *data_args, "--batch-size", str(batch), "--epochs", str(epochs), "--shuffle", "off",
+    tool.run("train", "--resume", source, *data_args, "--batch-size", str(batch), "--epochs", str(epochs), "--shuffle", "off",
                "--out", out)
     with open(out[:-len(".keras")] + ".history.json") as f:
         swift = json.load(f)["loss"]
@@ -363,15 +363,15 @@ def training_parity(label, source, x, y, data_args, out, schedule, optimizer_nam
         allowed = max(WEIGHT_TOLERANCE, keras_gap)
         checks.add(f"{label} training from the file's state: {kind.replace('_', '-')} weights",
                    len(ours) == len(reference) and gap <= allowed,
-                   f"{len(reference)} arrays, against Keras in float64: digits {gap:.1e}, Keras in float32 {keras_gap:.1e} "
+                   f"{len(reference)} arrays, against Keras in float64: keras-swift {gap:.1e}, Keras in float32 {keras_gap:.1e} "
                    f"(max |difference| / (1 + max |value|))")
 
 
-def data_zoo(digits, work, keras, checks, names=None):
+def data_zoo(tool, work, keras, checks, names=None):
     """Models on a user's own arrays (tools/keras_data_zoo.py): every file Keras wrote predicts and evaluates in
-    digits as in Keras (every figure of evaluate(return_dict=True), by name); digits' conversions load in Keras
+    keras-swift as in Keras (every figure of evaluate(return_dict=True), by name); keras-swift's conversions load in Keras
     (and tf-keras) with the same predictions and the same compiled loss and metrics; training continued from the
-    .keras file agrees with Keras's, and Keras evaluates digits' trained file as digits does."""
+    .keras file agrees with Keras's, and Keras evaluates keras-swift's trained file as keras-swift does."""
     tf_keras = ki.tf_keras_or_none()
     folder = os.path.join(work, "data-zoo")
     for entry in keras_data_zoo.write(folder, keras, tf_keras, names):
@@ -384,15 +384,15 @@ def data_zoo(digits, work, keras, checks, names=None):
             return max(float(np.max(np.abs(np.asarray(a) - np.load(b)))) for a, b in zip(predicted, reference))
 
         for file in entry["files"]:
-            path, out = file["model"], file["model"] + ".digits.npy"
-            digits.run("predict", path, *arrays, "--output", out)
-            predicted = [np.load(f"{path}.digits.{output}.npy") for output in outputs] if outputs else [np.load(out)]
+            path, out = file["model"], file["model"] + ".swift.npy"
+            tool.run("predict", path, *arrays, "--output", out)
+            predicted = [np.load(f"{path}.swift.{output}.npy") for output in outputs] if outputs else [np.load(out)]
             difference = gap(predicted, file["predictions"])
-            checks.add(f"data-zoo {os.path.basename(path)} Keras->digits: predictions", difference <= 1e-5,
+            checks.add(f"data-zoo {os.path.basename(path)} Keras->keras-swift: predictions", difference <= 1e-5,
                        f"max |difference| {difference:.2e} over {len(x[0])} samples")
 
         def evaluation(path):
-            return json.loads(digits.run("evaluate", path, *arrays, *targets, "--json").strip().splitlines()[-1])
+            return json.loads(tool.run("evaluate", path, *arrays, *targets, "--json").strip().splitlines()[-1])
 
         def keras_evaluation(module, path):
             model = module.models.load_model(path)
@@ -403,30 +403,30 @@ def data_zoo(digits, work, keras, checks, names=None):
         figures, ours = keras_evaluation(keras, source), evaluation(source)
         for figure, value in figures.items():
             checks.add(f"data-zoo {name} evaluate: {figure}", figure in ours and abs(ours[figure] - value) <= 1e-5 * (1 + abs(value)),
-                       f"digits {ours.get(figure)}, Keras {value:.6f}")
+                       f"keras-swift {ours.get(figure)}, Keras {value:.6f}")
         for suffix, options, module in [(".keras", [], keras), (".h5", [], keras)] \
                 + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras else []):
-            target = os.path.join(folder, f"{name}-digits{suffix}")
-            digits.run("convert", source, target, *options)
+            target = os.path.join(folder, f"{name}-swift{suffix}")
+            tool.run("convert", source, target, *options)
             model = module.models.load_model(target, compile=False)
             predicted = keras_data_zoo.as_list(model.predict(keras_data_zoo.keras_arrays(x), verbose=0))
             difference = gap(predicted, reference)
-            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: predictions", difference <= 1e-5,
+            checks.add(f"data-zoo {name} keras-swift->{module.__name__} {suffix}: predictions", difference <= 1e-5,
                        f"max |difference| {difference:.2e}")
             same, detail = same_optimizer(module.models.load_model(target).optimizer, keras.models.load_model(source).optimizer)
-            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: optimizer and learning rate", same, detail)
+            checks.add(f"data-zoo {name} keras-swift->{module.__name__} {suffix}: optimizer and learning rate", same, detail)
             compiled = keras_evaluation(module, target)
-            checks.add(f"data-zoo {name} digits->{module.__name__} {suffix}: compiled loss and metrics",
+            checks.add(f"data-zoo {name} keras-swift->{module.__name__} {suffix}: compiled loss and metrics",
                        figures_agree(compiled, figures, by_name=module is keras), f"{compiled} (Keras 3 from its own file: {figures})")
         if name in CALLBACK_MODELS:
-            callback_parity(name, source, x, y, arrays + targets, folder, digits, keras, checks)
+            callback_parity(name, source, x, y, arrays + targets, folder, tool, keras, checks)
         trained = os.path.join(folder, name + "-trained.keras")
         training_parity(f"data-zoo {name}", source, keras_data_zoo.keras_arrays(x), keras_data_zoo.keras_arrays(y), arrays + targets,
-                        trained, DATA_ZOO_TRAINING, keras_data_zoo.ZOO[name][4][0], digits, keras, checks)
+                        trained, DATA_ZOO_TRAINING, keras_data_zoo.ZOO[name][4][0], tool, keras, checks)
         judged, reported = keras_evaluation(keras, trained), evaluation(trained)
         same = all(k in reported for k in judged) and figures_agree({k: reported[k] for k in judged}, judged, by_name=True)
-        checks.add(f"data-zoo {name} trained by digits, evaluated by Keras", same,
-                   f"Keras {judged}, digits {dict((k, reported.get(k)) for k in judged)}")
+        checks.add(f"data-zoo {name} trained by keras-swift, evaluated by Keras", same,
+                   f"Keras {judged}, keras-swift {dict((k, reported.get(k)) for k in judged)}")
 
 
 def same_optimizer(ours, theirs):
@@ -447,11 +447,11 @@ def same_optimizer(ours, theirs):
     return same, f"{type(ours).__name__} after {steps[0]} steps, learning rate {rate(ours)} (Keras's file: {rate(theirs)})"
 
 
-def callback_parity(name, source, x, y, data_args, folder, digits, keras, checks):
+def callback_parity(name, source, x, y, data_args, folder, tool, keras, checks):
     """EarlyStopping (patience 2, best weights restored), ReduceLROnPlateau (patience 1, factor 0.5) and
     ModelCheckpoint on the validation loss of a quarter held out, from the .keras file's state in file order:
-    Keras and digits run as many epochs with the same losses, end with the same learning rate and weights, and
-    every checkpoint digits writes loads in Keras."""
+    Keras and keras-swift run as many epochs with the same losses, end with the same learning rate and weights, and
+    every checkpoint keras-swift writes loads in Keras."""
     epochs, batch = 12, 8
     model = keras.models.load_model(source)
     callbacks = [keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True),
@@ -460,19 +460,19 @@ def callback_parity(name, source, x, y, data_args, folder, digits, keras, checks
                         validation_split=0.25, callbacks=callbacks, verbose=0).history
     out = os.path.join(folder, name + "-callbacks.keras")
     pattern = os.path.join(folder, name + "-checkpoint-{epoch:02d}-{val_loss:.4f}.keras")
-    digits.run("train", "--resume", source, *data_args, "--validation-split", "0.25", "--epochs", str(epochs), "--batch-size", str(batch),
+    tool.run("train", "--resume", source, *data_args, "--validation-split", "0.25", "--epochs", str(epochs), "--batch-size", str(batch),
                "--shuffle", "off", "--early-stopping", "2", "--restore-best-weights", "--reduce-lr-on-plateau", "1",
                "--reduce-lr-factor", "0.5", "--checkpoint", pattern, "--out", out)
     with open(out[:-len(".keras")] + ".history.json") as f:
         ours = json.load(f)
     gap = max(abs(a - b) for key in ["loss", "val_loss"] for a, b in zip(ours[key], history[key]))
     checks.add(f"data-zoo {name} callbacks: epochs and losses", len(ours["loss"]) == len(history["loss"]) and gap <= LOSS_TOLERANCE,
-               f"digits ran {len(ours['loss'])} epochs, Keras {len(history['loss'])} of {epochs}; max |loss difference| {gap:.1e}")
+               f"keras-swift ran {len(ours['loss'])} epochs, Keras {len(history['loss'])} of {epochs}; max |loss difference| {gap:.1e}")
     trained = keras.models.load_model(out)
     rates = float(np.asarray(trained.optimizer.learning_rate)), float(np.asarray(model.optimizer.learning_rate))
     weight_gap = max(float(np.max(np.abs(a - b))) for a, b in zip(trained.get_weights(), model.get_weights()))
     checks.add(f"data-zoo {name} callbacks: learning rate and restored weights", abs(rates[0] - rates[1]) <= 1e-7 * rates[1] and weight_gap <= 1e-5,
-               f"learning rate digits {rates[0]:.3g}, Keras {rates[1]:.3g}; max |weight difference| {weight_gap:.1e}")
+               f"learning rate keras-swift {rates[0]:.3g}, Keras {rates[1]:.3g}; max |weight difference| {weight_gap:.1e}")
     saved = sorted(path for path in os.listdir(folder) if path.startswith(name + "-checkpoint-"))
     loaded = [keras.models.load_model(os.path.join(folder, path)) for path in saved]
     checks.add(f"data-zoo {name} callbacks: checkpoints load in Keras", len(loaded) == len(history["loss"]),
@@ -497,19 +497,19 @@ def keras_epoch_orders(keras, seeded):
 
 def shuffling(keras, checks):
     seeded = keras_epoch_orders(keras, seeded=True)
-    checks.add("Keras seeded fit(shuffle=True) keeps one order (digits --shuffle once)",
+    checks.add("Keras seeded fit(shuffle=True) keeps one order (keras-swift --shuffle once)",
                seeded[0] == seeded[1] == seeded[2] and seeded[0] != sorted(seeded[0]), f"batch means per epoch {seeded}")
     # A fresh interpreter: the other checks have set Keras's seed in this one.
     code = "import json, keras, interop_check; print(json.dumps(interop_check.keras_epoch_orders(keras, seeded=False)))"
     unseeded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.abspath(__file__)),
                                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-    checks.add("Keras unseeded fit(shuffle=True) reshuffles every epoch (digits --shuffle epoch)",
+    checks.add("Keras unseeded fit(shuffle=True) reshuffles every epoch (keras-swift --shuffle epoch)",
                unseeded[0] != unseeded[1] and unseeded[1] != unseeded[2], f"batch means per epoch {unseeded}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--digits", default=".build/release/digits")
+    parser.add_argument("--keras-swift", default=".build/release/keras-swift")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
     parser.add_argument("--work", help="folder for the files (default: a new temporary folder)")
     parser.add_argument("--archs", default=",".join(ki.ARCHS))
@@ -526,20 +526,20 @@ def main():
 
     work = args.work or tempfile.mkdtemp(prefix="interop-")
     os.makedirs(work, exist_ok=True)
-    digits = Digits(os.path.abspath(args.digits), args.data)
+    tool = Tool(os.path.abspath(args.keras_swift), args.data)
     checks = Checks()
     print(f"Keras {keras.__version__} ({keras.backend.backend()}), files in {work}", flush=True)
     archs = args.archs.split(",")
     for arch in archs if "round-trips" in kinds else []:
-        swift_to_keras(arch, digits, args.data, work, keras, checks)
-        keras_to_swift(arch, digits, args.data, work, keras, checks)
+        swift_to_keras(arch, tool, args.data, work, keras, checks)
+        keras_to_swift(arch, tool, args.data, work, keras, checks)
     for arch, optimizer, count, batch, epochs in SAME_START if "same-start" in kinds else []:
         if arch in archs:
-            same_start(arch, optimizer, count, batch, epochs, digits, args.data, work, keras, checks)
+            same_start(arch, optimizer, count, batch, epochs, tool, args.data, work, keras, checks)
     if "zoo" in kinds:
-        zoo(digits, args.data, work, keras, checks, args.zoo_models.split(",") if args.zoo_models else None)
+        zoo(tool, args.data, work, keras, checks, args.zoo_models.split(",") if args.zoo_models else None)
     if "data-zoo" in kinds:
-        data_zoo(digits, work, keras, checks, args.data_zoo_models.split(",") if args.data_zoo_models else None)
+        data_zoo(tool, work, keras, checks, args.data_zoo_models.split(",") if args.data_zoo_models else None)
     if "shuffling" in kinds:
         shuffling(keras, checks)
     failures = checks.failures

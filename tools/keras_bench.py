@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Keras/TensorFlow's figures for the same measurements as `digits bench`, on this machine.
+"""Keras/TensorFlow's figures for the same measurements as `keras-swift bench`, on this machine.
 
 For each architecture, or each --model file instead: training images/s at the notebook's batch size
 (--batch-size for a file) with model.fit, inference images/s at batch 128 over the 10,000 test images

@@ -8,7 +8,7 @@ synthetic data beside it.
 
 writes, per model, OUT_DIR/<model>.keras and .h5 (Keras 3) and <model>-keras2.h5 (tf-keras, when installed),
 the arrays <model>.i<n>.npy (one per input) and <model>.t<n>.npy (targets, one per output), each side's
-predictions <model>.p<n>.npy and <model>-keras2.p<n>.npy, and data_zoo.json listing them. tools/interop_check.py (`--checks data-zoo`) has digits
+predictions <model>.p<n>.npy and <model>-keras2.p<n>.npy, and data_zoo.json listing them. tools/interop_check.py (`--checks data-zoo`) has keras-swift
 predict, evaluate, convert and train each one and Keras judge the results.
 """
 import argparse

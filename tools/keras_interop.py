@@ -12,7 +12,7 @@
   callback-reference OUT.json      where EarlyStopping stops and ReduceLROnPlateau lowers the rate on fixed histories,
                                    and the rate of each learning-rate schedule over its first steps
   train ARCH [--seed S] [--initial FILE]
-                                   the notebook's recipe in Keras, for comparison with digits train; FILE
+                                   the notebook's recipe in Keras, for comparison with keras-swift train; FILE
                                    (any form) gives the starting weights instead of Keras's initialisers
   write ARCH OUTDIR [--epochs E]   build ARCH in Keras (briefly trained when E > 0) and save it in every form:
                                    ARCH.h5, ARCH.weights.h5, ARCH.keras, plus Keras's predictions of it
@@ -132,7 +132,7 @@ def evaluate(model, arch, data_dir, keras, first=10):
 
 def train_recipe(arch, seed, data_dir, keras, initial=None):
     """The notebook's recipe (SPEC.md): LeNet-5 SGD 0.01, batch 128, up to 100 epochs until training accuracy
-    > 0.99; the others Adam, batch 32, 20 (MLP) or 10 epochs. Validation on the test set, as digits does.
+    > 0.99; the others Adam, batch 32, 20 (MLP) or 10 epochs. Validation on the test set, as keras-swift does.
     Starts from the weights in `initial` when given (a fresh optimizer either way)."""
     import time
 

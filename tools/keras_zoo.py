@@ -7,9 +7,9 @@ the first 100 test images beside it.
   python tools/keras_zoo.py OUT_DIR --data ../shared/data/mnist
 
 writes OUT_DIR/<model>.keras, .h5, -keras2.h5, <model>.npy (Keras's predictions) and zoo.json, which lists
-each model's files, its pixel scaling (`raw` or `unit`, as `digits --pixels` takes it), its loss and optimizer, its layer classes
-and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in digits and has
-Keras load what digits writes back.
+each model's files, its pixel scaling (`raw` or `unit`, as `keras-swift --pixels` takes it), its loss and optimizer, its layer classes
+and whether Keras 2 can hold it. tools/interop_check.py (`--checks zoo`) loads every file in keras-swift and has
+Keras load what keras-swift writes back.
 """
 import argparse
 import json
@@ -188,12 +188,12 @@ def functional_bn_residual(keras):
 
 
 def winograd_cnn(keras):
-    """3x3 stride-1 convolutions over 16 or more channels, which digits computes with Winograd's algorithm:
+    """3x3 stride-1 convolutions over 16 or more channels, which keras-swift computes with Winograd's algorithm:
     valid padding on 26x26 (whole tiles), same padding without a bias before a BatchNormalization that
     inference folds in, and valid padding on 13x13 (partial tiles), 24 channels to 40 filters.
 
     Its activations are smooth and its pooling averages: with ReLUs and max pooling, a unit or a window's
-    winner flipped on a change of rounding (OpenBLAS for digits' own GEMM was enough), and training from the
+    winner flipped on a change of rounding (OpenBLAS for keras-swift's own GEMM was enough), and training from the
     same start landed on either of two weight sets 4e-4 apart, whichever way the convolutions summed."""
     L = keras.layers
     return keras.Sequential([
@@ -438,7 +438,7 @@ METRICS = {
 }
 WEIGHTED_METRICS = {"mse_cnn": ["mae"], "rescaling_mlp": ["accuracy"]}
 
-# Models whose training draws random noise (dropout), which Keras and digits draw differently: their training
+# Models whose training draws random noise (dropout), which Keras and keras-swift draw differently: their training
 # losses are not compared.
 RANDOM_IN_TRAINING = {"noisy_cnn"}
 

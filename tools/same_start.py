@@ -1,16 +1,16 @@
-"""Same-start training checks: Keras and digits train one Keras-initialised model on the same images in file
+"""Same-start training checks: Keras and keras-swift train one Keras-initialised model on the same images in file
 order, and must take the same steps.
 
 Losses: each side trains the whole run on its own; every epoch's training loss must agree within 1e-4.
 
-Weights, step by step: Keras records its weights before every step. For each step, digits starts from Keras's
+Weights, step by step: Keras records its weights before every step. For each step, keras-swift starts from Keras's
 weights before it, takes that one step on the same batch, and its weights must match Keras's after the step:
 per weight array, every value within TOLERANCE of the array's largest change in the step. Comparing whole
 trajectories instead would let one rounding difference grow over the following steps.
 
 Rounding differs between two implementations (and between processors' instruction sets), and some operations
 choose a branch: a ReLU whose pre-activation is within rounding of 0, a max-pooling window whose two largest
-values are within rounding of each other. Such a decision may go the other way in digits than in Keras, and
+values are within rounding of each other. Such a decision may go the other way in keras-swift than in Keras, and
 then the backward pass routes one gradient differently. So for every step the check measures the rounding of
 each layer (Keras's float32 forward pass against a float64 one, relative to the layer's sums of absolute
 values), finds every decision within NOISE_MARGIN times that rounding of its switching point, and allows
@@ -26,11 +26,11 @@ import numpy as np
 
 import keras_interop as ki
 
-# How far beyond the rounding measured in Keras (the largest in each layer) digits' own rounding may reach.
+# How far beyond the rounding measured in Keras (the largest in each layer) keras-swift's own rounding may reach.
 NOISE_MARGIN = 10
 # A step's difference beyond the decisions' allowance, as a share of the weight array's largest change.
 TOLERANCE = 1e-4
-# Every epoch's mean training loss, digits against Keras.
+# Every epoch's mean training loss, keras-swift against Keras.
 LOSS_TOLERANCE = 1e-4
 
 
@@ -176,9 +176,9 @@ def decision_allowance(model, weights, x, y, learning_rate):
     return allowance, len(decisions)
 
 
-def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras, checks):
-    """Keras and digits train one Keras-initialised model on the first `count` images in file order: the epoch
-    losses of both runs must agree, and (SGD) every step digits takes from Keras's weights must be Keras's."""
+def same_start(arch, optimizer, count, batch, epochs, tool, data, work, keras, checks):
+    """Keras and keras-swift train one Keras-initialised model on the first `count` images in file order: the epoch
+    losses of both runs must agree, and (SGD) every step keras-swift takes from Keras's weights must be Keras's."""
     name = f"{arch} {optimizer} same start"
     keras.utils.set_random_seed(1)
     model = ki.build(arch, keras)
@@ -196,7 +196,7 @@ def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras,
     starts.append(model.get_weights())
 
     out = os.path.join(work, f"trained-{arch}-{optimizer}.h5")
-    digits.run("train", "--resume", start, "--optimizer", optimizer, "--learning-rate", str(learning_rate),
+    tool.run("train", "--resume", start, "--optimizer", optimizer, "--learning-rate", str(learning_rate),
                "--limit", str(count), "--batch-size", str(batch), "--epochs", str(epochs), "--stop-at-accuracy", "1",
                "--shuffle", "off", "--out", out, "--data", data)
     with open(out.replace(".h5", ".history.csv")) as f:
@@ -217,8 +217,8 @@ def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras,
         before, keras_after = starts[step], starts[step + 1]
         allowance, found = decision_allowance(model, before, xb, yb, learning_rate)
         decisions += found
-        digits_after = digits_step(digits, model, before, images[first:first + batch], yb, batch, learning_rate, work)
-        for index, (w0, k1, d1, allowed) in enumerate(zip(before, keras_after, digits_after, allowance)):
+        swift_after = swift_step(tool, model, before, images[first:first + batch], yb, batch, learning_rate, work)
+        for index, (w0, k1, d1, allowed) in enumerate(zip(before, keras_after, swift_after, allowance)):
             change = float(np.max(np.abs(k1.astype(np.float64) - w0)))
             widest = max(widest, float(np.max(allowed)) / max(change, 1e-30))
             # w - lr g rounds to float32 once more on each side, fused or not: one unit in the last place.
@@ -231,15 +231,15 @@ def same_start(arch, optimizer, count, batch, epochs, digits, data, work, keras,
                f"{decisions} decisions within rounding of their switch, allowed at most {widest:.1e} of the change")
 
 
-def digits_step(digits, model, weights, images, labels, batch, learning_rate, work):
-    """digits' weights after one SGD step from `weights` on these training images (raw pixels)."""
+def swift_step(tool, model, weights, images, labels, batch, learning_rate, work):
+    """keras-swift's weights after one SGD step from `weights` on these training images (raw pixels)."""
     model.set_weights(weights)
     before = os.path.join(work, "step-before.h5")
     after = os.path.join(work, "step-after.h5")
     data = os.path.join(work, "step-batch.npz")
     model.save(before)
     np.savez(data, x_train=images, y_train=labels, x_test=images, y_test=labels)
-    digits.run("train", "--resume", before, "--optimizer", "sgd", "--learning-rate", str(learning_rate),
+    tool.run("train", "--resume", before, "--optimizer", "sgd", "--learning-rate", str(learning_rate),
                "--batch-size", str(batch), "--epochs", "1", "--stop-at-accuracy", "1", "--shuffle", "off",
                "--out", after, "--data", data)
     model.load_weights(after)

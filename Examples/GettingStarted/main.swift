@@ -6,6 +6,7 @@
 // writes OUTPUT_FOLDER/predictions.npy (the first 100 MNIST test images, as loaded), retrained.keras, and
 // retrained-predictions.npy (the same images after training). Tests/PackageTests builds it in a package of
 // its own that depends on this one, as any user's program would.
+import Architectures  // the four notebook models and their MNIST preprocessing, opted into
 import Foundation
 import KerasSwift
 import MNIST
@@ -23,12 +24,13 @@ func save(_ predictions: Tensor, as name: String) throws {
 }
 
 do {
-    // Any Keras form: .h5 (Keras 2 or 3), .keras, or .weights.h5 (give `architecture:`).
+    // A full model in any Keras form: .h5 (Keras 2 or 3) or .keras. (A .weights.h5 goes into a model built
+    // first, with `loadWeights`.)
     let model = try KerasModel.load(modelPath)
 
     // MNIST images in the layout and scale the model takes (LeNet-5: padded to 32 x 32, pixels / 255).
     let mnist = try MNIST.load(from: mnistFolder)
-    let preprocessing = try Preprocessing.forModel(model.model, preset: model.architecture, pixels: .auto).preprocessing
+    let preprocessing = try Preprocessing.forModel(model.model, preset: Architecture.identify(model.model), pixels: .auto).preprocessing
     let test = mnist.test.prefix(100)
     let x = try Tensor(shape: [test.count] + model.inputShape, scalars: preprocessing.inputs(test))
 

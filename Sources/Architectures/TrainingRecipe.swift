@@ -1,31 +1,10 @@
 import KerasFormat
 import NeuralNet
 
-/// The optimizers a training run can start afresh, by Keras's lower-case names.
-public enum OptimizerKind: String, Sendable, CaseIterable {
-    case sgd, adam, adamw, nadam, rmsprop
-
-    /// Keras's default learning rate for this optimizer.
-    public var defaultLearningRate: Float { self == .sgd ? 0.01 : 0.001 }
-
-    /// A fresh optimizer over `parameters` with Keras's other defaults.
-    public func make(parameters: [Parameter], learningRate: Float) -> Optimizer {
-        switch self {
-        case .sgd: return SGD(parameters: parameters, learningRate: learningRate)
-        case .adam: return Adam(parameters: parameters, learningRate: learningRate)
-        case .adamw: return Adam.adamW(parameters: parameters, learningRate: learningRate)
-        case .nadam: return Nadam(parameters: parameters, learningRate: learningRate)
-        case .rmsprop: return RMSprop(parameters: parameters, learningRate: learningRate)
-        }
-    }
-}
-
 /// How a notebook trained its model (SPEC.md).
 public struct TrainingRecipe: Sendable {
-    /// The notebook's optimizer.
-    public var optimizer: OptimizerKind
-    /// Its learning rate.
-    public var learningRate: Float
+    /// The notebook's optimizer, with its learning rate.
+    public var optimizer: OptimizerChoice
     /// Samples per step.
     public var batchSize: Int
     /// The most epochs to run.
@@ -34,31 +13,29 @@ public struct TrainingRecipe: Sendable {
     public var stopAtAccuracy: Double?
 
     /// A recipe from its parts.
-    public init(optimizer: OptimizerKind, learningRate: Float, batchSize: Int, epochs: Int, stopAtAccuracy: Double?) {
+    public init(optimizer: OptimizerChoice, batchSize: Int, epochs: Int, stopAtAccuracy: Double?) {
         self.optimizer = optimizer
-        self.learningRate = learningRate
         self.batchSize = batchSize
         self.epochs = epochs
         self.stopAtAccuracy = stopAtAccuracy
     }
 
     /// For a model that matches no notebook: Adam at Keras's defaults, batch 32, 10 epochs.
-    public static let generic = TrainingRecipe(optimizer: .adam, learningRate: 0.001, batchSize: 32, epochs: 10, stopAtAccuracy: nil)
+    public static let generic = TrainingRecipe(optimizer: .adam(), batchSize: 32, epochs: 10, stopAtAccuracy: nil)
 
-    /// The optimizer to train `parameters` with: `restored` (a file's, with its state) when it is of the kind
-    /// asked for, or no kind is asked for; else a fresh one of the kind asked for, the restored one's or the
-    /// recipe's, at the recipe's learning rate when it is the recipe's kind and Keras's default otherwise
-    /// (with a notice when a restored state is dropped). `learningRate` overrides the rate in every case.
-    public func optimizer(resuming restored: Optimizer?, kind requested: OptimizerKind?, learningRate: Float?,
+    /// The optimizer to train `parameters` with: `restored` (a file's, with its state) when it is the one
+    /// asked for, or none is asked for; else a fresh one, the one asked for, the restored one's kind or the
+    /// recipe's, with the recipe's settings when it is the recipe's kind and Keras's defaults otherwise (with a
+    /// notice when a restored state is dropped). `learningRate` overrides the rate in every case.
+    public func optimizer(resuming restored: Optimizer?, requested: OptimizerChoice?, learningRate: Float?,
                           parameters: [Parameter], notices: inout [Notice]) -> Optimizer {
-        let restoredKind = restored.flatMap { OptimizerKind(rawValue: $0.className.lowercased()) }
-        let kind = requested ?? restoredKind ?? optimizer
+        let restoredChoice = restored.flatMap { OptimizerChoice(name: $0.className.lowercased()) }
+        let choice = requested ?? restoredChoice ?? optimizer
         let chosen: Optimizer
-        if let restored, restoredKind == kind {
+        if let restored, restoredChoice?.name == choice.name {
             chosen = restored
         } else {
-            chosen = kind.make(parameters: parameters,
-                               learningRate: learningRate ?? (kind == optimizer ? self.learningRate : kind.defaultLearningRate))
+            chosen = (choice.name == optimizer.name ? optimizer : choice).make(parameters: parameters)
             if restored != nil { notices.append(.optimizerReplaced(by: chosen.className)) }
         }
         if let learningRate {
@@ -75,10 +52,10 @@ extension Architecture {
     /// the others Adam with Keras's defaults, batch 32 (MLP 20 epochs, ConvNet and VGG 10).
     public var recipe: TrainingRecipe {
         switch self {
-        case .lenet5: return TrainingRecipe(optimizer: .sgd, learningRate: 0.01, batchSize: 128, epochs: 100, stopAtAccuracy: 0.99)
-        case .mlp: return TrainingRecipe(optimizer: .adam, learningRate: 0.001, batchSize: 32, epochs: 20, stopAtAccuracy: nil)
-        case .convnet: return TrainingRecipe(optimizer: .adam, learningRate: 0.001, batchSize: 32, epochs: 10, stopAtAccuracy: nil)
-        case .vgg: return TrainingRecipe(optimizer: .adam, learningRate: 0.001, batchSize: 32, epochs: 10, stopAtAccuracy: nil)
+        case .lenet5: return TrainingRecipe(optimizer: .sgd(), batchSize: 128, epochs: 100, stopAtAccuracy: 0.99)
+        case .mlp: return TrainingRecipe(optimizer: .adam(), batchSize: 32, epochs: 20, stopAtAccuracy: nil)
+        case .convnet: return TrainingRecipe(optimizer: .adam(), batchSize: 32, epochs: 10, stopAtAccuracy: nil)
+        case .vgg: return TrainingRecipe(optimizer: .adam(), batchSize: 32, epochs: 10, stopAtAccuracy: nil)
         }
     }
 }

@@ -66,11 +66,14 @@ public final class File: Sendable {
         return file
     }
 
+    /// The 8 bytes an HDF5 file starts with (when it has no user block).
+    public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+
     /// Opens an HDF5 file image held in memory (for example `model.weights.h5` inside a `.keras` zip).
     /// `name` is used in messages only.
     public static func open(image: [UInt8], name: String) throws -> File {
         let access = try inMemoryAccess(name: name)
-        guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) else {
+        guard image.count >= 8, image.starts(with: signature) else {
             throw HDF5Error(file: name, reason: image.isEmpty ? "not an HDF5 file (it is empty)" : "not an HDF5 file (no HDF5 signature)")
         }
         try image.withUnsafeBytes { buffer in

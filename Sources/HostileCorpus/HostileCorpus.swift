@@ -16,15 +16,15 @@ import ZIPFoundation
 public enum HostileCorpus {
     /// A way the tools use a file.
     public enum Use: String, Sendable, CaseIterable {
-        /// `digits evaluate FILE`: the model and its loss.
+        /// `keras-swift evaluate FILE`: the model and its loss.
         case evaluate
-        /// `digits predict FILE`: the model alone.
+        /// `keras-swift predict FILE`: the model alone.
         case predict
-        /// `digits convert FILE OUT`: everything, optimizer state included.
+        /// `keras-swift convert FILE OUT`: everything, optimizer state included.
         case convert
-        /// `digits train --resume FILE`: the model, its loss and its optimizer state, then a training step.
+        /// `keras-swift train --resume FILE`: the model, its loss and its optimizer state, then a training step.
         case resume
-        /// `digits train --model FILE.json`: a model config built afresh, then a training step.
+        /// `keras-swift train --model FILE.json`: a model config built afresh, then a training step.
         case trainConfig
     }
 

@@ -173,7 +173,7 @@ enum TrainingStateCases {
     // MARK: - Builders
 
     /// Saves `model` with `optimizer` in the form the extension names, compiled for sparse categorical
-    /// cross-entropy as the digits tool trains it.
+    /// cross-entropy as the keras-swift tool trains it.
     static func save(_ model: Model, _ optimizer: Optimizer?, at path: String, flavour: KerasFlavour = .keras3) throws {
         try ModelWriter.save(model, optimizer: optimizer, to: path, flavour: flavour)
     }

@@ -35,8 +35,13 @@ public struct KerasFile: Sendable {
 
     /// Like ``open(_:)``, but a sound HDF5 file with no Keras layout gives nil instead of an error.
     public static func recognize(_ path: String) throws -> KerasFile? {
-        if KerasFileFormat.isZip(try Self.prefix(of: path)) {
+        let prefix = try Self.prefix(of: path)
+        if KerasFileFormat.isZip(prefix) {
             return try make(archive: KerasArchive.read(path), name: path)
+        }
+        // A `.keras` name promises a zip; one that holds no HDF5 at its start either is refused as an archive.
+        if path.hasSuffix(".keras") && prefix != File.signature {
+            throw KerasFormatError(file: path, .notAnArchive)
         }
         return try make(hdf5: File.open(path), name: path)
     }

@@ -23,8 +23,12 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         // Recognising and opening files.
         /// A sound HDF5 file with no Keras layout.
         case notKerasLayout
+        /// A file named `.keras` that is neither a zip archive nor an HDF5 file.
+        case notAnArchive
         /// The file cannot be opened; the system's reason when there is one.
         case unreadable(String?)
+        /// Nothing exists at the path.
+        case noSuchFile
         /// A zip archive that ZIPFoundation cannot read.
         case notAZip(String)
         /// A zip member whose path is absolute or leaves the archive.
@@ -115,7 +119,9 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
     /// The problem in words, without the file and object.
     public var reason: String {
         switch problem {
+        case .notAnArchive: return "is not a .keras archive (no zip signature) nor an HDF5 file"
         case .notKerasLayout: return "is an HDF5 file but not a Keras model or weights file (no model_weights, layer_names or layers/ found)"
+        case .noSuchFile: return "no such file"
         case .unreadable(let details): return "cannot be read" + (details.map { " (\($0))" } ?? "")
         case .notAZip(let details): return "not a readable zip archive (\(details))"
         case .unsafeArchivePath: return "unsafe member path (absolute or leaving the archive)"
@@ -149,7 +155,7 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case .invalidValue(let key, let reason): return "\(key) \(reason)"
         case .unsupportedActivation(let name, let supported):
             return "unsupported activation '\(name)' (supported: \(supported.joined(separator: ", ")))"
-        case .noModelConfig(let format): return "has no model config (\(format)); the architecture must be given"
+        case .noModelConfig(let format): return "has no model config (\(format)); load its weights into a model built from a config or in Swift"
         case .layerCountMismatch(let model, let file):
             return "layer count mismatch: the model has \(model.count) layers with weights (\(model.joined(separator: ", "))), "
                 + "the file has \(file.count) (\(file.joined(separator: ", ")))"
@@ -169,12 +175,12 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case .missingLayerGroup(let name): return "layer_names lists '\(name)' but there is no group of that name"
         case .linkNotFollowed: return "is a link, not a dataset; links are not followed"
         case .misnumberedVariables(let indices): return "variables are numbered \(indices), expected 0...\(indices.count - 1)"
-        case .unknownOutputForm: return "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or give --format"
+        case .unknownOutputForm: return "cannot tell the format from the name; use .h5, .weights.h5 or .keras, or name the format"
         case .notWritable(let why): return why
         case .archiveNotAssembled(let details): return "the zip archive could not be assembled" + (details.map { " (\($0))" } ?? "")
-        case .notTheArchitecture(let name): return "its model config is not the \(name) architecture given by --arch"
+        case .notTheArchitecture(let name): return "its model config is not the \(name) architecture asked for"
         case .matchesNoPreset(let presets):
-            return "has no model config and its weights match none of the presets (\(presets.joined(separator: ", "))); pass --arch"
+            return "has no model config and its weights match none of the presets (\(presets.joined(separator: ", "))); name its architecture"
         }
     }
 

@@ -5,30 +5,6 @@ import NeuralNet
 /// (`{"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true, ...}}`), which is how
 /// `from_logits` is recorded.
 enum LossConfig {
-    /// Function names and aliases Keras resolves, for each kind.
-    private static let functionNames: [String: Loss.Kind] = [
-        "sparse_categorical_crossentropy": .sparseCategoricalCrossentropy, "categorical_crossentropy": .categoricalCrossentropy,
-        "binary_crossentropy": .binaryCrossentropy, "binary_focal_crossentropy": .binaryFocalCrossentropy,
-        "mean_squared_error": .meanSquaredError, "mse": .meanSquaredError, "MSE": .meanSquaredError,
-        "mean_absolute_error": .meanAbsoluteError, "mae": .meanAbsoluteError, "MAE": .meanAbsoluteError,
-        "mean_absolute_percentage_error": .meanAbsolutePercentageError, "mape": .meanAbsolutePercentageError,
-        "MAPE": .meanAbsolutePercentageError, "mean_squared_logarithmic_error": .meanSquaredLogarithmicError,
-        "msle": .meanSquaredLogarithmicError, "MSLE": .meanSquaredLogarithmicError, "huber": .huber, "huber_loss": .huber,
-        "log_cosh": .logCosh, "logcosh": .logCosh, "kl_divergence": .kullbackLeiblerDivergence,
-        "kullback_leibler_divergence": .kullbackLeiblerDivergence, "kld": .kullbackLeiblerDivergence,
-        "KLD": .kullbackLeiblerDivergence, "poisson": .poisson, "cosine_similarity": .cosineSimilarity, "hinge": .hinge,
-        "squared_hinge": .squaredHinge, "categorical_hinge": .categoricalHinge,
-    ]
-    /// Each kind's Keras class.
-    private static let classNames: [Loss.Kind: String] = [
-        .sparseCategoricalCrossentropy: "SparseCategoricalCrossentropy", .categoricalCrossentropy: "CategoricalCrossentropy",
-        .binaryCrossentropy: "BinaryCrossentropy", .binaryFocalCrossentropy: "BinaryFocalCrossentropy",
-        .meanSquaredError: "MeanSquaredError", .meanAbsoluteError: "MeanAbsoluteError",
-        .meanAbsolutePercentageError: "MeanAbsolutePercentageError", .meanSquaredLogarithmicError: "MeanSquaredLogarithmicError",
-        .huber: "Huber", .logCosh: "LogCosh", .kullbackLeiblerDivergence: "KLDivergence", .poisson: "Poisson",
-        .cosineSimilarity: "CosineSimilarity", .hinge: "Hinge", .squaredHinge: "SquaredHinge", .categoricalHinge: "CategoricalHinge",
-    ]
-
     /// Why a loss entry cannot be honoured: a Keras loss or option this project does not have, or entries that
     /// do not fit the model's outputs.
     struct Unsupported: Error {
@@ -90,7 +66,7 @@ enum LossConfig {
     static func loss(_ entry: JSONValue?) throws -> Loss? {
         guard let entry, !entry.isNull else { return nil }
         if let name = entry.stringValue {
-            guard let kind = functionNames[name] else { throw Unsupported(description: name) }
+            guard let kind = Loss.Kind(kerasName: name) else { throw Unsupported(description: name) }
             return Loss(kind)
         }
         guard let object = entry.objectValue, let className = object["class_name"]?.stringValue else {
@@ -99,7 +75,7 @@ enum LossConfig {
         // Keras 3 writes a loss function (rather than an object) as {"class_name": "function", "config": name}.
         if className == "function", let name = object["config"]?.stringValue { return try loss(.string(name)) }
         let plain = className.split(separator: ">").last.map(String.init) ?? className
-        guard let kind = classNames.first(where: { $0.value == plain })?.key else { throw Unsupported(description: className) }
+        guard let kind = Loss.Kind.allCases.first(where: { $0.kerasClassName == plain }) else { throw Unsupported(description: className) }
         let config = object["config"]?.objectValue ?? JSONObject()
         if let ignored = config["ignore_class"], !ignored.isNull { throw Unsupported(description: "\(className) with ignore_class") }
         if let axis = config["axis"]?.intValue, axis != -1 { throw Unsupported(description: "\(className) with axis \(axis)") }
@@ -169,7 +145,7 @@ enum LossConfig {
         default:
             break
         }
-        let className = classNames[loss.kind]!
+        let className = loss.kind.kerasClassName
         guard flavour == .keras3 else {
             return .object(JSONObject([("class_name", .string(className)), ("config", .object(config))]))
         }

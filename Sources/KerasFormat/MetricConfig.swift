@@ -26,7 +26,7 @@ enum MetricConfig {
             try (lists.0.map { ($0, false) } + lists.1.map { ($0, true) }).compactMap { item, isWeighted in
                 do {
                     return try metric(item, weighted: isWeighted, namePrefix: keras2 ? outputName + "_" : "")
-                } catch let error as Metric.NameError {
+                } catch let error as KerasNameError {
                     notices.append(.metricNotSupported(error.description))
                     return nil
                 }
@@ -68,12 +68,12 @@ enum MetricConfig {
     }
 
     /// The metric an item names: a string, as ``Metric/init(kerasName:weighted:)`` resolves it, or a metric
-    /// object with its options. Throws ``Metric/NameError`` for a metric or option this project does not have.
+    /// object with its options. Throws `KerasNameError` for a metric or option this project does not have.
     /// `namePrefix` is taken off the name of a metric object that starts with it.
     static func metric(_ item: JSONValue, weighted: Bool, namePrefix: String = "") throws -> Metric {
         if let name = item.stringValue { return try Metric(kerasName: name, weighted: weighted) }
         guard let object = item.objectValue, let className = object["class_name"]?.stringValue else {
-            throw Metric.NameError(description: "metric \(item.pythonJSON) is neither a name nor a metric object")
+            throw KerasNameError(description: "metric \(item.pythonJSON) is neither a name nor a metric object")
         }
         if className == "function", let name = object["config"]?.stringValue { return try Metric(kerasName: name, weighted: weighted) }
         let plain = className.split(separator: ">").last.map(String.init) ?? className
@@ -94,12 +94,12 @@ enum MetricConfig {
         } else if let kind = Metric.classes.first(where: { $0.name == plain })?.kind {
             defaults = kind
         } else if Metric.unsupportedClasses.contains(plain) {
-            throw Metric.NameError(description: "Keras's metric \(plain) is not supported (supported: \(Metric.supportedNames))")
+            throw KerasNameError(description: "Keras's metric \(plain) is not supported (supported: \(Metric.supportedNames))")
         } else {
-            throw Metric.NameError(description: "Keras has no metric \(className)")
+            throw KerasNameError(description: "Keras has no metric \(className)")
         }
-        func refuse(_ option: String) -> Metric.NameError {
-            Metric.NameError(description: "metric \(className) with \(option) \(config[option]?.pythonJSON ?? "") is not supported")
+        func refuse(_ option: String) -> KerasNameError {
+            KerasNameError(description: "metric \(className) with \(option) \(config[option]?.pythonJSON ?? "") is not supported")
         }
         func number(_ key: String, _ fallback: Float, in range: ClosedRange<Float> = 0...1) throws -> Float {
             guard let item = config[key], !item.isNull else { return fallback }
@@ -141,7 +141,7 @@ enum MetricConfig {
     }
 
     /// AUC's options from its config.
-    private static func aucOptions(_ config: JSONObject, refuse: (String) -> Metric.NameError) throws -> Metric.AUCOptions {
+    private static func aucOptions(_ config: JSONObject, refuse: (String) -> KerasNameError) throws -> Metric.AUCOptions {
         var thresholds: [Float]?
         if let items = config["thresholds"]?.arrayValue {
             thresholds = try items.map { item in
@@ -280,7 +280,7 @@ private extension Metric.Kind {
 extension Metric {
     /// The metric a Keras compile config lists: a name (`"mae"`) or a serialised metric object
     /// (`{"class_name": "AUC", "config": {...}}`), weighted when it is one of the `weighted_metrics`. Throws
-    /// ``Metric/NameError`` for a metric or option this project does not have.
+    /// `KerasNameError` for a metric or option this project does not have.
     public init(kerasConfig: JSONValue, weighted: Bool = false) throws {
         self = try MetricConfig.metric(kerasConfig, weighted: weighted)
     }

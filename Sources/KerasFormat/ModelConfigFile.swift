@@ -7,6 +7,8 @@ import NeuralNet
 public struct ConfiguredModel {
     /// The model, its weights initialised from the seed.
     public let model: Model
+    /// The config it was built from (which names the paths of its weights in a `.weights.h5`).
+    public let config: ModelConfig
     /// Each output's loss as the config's `compile_config` names them, if it does (the model is set to them,
     /// to its loss weights and to its metrics).
     public let losses: [Loss]?
@@ -24,6 +26,7 @@ public struct ConfiguredModel {
     /// Reads `path` and builds its model, weights drawn from `seed`.
     public static func load(_ path: String, seed: UInt64) throws -> ConfiguredModel {
         let data: Data
+        guard FileManager.default.fileExists(atPath: path) else { throw KerasFormatError(file: path, .noSuchFile) }
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             guard size <= maximumBytes else {
@@ -48,7 +51,8 @@ public struct ConfiguredModel {
     /// `initializeWeights` false the weights are left unset (for a caller that only exercises the model).
     public init(_ json: JSONValue, file: String, seed: UInt64, initializeWeights: Bool = true) throws {
         var builder = ModelBuilder(file: file, kerasVersion: json["keras_version"]?.stringValue)
-        model = try builder.build(try ModelConfig.parse(json, file: file), initializeWeights: initializeWeights, seed: seed)
+        config = try ModelConfig.parse(json, file: file)
+        model = try builder.build(config, initializeWeights: initializeWeights, seed: seed)
         var notices = builder.notices
         let settings = json["compile_config"], source = CompileSettingsSource(file: file, object: "compile_config")
         (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,

@@ -63,16 +63,16 @@ public struct StoredOptimizer: Sendable {
 /// Reads any Keras model or weights file into a Swift model.
 public enum ModelLoader {
     /// Builds the model a weights-only file (without a model config) belongs to, given what the file stores.
-    public typealias Architecture = (WeightInventory) throws -> Model
+    public typealias ModelMaker = (WeightInventory) throws -> Model
 
     /// Loads `path`. A file with a model config builds its model from it; a weights-only file (`.weights.h5`,
     /// Keras 2's `save_weights`) gets its model from `architecture`, and is refused without one.
-    public static func load(_ path: String, architecture: Architecture? = nil) throws -> LoadedModel {
+    public static func load(_ path: String, architecture: ModelMaker? = nil) throws -> LoadedModel {
         try load(KerasFile.open(path), architecture: architecture)
     }
 
     /// The same for a file already opened (from disk or memory).
-    public static func load(_ file: KerasFile, architecture: Architecture? = nil) throws -> LoadedModel {
+    public static func load(_ file: KerasFile, architecture: ModelMaker? = nil) throws -> LoadedModel {
         let path = file.path
         var notices: [Notice] = []
         let model: Model
@@ -105,6 +105,19 @@ public enum ModelLoader {
         }
         return LoadedModel(model: model, file: file, notices: notices, losses: losses, unsupportedLoss: unsupportedLoss,
                            trainingConfigError: trainingConfigError, inventory: inventory)
+    }
+
+    /// Reads the weights of any Keras file into `model`, as Keras's `load_weights` does: a `.weights.h5` or
+    /// `.keras` by the `layers/...` paths of the model's layers (from `config` when the model was built from
+    /// one, else from its layers' classes), a legacy `.h5` by position among layers with weights. The file's
+    /// own architecture, if it has one, is not built; its weights must fit the model's, layer by layer.
+    /// Returns what was converted (float16 or float64 weights) or found (NaN or infinite values).
+    public static func loadWeights(_ path: String, into model: Model, config: ModelConfig? = nil) throws -> [Notice] {
+        let file = try KerasFile.open(path)
+        let inventory = try file.inventory(config: file.modelConfigJSON == nil ? config : nil)
+        var notices: [Notice] = []
+        try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
+        return notices
     }
 
     /// Puts the file's weights into the model: by position among layers with weights for legacy `.h5` (as Keras
@@ -154,16 +167,20 @@ public enum ModelLoader {
             }
             pairs = matched
         }
+        // Every count and shape is checked before any weight changes, so a file that does not fit leaves the
+        // model as it was.
         for (layer, stored) in pairs {
             guard stored.weights.count == layer.weights.count else {
                 throw KerasFormatError(file: file.path, object: stored.groupPath,
                                        .weightCountMismatch(layer: layer.name, expected: layer.weights.map(\.name), found: stored.weights.count))
             }
+            for (parameter, weight) in zip(layer.weights, stored.weights) where weight.shape != parameter.shape {
+                throw KerasFormatError(file: file.path, object: weight.path,
+                                       .shapeMismatch(layer: layer.name, weight: parameter.name, expected: parameter.shape, found: weight.shape))
+            }
+        }
+        for (layer, stored) in pairs {
             for (parameter, weight) in zip(layer.weights, stored.weights) {
-                guard weight.shape == parameter.shape else {
-                    throw KerasFormatError(file: file.path, object: weight.path,
-                                           .shapeMismatch(layer: layer.name, weight: parameter.name, expected: parameter.shape, found: weight.shape))
-                }
                 try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices)
             }
         }

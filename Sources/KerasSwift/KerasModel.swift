@@ -8,42 +8,61 @@
 public final class KerasModel {
     /// The network: its layers, weights and passes.
     public let model: Model
-    /// The notebook preset the model is, if any (it decides how MNIST images are preprocessed for it).
-    public let architecture: Architecture?
     /// The optimizer `compile` set, or the one restored with its state from the file.
     public private(set) var optimizer: Optimizer?
     /// Each output's loss, as `compile` set them or the file names them (one for most models); nil until then.
     public private(set) var losses: [Loss]?
     /// What loading converted or ignored, for the user to hear about.
-    public let notices: [Notice]
+    public private(set) var notices: [Notice]
+    /// The Keras config the model was built from, when it was (it names the paths of the weights that
+    /// ``loadWeights(_:)`` reads).
+    private let config: ModelConfig?
 
     /// Wraps a model built in Swift, not yet compiled.
-    public init(_ model: Model, architecture: Architecture? = nil) {
-        self.model = model
-        self.architecture = architecture ?? Architecture.identify(model)
-        notices = []
+    public convenience init(_ model: Model) {
+        self.init(model, config: nil, optimizer: nil, losses: nil, notices: [])
     }
 
-    private init(_ model: Model, architecture: Architecture?, optimizer: Optimizer?, losses: [Loss]?, notices: [Notice]) {
+    private init(_ model: Model, config: ModelConfig?, optimizer: Optimizer?, losses: [Loss]?, notices: [Notice]) {
         self.model = model
-        self.architecture = architecture
+        self.config = config
         self.optimizer = optimizer
         self.losses = losses
         self.notices = notices
     }
 
-    /// Loads a Keras file of any form, recognised from its content: a legacy `.h5` (Keras 2 or 3), a `.keras`
-    /// archive, or a `.weights.h5`, which has no architecture of its own: `architecture` gives it, or the one
-    /// preset its weight shapes match. Like Keras's `load_model`, a file saved with its training state comes
-    /// back compiled, its optimizer state restored; `compile: false` loads the model alone, as Keras's
-    /// `load_model(compile=False)` does (the file's training settings are then not read, nor checked).
-    public static func load(_ path: String, architecture: Architecture? = nil, compile: Bool = true) throws -> KerasModel {
-        let loaded = try Architecture.load(path, as: architecture)
-        if compile { try loaded.loaded.checkTrainingConfig() }
+    /// Loads a Keras model file of any full form, recognised from its content: a legacy `.h5` (Keras 2 or 3)
+    /// or a `.keras` archive. Like Keras's `load_model`, a file saved with its training state comes back
+    /// compiled, its optimizer state restored; `compile: false` loads the model alone, as Keras's
+    /// `load_model(compile=False)` does (the file's training settings are then not read, nor checked). A
+    /// `.weights.h5` holds no architecture: build the model (``fromConfig(_:seed:)``, or in Swift) and call
+    /// ``loadWeights(_:)``.
+    public static func load(_ path: String, compile: Bool = true) throws -> KerasModel {
+        let loaded = try ModelLoader.load(path)
+        if compile { try loaded.checkTrainingConfig() }
         var notices = loaded.notices
         let optimizer = compile ? try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices) : nil
-        return KerasModel(loaded.model, architecture: loaded.architecture, optimizer: optimizer,
-                          losses: optimizer == nil ? nil : loaded.loaded.losses, notices: notices)
+        return KerasModel(loaded.model, config: try loaded.file.modelConfig(), optimizer: optimizer,
+                          losses: optimizer == nil ? nil : loaded.losses, notices: notices)
+    }
+
+    /// Builds the model a Keras config file describes (`model.to_json()`, or a `.keras` archive's
+    /// `config.json`), its weights drawn by each layer's initializer from `seed`, as Keras's
+    /// `model_from_json` does. When the config carries a `compile_config` with an optimizer and a loss, the
+    /// model comes back compiled with them, fresh.
+    public static func fromConfig(_ path: String, seed: UInt64 = 0) throws -> KerasModel {
+        let configured = try ConfiguredModel.load(path, seed: seed)
+        let compiled = configured.optimizer != nil && configured.losses != nil
+        return KerasModel(configured.model, config: configured.config, optimizer: compiled ? configured.optimizer : nil,
+                          losses: compiled ? configured.losses : nil, notices: configured.notices)
+    }
+
+    /// Reads the weights of a Keras file into this model, as Keras's `model.load_weights` does: a
+    /// `.weights.h5` or `.keras` by Keras's `layers/...` paths, a legacy `.h5` by position among the layers
+    /// with weights. Every layer's weight count and shapes are checked before any weight changes; what the
+    /// reading converted joins ``notices``.
+    public func loadWeights(_ path: String) throws {
+        notices += try ModelLoader.loadWeights(path, into: model, config: config)
     }
 
     /// The inputs in the order `predict`, `fit` and `evaluate` take their arrays: each one's name, per-sample
@@ -94,20 +113,33 @@ public final class KerasModel {
         return text
     }
 
-    /// Sets the optimizer (fresh, as Keras's `compile` makes it), the loss and the metrics of every output for
-    /// `fit` and `evaluate`; `lossWeights`, one per output, weigh the outputs' losses in the total (1 each by
-    /// default). Metrics are given as Keras takes them: `.accuracy`, `Metric(kerasName: "mae")`, or a
-    /// configured `Metric(.auc(...))`.
+    /// Sets the optimizer (fresh, as Keras's `compile` makes it), one loss for every output and the metrics
+    /// of every output for `fit` and `evaluate`; `lossWeights`, one per output, weigh the outputs' losses in
+    /// the total (1 each by default). Metrics are given as Keras takes them: `.accuracy`,
+    /// `Metric(kerasName: "mae")`, or a configured `Metric(.auc(...))`.
     public func compile(optimizer: OptimizerChoice, loss: Loss = .sparseCategoricalCrossentropy, lossWeights: [Double]? = nil,
                         metrics: [Metric] = []) throws {
-        if let lossWeights, lossWeights.count != model.outputs.count {
-            throw KerasModelError.invalidSetting("\(lossWeights.count) loss weights for a model with \(model.outputs.count) outputs")
+        try compile(optimizer: optimizer, loss: model.outputs.map { _ in loss }, lossWeights: lossWeights, metrics: metrics)
+    }
+
+    /// `compile` with each output's loss, in the model's order of outputs, as Keras takes a list of losses.
+    public func compile(optimizer: OptimizerChoice, loss: [Loss], lossWeights: [Double]? = nil, metrics: [Metric] = []) throws {
+        for (what, count) in [("losses", loss.count), ("loss weights", lossWeights?.count ?? model.outputs.count)]
+        where count != model.outputs.count {
+            throw KerasModelError.invalidSetting("\(count) \(what) for a model with \(model.outputs.count) outputs")
         }
-        self.optimizer = optimizer.make(for: model)
-        model.loss = loss
-        model.lossWeights = lossWeights ?? model.lossWeights.map { _ in 1 }
+        self.optimizer = optimizer.make(parameters: model.parameters)
+        model.losses = loss
+        model.lossWeights = lossWeights ?? model.outputs.map { _ in 1 }
         model.metrics = model.outputs.map { _ in metrics }
         losses = model.losses
+    }
+
+    /// `compile` with the loss and metrics by the names Keras takes: `loss: "mse", metrics: ["mae"]`. Throws
+    /// `KerasNameError` for a name Keras does not have.
+    public func compile(optimizer: OptimizerChoice, loss: String, lossWeights: [Double]? = nil, metrics: [String] = []) throws {
+        try compile(optimizer: optimizer, loss: try Loss(kerasName: loss), lossWeights: lossWeights,
+                    metrics: try metrics.map { try Metric(kerasName: $0) })
     }
 
     /// Trains on `x`, one tensor per input in the model's order, with targets `y`, one tensor per output in

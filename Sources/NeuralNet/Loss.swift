@@ -37,6 +37,46 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
 
         /// Whether the loss takes `label_smoothing`.
         public var smoothsLabels: Bool { [.categoricalCrossentropy, .binaryCrossentropy, .binaryFocalCrossentropy].contains(self) }
+
+        /// The Keras class of the loss (`"MeanSquaredError"`), as a loss object is serialised.
+        public var kerasClassName: String {
+            switch self {
+            case .sparseCategoricalCrossentropy: "SparseCategoricalCrossentropy"
+            case .categoricalCrossentropy: "CategoricalCrossentropy"
+            case .binaryCrossentropy: "BinaryCrossentropy"
+            case .binaryFocalCrossentropy: "BinaryFocalCrossentropy"
+            case .meanSquaredError: "MeanSquaredError"
+            case .meanAbsoluteError: "MeanAbsoluteError"
+            case .meanAbsolutePercentageError: "MeanAbsolutePercentageError"
+            case .meanSquaredLogarithmicError: "MeanSquaredLogarithmicError"
+            case .huber: "Huber"
+            case .logCosh: "LogCosh"
+            case .kullbackLeiblerDivergence: "KLDivergence"
+            case .poisson: "Poisson"
+            case .cosineSimilarity: "CosineSimilarity"
+            case .hinge: "Hinge"
+            case .squaredHinge: "SquaredHinge"
+            case .categoricalHinge: "CategoricalHinge"
+            }
+        }
+
+        /// The kind a name Keras's `losses.get` resolves: a function name (`"mean_squared_error"`), one of its
+        /// aliases (`"mse"`, `"MAE"`, `"kld"`, `"logcosh"`, `"huber_loss"`, ...) or a class name
+        /// (`"MeanSquaredError"`); nil for any other name.
+        public init?(kerasName name: String) {
+            guard let kind = Self(rawValue: name) ?? Self.aliases[name] ?? Self.allCases.first(where: { $0.kerasClassName == name }) else {
+                return nil
+            }
+            self = kind
+        }
+
+        /// The other names Keras gives loss functions.
+        private static let aliases: [String: Kind] = [
+            "mse": .meanSquaredError, "MSE": .meanSquaredError, "mae": .meanAbsoluteError, "MAE": .meanAbsoluteError,
+            "mape": .meanAbsolutePercentageError, "MAPE": .meanAbsolutePercentageError, "msle": .meanSquaredLogarithmicError,
+            "MSLE": .meanSquaredLogarithmicError, "huber_loss": .huber, "logcosh": .logCosh,
+            "kullback_leibler_divergence": .kullbackLeiblerDivergence, "kld": .kullbackLeiblerDivergence, "KLD": .kullbackLeiblerDivergence,
+        ]
     }
 
     /// Which function.
@@ -62,6 +102,16 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         self.gamma = kind == .binaryFocalCrossentropy ? gamma : 2
         self.alpha = kind == .binaryFocalCrossentropy ? alpha : 0.25
         self.applyClassBalancing = kind == .binaryFocalCrossentropy && applyClassBalancing
+    }
+
+    /// The loss Keras's `compile(loss=name)` makes of a string, with Keras's defaults: a function name, an
+    /// alias or a class name (see ``Kind/init(kerasName:)``). Throws for a name Keras does not have, listing
+    /// the names this project has.
+    public init(kerasName name: String) throws {
+        guard let kind = Kind(kerasName: name) else {
+            throw KerasNameError(description: "Keras has no loss \(name) (supported: \(Kind.supportedNames))")
+        }
+        self.init(kind)
     }
 
     /// Keras's default for integer class labels.

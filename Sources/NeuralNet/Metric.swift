@@ -140,14 +140,6 @@ extension Metric.Kind {
 }
 
 extension Metric {
-    /// Why a metric name or option is refused.
-    public struct NameError: Error, CustomStringConvertible, Equatable {
-        public let description: String
-
-        /// An error that says `description`.
-        public init(description: String) { self.description = description }
-    }
-
     /// The metric Keras's `compile(metrics=[name])` makes of a string, reported as `name`: `"accuracy"` or
     /// `"acc"` (any case), a metric class (`"AUC"`, `"MeanSquaredError"`), its snake-case name
     /// (`"mean_squared_error"`), or `"mse"`, `"mae"`, `"mape"`, `"msle"`, `"bce"` (also in capitals). Throws
@@ -159,9 +151,9 @@ extension Metric {
         }
         guard let kind = Self.kindsByName[name] ?? Self.kindsByName[Self.className(ofSnakeCase: name) ?? ""] else {
             if Self.unsupportedClasses.contains(name) || Self.unsupportedClasses.contains(Self.className(ofSnakeCase: name) ?? "") {
-                throw NameError(description: "Keras's metric \(name) is not supported (supported: \(Self.supportedNames))")
+                throw KerasNameError(description: "Keras's metric \(name) is not supported (supported: \(Self.supportedNames))")
             }
-            throw NameError(description: "Keras has no metric \(name) (supported: \(Self.supportedNames))")
+            throw KerasNameError(description: "Keras has no metric \(name) (supported: \(Self.supportedNames))")
         }
         self.init(kind, name: name, weighted: weighted)
     }

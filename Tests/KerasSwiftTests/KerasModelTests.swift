@@ -1,4 +1,5 @@
 import Foundation
+import Architectures
 import KerasSwift
 import MNIST
 import TestSupport
@@ -17,7 +18,7 @@ import Testing
 
     @Test func aLoadedFileIsCompiledAndPredictsWhatTheModelDoes() throws {
         let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
-        #expect(model.architecture == .lenet5 && model.inputShape == [32, 32, 1] && model.outputShape == [10])
+        #expect(model.inputShape == [32, 32, 1] && model.outputShape == [10])
         #expect(model.optimizer?.className == "SGD" && model.losses == [.sparseCategoricalCrossentropy])
         let (x, y) = try Self.images(for: model)
         let predictions = try model.predict(x)
@@ -28,11 +29,51 @@ import Testing
         #expect(model.summary().contains("Total params: 61,706 (241.04 KB)"))
     }
 
-    @Test func aWeightsFileTakesItsArchitectureOrItsPreset() throws {
-        let named = try KerasModel.load(SharedData.reference("LeNet5.weights.h5"), architecture: .lenet5)
-        let recognised = try KerasModel.load(SharedData.reference("LeNet5.weights.h5"))
-        #expect(named.architecture == .lenet5 && recognised.architecture == .lenet5)
-        #expect(throws: KerasFormatError.self) { try KerasModel.load(SharedData.reference("LeNet5.weights.h5"), architecture: .vgg) }
+    @Test func aWeightsFileLoadsIntoAModelBuiltInSwiftOrFromAConfig() throws {
+        let weights = SharedData.reference("LeNet5.weights.h5")
+        #expect(throws: KerasFormatError(file: weights, .noModelConfig(.weightsH5))) { try KerasModel.load(weights) }
+        let built = KerasModel(try Architecture.lenet5.makeModel(seed: 1))
+        try built.loadWeights(weights)
+        let preset = try Architecture.load(weights, as: .lenet5)
+        let (x, _) = try Self.images(for: built)
+        #expect(try built.predict(x).scalars == preset.model.predict(x.scalars))
+
+        // A config with its compile settings, as a `.keras` archive's config.json holds it.
+        let full = try KerasModel.load(SharedData.reference("LeNet5.h5"))
+        let folder = try TemporaryFolder()
+        try Data(ConfigWriter.archiveConfig(full.model, optimizer: full.optimizer).pythonJSON.utf8).write(to: URL(fileURLWithPath: folder.path("config.json")))
+        let configured = try KerasModel.fromConfig(folder.path("config.json"), seed: 7)
+        #expect(configured.optimizer?.className == "SGD" && configured.optimizer?.iterations == 0)
+        #expect(configured.losses == [.sparseCategoricalCrossentropy])
+        #expect(try configured.predict(x) != full.predict(x))
+        try configured.loadWeights(SharedData.reference("LeNet5.h5"))
+        #expect(try configured.predict(x) == full.predict(x))
+    }
+
+    @Test func filesThatAreMissingOrNotWhatTheirNameSaysGetErrorsThatSaySo() throws {
+        let folder = try TemporaryFolder()
+        try Data("not a zip".utf8).write(to: URL(fileURLWithPath: folder.path("text.keras")))
+        try Data("{\"class_name\": ".utf8).write(to: URL(fileURLWithPath: folder.path("cut.json")))
+        let model = KerasModel(try Sequential(inputShape: [3], layers: [Dense(units: 1)]))
+        let missing = folder.path("missing.h5")
+        let messages = [
+            try #require(#expect(throws: (any Error).self) { try KerasModel.load(missing) }),
+            try #require(#expect(throws: (any Error).self) { try model.loadWeights(missing) }),
+            try #require(#expect(throws: (any Error).self) { try KerasModel.fromConfig(folder.path("missing.json")) }),
+        ].map { "\($0)" }
+        for message in messages { #expect(message.contains("missing.") && message.contains("no such file"), "\(message)") }
+        #expect(throws: KerasFormatError(file: folder.path("text.keras"), .notAnArchive)) { try KerasModel.load(folder.path("text.keras")) }
+        #expect(throws: KerasFormatError(file: folder.path("text.keras"), .notAnArchive)) { try model.loadWeights(folder.path("text.keras")) }
+        let cut = try #require(#expect(throws: KerasFormatError.self) { try KerasModel.fromConfig(folder.path("cut.json")) })
+        #expect(cut.file == folder.path("cut.json"))
+    }
+
+    @Test func weightsThatDoNotFitLeaveTheModelAsItWas() throws {
+        let model = KerasModel(try Architecture.mlp.makeModel(seed: 1))
+        let before = model.model.getWeights()
+        #expect(throws: KerasFormatError.self) { try model.loadWeights(SharedData.reference("LeNet5.weights.h5")) }
+        #expect(throws: KerasFormatError.self) { try model.loadWeights(SharedData.reference("LeNet5.h5")) }
+        #expect(model.model.getWeights() == before)
     }
 
     @Test func wrongShapesAndLabelsAreRefusedWithTypedErrors() throws {
@@ -61,9 +102,12 @@ import Testing
         #expect(after != before)
         let folder = try TemporaryFolder()
         try model.save(folder.path(name))
-        let reloaded = try KerasModel.load(folder.path(name))
+        let reloaded = name.hasSuffix(".weights.h5") ? KerasModel(try Architecture.lenet5.makeModel(seed: 2)) : try KerasModel.load(folder.path(name))
+        if name.hasSuffix(".weights.h5") { try reloaded.loadWeights(folder.path(name)) }
         #expect(try reloaded.predict(x) == after)
-        #expect(reloaded.optimizer?.className == "Adam")
-        #expect(reloaded.optimizer?.iterations == 8)
+        if !name.hasSuffix(".weights.h5") {
+            #expect(reloaded.optimizer?.className == "Adam")
+            #expect(reloaded.optimizer?.iterations == 8)
+        }
     }
 }

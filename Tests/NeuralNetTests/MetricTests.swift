@@ -14,9 +14,9 @@ import Testing
         #expect(try Metric(kerasName: "log_cosh_error").kind == .mean(of: Loss(.logCosh)))
         #expect(try Metric(kerasName: "auc").kind == .auc(.init()))
         #expect(try Metric(kerasName: "bce", weighted: true) == Metric(.mean(of: Loss(.binaryCrossentropy)), name: "bce", weighted: true))
-        #expect(throws: Metric.NameError.self) { try Metric(kerasName: "r2_score") }
-        #expect(throws: Metric.NameError.self) { try Metric(kerasName: "mean_absolute_eror") }
-        #expect(throws: Metric.NameError.self) { try Metric(kerasName: "crossentropy") }
+        #expect(throws: KerasNameError.self) { try Metric(kerasName: "r2_score") }
+        #expect(throws: KerasNameError.self) { try Metric(kerasName: "mean_absolute_eror") }
+        #expect(throws: KerasNameError.self) { try Metric(kerasName: "crossentropy") }
         do {
             _ = try Metric(kerasName: "F1Score")
         } catch {

@@ -96,7 +96,7 @@ import Testing
         }
     }
 
-    /// The batch a layer pass sees, for which its algorithm is chosen (`digits bench --layers` names them by
+    /// The batch a layer pass sees, for which its algorithm is chosen (`keras-swift bench --layers` names them by
     /// it): the first worker's share, and at inference a slice of it that keeps the largest output near 1 MiB.
     @Test func aPassSeesTheFirstWorkersShareSlicedAtInference() throws {
         // A 64x64x16 output is 256 KiB a sample: inference runs 16 samples at a time (the smallest slice).

@@ -22,6 +22,7 @@ import Testing
                 .executableTarget(name: "consumer", dependencies: [
                     .product(name: "KerasSwift", package: "keras-swift"),
                     .product(name: "MNIST", package: "keras-swift"),
+                    .product(name: "Architectures", package: "keras-swift"),
                 ]),
             ]
         )

@@ -17,12 +17,12 @@ import Testing
         "MNIST": ["CGzip", "CPNG", "NumPy"],
         "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
-        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat", "Architectures"],
+        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat"],
     ]
     /// Modules of the platform any target may import.
     static let system: Set<String> = ["Foundation", "Dispatch", "Glibc", "Darwin"]
     static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "NumPy", "MNIST", "KerasFormat", "Architectures", "h5tool",
-                                        "digits", "_KerasFuzz", "_KerasConfigFuzz"]
+                                        "keras-swift", "_KerasFuzz", "_KerasConfigFuzz"]
 
     /// `swift package dump-package` of this package, read with a scratch folder of its own so that it does not
     /// wait for the build folder that the running tests hold.
@@ -70,6 +70,17 @@ import Testing
                 }
             }
         }
+    }
+
+    @Test func importingKerasSwiftLinksNeitherMNISTNorPresetsNorLibpng() throws {
+        let targets = try Self.targets()
+        let byName = Dictionary(targets.compactMap { target in (target["name"] as? String).map { ($0, target) } }, uniquingKeysWith: { a, _ in a })
+        var reached: Set<String> = [], pending = ["KerasSwift"]
+        while let name = pending.popLast() {
+            guard reached.insert(name).inserted, let target = byName[name] else { continue }
+            pending += Self.dependencies(of: target)
+        }
+        #expect(reached.isDisjoint(with: ["MNIST", "Architectures", "CPNG"]), "KerasSwift reaches \(reached.sorted())")
     }
 
     @Test func onlyThePublicModulesAreProducts() throws {

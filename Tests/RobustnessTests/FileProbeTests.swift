@@ -42,7 +42,7 @@ import Testing
         let path = folder.path("model.json")
         try #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "in"}}, {"class_name": "Dense", "config": {"name": "d", "units": 2}}]}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let output = try BuiltTool.run("digits", [FileProbe.subcommand, path])
+        let output = try BuiltTool.run("keras-swift", [FileProbe.subcommand, path])
         #expect(output.status == 0 && output.stdout == "building the model from its config\n", "\(output.stdout) \(output.stderr)")
     }
 }

@@ -25,7 +25,7 @@ import ZIPFoundation
                 }
             }
             for path in [plain, archive] {
-                for arguments in [["h5tool", "dump", path], ["digits", "evaluate", path, "--data", SharedData.mnist]] {
+                for arguments in [["h5tool", "dump", path], ["keras-swift", "evaluate", path, "--data", SharedData.mnist]] {
                     let output = try BuiltTool.run(arguments[0], Array(arguments.dropFirst()))
                     #expect(output.status == 1, "\(arguments): exit \(output.status)")
                     #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): \(output.stderr)")

@@ -26,7 +26,7 @@ import Testing
             }
         }
         for failure in failures.all { Issue.record(Comment(rawValue: failure.replacingOccurrences(of: "\n", with: " | "))) }
-        // h5tool may accept what is sound HDF5 (a wrong layer class is digits' concern), but never crashes.
+        // h5tool may accept what is sound HDF5 (a wrong layer class is keras-swift's concern), but never crashes.
         for item in cases where !item.name.hasSuffix(".json") {
             let dump = try BuiltTool.run("h5tool", ["dump", item.path], timeout: Self.timeout)
             #expect(dump.status == 0 || dump.status == 1, "\(item.name): h5tool exit \(dump.status)")
@@ -47,7 +47,7 @@ import Testing
         case .resume: ["train", "--resume", item.path] + training + arch
         case .trainConfig: ["train", "--model", item.path] + training
         }
-        let output = try BuiltTool.run("digits", arguments, timeout: timeout)
+        let output = try BuiltTool.run("keras-swift", arguments, timeout: timeout)
         let label = "\(item.name) \(use)"
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch)
         switch outcome {
@@ -55,7 +55,7 @@ import Testing
             var problems: [String] = []
             if output.status != 1 { problems.append("\(label): exit \(output.status), expected a refusal; \(output.stderr)") }
             let lines = output.stderr.split(separator: "\n").filter { !$0.hasPrefix("note: ") }
-            if lines.count != 1 || !output.stderr.contains("digits: error: ") { problems.append("\(label): not one error line: \(output.stderr)") }
+            if lines.count != 1 || !output.stderr.contains("keras-swift: error: ") { problems.append("\(label): not one error line: \(output.stderr)") }
             if !lines.contains(where: { $0.contains(item.path) }) { problems.append("\(label): the error does not name the file: \(output.stderr)") }
             if !fragment.isEmpty, !output.stderr.contains(fragment) { problems.append("\(label): expected \(fragment), got \(output.stderr)") }
             if !left.isEmpty { problems.append("\(label): refused, yet left \(left)") }
@@ -92,7 +92,7 @@ import Testing
         let offset = try #require(tree["offset"] as? Int)
         try handle.seek(toOffset: UInt64(offset))
         try handle.write(contentsOf: Data([0x00, 0x00, 0xc0, 0x7f]))
-        let evaluation = try BuiltTool.run("digits", ["evaluate", path, "--data", SharedData.mnist])
+        let evaluation = try BuiltTool.run("keras-swift", ["evaluate", path, "--data", SharedData.mnist])
         #expect(evaluation.status == 0)
         #expect(evaluation.stderr.contains("note: /layers/conv2d/vars/0: 1 of 150 values are NaN or infinite"))
     }

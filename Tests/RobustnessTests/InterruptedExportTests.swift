@@ -5,7 +5,7 @@ import NeuralNet
 import TestSupport
 import Testing
 
-/// Killing digits in the middle of an export leaves the previous file as it was (or, once the new one is in
+/// Killing keras-swift in the middle of an export leaves the previous file as it was (or, once the new one is in
 /// place, the complete export) and nothing else behind.
 @Suite struct InterruptedExportTests {
     @Test func sigkillDuringAnExportKeepsThePreviousFile() throws {
@@ -20,7 +20,7 @@ import Testing
         var killedEarly = 0
         for delay in [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6] {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: BuiltTool.path("digits"))
+            process.executableURL = URL(fileURLWithPath: BuiltTool.path("keras-swift"))
             process.arguments = ["convert", source, target]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

@@ -7,7 +7,12 @@ import KerasFormat
 import MNIST
 import NeuralNet
 
-extension OptimizerKind: ExpressibleByArgument {}
+extension OptimizerChoice: ExpressibleByArgument {
+    /// `--optimizer NAME`: the optimizer Keras makes of the name, with its defaults.
+    public init?(argument: String) { self.init(name: argument) }
+
+    public static var allValueStrings: [String] { names }
+}
 extension ShuffleMode: ExpressibleByArgument {
     /// How the start line describes the order, after the epoch count.
     var describedOrder: String {
@@ -19,7 +24,7 @@ extension ShuffleMode: ExpressibleByArgument {
     }
 }
 
-/// `digits train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
+/// `keras-swift train`: the notebooks' training in Swift, saved as a Keras file with history and plots.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a notebook architecture or any model config from scratch, or continue any model file, on MNIST or your own arrays; save it as a Keras file.",
@@ -49,10 +54,10 @@ struct Train: ParsableCommand {
             last fraction, and --limit N keeps the first N samples. There is no test set then, nor a confusion matrix.
 
             Examples:
-              digits train --arch lenet5 --data ../shared/data/mnist --out lenet5.h5
-              digits train --arch convnet --epochs 1 --out convnet.keras
-              digits train --resume MNIST-numbers-cnn.h5 --epochs 2 --out convnet-more.h5
-              digits train --model my_cnn.json --epochs 5 --out my_cnn.keras
+              keras-swift train --arch lenet5 --data ../shared/data/mnist --out lenet5.h5
+              keras-swift train --arch convnet --epochs 1 --out convnet.keras
+              keras-swift train --resume MNIST-numbers-cnn.h5 --epochs 2 --out convnet-more.h5
+              keras-swift train --model my_cnn.json --epochs 5 --out my_cnn.keras
             """)
 
     @Option(help: "The architecture to train (needed unless --resume or --model gives a model).")
@@ -80,7 +85,7 @@ struct Train: ParsableCommand {
     var batchSize: Int?
 
     @Option(help: "sgd, adam, adamw, nadam or rmsprop with Keras's defaults (default: the recipe's, or the resumed file's, with its state).")
-    var optimizer: OptimizerKind?
+    var optimizer: OptimizerChoice?
 
     @Option(help: "Learning rate (default: the recipe's, or the resumed file's).")
     var learningRate: Float?
@@ -126,7 +131,7 @@ struct Train: ParsableCommand {
         var notices: [Notice] = []
         let (model, preset, restored) = try startingPoint(notices: &notices)
         let recipe = preset?.recipe ?? .generic
-        let trainingOptimizer = recipe.optimizer(resuming: restored, kind: optimizer, learningRate: learningRate,
+        let trainingOptimizer = recipe.optimizer(resuming: restored, requested: optimizer, learningRate: learningRate,
                                                  parameters: model.parameters, notices: &notices)
         notices.forEach { note("note: \($0)") }
 
@@ -277,7 +282,7 @@ struct Train: ParsableCommand {
         }
         for case .optimizerNotSupported(let what) in notices where optimizer == nil {
             throw UnusableModel(file: file, reason: "its optimizer \(what) is not supported for training; "
-                                + "--optimizer trains it with a fresh one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                                + "--optimizer trains it with a fresh one of \(OptimizerChoice.names.joined(separator: ", "))")
         }
     }
 

@@ -5,11 +5,11 @@ import NumPy
 import TestSupport
 import Testing
 
-/// `digits evaluate` and `predict` on a user's own arrays (`--x`, `--y`): a regression model that has nothing
+/// `keras-swift evaluate` and `predict` on a user's own arrays (`--x`, `--y`): a regression model that has nothing
 /// to do with MNIST is scored with its compiled loss and metrics as the library scores it, its predictions
 /// written and shown; arrays that do not fit are refused with one line naming the files.
-@Suite struct DigitsArrayTests {
-    private func digits(_ arguments: [String]) throws -> ProcessOutput { try BuiltTool.run("digits", arguments) }
+@Suite struct ToolArrayTests {
+    private func tool(_ arguments: [String]) throws -> ProcessOutput { try BuiltTool.run("keras-swift", arguments) }
 
     /// A two-output model (a regression value and three classes) saved compiled, with arrays for it.
     static func regression(in folder: TemporaryFolder) throws -> Model {
@@ -42,7 +42,7 @@ import Testing
                                                                       try Tensor(shape: kind.shape, scalars: kind.floats())])).scores
         #expect(expected.names == ["loss", "price_loss", "kind_loss", "price_mae", "kind_accuracy"])
         for targets in [[folder.path("price.npy"), folder.path("kind.npy")], [folder.path("y.npz")]] {
-            let output = try digits(["evaluate", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--json"]
+            let output = try tool(["evaluate", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--json"]
                                     + targets.flatMap { ["--y", $0] })
             #expect(output.status == 0, "\(output.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
@@ -57,7 +57,7 @@ import Testing
     @Test func predictShowsAndWritesTheOutputsOfTheUsersSamples() throws {
         let folder = try TemporaryFolder()
         let model = try Self.regression(in: folder)
-        let output = try digits(["predict", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--first", "12",
+        let output = try tool(["predict", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--first", "12",
                                  "--output", folder.path("p.npy")])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("sample 0 kind: class ") && output.stdout.contains("... 9 more"), "\(output.stdout)")
@@ -74,7 +74,7 @@ import Testing
     @Test func trainContinuesTheModelOnTheUsersArrays() throws {
         let folder = try TemporaryFolder()
         _ = try Self.regression(in: folder)
-        let output = try digits(["train", "--resume", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz"),
+        let output = try tool(["train", "--resume", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz"),
                                  "--epochs", "2", "--batch-size", "8", "--validation-split", "0.25", "--out", folder.path("more.keras")])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("on 30 samples from") && output.stdout.contains("validation on the last 10 samples"), "\(output.stdout)")
@@ -84,7 +84,7 @@ import Testing
         #expect(csv.first.map(String.init) == columns.joined(separator: ","))
         #expect(csv.count == 3)
         #expect(!FileManager.default.fileExists(atPath: folder.path("more.confusion.svg")))
-        let evaluation = try digits(["evaluate", folder.path("more.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz")])
+        let evaluation = try tool(["evaluate", folder.path("more.keras"), "--x", folder.path("x.npy"), "--y", folder.path("y.npz")])
         #expect(evaluation.status == 0 && evaluation.stdout.contains("test: loss "), "\(evaluation.stderr)")
     }
 
@@ -102,7 +102,7 @@ import Testing
             (["--x", x], 2, "evaluate --x needs the targets: --y"),
         ]
         for (arguments, status, words) in cases {
-            let output = try digits(["evaluate", model] + arguments)
+            let output = try tool(["evaluate", model] + arguments)
             #expect(output.status == status && output.stderr.contains(words), "\(arguments): \(output.stderr)")
             if status == 1 { #expect(output.stderr.split(separator: "\n").count == 1) }
         }
@@ -131,18 +131,18 @@ import Testing
                                to: folder.path("x.npz"))
         let expected = try model.predictEach([signal, codes.map(Float.init)])[0]
         for x in [["--x", folder.path("signal.npy"), "--x", folder.path("codes.npy")], ["--x", folder.path("x.npz")]] {
-            let output = try digits(["predict", folder.path("two.keras")] + x + ["--output", folder.path("p.npy")])
+            let output = try tool(["predict", folder.path("two.keras")] + x + ["--output", folder.path("p.npy")])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(try NumpyArray.read(folder.path("p.npy")).floats() == expected)
-            let evaluation = try digits(["evaluate", folder.path("two.keras")] + x + ["--y", folder.path("y.npy"), "--json"])
+            let evaluation = try tool(["evaluate", folder.path("two.keras")] + x + ["--y", folder.path("y.npy"), "--json"])
             #expect(evaluation.status == 0 && evaluation.stdout.contains("\"mae\""), "\(evaluation.stderr)")
         }
-        let trained = try digits(["train", "--resume", folder.path("two.keras"), "--x", folder.path("x.npz"), "--y", folder.path("y.npy"),
+        let trained = try tool(["train", "--resume", folder.path("two.keras"), "--x", folder.path("x.npz"), "--y", folder.path("y.npy"),
                                   "--epochs", "1", "--out", folder.path("more.keras")])
         #expect(trained.status == 0, "\(trained.stderr)")
-        let one = try digits(["predict", folder.path("two.keras"), "--x", folder.path("signal.npy")])
+        let one = try tool(["predict", folder.path("two.keras"), "--x", folder.path("signal.npy")])
         #expect(one.status == 1 && one.stderr.contains("1 --x files for a model with 2 inputs (signal, codes), in that order"), "\(one.stderr)")
-        let mnist = try digits(["evaluate", folder.path("two.keras"), "--data", SharedData.mnist])
+        let mnist = try tool(["evaluate", folder.path("two.keras"), "--data", SharedData.mnist])
         #expect(mnist.status == 1 && mnist.stderr.contains("the model takes 2 inputs (signal, codes); MNIST gives one image"), "\(mnist.stderr)")
     }
 }

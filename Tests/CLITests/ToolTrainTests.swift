@@ -2,10 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `digits train` and `digits convert` as a user runs them, on genuine MNIST.
-@Suite struct DigitsTrainTests {
-    private func digits(_ arguments: [String]) throws -> ProcessOutput {
-        try BuiltTool.run("digits", arguments + ["--data", SharedData.mnist])
+/// `keras-swift train` and `keras-swift convert` as a user runs them, on genuine MNIST.
+@Suite struct ToolTrainTests {
+    private func tool(_ arguments: [String]) throws -> ProcessOutput {
+        try BuiltTool.run("keras-swift", arguments + ["--data", SharedData.mnist])
     }
 
     /// One epoch of the LeNet-5 recipe (SGD 0.01) reaches about 0.86 test accuracy; a model whose backward
@@ -13,7 +13,7 @@ import Testing
     @Test func oneEpochOfLeNet5Learns() throws {
         let folder = try TemporaryFolder()
         let out = folder.path("lenet5.h5")
-        let output = try digits(["train", "--arch", "lenet5", "--epochs", "1", "--out", out])
+        let output = try tool(["train", "--arch", "lenet5", "--epochs", "1", "--out", out])
         #expect(output.status == 0, "\(output.stderr)")
         let accuracy = try #require(output.stdout.testFigure("accuracy"))
         #expect(accuracy > 0.80, "test accuracy \(accuracy) after one epoch")
@@ -27,7 +27,7 @@ import Testing
         #expect(csv.count == 2)
         let confusion = try String(contentsOfFile: folder.path("lenet5.confusion.svg"), encoding: .utf8)
         #expect(confusion.hasPrefix("<svg") && confusion.hasSuffix("</svg>\n"))
-        let evaluation = try digits(["evaluate", out])
+        let evaluation = try tool(["evaluate", out])
         #expect(evaluation.stdout.testFigure("accuracy") == accuracy)
     }
 
@@ -36,10 +36,10 @@ import Testing
     @Test func aLossThatIsNotFiniteStopsTrainingAndWritesNothing() throws {
         let folder = try TemporaryFolder()
         let out = folder.path("diverged.h5")
-        let output = try digits(["train", "--arch", "mlp", "--learning-rate", "1e30", "--limit", "512", "--epochs", "2",
+        let output = try tool(["train", "--arch", "mlp", "--learning-rate", "1e30", "--limit", "512", "--epochs", "2",
                                  "--validation-split", "0.5", "--out", out])
         #expect(output.status == 1, "\(output.stdout)")
-        #expect(output.stderr.hasPrefix("digits: error: \(out): training stopped at epoch 1, batch "), "\(output.stderr)")
+        #expect(output.stderr.hasPrefix("keras-swift: error: \(out): training stopped at epoch 1, batch "), "\(output.stderr)")
         #expect(output.stderr.contains("the loss is NaN (as Keras's TerminateOnNaN stops it); nothing was written"), "\(output.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
     }
@@ -49,7 +49,7 @@ import Testing
         var weights: [Data] = []
         for run in 0..<2 {
             let out = folder.path("run\(run).weights.h5")
-            let output = try digits(["train", "--arch", "convnet", "--epochs", "1", "--limit", "2000", "--seed", "42", "--out", out])
+            let output = try tool(["train", "--arch", "convnet", "--epochs", "1", "--limit", "2000", "--seed", "42", "--out", out])
             #expect(output.status == 0, "\(output.stderr)")
             let dump = try BuiltTool.run("h5tool", ["dump", out, "/layers/dense_3/vars/0", "--values", "--no-summary"])
             weights.append(Data(dump.stdout.split(separator: "\n").dropFirst().joined(separator: "\n").utf8))
@@ -66,7 +66,7 @@ import Testing
             return dump.stdout.split(separator: "\n").dropFirst().joined(separator: "\n")
         }
         for (name, seed) in [("a.h5", "7"), ("b.h5", "7"), ("c.h5", "8")] {
-            let output = try digits(["train", "--arch", "lenet5", "--epochs", "0", "--seed", seed, "--out", folder.path(name)])
+            let output = try tool(["train", "--arch", "lenet5", "--epochs", "0", "--seed", seed, "--out", folder.path(name)])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stdout.contains("untrained, as initialised with seed \(seed)"))
         }
@@ -76,13 +76,13 @@ import Testing
         #expect(try values("a.h5", "/model_weights/dense/sequential/dense/bias").contains("min 0  max 0"))
         #expect(try values("a.h5", "/optimizer_weights/SGD/iteration").contains("values: [0]"))
         #expect(!FileManager.default.fileExists(atPath: folder.path("a.history.csv")))
-        #expect(try digits(["train", "--arch", "lenet5", "--epochs", "-1", "--out", folder.path("d.h5")]).status == 2)
+        #expect(try tool(["train", "--arch", "lenet5", "--epochs", "-1", "--out", folder.path("d.h5")]).status == 2)
     }
 
     @Test func resumingAKerasFileRestoresItsAdamState() throws {
         let folder = try TemporaryFolder()
         let out = folder.path("resumed.h5")
-        let output = try digits(["train", "--resume", SharedData.reference("MNIST-numbers-cnn.h5"), "--epochs", "1", "--limit", "640",
+        let output = try tool(["train", "--resume", SharedData.reference("MNIST-numbers-cnn.h5"), "--epochs", "1", "--limit", "640",
                                  "--out", out])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.contains("resuming"))
@@ -90,7 +90,7 @@ import Testing
         // 640 images at batch 32 are 20 more steps; the saved Keras 3 layout stores the iteration first.
         let dump = try BuiltTool.run("h5tool", ["dump", out, "/optimizer_weights/Adam/iteration", "--values", "--no-summary"])
         #expect(dump.stdout.contains("values: [18770]"), "\(dump.stdout)")
-        let evaluation = try digits(["evaluate", out])
+        let evaluation = try tool(["evaluate", out])
         let accuracy = try #require(evaluation.stdout.testFigure("accuracy"))
         #expect(accuracy > 0.97)
     }
@@ -113,22 +113,22 @@ import Testing
             """#
         let folder = try TemporaryFolder()
         try config.write(toFile: folder.path("heads.json"), atomically: true, encoding: .utf8)
-        let trained = try digits(["train", "--model", folder.path("heads.json"), "--epochs", "1", "--limit", "2000",
+        let trained = try tool(["train", "--model", folder.path("heads.json"), "--epochs", "1", "--limit", "2000",
                                   "--out", folder.path("heads.keras")])
         #expect(trained.status == 0, "\(trained.stderr)")
-        let evaluation = try digits(["evaluate", folder.path("heads.keras"), "--first", "500"])
+        let evaluation = try tool(["evaluate", folder.path("heads.keras"), "--first", "500"])
         #expect(evaluation.status == 0 && evaluation.stdout.testFigure("main_loss") != nil, "\(evaluation.stdout)")
         for name in ["main", "side"] {
             let accuracy = try #require(evaluation.stdout.testFigure("\(name)_accuracy"))
             #expect(accuracy > 0.3, "\(name): \(accuracy) after an epoch on 2,000 images (chance: 0.1)")
         }
-        let predicted = try digits(["predict", folder.path("heads.keras"), "--first", "20", "--output", folder.path("p.npy")])
+        let predicted = try tool(["predict", folder.path("heads.keras"), "--first", "20", "--output", folder.path("p.npy")])
         #expect(predicted.status == 0 && predicted.stdout.contains("array of logits to \(folder.path("p.side.npy"))"), "\(predicted.stdout)")
         for name in ["main", "side"] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path("p.\(name).npy")))
             #expect(String(decoding: bytes.prefix(128), as: UTF8.self).contains("'shape': (20, 10)"))
         }
-        let shown = try digits(["predict", folder.path("heads.keras"), "--index", "0"])
+        let shown = try tool(["predict", folder.path("heads.keras"), "--index", "0"])
         #expect(shown.stdout.contains("output main: probabilities") && shown.stdout.contains("output side: logits"), "\(shown.stdout)")
         let dump = try BuiltTool.run("h5tool", ["dump", folder.path("heads.keras")])
         #expect(dump.stdout.contains("3 layers, outputs main, side"), "\(dump.stdout)")
@@ -136,7 +136,7 @@ import Testing
 
     @Test func validationSplitHoldsOutTheEndOfTheTrainingSet() throws {
         let folder = try TemporaryFolder()
-        let output = try digits(["train", "--arch", "lenet5", "--epochs", "1", "--limit", "1000", "--validation-split", "0.2",
+        let output = try tool(["train", "--arch", "lenet5", "--epochs", "1", "--limit", "1000", "--validation-split", "0.2",
                                  "--out", folder.path("m.keras")])
         #expect(output.status == 0)
         #expect(output.stdout.contains("on 800 MNIST images"))
@@ -145,16 +145,16 @@ import Testing
 
     @Test func progressStaysOneLinePerEpochWhenNotATerminal() throws {
         let folder = try TemporaryFolder()
-        let output = try digits(["train", "--arch", "mlp", "--epochs", "2", "--limit", "512", "--out", folder.path("mlp.h5")])
+        let output = try tool(["train", "--arch", "mlp", "--epochs", "2", "--limit", "512", "--out", folder.path("mlp.h5")])
         #expect(output.status == 0)
         #expect(!output.stderr.contains("\r"))
         #expect(output.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2)
     }
 
     @Test func badTrainingArgumentsAreUsageErrors() throws {
-        #expect(try digits(["train", "--out", "x.h5"]).status == 2)
-        #expect(try digits(["train", "--arch", "lenet5", "--out", "x.txt"]).status == 2)
-        #expect(try digits(["train", "--arch", "lenet5", "--out", "x.h5", "--validation-split", "1.5"]).status == 2)
+        #expect(try tool(["train", "--out", "x.h5"]).status == 2)
+        #expect(try tool(["train", "--arch", "lenet5", "--out", "x.txt"]).status == 2)
+        #expect(try tool(["train", "--arch", "lenet5", "--out", "x.h5", "--validation-split", "1.5"]).status == 2)
     }
 }
 

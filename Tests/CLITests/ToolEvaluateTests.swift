@@ -2,10 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `digits evaluate` and `digits predict` as a user runs them.
-@Suite struct DigitsEvaluateTests {
-    private func digits(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutput {
-        try BuiltTool.run("digits", arguments, environment: environment)
+/// `keras-swift evaluate` and `keras-swift predict` as a user runs them.
+@Suite struct ToolEvaluateTests {
+    private func tool(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutput {
+        try BuiltTool.run("keras-swift", arguments, environment: environment)
     }
 
     @Test(arguments: [
@@ -14,14 +14,14 @@ import Testing
         (["MNIST-numbers-cnn.h5"], "test: loss 0.0609 - accuracy 0.9822"),
     ])
     func evaluatePrintsTheNotebookFigures(arguments: [String], expected: String) throws {
-        let output = try digits(["evaluate", SharedData.reference(arguments[0])] + arguments.dropFirst() + ["--data", SharedData.mnist])
+        let output = try tool(["evaluate", SharedData.reference(arguments[0])] + arguments.dropFirst() + ["--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains(expected), "\(output.stdout)")
         #expect(output.stdout.contains("samples/s)"))
     }
 
     @Test func evaluateReadsTheDataFolderFromTheEnvironment() throws {
-        let output = try digits(["evaluate", SharedData.reference("LeNet5.h5"), "--json"], environment: ["MNIST_DIR": SharedData.mnist])
+        let output = try tool(["evaluate", SharedData.reference("LeNet5.h5"), "--json"], environment: ["MNIST_DIR": SharedData.mnist])
         #expect(output.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         #expect(json["accuracy"] as? Double == 0.9868)
@@ -29,9 +29,9 @@ import Testing
 
     @Test func missingDataSaysWhereItLooked() throws {
         let home = try TemporaryFolder()
-        let output = try digits(["evaluate", SharedData.reference("LeNet5.h5")], environment: ["MNIST_DIR": "", "HOME": home.url.path])
+        let output = try tool(["evaluate", SharedData.reference("LeNet5.h5")], environment: ["MNIST_DIR": "", "HOME": home.url.path])
         #expect(output.status == 1)
-        #expect(output.stderr.hasPrefix("digits: error: MNIST data not found; looked at $MNIST_DIR (not set)"))
+        #expect(output.stderr.hasPrefix("keras-swift: error: MNIST data not found; looked at $MNIST_DIR (not set)"))
         #expect(output.stderr.split(separator: "\n").count == 1)
     }
 
@@ -40,15 +40,15 @@ import Testing
         let text = folder.path("model.h5")
         try "not a model".write(toFile: text, atomically: true, encoding: .utf8)
         for path in [text, folder.path("missing.h5"), folder.url.path] {
-            let output = try digits(["evaluate", path, "--data", SharedData.mnist])
+            let output = try tool(["evaluate", path, "--data", SharedData.mnist])
             #expect(output.status == 1)
-            #expect(output.stderr.hasPrefix("digits: error: \(path): "), "\(output.stderr)")
+            #expect(output.stderr.hasPrefix("keras-swift: error: \(path): "), "\(output.stderr)")
             #expect(output.stderr.split(separator: "\n").count == 1)
         }
     }
 
     @Test func predictShowsProbabilitiesForATestImage() throws {
-        let output = try digits(["predict", SharedData.reference("LeNet5.h5"), "--index", "0", "--data", SharedData.mnist])
+        let output = try tool(["predict", SharedData.reference("LeNet5.h5"), "--index", "0", "--data", SharedData.mnist])
         #expect(output.status == 0)
         #expect(output.stdout.contains("predicted digit: 7"))
         #expect(output.stdout.contains(", correct"))
@@ -63,7 +63,7 @@ import Testing
         for y in 0..<84 { for x in 0..<84 { big[y * 84 + x] = 255 - pixels[(y / 3) * 28 + x / 3] } }
         let png = folder.path("two.png")
         try writeGrayPNG(big, width: 84, height: 84, to: png)
-        let output = try digits(["predict", SharedData.reference("MNIST-numbers-cnn.h5"), png])
+        let output = try tool(["predict", SharedData.reference("MNIST-numbers-cnn.h5"), png])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("predicted digit: 2"))
         #expect(output.stderr.contains("inverted it"))
@@ -72,7 +72,7 @@ import Testing
     @Test func predictWritesNumpyProbabilities() throws {
         let folder = try TemporaryFolder()
         let path = folder.path("probs.npy")
-        let output = try digits(["predict", SharedData.reference("LeNet5.weights.h5"), "--first", "100", "--output", path,
+        let output = try tool(["predict", SharedData.reference("LeNet5.weights.h5"), "--first", "100", "--output", path,
                                  "--data", SharedData.mnist])
         #expect(output.status == 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -82,10 +82,10 @@ import Testing
     }
 
     @Test func usageErrorsExitTwo() throws {
-        #expect(try digits(["predict", SharedData.reference("LeNet5.h5")]).status == 2)
-        #expect(try digits(["predict", SharedData.reference("LeNet5.h5"), "--first", "3"]).status == 2)
-        #expect(try digits(["evaluate", SharedData.reference("LeNet5.h5"), "--arch", "resnet"]).status == 2)
-        #expect(try digits(["evaluate", SharedData.reference("LeNet5.h5"), "--batch-size", "0"]).status == 2)
+        #expect(try tool(["predict", SharedData.reference("LeNet5.h5")]).status == 2)
+        #expect(try tool(["predict", SharedData.reference("LeNet5.h5"), "--first", "3"]).status == 2)
+        #expect(try tool(["evaluate", SharedData.reference("LeNet5.h5"), "--arch", "resnet"]).status == 2)
+        #expect(try tool(["evaluate", SharedData.reference("LeNet5.h5"), "--batch-size", "0"]).status == 2)
     }
 }
 

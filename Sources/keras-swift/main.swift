@@ -12,7 +12,7 @@ do {
     try KernelPath.checkEnvironment()
     try Parallel.checkEnvironment()
 } catch {
-    ToolMain.printError(name: "digits", ToolMain.oneLine(error))
+    ToolMain.printError(name: "keras-swift", ToolMain.oneLine(error))
     exit(1)
 }
-ToolMain.run(Digits.self)
+ToolMain.run(KerasSwiftTool.self)

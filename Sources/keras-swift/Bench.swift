@@ -12,7 +12,7 @@ import Glibc
 import Darwin
 #endif
 
-/// `digits bench`: throughput, latency, memory and file I/O of the four architectures, or of model files, on
+/// `keras-swift bench`: throughput, latency, memory and file I/O of the four architectures, or of model files, on
 /// this machine.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -132,7 +132,7 @@ struct Bench: ParsableCommand {
         if !json { print(details.joined(separator: "\n")) }
     }
 
-    /// `subject`'s figures from a child `digits bench` of its own, given `arguments` more and `environment`
+    /// `subject`'s figures from a child `keras-swift bench` of its own, given `arguments` more and `environment`
     /// added to this one's.
     func measureInItsOwnProcess(_ subject: BenchSubject, arguments: [String] = [], environment: [String: String] = [:]) throws -> BenchResult {
         let process = Process()
@@ -200,7 +200,7 @@ struct Bench: ParsableCommand {
             model.profiler = nil
         }
         // .h5 save and load, median of five.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("digits-bench-\(getpid())")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keras-swift-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("model.h5").path
@@ -254,7 +254,7 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// A model `digits bench` measures: a notebook architecture, or a model file.
+/// A model `keras-swift bench` measures: a notebook architecture, or a model file.
 enum BenchSubject {
     case preset(Architecture)
     case file(String)
@@ -274,7 +274,7 @@ enum BenchSubject {
         }
     }
 
-    /// The options that make a child `digits bench` measure this subject alone.
+    /// The options that make a child `keras-swift bench` measure this subject alone.
     var arguments: [String] {
         switch self {
         case .preset(let preset): return ["--arch", preset.rawValue]
@@ -289,7 +289,7 @@ enum BenchSubject {
         case .preset(let preset):
             let recipe = preset.recipe
             let model = try preset.makeModel(seed: 1)
-            return (model, preset.preprocessing, recipe.batchSize, recipe.optimizer.make(parameters: model.parameters, learningRate: recipe.learningRate))
+            return (model, preset.preprocessing, recipe.batchSize, recipe.optimizer.make(parameters: model.parameters))
         case .file(let path):
             try FileProbe.check(path)
             let model: Model, preset: Architecture?, stored: Optimizer?

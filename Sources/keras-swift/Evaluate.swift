@@ -5,7 +5,7 @@ import KerasFormat
 import MNIST
 import NeuralNet
 
-/// `digits evaluate`: the test set's loss and metrics, as Keras's `model.evaluate` reports them.
+/// `keras-swift evaluate`: the test set's loss and metrics, as Keras's `model.evaluate` reports them.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report a model's loss and metrics on the 10,000 MNIST test images, or on your own arrays (--x, --y).",

@@ -1,4 +1,5 @@
-/// The optimizer ``KerasModel/compile(optimizer:loss:lossWeights:metrics:)`` sets up, with Keras's defaults.
+/// A fresh optimizer as Keras's `compile(optimizer=...)` makes one: which optimizer, with its settings
+/// (Keras's defaults unless given).
 public enum OptimizerChoice: Sendable, Equatable {
     /// Keras's `SGD`: plain, with momentum, or Nesterov momentum.
     case sgd(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false)
@@ -11,9 +12,44 @@ public enum OptimizerChoice: Sendable, Equatable {
     /// Keras's `RMSprop`, optionally with momentum and centered.
     case rmsprop(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7, centered: Bool = false)
 
-    /// A fresh optimizer over the model's parameters.
-    func make(for model: Model) -> Optimizer {
-        let parameters = model.parameters
+    /// The names ``init(name:learningRate:)`` takes, as Keras's `compile(optimizer="adam")` does.
+    public static let names = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
+
+    /// The optimizer Keras makes of a lower-case name, with Keras's defaults and `learningRate` when it is
+    /// given; nil for a name not in ``names``.
+    public init?(name: String, learningRate: Float? = nil) {
+        switch name {
+        case "sgd": self = .sgd(learningRate: learningRate ?? 0.01)
+        case "adam": self = .adam(learningRate: learningRate ?? 0.001)
+        case "adamw": self = .adamW(learningRate: learningRate ?? 0.001)
+        case "nadam": self = .nadam(learningRate: learningRate ?? 0.001)
+        case "rmsprop": self = .rmsprop(learningRate: learningRate ?? 0.001)
+        default: return nil
+        }
+    }
+
+    /// The optimizer's lower-case Keras name (its class name in lower case).
+    public var name: String {
+        switch self {
+        case .sgd: "sgd"
+        case .adam: "adam"
+        case .adamW: "adamw"
+        case .nadam: "nadam"
+        case .rmsprop: "rmsprop"
+        }
+    }
+
+    /// The learning rate it starts at.
+    public var learningRate: Float {
+        switch self {
+        case .sgd(let rate, _, _), .adam(let rate, _, _, _, _), .adamW(let rate, _, _, _, _), .nadam(let rate, _, _, _),
+             .rmsprop(let rate, _, _, _, _):
+            rate
+        }
+    }
+
+    /// A fresh optimizer over `parameters`.
+    public func make(parameters: [Parameter]) -> Optimizer {
         switch self {
         case .sgd(let learningRate, let momentum, let nesterov):
             return SGD(parameters: parameters, learningRate: learningRate, momentum: momentum, nesterov: nesterov)

@@ -3,7 +3,7 @@ import Foundation
 import NeuralNet
 import SafeWrite
 
-/// `digits bench --sweep`: how each model's speed grows with the work, inference by batch size and training
+/// `keras-swift bench --sweep`: how each model's speed grows with the work, inference by batch size and training
 /// by threads, each thread count measured in a process of its own; the figures go to a JSON file and each
 /// model's curve to an SVG plot beside it.
 struct BenchSweep {

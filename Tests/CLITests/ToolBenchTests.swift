@@ -2,11 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `digits bench --json`, the form other tools read. Speed itself is never asserted: only that every figure
+/// `keras-swift bench --json`, the form other tools read. Speed itself is never asserted: only that every figure
 /// the benchmark promises is there and is a positive number.
-@Suite struct DigitsBenchTests {
+@Suite struct ToolBenchTests {
     @Test func jsonHasEveryPromisedFigure() throws {
-        let output = try BuiltTool.run("digits", ["bench", "--arch", "lenet5", "--seconds", "0.2", "--json", "--data", SharedData.mnist])
+        let output = try BuiltTool.run("keras-swift", ["bench", "--arch", "lenet5", "--seconds", "0.2", "--json", "--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n")
         #expect(lines.count == 1, "one JSON object per line: \(output.stdout)")
@@ -22,7 +22,7 @@ import Testing
     /// `--layers` gives every layer's share of a training step, of batch-128 inference and of one image, and
     /// names the algorithm each convolution took in each.
     @Test func layersNameEachConvolutionsAlgorithm() throws {
-        let output = try BuiltTool.run("digits", ["bench", "--arch", "lenet5", "--seconds", "0.2", "--layers", "--data", SharedData.mnist])
+        let output = try BuiltTool.run("keras-swift", ["bench", "--arch", "lenet5", "--seconds", "0.2", "--layers", "--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.contains("one image") && $0.contains("convolution (training; inference; one image)") })
@@ -49,7 +49,7 @@ import Testing
               {"class_name": "Flatten", "config": {"name": "flatten"}},
               {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "softmax"}}]}}
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let output = try BuiltTool.run("digits", ["bench", "--model", config, "--model", SharedData.reference("LeNet5.h5"),
+        let output = try BuiltTool.run("keras-swift", ["bench", "--model", config, "--model", SharedData.reference("LeNet5.h5"),
                                                   "--batch-size", "16", "--seconds", "0.1", "--json", "--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n")
@@ -57,7 +57,7 @@ import Testing
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["arch"] as? String
         }
         #expect(names == ["bn_cnn", "LeNet5"], "\(output.stdout)")
-        let refused = try BuiltTool.run("digits", ["bench", "--arch", "mlp", "--model", config, "--data", SharedData.mnist])
+        let refused = try BuiltTool.run("keras-swift", ["bench", "--arch", "mlp", "--model", config, "--data", SharedData.mnist])
         #expect(refused.status != 0 && refused.stderr.contains("not both"))
     }
 
@@ -67,7 +67,7 @@ import Testing
     @Test func aSweepWritesEveryBatchSizeAndThreadCountAndAPlot() throws {
         let folder = try TemporaryFolder()
         let stem = folder.path("sweep")
-        let output = try BuiltTool.run("digits", ["bench", "--sweep", "--arch", "mlp", "--seconds", "0.05", "--out", stem,
+        let output = try BuiltTool.run("keras-swift", ["bench", "--sweep", "--arch", "mlp", "--seconds", "0.05", "--out", stem,
                                                   "--data", SharedData.mnist])
         #expect(output.status == 0, "\(output.stderr)")
         let results = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stem + ".json"))) as? [[String: Any]])
@@ -83,11 +83,11 @@ import Testing
         #expect(plot.hasPrefix("<svg") && plot.components(separatedBy: "<polyline").count == threads.count + 1)
         #expect(plot.contains(">512</text>") && plot.contains("inference, 1 thread"))
 
-        let refused = try BuiltTool.run("digits", ["bench", "--sweep", "--arch", "mlp", "--out", folder.path("missing/sweep"),
+        let refused = try BuiltTool.run("keras-swift", ["bench", "--sweep", "--arch", "mlp", "--out", folder.path("missing/sweep"),
                                                    "--data", SharedData.mnist])
         #expect(refused.status == 1 && refused.stderr.contains("the folder \(folder.path("missing")) does not exist"), "\(refused.stderr)")
         #expect(refused.stdout.isEmpty, "nothing measured: \(refused.stdout)")
-        let badThreads = try BuiltTool.run("digits", ["bench", "--arch", "mlp"], environment: ["KERAS_SWIFT_THREADS": "0"])
+        let badThreads = try BuiltTool.run("keras-swift", ["bench", "--arch", "mlp"], environment: ["KERAS_SWIFT_THREADS": "0"])
         #expect(badThreads.status == 1 && badThreads.stderr.contains("KERAS_SWIFT_THREADS=0 is not a positive number of threads"))
     }
 }

@@ -48,7 +48,7 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// `digits convert`: any Keras form to any other.
+/// `keras-swift convert`: any Keras form to any other.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a Keras model file between .h5, .weights.h5 and .keras, keeping the optimizer state.",
@@ -56,9 +56,9 @@ struct Convert: ParsableCommand {
             The output is written atomically: a temporary file beside it is renamed into place only when complete.
 
             Examples:
-              digits convert LeNet5.h5 lenet5.keras
-              digits convert LeNet5.weights.h5 lenet5.h5 --arch lenet5
-              digits convert lenet5.keras lenet5-tfkeras.h5 --keras-version 2
+              keras-swift convert LeNet5.h5 lenet5.keras
+              keras-swift convert LeNet5.weights.h5 lenet5.h5 --arch lenet5
+              keras-swift convert lenet5.keras lenet5-tfkeras.h5 --keras-version 2
             """)
 
     @OptionGroup var model: ModelOptions

@@ -5,7 +5,7 @@ import KerasFormat
 import MNIST
 import NeuralNet
 
-/// `digits predict`: the model's outputs (class probabilities for a classifier ending in softmax) for an MNIST
+/// `keras-swift predict`: the model's outputs (class probabilities for a classifier ending in softmax) for an MNIST
 /// test image, an image file, or the first N test images.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
