@@ -106,7 +106,7 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     public func makeModel(seed: UInt64 = 0, initializeWeights: Bool = true) throws -> Sequential {
         let model = try Sequential(name: "sequential", inputShape: inputShape, layers: layers(), seed: seed,
                                    initializeWeights: initializeWeights)
-        model.metrics = [[.accuracy]]
+        try model.setMetrics([[.accuracy]])
         return model
     }
 

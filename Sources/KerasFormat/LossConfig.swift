@@ -104,8 +104,7 @@ enum LossConfig {
         let weights = try lossWeights(weights, outputNames: model.outputNames, source: source)
         do {
             guard let losses = try losses(entry, outputNames: model.outputNames, source: source) else { return (nil, nil) }
-            model.losses = losses
-            if let weights { model.lossWeights = weights }
+            try model.setLosses(losses, weights: weights)
             return (losses, nil)
         } catch let unsupported as Unsupported {
             notices.append(.lossNotSupported(unsupported.description))

@@ -58,8 +58,8 @@ public struct ConfiguredModel {
         (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,
                                                          notices: &notices)
         if let settings {
-            model.metrics = try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"], outputNames: model.outputNames,
-                                                     source: source, kerasVersion: json["keras_version"]?.stringValue, notices: &notices)
+            try model.setMetrics(try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"], outputNames: model.outputNames,
+                                                     source: source, kerasVersion: json["keras_version"]?.stringValue, notices: &notices))
         }
         optimizer = try OptimizerState.fresh(json["compile_config"]?["optimizer"], for: model, file: file, notices: &notices)
         self.notices = notices

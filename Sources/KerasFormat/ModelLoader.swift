@@ -97,8 +97,9 @@ public enum ModelLoader {
             (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,
                                                              notices: &notices)
             if let settings {
-                model.metrics = try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"],
-                                                         outputNames: model.outputNames, source: source, kerasVersion: file.kerasVersion, notices: &notices)
+                try model.setMetrics(try MetricConfig.metrics(settings["metrics"], weighted: settings["weighted_metrics"],
+                                                              outputNames: model.outputNames, source: source, kerasVersion: file.kerasVersion,
+                                                              notices: &notices))
             }
         } catch let error as KerasFormatError {
             trainingConfigError = error

@@ -129,9 +129,8 @@ public final class KerasModel {
             throw KerasModelError.invalidSetting("\(count) \(what) for a model with \(model.outputs.count) outputs")
         }
         self.optimizer = optimizer.make(parameters: model.parameters)
-        model.losses = loss
-        model.lossWeights = lossWeights ?? model.outputs.map { _ in 1 }
-        model.metrics = model.outputs.map { _ in metrics }
+        try model.setLosses(loss, weights: lossWeights ?? model.outputs.map { _ in 1 })
+        try model.setMetrics(model.outputs.map { _ in metrics })
         losses = model.losses
     }
 

@@ -15,4 +15,16 @@ extension Tensor {
     public func save(npy path: String) throws {
         try NumpyArray(shape: shape, float32: scalars).write(to: path)
     }
+
+    /// The arrays of a `.npz` file (`np.savez`, compressed or not) as float32 tensors, by name in the archive's
+    /// order: give them to a model of several inputs by its input names (``KerasModel/inputs``).
+    public static func arrays(npz path: String) throws -> [(name: String, tensor: Tensor)] {
+        try NumpyArchive.read(path).map { ($0.name, try Tensor(shape: $0.array.shape, scalars: $0.array.floats())) }
+    }
+
+    /// Writes named tensors to `path` as an uncompressed `.npz` of float32 arrays that `np.load` reads,
+    /// replacing it whole or not at all.
+    public static func save(_ tensors: [(name: String, tensor: Tensor)], npz path: String) throws {
+        try NumpyArchive.write(try tensors.map { ($0.name, try NumpyArray(shape: $0.tensor.shape, float32: $0.tensor.scalars)) }, to: path)
+    }
 }

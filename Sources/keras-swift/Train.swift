@@ -254,7 +254,7 @@ struct Train: ParsableCommand {
             if !arrays.given { try ModelOptions.requireDigitModel(configured.model, file: configFile) }
             try requireTrainable(file: configFile, loss: configured.unsupportedLoss, notices: configured.notices)
             // A config compiled without metrics reports accuracy, as the notebooks compile their models.
-            if configured.model.metrics.allSatisfy(\.isEmpty) { configured.model.metrics = configured.model.outputs.map { _ in [.accuracy] } }
+            if configured.model.metrics.allSatisfy(\.isEmpty) { try configured.model.setMetrics(configured.model.outputs.map { _ in [.accuracy] }) }
             notices += configured.notices
             return (configured.model, nil, optimizer == nil ? configured.optimizer : nil)
         }

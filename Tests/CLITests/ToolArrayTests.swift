@@ -17,8 +17,8 @@ import Testing
                      Node(Dense(units: 1, name: "price"), inputs: [.node(0)]),
                      Node(Dense(units: 3, activation: .softmax, name: "kind"), inputs: [.node(0)])]
         let model = try Model(name: "prices", inputShape: [5], nodes: nodes, outputs: [1, 2], seed: 3)
-        model.losses = [.meanSquaredError, .sparseCategoricalCrossentropy]
-        model.metrics = [[.meanAbsoluteError], [.accuracy]]
+        try model.setLosses([.meanSquaredError, .sparseCategoricalCrossentropy])
+        try model.setMetrics([[.meanAbsoluteError], [.accuracy]])
         try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: folder.path("prices.keras"))
         let count = 40
         let x = (0..<count * 5).map { Float(($0 * 37) % 23) / 11 - 1 }
@@ -119,7 +119,7 @@ import Testing
         let model = try Model(name: "two", inputs: [Model.Input(name: "signal", shape: [3]), Model.Input(name: "codes", shape: [2], dtype: .int32)],
                               nodes: nodes, seed: 2)
         model.loss = .meanSquaredError
-        model.metrics = [[.meanAbsoluteError]]
+        try model.setMetrics([[.meanAbsoluteError]])
         try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: folder.path("two.keras"))
         let count = 10
         let signal = (0..<count * 3).map { Float($0 % 7) / 7 }, codes = (0..<count * 2).map { Int32($0 % 5) }

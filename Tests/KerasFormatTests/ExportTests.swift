@@ -201,12 +201,12 @@ import Testing
     @Test func theMetricsAreWrittenAndReadBack() throws {
         let model = try Sequential(inputShape: [4], layers: [Dense(units: 3, activation: .sigmoid)], seed: 2)
         model.loss = Loss(.binaryCrossentropy)
-        model.metrics = [[.accuracy, try Metric(kerasName: "mae"), try Metric(kerasName: "AUC"), Metric(.precision(threshold: 0.3)),
+        try model.setMetrics([[.accuracy, try Metric(kerasName: "mae"), try Metric(kerasName: "AUC"), Metric(.precision(threshold: 0.3)),
                           Metric(.binaryAccuracy(threshold: 0.7), name: "strict"), Metric(.mean(of: Loss(.binaryCrossentropy, fromLogits: true,
                                                                                                           labelSmoothing: 0.1))),
                           Metric(.auc(.init(thresholdCount: 50, summation: .majoring, fromLogits: true)), name: "auc_50"),
                           Metric(.auc(.init(thresholds: [0.1, 0.2, 0.9])), name: "auc_uneven"),
-                          Metric(.topKCategoricalAccuracy(k: 2)), Metric(.cosineSimilarity), try Metric(kerasName: "mse", weighted: true)]]
+                          Metric(.topKCategoricalAccuracy(k: 2)), Metric(.cosineSimilarity), try Metric(kerasName: "mse", weighted: true)]])
         let folder = try TemporaryFolder()
         for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
             let path = folder.path("metrics-\(flavour.rawValue).\(extension_)")
@@ -227,10 +227,9 @@ import Testing
             Node(Dense(units: 3, name: "main"), inputs: [.node(2)]),
         ]
         let model = try Model(name: "heads", inputShape: [4], nodes: nodes, outputs: [3, 1], seed: 4)
-        model.losses = [Loss(.sparseCategoricalCrossentropy, fromLogits: true), Loss(.categoricalCrossentropy)]
-        model.lossWeights = [1, 0.25]
-        model.metrics = [[.accuracy, Metric(.sparseTopKCategoricalAccuracy(k: 2), name: "top2")],
-                         [.meanSquaredError, Metric(.auc(.init(curve: .pr)), weighted: true)]]
+        try model.setLosses([Loss(.sparseCategoricalCrossentropy, fromLogits: true), Loss(.categoricalCrossentropy)], weights: [1, 0.25])
+        try model.setMetrics([[.accuracy, Metric(.sparseTopKCategoricalAccuracy(k: 2), name: "top2")],
+                              [.meanSquaredError, Metric(.auc(.init(curve: .pr)), weighted: true)]])
         let input = (0..<20).map { Float($0 % 7) / 7 }
         let expected = try model.predictEach(input)
         try forEachFullModelForm(of: model) { path, loaded throws in
@@ -254,7 +253,7 @@ import Testing
         let inputs = [Model.Input(name: "image", shape: [2, 3]), Model.Input(name: "codes", shape: [3], dtype: .int32)]
         let model = try Model(name: "two_inputs", inputs: inputs, nodes: nodes, seed: 8)
         model.loss = Loss(.binaryCrossentropy)
-        model.metrics = [[.accuracy]]
+        try model.setMetrics([[.accuracy]])
         let x = [(0..<30).map { Float($0 % 9) / 9 }, (0..<15).map { Float($0 % 4) }]
         let expected = try model.predictEach(x)
         try forEachFullModelForm(of: model) { path, loaded throws in

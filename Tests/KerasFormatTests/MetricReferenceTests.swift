@@ -50,7 +50,7 @@ import Testing
             guard let expected else { continue }
             let metric = try Metric(kerasConfig: Self.json(item.metric), weighted: weighted)
             #expect(metric.name == item.name)
-            model.metrics = [[metric]]
+            try model.setMetrics([[metric]])
             // The sample weights are given either way: a metric that is not weighted ignores them, as in Keras.
             let data = try Samples(count: count, inputs: [item.outputs], targets: [item.targets], sampleWeights: item.sampleWeights)
             let value = try #require(try model.evaluate(data, batchSize: 4).scores[item.name])

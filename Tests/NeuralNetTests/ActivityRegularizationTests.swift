@@ -8,7 +8,7 @@ import Testing
 
     static func model(_ regularization: ActivityRegularization) throws -> Model {
         let model = try Sequential(inputShape: [6], layers: [regularization, Dense(units: 3, activation: .softmax)], seed: 2, workerCount: 2)
-        model.metrics = [[.accuracy]]
+        try model.setMetrics([[.accuracy]])
         return model
     }
 

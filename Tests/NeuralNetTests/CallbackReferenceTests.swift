@@ -62,7 +62,7 @@ import Testing
     func stopsAndRatesAsKeras(_ reference: Case) throws {
         let model = try Sequential(inputShape: [1], layers: [Dense(units: 1)], seed: 1)
         model.loss = .meanSquaredError
-        model.metrics = [[.accuracy]]
+        try model.setMetrics([[.accuracy]])
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
         let run = TrainingRun(model: model, optimizer: optimizer, epochs: reference.values.count, validating: true)
         let monitor = reference.texts["monitor"] ?? "val_loss"

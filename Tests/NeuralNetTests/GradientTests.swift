@@ -45,8 +45,7 @@ import Testing
             if outputs.isEmpty {
                 model.loss = loss
             } else {
-                model.losses = outputs.map(\.loss)
-                model.lossWeights = outputs.map(\.weight)
+                try model.setLosses(outputs.map(\.loss), weights: outputs.map(\.weight))
             }
             return model
         }

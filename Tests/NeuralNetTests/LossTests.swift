@@ -8,7 +8,7 @@ import Testing
         // Identity Dense with softmax: logits = input. Loss = logsumexp(z) - z_label.
         let layer = Dense(units: 3, activation: .softmax)
         let model = try Sequential(inputShape: [3], layers: [layer])
-        model.metrics = [[.accuracy]]
+        try model.setMetrics([[.accuracy]])
         try layer.kernel.assign(try Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1]))
         let logits: [Float] = [1, 2, 3, 100, 0, -100]
         let data = ClassData(shape: [3], inputs: logits, labels: [2, 2])

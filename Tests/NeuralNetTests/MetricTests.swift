@@ -28,8 +28,8 @@ import Testing
     /// is taken as `weighted_NAME`, another repeated name with `_1`.
     @Test func onlyWeightedMetricsHearTheSampleWeights() throws {
         let model = try Sequential(inputShape: [3], layers: [Dense(units: 3, activation: .softmax)], seed: 3, workerCount: 2)
-        model.metrics = [[.accuracy, Metric(.accuracy, weighted: true), Metric(.sparseTopKCategoricalAccuracy(k: 2)), .accuracy,
-                          Metric(.accuracy, weighted: true)]]
+        try model.setMetrics([[.accuracy, Metric(.accuracy, weighted: true), Metric(.sparseTopKCategoricalAccuracy(k: 2)), .accuracy,
+                               Metric(.accuracy, weighted: true)]])
         let data = ClassData(shape: [3], inputs: (0..<30).map { Float($0 % 7) - 3 }, labels: (0..<10).map { $0 % 3 })
         var weighted = data.samples(for: model)
         weighted.sampleWeights = (0..<10).map { Float($0 % 4) }
@@ -46,15 +46,15 @@ import Testing
     @Test func aMetricOfTheOtherTargetFormIsRefused() throws {
         let model = try Sequential(inputShape: [3], layers: [Dense(units: 3, activation: .softmax)], seed: 3)
         let data = ClassData(shape: [3], inputs: [Float](repeating: 0.5, count: 6), labels: [0, 2])
-        model.metrics = [[Metric(.categoricalAccuracy)]]
+        try model.setMetrics([[Metric(.categoricalAccuracy)]])
         #expect(throws: ModelError.invalidData("metric categorical_accuracy of output dense reads targets of the output's shape, but its "
                                                + "loss sparse_categorical_crossentropy takes class indices")) {
             try model.evaluate(data.samples(for: model))
         }
         model.loss = Loss(.categoricalCrossentropy)
-        model.metrics = [[Metric(.sparseTopKCategoricalAccuracy(k: 2))]]
+        try model.setMetrics([[Metric(.sparseTopKCategoricalAccuracy(k: 2))]])
         #expect(throws: ModelError.self) { try model.evaluate(data.samples(for: model)) }
-        model.metrics = [[.accuracy, Metric(.categoricalAccuracy)]]
+        try model.setMetrics([[.accuracy, Metric(.categoricalAccuracy)]])
         #expect(try model.evaluate(data.samples(for: model)).scores.names == ["loss", "accuracy", "categorical_accuracy"])
     }
 }

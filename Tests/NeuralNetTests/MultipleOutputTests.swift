@@ -14,10 +14,26 @@ import Testing
                      Node(Dense(units: 3, activation: .softmax, name: "probabilities"), inputs: [.node(0)]),
                      Node(Dense(units: 3, activation: .softmax, name: "refined"), inputs: [.node(3)])]
         let model = try Model(name: "heads", inputShape: [4], nodes: nodes, outputs: [2, 3, 4], seed: 9)
-        model.losses = [Loss(.sparseCategoricalCrossentropy, fromLogits: true), .sparseCategoricalCrossentropy, .sparseCategoricalCrossentropy]
-        model.lossWeights = [1, 0.5, 2]
-        model.metrics = [[.accuracy], [.accuracy], [.accuracy]]
+        try model.setLosses([Loss(.sparseCategoricalCrossentropy, fromLogits: true), .sparseCategoricalCrossentropy, .sparseCategoricalCrossentropy],
+                            weights: [1, 0.5, 2])
+        try model.setMetrics([[.accuracy], [.accuracy], [.accuracy]])
         return model
+    }
+
+    @Test func lossesWeightsAndMetricsThatDoNotFitTheOutputsAreRefusedChangingNothing() throws {
+        let model = try Self.makeModel()
+        let losses = model.losses, weights = model.lossWeights, metrics = model.metrics
+        #expect(throws: ModelError.invalidConfiguration("2 losses for a model with 3 outputs")) {
+            try model.setLosses([.meanSquaredError, .meanSquaredError])
+        }
+        #expect(throws: ModelError.invalidConfiguration("1 loss weights for a model with 3 outputs")) {
+            try model.setLosses([.meanSquaredError, .meanSquaredError, .meanSquaredError], weights: [1])
+        }
+        #expect(throws: ModelError.invalidConfiguration("loss weight inf is not finite")) {
+            try model.setLosses([.meanSquaredError, .meanSquaredError, .meanSquaredError], weights: [1, .infinity, 1])
+        }
+        #expect(throws: ModelError.invalidConfiguration("1 lists of metrics for a model with 3 outputs")) { try model.setMetrics([[.accuracy]]) }
+        #expect(model.losses == losses && model.lossWeights == weights && model.metrics == metrics)
     }
 
     @Test func eachOutputIsEvaluatedWithItsOwnLossAndWeight() throws {

@@ -64,7 +64,7 @@ import Testing
         let after = try Self.floats(output + "/retrained-predictions.npy")
         // The consumer is a debug build and this test a release one: the same weights, rounded in other orders.
         let reloadGap = zip(reloaded, after).map { abs($0 - $1) }.max() ?? 1
-        #expect(reloaded.count == after.count && reloadGap <= 1e-5, "the saved .keras predicts otherwise (by \(reloadGap))")
+        #expect(reloaded.count == after.count && reloadGap <= 1e-5, "the saved .keras predicts otherwise (by \(reloadGap), \(reloaded.count) vs \(after.count) values)")
         #expect(after != predictions, "training changed nothing")
     }
 }

@@ -61,28 +61,48 @@ public class Model {
     /// whose logits its loss can take (softmax for the categorical cross-entropies, sigmoid for binary), the
     /// model leaves that activation to the loss and applies it itself for the outputs, as Keras does (even
     /// when the loss is told `from_logits`).
-    public var losses: [Loss] {
-        didSet {
-            precondition(losses.count == outputs.count, "one loss per output")
-            deferOutputActivations()
-        }
+    public private(set) var losses: [Loss] {
+        didSet { deferOutputActivations() }
     }
     /// Each output's weight in the loss training minimises and evaluation reports (Keras's `loss_weights`):
     /// the sum of each output's loss times its weight. 1 for each by default.
-    public var lossWeights: [Double] {
-        didSet { precondition(lossWeights.count == outputs.count, "one loss weight per output") }
-    }
+    public private(set) var lossWeights: [Double]
     /// Each output's metrics, reported beside the loss by evaluation and training (Keras's `compile(metrics=...,
     /// weighted_metrics=...)`); none by default, as in Keras. Each reads the targets in the form its output's
     /// loss takes them (see ``check(_:targets:)``). Keras keeps the weighted ones in a list of their own, so a
     /// model read from a file lists them after the others.
-    public var metrics: [[Metric]] {
-        didSet { precondition(metrics.count == outputs.count, "one list of metrics per output") }
-    }
+    public private(set) var metrics: [[Metric]]
     /// The loss of every output: reading it gives the first output's, setting it gives every output this loss.
     public var loss: Loss {
         get { losses[0] }
         set { losses = Array(repeating: newValue, count: outputs.count) }
+    }
+
+    /// Sets each output's loss, in the order of ``outputs``, and when given each one's weight in the total (as
+    /// Keras's `compile(loss=[...], loss_weights=[...])`); throws, changing nothing, when either list does not
+    /// have one entry per output or a weight is not finite.
+    public func setLosses(_ losses: [Loss], weights: [Double]? = nil) throws {
+        try requireOnePerOutput(losses.count, of: "losses")
+        if let weights {
+            try requireOnePerOutput(weights.count, of: "loss weights")
+            if let bad = weights.first(where: { !$0.isFinite }) { throw ModelError.invalidConfiguration("loss weight \(bad) is not finite") }
+            lossWeights = weights
+        }
+        self.losses = losses
+    }
+
+    /// Sets each output's metrics, in the order of ``outputs`` (see ``metrics``); throws, changing nothing, when
+    /// the list does not have one entry per output.
+    public func setMetrics(_ metrics: [[Metric]]) throws {
+        try requireOnePerOutput(metrics.count, of: "lists of metrics")
+        self.metrics = metrics
+    }
+
+    /// Throws unless `count` is the number of outputs.
+    private func requireOnePerOutput(_ count: Int, of what: String) throws {
+        guard count == outputs.count else {
+            throw ModelError.invalidConfiguration("\(count) \(what) for a model with \(outputs.count) output\(outputs.count == 1 ? "" : "s")")
+        }
     }
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
