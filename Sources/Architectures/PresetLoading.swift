@@ -20,17 +20,18 @@ public struct PresetModel {
 }
 
 extension Architecture {
-    /// Loads any Keras file. A weights-only file is read into `requested`, or into the one preset its weight
-    /// shapes match; a file with a model config must be `requested` when that is given.
-    public static func load(_ path: String, as requested: Architecture? = nil) throws -> PresetModel {
-        try load(KerasFile.open(path), as: requested)
+    /// Loads any Keras file. A weights-only file is read into the model of `configFile` (a Keras config) when
+    /// it is given, else into `requested`, or into the one preset its weight shapes match; a model must be
+    /// `requested` when that is given.
+    public static func load(_ path: String, as requested: Architecture? = nil, configFile: String? = nil) throws -> PresetModel {
+        try load(KerasFile.open(path), as: requested, configFile: configFile)
     }
 
     /// The same for a file already opened.
-    public static func load(_ file: KerasFile, as requested: Architecture? = nil) throws -> PresetModel {
-        let loaded = try ModelLoader.load(file) { inventory in
+    public static func load(_ file: KerasFile, as requested: Architecture? = nil, configFile: String? = nil) throws -> PresetModel {
+        let loaded = try ModelLoader.load(file, architecture: { inventory in
             try (requested ?? recognize(inventory, file: file.path)).makeModel(initializeWeights: false)
-        }
+        }, configFile: configFile)
         let identified = identify(loaded.model)
         if let requested, identified != requested {
             throw KerasFormatError(file: file.path, .notTheArchitecture(requested.rawValue))

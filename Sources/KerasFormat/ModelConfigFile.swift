@@ -25,6 +25,12 @@ public struct ConfiguredModel {
 
     /// Reads `path` and builds its model, weights drawn from `seed`.
     public static func load(_ path: String, seed: UInt64) throws -> ConfiguredModel {
+        try ConfiguredModel(try readJSON(path), file: path, seed: seed)
+    }
+
+    /// The parsed JSON of a config file, refused naming `path` when it is missing, unreadable, larger than
+    /// ``maximumBytes`` or not JSON.
+    public static func readJSON(_ path: String) throws -> JSONValue {
         let data: Data
         guard FileManager.default.fileExists(atPath: path) else { throw KerasFormatError(file: path, .noSuchFile) }
         do {
@@ -38,13 +44,11 @@ public struct ConfiguredModel {
         } catch {
             throw KerasFormatError(file: path, .unreadable(error.localizedDescription))
         }
-        let json: JSONValue
         do {
-            json = try JSONParser.parse(String(decoding: data, as: UTF8.self))
+            return try JSONParser.parse(String(decoding: data, as: UTF8.self))
         } catch {
             throw KerasFormatError(file: path, .invalidJSON("\(error)"))
         }
-        return try ConfiguredModel(json, file: path, seed: seed)
     }
 
     /// The model a parsed config describes, with its compile settings; errors name `file`. With

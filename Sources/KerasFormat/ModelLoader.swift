@@ -66,20 +66,26 @@ public enum ModelLoader {
     public typealias ModelMaker = (WeightInventory) throws -> Model
 
     /// Loads `path`. A file with a model config builds its model from it; a weights-only file (`.weights.h5`,
-    /// Keras 2's `save_weights`) gets its model from `architecture`, and is refused without one.
-    public static func load(_ path: String, architecture: ModelMaker? = nil) throws -> LoadedModel {
-        try load(KerasFile.open(path), architecture: architecture)
+    /// Keras 2's `save_weights`) gets its model from `configFile` (a Keras config: `model.to_json()`, or a
+    /// `.keras` archive's `config.json`, whose `compile_config` then gives the loss and metrics) or from
+    /// `architecture`, and is refused without either.
+    public static func load(_ path: String, architecture: ModelMaker? = nil, configFile: String? = nil) throws -> LoadedModel {
+        try load(KerasFile.open(path), architecture: architecture, configFile: configFile)
     }
 
     /// The same for a file already opened (from disk or memory).
-    public static func load(_ file: KerasFile, architecture: ModelMaker? = nil) throws -> LoadedModel {
+    public static func load(_ file: KerasFile, architecture: ModelMaker? = nil, configFile: String? = nil) throws -> LoadedModel {
         let path = file.path
         var notices: [Notice] = []
         let model: Model
         let inventory: WeightInventory
-        let config = try file.modelConfig()
+        let given = try configFile.map { (path: $0, json: try ConfiguredModel.readJSON($0)) }
+        if let given, file.modelConfigJSON != nil {
+            throw KerasFormatError(file: given.path, .invalidValue(key: "the config", reason: "is for a weights-only file; \(path) has its own"))
+        }
+        let config = try file.modelConfig() ?? given.map { try ModelConfig.parse($0.json, file: $0.path) }
         if let config {
-            var builder = ModelBuilder(file: path, kerasVersion: file.kerasVersion)
+            var builder = ModelBuilder(file: given?.path ?? path, kerasVersion: file.kerasVersion ?? given?.json["keras_version"]?.stringValue)
             model = try builder.build(config)
             notices += builder.notices
             inventory = try file.inventory(config: config)
@@ -93,7 +99,9 @@ public enum ModelLoader {
         try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
         var losses: [Loss]?, unsupportedLoss: String?, trainingConfigError: KerasFormatError?
         do {
-            let source = CompileSettingsSource(file: path, object: file.trainingConfigObject), settings = file.trainingConfigJSON
+            let source = given.map { CompileSettingsSource(file: $0.path, object: "compile_config") }
+                ?? CompileSettingsSource(file: path, object: file.trainingConfigObject)
+            let settings = file.trainingConfigJSON ?? given?.json["compile_config"]
             (losses, unsupportedLoss) = try LossConfig.apply(settings?["loss"], weights: settings?["loss_weights"], to: model, source: source,
                                                              notices: &notices)
             if let settings {

@@ -79,25 +79,28 @@ public final class KerasModel {
 
     /// The first output for a batch of a model with one input: `x` has shape `[n] + inputShape`; the result
     /// `[n] + outputShape`.
-    public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
-        try predictEach([x], batchSize: batchSize)[0]
+    public func predict(_ x: Tensor, batchSize: Int = 32, training: Bool = false) throws -> Tensor {
+        try predictEach([x], batchSize: batchSize, training: training)[0]
     }
 
     /// The first output for a batch of every input, one tensor per input in the model's order (see ``inputs``).
-    public func predict(_ x: [Tensor], batchSize: Int = 32) throws -> Tensor {
-        try predictEach(x, batchSize: batchSize)[0]
+    public func predict(_ x: [Tensor], batchSize: Int = 32, training: Bool = false) throws -> Tensor {
+        try predictEach(x, batchSize: batchSize, training: training)[0]
     }
 
     /// Every output for a batch of a model with one input, in the model's order of outputs.
-    public func predictEach(_ x: Tensor, batchSize: Int = 32) throws -> [Tensor] {
-        try predictEach([x], batchSize: batchSize)
+    public func predictEach(_ x: Tensor, batchSize: Int = 32, training: Bool = false) throws -> [Tensor] {
+        try predictEach([x], batchSize: batchSize, training: training)
     }
 
     /// Every output for a batch, in the model's order of outputs, as Keras's `predict` lists them: `x` holds
     /// one tensor per input, each of shape `[n]` + that input's shape; each result is `[n]` + that output's shape.
-    public func predictEach(_ x: [Tensor], batchSize: Int = 32) throws -> [Tensor] {
+    /// With `training`, the layers run as Keras's `model(x, training=True)` runs them, `batchSize` samples at
+    /// a time: dropout and noise layers draw their noise, and batch normalization normalises by each batch's
+    /// statistics and moves its moving mean and variance towards them.
+    public func predictEach(_ x: [Tensor], batchSize: Int = 32, training: Bool = false) throws -> [Tensor] {
         let data = try model.samples(inputs: x)
-        return try zip(model.outputShapes, model.predictEach(data.inputs, batchSize: max(1, batchSize))).map { shape, values in
+        return try zip(model.outputShapes, model.predictEach(data.inputs, batchSize: max(1, batchSize), training: training)).map { shape, values in
             try Tensor(shape: [data.count] + shape, scalars: values)
         }
     }

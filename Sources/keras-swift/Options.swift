@@ -19,13 +19,17 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The architecture of a weights-only file. Default: from the file's config, else recognised from the weight shapes.")
     var arch: Architecture?
 
+    @Option(help: ArgumentHelp("The Keras config of a weights-only file: model.to_json(), or a .keras archive's config.json.",
+                               valueName: "config.json"))
+    var config: String?
+
     @Option(help: "Input scaling: auto (the notebook's choice for the architecture), raw (0..255) or unit (/255).")
     var pixels: Preprocessing.PixelScale = .auto
 
     /// Loads the model and prints any notices to stderr.
     func load() throws -> PresetModel {
         try FileProbe.check(file)
-        let loaded = try Architecture.load(file, as: arch)
+        let loaded = try Architecture.load(file, as: arch, configFile: config)
         for notice in loaded.notices { note("note: \(notice)") }
         return loaded
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KerasFormat
 import TestSupport
 import Testing
 
@@ -18,6 +19,19 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains(expected), "\(output.stdout)")
         #expect(output.stdout.contains("samples/s)"))
+    }
+
+    @Test func aWeightsOnlyFileTakesItsModelFromAConfig() throws {
+        let folder = try TemporaryFolder()
+        let full = try ModelLoader.load(SharedData.reference("LeNet5.h5"))
+        let config = folder.path("config.json")
+        try Data(ConfigWriter.archiveConfig(full.model, optimizer: nil).pythonJSON.utf8).write(to: URL(fileURLWithPath: config))
+        let output = try tool(["evaluate", SharedData.reference("LeNet5.weights.h5"), "--config", config, "--data", SharedData.mnist])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("test: loss 0.0406 - accuracy 0.9868"), "\(output.stdout)")
+        let refused = try tool(["evaluate", SharedData.reference("LeNet5.h5"), "--config", config, "--data", SharedData.mnist])
+        #expect(refused.status == 1 && refused.stderr.hasPrefix("keras-swift: error: \(config): the config is for a weights-only file"),
+                "\(refused.stderr)")
     }
 
     @Test func evaluateReadsTheDataFolderFromTheEnvironment() throws {

@@ -323,25 +323,29 @@ public class Model {
     /// computed `batchSize` at a time, as `model.predict` gives them for a model with one output
     /// (`predictEach` gives every output of a model with several).
     public func predict(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
-        try predictEach([samples], batchSize: batchSize, progress: progress, outputs: 1)[0]
+        try predictEach([samples], batchSize: batchSize, training: false, progress: progress, outputs: 1)[0]
     }
 
     /// Each output's values for `samples` of a model with one input, as `predictEach` gives them for a model
     /// with several inputs.
     public func predictEach(_ samples: [Float], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [[Float]] {
-        try predictEach([samples], batchSize: batchSize, progress: progress, outputs: outputs.count)
+        try predictEach([samples], batchSize: batchSize, training: false, progress: progress, outputs: outputs.count)
     }
 
     /// Each output's values (count × that output's size each) for the samples of every input (count × that
     /// input's size each, in the order of ``inputs``), computed `batchSize` at a time, in the order of
     /// ``outputs``, as `model.predict` lists them. Refuses inputs that do not hold the same whole number of
-    /// samples (see ``check(_:targets:)``).
-    public func predictEach(_ inputs: [[Float]], batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> [[Float]] {
-        try predictEach(inputs, batchSize: batchSize, progress: progress, outputs: outputs.count)
+    /// samples (see ``check(_:targets:)``). With `training`, the layers run as in training, as Keras's
+    /// `model(x, training=True)` runs them: dropout and noise layers draw their noise, and batch normalization
+    /// uses each batch's statistics and moves its moving mean and variance towards them.
+    public func predictEach(_ inputs: [[Float]], batchSize: Int = 128, training: Bool = false,
+                            progress: ((Int, Int) -> Void)? = nil) throws -> [[Float]] {
+        try predictEach(inputs, batchSize: batchSize, training: training, progress: progress, outputs: outputs.count)
     }
 
     /// The first `wanted` outputs' values (the others are computed but not kept).
-    private func predictEach(_ inputs: [[Float]], batchSize: Int, progress: ((Int, Int) -> Void)?, outputs wanted: Int) throws -> [[Float]] {
+    private func predictEach(_ inputs: [[Float]], batchSize: Int, training: Bool, progress: ((Int, Int) -> Void)?,
+                             outputs wanted: Int) throws -> [[Float]] {
         let data = try samples(inputs: inputs)
         let count = data.count
         let sizes = outputSizes
@@ -352,7 +356,7 @@ public class Model {
         for index in sizes.indices { kept[index] = index < wanted ? buffers[index] : nil }
         withUnsafePointers(to: inputs) { arrays in
             forEachInferenceBatch(count: count, batchSize: batchSize, progress: progress) { start, batch in
-                _ = run(self.inputs(arrays, from: start), targets: nil, batch: batch, training: false,
+                _ = run(self.inputs(arrays, from: start), targets: nil, batch: batch, training: training,
                         destinations: OutputDestinations(pointers: kept, firstSample: start))
             }
         }
@@ -458,8 +462,9 @@ public class Model {
         firstContext.profiler = profiler
         // A single image in inference: the first worker runs alone, so its layers may share out their work.
         if parts == 1 && !training { firstContext.layerThreads = workers.count }
-        if training, let targets, !statisticsNodes.isEmpty {
-            let result = runInSteps(inputs, targets: targets, batch: batch, parts: parts, context: context, firstContext: firstContext)
+        if training, !statisticsNodes.isEmpty {
+            let result = runInSteps(inputs, targets: targets, batch: batch, parts: parts, context: context, firstContext: firstContext,
+                                    destinations: destinations)
             return (result, parts)
         }
         // Training needs every activation of the part for the backward pass; inference runs the part through
@@ -486,8 +491,9 @@ public class Model {
 
     /// A training pass of a model with ``BatchStatisticsLayer``s: the workers run the nodes between two such
     /// layers in parallel, each measuring its part, and the parts' sums are joined in between (see there).
-    private func runInSteps(_ inputs: BatchInputs, targets: BatchTargets, batch: Int, parts: Int,
-                            context: Worker.Context, firstContext: Worker.Context) -> BatchResult {
+    /// Without targets the pass stops after the forward part, its outputs written to `destinations`.
+    private func runInSteps(_ inputs: BatchInputs, targets: BatchTargets?, batch: Int, parts: Int,
+                            context: Worker.Context, firstContext: Worker.Context, destinations: OutputDestinations?) -> BatchResult {
         let results = self.results
         func forEachPart(_ body: (_ worker: Worker, _ context: Worker.Context, _ start: Int, _ count: Int) -> Void) {
             Parallel.forEachChunk(parts) { range in
@@ -516,13 +522,14 @@ public class Model {
                 if stop < nodes.count {
                     worker.measureForward(node: stop, context: context, inputs: inputs.advanced(by: first))
                 } else {
-                    results[worker.index] = worker.finishForward(context, targets: targets.advanced(by: first), training: true,
-                                                                 destinations: nil)
+                    results[worker.index] = worker.finishForward(context, targets: targets?.advanced(by: first), training: true,
+                                                                 destinations: destinations?.advanced(by: first))
                 }
             }
             if stop < nodes.count { joinStatistics(of: stop, forward: true) }
             start = stop
         }
+        guard targets != nil else { return results[0..<parts].reduce(BatchResult(), +) }
         // Backward: down to just after each statistics node in turn, last first, then to the start.
         var end = nodes.count
         for phase in stride(from: statisticsNodes.count - 1, through: -1, by: -1) {
