@@ -126,14 +126,11 @@ public final class KerasModel {
     }
 
     /// `compile` with each output's loss, in the model's order of outputs, as Keras takes a list of losses.
+    /// Throws a `ModelError`, changing nothing, when the losses or weights are not one per output.
     public func compile(optimizer: OptimizerChoice, loss: [Loss], lossWeights: [Double]? = nil, metrics: [Metric] = []) throws {
-        for (what, count) in [("losses", loss.count), ("loss weights", lossWeights?.count ?? model.outputs.count)]
-        where count != model.outputs.count {
-            throw KerasModelError.invalidSetting("\(count) \(what) for a model with \(model.outputs.count) outputs")
-        }
-        self.optimizer = optimizer.make(parameters: model.parameters)
         try model.setLosses(loss, weights: lossWeights ?? model.outputs.map { _ in 1 })
         try model.setMetrics(model.outputs.map { _ in metrics })
+        self.optimizer = optimizer.make(parameters: model.parameters)
         losses = model.losses
     }
 

@@ -39,10 +39,10 @@ import Testing
         let meanSquared = zip(parts[1], values.scalars).map { Double(($0 - $1) * ($0 - $1)) }.reduce(0, +) / 4
         let crossEntropy = (0..<4).map { -log(Double(parts[0][$0 * 3 + Int(labels.scalars[$0])])) }.reduce(0, +) / 4
         #expect(abs(evaluation.loss - (crossEntropy + 0.5 * meanSquared)) <= 1e-5)
-        #expect(throws: KerasModelError.invalidSetting("1 losses for a model with 2 outputs")) {
+        #expect(throws: ModelError.invalidConfiguration("1 losses for a model with 2 outputs")) {
             try model.compile(optimizer: .adam(), loss: [.meanSquaredError])
         }
-        #expect(throws: KerasModelError.invalidSetting("3 loss weights for a model with 2 outputs")) {
+        #expect(throws: ModelError.invalidConfiguration("3 loss weights for a model with 2 outputs")) {
             try model.compile(optimizer: .adam(), loss: .meanSquaredError, lossWeights: [1, 1, 1])
         }
         #expect(model.losses == [.sparseCategoricalCrossentropy, .meanSquaredError])
