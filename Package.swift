@@ -58,7 +58,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "keras-swift",
-            dependencies: ["NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
+            dependencies: ["KerasSwift", "NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST", "Architectures"], path: "Examples/GettingStarted"),
 

@@ -155,8 +155,7 @@ public final class KerasModel {
                     classWeight: [Int: Float]? = nil, validationSplit: Double = 0, validationData: (x: [Tensor], y: [Tensor])? = nil,
                     shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
                     onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
-        guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
-        guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
+        guard optimizer != nil, losses != nil else { throw KerasModelError.notCompiled }
         guard validationSplit == 0 || validationData == nil else {
             throw KerasModelError.invalidSetting("give validationSplit or validationData, not both")
         }
@@ -164,6 +163,26 @@ public final class KerasModel {
         var validation = try validationData.map { try samples($0.x, $0.y, sampleWeight: nil) }
         if validationSplit != 0 { (train, validation) = try train.splitForValidation(validationSplit) }
         if let classWeight { train = try train.weighted(byClass: classWeight) }
+        return try fit(train, epochs: epochs, batchSize: batchSize, validationData: validation, shuffle: shuffle, seed: seed,
+                       callbacks: callbacks, onEpoch: onEpoch)
+    }
+
+    /// `fit` on samples read a batch at a time from `source`, as Keras's `fit` takes a `PyDataset`:
+    /// `NumpySource` maps `.npy` files so that the data set need not fit in memory. The source gives each
+    /// input's samples and each output's targets as the tensors of ``fit(x:y:epochs:batchSize:sampleWeight:classWeight:validationSplit:validationData:shuffle:seed:callbacks:onEpoch:)``
+    /// would, with sample weights if it has them; their sizes are checked before the first step and their
+    /// values batch by batch.
+    @discardableResult
+    public func fit(_ source: SampleSource, epochs: Int = 1, batchSize: Int = 32, validationSplit: Double = 0,
+                    validationData: SampleSource? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
+                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> History {
+        guard let optimizer, losses != nil else { throw KerasModelError.notCompiled }
+        guard epochs >= 0, batchSize > 0 else { throw KerasModelError.invalidSetting("epochs must be 0 or more and batchSize positive") }
+        guard validationSplit == 0 || validationData == nil else {
+            throw KerasModelError.invalidSetting("give validationSplit or validationData, not both")
+        }
+        var train = source, validation = validationData
+        if validationSplit != 0 { (train, validation) = try source.splitForValidation(validationSplit) }
         guard epochs > 0, train.count > 0 else { return History(epochs: [], stoppedOnNonFiniteLoss: nil) }
         let trainer = Trainer(model: model, optimizer: optimizer,
                               options: TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, shuffle: shuffle))
@@ -210,6 +229,20 @@ public final class KerasModel {
     public func evaluate(x: [Tensor], y: [Tensor], sampleWeight: [Float]? = nil, batchSize: Int = 32) throws -> Evaluation {
         guard losses != nil else { throw KerasModelError.notCompiled }
         return try model.evaluate(try samples(x, y, sampleWeight: sampleWeight), batchSize: max(1, batchSize))
+    }
+
+    /// Loss and metrics on samples read a batch at a time from `source` (see ``fit(_:epochs:batchSize:validationSplit:validationData:shuffle:seed:callbacks:onEpoch:)``).
+    public func evaluate(_ source: SampleSource, batchSize: Int = 32) throws -> Evaluation {
+        guard losses != nil else { throw KerasModelError.notCompiled }
+        return try model.evaluate(source, batchSize: max(1, batchSize))
+    }
+
+    /// Every output for the inputs of `source`, read a batch at a time, in the model's order of outputs; each
+    /// result is `[n]` + that output's shape.
+    public func predictEach(_ source: SampleSource, batchSize: Int = 32, training: Bool = false) throws -> [Tensor] {
+        try zip(model.outputShapes, model.predictEach(source, batchSize: max(1, batchSize), training: training)).map { shape, values in
+            try Tensor(shape: [source.count] + shape, scalars: values)
+        }
     }
 
     /// `evaluate(x:y:...)` for a model with one input.

@@ -138,10 +138,13 @@ public final class Trainer {
     /// Trains on `data`, evaluating `validation` after each epoch; returns the history. Refuses data that does
     /// not suit the model (see ``Model/check(_:targets:)``) before the first step. `callbacks` hear the run
     /// and may stop it or change the learning rate, as Keras's do; an error one throws ends the run.
-    public func fit(_ data: Samples, validation: Samples? = nil, callbacks: [Callback] = [], onStep: ((StepProgress) -> Void)? = nil,
-                    onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
-        try model.check(data, targets: true)
-        if let validation { try model.check(validation, targets: true) }
+    /// Samples from a source other than ``Samples`` have their sizes checked first and their values batch by
+    /// batch, as they are read.
+    public func fit(_ data: SampleSource, validation: SampleSource? = nil, callbacks: [Callback] = [],
+                    onStep: ((StepProgress) -> Void)? = nil, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
+        for source in [data] + (validation.map { [$0] } ?? []) {
+            if let samples = source as? Samples { try model.check(samples, targets: true) } else { try model.checkLayout(source, targets: true) }
+        }
         let run = TrainingRun(model: model, optimizer: optimizer, epochs: options.epochs, validating: validation != nil)
         for callback in callbacks { try callback.trainingBegan(run) }
         try train(data, validation: validation, run: run, callbacks: callbacks, onStep: onStep, onEpoch: onEpoch)
@@ -151,14 +154,15 @@ public final class Trainer {
 
     /// The epochs of ``fit(_:validation:callbacks:onStep:onEpoch:)``, into `run`'s history, until the last, a
     /// callback's stop or a batch whose loss is not finite.
-    private func train(_ data: Samples, validation: Samples?, run: TrainingRun, callbacks: [Callback],
+    private func train(_ data: SampleSource, validation: SampleSource?, run: TrainingRun, callbacks: [Callback],
                        onStep: ((StepProgress) -> Void)?, onEpoch: ((EpochRecord) -> Void)?) throws {
         let batchSize = max(1, options.batchSize)
         let steps = (data.count + batchSize - 1) / batchSize
         // Each batch's samples, gathered in the epoch's order: the inputs, each output's targets, the weights.
-        let arrays = data.inputs + data.targets + (data.sampleWeights.map { [$0] } ?? [])
-        let sizes = data.inputSizes + data.targetSizes + (data.sampleWeights == nil ? [] : [1])
-        var gathered = sizes.map { [Float](repeating: 0, count: batchSize * $0) }
+        let arrays = data.arrays
+        let checked = data is Samples
+        let inputCount = data.inputSizes.count, targetCount = data.targetSizes.count
+        var gathered = arrays.map { [Float](repeating: 0, count: batchSize * $0.size) }
         var orders = SampleOrder(count: data.count, mode: options.shuffle, seed: options.seed)
         stoppedOnNonFiniteLoss = nil
         for epoch in 1...max(1, options.epochs) {
@@ -169,19 +173,20 @@ public final class Trainer {
             for step in 0..<steps {
                 let start = step * batchSize
                 let batch = min(batchSize, data.count - start)
-                for (index, size) in sizes.enumerated() {
-                    arrays[index].withUnsafeBufferPointer { source in
-                        gathered[index].withUnsafeMutableBufferPointer { target in
-                            for row in 0..<batch {
-                                (target.baseAddress! + row * size).update(from: source.baseAddress! + order[start + row] * size, count: size)
-                            }
+                try order[start..<start + batch].withUnsafeBufferPointer { rows in
+                    for (index, array) in arrays.enumerated() {
+                        try gathered[index].withUnsafeMutableBufferPointer { try data.gather(array.array, rows: rows, into: $0.baseAddress!) }
+                    }
+                    if !checked {
+                        try withUnsafePointers(to: Array(gathered[..<(inputCount + targetCount)])) {
+                            try model.checkValues($0, samples: batch, rows: rows)
                         }
                     }
                 }
                 let result = withUnsafePointers(to: gathered) { pointers in
-                    model.trainingStep(Batch(count: batch, inputs: Array(pointers[..<data.inputs.count]),
-                                             targets: Array(pointers[data.inputs.count..<data.inputs.count + data.targets.count]),
-                                             sampleWeights: data.sampleWeights == nil ? nil : pointers.last), optimizer: optimizer)
+                    model.trainingStep(Batch(count: batch, inputs: Array(pointers[..<inputCount]),
+                                             targets: Array(pointers[inputCount..<inputCount + targetCount]),
+                                             sampleWeights: data.hasSampleWeights ? pointers.last : nil), optimizer: optimizer)
                 }
                 guard result.loss.isFinite else {
                     stoppedOnNonFiniteLoss = NonFiniteLoss(epoch: epoch, batch: step + 1, batches: steps, loss: result.loss)

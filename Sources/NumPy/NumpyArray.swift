@@ -15,6 +15,30 @@ public struct NumpyArray: Sendable, Equatable {
         public var name: String { String(describing: self) }
         /// Whether the elements are integers (or booleans).
         public var isInteger: Bool { !rawValue.contains("f") }
+
+        /// Converts `count` little-endian elements at `source` to float32 at `destination`, as NumPy's
+        /// `astype(np.float32)` does (booleans as 0 and 1).
+        public func convert(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
+            func load<T>(_ type: T.Type, _ convert: (T) -> Float) {
+                for index in 0..<count {
+                    destination[index] = convert(source.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
+                }
+            }
+            switch self {
+            case .bool: load(UInt8.self) { $0 == 0 ? 0 : 1 }
+            case .uint8: load(UInt8.self) { Float($0) }
+            case .int8: load(Int8.self) { Float($0) }
+            case .uint16: load(UInt16.self) { Float(UInt16(littleEndian: $0)) }
+            case .int16: load(Int16.self) { Float(Int16(littleEndian: $0)) }
+            case .uint32: load(UInt32.self) { Float(UInt32(littleEndian: $0)) }
+            case .int32: load(Int32.self) { Float(Int32(littleEndian: $0)) }
+            case .uint64: load(UInt64.self) { Float(UInt64(littleEndian: $0)) }
+            case .int64: load(Int64.self) { Float(Int64(littleEndian: $0)) }
+            case .float16: load(UInt16.self) { Float(Float16(bitPattern: UInt16(littleEndian: $0))) }
+            case .float32: UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
+            case .float64: load(UInt64.self) { Float(Double(bitPattern: UInt64(littleEndian: $0))) }
+            }
+        }
     }
 
     /// The dimensions; empty for a single value.
@@ -82,24 +106,13 @@ public struct NumpyArray: Sendable, Equatable {
 
     /// The elements as float32, converted as NumPy's `astype(np.float32)` does (booleans as 0 and 1).
     public func floats() -> [Float] {
-        data.withUnsafeBytes { raw in
-            func load<T>(_ type: T.Type, _ convert: (T) -> Float) -> [Float] {
-                (0..<count).map { convert(raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self)) }
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            data.withUnsafeBytes { raw in
+                if let source = raw.baseAddress, let destination = buffer.baseAddress {
+                    elementType.convert(source, count: count, into: destination)
+                }
             }
-            switch elementType {
-            case .bool: return data.map { $0 == 0 ? 0 : 1 }
-            case .uint8: return data.map { Float($0) }
-            case .int8: return data.map { Float(Int8(bitPattern: $0)) }
-            case .uint16: return load(UInt16.self) { Float(UInt16(littleEndian: $0)) }
-            case .int16: return load(Int16.self) { Float(Int16(littleEndian: $0)) }
-            case .uint32: return load(UInt32.self) { Float(UInt32(littleEndian: $0)) }
-            case .int32: return load(Int32.self) { Float(Int32(littleEndian: $0)) }
-            case .uint64: return load(UInt64.self) { Float(UInt64(littleEndian: $0)) }
-            case .int64: return load(Int64.self) { Float(Int64(littleEndian: $0)) }
-            case .float16: return load(UInt16.self) { Float(Float16(bitPattern: UInt16(littleEndian: $0))) }
-            case .float32: return load(UInt32.self) { Float(bitPattern: UInt32(littleEndian: $0)) }
-            case .float64: return load(UInt64.self) { Float(Double(bitPattern: UInt64(littleEndian: $0))) }
-            }
+            initialized = count
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KerasSwift
 import NeuralNet
 import NumPy
 
@@ -22,13 +23,31 @@ struct ArrayOptions: ParsableArguments {
     }
 
     /// The samples for `model`: its inputs, and the targets when `targets` (refused when `--y` is missing).
-    func samples(for model: Model, targets: Bool) throws -> Samples {
-        let inputs = try Self.arrays(inputFiles, names: model.inputNames, flag: "--x", what: "inputs")
-        let outputs = targets ? try Self.arrays(targetFiles, names: model.outputNames, flag: "--y", what: "outputs") : []
+    /// `.npy` files are mapped and read batch by batch as the model runs (``NumpySource``); the arrays of a
+    /// `.npz` are read whole.
+    func samples(for model: Model, targets: Bool) throws -> SampleSource {
+        let files = inputFiles + (targets ? targetFiles : [])
         do {
+            if !files.contains(where: { $0.lowercased().hasSuffix(".npz") }), inputFiles.count == model.inputs.count,
+               !targets || targetFiles.count == model.outputs.count {
+                let source = try NumpySource(inputs: inputFiles, targets: targets ? targetFiles : [])
+                try model.checkShapes(inputs: source.inputs.map(\.shape), targets: source.targets.map(\.shape))
+                return source
+            }
+            let inputs = try Self.arrays(inputFiles, names: model.inputNames, flag: "--x", what: "inputs")
+            let outputs = targets ? try Self.arrays(targetFiles, names: model.outputNames, flag: "--y", what: "outputs") : []
             return try model.samples(inputs: try inputs.map(Tensor.init), targets: try outputs.map(Tensor.init))
         } catch let error as ModelError {
-            throw UnusableData(file: (inputFiles + (targets ? targetFiles : [])).joined(separator: ", "), reason: "\(error)")
+            throw ToolError.unusableData(file: files.joined(separator: ", "), reason: "\(error)")
+        }
+    }
+
+    /// `body`'s result, a refusal of the arrays' values (read as the model runs) naming the files.
+    func reading<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as ModelError where given {
+            throw ToolError.unusableData(file: (inputFiles + targetFiles).joined(separator: ", "), reason: "\(error)")
         }
     }
 
@@ -39,7 +58,7 @@ struct ArrayOptions: ParsableArguments {
             return try arrays(files[0], names: names, what: flag).map(\.1)
         }
         guard files.count == names.count else {
-            throw UnusableData(file: files.joined(separator: ", "), reason: "\(files.count) \(flag) files for a model with \(names.count) "
+            throw ToolError.unusableData(file: files.joined(separator: ", "), reason: "\(files.count) \(flag) files for a model with \(names.count) "
                                + "\(what) (\(names.joined(separator: ", "))), in that order")
         }
         return try files.map { try arrays($0, names: nil, what: flag).first!.1 }
@@ -51,25 +70,18 @@ struct ArrayOptions: ParsableArguments {
         let arrays = try NumpyArchive.read(path)
         guard let names, !(names.count == 1 && arrays.count == 1) else {
             guard arrays.count == 1 else {
-                throw UnusableData(file: path, reason: "\(what) needs one array; the archive holds \(arrays.map(\.name).joined(separator: ", "))")
+                throw ToolError.unusableData(file: path, reason: "\(what) needs one array; the archive holds \(arrays.map(\.name).joined(separator: ", "))")
             }
             return arrays.map { ($0.name, $0.array) }
         }
         return try names.map { name in
             guard let array = arrays.first(where: { $0.name == name }) else {
-                throw UnusableData(file: path, reason: "no array named \(name) (the model's \(what == "--x" ? "inputs" : "outputs") are \(names.joined(separator: ", ")); "
+                throw ToolError.unusableData(file: path, reason: "no array named \(name) (the model's \(what == "--x" ? "inputs" : "outputs") are \(names.joined(separator: ", ")); "
                                    + "the archive holds \(arrays.map(\.name).joined(separator: ", ")))")
             }
             return (name, array.array)
         }
     }
-}
-
-/// Arrays that do not suit the model (exit 1, one line naming the files).
-struct UnusableData: Error, CustomStringConvertible {
-    let file: String
-    let reason: String
-    var description: String { "\(file): \(reason)" }
 }
 
 extension Tensor {

@@ -147,7 +147,7 @@ struct Bench: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0, let line = output.split(separator: "\n").last,
               let result = try? JSONDecoder().decode(BenchResult.self, from: Data(line.utf8)) else {
-            throw ValidationError("benchmarking \(subject.name) failed (exit \(process.terminationStatus))")
+            throw ToolError.benchmarkFailed(subject: subject.name, status: process.terminationStatus)
         }
         return result
     }
@@ -307,7 +307,7 @@ enum BenchSubject {
             do {
                 preprocessing = try Preprocessing.forModel(model, preset: preset, pixels: .auto).0
             } catch let error as PreprocessingError {
-                throw ValidationError("\(path): \(error)")
+                throw ToolError.unusableModel(file: path, reason: "\(error)")
             }
             return (model, preprocessing, fileBatchSize, stored ?? Adam(parameters: model.parameters, learningRate: 0.001))
         }

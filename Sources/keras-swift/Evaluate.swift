@@ -42,7 +42,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let loaded = try model.load()
         try loaded.loaded.checkTrainingConfig()
-        let test: Samples, source: String
+        let test: SampleSource, source: String
         if arrays.given {
             let all = try arrays.samples(for: loaded.model, targets: true)
             test = first.map { all.slice(0..<min($0, all.count)) } ?? all
@@ -60,7 +60,7 @@ struct Evaluate: ParsableCommand {
             print("test set: \(source)")
         }
         let bar = ProgressBar(label: "evaluating", total: test.count)
-        let result = try loaded.model.evaluate(test, batchSize: batchSize) { done, _ in bar.update(done) }
+        let result = try arrays.reading { try loaded.model.evaluate(test, batchSize: batchSize) { done, _ in bar.update(done) } }
         bar.finish()
         let rate = Double(result.count) / max(result.seconds, 1e-9)
         if json {

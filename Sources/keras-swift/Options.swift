@@ -41,7 +41,7 @@ struct ModelOptions: ParsableArguments {
             if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
             return result
         } catch let error as PreprocessingError {
-            throw ValidationError("\(file): \(error)")
+            throw ToolError.unusableModel(file: file, reason: "\(error)")
         }
     }
 
@@ -49,12 +49,12 @@ struct ModelOptions: ParsableArguments {
     /// digit, 10 per image.
     static func requireDigitModel(_ model: Model, file: String) throws {
         guard model.inputs.count == 1 else {
-            throw UnusableModel(file: file, reason: "the model takes \(model.inputs.count) inputs (\(model.inputNames.joined(separator: ", "))); "
+            throw ToolError.unusableModel(file: file, reason: "the model takes \(model.inputs.count) inputs (\(model.inputNames.joined(separator: ", "))); "
                                 + "MNIST gives one image per sample: give the arrays with --x, one per input")
         }
         for (name, shape) in zip(model.outputNames, model.outputShapes) where shape != [10] {
             let which = model.outputs.count == 1 ? "the model outputs" : "output \(name) gives"
-            throw UnusableModel(file: file, reason: "\(which) \(describeShape(shape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")
+            throw ToolError.unusableModel(file: file, reason: "\(which) \(describeShape(shape, batch: true)) per batch; scoring against MNIST's labels needs (None, 10)")
         }
     }
 
@@ -70,13 +70,6 @@ struct ModelOptions: ParsableArguments {
         }
         return "\(self.file): " + parts.joined(separator: ", ")
     }
-}
-
-/// A model file that loads but cannot serve the command (exit 1, one line naming the file).
-struct UnusableModel: Error, CustomStringConvertible {
-    let file: String
-    let reason: String
-    var description: String { "\(file): \(reason)" }
 }
 
 /// Where MNIST comes from.

@@ -60,7 +60,7 @@ struct Predict: ParsableCommand {
         }
         let test = try MNIST.loadTest(from: try dataOptions.location())
         if let index {
-            guard index < test.count else { throw ValidationError("--index \(index) is past the last test image (\(test.count - 1))") }
+            guard index < test.count else { throw ToolError.noSuchTestImage(index: index, last: test.count - 1) }
             let one = preprocessing.inputs(test.prefix(index + 1)).suffix(loaded.model.inputSize)
             show(try loaded.model.predictEach(Array(one)), of: loaded.model, title: "test image \(index):", label: Int(test.labels[index]))
             return
@@ -83,7 +83,7 @@ struct Predict: ParsableCommand {
     private func predictArrays(_ model: Model) throws {
         let all = try arrays.samples(for: model, targets: false)
         let samples = first.map { all.slice(0..<min($0, all.count)) } ?? all
-        let outputs = try model.predictEach(samples.inputs)
+        let outputs = try arrays.reading { try model.predictEach(samples) }
         if let output {
             for (index, (path, values)) in zip(Self.outputPaths(output, names: model.outputNames), outputs).enumerated() {
                 let shape = [samples.count] + model.outputShapes[index]

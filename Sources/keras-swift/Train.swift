@@ -156,11 +156,13 @@ struct Train: ParsableCommand {
         let started = Date()
         let callbacks = try callbackOptions.callbacks(validating: data.validation != nil)
         let (history, nonFinite) = options.epochs == 0 ? ([], nil)
-            : try fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: data.validation, callbacks: callbacks)
+            : try arrays.reading {
+                try fit(model, optimizer: trainingOptimizer, options: options, train: train, validation: data.validation, callbacks: callbacks)
+            }
         let elapsed = Date().timeIntervalSince(started)
         CallbackOptions.report(callbacks).forEach { print($0) }
         if let nonFinite {
-            throw UnusableModel(file: out, reason: "training stopped at epoch \(nonFinite.epoch), batch \(nonFinite.batch) of \(nonFinite.batches): "
+            throw ToolError.unusableModel(file: out, reason: "training stopped at epoch \(nonFinite.epoch), batch \(nonFinite.batch) of \(nonFinite.batches): "
                                 + "the loss is \(nonFinite.loss.isNaN ? "NaN" : "infinite") (as Keras's TerminateOnNaN stops it); nothing was written "
                                 + "(a lower --learning-rate often helps)")
         }
@@ -186,9 +188,9 @@ struct Train: ParsableCommand {
     /// What a run trains on, validates on after each epoch, and scores at the end (MNIST's test set, with its
     /// labels for the confusion matrix), each described for the user.
     private struct TrainingData {
-        var train: Samples
+        var train: SampleSource
         var trainName: String
-        var validation: Samples?
+        var validation: SampleSource?
         var validationName: String?
         var test: Samples?
         var testLabels: [UInt8]?
@@ -204,7 +206,7 @@ struct Train: ParsableCommand {
             if assumed { note("note: the model matches none of the notebook architectures; assuming pixels / 255 (--pixels raw to change)") }
             preprocessing = chosen
         } catch let error as PreprocessingError {
-            throw ValidationError("\(resumedFile ?? configFile ?? out): \(error)")
+            throw ToolError.unusableModel(file: resumedFile ?? configFile ?? out, reason: "\(error)")
         }
         let train = try preprocessing.samples(limit.map { mnist.train.prefix($0) } ?? mnist.train, for: model)
         let test = try preprocessing.samples(mnist.test, for: model)
@@ -231,12 +233,13 @@ struct Train: ParsableCommand {
     }
 
     /// `samples` without and with their last --validation-split, as Keras's `validation_split` splits them.
-    private func split(_ samples: Samples) throws -> (Samples, Samples)? {
+    private func split(_ samples: SampleSource) throws -> (SampleSource, SampleSource)? {
         guard let validationSplit else { return nil }
         do {
+            if let inMemory = samples as? Samples { return try inMemory.splitForValidation(validationSplit) }
             return try samples.splitForValidation(validationSplit)
         } catch let error as SamplesError {
-            throw UnusableData(file: arrays.given ? arrays.inputFiles.joined(separator: ", ") : "MNIST", reason: "\(error)")
+            throw ToolError.unusableData(file: arrays.given ? arrays.inputFiles.joined(separator: ", ") : "MNIST", reason: "\(error)")
         }
     }
 
@@ -278,18 +281,18 @@ struct Train: ParsableCommand {
     /// unless `--optimizer` chooses one.
     private func requireTrainable(file: String, loss: String?, notices: [Notice]) throws {
         if let loss {
-            throw UnusableModel(file: file, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.supportedNames))")
+            throw ToolError.unusableModel(file: file, reason: "its loss \(loss) is not supported for training (\(Loss.Kind.supportedNames))")
         }
         for case .optimizerNotSupported(let what) in notices where optimizer == nil {
-            throw UnusableModel(file: file, reason: "its optimizer \(what) is not supported for training; "
+            throw ToolError.unusableModel(file: file, reason: "its optimizer \(what) is not supported for training; "
                                 + "--optimizer trains it with a fresh one of \(OptimizerChoice.names.joined(separator: ", "))")
         }
     }
 
     /// Trains with a progress bar and a line per epoch; returns the history and, when a batch's loss was not
     /// finite, where training stopped.
-    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: Samples,
-                     validation: Samples?, callbacks: [Callback]) throws -> ([EpochRecord], NonFiniteLoss?) {
+    private func fit(_ model: Model, optimizer: Optimizer, options: TrainingOptions, train: SampleSource,
+                     validation: SampleSource?, callbacks: [Callback]) throws -> ([EpochRecord], NonFiniteLoss?) {
         let trainer = Trainer(model: model, optimizer: optimizer, options: options)
         var bar: ProgressBar?
         let history = try trainer.fit(train, validation: validation, callbacks: callbacks, onStep: { step in

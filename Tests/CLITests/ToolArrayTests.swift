@@ -96,7 +96,7 @@ import Testing
         let cases: [([String], Int32, String)] = [
             (["--x", folder.path("narrow.npy"), "--y", folder.path("y.npz")], 1, "does not fit input input_layer (None, 5)"),
             (["--x", x, "--y", folder.path("narrow.npy"), "--y", folder.path("kind.npy")], 1, "the targets of output price have shape (40, 4)"),
-            (["--x", x, "--y", folder.path("kind.npy"), "--y", folder.path("price.npy")], 1, "class index 1 of output kind is 0.33333334"),
+            (["--x", x, "--y", folder.path("kind.npy"), "--y", folder.path("price.npy")], 1, "price.npy: class index of sample 1 of output kind is 0.33333334"),
             (["--x", x, "--y", folder.path("price.npy")], 1, "1 --y files for a model with 2 outputs"),
             (["--x", x, "--y", folder.path("price.npy"), "--y", folder.path("none.npy")], 1, "none.npy: no such file"),
             (["--x", x], 2, "evaluate --x needs the targets: --y"),

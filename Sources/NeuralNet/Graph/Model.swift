@@ -306,14 +306,14 @@ public class Model {
 
     /// Calls `body(start, batch)` for consecutive batches of at most `batchSize` of `count` samples, with the
     /// layers prepared for the whole call (Dense kernels packed once rather than per product).
-    private func forEachInferenceBatch(count: Int, batchSize: Int, progress: ((Int, Int) -> Void)?,
-                                       _ body: (_ start: Int, _ batch: Int) -> Void) {
+    func forEachInferenceBatch(count: Int, batchSize: Int, progress: ((Int, Int) -> Void)?,
+                               _ body: (_ start: Int, _ batch: Int) throws -> Void) rethrows {
         layers.forEach { $0.prepareInference(samples: count) }
         defer { layers.forEach { $0.finishInference() } }
         var start = 0
         while start < count {
             let batch = min(batchSize, count - start)
-            body(start, batch)
+            try body(start, batch)
             start += batch
             progress?(start, count)
         }
@@ -369,28 +369,6 @@ public class Model {
         return BatchInputs(pointers: inputPointers, firstSample: 0)
     }
 
-    /// Loss and metrics over a dataset with targets, as `model.evaluate` reports them: the total loss (each
-    /// output's times its weight, and any activity penalty), each output's loss and each metric. Refuses data
-    /// that does not suit the model (see ``check(_:targets:)``).
-    public func evaluate(_ data: Samples, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> Evaluation {
-        try check(data, targets: true)
-        var totals = BatchResult()
-        let started = Date()
-        let targetSizes = self.targetSizes
-        let inputSizes = self.inputSizes
-        withUnsafePointers(to: data.inputs + data.targets + [data.sampleWeights ?? []]) { arrays in
-            forEachInferenceBatch(count: data.count, batchSize: batchSize, progress: progress) { start, batch in
-                let targets = zip(arrays[inputs.count..<arrays.count - 1], targetSizes).map { $0 + start * $1 }
-                let weights = data.sampleWeights == nil ? nil : arrays[arrays.count - 1] + start
-                let inputs = (0..<self.inputs.count).map { arrays[$0] + start * inputSizes[$0] }
-                totals += run(Batch(count: batch, inputs: inputs, targets: targets, sampleWeights: weights),
-                              training: false, destinations: nil).result
-            }
-        }
-        return Evaluation(scores: scores(totals), outputs: outputScores(totals), count: data.count,
-                          seconds: Date().timeIntervalSince(started))
-    }
-
     /// One forward and backward pass in training mode over a batch: leaves in each parameter's `gradient` the
     /// gradient of the batch-mean loss. Returns the summed loss and metric states.
     public func trainingPass(_ batch: Batch) -> BatchResult {
@@ -426,8 +404,8 @@ public class Model {
     /// and metrics when the batch has targets (none for predicting); backward when training (the first
     /// worker's gradients land in the parameters, the others' in their own buffers; deferring layers' kept for
     /// the optimizer step when `deferGradients`). Returns the summed result and how many workers took part.
-    private func run(_ batch: Batch, training: Bool, destinations: OutputDestinations?,
-                     deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
+    func run(_ batch: Batch, training: Bool, destinations: OutputDestinations?,
+             deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         for (index, pointer) in batch.inputs.prefix(inputs.count).enumerated() { inputPointers[index] = pointer }
         return run(BatchInputs(pointers: inputPointers, firstSample: 0), targets: batch.targets.isEmpty ? nil : targets(of: batch),
                    batch: batch.count, training: training, destinations: destinations, deferGradients: deferGradients)

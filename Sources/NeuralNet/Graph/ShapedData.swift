@@ -6,35 +6,42 @@ extension Model {
     /// gives samples to predict. Throws ``ModelError/invalidData(_:)`` naming the array that does not fit,
     /// and what ``check(_:targets:)`` refuses.
     public func samples(inputs: [Tensor], targets: [Tensor] = [], sampleWeights: [Float]? = nil) throws -> Samples {
+        try checkShapes(inputs: inputs.map(\.shape), targets: targets.map(\.shape))
+        let count = inputs[0].shape.first ?? 0
+        let data = try Samples(count: count, inputs: inputs.map(\.scalars), targets: targets.map(\.scalars), sampleWeights: sampleWeights)
+        try check(data, targets: !targets.isEmpty)
+        return data
+    }
+
+    /// Refuses arrays of these shapes (the samples' axis first) as ``samples(inputs:targets:sampleWeights:)``
+    /// refuses them: another number of inputs or target arrays, a shape that does not fit its input or its
+    /// output's loss, or another number of samples than the first input's.
+    public func checkShapes(inputs: [[Int]], targets: [[Int]] = []) throws {
         guard inputs.count == self.inputs.count else {
             throw ModelError.invalidData("the model takes \(self.inputs.count) input\(self.inputs.count == 1 ? "" : "s") "
                                          + "(\(inputNames.joined(separator: ", "))), given \(inputs.count) arrays")
         }
-        for (array, input) in zip(inputs, self.inputs) {
-            guard array.shape.count == input.shape.count + 1, Array(array.shape.dropFirst()) == input.shape,
-                  array.shape[0] == inputs[0].shape[0] else {
-                throw ModelError.invalidData("the array's shape \(describeShape(array.shape)) does not fit input \(input.name) "
+        for (shape, input) in zip(inputs, self.inputs) {
+            guard shape.count == input.shape.count + 1, Array(shape.dropFirst()) == input.shape, shape[0] == inputs[0][0] else {
+                throw ModelError.invalidData("the array's shape \(describeShape(shape)) does not fit input \(input.name) "
                                              + describeShape(input.shape, batch: true)
-                                             + (array.shape.first == inputs[0].shape.first ? "" : " for \(inputs[0].shape.first ?? 0) samples"))
+                                             + (shape.first == inputs[0].first ? "" : " for \(inputs[0].first ?? 0) samples"))
             }
         }
-        let count = inputs[0].shape.first ?? 0
+        let count = inputs[0].first ?? 0
         guard targets.isEmpty || targets.count == outputs.count else {
             throw ModelError.invalidData("\(targets.count) target arrays for a model with \(outputs.count) outputs (\(outputNames.joined(separator: ", ")))")
         }
         for (index, target) in targets.enumerated() {
             let shape = outputShapes[index], loss = losses[index]
             let expected = loss.takesClassIndices ? Array(shape.dropLast()) : shape
-            let given = Array(target.shape.dropFirst())
+            let given = Array(target.dropFirst())
             let fits = given == expected || given + [1] == expected || given == expected + [1]
-            guard target.shape.first == count, fits else {
-                throw ModelError.invalidData("the targets of output \(outputNames[index]) have shape \(describeShape(target.shape)); its loss "
+            guard target.first == count, fits else {
+                throw ModelError.invalidData("the targets of output \(outputNames[index]) have shape \(describeShape(target)); its loss "
                                              + "\(loss.kind.rawValue) takes \(describeShape(expected, batch: true)) for \(count) samples")
             }
         }
-        let data = try Samples(count: count, inputs: inputs.map(\.scalars), targets: targets.map(\.scalars), sampleWeights: sampleWeights)
-        try check(data, targets: !targets.isEmpty)
-        return data
     }
 
     /// Samples to predict from flat arrays, one per input in the model's order, each holding whole samples of
