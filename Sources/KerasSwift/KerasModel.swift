@@ -169,9 +169,8 @@ public final class KerasModel {
 
     /// `fit` on samples read a batch at a time from `source`, as Keras's `fit` takes a `PyDataset`:
     /// `NumpySource` maps `.npy` files so that the data set need not fit in memory. The source gives each
-    /// input's samples and each output's targets as the tensors of ``fit(x:y:epochs:batchSize:sampleWeight:classWeight:validationSplit:validationData:shuffle:seed:callbacks:onEpoch:)``
-    /// would, with sample weights if it has them; their sizes are checked before the first step and their
-    /// values batch by batch.
+    /// input's samples and each output's targets as the tensors of `fit(x:y:...)` would, with sample weights
+    /// if it has them; their sizes are checked before the first step and their values batch by batch.
     @discardableResult
     public func fit(_ source: SampleSource, epochs: Int = 1, batchSize: Int = 32, validationSplit: Double = 0,
                     validationData: SampleSource? = nil, shuffle: ShuffleMode = .everyEpoch, seed: UInt64 = 0, callbacks: [Callback] = [],
