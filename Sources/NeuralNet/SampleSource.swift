@@ -41,8 +41,7 @@ extension SampleSource {
     /// The samples without and with their last `fraction`, split where Keras's `validation_split` splits them
     /// (the training part rounded down). Throws when either part would be empty, as Keras does.
     public func splitForValidation(_ fraction: Double) throws -> (training: SampleSource, validation: SampleSource) {
-        let kept = fraction > 0 && fraction < 1 ? Int((Double(count) * (1 - fraction)).rounded(.down)) : 0
-        guard kept > 0, kept < count else { throw SamplesError.validationSplit(samples: count, fraction: fraction) }
+        let kept = try Samples.trainingCount(of: count, validationSplit: fraction)
         return (slice(0..<kept), slice(kept..<count))
     }
 }

@@ -41,9 +41,16 @@ public struct Samples: Sendable {
     /// The samples without and with their last `fraction`, split where Keras's `validation_split` splits them
     /// (the training part rounded down). Throws when either part would be empty, as Keras does.
     public func splitForValidation(_ fraction: Double) throws -> (training: Samples, validation: Samples) {
+        let kept = try Self.trainingCount(of: count, validationSplit: fraction)
+        return (slice(0..<kept), slice(kept..<count))
+    }
+
+    /// How many of `count` samples train when the last `fraction` validate, as Keras's `validation_split`
+    /// rounds it; throws when either part would be empty, as Keras does.
+    static func trainingCount(of count: Int, validationSplit fraction: Double) throws -> Int {
         let kept = fraction > 0 && fraction < 1 ? Int((Double(count) * (1 - fraction)).rounded(.down)) : 0
         guard kept > 0, kept < count else { throw SamplesError.validationSplit(samples: count, fraction: fraction) }
-        return (slice(0..<kept), slice(kept..<count))
+        return kept
     }
 
     /// The samples weighed by the class of each one's target, as Keras's `class_weight` weighs them: the

@@ -62,7 +62,10 @@ public class Model {
     /// model leaves that activation to the loss and applies it itself for the outputs, as Keras does (even
     /// when the loss is told `from_logits`).
     public private(set) var losses: [Loss] {
-        didSet { deferOutputActivations() }
+        didSet {
+            targetSizes = zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) }
+            deferOutputActivations()
+        }
     }
     /// Each output's weight in the loss training minimises and evaluation reports (Keras's `loss_weights`):
     /// the sum of each output's loss times its weight. 1 for each by default.
@@ -71,7 +74,9 @@ public class Model {
     /// weighted_metrics=...)`); none by default, as in Keras. Each reads the targets in the form its output's
     /// loss takes them (see ``check(_:targets:)``). Keras keeps the weighted ones in a list of their own, so a
     /// model read from a file lists them after the others.
-    public private(set) var metrics: [[Metric]]
+    public private(set) var metrics: [[Metric]] {
+        didSet { (metricOffsets, metricStateSize) = Self.stateLayout(of: metrics) }
+    }
     /// The loss of every output: reading it gives the first output's, setting it gives every output this loss.
     public var loss: Loss {
         get { losses[0] }
@@ -179,6 +184,10 @@ public class Model {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "takes the model's activations past the limit of \(Self.maximumActivations) values per sample")
             }
         }
+        outputShapes = outputs.map { nodes[$0].layer.outputShape }
+        outputSizes = outputShapes.map { $0.reduce(1, *) }
+        targetSizes = zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) }
+        (metricOffsets, metricStateSize) = Self.stateLayout(of: metrics)
         let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
@@ -275,13 +284,13 @@ public class Model {
         }
     }
     /// Per-sample shape of each output.
-    public var outputShapes: [[Int]] { outputs.map { nodes[$0].layer.outputShape } }
+    public let outputShapes: [[Int]]
     /// Per-sample shape of the first output (of the only one, in most models).
     public var outputShape: [Int] { outputShapes[0] }
     /// The layer names of the outputs, which Keras names their losses and metrics by.
     public var outputNames: [String] { outputs.map { nodes[$0].layer.name } }
     /// Values per sample in each output.
-    public var outputSizes: [Int] { outputShapes.map { $0.reduce(1, *) } }
+    public let outputSizes: [Int]
     /// Values per sample in the first output.
     public var outputSize: Int { outputSizes[0] }
 
@@ -417,8 +426,12 @@ public class Model {
         return BatchTargets(pointers: targetPointers, weights: batch.sampleWeights, firstSample: 0)
     }
 
-    /// Per output, the target values per sample its loss takes.
-    var targetSizes: [Int] { zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) } }
+    /// Per output, the target values per sample its loss takes (kept with ``losses``).
+    private(set) var targetSizes: [Int]
+    /// Per output, where each metric's running sums start in ``BatchResult/metricStates`` (kept with
+    /// ``metrics``), and the number of running sums of them all.
+    private(set) var metricOffsets: [[Int]]
+    private(set) var metricStateSize: Int
 
     private func run(_ inputs: BatchInputs, targets: BatchTargets?, batch: Int, training: Bool,
                      destinations: OutputDestinations?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
@@ -433,7 +446,7 @@ public class Model {
         let metricOffsets = targets == nil ? [] : self.metricOffsets
         var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
                                      inputSizes: inputSizes, outputSizes: outputSizes, metrics: metrics, metricOffsets: metricOffsets,
-                                     metricStateSize: metrics.joined().reduce(0) { $0 + $1.stateSize }, rowWidths: shapes.map { $0.last ?? 1 },
+                                     metricStateSize: metricStateSize, rowWidths: shapes.map { $0.last ?? 1 },
                                      targetSizes: targetSizes, facts: facts, gradientScale: 1 / Float(batch), profiler: nil)
         context.deferGradients = deferGradients
         var firstContext = context

@@ -50,14 +50,16 @@ extension Model {
         }
     }
 
-    /// Per output, where each metric's running sums start in ``BatchResult/metricStates``.
-    var metricOffsets: [[Int]] {
+    /// Per output, where each of `metrics`' running sums start in ``BatchResult/metricStates`` (one after
+    /// another, output by output), and how many there are in all.
+    static func stateLayout(of metrics: [[Metric]]) -> (offsets: [[Int]], count: Int) {
         var next = 0
-        return metrics.map { list in
+        let offsets = metrics.map { list in
             list.map { metric in
                 defer { next += metric.stateSize }
                 return next
             }
         }
+        return (offsets, next)
     }
 }
