@@ -43,23 +43,23 @@ public struct MNIST: Sendable {
     static let imageFiles = ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte")
     static let labelFiles = ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte")
 
-    /// Finds the data: `--data` (a folder of IDX files, raw or gzipped, or of `mnist.npz`; or the npz itself),
+    /// Finds the data: `given` (a folder of IDX files, raw or gzipped, or of `mnist.npz`; or the npz itself),
     /// else `$MNIST_DIR`, else Keras's cache `~/.keras/datasets/mnist.npz`. The error says where it looked.
-    public static func locate(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public static func locate(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         var tried: [String] = []
         var candidates: [(String, String)] = []
-        if let flag { candidates.append(("--data", flag)) }
+        if let given { candidates.append(("the location given,", given)) }
         if let env = environment["MNIST_DIR"], !env.isEmpty { candidates.append(("$MNIST_DIR", env)) } else { tried.append("$MNIST_DIR (not set)") }
         let home = environment["HOME"] ?? NSHomeDirectory()
         candidates.append(("Keras's cache", home + "/.keras/datasets/mnist.npz"))
         for (origin, path) in candidates {
             if isDataSource(path) { return path }
             tried.append("\(origin) \(path) (\(FileManager.default.fileExists(atPath: path) ? "no MNIST files in it" : "missing"))")
-            if origin == "--data" { break }
+            if origin == "the location given," { break }
         }
         throw MNISTError(file: "", reason: "MNIST data not found; looked at " + tried.joined(separator: ", ")
-                         + ". Pass --data DIR (a folder with train-images-idx3-ubyte.gz and the other three IDX files, "
-                         + "or with mnist.npz) or set MNIST_DIR")
+                         + ". Give a folder with train-images-idx3-ubyte.gz and the other three IDX files, "
+                         + "or with mnist.npz, or set MNIST_DIR")
     }
 
     private static func isDataSource(_ path: String) -> Bool {

@@ -8,11 +8,12 @@ struct KerasSwiftTool: ParsableCommand {
         abstract: "Predict with, evaluate, train, convert and bench Keras models in Swift, on your own arrays or on MNIST.",
         discussion: """
             Model files may be any Keras form: a legacy full-model .h5 (Keras 2 or 3), a Keras 3 .weights.h5 \
-            or a .keras archive. A .weights.h5 has no architecture of its own: give --arch (mlp, convnet, lenet5, \
-            vgg), or let keras-swift recognise one of those four from the weight shapes.
+            or a .keras archive. A .weights.h5 has no architecture of its own: give --config with a Keras \
+            config (model.to_json()), or --arch (mlp, convnet, lenet5, vgg), or let keras-swift recognise one of \
+            those four from the weight shapes.
 
             Your own data: --x FILE.npy per input (or one .npz whose arrays are named after the inputs) and \
-            --y FILE.npy per output (or one .npz by output name); any numeric dtype, C order, samples first. \
+            --y FILE.npy per output (or one .npz by output name); any numeric dtype, C order, samples first; .npy files are mapped and read batch by batch. \
             Without --x, a model whose input takes an MNIST image is fed MNIST, read from --data DIR (the four \
             IDX files, gzipped or not, or mnist.npz), else $MNIST_DIR, else Keras's cache \
             ~/.keras/datasets/mnist.npz.

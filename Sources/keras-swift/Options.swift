@@ -77,7 +77,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "MNIST folder (IDX files, gzipped or not, or mnist.npz) or an mnist.npz file. Default: $MNIST_DIR, then ~/.keras/datasets/mnist.npz.")
     var data: String?
 
-    func location() throws -> String { try MNIST.locate(flag: data) }
+    func location() throws -> String {
+        do {
+            return try MNIST.locate(given: data)
+        } catch let error as MNISTError {
+            throw ToolError.noData("\(error) (--data DIR)")
+        }
+    }
 }
 
 /// `0.98680` → `0.9868`.

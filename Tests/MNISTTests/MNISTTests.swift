@@ -33,15 +33,16 @@ import Testing
         #expect(mnist.test.pixels[0..<4] == [0, 1, 2, 3])
     }
 
-    @Test func theDataFolderComesFromTheFlagThenTheEnvironmentThenKerasCache() throws {
-        #expect(try MNIST.locate(flag: SharedData.mnist, environment: [:]) == SharedData.mnist)
-        #expect(try MNIST.locate(flag: nil, environment: ["MNIST_DIR": SharedData.mnist]) == SharedData.mnist)
+    @Test func theDataFolderComesFromTheGivenPlaceThenTheEnvironmentThenKerasCache() throws {
+        #expect(try MNIST.locate(given: SharedData.mnist, environment: [:]) == SharedData.mnist)
+        #expect(try MNIST.locate(given: nil, environment: ["MNIST_DIR": SharedData.mnist]) == SharedData.mnist)
         let home = try TemporaryFolder()
-        let error = #expect(throws: MNISTError.self) { try MNIST.locate(flag: nil, environment: ["HOME": home.url.path]) }
+        let error = #expect(throws: MNISTError.self) { try MNIST.locate(given: nil, environment: ["HOME": home.url.path]) }
         #expect(error?.description.contains("$MNIST_DIR (not set)") == true)
         #expect(error?.description.contains(".keras/datasets/mnist.npz (missing)") == true)
-        #expect(error?.description.contains("Pass --data DIR") == true)
-        #expect(throws: MNISTError.self) { try MNIST.locate(flag: "/nonexistent", environment: ["MNIST_DIR": SharedData.mnist]) }
+        #expect(error?.description.contains("Give a folder with train-images-idx3-ubyte.gz") == true)
+        #expect(error?.description.contains("--") == false, "a library error names no command-line flag")
+        #expect(throws: MNISTError.self) { try MNIST.locate(given: "/nonexistent", environment: ["MNIST_DIR": SharedData.mnist]) }
     }
 
     @Test func damagedIDXFilesAreRefusedWithTheirName() throws {
