@@ -10,6 +10,7 @@ static inline unsigned chdf5_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_acc_excl(void) { return H5F_ACC_EXCL; }
 
 static inline hid_t chdf5_p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t chdf5_p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t chdf5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_dataset_xfer(void) { return H5P_DATASET_XFER; }
 static inline hid_t chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }

@@ -117,9 +117,10 @@ public enum FileProbe {
         _ = line.withCString { write(1, $0, strlen($0)) }
     }
 
-    /// What the child does: every read the tools may do, errors ignored. A model config (`.json`) is built
-    /// with its initial weights, as `train --model` builds it.
-    public static func exercise(path: String) {
+    /// What the child does: every read the tool may do, errors ignored. A model config (`.json`) is built
+    /// with its initial weights, as `train --model` builds it. A tool that never builds a model (h5tool)
+    /// passes `buildingModels` false: its probe reads the file's structure, values and inventory only.
+    public static func exercise(path: String, buildingModels: Bool = true) {
         if path.lowercased().hasSuffix(".json") {
             announce(.config)
             _ = try? ConfiguredModel.load(path, seed: 0)
@@ -130,7 +131,7 @@ public enum FileProbe {
             if let root = try? File.open(path).root { walk(root, depth: 0) }
             return
         }
-        exercise(file)
+        exercise(file, buildingModels: buildingModels)
     }
 
     /// The same for bytes in memory (the fuzzing target).
@@ -141,23 +142,47 @@ public enum FileProbe {
 
     /// Form recognition is done; now the HDF5 tree with every attribute and dataset, model loading (with the
     /// Keras inventory) and the optimizer state.
-    static func exercise(_ file: KerasFile) {
+    static func exercise(_ file: KerasFile, buildingModels: Bool = true) {
         announce(.hdf5)
         if let root = try? file.hdf5.root { walk(root, depth: 0) }
+        guard buildingModels else {
+            _ = try? file.modelConfig()
+            _ = try? file.inventory()
+            return
+        }
         announce(.model)
         // Loading reads the inventory; a file that does not load (a weights-only one) has it read alone.
-        guard let loaded = try? ModelLoader.load(file) else {
+        // The weights' and slots' values are not read again: the walk has read every dataset libhdf5 decodes
+        // and the ends of the plain ones, whose values the loader copies from the file as they are.
+        guard let loaded = try? ModelLoader.load(file, readingWeights: false) else {
             _ = try? file.inventory()
             return
         }
         announce(.optimizer)
         if let stored = try? loaded.storedOptimizer() {
             var notices: [Notice] = []
-            _ = try? OptimizerState.restore(stored, for: loaded.model, notices: &notices)
+            _ = try? OptimizerState.restore(stored, for: loaded.model, notices: &notices, readingSlots: false)
         }
     }
 
-    /// Reads every attribute and dataset (of up to 2^26 values) to a bounded depth.
+    /// Datasets stored plainly (contiguous, unfiltered) above this size have only their first and last rows
+    /// read: their values are bytes copied from one place in the file, and the two ends exercise the datatype
+    /// conversion and libhdf5's bounds check as a whole read would, without doubling the time a large model
+    /// takes to load.
+    static let plainReadBytes = 1 << 20
+
+    /// Reads the first and last rows of a numeric dataset.
+    private static func readEnds(of dataset: Dataset) {
+        guard let shape = try? dataset.shape(), let rows = shape.first, rows > 0,
+              let rowSize = checkedElementCount(Array(shape.dropFirst())), rowSize <= 1 << 24 else { return }
+        var row = [Double](repeating: 0, count: rowSize)
+        for index in Set([0, rows - 1]) {
+            row.withUnsafeMutableBufferPointer { _ = try? dataset.read(rows: index..<index + 1, into: $0) }
+        }
+    }
+
+    /// Reads every attribute and dataset (of up to 2^26 values; only the ends of large plain ones) to a bounded
+    /// depth.
     private static func walk(_ group: Group, depth: Int) {
         guard depth < 64, let links = try? group.links() else { return }
         _ = try? group.attributes()
@@ -168,9 +193,13 @@ public enum FileProbe {
             case .dataset:
                 guard let dataset = try? group.dataset(link.name) else { continue }
                 _ = try? dataset.attributes()
-                _ = try? dataset.storage()
-                _ = try? dataset.read(Double.self, limit: 1 << 29)
-                _ = try? dataset.readStrings(limit: 1 << 29)
+                if let storage = try? dataset.storage(), storage.layout == .contiguous, storage.filters.isEmpty,
+                   storage.storedBytes > plainReadBytes {
+                    readEnds(of: dataset)
+                } else {
+                    _ = try? dataset.read(Double.self, limit: 1 << 29)
+                    _ = try? dataset.readStrings(limit: 1 << 29)
+                }
             default:
                 break
             }

@@ -58,13 +58,13 @@ public final class Dataset: AttributeHolder, Sendable {
     /// Reads refuse datasets that declare more than this many bytes.
     public static let defaultReadLimit = 4 << 30
 
-    /// Keeps the file locked while this object is alive.
-    let lock: FileLock?
+    /// Keeps the file locked, or its image in memory, while this object is alive.
+    let backing: FileBacking?
 
-    init(handle: Handle, location: Location, lock: FileLock?) {
+    init(handle: Handle, location: Location, backing: FileBacking?) {
         self.handle = handle
         self.location = location
-        self.lock = lock
+        self.backing = backing
     }
 
     /// The dataset's absolute path in the file.
@@ -161,7 +161,46 @@ public final class Dataset: AttributeHolder, Sendable {
             throw location.error("holds \(reader.count) values, \(buffer.count) were expected")
         }
         guard buffer.count > 0 else { return }
+        if try readInPlace(into: buffer) { return }
         try location.call("cannot read the values as \(T.elementType)") { reader.read(T.memoryType, UnsafeMutableRawPointer(buffer.baseAddress)) }
+    }
+
+    /// Reads a dataset of a file image that lies in a disk file (a `.keras` member) from that file straight into
+    /// `buffer`, when it is stored plainly (contiguous, unfiltered, exactly as `T` lies in memory); false
+    /// otherwise, for libhdf5 to read it.
+    private func readInPlace<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws -> Bool {
+        guard case .image(let image)? = backing, image.source != nil else { return false }
+        let stored = try storage()
+        guard stored.layout == .contiguous, stored.filters.isEmpty, let offset = stored.fileOffset,
+              stored.storedBytes == buffer.count * MemoryLayout<T>.stride else { return false }
+        let type = Handle(try location.call("cannot read the datatype") { H5Dget_type(handle.id) }, .datatype)
+        guard H5Tequal(type.id, T.memoryType) > 0 else { return false }
+        return image.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+    }
+
+    /// Reads the rows `rows` (a range along the first dimension) into caller-owned memory, converted by libhdf5
+    /// to `T`: the way to read a large dataset in pieces. `buffer` must hold exactly those rows' elements.
+    public func read<T: HDF5Scalar>(rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws {
+        let type = try elementType()
+        guard type.isNumeric else { throw location.error("holds \(type) values, not numbers") }
+        let shape = try shape()
+        guard let rowCount = shape.first, rows.lowerBound >= 0, rows.upperBound <= rowCount else {
+            throw location.error("has no rows \(rows.lowerBound)..<\(rows.upperBound) (shape \(shape))")
+        }
+        let rowSize = try Dataspace.elementCount(Array(shape.dropFirst()), at: location)
+        guard rows.count * rowSize == buffer.count else {
+            throw location.error("rows \(rows.lowerBound)..<\(rows.upperBound) hold \(rows.count * rowSize) values, \(buffer.count) were expected")
+        }
+        _ = try valueReader(limit: .max)  // the checks of a whole read but its size limit: the caller holds the memory
+        guard buffer.count > 0 else { return }
+        let fileSpace = Handle(try location.call("cannot read the dataspace") { H5Dget_space(handle.id) }, .dataspace)
+        let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in 0 }
+        let count = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
+        try location.call("cannot select rows") { H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil) }
+        let memorySpace = try Dataspace.make([buffer.count], at: location)
+        try location.call("cannot read the values as \(T.elementType)") {
+            H5Dread(handle.id, T.memoryType, memorySpace.id, fileSpace.id, defaultProperties, buffer.baseAddress)
+        }
     }
 
     /// Reads every element of a string dataset.

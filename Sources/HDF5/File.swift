@@ -9,13 +9,14 @@ public final class File: Sendable {
     let handle: Handle
     /// The path as given when opening or creating.
     public let path: String
-    /// Held by every group and dataset of a disk file; `nil` for files in memory.
-    let lock: FileLock?
+    /// Held by every group and dataset of the file: its lock, or the image it is read from; `nil` for files
+    /// created in memory.
+    let backing: FileBacking?
 
-    private init(handle: Handle, path: String, lock: FileLock?) {
+    private init(handle: Handle, path: String, backing: FileBacking?) {
         self.handle = handle
         self.path = path
-        self.lock = lock
+        self.backing = backing
     }
 
     /// Marks the file descriptor libhdf5 opened (sec2 driver, disk files only) close-on-exec, so that child
@@ -47,7 +48,7 @@ public final class File: Sendable {
         let access = try diskAccess(name: path)
         let id = try checked(H5Fopen(path, flags, access.id), file: path, object: nil,
                              action: "damaged or unreadable HDF5 file")
-        let file = File(handle: Handle(id, .file), path: path, lock: lock)
+        let file = File(handle: Handle(id, .file), path: path, backing: .disk(lock))
         file.closeOnExec()
         return file
     }
@@ -61,28 +62,66 @@ public final class File: Sendable {
         let id = try checked(H5Fcreate(path, flags, defaultProperties, access.id), file: path, object: nil,
                              action: "cannot create the file")
         let lock = try existingLock ?? FileLock(path: path, exclusive: true)
-        let file = File(handle: Handle(id, .file), path: path, lock: lock)
+        let file = File(handle: Handle(id, .file), path: path, backing: .disk(lock))
         file.closeOnExec()
         return file
+    }
+
+    /// Creates an HDF5 file at `path`, which names a new, empty file no one else uses (as `AtomicFile` hands
+    /// out), naming `name` in messages. The first `userBlock` bytes (0, or a power of two from 512) are left to
+    /// the caller; the HDF5 data follows them.
+    public static func create(at path: String, name: String, userBlock: Int = 0) throws -> File {
+        let creation = Handle(try checked(H5Pcreate(chdf5_p_file_create()), file: name, object: nil,
+                                          action: "cannot create a file creation property list"), .propertyList)
+        if userBlock > 0 {
+            try checked(H5Pset_userblock(creation.id, hsize_t(userBlock)), file: name, object: nil, action: "cannot reserve a user block of \(userBlock) bytes")
+        }
+        // libhdf5's stdio driver, which (unlike the default one) accepts a path that is a link to a file with no
+        // name, such as /proc/self/fd/N; whole datasets still go to the file in one write each.
+        let access = try fileAccess(name: name)
+        try checked(H5Pset_fapl_stdio(access.id), file: name, object: nil, action: "cannot select the stdio driver")
+        let id = try checked(H5Fcreate(path, chdf5_acc_trunc(), creation.id, access.id), file: name, object: nil, action: "cannot create the file")
+        return File(handle: Handle(id, .file), path: name, backing: nil)
+    }
+
+    /// Writes everything to the file and checks that nothing but the file itself is still open, so that
+    /// libhdf5 closes it, with nothing more to write, when this object is released.
+    public func finishWriting() throws {
+        try flush()
+        guard openObjectCount == 1 else {
+            throw HDF5Error(file: path, reason: "\(openObjectCount - 1) objects are still open; the file cannot be finished")
+        }
     }
 
     /// The 8 bytes an HDF5 file starts with (when it has no user block).
     public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
 
-    /// Opens an HDF5 file image held in memory (for example `model.weights.h5` inside a `.keras` zip).
+    /// Opens an HDF5 file image held in memory (for example `model.weights.h5` inflated from a `.keras` zip).
     /// `name` is used in messages only.
     public static func open(image: [UInt8], name: String) throws -> File {
-        let access = try inMemoryAccess(name: name)
         guard image.count >= 8, image.starts(with: signature) else {
             throw HDF5Error(file: name, reason: image.isEmpty ? "not an HDF5 file (it is empty)" : "not an HDF5 file (no HDF5 signature)")
         }
-        try image.withUnsafeBytes { buffer in
-            _ = try checked(H5Pset_file_image(access.id, UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count),
-                            file: name, object: nil, action: "cannot load the file image")
+        return try open(FileImage(bytes: image), name: name)
+    }
+
+    /// Opens the HDF5 file that lies at bytes `region` of the disk file `path` (an uncompressed member of a
+    /// zip), in place: nothing is copied, and large datasets are read from the disk file straight into the
+    /// caller's memory. `name` is used in messages.
+    public static func open(_ path: String, region: Range<Int>, name: String) throws -> File {
+        try checkReadableRegularFile(path)
+        let image = try FileImage(path: path, region: region)
+        guard image.count >= 8, UnsafeRawBufferPointer(start: image.base, count: 8).elementsEqual(signature) else {
+            throw HDF5Error(file: name, reason: "not an HDF5 file (no HDF5 signature)")
         }
+        return try open(image, name: name)
+    }
+
+    private static func open(_ image: FileImage, name: String) throws -> File {
+        let access = try image.accessList(base: fileAccess(name: name), name: name)
         let id = try checked(H5Fopen(name, chdf5_acc_rdonly(), access.id), file: name, object: nil,
                              action: "damaged or unreadable HDF5 file")
-        return File(handle: Handle(id, .file), path: name, lock: nil)
+        return File(handle: Handle(id, .file), path: name, backing: .image(image))
     }
 
     /// Creates an empty HDF5 file that lives in memory only; ``image()`` returns its bytes.
@@ -90,7 +129,7 @@ public final class File: Sendable {
         let access = try inMemoryAccess(name: name)
         let id = try checked(H5Fcreate(name, chdf5_acc_trunc(), defaultProperties, access.id), file: name, object: nil,
                              action: "cannot create the in-memory file")
-        return File(handle: Handle(id, .file), path: name, lock: nil)
+        return File(handle: Handle(id, .file), path: name, backing: nil)
     }
 
     /// The complete bytes of the file as it would be on disk.
@@ -133,7 +172,7 @@ public final class File: Sendable {
         get throws {
             let location = Location(file: path, path: "/")
             let id = try location.call("cannot open the root group") { H5Gopen2(handle.id, "/", defaultProperties) }
-            return Group(handle: Handle(id, .group), location: location, lock: lock)
+            return Group(handle: Handle(id, .group), location: location, backing: backing)
         }
     }
 

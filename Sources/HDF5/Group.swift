@@ -53,13 +53,13 @@ public final class Group: AttributeHolder, Sendable {
     /// The libhdf5 identifier, valid while this object lives.
     public var objectID: hid_t { handle.id }
 
-    /// Keeps the file locked while this object is alive.
-    let lock: FileLock?
+    /// Keeps the file locked, or its image in memory, while this object is alive.
+    let backing: FileBacking?
 
-    init(handle: Handle, location: Location, lock: FileLock?) {
+    init(handle: Handle, location: Location, backing: FileBacking?) {
         self.handle = handle
         self.location = location
-        self.lock = lock
+        self.backing = backing
     }
 
     /// The absolute path of this group in its file.
@@ -197,12 +197,12 @@ public final class Group: AttributeHolder, Sendable {
         if let access = Self.hardLinksOnly.group {
             ErrorStack.silence()
             let id = H5Gopen2(handle.id, path, access)
-            if id >= 0 { return Group(handle: Handle(id, .group), location: target, lock: lock) }
+            if id >= 0 { return Group(handle: Handle(id, .group), location: target, backing: backing) }
             ErrorStack.clear()
         }
         guard kind(of: path) == .group else { throw target.error(missingReason(path, expected: "group")) }
         let id = try target.call("cannot open the group") { H5Gopen2(handle.id, path, defaultProperties) }
-        return Group(handle: Handle(id, .group), location: target, lock: lock)
+        return Group(handle: Handle(id, .group), location: target, backing: backing)
     }
 
     /// Opens the dataset at a relative path.
@@ -211,12 +211,12 @@ public final class Group: AttributeHolder, Sendable {
         if let access = Self.hardLinksOnly.dataset {
             ErrorStack.silence()
             let id = H5Dopen2(handle.id, path, access)
-            if id >= 0 { return Dataset(handle: Handle(id, .dataset), location: target, lock: lock) }
+            if id >= 0 { return Dataset(handle: Handle(id, .dataset), location: target, backing: backing) }
             ErrorStack.clear()
         }
         guard kind(of: path) == .dataset else { throw target.error(missingReason(path, expected: "dataset")) }
         let id = try target.call("cannot open the dataset") { H5Dopen2(handle.id, path, defaultProperties) }
-        return Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
+        return Dataset(handle: Handle(id, .dataset), location: target, backing: backing)
     }
 
     /// Creates a group at a relative path, with any missing intermediate groups.
@@ -225,7 +225,7 @@ public final class Group: AttributeHolder, Sendable {
         let target = resolve(path)
         let links = try intermediateGroupLinks(at: target)
         let id = try target.call("cannot create the group") { H5Gcreate2(handle.id, path, links.id, defaultProperties, defaultProperties) }
-        return Group(handle: Handle(id, .group), location: target, lock: lock)
+        return Group(handle: Handle(id, .group), location: target, backing: backing)
     }
 
     /// Creates a dataset at a relative path (intermediate groups included) and writes `values` into it.
@@ -251,7 +251,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, T.fileType, space.id, links.id, creation.id, defaultProperties)
         }
-        let dataset = Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target, backing: backing)
         try dataset.write(contents)
         return dataset
     }
@@ -267,7 +267,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, Float.fileType, space.id, links.id, creation.id, defaultProperties)
         }
-        return Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
+        return Dataset(handle: Handle(id, .dataset), location: target, backing: backing)
     }
 
     /// Creates a 1-D dataset of variable-length UTF-8 strings.
@@ -280,7 +280,7 @@ public final class Group: AttributeHolder, Sendable {
         let id = try target.call("cannot create the dataset") {
             H5Dcreate2(handle.id, path, type.id, space.id, links.id, defaultProperties, defaultProperties)
         }
-        let dataset = Dataset(handle: Handle(id, .dataset), location: target, lock: lock)
+        let dataset = Dataset(handle: Handle(id, .dataset), location: target, backing: backing)
         try target.call("cannot write the strings") {
             StringType.withBuffer(strings, layout: .variableLength) {
                 H5Dwrite(id, type.id, entireDataspace, entireDataspace, defaultProperties, $0)

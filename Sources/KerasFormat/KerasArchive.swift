@@ -1,7 +1,7 @@
 import Foundation
 import ZIPFoundation
 
-/// A `.keras` zip read into memory: its member list and the three members Keras writes.
+/// A `.keras` zip, read and checked: its member list, its two JSON members, and where its weights are.
 public struct KerasArchive: Sendable {
     /// One zip member as listed in the central directory.
     public struct Member: Sendable, Equatable {
@@ -21,10 +21,19 @@ public struct KerasArchive: Sendable {
     public let config: JSONValue
     /// `metadata.json`, parsed, when present.
     public let metadata: JSONValue?
-    /// The bytes of `model.weights.h5`.
-    public let weightsImage: [UInt8]
+    /// Where `model.weights.h5` is: in place in the archive file, or inflated into memory.
+    public enum Weights: Sendable {
+        /// Stored uncompressed (as Keras stores it): bytes `region` of the archive file at `path`.
+        case inPlace(path: String, region: Range<Int>)
+        /// Deflated in the archive, so inflated into memory.
+        case inflated([UInt8])
+    }
 
-    /// Members larger than this are refused before they are read (Keras's own bound is 4 GiB).
+    /// The archive's `model.weights.h5`.
+    public let weights: Weights
+
+    /// Members read into memory (the JSON ones, deflated weights) larger than this are refused before they are
+    /// read; weights stored uncompressed are read in place, at any size.
     public static let memberSizeLimit = 2 << 30
     /// A member may expand at most this many times its compressed size (Keras's zip-bomb bound is 100).
     public static let expansionLimit = 100
@@ -39,6 +48,26 @@ public struct KerasArchive: Sendable {
             throw KerasFormatError(file: path, .notAZip("\(error)"))
         }
         return try read(archive, name: path)
+    }
+
+    /// Where a stored (uncompressed) member's bytes lie in the archive file, after checking that they do lie
+    /// there and have the CRC-32 the central directory gives (computed streaming, without holding them).
+    private static func storedRegion(of entry: Entry, in path: String, size archiveSize: Int) throws -> Range<Int> {
+        let declared = Int(clamping: entry.uncompressedSize)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw KerasFormatError(file: path, .unreadable(String(cString: strerror(errno)))) }
+        defer { close(descriptor) }
+        guard let start = ZipLayout.dataOffset(of: entry.path, descriptor: descriptor, fileSize: archiveSize),
+              declared == Int(clamping: entry.compressedSize), declared <= archiveSize - start else {
+            throw KerasFormatError(file: path, object: entry.path, .truncatedArchiveMember(declared: UInt64(declared), archive: UInt64(archiveSize)))
+        }
+        guard let computed = ZipLayout.crc(descriptor: descriptor, range: start..<start + declared) else {
+            throw KerasFormatError(file: path, .unreadable(String(cString: strerror(errno))))
+        }
+        guard computed == entry.checksum else {
+            throw KerasFormatError(file: path, object: entry.path, .checksumMismatch(stored: entry.checksum, computed: computed))
+        }
+        return start..<start + declared
     }
 
     private static func read(_ archive: Archive, name path: String) throws -> KerasArchive {
@@ -102,7 +131,12 @@ public struct KerasArchive: Sendable {
         if let data = try contents("metadata.json", required: false) {
             metadata = try? JSONParser.parse(String(decoding: data, as: UTF8.self))
         }
-        let weights = try contents("model.weights.h5", required: true) ?? Data()
-        return KerasArchive(members: members, config: config, metadata: metadata, weightsImage: [UInt8](weights))
+        let weights: Weights
+        if let entry = entries["model.weights.h5"], !entry.isCompressed {
+            weights = .inPlace(path: path, region: try storedRegion(of: entry, in: path, size: archiveSize))
+        } else {
+            weights = .inflated([UInt8](try contents("model.weights.h5", required: true) ?? Data()))
+        }
+        return KerasArchive(members: members, config: config, metadata: metadata, weights: weights)
     }
 }

@@ -69,7 +69,11 @@ public struct KerasFile: Sendable {
     }
 
     private static func make(archive: KerasArchive, name: String) throws -> KerasFile {
-        let hdf5 = try File.open(image: archive.weightsImage, name: name + "/model.weights.h5")
+        let hdf5: File
+        switch archive.weights {
+        case .inPlace(let path, let region): hdf5 = try File.open(path, region: region, name: name + "/model.weights.h5")
+        case .inflated(let bytes): hdf5 = try File.open(image: bytes, name: name + "/model.weights.h5")
+        }
         return KerasFile(path: name, format: .kerasArchive, hdf5: hdf5,
                          kerasVersion: archive.metadata?["keras_version"]?.stringValue, backend: nil,
                          modelConfigJSON: archive.config, trainingConfigJSON: archive.config["compile_config"],

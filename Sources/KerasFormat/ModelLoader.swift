@@ -26,7 +26,7 @@ public struct LoadedModel {
         if let trainingConfigError { throw trainingConfigError }
     }
 
-    /// The optimizer state stored in the file, if any (read now: it can be twice the size of the weights).
+    /// The optimizer state stored in the file, if any: its variables are listed, their values read when used.
     public func storedOptimizer() throws -> StoredOptimizer? {
         try ModelLoader.readOptimizer(inventory, file: file)
     }
@@ -34,7 +34,7 @@ public struct LoadedModel {
 
 /// Optimizer state as a Keras file stores it: variables in positional order, plus the optimizer's config.
 public struct StoredOptimizer: Sendable {
-    /// One stored optimizer variable.
+    /// One stored optimizer variable; its values are read on demand, straight into the caller's memory.
     public struct Variable: Sendable {
         /// The variable's name in the file.
         public let name: String
@@ -42,10 +42,24 @@ public struct StoredOptimizer: Sendable {
         public let path: String
         /// Its shape.
         public let shape: [Int]
-        /// Its values, row-major.
-        public let values: [Double]
-        /// The same values exactly, when they are stored as integers (a step count).
-        public let integers: [Int64]?
+        /// How the file stores its values.
+        public let elementType: ElementType
+        /// The root of the file that holds it.
+        let root: Group
+
+        /// Its values as float64 (for the small ones: a step count, a rate).
+        public func scalars() throws -> [Double] { try root.dataset(path).read(Double.self) }
+
+        /// Its values exactly, when they are stored as integers (a step count).
+        public func integers() throws -> [Int64]? {
+            guard case .integer = elementType else { return nil }
+            return try root.dataset(path).read(Int64.self)
+        }
+
+        /// Reads the values as float32 into `buffer`, which must hold exactly as many.
+        public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+            try root.dataset(path).read(into: buffer)
+        }
     }
 
     /// The file it was read from, for messages.
@@ -73,8 +87,11 @@ public enum ModelLoader {
         try load(KerasFile.open(path), architecture: architecture, configFile: configFile)
     }
 
-    /// The same for a file already opened (from disk or memory).
-    public static func load(_ file: KerasFile, architecture: ModelMaker? = nil, configFile: String? = nil) throws -> LoadedModel {
+    /// The same for a file already opened (from disk or memory). With `readingWeights` false the model is built
+    /// and the file's weights are checked to fit it (counts, shapes, types) but not read: the model keeps its
+    /// initial weights (the tools' file probe checks a file that way).
+    public static func load(_ file: KerasFile, architecture: ModelMaker? = nil, configFile: String? = nil,
+                            readingWeights: Bool = true) throws -> LoadedModel {
         let path = file.path
         var notices: [Notice] = []
         let model: Model
@@ -96,7 +113,7 @@ public enum ModelLoader {
             }
             model = try architecture(inventory)
         }
-        try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
+        try assignWeights(inventory, to: model, config: config, file: file, reading: readingWeights, notices: &notices)
         var losses: [Loss]?, unsupportedLoss: String?, trainingConfigError: KerasFormatError?
         do {
             let source = given.map { CompileSettingsSource(file: $0.path, object: "compile_config") }
@@ -125,7 +142,7 @@ public enum ModelLoader {
         let file = try KerasFile.open(path)
         let inventory = try file.inventory(config: file.modelConfigJSON == nil ? config : nil)
         var notices: [Notice] = []
-        try assignWeights(inventory, to: model, config: config, file: file, notices: &notices)
+        try assignWeights(inventory, to: model, config: config, file: file, reading: true, notices: &notices)
         return notices
     }
 
@@ -133,7 +150,7 @@ public enum ModelLoader {
     /// does; a nested model's layers share its group), by the `layers/...` path Keras computes for
     /// `.weights.h5` and `.keras` (from `config` when the model was built from it).
     static func assignWeights(_ inventory: WeightInventory, to model: Model, config: ModelConfig?, file: KerasFile,
-                              notices: inout [Notice]) throws {
+                              reading: Bool, notices: inout [Notice]) throws {
         let root = try file.hdf5.root
         let fromConfig = config.map { $0.layers.count == model.layers.count } ?? false
         /// The weights of one stored layer: a model layer's, or a nested model's (its layers' trainable weights
@@ -190,14 +207,15 @@ public enum ModelLoader {
         }
         for (layer, stored) in pairs {
             for (parameter, weight) in zip(layer.weights, stored.weights) {
-                try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices)
+                try checkStoredType(weight, for: parameter, file: file.path, notices: &notices)
+                if reading { try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices) }
             }
         }
     }
 
-    /// Reads a weight straight into the parameter's memory as float32: float16 and float64 are converted with
-    /// a notice, integers refused, NaN and infinity reported.
-    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [Notice]) throws {
+    /// Refuses a weight stored as anything but numbers float32 can hold (integers only for integer
+    /// parameters); float16 and float64 get a notice that they are converted.
+    static func checkStoredType(_ weight: StoredWeight, for parameter: Parameter, file: String, notices: inout [Notice]) throws {
         switch weight.elementType {
         case .float(4): break
         case .integer where parameter.storedAsInteger: break
@@ -205,6 +223,11 @@ public enum ModelLoader {
         default:
             throw KerasFormatError(file: file, object: weight.path, .notFloats(weight.elementType))
         }
+    }
+
+    /// Reads a weight (of a type ``checkStoredType(_:for:file:notices:)`` accepted) straight into the
+    /// parameter's memory as float32; NaN and infinity are reported, negative variances refused.
+    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [Notice]) throws {
         try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
         parameter.valuesChanged()
         if let (index, value) = parameter.firstNegativeVariance {
@@ -222,10 +245,7 @@ public enum ModelLoader {
             guard weight.elementType.isNumeric else {
                 throw KerasFormatError(file: file.path, object: weight.path, .optimizerVariableNotNumeric(weight.elementType))
             }
-            let dataset = try root.dataset(weight.path)
-            let integers = if case .integer = weight.elementType { try dataset.read(Int64.self) } else { [Int64]?.none }
-            return StoredOptimizer.Variable(name: weight.name, path: weight.path, shape: weight.shape,
-                                            values: try integers?.map(Double.init) ?? dataset.read(Double.self), integers: integers)
+            return StoredOptimizer.Variable(name: weight.name, path: weight.path, shape: weight.shape, elementType: weight.elementType, root: root)
         }
         let described = OptimizerState.described(file.trainingConfigJSON?["optimizer_config"] ?? file.trainingConfigJSON?["optimizer"])
         return StoredOptimizer(file: file.path, configObject: file.trainingConfigObject, name: inventory.optimizerName ?? described?.className,

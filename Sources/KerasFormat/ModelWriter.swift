@@ -2,7 +2,6 @@ import Foundation
 import HDF5
 import NeuralNet
 import SafeWrite
-import ZIPFoundation
 
 /// Saves a Swift model (and optimizer state) in any Keras form, atomically (see `AtomicFile`): the file
 /// appears complete or not at all, and an existing file is only replaced once the new one is fully written.
@@ -31,19 +30,25 @@ public enum ModelWriter {
             throw KerasFormatError(file: path, object: "layer \(layer.name)",
                                    .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))
         }
-        // Every form is built in memory first, so the file on disk changes in one step.
-        let bytes: [UInt8]
-        switch format {
-        case .legacyModel, .legacyWeights:
-            let file = try File.createInMemory(name: path)
-            try writeLegacy(model, optimizer: optimizer, root: try file.root, flavour: flavour)
-            bytes = try file.image()
-        case .weightsH5:
-            bytes = try weightsImage(model, optimizer: optimizer, name: path)
-        case .kerasArchive:
-            bytes = try archiveBytes(model, optimizer: optimizer, name: path)
+        // Each form is written straight to a new file beside the destination, which replaces it when complete.
+        try AtomicFile.write(to: path) { descriptor, reachablePath in
+            switch format {
+            case .legacyModel, .legacyWeights:
+                try writeHDF5(at: reachablePath, name: path) { try writeLegacy(model, optimizer: optimizer, root: $0, flavour: flavour) }
+            case .weightsH5:
+                try writeHDF5(at: reachablePath, name: path) { try writeWeights(model, optimizer: optimizer, root: $0) }
+            case .kerasArchive:
+                try writeArchive(model, optimizer: optimizer, descriptor: descriptor, reachablePath: reachablePath, name: path)
+            }
         }
-        try AtomicFile.write(bytes, to: path)
+    }
+
+    /// Creates an HDF5 file at `reachablePath`, fills it and closes it (libhdf5 has written everything when
+    /// this returns); `name` is the destination messages name.
+    private static func writeHDF5(at reachablePath: String, name: String, userBlock: Int = 0, _ fill: (Group) throws -> Void) throws {
+        let file = try File.create(at: reachablePath, name: name, userBlock: userBlock)
+        try fill(try file.root)
+        try file.finishWriting()
     }
 
     /// The legacy full-model layout: root attributes, `model_weights` and `optimizer_weights`.
@@ -114,6 +119,7 @@ public enum ModelWriter {
         switch variable.values {
         case .integer(let value): try group.createDataset(name, shape: variable.shape, values: [value])
         case .floats(let values): try group.createDataset(name, shape: variable.shape, values: values)
+        case .slot(let slot): try group.createDataset(name, shape: slot.shape, contents: UnsafeBufferPointer(start: slot.values, count: slot.count))
         }
     }
 
@@ -124,33 +130,17 @@ public enum ModelWriter {
         return try file.image()
     }
 
-    /// A `.keras` zip: `metadata.json`, `config.json`, `model.weights.h5`, stored uncompressed as Keras does.
-    static func archiveBytes(_ model: Model, optimizer: Optimizer?, name: String) throws -> [UInt8] {
-        let weights = try weightsImage(model, optimizer: optimizer, name: name + "/model.weights.h5")
+    /// A `.keras` zip: `model.weights.h5`, `metadata.json` and `config.json`, stored uncompressed as Keras
+    /// stores them, written into the new file `descriptor` (see ``KerasArchiveWriter``).
+    private static func writeArchive(_ model: Model, optimizer: Optimizer?, descriptor: Int32, reachablePath: String, name: String) throws {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
         let metadata = JSONValue.object(JSONObject([("keras_version", .string(KerasFlavour.keras3.versionString)),
                                                     ("date_saved", .string(formatter.string(from: Date())))]))
-        let members: [(String, [UInt8])] = [
-            ("metadata.json", Array(metadata.pythonJSON.utf8)),
-            ("config.json", Array(ConfigWriter.archiveConfig(model, optimizer: optimizer).pythonJSON.utf8)),
-            ("model.weights.h5", weights),
-        ]
-        do {
-            let archive = try Archive(data: Data(), accessMode: .create)
-            for (member, bytes) in members {
-                let data = Data(bytes)
-                try archive.addEntry(with: member, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
-                    data.subdata(in: Int(position)..<Int(position) + size)
-                }
-            }
-            guard let bytes = archive.data else { throw KerasFormatError(file: name, .archiveNotAssembled(nil)) }
-            return [UInt8](bytes)
-        } catch let error as KerasFormatError {
-            throw error
-        } catch {
-            throw KerasFormatError(file: name, .archiveNotAssembled("\(error)"))
+        try KerasArchiveWriter.write(descriptor: descriptor, reachablePath: reachablePath, name: name, metadata: Array(metadata.pythonJSON.utf8),
+                                     config: Array(ConfigWriter.archiveConfig(model, optimizer: optimizer).pythonJSON.utf8)) {
+            try writeWeights(model, optimizer: optimizer, root: $0)
         }
     }
 }

@@ -11,8 +11,8 @@ import NeuralNet
 public enum OptimizerState {
     /// One stored optimizer variable.
     public struct Variable {
-        /// A step count or an array of floats.
-        public enum Values { case integer(Int64), floats([Float]) }
+        /// A step count, a few floats, or a slot's values (written from its own memory).
+        public enum Values { case integer(Int64), floats([Float]), slot(OptimizerSlot) }
         /// The variable's name as Keras writes it.
         public let name: String
         /// Its shape.
@@ -46,7 +46,7 @@ public enum OptimizerState {
             let name = flavour == .keras3
                 ? "\(prefix)/\(model.name)_\(layer)_\(weight)_\(slot.name)"
                 : "\(prefix)/\(optimizer.keras2SlotNames[slot.name] ?? slot.name)/\(layer)/\(weight):0"
-            variables.append(Variable(name: name, shape: slot.shape, values: .floats(slot.tensor.scalars)))
+            variables.append(Variable(name: name, shape: slot.shape, values: .slot(slot)))
         }
         // Keras 3's Nadam saves its momentum schedule's running product last; Keras 2's recomputes nothing.
         if flavour == .keras3, let nadam = optimizer as? Nadam {
@@ -58,7 +58,9 @@ public enum OptimizerState {
     /// An optimizer carrying a file's stored state, or nil (with a notice) when the file has none, when it is
     /// an optimizer or setting this project does not have, or when its layout does not fit (like Keras, a
     /// mismatch only skips the optimizer state). Throws for values out of range (see ``OptimizerState``).
-    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [Notice]) throws -> Optimizer? {
+    /// With `readingSlots` false, everything is read and checked but the slots' values, which stay zero (the
+    /// tools' file probe checks a file that way).
+    public static func restore(_ stored: StoredOptimizer?, for model: Model, notices: inout [Notice], readingSlots: Bool = true) throws -> Optimizer? {
         guard let stored, !stored.variables.isEmpty else { return nil }
         let parameters = model.parameters
         let config = stored.config
@@ -92,22 +94,24 @@ public enum OptimizerState {
             KerasFormatError(file: stored.file, object: variable.path, .invalidValue(key: what, reason: reason))
         }
         optimizer.iterations = try stepCount(variables[0], invalid: invalid)
-        if keras3, config?["learning_rate"] == nil, let rate = variables[1].values.first {
+        if keras3, config?["learning_rate"] == nil, let rate = try variables[1].scalars().first {
             guard let learningRate = float32(rate, atLeast: 0) else {
                 throw invalid(variables[1], "the learning rate", "must be a finite number, 0 or more, found \(describe(rate))")
             }
             optimizer.learningRate = learningRate
         }
-        for (slot, variable) in pairs {
+        // Each slot is read straight into the optimizer's memory, then checked there.
+        for (slot, variable) in pairs where readingSlots {
+            let values = UnsafeMutableBufferPointer(start: slot.values, count: slot.count)
+            try variable.read(into: values)
             let nonNegative = ["velocity", "velocity_hat"].contains(slot.name)
-            if let index = variable.values.firstIndex(where: { float32($0, atLeast: nonNegative ? 0 : nil) == nil }) {
+            if let index = firstInvalid(slot, nonNegative: nonNegative) {
                 throw invalid(variable, "the \(slot.name)", "must be finite\(nonNegative ? " and 0 or more" : ""); "
-                              + "value \(index) of \(variable.values.count) is \(describe(variable.values[index]))")
+                              + "value \(index) of \(values.count) is \(describe(Double(values[index])))")
             }
-            try? slot.assign(try Tensor(shape: variable.shape, scalars: variable.values.map { Float($0) }))
         }
         if let nadam {
-            if let storedProduct, let product = storedProduct.values.first {
+            if let storedProduct, let product = try storedProduct.scalars().first {
                 guard (0...1).contains(product) else {
                     throw invalid(storedProduct, "the momentum product", "must be in [0, 1], found \(describe(product))")
                 }
@@ -123,9 +127,11 @@ public enum OptimizerState {
     /// number. Refused outside 0...``maximumSteps``.
     private static func stepCount(_ variable: StoredOptimizer.Variable,
                                   invalid: (StoredOptimizer.Variable, String, String) -> KerasFormatError) throws -> Int64 {
-        let count = variable.integers?.first ?? variable.values.first.flatMap { Int64(exactly: $0) } ?? -1
+        let integers = try variable.integers()
+        let scalars = try variable.scalars()
+        let count = integers?.first ?? scalars.first.flatMap { Int64(exactly: $0) } ?? -1
         guard (0...maximumSteps).contains(count) else {
-            let found = variable.integers?.first.map(String.init) ?? variable.values.first.map(describe) ?? "nothing"
+            let found = integers?.first.map(String.init) ?? scalars.first.map(describe) ?? "nothing"
             throw invalid(variable, "the step count", "must be a whole number from 0 to 2^53, found \(found)")
         }
         return count
@@ -267,6 +273,17 @@ public enum OptimizerState {
             if let scale = config["loss_scale_factor"], !scale.isNull { return "loss_scale_factor \(scale.pythonJSON)" }
             return nil
         }
+    }
+
+    /// The index of the first value of `slot` that is not finite or (when `nonNegative`) is negative. A slot
+    /// holds millions of values and almost never an invalid one, so they are counted first, in vectorised loops.
+    private static func firstInvalid(_ slot: OptimizerSlot, nonNegative: Bool) -> Int? {
+        var negatives = 0
+        if nonNegative {
+            for index in 0..<slot.count { negatives &+= slot.values[index] < 0 ? 1 : 0 }
+        }
+        guard slot.nonFiniteCount > 0 || negatives > 0 else { return nil }
+        return (0..<slot.count).first { !slot.values[$0].isFinite || (nonNegative && slot.values[$0] < 0) }
     }
 
     /// `value` as a finite float32, when it is one (and at least `minimum`, when given).

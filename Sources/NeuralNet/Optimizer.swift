@@ -106,11 +106,16 @@ public final class OptimizerSlot: @unchecked Sendable {
         self.parameter = parameter
         shape = parameters[parameter].shape
         count = shape.reduce(1, *)
-        values = .allocate(capacity: max(1, count))
-        values.update(repeating: 0, count: max(1, count))
+        // calloc: large zeroed blocks come from the system as pages that take no memory until written, so an
+        // optimizer whose state is about to be read from a file does not clear it first. (calloc returns nil only
+        // where Swift's own allocation of the parameter, which is as large, has already trapped.)
+        values = calloc(max(1, count), MemoryLayout<Float>.stride)!.bindMemory(to: Float.self, capacity: max(1, count))
     }
 
-    deinit { values.deallocate() }
+    deinit { free(values) }
+
+    /// How many values are NaN or infinite.
+    public var nonFiniteCount: Int { ck_count_nonfinite(values, count) }
 
     /// A copy of the values.
     public var tensor: Tensor { Tensor(checkedShape: shape, scalars: Array(UnsafeBufferPointer(start: values, count: count))) }

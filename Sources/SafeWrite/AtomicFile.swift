@@ -22,9 +22,16 @@ public enum AtomicFile {
         public var errorDescription: String? { description }
     }
 
-    /// Writes `bytes` to `path`, replacing any existing file only once they are all on disk. A file that
+    /// Writes `bytes` to `path`, replacing any existing file only once they are all written. A file that
     /// another program holds open through libhdf5 (which locks it) is not replaced.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { descriptor, _ in try writeAll(bytes, to: descriptor, path: path) }
+    }
+
+    /// Writes the file `path` through `fill`, which gets the new file (empty, open for reading and writing) as a
+    /// descriptor and as a path that reaches it (for libraries that open files by name), and writes all of it
+    /// before it returns; the file replaces any existing one only then. When `fill` throws, nothing is left.
+    public static func write(to path: String, with fill: (_ descriptor: Int32, _ reachableAt: String) throws -> Void) throws {
         try checkDestination(path)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
@@ -36,12 +43,21 @@ public enum AtomicFile {
         }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        if !writeUnnamed(bytes, folder: folder, linkedAs: temporary, path: path) {
-            let named = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if let unnamed = openUnnamed(in: folder) {
+            defer { close(unnamed) }
+            let reachable = "/proc/self/fd/\(unnamed)"
+            try fill(unnamed, reachable)
+            try flushToDisk(unnamed, path: path)
+            guard linkat(AT_FDCWD, reachable, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+                throw WriteError(path: path, reason: "cannot name the new file in \(folder) (\(lastError))")
+            }
+        } else {
+            let named = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard named >= 0 else { throw WriteError(path: path, reason: "cannot write into \(folder) (\(lastError))") }
             defer { close(named) }
             do {
-                try writeAll(bytes, to: named, path: path)
+                try fill(named, temporary)
+                try flushToDisk(named, path: path)
             } catch {
                 unlink(temporary)
                 throw error
@@ -67,36 +83,42 @@ public enum AtomicFile {
         }
     }
 
-    /// Writes `bytes` into a file with no name in `folder` and links it as `temporary`; false when the system
-    /// or the file system has no such files.
-    private static func writeUnnamed(_ bytes: [UInt8], folder: String, linkedAs temporary: String, path: String) -> Bool {
+    /// A file with no name in `folder` (Linux `O_TMPFILE`), reachable through `/proc/self/fd`; nil when the
+    /// system, the file system or a missing `/proc` rules it out.
+    private static func openUnnamed(in folder: String) -> Int32? {
         #if canImport(Glibc)
-        // O_TMPFILE, which Swift does not import: a file with no name in the given folder.
-        let unnamed = open(folder, 0o20000000 | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o644)
-        guard unnamed >= 0 else { return false }
-        defer { close(unnamed) }
-        guard (try? writeAll(bytes, to: unnamed, path: path)) != nil else { return false }
-        return linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0
+        guard access("/proc/self/fd", F_OK) == 0 else { return nil }
+        // O_TMPFILE, which Swift does not import.
+        let unnamed = open(folder, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o644)
+        return unnamed >= 0 ? unnamed : nil
         #else
-        return false
+        return nil
         #endif
+    }
+
+    /// Forces the new file's content to disk before it is given the destination's name, so that a power
+    /// failure cannot leave the name on an incomplete file.
+    private static func flushToDisk(_ descriptor: Int32, path: String) throws {
+        guard fsync(descriptor) == 0 else { throw WriteError(path: path, reason: "cannot write to disk (\(lastError))") }
     }
 
     private static var lastError: String { String(cString: strerror(errno)) }
 
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw WriteError(path: path, reason: "cannot write (\(lastError))")
-                }
-                offset += written
+    /// Writes all of `bytes` at the descriptor's position; `path` names the destination in errors.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw WriteError(path: path, reason: "cannot write (\(lastError))")
             }
+            offset += written
         }
-        guard fsync(descriptor) == 0 else { throw WriteError(path: path, reason: "cannot write to disk (\(lastError))") }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll($0, to: descriptor, path: path) }
     }
 }
 

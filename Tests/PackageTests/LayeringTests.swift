@@ -15,7 +15,7 @@ import Testing
         "SafeWrite": [],
         "NumPy": ["SafeWrite", "ZIPFoundation"],
         "MNIST": ["CGzip", "CPNG", "NumPy"],
-        "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation"],
+        "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation", "CGzip"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
         "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat"],
     ]
