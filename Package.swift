@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "NumPyTests", dependencies: ["NumPy", "TestSupport"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
-            name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "NumPy", "MNIST", "NeuralNet", "Architectures", "TestSupport"]),
+            name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "NumPy", "MNIST", "NeuralNet", "Architectures", "TestSupport", "ZIPFoundation"]),
         .testTarget(
             name: "RobustnessTests",
             dependencies: ["HostileCorpus", "KerasFormat", "NeuralNet", "Architectures", "HDF5", "FileProbe", "TestSupport", "ZIPFoundation",

@@ -8,8 +8,8 @@ with Adam (so the files carry three floats per parameter, as a trained model's d
 - Keras: load_model of each full-model form (with its optimizer state) and model.save to each form, best of
   --rounds, timed in this process after a warm-up.
 - keras-swift: `predict` of one image from each form (a load), `convert` between every pair of forms (a load
-  and a save), and `h5tool dump` of the `.h5`, each as its own process, best of --rounds, with the process's
-  peak resident memory (from wait4).
+  and a save), and `h5tool dump` of the `.h5` (plain and with --stats), each as its own process, best of
+  --rounds, with the process's peak resident memory (from wait4).
 
 One line per operation, or JSON lines with --json. The processor is named first.
 
@@ -155,6 +155,7 @@ def main():
             destination = os.path.join(args.dir, f"converted-{source}{suffix}")
             measure(f"convert .{source} -> .{target}", [args.keras_swift, "convert", paths[source], destination])
     measure("h5tool dump .h5", [args.h5tool, "dump", paths["h5"]])
+    measure("h5tool dump --stats .h5", [args.h5tool, "dump", "--stats", paths["h5"]])
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ import SafeWrite
 /// extra field, as Android's zipalign pads); `metadata.json`, `config.json` and the central directory follow
 /// the weights. Members are stored uncompressed, as Keras stores them. An HDF5 file whose superblock is not at
 /// its start is one libhdf5 and h5py open as they open any other: addresses count from the superblock.
-enum KerasArchiveWriter {
+public enum KerasArchiveWriter {
     /// The bytes before the weights member's data: room for its local header.
     static let userBlock = 512
     /// Sizes and offsets from here on are written in zip64 records.
-    static let zip64Threshold: UInt64 = 0xFFFF_FFFF
+    public static let zip64Threshold: UInt64 = 0xFFFF_FFFF
     /// The weights member's name.
     static let weightsName = "model.weights.h5"
 
@@ -23,13 +23,15 @@ enum KerasArchiveWriter {
         let offset: UInt64
     }
 
-    /// Writes the archive into the new, empty file `descriptor` (reachable at `reachablePath`): the weights
-    /// through `fillWeights`, then the two JSON members. `name` is the destination messages name; members
-    /// of `zip64Above` bytes or more get zip64 records (lowered by tests).
-    static func write(descriptor: Int32, reachablePath: String, name: String, metadata: [UInt8], config: [UInt8],
-                      zip64Above: UInt64 = zip64Threshold, fillWeights: (Group) throws -> Void) throws {
-        try writeWeights(at: reachablePath, name: name, fillWeights)
-        try finish(descriptor: descriptor, name: name, metadata: metadata, config: config, zip64Above: zip64Above)
+    /// Writes a `.keras` archive at `path`, atomically: the weights through `fillWeights` (given the root group
+    /// of `model.weights.h5`), then the two JSON members. Sizes and offsets of `zip64Above` bytes or more are
+    /// written in zip64 records (Python's zipfile reads both; tests lower it to check them on small files).
+    public static func write(to path: String, metadata: [UInt8], config: [UInt8], zip64Above: UInt64 = zip64Threshold,
+                             fillWeights: (Group) throws -> Void) throws {
+        try AtomicFile.write(to: path) { descriptor, reachablePath in
+            try writeWeights(at: reachablePath, name: path, fillWeights)
+            try finish(descriptor: descriptor, name: path, metadata: metadata, config: config, zip64Above: zip64Above)
+        }
     }
 
     /// Writes the weights after the user block; libhdf5 has closed the file (and written all of it) on return.

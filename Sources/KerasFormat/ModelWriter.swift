@@ -31,24 +31,31 @@ public enum ModelWriter {
                                    .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))
         }
         // Each form is written straight to a new file beside the destination, which replaces it when complete.
-        try AtomicFile.write(to: path) { descriptor, reachablePath in
-            switch format {
-            case .legacyModel, .legacyWeights:
-                try writeHDF5(at: reachablePath, name: path) { try writeLegacy(model, optimizer: optimizer, root: $0, flavour: flavour) }
-            case .weightsH5:
-                try writeHDF5(at: reachablePath, name: path) { try writeWeights(model, optimizer: optimizer, root: $0) }
-            case .kerasArchive:
-                try writeArchive(model, optimizer: optimizer, descriptor: descriptor, reachablePath: reachablePath, name: path)
+        switch format {
+        case .legacyModel, .legacyWeights:
+            try writeHDF5(to: path) { try writeLegacy(model, optimizer: optimizer, root: $0, flavour: flavour) }
+        case .weightsH5:
+            try writeHDF5(to: path) { try writeWeights(model, optimizer: optimizer, root: $0) }
+        case .kerasArchive:
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            let metadata = JSONValue.object(JSONObject([("keras_version", .string(KerasFlavour.keras3.versionString)),
+                                                        ("date_saved", .string(formatter.string(from: Date())))]))
+            try KerasArchiveWriter.write(to: path, metadata: Array(metadata.pythonJSON.utf8),
+                                         config: Array(ConfigWriter.archiveConfig(model, optimizer: optimizer).pythonJSON.utf8)) {
+                try writeWeights(model, optimizer: optimizer, root: $0)
             }
         }
     }
 
-    /// Creates an HDF5 file at `reachablePath`, fills it and closes it (libhdf5 has written everything when
-    /// this returns); `name` is the destination messages name.
-    private static func writeHDF5(at reachablePath: String, name: String, userBlock: Int = 0, _ fill: (Group) throws -> Void) throws {
-        let file = try File.create(at: reachablePath, name: name, userBlock: userBlock)
-        try fill(try file.root)
-        try file.finishWriting()
+    /// Writes an HDF5 file at `path` atomically, libhdf5 writing straight into the new file.
+    private static func writeHDF5(to path: String, _ fill: (Group) throws -> Void) throws {
+        try AtomicFile.write(to: path) { _, reachablePath in
+            let file = try File.create(at: reachablePath, name: path)
+            try fill(try file.root)
+            try file.finishWriting()
+        }
     }
 
     /// The legacy full-model layout: root attributes, `model_weights` and `optimizer_weights`.
@@ -128,19 +135,5 @@ public enum ModelWriter {
         let file = try File.createInMemory(name: name)
         try writeWeights(model, optimizer: optimizer, root: try file.root)
         return try file.image()
-    }
-
-    /// A `.keras` zip: `model.weights.h5`, `metadata.json` and `config.json`, stored uncompressed as Keras
-    /// stores them, written into the new file `descriptor` (see ``KerasArchiveWriter``).
-    private static func writeArchive(_ model: Model, optimizer: Optimizer?, descriptor: Int32, reachablePath: String, name: String) throws {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        let metadata = JSONValue.object(JSONObject([("keras_version", .string(KerasFlavour.keras3.versionString)),
-                                                    ("date_saved", .string(formatter.string(from: Date())))]))
-        try KerasArchiveWriter.write(descriptor: descriptor, reachablePath: reachablePath, name: name, metadata: Array(metadata.pythonJSON.utf8),
-                                     config: Array(ConfigWriter.archiveConfig(model, optimizer: optimizer).pythonJSON.utf8)) {
-            try writeWeights(model, optimizer: optimizer, root: $0)
-        }
     }
 }

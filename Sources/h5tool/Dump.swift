@@ -24,7 +24,8 @@ struct Dump: ParsableCommand {
     @Flag(help: "Print long string attributes (such as model_config) in full instead of shortened.")
     var full = false
 
-    @Flag(help: "Also print each dataset's first values and min, max, mean and NaN count.")
+    @Flag(name: [.customLong("values"), .customLong("stats")],
+          help: "Also print each dataset's first values and min, max, mean and NaN count (read piece by piece, in little memory).")
     var values = false
 
     @Flag(help: "Print the same information as JSON.")

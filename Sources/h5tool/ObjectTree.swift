@@ -54,15 +54,45 @@ struct ValueSummary {
         guard type.isNumeric else {
             return ValueSummary(first: [], count: 0, minimum: nil, maximum: nil, mean: nil, nanCount: 0)
         }
-        let values = try dataset.read(Double.self)
-        let finite = values.filter { !$0.isNaN }
         let isInteger = if case .integer = type { true } else { false }
+        var first: [Double] = [], count = 0, nanCount = 0, sum = 0.0
+        var minimum = Double.infinity, maximum = -Double.infinity
+        try forEachPiece(of: dataset) { values in
+            first += values.prefix(shownValues - first.count)
+            for value in values {
+                if value.isNaN {
+                    nanCount += 1
+                } else {
+                    minimum = min(minimum, value)
+                    maximum = max(maximum, value)
+                    sum += value
+                }
+            }
+            count += values.count
+        }
+        let finite = count - nanCount
         return ValueSummary(
-            first: values.prefix(shownValues).map { isInteger ? String(Int64($0)) : formatNumber($0) },
-            count: values.count,
-            minimum: finite.min(), maximum: finite.max(),
-            mean: finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count),
-            nanCount: values.count - finite.count)
+            first: first.map { isInteger ? String(Int64($0)) : formatNumber($0) }, count: count,
+            minimum: finite > 0 ? minimum : nil, maximum: finite > 0 ? maximum : nil,
+            mean: finite > 0 ? sum / Double(finite) : nil, nanCount: nanCount)
+    }
+
+    /// Calls `body` with the dataset's values as float64, a piece of whole rows (about a million values) at a
+    /// time, so that a dataset of any size is summarised in little memory.
+    private static func forEachPiece(of dataset: Dataset, _ body: ([Double]) -> Void) throws {
+        let shape = try dataset.shape()
+        guard let rows = shape.first, let rowSize = checkedElementCount(Array(shape.dropFirst())), rowSize > 0 else {
+            body(try dataset.read(Double.self))
+            return
+        }
+        let rowsPerPiece = max(1, (1 << 20) / rowSize)
+        var piece = [Double](repeating: 0, count: min(rows, rowsPerPiece) * rowSize)
+        for start in stride(from: 0, to: rows, by: rowsPerPiece) {
+            let end = min(rows, start + rowsPerPiece)
+            let values = (end - start) * rowSize
+            try piece.withUnsafeMutableBufferPointer { try dataset.read(rows: start..<end, into: .init(rebasing: $0[..<values])) }
+            body(Array(piece[..<values]))
+        }
     }
 }
 

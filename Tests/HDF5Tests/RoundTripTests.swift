@@ -166,4 +166,20 @@ import Testing
         #expect(output.stdout.contains("CSET H5T_CSET_UTF8"))
         #expect(output.stdout.contains("(0): \"3.3.3\""))
     }
+
+    @Test func rowsOfADatasetAreReadInPiecesConverted() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("rows.h5")
+        do {
+            try File.create(path).root.createDataset("x", shape: [5, 3, 4], values: (0..<60).map { Float($0) })
+        }
+        let dataset = try File.open(path).root.dataset("x")
+        var rows = [Double](repeating: 0, count: 24)
+        try rows.withUnsafeMutableBufferPointer { try dataset.read(rows: 2..<4, into: $0) }
+        #expect(rows == (24..<48).map(Double.init))
+        var past = [Float](repeating: 0, count: 24)
+        #expect(throws: HDF5Error.self) { try past.withUnsafeMutableBufferPointer { try dataset.read(rows: 4..<6, into: $0) } }
+        var short = [Float](repeating: 0, count: 5)
+        #expect(throws: HDF5Error.self) { try short.withUnsafeMutableBufferPointer { try dataset.read(rows: 0..<1, into: $0) } }
+    }
 }

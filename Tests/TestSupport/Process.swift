@@ -69,3 +69,25 @@ public func matchesGolden(_ text: String, _ name: String) throws -> Bool {
     }
     return try String(contentsOfFile: path, encoding: .utf8) == text
 }
+
+/// Runs a program to completion with its output discarded; returns its exit status and the peak resident
+/// memory, in bytes, of it and the children it waited for (the kernel's count, from wait4).
+public func peakMemory(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, bytes: Int) {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for descriptor: Int32 in [0, 1, 2] {
+        posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+    }
+    let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = variables.map { strdup($0) } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var child: pid_t = 0
+    let started = posix_spawn(&child, executable, &actions, nil, argv, envp)
+    guard started == 0 else { throw POSIXError(POSIXErrorCode(rawValue: started) ?? .EINVAL) }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
+    return ((status >> 8) & 0xff, usage.ru_maxrss * 1024)
+}
