@@ -55,7 +55,7 @@ public final class Dataset: AttributeHolder, Sendable {
     /// The libhdf5 identifier, valid while this object lives.
     public var objectID: hid_t { handle.id }
 
-    /// Reads refuse datasets that declare more than this many bytes.
+    /// Reads into new arrays refuse datasets that declare more than this many bytes.
     public static let defaultReadLimit = 4 << 30
 
     /// Keeps the file locked, or its image in memory, while this object is alive.
@@ -152,11 +152,12 @@ public final class Dataset: AttributeHolder, Sendable {
         return try reader.numbers(T.self)
     }
 
-    /// Reads every element into caller-owned memory, which must hold exactly the dataset's element count.
-    public func read<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>, limit: Int = Dataset.defaultReadLimit) throws {
+    /// Reads every element into caller-owned memory, which must hold exactly the dataset's element count. No
+    /// size limit applies: the caller's memory, already there, bounds the read.
+    public func read<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws {
         let type = try elementType()
         guard type.isNumeric else { throw location.error("holds \(type) values, not numbers") }
-        let reader = try valueReader(limit: limit)
+        let reader = try valueReader(limit: .max)
         guard reader.count == buffer.count else {
             throw location.error("holds \(reader.count) values, \(buffer.count) were expected")
         }
@@ -191,7 +192,7 @@ public final class Dataset: AttributeHolder, Sendable {
         guard rows.count * rowSize == buffer.count else {
             throw location.error("rows \(rows.lowerBound)..<\(rows.upperBound) hold \(rows.count * rowSize) values, \(buffer.count) were expected")
         }
-        _ = try valueReader(limit: .max)  // the checks of a whole read but its size limit: the caller holds the memory
+        _ = try valueReader(limit: .max)  // the checks of a whole read but its size limit, as for read(into:)
         guard buffer.count > 0 else { return }
         let fileSpace = Handle(try location.call("cannot read the dataspace") { H5Dget_space(handle.id) }, .dataspace)
         let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in 0 }

@@ -19,16 +19,16 @@ public final class File: Sendable {
         self.backing = backing
     }
 
-    /// Marks the file descriptor libhdf5 opened (sec2 driver, disk files only) close-on-exec, so that child
-    /// processes do not keep the file open.
-    private func closeOnExec() {
+    /// Marks the file descriptor libhdf5 opened (disk files only) close-on-exec, so that child processes do not
+    /// keep the file open. The sec2 driver's handle points to the descriptor, the stdio driver's to its `FILE *`.
+    private func closeOnExec(stdioDriver: Bool = false) {
         var pointer: UnsafeMutableRawPointer?
         ErrorStack.silence()
         guard H5Fget_vfd_handle(handle.id, defaultProperties, &pointer) >= 0, let pointer else {
             ErrorStack.clear()
             return
         }
-        let descriptor = pointer.load(as: Int32.self)
+        let descriptor = stdioDriver ? fileno(pointer.load(as: UnsafeMutablePointer<FILE>.self)) : pointer.load(as: Int32.self)
         let flags = fcntl(descriptor, F_GETFD)
         if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
     }
@@ -78,10 +78,12 @@ public final class File: Sendable {
         }
         // libhdf5's stdio driver, which (unlike the default one) accepts a path that is a link to a file with no
         // name, such as /proc/self/fd/N; whole datasets still go to the file in one write each.
-        let access = try fileAccess(name: name)
+        let access = try diskAccess(name: name)
         try checked(H5Pset_fapl_stdio(access.id), file: name, object: nil, action: "cannot select the stdio driver")
         let id = try checked(H5Fcreate(path, chdf5_acc_trunc(), creation.id, access.id), file: name, object: nil, action: "cannot create the file")
-        return File(handle: Handle(id, .file), path: name, backing: nil)
+        let file = File(handle: Handle(id, .file), path: name, backing: nil)
+        file.closeOnExec(stdioDriver: true)
+        return file
     }
 
     /// Writes everything to the file and checks that nothing but the file itself is still open, so that
