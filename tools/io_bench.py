@@ -8,7 +8,7 @@ with Adam (so the files carry three floats per parameter, as a trained model's d
 - Keras: load_model of each full-model form (with its optimizer state) and model.save to each form, best of
   --rounds, timed in this process after a warm-up.
 - keras-swift: `predict` of one image from each form (a load), `convert` between every pair of forms (a load
-  and a save), and `h5tool dump` of the `.h5` (plain and with --stats), each as its own process, best of
+  with the optimizer state and a save, each as the tool times it), and `h5tool dump` of the `.h5` (plain and with --stats), each as its own process, best of
   --rounds, with the process's peak resident memory (from wait4).
 
 One line per operation, or JSON lines with --json. The processor is named first.
@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -64,17 +65,19 @@ def best_of(rounds, work):
 
 
 def run_child(command):
-    """Runs a command; returns (seconds, peak resident MB). Raises on failure, printing its error."""
+    """Runs a command; returns (seconds, peak resident MB, standard output). Raises on failure, printing its
+    error. The output is read after the child exits (it prints one line), so wait4 reports on it alone."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
-    error = child.stderr.read().decode()
+    output, error = child.stdout.read().decode(), child.stderr.read().decode()
+    child.stdout.close()
     child.stderr.close()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}\n{error}")
-    return elapsed, usage.ru_maxrss * 1024 / 1e6
+    return elapsed, usage.ru_maxrss * 1024 / 1e6, output
 
 
 def keras_part(args):
@@ -139,8 +142,17 @@ def main():
             print(f"{row['operation']:<28} {row['engine']:<12} {row['seconds']:7.3f} s{memory}", flush=True)
 
     def measure(operation, command):
-        seconds, peak = min(run_child(command) for _ in range(args.rounds))
+        seconds, peak, output = min(run_child(command) for _ in range(args.rounds))
         report({"operation": operation, "engine": "keras-swift", "seconds": seconds, "peak_mb": peak})
+        return output
+
+    def measure_convert(source, target, destination):
+        """A convert, then its read and its write as the tool times them (from the same, fastest, run)."""
+        output = measure(f"convert .{source} -> .{target}", [args.keras_swift, "convert", paths[source], destination])
+        timing = re.search(r"read in ([0-9.]+) s, written in ([0-9.]+) s", output)
+        if timing:
+            report({"operation": f"  of which load .{source}", "engine": "keras-swift", "seconds": float(timing[1])})
+            report({"operation": f"  of which save .{target}", "engine": "keras-swift", "seconds": float(timing[2])})
 
     print(json.dumps(header) if args.json else
           f"{header['processor']}; {header['parameters']:,} parameters, {weight_bytes / 1e6:.0f} MB of weights and "
@@ -152,8 +164,7 @@ def main():
         measure(f"load .{form} (predict)", [args.keras_swift, "predict", paths[form], "--x", one, "--output", output])
     for source in ("h5", "keras"):
         for target, suffix in (("h5", ".h5"), ("keras", ".keras"), ("weights", ".weights.h5")):
-            destination = os.path.join(args.dir, f"converted-{source}{suffix}")
-            measure(f"convert .{source} -> .{target}", [args.keras_swift, "convert", paths[source], destination])
+            measure_convert(source, target, os.path.join(args.dir, f"converted-{source}{suffix}"))
     measure("h5tool dump .h5", [args.h5tool, "dump", paths["h5"]])
     measure("h5tool dump --stats .h5", [args.h5tool, "dump", "--stats", paths["h5"]])
 

@@ -9,7 +9,9 @@ import Darwin
 /// destination folder, given a temporary name only when complete, and renamed over the target. Killed at any
 /// point, even by SIGKILL, this leaves the previous file intact and (but for the microseconds between naming
 /// and renaming) nothing behind. Elsewhere, and on file systems without `O_TMPFILE`, the temporary file is
-/// named from the start and removed on failure.
+/// named from the start and removed on failure. As Keras, h5py and numpy do, the content is left to the
+/// system to write to disk (no fsync, which cost a quarter of the time to save a 540 MB model); on ext4 the
+/// rename over an existing file makes the system write the new content first.
 public enum AtomicFile {
     /// A write that could not be completed; names the destination.
     public struct WriteError: Error, LocalizedError, CustomStringConvertible {
@@ -47,7 +49,6 @@ public enum AtomicFile {
             defer { close(unnamed) }
             let reachable = "/proc/self/fd/\(unnamed)"
             try fill(unnamed, reachable)
-            try flushToDisk(unnamed, path: path)
             guard linkat(AT_FDCWD, reachable, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
                 throw WriteError(path: path, reason: "cannot name the new file in \(folder) (\(lastError))")
             }
@@ -57,7 +58,6 @@ public enum AtomicFile {
             defer { close(named) }
             do {
                 try fill(named, temporary)
-                try flushToDisk(named, path: path)
             } catch {
                 unlink(temporary)
                 throw error
@@ -94,12 +94,6 @@ public enum AtomicFile {
         #else
         return nil
         #endif
-    }
-
-    /// Forces the new file's content to disk before it is given the destination's name, so that a power
-    /// failure cannot leave the name on an incomplete file.
-    private static func flushToDisk(_ descriptor: Int32, path: String) throws {
-        guard fsync(descriptor) == 0 else { throw WriteError(path: path, reason: "cannot write to disk (\(lastError))") }
     }
 
     private static var lastError: String { String(cString: strerror(errno)) }

@@ -68,13 +68,21 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let format = try outputOptions.resolvedFormat(for: output)
+        let started = ContinuousClock.now
         let loaded = try model.load()
         try loaded.loaded.checkTrainingConfig()
         var notices: [Notice] = []
         let optimizer = outputOptions.noOptimizer ? nil : try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         notices.forEach { note("note: \($0)") }
+        let read = ContinuousClock.now
         try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
+        let written = ContinuousClock.now
         let state = optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state"
-        print("\(model.file) (\(loaded.file.format)) -> \(output) (\(format)), \(state)")
+        print("\(model.file) (\(loaded.file.format)) -> \(output) (\(format)), \(state); "
+              + "read in \(seconds(read - started)) s, written in \(seconds(written - read)) s")
+    }
+
+    private func seconds(_ duration: Duration) -> String {
+        String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 }
