@@ -71,9 +71,9 @@ enum ZipLayout {
         return UInt32(crc)
     }
 
-    /// The CRC-32 of a range of the file, mapped 16 MiB at a time.
+    /// The CRC-32 of a range of the file, mapped 4 MiB at a time.
     private static func mappedCRC(descriptor: Int32, range: Range<Int>) -> UInt? {
-        let window = 16 << 20
+        let window = 4 << 20
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var crc: UInt = 0
         var offset = range.lowerBound
