@@ -5,9 +5,9 @@ Keras builds a Dense stack of about --params parameters (784 inputs, ten softmax
 with Adam (so the files carry three floats per parameter, as a trained model's do), and saves it as `.h5`,
 `.weights.h5` and `.keras`. Then, on the same files in the same run:
 
-- Keras: load_model of each full-model form (with its optimizer state) and model.save to each form, best of
-  --rounds, timed in this process after a warm-up.
-- keras-swift: `predict` of one image from each form (a load), `convert` between every pair of forms (a load
+- Keras: load_model of each full-model form (with its optimizer state), load_weights of the `.weights.h5`
+  into the model, and model.save to each form, best of --rounds, timed in its process after a warm-up.
+- keras-swift: `predict` of one image from each form (a load; the `.weights.h5` with the model's config), `convert` between every pair of forms (a load
   with the optimizer state and a save, each as the tool times it), and `h5tool dump` of the `.h5` (plain and with --stats), each as its own process, best of
   --rounds, with the process's peak resident memory (from wait4).
 
@@ -93,6 +93,8 @@ def keras_part(args):
     model.save(paths["h5"])
     model.save(paths["keras"])
     model.save_weights(paths["weights"])
+    with open(os.path.join(args.dir, "config.json"), "w") as config:
+        config.write(model.to_json())
     np.save(os.path.join(args.dir, "one.npy"), x[:1])
     weight_bytes = 4 * sum(int(np.prod(v.shape)) for v in model.weights + model.optimizer.variables)
     print(json.dumps({"processor": processor(), "parameters": model.count_params(), "weight_bytes": weight_bytes,
@@ -101,6 +103,9 @@ def keras_part(args):
         keras.saving.load_model(paths[form])  # warm-up
         seconds = best_of(args.rounds, lambda: keras.saving.load_model(paths[form]))
         print(json.dumps({"operation": f"load .{form}", "engine": "keras", "seconds": seconds}), flush=True)
+    model.load_weights(paths["weights"])  # warm-up
+    seconds = best_of(args.rounds, lambda: model.load_weights(paths["weights"]))
+    print(json.dumps({"operation": "load .weights (into the model)", "engine": "keras", "seconds": seconds}), flush=True)
     saved = os.path.join(args.dir, "keras-saved")
     for form, suffix in (("h5", ".h5"), ("keras", ".keras"), ("weights", ".weights.h5")):
         save = (lambda: model.save_weights(saved + suffix)) if form == "weights" else (lambda: model.save(saved + suffix))
@@ -139,7 +144,7 @@ def main():
             print(json.dumps(row), flush=True)
         else:
             memory = f"  peak {row['peak_mb']} MB ({row['peak_vs_weights']}x the weights)" if "peak_mb" in row else ""
-            print(f"{row['operation']:<28} {row['engine']:<12} {row['seconds']:7.3f} s{memory}", flush=True)
+            print(f"{row['operation']:<32} {row['engine']:<12} {row['seconds']:7.3f} s{memory}", flush=True)
 
     def measure(operation, command):
         seconds, peak, output = min(run_child(command) for _ in range(args.rounds))
@@ -162,6 +167,8 @@ def main():
     one, output = os.path.join(args.dir, "one.npy"), os.path.join(args.dir, "p.npy")
     for form in ("h5", "keras"):
         measure(f"load .{form} (predict)", [args.keras_swift, "predict", paths[form], "--x", one, "--output", output])
+    measure("load .weights (predict)", [args.keras_swift, "predict", paths["weights"], "--config", os.path.join(args.dir, "config.json"),
+                                        "--x", one, "--output", output])
     for source in ("h5", "keras"):
         for target, suffix in (("h5", ".h5"), ("keras", ".keras"), ("weights", ".weights.h5")):
             measure_convert(source, target, os.path.join(args.dir, f"converted-{source}{suffix}"))
