@@ -162,21 +162,30 @@ public final class Dataset: AttributeHolder, Sendable {
             throw location.error("holds \(reader.count) values, \(buffer.count) were expected")
         }
         guard buffer.count > 0 else { return }
-        if try readInPlace(into: buffer) { return }
+        if let plain = try plainRead(into: buffer), plain.perform() { return }
         try location.call("cannot read the values as \(T.elementType)") { reader.read(T.memoryType, UnsafeMutableRawPointer(buffer.baseAddress)) }
     }
 
-    /// Reads a dataset of a file image that lies in a disk file (a `.keras` member) from that file straight into
-    /// `buffer`, when it is stored plainly (contiguous, unfiltered, exactly as `T` lies in memory); false
-    /// otherwise, for libhdf5 to read it.
-    private func readInPlace<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws -> Bool {
-        guard case .image(let image)? = backing, image.source != nil else { return false }
+    /// The read of every element into `buffer`, which must hold exactly the dataset's element count, as a
+    /// ``PlainRead`` when the dataset lies plainly in a disk file (contiguous, unfiltered, stored exactly as
+    /// `T` lies in memory, within the file); nil when libhdf5 must read it. Loaders gather these to read them
+    /// on several threads. Below 64 KiB libhdf5's read costs no more, and nil is returned before any check.
+    public func plainRead<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws -> PlainRead? {
+        guard buffer.count * MemoryLayout<T>.stride >= 1 << 16, backing?.readable != nil else { return nil }
+        let type = try elementType()
+        guard type.isNumeric else { throw location.error("holds \(type) values, not numbers") }
+        let reader = try valueReader(limit: .max)
+        guard reader.count == buffer.count else {
+            throw location.error("holds \(reader.count) values, \(buffer.count) were expected")
+        }
+        guard let backing, let file = backing.readable else { return nil }
         let stored = try storage()
-        guard stored.layout == .contiguous, stored.filters.isEmpty, let offset = stored.fileOffset,
-              stored.storedBytes == buffer.count * MemoryLayout<T>.stride else { return false }
-        let type = Handle(try location.call("cannot read the datatype") { H5Dget_type(handle.id) }, .datatype)
-        guard H5Tequal(type.id, T.memoryType) > 0 else { return false }
-        return image.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+        let bytes = buffer.count * MemoryLayout<T>.stride
+        guard stored.layout == .contiguous, stored.filters.isEmpty, let offset = stored.fileOffset, stored.storedBytes == bytes,
+              offset <= file.count, bytes <= file.count - offset else { return nil }
+        let fileType = Handle(try location.call("cannot read the datatype") { H5Dget_type(handle.id) }, .datatype)
+        guard H5Tequal(fileType.id, T.memoryType) > 0 else { return nil }
+        return PlainRead(descriptor: file.descriptor, offset: file.start + offset, destination: UnsafeMutableRawBufferPointer(buffer), backing: backing)
     }
 
     /// Reads the rows `rows` (a range along the first dimension) into caller-owned memory, converted by libhdf5

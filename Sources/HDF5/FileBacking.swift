@@ -12,6 +12,19 @@ enum FileBacking: Sendable {
     case disk(FileLock)
     /// A file image that libhdf5 reads in place.
     case image(FileImage)
+
+    /// Where the HDF5 file's bytes can be read from with `pread`: a descriptor, where the HDF5 file starts in
+    /// it and how many bytes it has; nil for an image with no disk file.
+    var readable: (descriptor: Int32, start: Int, count: Int)? {
+        switch self {
+        case .disk(let lock):
+            var status = stat()
+            guard fstat(lock.descriptor, &status) == 0 else { return nil }
+            return (lock.descriptor, 0, Int(status.st_size))
+        case .image(let image):
+            return image.source.map { ($0.descriptor, $0.offset, image.count) }
+        }
+    }
 }
 
 /// The memory an HDF5 file image lies in: bytes of its own, or a stretch of a disk file (an uncompressed
@@ -71,21 +84,6 @@ final class FileImage: @unchecked Sendable {
             base.deallocate()
         }
         if let source { close(source.descriptor) }
-    }
-
-    /// Reads `bytes.count` bytes at `offset` in the image from the disk file straight into `bytes`, bypassing
-    /// the mapping (whose pages would count against the process's memory); false when the image has no disk
-    /// file or the bytes are not all in the image.
-    func read(into bytes: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
-        guard let source, offset >= 0, offset <= count, bytes.count <= count - offset, let destination = bytes.baseAddress else { return false }
-        var done = 0
-        while done < bytes.count {
-            let read = pread(source.descriptor, destination + done, bytes.count - done, off_t(source.offset + offset + done))
-            if read < 0 && errno == EINTR { continue }
-            guard read > 0 else { return false }
-            done += read
-        }
-        return true
     }
 
     /// A file access property list for libhdf5's in-memory driver, opening this image in place.

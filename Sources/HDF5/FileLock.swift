@@ -10,7 +10,8 @@ import Darwin
 /// started on another thread does not keep it once it runs, and it is released when the last group or
 /// dataset of the file is released.
 final class FileLock: Sendable {
-    private let descriptor: Int32
+    /// The file, open for reading (plain datasets are read through it).
+    let descriptor: Int32
 
     /// Attempts at a conflicting lock, 10 ms apart, before it counts as held elsewhere: a child process that
     /// another thread is starting holds a copy of every descriptor until it executes its program, which can

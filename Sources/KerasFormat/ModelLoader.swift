@@ -205,12 +205,18 @@ public enum ModelLoader {
                                        .shapeMismatch(layer: layer.name, weight: parameter.name, expected: parameter.shape, found: weight.shape))
             }
         }
+        var weights: [(parameter: Parameter, stored: StoredWeight)] = []
         for (layer, stored) in pairs {
             for (parameter, weight) in zip(layer.weights, stored.weights) {
                 try checkStoredType(weight, for: parameter, file: file.path, notices: &notices)
-                if reading { try readFloats(weight, into: parameter, root: root, file: file.path, notices: &notices) }
+                weights.append((parameter, weight))
             }
         }
+        guard reading else { return }
+        try WeightReading.read(weights.map {
+            WeightReading.Target(root: root, path: $0.stored.path, buffer: UnsafeMutableBufferPointer(start: $0.parameter.value, count: $0.parameter.count))
+        })
+        for (parameter, weight) in weights { try checkValues(of: parameter, readFrom: weight, file: file.path, notices: &notices) }
     }
 
     /// Refuses a weight stored as anything but numbers float32 can hold (integers only for integer
@@ -225,10 +231,9 @@ public enum ModelLoader {
         }
     }
 
-    /// Reads a weight (of a type ``checkStoredType(_:for:file:notices:)`` accepted) straight into the
-    /// parameter's memory as float32; NaN and infinity are reported, negative variances refused.
-    static func readFloats(_ weight: StoredWeight, into parameter: Parameter, root: Group, file: String, notices: inout [Notice]) throws {
-        try root.dataset(weight.path).read(into: UnsafeMutableBufferPointer(start: parameter.value, count: parameter.count))
+    /// Checks a parameter's values just read from `weight`: NaN and infinity are reported, negative variances
+    /// refused.
+    static func checkValues(of parameter: Parameter, readFrom weight: StoredWeight, file: String, notices: inout [Notice]) throws {
         parameter.valuesChanged()
         if let (index, value) = parameter.firstNegativeVariance {
             throw KerasFormatError(file: file, object: weight.path, .invalidValue(key: "the \(parameter.name)",

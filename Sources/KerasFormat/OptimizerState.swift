@@ -100,10 +100,12 @@ public enum OptimizerState {
             }
             optimizer.learningRate = learningRate
         }
-        // Each slot is read straight into the optimizer's memory, then checked there.
+        // The slots are read straight into the optimizer's memory, then checked there.
+        if readingSlots {
+            try WeightReading.read(pairs.map { WeightReading.Target(root: $0.1.root, path: $0.1.path, buffer: UnsafeMutableBufferPointer(start: $0.0.values, count: $0.0.count)) })
+        }
         for (slot, variable) in pairs where readingSlots {
             let values = UnsafeMutableBufferPointer(start: slot.values, count: slot.count)
-            try variable.read(into: values)
             let nonNegative = ["velocity", "velocity_hat"].contains(slot.name)
             if let index = firstInvalid(slot, nonNegative: nonNegative) {
                 throw invalid(variable, "the \(slot.name)", "must be finite\(nonNegative ? " and 0 or more" : ""); "
