@@ -329,6 +329,36 @@ def two_heads(keras):
     return keras.Model(image, [main, auxiliary])
 
 
+def dilated_grouped_cnn(keras):
+    """Conv2D with dilation (equal and unequal), groups (two and four, one strided), both paddings."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(8, 3, padding="same", activation="relu"),
+        L.Conv2D(16, 3, padding="same", dilation_rate=2, groups=2, activation="relu"),
+        L.Conv2D(16, (3, 2), strides=2, groups=4, activation="relu"), L.Conv2D(8, 3, dilation_rate=(2, 1)),
+        L.GlobalAveragePooling2D(), L.Dense(10, activation="softmax")])
+
+
+def causal_conv1d_stack(keras):
+    """Image rows as time steps: a WaveNet-style stack of causal Conv1D layers with growing dilation, then a
+    strided valid one."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28)), L.Conv1D(16, 3, padding="causal", activation="relu"),
+        L.Conv1D(16, 3, padding="causal", dilation_rate=2, activation="relu"),
+        L.Conv1D(16, 3, padding="causal", dilation_rate=4, activation="relu"), L.Conv1D(8, 2, strides=2),
+        L.Flatten(), L.Dense(10, activation="softmax")])
+
+
+def conv1d_rows(keras):
+    """Rows as steps through same-padded, strided and grouped Conv1D layers without bias."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28)), L.Conv1D(24, 5, padding="same", activation="tanh"),
+        L.Conv1D(24, 3, strides=2, padding="same", groups=3, use_bias=False, activation="relu"),
+        L.Conv1D(12, 4, groups=4), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -415,6 +445,9 @@ ZOO = {
     "nested_sequential": (nested_sequential, "unit", True, "sparse", "adam"),
     "shared_layers": (shared_layers, "unit", True, "sparse", "adam"),
     "two_heads": (two_heads, "unit", True, ["sparse_logits", "sparse"], "adam"),
+    "dilated_grouped_cnn": (dilated_grouped_cnn, "unit", True, "sparse", "adam"),
+    "causal_conv1d_stack": (causal_conv1d_stack, "unit", True, "sparse", "adam"),
+    "conv1d_rows": (conv1d_rows, "unit", True, "sparse", "adam"),
 }
 
 # The weight of each output's loss, for models with several outputs (Keras's loss_weights).

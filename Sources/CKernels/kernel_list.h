@@ -23,14 +23,10 @@ CK_PROCEDURE(ck_batch_normalization_backward,
 CK_PROCEDURE(ck_multiply, (float *y, const float *a, const float *b, long n), (y, a, b, n))
 CK_PROCEDURE(ck_add, (float *y, const float *x, long n), (y, x, n))
 CK_FUNCTION(long, ck_count_nonfinite, (const float *x, long n), (x, n))
-CK_PROCEDURE(ck_im2col,
-             (const float *images, float *cols, long h, long w, long c, long kh, long kw, long sh, long sw, long pad_top,
-              long pad_left, long oh, long ow, long first, long count),
-             (images, cols, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow, first, count))
-CK_PROCEDURE(ck_col2im,
-             (const float *cols, float *images, long h, long w, long c, long kh, long kw, long sh, long sw, long pad_top,
-              long pad_left, long oh, long ow, long first, long count),
-             (cols, images, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow, first, count))
+CK_PROCEDURE(ck_im2col, (const float *images, float *cols, const ck_window *window, long first, long count),
+             (images, cols, window, first, count))
+CK_PROCEDURE(ck_col2im, (const float *cols, float *images, const ck_window *window, long first, long count),
+             (cols, images, window, first, count))
 CK_PROCEDURE(ck_pool_forward,
              (int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c, long ph, long pw,
               long sh, long sw, long pad_top, long pad_left, long oh, long ow),

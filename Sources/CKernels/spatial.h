@@ -23,57 +23,58 @@ static inline void zero_floats(float *dst, long n) {
 }
 
 __attribute__((no_builtin("memcpy", "memset")))
-void CK_VARIANT(ck_im2col)(const float *images, float *cols, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
-    const long patch = kh * kw * c, positions = oh * ow;
+void CK_VARIANT(ck_im2col)(const float *images, float *cols, const ck_window *g, long first, long count) {
+    const long h = g->h, w = g->w, c = g->c, kh = g->kh, kw = g->kw, cg = g->cg;
+    const long patch = kh * kw * cg, positions = g->oh * g->ow;
+    // A kernel row inside the image is one contiguous run when it reads every channel of adjacent pixels.
+    const int whole_rows = g->dw == 1 && cg == c;
     // The first row's image and position; later rows step through them without dividing.
-    long sample = first / positions, oy = (first % positions) / ow, ox = first % ow;
+    long sample = first / positions, oy = (first % positions) / g->ow, ox = first % g->ow;
     for (long row = 0; row < count; row++) {
         const float *image = images + sample * h * w * c;
         const float *image_end = image + h * w * c;
         float *dst = cols + row * patch;
         for (long ky = 0; ky < kh; ky++) {
-            long iy = oy * sh + ky - pad_top;
+            long iy = oy * g->sh + ky * g->dh - g->pad_top;
             if (iy < 0 || iy >= h) {
-                zero_floats(dst, kw * c);
-                dst += kw * c;
+                zero_floats(dst, kw * cg);
+                dst += kw * cg;
                 continue;
             }
-            long ix0 = ox * sw - pad_left;
-            if (ix0 >= 0 && ix0 + kw <= w) {
-                // The whole kernel row lies inside the image: one contiguous copy of kw*c values.
+            long ix0 = ox * g->sw - g->pad_left;
+            if (whole_rows && ix0 >= 0 && ix0 + kw <= w) {
                 copy_floats_wide(dst, image + (iy * w + ix0) * c, kw * c, image_end);
                 dst += kw * c;
                 continue;
             }
-            for (long kx = 0; kx < kw; kx++, dst += c) {
-                long ix = ix0 + kx;
-                if (ix < 0 || ix >= w) zero_floats(dst, c);
-                else copy_floats(dst, image + (iy * w + ix) * c, c);
+            for (long kx = 0; kx < kw; kx++, dst += cg) {
+                long ix = ix0 + kx * g->dw;
+                if (ix < 0 || ix >= w) zero_floats(dst, cg);
+                else copy_floats(dst, image + (iy * w + ix) * c + g->c0, cg);
             }
         }
-        if (++ox == ow) {
+        if (++ox == g->ow) {
             ox = 0;
-            if (++oy == oh) { oy = 0; sample++; }
+            if (++oy == g->oh) { oy = 0; sample++; }
         }
     }
 }
 
-void CK_VARIANT(ck_col2im)(const float *cols, float *images, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count) {
-    const long patch = kh * kw * c, positions = oh * ow;
+void CK_VARIANT(ck_col2im)(const float *cols, float *images, const ck_window *g, long first, long count) {
+    const long h = g->h, w = g->w, c = g->c, kh = g->kh, kw = g->kw, cg = g->cg;
+    const long patch = kh * kw * cg, positions = g->oh * g->ow;
     for (long row = first; row < first + count; row++) {
-        float *image = images + (row / positions) * h * w * c;
-        const long oy = (row % positions) / ow, ox = row % ow;
+        float *image = images + (row / positions) * h * w * c + g->c0;
+        const long oy = (row % positions) / g->ow, ox = row % g->ow;
         const float *src = cols + (row - first) * patch;
         for (long ky = 0; ky < kh; ky++) {
-            long iy = oy * sh + ky - pad_top;
-            if (iy < 0 || iy >= h) { src += kw * c; continue; }
-            for (long kx = 0; kx < kw; kx++, src += c) {
-                long ix = ox * sw + kx - pad_left;
+            long iy = oy * g->sh + ky * g->dh - g->pad_top;
+            if (iy < 0 || iy >= h) { src += kw * cg; continue; }
+            for (long kx = 0; kx < kw; kx++, src += cg) {
+                long ix = ox * g->sw + kx * g->dw - g->pad_left;
                 if (ix < 0 || ix >= w) continue;
                 float *dst = image + (iy * w + ix) * c;
-                for (long ch = 0; ch < c; ch++) dst[ch] += src[ch];
+                for (long ch = 0; ch < cg; ch++) dst[ch] += src[ch];
             }
         }
     }

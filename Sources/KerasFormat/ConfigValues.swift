@@ -22,11 +22,4 @@ extension JSONValue {
         .object(JSONObject([("module", .string("keras.initializers")), ("class_name", .string(className)),
                             ("config", .object(config)), ("registered_name", .null)]))
     }
-
-    /// No regularizers and no constraints, as `get_config` lists them; `activity` adds the activity regularizer
-    /// that convolutions list.
-    static func noRegularizers(activity: Bool) -> [(String, JSONValue)] {
-        [("kernel_regularizer", .null), ("bias_regularizer", .null)] + (activity ? [("activity_regularizer", .null)] : [])
-            + [("kernel_constraint", .null), ("bias_constraint", .null)]
-    }
 }

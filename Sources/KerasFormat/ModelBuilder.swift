@@ -3,8 +3,8 @@ import NeuralNet
 /// Builds a Swift model (a ``Sequential`` or a functional graph) from a Keras model config, accepting both
 /// Keras 2 and Keras 3 spellings.
 ///
-/// Initialisers, regularisers and constraints do not change inference and are ignored (with a notice for
-/// regularisers and constraints, which training here does not apply).
+/// Regularisers and constraints, which training here does not apply, and initializers this project lacks are
+/// ignored with a notice (``notices``).
 public struct ModelBuilder {
     /// The file the config came from, for error messages.
     public let file: String
@@ -135,20 +135,10 @@ public struct ModelBuilder {
     private mutating func layer(_ entry: ModelConfig.Layer) throws -> Layer {
         var reader = LayerConfigReader(file: file, layer: entry.name, config: entry.config)
         reader.writtenByKeras2 = kerasVersion?.hasPrefix("2.") ?? false
-        try reader.requireChannelsLast()
-        for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
-                    "alpha_regularizer", "alpha_constraint", "gamma_regularizer", "beta_regularizer", "gamma_constraint", "beta_constraint"]
-        where !(entry.config[key]?.isNull ?? true) {
-            notices.append(.ignoredSetting(layer: entry.name, key: key))
-        }
-        for key in ["kernel_initializer", "bias_initializer", "alpha_initializer", "gamma_initializer", "beta_initializer",
-                    "moving_mean_initializer", "moving_variance_initializer"] where entry.config[key].map({ !$0.isNull }) ?? false
-            && InitializerConfig.initializer(entry.config[key]) == nil {
-            notices.append(.ignoredSetting(layer: entry.name, key: key))
-        }
-        guard let layer = try LayerCodecs.layer(className: entry.className, config: reader) else {
+        guard let (layer, ignoredKeys) = try LayerCodecs.layer(className: entry.className, config: reader) else {
             throw KerasFormatError(file: file, object: "layer \(entry.name)", .unknownLayerClass(entry.className, supported: LayerCodecs.classNames))
         }
+        notices += ignoredKeys.map { .ignoredSetting(layer: entry.name, key: $0) }
         return layer
     }
 }

@@ -188,6 +188,24 @@ import Testing
         #expect(error?.problem == problem, "\(error.map(String.init(describing:)) ?? "no error")")
     }
 
+    /// Each key a layer's codec declares polices its own value: regularizers, constraints and initializers
+    /// this project lacks are ignored with a notice naming the key; a data format or padding it cannot honour
+    /// is refused by name.
+    @Test func declaredKeysGiveNoticesAndRefusals() throws {
+        let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 784]}}, "#
+            + #"{"class_name": "Dense", "config": {"name": "d", "units": 3, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}, "#
+            + #""bias_initializer": {"class_name": "VarianceScaling", "config": {}}, "activity_regularizer": "l1", "kernel_constraint": null}}]}}"#
+        var builder = ModelBuilder(file: "notices.h5")
+        let model = try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "notices.h5"))
+        #expect(builder.notices == [.ignoredSetting(layer: "d", key: "bias_initializer"), .ignoredSetting(layer: "d", key: "kernel_regularizer"),
+                                    .ignoredSetting(layer: "d", key: "activity_regularizer")])
+        #expect((model.layers[0] as? Dense)?.biasInitializer == .zeros)
+        let channelsFirst = #expect(throws: KerasFormatError.self) { try buildOneLayer("Conv1D", #""filters": 2, "kernel_size": 3, "data_format": "channels_first""#) }
+        #expect(channelsFirst?.problem == .unsupportedOption(#"data_format "channels_first""#))
+        let causal = #expect(throws: KerasFormatError.self) { try buildOneLayer("Conv2D", #""filters": 2, "kernel_size": 3, "padding": "causal""#) }
+        #expect(causal?.problem == .invalidValue(key: "padding", reason: "'causal' is not supported (valid, same)"))
+    }
+
     /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
     @Test func aShortInboundReferenceIsRefused() throws {
         let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#

@@ -137,6 +137,23 @@ import Testing
         Case(name: "single channel, 5 filters, odd output height", inputShape: [7, 20, 1]) {
             [Conv2D(filters: 5, kernelSize: (4, 3), activation: .tanh), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        // Dilated, grouped and 1-D convolutions behind a 1x1 one, whose gradients carry their input gradients.
+        Case(name: "dilated conv, same", inputShape: [7, 7, 2]) {
+            [Conv2D(filters: 3, kernelSize: (1, 1), activation: .tanh),
+             Conv2D(filters: 3, kernelSize: (3, 2), padding: .same, dilationRate: (2, 3), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "grouped conv, strided", inputShape: [6, 6, 2]) {
+            [Conv2D(filters: 4, kernelSize: (1, 1), activation: .tanh),
+             Conv2D(filters: 6, kernelSize: (3, 3), strides: (2, 2), groups: 2, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv1d causal, dilated", inputShape: [9, 3]) {
+            [Conv1D(filters: 4, kernelSize: 1, activation: .tanh), Conv1D(filters: 4, kernelSize: 3, padding: .causal, dilationRate: 2, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "conv1d same, strided, grouped", inputShape: [8, 2]) {
+            [Conv1D(filters: 4, kernelSize: 2, activation: .tanh), Conv1D(filters: 6, kernelSize: 3, strides: 2, padding: .same, groups: 2, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         // A second convolution's input gradient on each algorithm but the first layer's direct one (the cases
         // named after an algorithm take it: WinogradTests), with odd and even windows and both paddings.
         Case(name: "im2col, 3x3 valid behind a 1x1 convolution", inputShape: [6, 7, 2]) {

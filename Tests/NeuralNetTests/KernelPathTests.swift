@@ -368,6 +368,12 @@ import Testing
         var positions: Int { rows.output * columns.output }
         var patch: Int { kernel.0 * kernel.1 * channels }
 
+        /// The window as the C kernels take it (no dilation, one group).
+        var geometry: ck_window {
+            ck_window(h: height, w: width, c: channels, kh: kernel.0, kw: kernel.1, sh: stride.0, sw: stride.1, dh: 1, dw: 1,
+                      pad_top: rows.before, pad_left: columns.before, oh: rows.output, ow: columns.output, c0: 0, cg: channels)
+        }
+
         /// The input index window position (oy, ox) reads at tap (ky, kx), channel ch; nil in the padding.
         func source(_ oy: Int, _ ox: Int, _ ky: Int, _ kx: Int, _ ch: Int) -> Int? {
             let iy = oy * stride.0 + ky - rows.before, ix = ox * stride.1 + kx - columns.before
@@ -432,8 +438,8 @@ import Testing
             // Every row range the layers use: whole batches, single rows, and chunks that cross images.
             for (first, count) in [(0, rows), (0, 1), (rows - 1, 1), (window.positions - 2, 5), (1, rows - 1)] where count > 0 && first + count <= rows {
                 var columns = [Float](repeating: .nan, count: count * patch + 16)
-                ck_im2col(images, &columns, window.height, window.width, window.channels, window.kernel.0, window.kernel.1,
-                          window.stride.0, window.stride.1, window.rows.before, window.columns.before, oh, ow, first, count)
+                var geometry = window.geometry
+                ck_im2col(images, &columns, &geometry, first, count)
                 var expected: [Float] = []
                 var summed = [Double](repeating: 0, count: batch * window.imageSize)
                 for row in first..<first + count {
@@ -450,8 +456,7 @@ import Testing
                 }
                 #expect(Array(columns[0..<count * patch]) == expected, "\(path) im2col rows \(first)..<\(first + count)")
                 var back = [Float](repeating: 0, count: batch * window.imageSize)
-                ck_col2im(columns, &back, window.height, window.width, window.channels, window.kernel.0, window.kernel.1,
-                          window.stride.0, window.stride.1, window.rows.before, window.columns.before, oh, ow, first, count)
+                ck_col2im(columns, &back, &geometry, first, count)
                 // Each position sums up to kh·kw values below 1 in size.
                 Self.expectClose(back, summed, tolerance: Double(window.kernel.0 * window.kernel.1) * 1e-6, "\(path) col2im rows \(first)..<\(first + count)")
             }

@@ -6,23 +6,31 @@ import Testing
 @Suite struct ShapeArithmeticTests {
     /// TensorFlow's output length and leading padding, as the formula written out for sizes that cannot
     /// overflow.
-    static func reference(_ padding: Padding, input: Int, window: Int, stride: Int) -> (Int, Int) {
+    /// A dilated window spans (window - 1) · dilation + 1 input cells; causal padding puts span - 1 zeros
+    /// in front, then slides as valid does.
+    static func reference(_ padding: Padding, input: Int, window: Int, stride: Int, dilation: Int = 1) -> (Int, Int) {
+        let span = (window - 1) * dilation + 1
         switch padding {
-        case .valid: return (input >= window ? (input - window) / stride + 1 : 0, 0)
+        case .valid: return (input >= span ? (input - span) / stride + 1 : 0, 0)
         case .same:
             let output = (input + stride - 1) / stride
-            return (output, max((output - 1) * stride + window - input, 0) / 2)
+            return (output, max((output - 1) * stride + span - input, 0) / 2)
+        case .causal:
+            let padded = input + span - 1
+            return (input > 0 ? (padded - span) / stride + 1 : 0, span - 1)
         }
     }
 
     @Test func theGeometryIsTensorFlowsAndNeverOverflows() {
-        for padding in [Padding.valid, .same] {
+        for padding in [Padding.valid, .same, .causal] {
             for input in 0...40 {
                 for window in 1...9 {
                     for stride in 1...5 {
-                        let (output, before) = padding.geometry(input: input, window: window, stride: stride)
-                        #expect(output == Self.reference(padding, input: input, window: window, stride: stride).0)
-                        #expect(before == Self.reference(padding, input: input, window: window, stride: stride).1)
+                        for dilation in 1...3 {
+                            let (output, before) = padding.geometry(input: input, window: window, stride: stride, dilation: dilation)
+                            let expected = Self.reference(padding, input: input, window: window, stride: stride, dilation: dilation)
+                            #expect(output == expected.0 && before == expected.1, "\(padding) \(input) \(window) \(stride) \(dilation)")
+                        }
                     }
                 }
             }
@@ -43,12 +51,16 @@ import Testing
         case "pool stride": Pooling2D(.average, poolSize: (2, 2), strides: (.max, 1), padding: .same)
         case "kernel": Conv2D(filters: 4, kernelSize: (1 << 62, 3), padding: .same)
         case "conv stride": Conv2D(filters: 4, kernelSize: (3, 3), strides: (.max, 1), padding: .same)
+        case "dilation": Conv2D(filters: 4, kernelSize: (3, 3), padding: .same, dilationRate: (.max, 1))
+        case "dilated kernel": Conv2D(filters: 4, kernelSize: (1 << 23, 3), padding: .same, dilationRate: (1 << 23, 1))
+        case "groups": Conv2D(filters: 4, kernelSize: (3, 3), groups: .max)
         default: Dense(units: .max)
         }
     }
 
     /// Each of these trapped on an overflow before.
-    @Test(arguments: ["reshape", "cropping", "padding", "pool", "pool stride", "kernel", "conv stride", "units"])
+    @Test(arguments: ["reshape", "cropping", "padding", "pool", "pool stride", "kernel", "conv stride", "dilation", "dilated kernel",
+                           "groups", "units"])
     func sizesNoSampleCanHaveAreRefused(name: String) {
         #expect(throws: ModelError.self, "\(name)") {
             try Sequential(inputShape: [28, 28, 1], layers: [Self.hostileLayer(name)], initializeWeights: false, workerCount: 1)

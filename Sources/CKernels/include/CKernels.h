@@ -90,16 +90,22 @@ void ck_batch_normalization_backward(const float *x, const float *grad, float *i
                                      const float *mean, const float *inverse, const float *factor,
                                      const float *mean_grad, const float *mean_grad_product);
 
-/// Rows [first, first + count) of the column matrix of a batch of NHWC images: row r is the receptive field
-/// (kh*kw*c values, zero outside the image) of output position r % (oh*ow) of image r / (oh*ow).
-/// `cols` needs room for 16 floats past its count * kh*kw*c values (copies move whole vectors).
-void ck_im2col(const float *images, float *cols, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count);
+/// Where a convolution's windows lie over NHWC images: the image (h, w, c); the kernel (kh, kw), its strides
+/// (sh, sw) and dilation (dh, dw); the padding before the first row and column; the output (oh, ow); and the
+/// channels [c0, c0 + cg) that one group of a grouped convolution reads (0 and c without groups).
+typedef struct {
+    long h, w, c, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, c0, cg;
+} ck_window;
+
+/// Rows [first, first + count) of the column matrix of a batch of images: row r is the receptive field
+/// (kh*kw*cg values in (ky, kx, channel) order, zero outside the image) of output position r % (oh*ow) of
+/// image r / (oh*ow). `cols` needs room for 16 floats past its count * kh*kw*cg values (copies move whole
+/// vectors).
+void ck_im2col(const float *images, float *cols, const ck_window *window, long first, long count);
 
 /// The adjoint of ck_im2col for the same rows: adds every column value back onto the image position it came
 /// from (the caller zeroes the images first).
-void ck_col2im(const float *cols, float *images, long h, long w, long c, long kh, long kw,
-               long sh, long sw, long pad_top, long pad_left, long oh, long ow, long first, long count);
+void ck_col2im(const float *cols, float *images, const ck_window *window, long first, long count);
 
 /// Max or average pooling of one NHWC image; `argmax` (max only) receives each output's input offset.
 void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,

@@ -3,10 +3,9 @@ import NeuralNet
 /// Keras `Activation`.
 enum ActivationCodec: LayerCodec {
     static let classNames = ["Activation"]
+    static let keys: [ConfigKey<ActivationLayer>] = [ConfigKey("activation", \.activation, .activation, default: .linear)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> ActivationLayer {
-        ActivationLayer(try config.activation(), name: config.layer)
+    static func layer(className: String, settings: LayerSettings<ActivationLayer>) throws -> ActivationLayer {
+        ActivationLayer(try settings[\.activation], name: settings.name)
     }
-
-    static func config(of layer: ActivationLayer, flavour: KerasFlavour) -> [(String, JSONValue)] { [("activation", .activation(layer.activation, flavour))] }
 }

@@ -3,13 +3,9 @@ import NeuralNet
 /// Keras `ActivityRegularization`.
 enum ActivityRegularizationCodec: LayerCodec {
     static let classNames = ["ActivityRegularization"]
+    static let keys: [ConfigKey<ActivityRegularization>] = [ConfigKey("l1", \.l1, .float, default: 0), ConfigKey("l2", \.l2, .float, default: 0)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> ActivityRegularization {
-        ActivityRegularization(l1: Float(try config.double("l1", default: 0)), l2: Float(try config.double("l2", default: 0)),
-                               name: config.layer)
-    }
-
-    static func config(of layer: ActivityRegularization, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("l1", .float(layer.l1)), ("l2", .float(layer.l2))]
+    static func layer(className: String, settings: LayerSettings<ActivityRegularization>) throws -> ActivityRegularization {
+        ActivityRegularization(l1: try settings[\.l1], l2: try settings[\.l2], name: settings.name)
     }
 }

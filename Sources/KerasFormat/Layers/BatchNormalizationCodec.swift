@@ -4,35 +4,38 @@ import NeuralNet
 /// virtual batches and an `adjustment` are refused; `synchronized` and `fused` change nothing on one machine.
 enum BatchNormalizationCodec: LayerCodec {
     static let classNames = ["BatchNormalization"]
+    static let keys: [ConfigKey<BatchNormalization>] = [
+        ConfigKey("axis", \.axis, .singleAxis, default: -1), ConfigKey("momentum", \.momentum, .double, default: 0.99),
+        ConfigKey("epsilon", \.epsilon, .double, default: 1e-3), ConfigKey("center", \.center, .bool, default: true),
+        ConfigKey("scale", \.scale, .bool, default: true),
+        .fixed("renorm", .bool(false), otherwise: .refusal, written: false),
+        .fixed("virtual_batch_size", .null, otherwise: .refusal, written: false), .fixed("adjustment", .null, otherwise: .refusal, written: false),
+        ConfigKey("beta_initializer", \.betaInitializer, .initializer, default: .zeros),
+        ConfigKey("gamma_initializer", \.gammaInitializer, .initializer, default: .ones),
+        ConfigKey("moving_mean_initializer", \.movingMeanInitializer, .initializer, default: .zeros),
+        ConfigKey("moving_variance_initializer", \.movingVarianceInitializer, .initializer, default: .ones),
+    ] + ConfigKey.notApplied("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
+        + [.fixed("synchronized", .bool(false), otherwise: .ignored)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> BatchNormalization {
-        if try config.bool("renorm", default: false) { throw config.unsupported("renorm") }
-        for key in ["virtual_batch_size", "adjustment"] where !(config.config[key]?.isNull ?? true) {
-            throw config.unsupported(key)
-        }
-        let axis: Int
-        switch config.config["axis"] {
-        case nil: axis = -1
-        case .array(let items)? where items.count == 1 && items[0].intValue != nil: axis = items[0].intValue!
-        case let item? where item.intValue != nil: axis = item.intValue!
-        case let item?: throw config.invalid("axis", "must be one axis, found \(item.pythonJSON)")
-        }
-        let layer = BatchNormalization(axis: axis, momentum: try config.double("momentum", default: 0.99),
-                                       epsilon: try config.double("epsilon", default: 1e-3), center: try config.bool("center", default: true),
-                                       scale: try config.bool("scale", default: true), name: config.layer)
-        layer.gammaInitializer = config.initializer("gamma_initializer") ?? layer.gammaInitializer
-        layer.betaInitializer = config.initializer("beta_initializer") ?? layer.betaInitializer
-        layer.movingMeanInitializer = config.initializer("moving_mean_initializer") ?? layer.movingMeanInitializer
-        layer.movingVarianceInitializer = config.initializer("moving_variance_initializer") ?? layer.movingVarianceInitializer
+    static func layer(className: String, settings: LayerSettings<BatchNormalization>) throws -> BatchNormalization {
+        let layer = BatchNormalization(axis: try settings[\.axis], momentum: try settings[\.momentum], epsilon: try settings[\.epsilon],
+                                       center: try settings[\.center], scale: try settings[\.scale], name: settings.name)
+        layer.gammaInitializer = try settings[\.gammaInitializer]
+        layer.betaInitializer = try settings[\.betaInitializer]
+        layer.movingMeanInitializer = try settings[\.movingMeanInitializer]
+        layer.movingVarianceInitializer = try settings[\.movingVarianceInitializer]
         return layer
     }
+}
 
-    static func config(of layer: BatchNormalization, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("axis", .int(layer.axis)), ("momentum", .double(layer.momentum)), ("epsilon", .double(layer.epsilon)),
-         ("center", .bool(layer.center)), ("scale", .bool(layer.scale)), ("beta_initializer", InitializerConfig.json(layer.betaInitializer)),
-         ("gamma_initializer", InitializerConfig.json(layer.gammaInitializer)),
-         ("moving_mean_initializer", InitializerConfig.json(layer.movingMeanInitializer)),
-         ("moving_variance_initializer", InitializerConfig.json(layer.movingVarianceInitializer)), ("beta_regularizer", .null), ("gamma_regularizer", .null),
-         ("beta_constraint", .null), ("gamma_constraint", .null), ("synchronized", .bool(false))]
+private extension ValueCoding where Value == Int {
+    /// One axis, or a list of one as Keras 2 writes it; written as the integer.
+    static var singleAxis: ValueCoding {
+        ValueCoding(read: { item, context in
+            guard let axes = try ValueCoding<[Int]>.axes.read(item, context), axes.count == 1 else {
+                throw context.invalid("must be one axis, found \(item.pythonJSON)")
+            }
+            return axes[0]
+        }, write: int.write)
     }
 }

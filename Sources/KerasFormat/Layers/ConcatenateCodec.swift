@@ -3,10 +3,9 @@ import NeuralNet
 /// Keras `Concatenate`.
 enum ConcatenateCodec: LayerCodec {
     static let classNames = ["Concatenate"]
+    static let keys: [ConfigKey<Concatenate>] = [ConfigKey("axis", \.axis, .int, default: -1)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Concatenate {
-        Concatenate(axis: try config.int("axis", default: -1), name: config.layer)
+    static func layer(className: String, settings: LayerSettings<Concatenate>) throws -> Concatenate {
+        Concatenate(axis: try settings[\.axis], name: settings.name)
     }
-
-    static func config(of layer: Concatenate, flavour: KerasFlavour) -> [(String, JSONValue)] { [("axis", .int(layer.axis))] }
 }

@@ -1,25 +1,15 @@
 import NeuralNet
 
-/// Keras `Conv2D` (channels_last; dilation and groups of 1).
+/// Keras `Conv2D` (channels_last).
 enum Conv2DCodec: LayerCodec {
     static let classNames = ["Conv2D"]
+    static let keys: [ConfigKey<Conv2D>] = ConvolutionKeys.keys(rank: 2, padding: [.valid, .same])
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Conv2D {
-        guard try config.pair("dilation_rate", default: (1, 1)) == (1, 1) else { throw config.unsupported("dilation_rate other than 1") }
-        guard try config.int("groups", default: 1) == 1 else { throw config.unsupported("groups other than 1") }
-        let conv = Conv2D(filters: try config.positiveInt("filters"), kernelSize: try config.pair("kernel_size"),
-                          strides: try config.pair("strides", default: (1, 1)), padding: try config.padding(),
-                          activation: try config.activation(), useBias: try config.bool("use_bias", default: true), name: config.layer)
-        conv.kernelInitializer = config.initializer("kernel_initializer") ?? conv.kernelInitializer
-        conv.biasInitializer = config.initializer("bias_initializer") ?? conv.biasInitializer
-        return conv
-    }
-
-    static func config(of conv: Conv2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("filters", .int(conv.filters)), ("kernel_size", .pair(conv.kernelSize.height, conv.kernelSize.width)),
-         ("strides", .pair(conv.strides.height, conv.strides.width)), ("padding", .string(conv.padding.rawValue)),
-         ("data_format", .string("channels_last")), ("dilation_rate", .pair(1, 1)), ("groups", .int(1)),
-         ("activation", .activation(conv.activation, flavour)), ("use_bias", .bool(conv.useBias))]
-            + InitializerConfig.entries(kernel: conv.kernelInitializer, bias: conv.biasInitializer) + JSONValue.noRegularizers(activity: true)
+    static func layer(className: String, settings: LayerSettings<Conv2D>) throws -> Conv2D {
+        let kernel = try settings[\.kernelSize], strides = try settings[\.strides], dilation = try settings[\.dilationRate]
+        return try ConvolutionKeys.initialize(Conv2D(filters: try settings[\.filters], kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]),
+                                                     padding: try settings[\.padding], dilationRate: (dilation[0], dilation[1]),
+                                                     groups: try settings[\.groups], activation: try settings[\.activation],
+                                                     useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 }

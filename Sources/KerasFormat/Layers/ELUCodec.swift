@@ -3,10 +3,9 @@ import NeuralNet
 /// Keras `ELU`.
 enum ELUCodec: LayerCodec {
     static let classNames = ["ELU"]
+    static let keys: [ConfigKey<ELU>] = [ConfigKey("alpha", \.alpha, .float, default: 1)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> ELU {
-        ELU(alpha: try config.float("alpha", default: 1), name: config.layer)
+    static func layer(className: String, settings: LayerSettings<ELU>) throws -> ELU {
+        ELU(alpha: try settings[\.alpha], name: settings.name)
     }
-
-    static func config(of layer: ELU, flavour: KerasFlavour) -> [(String, JSONValue)] { [("alpha", .float(layer.alpha))] }
 }

@@ -3,8 +3,7 @@ import NeuralNet
 /// Keras `Flatten`.
 enum FlattenCodec: LayerCodec {
     static let classNames = ["Flatten"]
+    static let keys: [ConfigKey<Flatten>] = [.channelsLast]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Flatten { Flatten(name: config.layer) }
-
-    static func config(of layer: Flatten, flavour: KerasFlavour) -> [(String, JSONValue)] { [("data_format", .string("channels_last"))] }
+    static func layer(className: String, settings: LayerSettings<Flatten>) throws -> Flatten { Flatten(name: settings.name) }
 }

@@ -3,12 +3,9 @@ import NeuralNet
 /// Keras `GaussianDropout`.
 enum GaussianDropoutCodec: LayerCodec {
     static let classNames = ["GaussianDropout"]
+    static let keys: [ConfigKey<GaussianDropout>] = [ConfigKey("rate", \.rate, .rate), .seed]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> GaussianDropout {
-        GaussianDropout(rate: try config.rate(), name: config.layer)
-    }
-
-    static func config(of layer: GaussianDropout, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("rate", .float(layer.rate)), ("seed", .null)]
+    static func layer(className: String, settings: LayerSettings<GaussianDropout>) throws -> GaussianDropout {
+        GaussianDropout(rate: try settings[\.rate], name: settings.name)
     }
 }

@@ -3,12 +3,9 @@ import NeuralNet
 /// Keras `GaussianNoise`.
 enum GaussianNoiseCodec: LayerCodec {
     static let classNames = ["GaussianNoise"]
+    static let keys: [ConfigKey<GaussianNoise>] = [ConfigKey("stddev", \.standardDeviation, .float), .seed]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> GaussianNoise {
-        GaussianNoise(standardDeviation: Float(try config.double("stddev")), name: config.layer)
-    }
-
-    static func config(of layer: GaussianNoise, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("stddev", .float(layer.standardDeviation)), ("seed", .null)]
+    static func layer(className: String, settings: LayerSettings<GaussianNoise>) throws -> GaussianNoise {
+        GaussianNoise(standardDeviation: try settings[\.standardDeviation], name: settings.name)
     }
 }

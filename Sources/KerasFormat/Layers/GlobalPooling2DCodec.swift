@@ -3,13 +3,9 @@ import NeuralNet
 /// Keras `GlobalAveragePooling2D` and `GlobalMaxPooling2D`.
 enum GlobalPooling2DCodec: LayerCodec {
     static let classNames = ["GlobalAveragePooling2D", "GlobalMaxPooling2D"]
+    static let keys: [ConfigKey<GlobalPooling2D>] = [.channelsLast, ConfigKey("keepdims", \.keepDimensions, .bool, default: false)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> GlobalPooling2D {
-        GlobalPooling2D(className == "GlobalMaxPooling2D" ? .max : .average, keepDimensions: try config.bool("keepdims", default: false),
-                        name: config.layer)
-    }
-
-    static func config(of layer: GlobalPooling2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("data_format", .string("channels_last")), ("keepdims", .bool(layer.keepDimensions))]
+    static func layer(className: String, settings: LayerSettings<GlobalPooling2D>) throws -> GlobalPooling2D {
+        GlobalPooling2D(className == "GlobalMaxPooling2D" ? .max : .average, keepDimensions: try settings[\.keepDimensions], name: settings.name)
     }
 }

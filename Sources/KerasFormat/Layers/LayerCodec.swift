@@ -1,17 +1,17 @@
 import NeuralNet
 
 /// How one Keras layer class (or a family of classes sharing one Swift layer) is read from and written to
-/// Keras configs and weight files. Each lives in a file of its own and is listed once in ``LayerCodecs``.
+/// Keras configs: each of its config keys declared once (``ConfigKey``), and how the layer is built from
+/// their values. Each codec lives in a file of its own and is listed once in ``LayerCodecs``.
 protocol LayerCodec: Sendable {
     associatedtype CodedLayer: Layer
     /// The Keras class names this codec reads and writes.
     static var classNames: [String] { get }
-    /// The layer a config describes, in Keras 2's or Keras 3's spelling; refuses an option it cannot honour,
-    /// naming it.
-    static func layer(className: String, config: LayerConfigReader) throws -> CodedLayer
-    /// The layer's config entries after `name`, `trainable` and `dtype`, with keys both Keras 2.15 and Keras 3
-    /// accept where there are such keys, else the flavour's.
-    static func config(of layer: CodedLayer, flavour: KerasFlavour) -> [(String, JSONValue)]
+    /// The class's config keys after `name`, `trainable` and `dtype`, in the order they are written: keys
+    /// both Keras 2.15 and Keras 3 accept where there are such keys, else the flavour's.
+    static var keys: [ConfigKey<CodedLayer>] { get }
+    /// The layer the keys' values describe; refuses a combination of values it cannot honour, naming it.
+    static func layer(className: String, settings: LayerSettings<CodedLayer>) throws -> CodedLayer
     /// Whether the Keras class takes a `trainable` key (Keras 3's SpatialDropout2D does not).
     static var takesTrainable: Bool { get }
 }
@@ -25,6 +25,7 @@ public enum LayerCodecs {
     static let registered: [any LayerCodec.Type] = [
         DenseCodec.self,
         Conv2DCodec.self,
+        Conv1DCodec.self,
         Pooling2DCodec.self,
         ZeroPadding2DCodec.self,
         FlattenCodec.self,
@@ -60,10 +61,11 @@ public enum LayerCodecs {
     private static let byClassName = Dictionary(registered.flatMap { codec in codec.classNames.map { ($0, codec) } },
                                                 uniquingKeysWith: { first, _ in first })
 
-    /// The layer a config entry describes, or nil for a class no codec reads.
-    static func layer(className: String, config: LayerConfigReader) throws -> Layer? {
+    /// The layer a config entry describes and the keys whose values it is built without (for notices), or
+    /// nil for a class no codec reads.
+    static func layer(className: String, config: LayerConfigReader) throws -> (layer: Layer, ignoredKeys: [String])? {
         guard let codec = byClassName[className] else { return nil }
-        return try codec.layer(className: className, config: config)
+        return try decode(codec, className, config)
     }
 
     /// The config entries of `layer` after its name, from the codec of its class.
@@ -75,7 +77,14 @@ public enum LayerCodecs {
     /// Whether `layer`'s Keras class takes a `trainable` key in its config.
     static func takesTrainable(_ layer: Layer) -> Bool { byClassName[layer.className]?.takesTrainable ?? true }
 
+    private static func decode<Codec: LayerCodec>(_ codec: Codec.Type, _ className: String,
+                                                  _ config: LayerConfigReader) throws -> (layer: Layer, ignoredKeys: [String]) {
+        let settings = try LayerSettings(codec.keys, reader: config)
+        return (try codec.layer(className: className, settings: settings), settings.ignoredKeys)
+    }
+
     private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer, _ flavour: KerasFlavour) -> [(String, JSONValue)] {
-        (layer as? Codec.CodedLayer).map { codec.config(of: $0, flavour: flavour) } ?? []
+        guard let layer = layer as? Codec.CodedLayer else { return [] }
+        return codec.keys.compactMap { $0.encode(layer, flavour) }
     }
 }

@@ -4,13 +4,9 @@ import NeuralNet
 /// `alpha`, with a deprecation warning, so each flavour gets its own key).
 enum LeakyReLUCodec: LayerCodec {
     static let classNames = ["LeakyReLU"]
+    static let keys: [ConfigKey<LeakyReLU>] = [ConfigKey("negative_slope", keras2Name: "alpha", \.negativeSlope, .float, default: 0.3)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> LeakyReLU {
-        let key = config.config["negative_slope"] == nil && config.config["alpha"] != nil ? "alpha" : "negative_slope"
-        return LeakyReLU(negativeSlope: try config.float(key, default: 0.3), name: config.layer)
-    }
-
-    static func config(of layer: LeakyReLU, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [(flavour == .keras2 ? "alpha" : "negative_slope", .float(layer.negativeSlope))]
+    static func layer(className: String, settings: LayerSettings<LeakyReLU>) throws -> LeakyReLU {
+        LeakyReLU(negativeSlope: try settings[\.negativeSlope], name: settings.name)
     }
 }

@@ -4,40 +4,41 @@ import NeuralNet
 /// or a flat list with one value per position of the kept axes).
 enum NormalizationCodec: LayerCodec {
     static let classNames = ["Normalization"]
+    static let keys: [ConfigKey<Normalization>] = [
+        ConfigKey("axis", \.axes, .keptAxes, default: [-1]), ConfigKey("invert", \.invert, .bool, default: false),
+        ConfigKey(optional: "mean", \.givenMean, .figures), ConfigKey(optional: "variance", \.givenVariance, .figures),
+    ]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Normalization {
-        let axes: [Int]
-        switch config.config["axis"] {
-        case nil: axes = [-1]
-        case .null?: axes = []
-        case let item? where item.intValue != nil: axes = [item.intValue!]
-        case let item?:
-            guard let list = item.arrayValue, list.count <= 8, list.allSatisfy({ $0.intValue != nil }) else {
-                throw config.invalid("axis", "must be an integer, a list of them or null, found \(item.pythonJSON)")
-            }
-            axes = list.compactMap(\.intValue)
-        }
-        func figures(_ key: String) throws -> [Float]? {
-            switch config.config[key] {
-            case nil, .null?: return nil
-            case let item?:
-                let values = item.doubleValue.map { [$0] } ?? item.arrayValue?.compactMap(\.doubleValue)
-                guard let values, values.count == (item.arrayValue?.count ?? 1), values.allSatisfy({ Float($0).isFinite }) else {
-                    throw config.invalid(key, "must be a finite number or a flat list of them, found \(item.pythonJSON)")
-                }
-                return values.map(Float.init)
-            }
-        }
-        return Normalization(axes: axes, mean: try figures("mean"), variance: try figures("variance"),
-                             invert: try config.bool("invert", default: false), name: config.layer)
+    static func layer(className: String, settings: LayerSettings<Normalization>) throws -> Normalization {
+        Normalization(axes: try settings[\.axes], mean: try settings[\.givenMean], variance: try settings[\.givenVariance],
+                      invert: try settings[\.invert], name: settings.name)
     }
+}
 
-    static func config(of layer: Normalization, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        func figures(_ values: [Float]?) -> JSONValue {
-            guard let values else { return .null }
-            return values.count == 1 ? .float(values[0]) : .array(values.map(JSONValue.float))
-        }
-        return [("axis", .array(layer.axes.map(JSONValue.int))), ("invert", .bool(layer.invert)),
-                ("mean", figures(layer.givenMean)), ("variance", figures(layer.givenVariance))]
+private extension ValueCoding where Value == [Int] {
+    /// The axes statistics are kept along: one, a list of up to 8, or null for none (one mean for everything);
+    /// written as a list.
+    static var keptAxes: ValueCoding {
+        ValueCoding(read: { item, context in
+            if item.isNull { return [] }
+            if let axis = item.intValue { return [axis] }
+            guard let list = item.arrayValue, list.count <= 8, list.allSatisfy({ $0.intValue != nil }) else {
+                throw context.invalid("must be an integer, a list of them or null, found \(item.pythonJSON)")
+            }
+            return list.compactMap(\.intValue)
+        }, write: { value, _ in .array(value.map(JSONValue.int)) }, readsNull: true)
+    }
+}
+
+private extension ValueCoding where Value == [Float] {
+    /// A finite number or a flat list of them; one value is written as the number.
+    static var figures: ValueCoding {
+        ValueCoding(read: { item, context in
+            let values = item.doubleValue.map { [$0] } ?? item.arrayValue?.compactMap(\.doubleValue)
+            guard let values, values.count == (item.arrayValue?.count ?? 1), values.allSatisfy({ Float($0).isFinite }) else {
+                throw context.invalid("must be a finite number or a flat list of them, found \(item.pythonJSON)")
+            }
+            return values.map(Float.init)
+        }, write: { value, _ in value.count == 1 ? .float(value[0]) : .array(value.map(JSONValue.float)) })
     }
 }

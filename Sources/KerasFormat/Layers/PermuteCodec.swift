@@ -3,12 +3,9 @@ import NeuralNet
 /// Keras `Permute`.
 enum PermuteCodec: LayerCodec {
     static let classNames = ["Permute"]
+    static let keys: [ConfigKey<Permute>] = [ConfigKey("dims", \.dims, .intList)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Permute {
-        Permute(try config.intList("dims"), name: config.layer)
-    }
-
-    static func config(of layer: Permute, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("dims", .array(layer.dims.map(JSONValue.int)))]
+    static func layer(className: String, settings: LayerSettings<Permute>) throws -> Permute {
+        Permute(try settings[\.dims], name: settings.name)
     }
 }

@@ -3,16 +3,19 @@ import NeuralNet
 /// Keras `MaxPooling2D` and `AveragePooling2D`.
 enum Pooling2DCodec: LayerCodec {
     static let classNames = ["MaxPooling2D", "AveragePooling2D"]
+    static let keys: [ConfigKey<Pooling2D>] = [
+        ConfigKey("pool_size", \.poolSize, .pair, default: (2, 2)), ConfigKey("padding", \.padding, .padding(), default: .valid),
+        ConfigKey(optional: "strides", \.givenStrides, .pair), .channelsLast,
+    ]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Pooling2D {
-        let pool = try config.pair("pool_size", default: (2, 2))
-        let strides = config.config["strides"].flatMap { $0.isNull ? nil : $0 } == nil ? pool : try config.pair("strides")
-        return Pooling2D(className == "MaxPooling2D" ? .max : .average, poolSize: pool, strides: strides,
-                         padding: try config.padding(), name: config.layer)
+    static func layer(className: String, settings: LayerSettings<Pooling2D>) throws -> Pooling2D {
+        let pool = try settings[\.poolSize]
+        return Pooling2D(className == "MaxPooling2D" ? .max : .average, poolSize: pool, strides: try settings[\.givenStrides] ?? pool,
+                         padding: try settings[\.padding], name: settings.name)
     }
+}
 
-    static func config(of pool: Pooling2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("pool_size", .pair(pool.poolSize.height, pool.poolSize.width)), ("padding", .string(pool.padding.rawValue)),
-         ("strides", .pair(pool.strides.height, pool.strides.width)), ("data_format", .string("channels_last"))]
-    }
+private extension Pooling2D {
+    /// The strides, as the optional `strides` key holds them (missing or null: the pool size).
+    var givenStrides: (height: Int, width: Int)? { strides }
 }

@@ -3,12 +3,9 @@ import NeuralNet
 /// Keras `Reshape`.
 enum ReshapeCodec: LayerCodec {
     static let classNames = ["Reshape"]
+    static let keys: [ConfigKey<Reshape>] = [ConfigKey("target_shape", \.targetShape, .intList)]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> Reshape {
-        Reshape(try config.intList("target_shape"), name: config.layer)
-    }
-
-    static func config(of layer: Reshape, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("target_shape", .array(layer.targetShape.map(JSONValue.int)))]
+    static func layer(className: String, settings: LayerSettings<Reshape>) throws -> Reshape {
+        Reshape(try settings[\.targetShape], name: settings.name)
     }
 }

@@ -4,12 +4,9 @@ import NeuralNet
 enum SpatialDropout2DCodec: LayerCodec {
     static let classNames = ["SpatialDropout2D"]
     static let takesTrainable = false
+    static let keys: [ConfigKey<SpatialDropout2D>] = [ConfigKey("rate", \.rate, .rate), .channelsLast, .seed]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> SpatialDropout2D {
-        SpatialDropout2D(rate: try config.rate(), name: config.layer)
-    }
-
-    static func config(of layer: SpatialDropout2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        [("rate", .float(layer.rate)), ("data_format", .string("channels_last")), ("seed", .null)]
+    static func layer(className: String, settings: LayerSettings<SpatialDropout2D>) throws -> SpatialDropout2D {
+        SpatialDropout2D(rate: try settings[\.rate], name: settings.name)
     }
 }

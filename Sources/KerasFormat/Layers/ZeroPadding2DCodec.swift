@@ -3,14 +3,10 @@ import NeuralNet
 /// Keras `ZeroPadding2D`.
 enum ZeroPadding2DCodec: LayerCodec {
     static let classNames = ["ZeroPadding2D"]
+    static let keys: [ConfigKey<ZeroPadding2D>] = [ConfigKey("padding", \.padding, .fourSides, default: (1, 1, 1, 1)), .channelsLast]
 
-    static func layer(className: String, config: LayerConfigReader) throws -> ZeroPadding2D {
-        let p = try config.fourSides("padding", default: 1)
-        return ZeroPadding2D(top: p.0, bottom: p.1, left: p.2, right: p.3, name: config.layer)
-    }
-
-    static func config(of layer: ZeroPadding2D, flavour: KerasFlavour) -> [(String, JSONValue)] {
-        let p = layer.padding
-        return [("padding", .array([.pair(p.top, p.bottom), .pair(p.left, p.right)])), ("data_format", .string("channels_last"))]
+    static func layer(className: String, settings: LayerSettings<ZeroPadding2D>) throws -> ZeroPadding2D {
+        let p = try settings[\.padding]
+        return ZeroPadding2D(top: p.top, bottom: p.bottom, left: p.left, right: p.right, name: settings.name)
     }
 }

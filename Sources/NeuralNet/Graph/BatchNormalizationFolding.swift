@@ -21,7 +21,7 @@ enum BatchNormalizationFolding {
         for (index, node) in nodes.enumerated() {
             guard let normalization = node.layer as? BatchNormalization, normalization.normalizesLastAxis, node.inputs.count == 1,
                   case .node(let source) = node.inputs[0], consumers[source] == 1,
-                  let convolution = nodes[source].layer as? Conv2D, convolution.activation == .linear, !shared[source] else { continue }
+                  let convolution = nodes[source].layer as? Convolution, convolution.activation == .linear, !shared[source] else { continue }
             convolution.foldedNormalization = normalization
             sources[index] = source
             guard consumers[index] == 1,

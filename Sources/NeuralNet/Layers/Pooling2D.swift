@@ -33,6 +33,7 @@ public final class Pooling2D: UnaryLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireImageInput(inputShape)
+        guard padding != .causal else { throw ModelError.invalidInput(layer: name, reason: "pooling takes valid or same padding, not causal") }
         for (value, setting) in [(poolSize.height, "pool height"), (poolSize.width, "pool width"), (strides.height, "stride height"),
                                  (strides.width, "stride width")] {
             try requireSize(value, setting)

@@ -1,0 +1,129 @@
+import NeuralNet
+import Testing
+
+/// Convolutions with every geometry option (rank 1 and 2, strides, dilation, groups, valid/same/causal
+/// padding) against the definition of Keras's convolution, worked in float64.
+@Suite struct ConvolutionOptionsTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        /// The input's spatial sizes and channels.
+        let spatial: [Int], channels: Int
+        let filters: Int, kernel: [Int], strides: [Int], dilation: [Int], groups: Int
+        let padding: Padding
+        /// Keras's output sizes, from its documented arithmetic.
+        let expectedSpatial: [Int]
+        var testDescription: String { name }
+
+        func makeLayer() -> Convolution {
+            spatial.count == 1
+                ? Conv1D(filters: filters, kernelSize: kernel[0], strides: strides[0], padding: padding, dilationRate: dilation[0], groups: groups)
+                : Conv2D(filters: filters, kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding,
+                         dilationRate: (dilation[0], dilation[1]), groups: groups)
+        }
+
+        /// Keras's convolution by its definition: output position p, filter f of group g = f / (filters /
+        /// groups), sums kernel[k..., c, f] · input[p · stride + k · dilation - before, g · in/groups + c] over the
+        /// taps inside the input.
+        func reference(_ input: [Float], kernel weights: [Float], bias: [Float]) -> [Double] {
+            let sizes = spatial.count == 1 ? [1] + spatial : spatial
+            let k = kernel.count == 1 ? [1] + kernel : kernel, s = strides.count == 1 ? [1] + strides : strides
+            let d = dilation.count == 1 ? [1] + dilation : dilation
+            let out = expectedSpatial.count == 1 ? [1] + expectedSpatial : expectedSpatial
+            // Leading padding: TensorFlow's for same, all of it in front for causal.
+            let before = (0..<2).map { axis -> Int in
+                let span = (k[axis] - 1) * d[axis] + 1
+                switch padding {
+                case .valid: return 0
+                case .causal: return span - 1
+                case .same: return max((out[axis] - 1) * s[axis] + span - sizes[axis], 0) / 2
+                }
+            }
+            let groupChannels = channels / groups, groupFilters = filters / groups
+            var result: [Double] = []
+            for oy in 0..<out[0] {
+                for ox in 0..<out[1] {
+                    for f in 0..<filters {
+                        var sum = Double(bias[f])
+                        for ky in 0..<k[0] {
+                            for kx in 0..<k[1] {
+                                let iy = oy * s[0] + ky * d[0] - before[0], ix = ox * s[1] + kx * d[1] - before[1]
+                                guard iy >= 0, iy < sizes[0], ix >= 0, ix < sizes[1] else { continue }
+                                for c in 0..<groupChannels {
+                                    let x = input[(iy * sizes[1] + ix) * channels + (f / groupFilters) * groupChannels + c]
+                                    sum += Double(x) * Double(weights[((ky * k[1] + kx) * groupChannels + c) * filters + f])
+                                }
+                            }
+                        }
+                        result.append(sum)
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "2-D dilated, valid", spatial: [9, 8], channels: 3, filters: 4, kernel: [3, 2], strides: [1, 1], dilation: [2, 3],
+             groups: 1, padding: .valid, expectedSpatial: [5, 5]),
+        Case(name: "2-D dilated, same", spatial: [7, 6], channels: 2, filters: 5, kernel: [3, 3], strides: [1, 1], dilation: [2, 2],
+             groups: 1, padding: .same, expectedSpatial: [7, 6]),
+        Case(name: "2-D grouped, strided, same", spatial: [8, 7], channels: 6, filters: 9, kernel: [3, 3], strides: [2, 2], dilation: [1, 1],
+             groups: 3, padding: .same, expectedSpatial: [4, 4]),
+        Case(name: "2-D grouped and dilated", spatial: [8, 8], channels: 4, filters: 4, kernel: [2, 3], strides: [1, 1], dilation: [3, 1],
+             groups: 4, padding: .valid, expectedSpatial: [5, 6]),
+        Case(name: "2-D 3x3 over 16 channels (Winograd's shape) dilated", spatial: [10, 10], channels: 16, filters: 16, kernel: [3, 3],
+             strides: [1, 1], dilation: [2, 2], groups: 1, padding: .same, expectedSpatial: [10, 10]),
+        Case(name: "1-D valid", spatial: [12], channels: 3, filters: 4, kernel: [3], strides: [1], dilation: [1], groups: 1,
+             padding: .valid, expectedSpatial: [10]),
+        Case(name: "1-D same, strided", spatial: [11], channels: 2, filters: 3, kernel: [4], strides: [3], dilation: [1], groups: 1,
+             padding: .same, expectedSpatial: [4]),
+        Case(name: "1-D causal, dilated", spatial: [10], channels: 3, filters: 2, kernel: [3], strides: [1], dilation: [4], groups: 1,
+             padding: .causal, expectedSpatial: [10]),
+        Case(name: "1-D causal, strided", spatial: [10], channels: 2, filters: 2, kernel: [2], strides: [3], dilation: [1], groups: 1,
+             padding: .causal, expectedSpatial: [4]),
+        Case(name: "1-D grouped, one channel per group", spatial: [9], channels: 4, filters: 8, kernel: [3], strides: [1], dilation: [2],
+             groups: 4, padding: .same, expectedSpatial: [9]),
+        Case(name: "1-D one channel (the direct kernel's shape)", spatial: [30], channels: 1, filters: 16, kernel: [5], strides: [1],
+             dilation: [1], groups: 1, padding: .same, expectedSpatial: [30]),
+    ]
+
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in generator.nextUnitFloat() * 2 - 1 }
+    }
+
+    @Test(arguments: cases)
+    func forwardMatchesKerasDefinition(_ testCase: Case) throws {
+        let layer = testCase.makeLayer()
+        let batch = 3, inputShape = testCase.spatial + [testCase.channels]
+        let model = try Sequential(inputShape: inputShape, layers: [layer], workerCount: 1)
+        #expect(layer.outputShape == testCase.expectedSpatial + [testCase.filters])
+        #expect(layer.kernel.shape == testCase.kernel + [testCase.channels / testCase.groups, testCase.filters])
+        let kernel = Self.values(layer.kernel.count, seed: 5), bias = Self.values(testCase.filters, seed: 6)
+        try layer.kernel.assign(Tensor(shape: layer.kernel.shape, scalars: kernel))
+        try layer.bias!.assign(Tensor(shape: [testCase.filters], scalars: bias))
+        let sampleSize = inputShape.reduce(1, *)
+        let input = Self.values(batch * sampleSize, seed: 7)
+        let output = try model.predict(input, batchSize: batch)
+        let outputSize = layer.outputShape.reduce(1, *)
+        for sample in 0..<batch {
+            let expected = testCase.reference(Array(input[sample * sampleSize..<(sample + 1) * sampleSize]), kernel: kernel, bias: bias)
+            let actual = output[sample * outputSize..<(sample + 1) * outputSize]
+            let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "\(testCase.name) sample \(sample): max difference \(worst)")
+        }
+    }
+
+    @Test func groupsMustDivideChannelsAndFilters() {
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 3], layers: [Conv2D(filters: 4, kernelSize: (3, 3), groups: 2)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 4], layers: [Conv2D(filters: 3, kernelSize: (3, 3), groups: 2)]) }
+    }
+
+    @Test func causalPaddingIsOnlyForOneDimension() {
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 3], layers: [Conv2D(filters: 4, kernelSize: (3, 3), padding: .causal)]) }
+    }
+
+    @Test func aDilatedKernelLargerThanTheInputIsRefused() {
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [6, 2], layers: [Conv1D(filters: 2, kernelSize: 3, dilationRate: 3)]) }
+    }
+}
