@@ -8,8 +8,9 @@ For each architecture, or each --model file instead: training images/s at the no
 (its peak memory is its own). One JSON object per line with --json.
 
 --write-models DIR writes the two benchmark models beyond the notebooks' as .keras files (untrained, compiled
-with Adam), for both benchmarks to measure: a Sequential BatchNormalization CNN, and the residual
-BatchNormalization CNN of tools/config_training.py.
+with Adam), for both benchmarks to measure: a Sequential BatchNormalization CNN, the residual
+BatchNormalization CNN of tools/config_training.py, and a MobileNet-style CNN of depthwise and separable
+convolutions.
 
   python tools/keras_bench.py [--arch A | --model FILE ...] [--batch-size B] [--seconds S] [--json] [--data DIR]
   python tools/keras_bench.py --write-models DIR
@@ -57,7 +58,23 @@ def batchnorm_cnn(keras):
         name="batchnorm_cnn")
 
 
-BENCH_MODELS = {"batchnorm_cnn": batchnorm_cnn, "residual_cnn": config_training.user_cnn}
+def mobile_cnn(keras):
+    """A MobileNet-style CNN: a stem convolution, then depthwise 3x3 and pointwise 1x1 convolutions each followed
+    by BatchNormalization and ReLU6 (one depthwise strided), a SeparableConv2D, global average pooling."""
+    L = keras.layers
+
+    def normalized(layer):
+        return [layer, L.BatchNormalization(), L.ReLU(6.0)]
+
+    return keras.Sequential(
+        [keras.Input((28, 28, 1))] + normalized(L.Conv2D(32, 3, padding="same", use_bias=False))
+        + normalized(L.DepthwiseConv2D(3, padding="same", use_bias=False)) + normalized(L.Conv2D(64, 1, use_bias=False))
+        + normalized(L.DepthwiseConv2D(3, strides=2, padding="same", use_bias=False)) + normalized(L.Conv2D(128, 1, use_bias=False))
+        + [L.SeparableConv2D(128, 3, padding="same", activation="relu"), L.GlobalAveragePooling2D(), L.Dense(10, activation="softmax")],
+        name="mobile_cnn")
+
+
+BENCH_MODELS = {"batchnorm_cnn": batchnorm_cnn, "residual_cnn": config_training.user_cnn, "mobile_cnn": mobile_cnn}
 
 
 def write_models(folder):

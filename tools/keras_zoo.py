@@ -359,6 +359,29 @@ def conv1d_rows(keras):
         L.Conv1D(12, 4, groups=4), L.Flatten(), L.Dense(10, activation="softmax")])
 
 
+def mobile_block_cnn(keras):
+    """A MobileNet-style stack: a strided stem, depthwise 3x3 with BatchNormalization and ReLU6, a 1x1
+    projection, a SeparableConv2D with depth multiplier 2 and dilation, a strided DepthwiseConv2D with
+    multiplier 2 and bias."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), L.Conv2D(16, 3, strides=2, padding="same", use_bias=False), L.BatchNormalization(), L.ReLU(6.0),
+        L.DepthwiseConv2D(3, padding="same", use_bias=False), L.BatchNormalization(), L.ReLU(6.0), L.Conv2D(24, 1),
+        L.SeparableConv2D(32, 3, padding="same", depth_multiplier=2, dilation_rate=2, activation="relu"),
+        L.DepthwiseConv2D((3, 2), strides=2, depth_multiplier=2, activation="relu"),
+        L.GlobalAveragePooling2D(), L.Dense(10, activation="softmax")])
+
+
+def separable_conv1d_rows(keras):
+    """Rows as steps through DepthwiseConv1D (multiplier 2) and SeparableConv1D layers (strided; dilated with
+    multiplier 2, without bias)."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28)), L.DepthwiseConv1D(3, padding="same", depth_multiplier=2, activation="relu"),
+        L.SeparableConv1D(16, 3, strides=2, activation="relu"),
+        L.SeparableConv1D(8, 3, dilation_rate=2, depth_multiplier=2, use_bias=False), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -448,6 +471,8 @@ ZOO = {
     "dilated_grouped_cnn": (dilated_grouped_cnn, "unit", True, "sparse", "adam"),
     "causal_conv1d_stack": (causal_conv1d_stack, "unit", True, "sparse", "adam"),
     "conv1d_rows": (conv1d_rows, "unit", True, "sparse", "adam"),
+    "mobile_block_cnn": (mobile_block_cnn, "unit", True, "sparse", "adam"),
+    "separable_conv1d_rows": (separable_conv1d_rows, "unit", True, "sparse", "adam"),
 }
 
 # The weight of each output's loss, for models with several outputs (Keras's loss_weights).

@@ -27,6 +27,13 @@ CK_PROCEDURE(ck_im2col, (const float *images, float *cols, const ck_window *wind
              (images, cols, window, first, count))
 CK_PROCEDURE(ck_col2im, (const float *cols, float *images, const ck_window *window, long first, long count),
              (cols, images, window, first, count))
+CK_PROCEDURE(ck_depthwise_forward,
+             (const float *image, const float *kernel, const float *bias, float *out, const ck_window *window, long dm),
+             (image, kernel, bias, out, window, dm))
+CK_PROCEDURE(ck_depthwise_backward,
+             (const float *image, const float *out_grad, const float *kernel, float *kernel_grad, float *input_grad,
+              const ck_window *window, long dm),
+             (image, out_grad, kernel, kernel_grad, input_grad, window, dm))
 CK_PROCEDURE(ck_pool_forward,
              (int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c, long ph, long pw,
               long sh, long sw, long pad_top, long pad_left, long oh, long ow),

@@ -80,6 +80,72 @@ void CK_VARIANT(ck_col2im)(const float *cols, float *images, const ck_window *g,
     }
 }
 
+// The taps of output position (oy, ox) that fall inside the image, one after another: `tap` is the kernel
+// offset (ky·kw + kx) and `pixel` the image offset (iy·w + ix) of each.
+#define CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, ...)                                                        \
+    for (long ky = 0; ky < (g)->kh; ky++) {                                                                 \
+        const long iy = (oy) * (g)->sh + ky * (g)->dh - (g)->pad_top;                                       \
+        if (iy < 0 || iy >= (g)->h) continue;                                                               \
+        for (long kx = 0; kx < (g)->kw; kx++) {                                                             \
+            const long ix = (ox) * (g)->sw + kx * (g)->dw - (g)->pad_left;                                  \
+            if (ix < 0 || ix >= (g)->w) continue;                                                           \
+            const long tap = ky * (g)->kw + kx, pixel = iy * (g)->w + ix;                                   \
+            __VA_ARGS__                                                                                     \
+        }                                                                                                   \
+    }
+
+void CK_VARIANT(ck_depthwise_forward)(const float *image, const float *kernel, const float *bias, float *out,
+                                      const ck_window *g, long dm) {
+    const long c = g->c, width = c * dm;
+    for (long oy = 0; oy < g->oh; oy++) {
+        for (long ox = 0; ox < g->ow; ox++) {
+            float *o = out + (oy * g->ow + ox) * width;
+            for (long j = 0; j < width; j++) o[j] = bias ? bias[j] : 0;
+            CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, {
+                const float *x = image + pixel * c, *k = kernel + tap * width;
+                if (dm == 1) {
+                    for (long ch = 0; ch < c; ch++) o[ch] += x[ch] * k[ch];
+                } else {
+                    for (long ch = 0; ch < c; ch++)
+                        for (long m = 0; m < dm; m++) o[ch * dm + m] += x[ch] * k[ch * dm + m];
+                }
+            })
+        }
+    }
+}
+
+void CK_VARIANT(ck_depthwise_backward)(const float *image, const float *out_grad, const float *kernel, float *kernel_grad,
+                                       float *input_grad, const ck_window *g, long dm) {
+    const long c = g->c, width = c * dm;
+    for (long oy = 0; oy < g->oh; oy++) {
+        for (long ox = 0; ox < g->ow; ox++) {
+            const float *d = out_grad + (oy * g->ow + ox) * width;
+            CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, {
+                const float *x = image + pixel * c, *k = kernel + tap * width;
+                float *dk = kernel_grad + tap * width;
+                if (dm == 1) {
+                    for (long ch = 0; ch < c; ch++) dk[ch] += x[ch] * d[ch];
+                    if (input_grad) {
+                        float *dx = input_grad + pixel * c;
+                        for (long ch = 0; ch < c; ch++) dx[ch] += k[ch] * d[ch];
+                    }
+                } else {
+                    for (long ch = 0; ch < c; ch++)
+                        for (long m = 0; m < dm; m++) dk[ch * dm + m] += x[ch] * d[ch * dm + m];
+                    if (input_grad) {
+                        float *dx = input_grad + pixel * c;
+                        for (long ch = 0; ch < c; ch++) {
+                            float sum = 0;
+                            for (long m = 0; m < dm; m++) sum += k[ch * dm + m] * d[ch * dm + m];
+                            dx[ch] += sum;
+                        }
+                    }
+                }
+            })
+        }
+    }
+}
+
 void CK_VARIANT(ck_pool_forward)(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
                      long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow) {
     for (long oy = 0; oy < oh; oy++) {

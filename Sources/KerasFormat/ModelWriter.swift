@@ -78,7 +78,8 @@ public enum ModelWriter {
         for layer in model.layers.sorted(by: { $0.name < $1.name }) {
             let group = try weights.createGroup(layer.name)
             let names = layer.weights.map { parameter in
-                flavour == .keras3 ? "\(model.name)/\(layer.name)/\(parameter.name)" : "\(layer.name)/\(parameter.name):0"
+                let weight = LayerCodecs.weightName(parameter, of: layer, flavour: flavour)
+                return flavour == .keras3 ? "\(model.name)/\(layer.name)/\(weight)" : "\(layer.name)/\(weight):0"
             }
             try SplitAttribute.write(names, as: "weight_names", to: group)
             for (name, parameter) in zip(names, layer.weights) { try write(parameter, named: name, in: group) }

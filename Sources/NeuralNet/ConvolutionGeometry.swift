@@ -55,6 +55,42 @@ struct ConvolutionGeometry {
         self.groups = groups
     }
 
+    /// The geometry of `layer`, of `rank` spatial axes, over `inputShape`, refusing (naming the layer) an input
+    /// of another rank, sizes no sample can have, groups that do not divide the channels and `filters`, causal
+    /// padding beyond rank 1, and a dilated kernel larger than the padded input.
+    init(of layer: Layer, rank: Int, inputShape: [Int], kernel: [Int], strides: [Int], dilation: [Int], padding: Padding,
+         groups: Int = 1, filters: Int? = nil) throws {
+        let name = layer.name
+        guard inputShape.count == rank + 1 else {
+            let axes = rank == 1 ? "(steps, channels)" : "(height, width, channels)"
+            throw ModelError.invalidInput(layer: name, reason: "\(layer.className) needs \(axes) input, got \(describeShape(inputShape, batch: true))")
+        }
+        guard [kernel, strides, dilation].allSatisfy({ $0.count == rank }) else {
+            throw ModelError.invalidInput(layer: name, reason: "kernel size, strides and dilation rate need \(rank) sizes each")
+        }
+        try layer.requireSize(groups, "groups")
+        for (sizes, setting) in [(kernel, "kernel size"), (strides, "stride"), (dilation, "dilation rate")] {
+            for size in sizes { try layer.requireSize(size, setting) }
+        }
+        // Both at most 2^24, so the product fits.
+        for (size, rate) in zip(kernel, dilation) { try layer.requireSize((size - 1) * rate + 1, "dilated kernel size") }
+        let channels = inputShape[rank]
+        guard channels % groups == 0, (filters ?? groups) % groups == 0 else {
+            throw ModelError.invalidInput(layer: name, reason: "groups (\(groups)) must divide the input channels (\(channels)) and the filters (\(filters ?? groups))")
+        }
+        guard padding != .causal || rank == 1 else {
+            throw ModelError.invalidInput(layer: name, reason: "causal padding is for 1-D convolutions only")
+        }
+        guard let geometry = ConvolutionGeometry(spatial: Array(inputShape.prefix(rank)), channels: channels, kernel: kernel, strides: strides,
+                                                 dilation: dilation, padding: padding, groups: groups) else {
+            throw ModelError.invalidInput(layer: name, reason: "a \(kernel.map(String.init).joined(separator: "x")) kernel does not fit input \(describeShape(inputShape, batch: true))")
+        }
+        self = geometry
+    }
+
+    /// The output's shape: its spatial sizes (as many as the input has) and `channels`.
+    func outputShape(rank: Int, channels: Int) -> [Int] { (rank == 1 ? [outWidth] : [outHeight, outWidth]) + [channels] }
+
     /// Rows `start..<start + count` of the batch's column matrix over group `group`'s channels.
     func im2col(_ input: UnsafePointer<Float>, rows start: Int, count: Int, group: Int = 0, into columns: UnsafeMutablePointer<Float>) {
         var window = window
@@ -67,5 +103,21 @@ struct ConvolutionGeometry {
         var window = window
         window.c0 = group * window.cg
         ck_col2im(columns, input, &window, start, count)
+    }
+
+    /// The depthwise convolution of one sample (one group per channel): output channel c·multiplier + m from
+    /// input channel c and `kernel`'s `(k..., channels, multiplier)` taps, plus `bias` when given.
+    func depthwiseForward(_ input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          _ output: UnsafeMutablePointer<Float>, multiplier: Int) {
+        var window = window
+        ck_depthwise_forward(input, kernel, bias, output, &window, multiplier)
+    }
+
+    /// Its backward pass for one sample: adds the kernel's gradient into `kernelGradient` and, when given, the
+    /// input's into `inputGradient`.
+    func depthwiseBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+                           kernelGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?, multiplier: Int) {
+        var window = window
+        ck_depthwise_backward(input, outputGradient, kernel, kernelGradient, inputGradient, &window, multiplier)
     }
 }

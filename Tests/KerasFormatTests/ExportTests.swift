@@ -129,6 +129,33 @@ import Testing
         #expect(leaky["config"]?["alpha"]?.doubleValue == 0.2 && leaky["config"]?["negative_slope"] == nil)
     }
 
+    /// Depthwise and separable convolutions keep their options through every form, and each flavour names
+    /// the depthwise kernel as its Keras does (`kernel` in Keras 3, `depthwise_kernel` in Keras 2).
+    @Test func depthwiseKernelsAreNamedAsEachFlavourNamesThem() throws {
+        let model = try Sequential(inputShape: [9, 8, 2], layers: [
+            DepthwiseConv2D(kernelSize: (3, 2), padding: .same, depthMultiplier: 2, dilationRate: (2, 1), activation: .relu, name: "depthwise"),
+            SeparableConv2D(filters: 3, kernelSize: (3, 3), strides: (2, 2), depthMultiplier: 2, name: "separable"), Flatten(name: "flatten"),
+        ], seed: 4)
+        let input = (0..<144).map { Float($0 % 7) / 7 }
+        let expected = try model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("depthwise-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path)
+            let depthwise = try #require(loaded.model.layers[0] as? DepthwiseConv2D), separable = try #require(loaded.model.layers[1] as? SeparableConv2D)
+            #expect(depthwise.depthMultiplier == 2 && depthwise.dilationRate == [2, 1] && depthwise.padding == .same && depthwise.activation == .relu)
+            #expect(separable.strides == [2, 2] && separable.depthMultiplier == 2 && separable.filters == 3)
+            #expect(try loaded.model.predict(input) == expected, "\(path)")
+            guard extension_ == "h5" else { continue }
+            let names = try KerasFile.open(path).inventory().layers.flatMap { $0.weights.map(\.name) }
+            #expect(names == (flavour == .keras2
+                ? ["depthwise/depthwise_kernel:0", "depthwise/bias:0", "separable/depthwise_kernel:0", "separable/pointwise_kernel:0", "separable/bias:0"]
+                : ["sequential/depthwise/kernel", "sequential/depthwise/bias", "sequential/separable/depthwise_kernel",
+                   "sequential/separable/pointwise_kernel", "sequential/separable/bias"]), "\(path)")
+        }
+    }
+
     /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
     /// the layer, an activation tf-keras does not have, leaving no file behind.
     @Test func activationsAreWrittenByTheFlavoursNames() throws {

@@ -114,6 +114,66 @@ import Testing
         }
     }
 
+    /// Depthwise and separable convolutions are grouped convolutions with one group per input channel (the
+    /// separable one then a 1x1 convolution): each is checked against that definition, with the kernels laid
+    /// out as Keras lays them out.
+    @Test(arguments: [
+        ("2-D, multiplier 2, dilated, same", [7, 6], 3, [3, 2], [1, 1], [2, 1], 2, Padding.same),
+        ("2-D, strided, valid", [9, 8], 4, [3, 3], [2, 2], [1, 1], 1, .valid),
+        ("1-D, multiplier 3, strided, same", [11], 2, [4], [2], [1], 3, .same),
+        ("1-D, dilated, valid", [12], 5, [3], [1], [3], 1, .valid),
+    ])
+    func depthwiseAndSeparableMatchGroupedConvolution(name: String, spatial: [Int], channels: Int, kernel: [Int], strides: [Int],
+                                                       dilation: [Int], multiplier: Int, padding: Padding) throws {
+        let middle = channels * multiplier, filters = 3
+        let rank = spatial.count
+        let depthwise: DepthwiseConvolution = rank == 1
+            ? DepthwiseConv1D(kernelSize: kernel[0], strides: strides[0], padding: padding, depthMultiplier: multiplier, dilationRate: dilation[0])
+            : DepthwiseConv2D(kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding, depthMultiplier: multiplier,
+                              dilationRate: (dilation[0], dilation[1]))
+        let separable: SeparableConvolution = rank == 1
+            ? SeparableConv1D(filters: filters, kernelSize: kernel[0], strides: strides[0], padding: padding, depthMultiplier: multiplier,
+                              dilationRate: dilation[0])
+            : SeparableConv2D(filters: filters, kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding,
+                              depthMultiplier: multiplier, dilationRate: (dilation[0], dilation[1]))
+        let inputShape = spatial + [channels], batch = 2, sampleSize = inputShape.reduce(1, *)
+        let depthwiseModel = try Sequential(inputShape: inputShape, layers: [depthwise], workerCount: 1)
+        let separableModel = try Sequential(inputShape: inputShape, layers: [separable], workerCount: 1)
+        #expect(depthwise.kernel.shape == kernel + [channels, multiplier])
+        #expect(separable.depthwiseKernel.shape == kernel + [channels, multiplier])
+        #expect(separable.pointwiseKernel.shape == Array(repeating: 1, count: rank) + [middle, filters])
+        // (k..., in, multiplier) is, value for value, the grouped kernel (k..., 1, in · multiplier).
+        let kernelValues = Self.values(depthwise.kernel.count, seed: 8), bias = Self.values(middle, seed: 9)
+        let pointwise = Self.values(middle * filters, seed: 10), pointwiseBias = Self.values(filters, seed: 11)
+        try depthwise.kernel.assign(Tensor(shape: depthwise.kernel.shape, scalars: kernelValues))
+        try depthwise.bias!.assign(Tensor(shape: [middle], scalars: bias))
+        try separable.depthwiseKernel.assign(Tensor(shape: separable.depthwiseKernel.shape, scalars: kernelValues))
+        try separable.pointwiseKernel.assign(Tensor(shape: separable.pointwiseKernel.shape, scalars: pointwise))
+        try separable.bias!.assign(Tensor(shape: [filters], scalars: pointwiseBias))
+        let input = Self.values(batch * sampleSize, seed: 12)
+        let depthwiseOutput = try depthwiseModel.predict(input, batchSize: batch)
+        let separableOutput = try separableModel.predict(input, batchSize: batch)
+        let positions = depthwise.outputShape.dropLast().reduce(1, *)
+        for sample in 0..<batch {
+            let sampleInput = Array(input[sample * sampleSize..<(sample + 1) * sampleSize])
+            let expected = Case(name: name, spatial: spatial, channels: channels, filters: middle, kernel: kernel, strides: strides,
+                                dilation: dilation, groups: channels, padding: padding, expectedSpatial: Array(depthwise.outputShape.dropLast()))
+                .reference(sampleInput, kernel: kernelValues, bias: bias)
+            let actual = depthwiseOutput[sample * positions * middle..<(sample + 1) * positions * middle]
+            #expect(zip(actual, expected).allSatisfy { abs(Double($0) - $1) <= 1e-5 }, "\(name): depthwise sample \(sample)")
+            // Separable: the depthwise outputs without bias, then a product with the pointwise kernel.
+            let unbiased = zip(expected, (0..<expected.count).map { Double(bias[$0 % middle]) }).map { $0 - $1 }
+            for position in 0..<positions {
+                for f in 0..<filters {
+                    var sum = Double(pointwiseBias[f])
+                    for j in 0..<middle { sum += unbiased[position * middle + j] * Double(pointwise[j * filters + f]) }
+                    let value = separableOutput[(sample * positions + position) * filters + f]
+                    #expect(abs(Double(value) - sum) <= 1e-5, "\(name): separable sample \(sample) position \(position) filter \(f)")
+                }
+            }
+        }
+    }
+
     @Test func groupsMustDivideChannelsAndFilters() {
         #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 3], layers: [Conv2D(filters: 4, kernelSize: (3, 3), groups: 2)]) }
         #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 4], layers: [Conv2D(filters: 3, kernelSize: (3, 3), groups: 2)]) }

@@ -154,6 +154,20 @@ import Testing
             [Conv1D(filters: 4, kernelSize: 2, activation: .tanh), Conv1D(filters: 6, kernelSize: 3, strides: 2, padding: .same, groups: 2, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "depthwise conv, multiplier 2, dilated", inputShape: [7, 6, 2]) {
+            [Conv2D(filters: 3, kernelSize: (1, 1), activation: .tanh),
+             DepthwiseConv2D(kernelSize: (3, 2), padding: .same, depthMultiplier: 2, dilationRate: (2, 1), activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "separable conv, strided", inputShape: [7, 7, 2]) {
+            [Conv2D(filters: 3, kernelSize: (1, 1), activation: .tanh),
+             SeparableConv2D(filters: 4, kernelSize: (3, 3), strides: (2, 2), depthMultiplier: 2, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "depthwise and separable conv1d", inputShape: [9, 3]) {
+            [Conv1D(filters: 2, kernelSize: 1, activation: .tanh), DepthwiseConv1D(kernelSize: 3, padding: .same, depthMultiplier: 3, activation: .tanh),
+             SeparableConv1D(filters: 3, kernelSize: 2, dilationRate: 2, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         // A second convolution's input gradient on each algorithm but the first layer's direct one (the cases
         // named after an algorithm take it: WinogradTests), with odd and even windows and both paddings.
         Case(name: "im2col, 3x3 valid behind a 1x1 convolution", inputShape: [6, 7, 2]) {

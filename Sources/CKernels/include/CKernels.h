@@ -107,6 +107,17 @@ void ck_im2col(const float *images, float *cols, const ck_window *window, long f
 /// from (the caller zeroes the images first).
 void ck_col2im(const float *cols, float *images, const ck_window *window, long first, long count);
 
+/// A depthwise convolution of one image (Keras's DepthwiseConv2D/1D): output channel c·dm + m sums
+/// kernel[ky, kx, c, m] · image[iy, ix, c] over the window's taps, plus bias[c·dm + m] (none when NULL).
+/// `window` gives the geometry (its c0 and cg are not used).
+void ck_depthwise_forward(const float *image, const float *kernel, const float *bias, float *out, const ck_window *window,
+                          long dm);
+
+/// The depthwise convolution's backward pass for one image: adds d(loss)/d(kernel) into `kernel_grad` and,
+/// when `input_grad` is not NULL, adds d(loss)/d(image) into it (the caller zeroes it first).
+void ck_depthwise_backward(const float *image, const float *out_grad, const float *kernel, float *kernel_grad,
+                           float *input_grad, const ck_window *window, long dm);
+
 /// Max or average pooling of one NHWC image; `argmax` (max only) receives each output's input offset.
 void ck_pool_forward(int is_max, const float *image, float *out, int32_t *argmax, long h, long w, long c,
                      long ph, long pw, long sh, long sw, long pad_top, long pad_left, long oh, long ow);

@@ -14,10 +14,15 @@ protocol LayerCodec: Sendable {
     static func layer(className: String, settings: LayerSettings<CodedLayer>) throws -> CodedLayer
     /// Whether the Keras class takes a `trainable` key (Keras 3's SpatialDropout2D does not).
     static var takesTrainable: Bool { get }
+    /// The name `flavour`'s Keras gives a weight of the layer in a legacy `.h5`'s `weight_names` (Keras 2
+    /// calls DepthwiseConv2D's kernel `depthwise_kernel`, Keras 3 `kernel`).
+    static func weightName(_ parameter: Parameter, flavour: KerasFlavour) -> String
 }
 
 extension LayerCodec {
     static var takesTrainable: Bool { true }
+    /// The parameter's own name, which both flavours use for most classes.
+    static func weightName(_ parameter: Parameter, flavour: KerasFlavour) -> String { parameter.name }
 }
 
 /// The layer classes this project reads and writes: one line per codec.
@@ -26,6 +31,10 @@ public enum LayerCodecs {
         DenseCodec.self,
         Conv2DCodec.self,
         Conv1DCodec.self,
+        DepthwiseConv2DCodec.self,
+        DepthwiseConv1DCodec.self,
+        SeparableConv2DCodec.self,
+        SeparableConv1DCodec.self,
         Pooling2DCodec.self,
         ZeroPadding2DCodec.self,
         FlattenCodec.self,
@@ -72,6 +81,11 @@ public enum LayerCodecs {
     static func config(of layer: Layer, flavour: KerasFlavour) -> [(String, JSONValue)] {
         guard let codec = byClassName[layer.className] else { return [] }
         return entries(codec, layer, flavour)
+    }
+
+    /// The name `flavour`'s Keras gives `parameter`, a weight of `layer`.
+    static func weightName(_ parameter: Parameter, of layer: Layer, flavour: KerasFlavour) -> String {
+        byClassName[layer.className]?.weightName(parameter, flavour: flavour) ?? parameter.name
     }
 
     /// Whether `layer`'s Keras class takes a `trainable` key in its config.

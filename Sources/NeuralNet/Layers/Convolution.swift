@@ -84,36 +84,15 @@ public class Convolution: UnaryLayer, ActivatedLayer {
     public var bias: Parameter? { useBias ? parameters[1] : nil }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
-        let spatial = Array(inputShape.dropLast()), channels = inputShape.last ?? 0
-        guard inputShape.count == rank + 1 else {
-            let axes = rank == 1 ? "(steps, channels)" : "(height, width, channels)"
-            throw ModelError.invalidInput(layer: name, reason: "\(className) needs \(axes) input, got \(describeShape(inputShape, batch: true))")
-        }
-        guard [kernelSize, strides, dilationRate].allSatisfy({ $0.count == rank }) else {
-            throw ModelError.invalidInput(layer: name, reason: "kernel size, strides and dilation rate need \(rank) sizes each")
-        }
         try requireSize(filters, "filters")
-        try requireSize(groups, "groups")
-        for (sizes, setting) in [(kernelSize, "kernel size"), (strides, "stride"), (dilationRate, "dilation rate")] {
-            for size in sizes { try requireSize(size, setting) }
-        }
-        for (size, dilation) in zip(kernelSize, dilationRate) { try requireSize((size - 1) * dilation + 1, "dilated kernel size") }
-        guard channels % groups == 0, filters % groups == 0 else {
-            throw ModelError.invalidInput(layer: name, reason: "groups (\(groups)) must divide the input channels (\(channels)) and the filters (\(filters))")
-        }
-        guard padding != .causal || rank == 1 else {
-            throw ModelError.invalidInput(layer: name, reason: "causal padding is for 1-D convolutions only")
-        }
-        let kernelShape = kernelSize + [channels / groups, filters]
+        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: inputShape, kernel: kernelSize, strides: strides,
+                                               dilation: dilationRate, padding: padding, groups: groups, filters: filters)
+        let channels = geometry.channels, kernelShape = kernelSize + [channels / groups, filters]
         try initializer.reserveKernel(kernelShape, layer: name)
-        guard let geometry = ConvolutionGeometry(spatial: spatial, channels: channels, kernel: kernelSize, strides: strides,
-                                                 dilation: dilationRate, padding: padding, groups: groups) else {
-            throw ModelError.invalidInput(layer: name, reason: "a \(kernelSize.map(String.init).joined(separator: "x")) kernel does not fit input \(describeShape(inputShape, batch: true))")
-        }
         self.inputShape = inputShape
         self.geometry = geometry
         inferenceWeights = nil
-        outputShape = (rank == 1 ? [geometry.outWidth] : [geometry.outHeight, geometry.outWidth]) + [filters]
+        outputShape = geometry.outputShape(rank: rank, channels: filters)
         let g = geometry
         let kernel2D = (height: g.kernelHeight, width: g.kernelWidth), strides2D = (height: g.window.sh, width: g.window.sw)
         let special = !Self.im2colOnly && g.isPlain
