@@ -80,36 +80,46 @@ void CK_VARIANT(ck_col2im)(const float *cols, float *images, const ck_window *g,
     }
 }
 
-// The taps of output position (oy, ox) that fall inside the image, one after another: `tap` is the kernel
-// offset (ky·kw + kx) and `pixel` the image offset (iy·w + ix) of each.
-#define CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, ...)                                                        \
-    for (long ky = 0; ky < (g)->kh; ky++) {                                                                 \
-        const long iy = (oy) * (g)->sh + ky * (g)->dh - (g)->pad_top;                                       \
-        if (iy < 0 || iy >= (g)->h) continue;                                                               \
-        for (long kx = 0; kx < (g)->kw; kx++) {                                                             \
-            const long ix = (ox) * (g)->sw + kx * (g)->dw - (g)->pad_left;                                  \
-            if (ix < 0 || ix >= (g)->w) continue;                                                           \
-            const long tap = ky * (g)->kw + kx, pixel = iy * (g)->w + ix;                                   \
-            __VA_ARGS__                                                                                     \
-        }                                                                                                   \
-    }
+// The output columns [*first, *last) whose tap at column offset `offset` (kx·dw - pad_left) reads a column
+// of the image: 0 <= ox·sw + offset < w.
+__attribute__((always_inline))
+static inline void depthwise_columns(const ck_window *g, long offset, long *first, long *last) {
+    long lo = offset >= 0 ? 0 : (-offset + g->sw - 1) / g->sw;
+    long hi = g->w - 1 - offset < 0 ? 0 : (g->w - 1 - offset) / g->sw + 1;
+    *first = lo;
+    *last = hi < g->ow ? hi : g->ow;
+}
 
+// Depthwise passes go row by row and tap by tap: for output row oy and a tap (ky, kx), every output column
+// whose window the tap reads inside the image gets one vectorised product along the channels (the output row
+// stays in L1), so no position checks its taps one by one.
 void CK_VARIANT(ck_depthwise_forward)(const float *image, const float *kernel, const float *bias, float *out,
                                       const ck_window *g, long dm) {
     const long c = g->c, width = c * dm;
     for (long oy = 0; oy < g->oh; oy++) {
-        for (long ox = 0; ox < g->ow; ox++) {
-            float *o = out + (oy * g->ow + ox) * width;
-            for (long j = 0; j < width; j++) o[j] = bias ? bias[j] : 0;
-            CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, {
-                const float *x = image + pixel * c, *k = kernel + tap * width;
-                if (dm == 1) {
-                    for (long ch = 0; ch < c; ch++) o[ch] += x[ch] * k[ch];
-                } else {
-                    for (long ch = 0; ch < c; ch++)
-                        for (long m = 0; m < dm; m++) o[ch * dm + m] += x[ch] * k[ch * dm + m];
+        float *row = out + oy * g->ow * width;
+        for (long ox = 0; ox < g->ow; ox++)
+            for (long j = 0; j < width; j++) row[ox * width + j] = bias ? bias[j] : 0;
+        for (long ky = 0; ky < g->kh; ky++) {
+            const long iy = oy * g->sh + ky * g->dh - g->pad_top;
+            if (iy < 0 || iy >= g->h) continue;
+            const float *image_row = image + iy * g->w * c;
+            for (long kx = 0; kx < g->kw; kx++) {
+                const long offset = kx * g->dw - g->pad_left;
+                const float *restrict k = kernel + (ky * g->kw + kx) * width;
+                long first, last;
+                depthwise_columns(g, offset, &first, &last);
+                for (long ox = first; ox < last; ox++) {
+                    const float *restrict x = image_row + (ox * g->sw + offset) * c;
+                    float *restrict o = row + ox * width;
+                    if (dm == 1) {
+                        for (long ch = 0; ch < c; ch++) o[ch] += x[ch] * k[ch];
+                    } else {
+                        for (long ch = 0; ch < c; ch++)
+                            for (long m = 0; m < dm; m++) o[ch * dm + m] += x[ch] * k[ch * dm + m];
+                    }
                 }
-            })
+            }
         }
     }
 }
@@ -118,22 +128,31 @@ void CK_VARIANT(ck_depthwise_backward)(const float *image, const float *out_grad
                                        float *input_grad, const ck_window *g, long dm) {
     const long c = g->c, width = c * dm;
     for (long oy = 0; oy < g->oh; oy++) {
-        for (long ox = 0; ox < g->ow; ox++) {
-            const float *d = out_grad + (oy * g->ow + ox) * width;
-            CK_FOR_EACH_TAP(g, oy, ox, tap, pixel, {
-                const float *x = image + pixel * c, *k = kernel + tap * width;
-                float *dk = kernel_grad + tap * width;
-                if (dm == 1) {
-                    for (long ch = 0; ch < c; ch++) dk[ch] += x[ch] * d[ch];
-                    if (input_grad) {
-                        float *dx = input_grad + pixel * c;
-                        for (long ch = 0; ch < c; ch++) dx[ch] += k[ch] * d[ch];
+        const float *grad_row = out_grad + oy * g->ow * width;
+        for (long ky = 0; ky < g->kh; ky++) {
+            const long iy = oy * g->sh + ky * g->dh - g->pad_top;
+            if (iy < 0 || iy >= g->h) continue;
+            const float *image_row = image + iy * g->w * c;
+            float *input_grad_row = input_grad ? input_grad + iy * g->w * c : 0;
+            for (long kx = 0; kx < g->kw; kx++) {
+                const long offset = kx * g->dw - g->pad_left;
+                const float *restrict k = kernel + (ky * g->kw + kx) * width;
+                float *restrict dk = kernel_grad + (ky * g->kw + kx) * width;
+                long first, last;
+                depthwise_columns(g, offset, &first, &last);
+                for (long ox = first; ox < last; ox++) {
+                    const float *restrict x = image_row + (ox * g->sw + offset) * c, *restrict d = grad_row + ox * width;
+                    if (dm == 1) {
+                        for (long ch = 0; ch < c; ch++) dk[ch] += x[ch] * d[ch];
+                    } else {
+                        for (long ch = 0; ch < c; ch++)
+                            for (long m = 0; m < dm; m++) dk[ch * dm + m] += x[ch] * d[ch * dm + m];
                     }
-                } else {
-                    for (long ch = 0; ch < c; ch++)
-                        for (long m = 0; m < dm; m++) dk[ch * dm + m] += x[ch] * d[ch * dm + m];
-                    if (input_grad) {
-                        float *dx = input_grad + pixel * c;
+                    if (!input_grad_row) continue;
+                    float *restrict dx = input_grad_row + (ox * g->sw + offset) * c;
+                    if (dm == 1) {
+                        for (long ch = 0; ch < c; ch++) dx[ch] += k[ch] * d[ch];
+                    } else {
                         for (long ch = 0; ch < c; ch++) {
                             float sum = 0;
                             for (long m = 0; m < dm; m++) sum += k[ch * dm + m] * d[ch * dm + m];
@@ -141,7 +160,7 @@ void CK_VARIANT(ck_depthwise_backward)(const float *image, const float *out_grad
                         }
                     }
                 }
-            })
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 /// `BN(conv(x) + b) = conv'(x) + b'`, where `conv'` has each filter's kernel scaled by its `factor` and
 /// `b' = b · factor + offset`: the pair costs one convolution and no pass of its own. Training passes, which
 /// normalise with the batch's statistics, run both layers as they are. An activation layer that alone takes
-/// the normalisation's output (ReLU, or Activation with a value-by-value function) is then applied by the
+/// the normalisation's output (ReLU or ReLU6, or Activation with a value-by-value function) is then applied by the
 /// convolution too, on its output while it is in cache.
 enum BatchNormalizationFolding {
     /// For each node, the node whose output stands for it at inference: itself, or for a BatchNormalization
@@ -35,7 +35,7 @@ enum BatchNormalizationFolding {
 
     /// The activation `layer` applies value by value, when it is an activation layer that does only that.
     private static func elementwiseActivation(_ layer: Layer) -> Activation? {
-        if let relu = layer as? ReLU, relu.isPlain { return .relu }
+        if let relu = layer as? ReLU, let activation = relu.activation { return activation }
         if let layer = layer as? ActivationLayer, !layer.activation.worksOnRows, !layer.activationDeferred { return layer.activation }
         return nil
     }

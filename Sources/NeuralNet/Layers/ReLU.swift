@@ -36,23 +36,31 @@ public final class ReLU: ElementwiseLayer {
         return (value, slope)
     }
 
-    /// Whether the options are Keras's defaults: the layer is then the relu activation, run by its vectorised
-    /// kernels.
-    var isPlain: Bool { maxValue == nil && negativeSlope == 0 && threshold == 0 }
+    /// The activation the options make the layer, run by its vectorised kernels: relu for Keras's defaults,
+    /// relu6 for a cap of 6 alone (MobileNet's); nil for other options.
+    var activation: Activation? {
+        guard negativeSlope == 0 && threshold == 0 else { return nil }
+        switch maxValue {
+        case nil: return .relu
+        case 6?: return .relu6
+        default: return nil
+        }
+    }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        guard isPlain else { return forwardValueByValue(input, output, batch: batch) }
-        Activation.relu.apply(input, to: output, rows: batch, width: inputSize)
+        guard let activation else { return forwardValueByValue(input, output, batch: batch) }
+        activation.apply(input, to: output, rows: batch, width: inputSize)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
-        guard isPlain else { return backwardValueByValue(input: input, outputGradient: outputGradient, inputGradient: inputGradient, batch: batch) }
-        Activation.relu.backward(gradient: outputGradient, into: inputGradient, output: output, input: input, rows: batch,
-                                 width: inputSize)
+        guard let activation else {
+            return backwardValueByValue(input: input, outputGradient: outputGradient, inputGradient: inputGradient, batch: batch)
+        }
+        activation.backward(gradient: outputGradient, into: inputGradient, output: output, input: input, rows: batch, width: inputSize)
     }
 
     public func value(at x: Float) -> Float {
