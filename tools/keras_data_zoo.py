@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
-int32, a class and a value as two outputs, a dense autoencoder, two trained on learning-rate schedules), each written by Keras itself with seeded
+int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
+RepeatVector and UpSampling1D, two trained on learning-rate schedules), each written by Keras itself with seeded
 synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
@@ -89,6 +90,26 @@ def autoencoder(keras):
     return keras.Sequential([keras.Input((16,)), L.Dense(4, activation="relu"), L.Dense(16, activation="sigmoid")])
 
 
+def conv_autoencoder(keras):
+    """A convolutional autoencoder of (16, 16, 1) images: pooled down twice, up-sampled back (nearest, then
+    bilinear), a sigmoid image out, the input as its own target."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((16, 16, 1)), L.Conv2D(8, 3, padding="same", activation="relu"), L.MaxPooling2D(),
+        L.Conv2D(4, 3, padding="same", activation="relu"), L.MaxPooling2D(), L.UpSampling2D(),
+        L.Conv2D(8, 3, padding="same", activation="relu"), L.UpSampling2D(interpolation="bilinear"),
+        L.Conv2D(1, 3, padding="same", activation="sigmoid")])
+
+
+def repeated_sequence(keras):
+    """Features repeated into a sequence (RepeatVector), each step doubled (UpSampling1D), a Conv1D over it, one
+    value out."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((6,)), L.Dense(8, activation="tanh"), L.RepeatVector(4), L.UpSampling1D(2),
+        L.Conv1D(4, 3, padding="same", activation="relu"), L.Flatten(), L.Dense(1)])
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -129,6 +150,14 @@ def data(name, rng):
     if name == "autoencoder":
         x = rng.uniform(size=(n, 16)).astype("float32")
         return [x], [x]
+    if name == "conv_autoencoder":
+        # Smooth images: a coarse 4x4 pattern enlarged, plus a little noise, in [0, 1].
+        coarse = rng.uniform(size=(n, 4, 4, 1))
+        x = np.clip(np.repeat(np.repeat(coarse, 4, axis=1), 4, axis=2) + 0.05 * rng.normal(size=(n, 16, 16, 1)), 0, 1).astype("float32")
+        return [x], [x]
+    if name == "repeated_sequence":
+        x = rng.normal(size=(n, 6)).astype("float32")
+        return [x], [(x[:, :3].sum(axis=1, keepdims=True) - x[:, 3:4]).astype("float32")]
     raise ValueError(name)
 
 
@@ -146,6 +175,8 @@ ZOO = {
     "class_and_value": (class_and_value, ["sparse_categorical_crossentropy", "mse"], lambda m: [["accuracy"], ["mae"]], [1.0, 0.5],
                         ("Adam", {})),
     "autoencoder": (autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
+    "conv_autoencoder": (conv_autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
+    "repeated_sequence": (repeated_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

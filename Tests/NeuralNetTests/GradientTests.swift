@@ -168,6 +168,14 @@ import Testing
             [Conv1D(filters: 2, kernelSize: 1, activation: .tanh), DepthwiseConv1D(kernelSize: 3, padding: .same, depthMultiplier: 3, activation: .tanh),
              SeparableConv1D(filters: 3, kernelSize: 2, dilationRate: 2, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "bilinear and nearest up-sampling", inputShape: [3, 3, 2]) {
+            [Conv2D(filters: 2, kernelSize: (1, 1), activation: .tanh), UpSampling2D(size: (2, 3), interpolation: .bilinear),
+             Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh), UpSampling2D(size: (2, 1)), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "repeat vector, 1-D up-sampling", inputShape: [4]) {
+            [Dense(units: 3, activation: .tanh), RepeatVector(3), UpSampling1D(size: 2), Conv1D(filters: 2, kernelSize: 3, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         // A second convolution's input gradient on each algorithm but the first layer's direct one (the cases
         // named after an algorithm take it: WinogradTests), with odd and even windows and both paddings.
         Case(name: "im2col, 3x3 valid behind a 1x1 convolution", inputShape: [6, 7, 2]) {
