@@ -382,6 +382,18 @@ def separable_conv1d_rows(keras):
         L.SeparableConv1D(8, 3, dilation_rate=2, depth_multiplier=2, use_bias=False), L.Flatten(), L.Dense(10, activation="softmax")])
 
 
+def pooled_conv1d_rows(keras):
+    """Rows as steps through uneven ZeroPadding1D, Conv1D, MaxPooling1D, same-padded strided AveragePooling1D,
+    Cropping1D and GlobalMaxPooling1D; a second branch's GlobalAveragePooling1D kept as (1, channels)."""
+    L = keras.layers
+    rows = keras.Input((28, 28))
+    x = L.Conv1D(16, 5, activation="relu")(L.ZeroPadding1D((1, 2))(rows))
+    x = L.Conv1D(16, 3, padding="same", activation="relu")(L.MaxPooling1D(2)(x))
+    x = L.Cropping1D((1, 0))(L.AveragePooling1D(3, strides=2, padding="same")(x))
+    kept = L.Flatten()(L.GlobalAveragePooling1D(keepdims=True)(x))
+    return keras.Model(rows, L.Dense(10, activation="softmax")(L.Concatenate()([L.GlobalMaxPooling1D()(x), kept])))
+
+
 # The losses the zoo compiles with: a loss name Keras resolves, or (class, from_logits).
 LOSSES = {
     "sparse": "sparse_categorical_crossentropy",
@@ -473,6 +485,7 @@ ZOO = {
     "conv1d_rows": (conv1d_rows, "unit", True, "sparse", "adam"),
     "mobile_block_cnn": (mobile_block_cnn, "unit", True, "sparse", "adam"),
     "separable_conv1d_rows": (separable_conv1d_rows, "unit", True, "sparse", "adam"),
+    "pooled_conv1d_rows": (pooled_conv1d_rows, "unit", True, "sparse", "adam"),
 }
 
 # The weight of each output's loss, for models with several outputs (Keras's loss_weights).

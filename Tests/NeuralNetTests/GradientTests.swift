@@ -176,6 +176,11 @@ import Testing
             [Dense(units: 3, activation: .tanh), RepeatVector(3), UpSampling1D(size: 2), Conv1D(filters: 2, kernelSize: 3, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "1-D pooling, padding and cropping", inputShape: [10, 2]) {
+            [Conv1D(filters: 3, kernelSize: 2, activation: .tanh), ZeroPadding1D(start: 1, end: 2), Pooling1D(.average, poolSize: 3, strides: 2, padding: .same),
+             Cropping1D(start: 1, end: 0), Conv1D(filters: 3, kernelSize: 2, activation: .tanh), Pooling1D(.max, poolSize: 2),
+             GlobalPooling1D(.average, keepDimensions: true), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         // A second convolution's input gradient on each algorithm but the first layer's direct one (the cases
         // named after an algorithm take it: WinogradTests), with odd and even windows and both paddings.
         Case(name: "im2col, 3x3 valid behind a 1x1 convolution", inputShape: [6, 7, 2]) {

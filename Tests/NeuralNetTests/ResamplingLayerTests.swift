@@ -1,7 +1,8 @@
 import NeuralNet
 import Testing
 
-/// UpSampling2D, UpSampling1D and RepeatVector against values worked out by hand from Keras's definitions.
+/// UpSampling2D, UpSampling1D, RepeatVector and the 1-D pooling, padding and cropping layers against values
+/// worked out by hand from Keras's definitions.
 @Suite struct ResamplingLayerTests {
     @Test func nearestUpSamplingRepeatsEachPixelOverItsBlock() throws {
         let output = try run(UpSampling2D(size: (2, 3)), input: [1, 10, 2, 20, 3, 30, 4, 40], shape: [2, 2, 2])
@@ -27,5 +28,19 @@ import Testing
         expectClose(try run(layer, input: [1, 2], shape: [2]), [1, 2, 1, 2, 1, 2])
         #expect(layer.outputShape == [3, 2])
         #expect(throws: ModelError.self) { try Sequential(inputShape: [2, 2], layers: [RepeatVector(3)]) }
+    }
+
+    @Test func oneDimensionalLayersWorkAlongTheSteps() throws {
+        // Steps [1, 5, 2, 4, 3] of one channel.
+        let steps: [Float] = [1, 5, 2, 4, 3]
+        expectClose(try run(Pooling1D(.max, poolSize: 2), input: steps, shape: [5, 1]), [5, 4])
+        expectClose(try run(Pooling1D(.average, poolSize: 2, strides: 1, padding: .same), input: steps, shape: [5, 1]), [3, 3.5, 3, 3.5, 3])
+        expectClose(try run(GlobalPooling1D(.max), input: steps, shape: [5, 1]), [5])
+        let keep = GlobalPooling1D(.average, keepDimensions: true)
+        expectClose(try run(keep, input: steps, shape: [5, 1]), [3])
+        #expect(keep.outputShape == [1, 1])
+        expectClose(try run(ZeroPadding1D(start: 1, end: 2), input: steps, shape: [5, 1]), [0, 1, 5, 2, 4, 3, 0, 0])
+        expectClose(try run(Cropping1D(start: 2, end: 1), input: steps, shape: [5, 1]), [2, 4])
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 1], layers: [Pooling1D(.max)]) }
     }
 }

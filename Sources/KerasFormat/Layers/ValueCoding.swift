@@ -129,6 +129,31 @@ extension ValueCoding where Value == [Int] {
     }
 }
 
+extension ValueCoding where Value == Int {
+    /// An int or a one-item list of it from 1 to ``maximumConfigSize`` (a 1-D pool size or stride), written as
+    /// the list.
+    static var size: ValueCoding {
+        let sizes = ValueCoding<[Int]>.sizes(rank: 1)
+        return ValueCoding(read: { item, context in try sizes.read(item, context)?[0] }, write: { value, flavour in sizes.write([value], flavour) })
+    }
+}
+
+extension ValueCoding where Value == (start: Int, end: Int) {
+    /// ZeroPadding1D's `padding` or Cropping1D's `cropping`: n or (start, end) of sizes 0 to
+    /// ``maximumConfigSize``, written as the pair.
+    static var twoEnds: ValueCoding {
+        ValueCoding(read: { item, context in
+            let sizes = 0...maximumConfigSize
+            if let n = item.intValue, sizes.contains(n) { return (n, n) }
+            if let items = item.arrayValue, items.count == 2, let start = items[0].intValue, let end = items[1].intValue,
+               sizes.contains(start), sizes.contains(end) {
+                return (start, end)
+            }
+            throw context.invalid("must be n or (start, end) of sizes 0 to \(maximumConfigSize), found \(item.pythonJSON)")
+        }, write: { value, _ in .pair(value.start, value.end) })
+    }
+}
+
 extension ValueCoding where Value == (top: Int, bottom: Int, left: Int, right: Int) {
     /// ZeroPadding2D's `padding` or Cropping2D's `cropping`: n, (h, w) or ((top, bottom), (left, right)),
     /// written in the last form.
