@@ -2,8 +2,8 @@
 """A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
-RepeatVector and UpSampling1D, two trained on learning-rate schedules), each written by Keras itself with seeded
-synthetic data beside it.
+RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, two trained
+on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -110,6 +110,27 @@ def repeated_sequence(keras):
         L.Conv1D(4, 3, padding="same", activation="relu"), L.Flatten(), L.Dense(1)])
 
 
+def dcgan_generator(keras):
+    """A DCGAN-style generator: 8 code values to a (4, 4, 8) map, up by Conv2DTranspose twice (an even kernel
+    without bias, batch-normalized; then output padding), a valid one to an (18, 18, 1) sigmoid image."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8,)), L.Dense(4 * 4 * 8, activation="relu"), L.Reshape((4, 4, 8)),
+        L.Conv2DTranspose(8, 4, strides=2, padding="same", use_bias=False), L.BatchNormalization(), L.LeakyReLU(0.2),
+        L.Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1, activation="relu"),
+        L.Conv2DTranspose(1, 3, activation="sigmoid")])
+
+
+def transposed_sequence(keras):
+    """A (6, 3) sequence lengthened by Conv1DTranspose (valid at stride 2, then same at stride 3 with output
+    padding and an even kernel), one value out. (No dilation: TensorFlow cannot train a dilated transposed
+    convolution on a CPU.)"""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((6, 3)), L.Conv1DTranspose(4, 3, strides=2, activation="tanh"),
+        L.Conv1DTranspose(2, 2, strides=3, padding="same", output_padding=1, activation="relu"), L.Flatten(), L.Dense(1)])
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -158,6 +179,16 @@ def data(name, rng):
     if name == "repeated_sequence":
         x = rng.normal(size=(n, 6)).astype("float32")
         return [x], [(x[:, :3].sum(axis=1, keepdims=True) - x[:, 3:4]).astype("float32")]
+    if name == "dcgan_generator":
+        # A soft edge across the image, its direction and sharpness set by the first code values.
+        codes = rng.normal(size=(n, 8)).astype("float32")
+        grid = np.linspace(-1, 1, 18)
+        y, x = np.meshgrid(grid, grid, indexing="ij")
+        edge = codes[:, :1, None] * x + codes[:, 1:2, None] * y + 0.3 * codes[:, 2:3, None]
+        return [codes], [(0.5 + 0.5 * np.tanh(2 * edge))[..., None].astype("float32")]
+    if name == "transposed_sequence":
+        x = rng.normal(size=(n, 6, 3)).astype("float32")
+        return [x], [(x[:, :, 0].mean(axis=1, keepdims=True) - x[:, -1, 1:2]).astype("float32")]
     raise ValueError(name)
 
 
@@ -177,6 +208,8 @@ ZOO = {
     "autoencoder": (autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
     "conv_autoencoder": (conv_autoencoder, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "repeated_sequence": (repeated_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "dcgan_generator": (dcgan_generator, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
+    "transposed_sequence": (transposed_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

@@ -174,6 +174,102 @@ import Testing
         }
     }
 
+    /// A transposed convolution's options, with Keras's output sizes worked out by hand from its arithmetic.
+    struct TransposedCase: CustomTestStringConvertible, Sendable {
+        let name: String
+        let spatial: [Int], channels: Int, filters: Int, kernel: [Int], strides: [Int], dilation: [Int]
+        let padding: Padding, outputPadding: [Int]?
+        let expectedSpatial: [Int]
+        var testDescription: String { name }
+
+        func makeLayer() -> ConvolutionTranspose {
+            spatial.count == 1
+                ? Conv1DTranspose(filters: filters, kernelSize: kernel[0], strides: strides[0], padding: padding,
+                                  outputPadding: outputPadding?[0], dilationRate: dilation[0])
+                : Conv2DTranspose(filters: filters, kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding,
+                                  outputPadding: outputPadding.map { ($0[0], $0[1]) }, dilationRate: (dilation[0], dilation[1]))
+        }
+
+        /// The transposed convolution by its definition (TensorFlow's `conv_transpose`): input position p
+        /// spreads input[p, c] · kernel[k..., f, c] onto output position p · stride + k · dilation - before,
+        /// where `before` is the leading padding of the convolution from the output back to the input.
+        func reference(_ input: [Float], kernel weights: [Float], bias: [Float]) -> [Double] {
+            func two(_ values: [Int]) -> [Int] { values.count == 1 ? [1] + values : values }
+            let sizes = two(spatial), k = two(kernel), s = two(strides), d = two(dilation), out = two(expectedSpatial)
+            let before = (0..<2).map { axis -> Int in
+                padding == .same ? max((sizes[axis] - 1) * s[axis] + (k[axis] - 1) * d[axis] + 1 - out[axis], 0) / 2 : 0
+            }
+            var result = (0..<out[0] * out[1] * filters).map { Double(bias[$0 % filters]) }
+            for iy in 0..<sizes[0] {
+                for ix in 0..<sizes[1] {
+                    for ky in 0..<k[0] {
+                        for kx in 0..<k[1] {
+                            let oy = iy * s[0] + ky * d[0] - before[0], ox = ix * s[1] + kx * d[1] - before[1]
+                            guard oy >= 0, oy < out[0], ox >= 0, ox < out[1] else { continue }
+                            for f in 0..<filters {
+                                for c in 0..<channels {
+                                    result[(oy * out[1] + ox) * filters + f] += Double(input[(iy * sizes[1] + ix) * channels + c])
+                                        * Double(weights[((ky * k[1] + kx) * filters + f) * channels + c])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    static let transposedCases: [TransposedCase] = [
+        TransposedCase(name: "2-D valid, stride 2", spatial: [4, 3], channels: 3, filters: 2, kernel: [3, 3], strides: [2, 2], dilation: [1, 1],
+                       padding: .valid, outputPadding: nil, expectedSpatial: [9, 7]),
+        TransposedCase(name: "2-D same, stride 2, even kernel", spatial: [4, 3], channels: 2, filters: 3, kernel: [4, 3], strides: [2, 2],
+                       dilation: [1, 1], padding: .same, outputPadding: nil, expectedSpatial: [8, 6]),
+        TransposedCase(name: "2-D same, output padding", spatial: [4, 3], channels: 4, filters: 2, kernel: [3, 3], strides: [2, 2],
+                       dilation: [1, 1], padding: .same, outputPadding: [1, 0], expectedSpatial: [8, 5]),
+        TransposedCase(name: "2-D valid, dilated", spatial: [4, 5], channels: 3, filters: 3, kernel: [3, 2], strides: [1, 1], dilation: [2, 2],
+                       padding: .valid, outputPadding: nil, expectedSpatial: [8, 7]),
+        TransposedCase(name: "2-D valid, output padding, uneven strides", spatial: [3, 3], channels: 2, filters: 2, kernel: [2, 2],
+                       strides: [2, 3], dilation: [1, 1], padding: .valid, outputPadding: [1, 2], expectedSpatial: [7, 10]),
+        TransposedCase(name: "1-D same, stride 3", spatial: [5], channels: 3, filters: 2, kernel: [4], strides: [3], dilation: [1],
+                       padding: .same, outputPadding: nil, expectedSpatial: [15]),
+        TransposedCase(name: "1-D valid, dilated", spatial: [6], channels: 2, filters: 4, kernel: [3], strides: [1], dilation: [3],
+                       padding: .valid, outputPadding: nil, expectedSpatial: [12]),
+        TransposedCase(name: "1-D 1-wide kernel, stride 2 (gaps of bias)", spatial: [5], channels: 3, filters: 2, kernel: [1], strides: [2],
+                       dilation: [1], padding: .valid, outputPadding: nil, expectedSpatial: [10]),
+    ]
+
+    @Test(arguments: transposedCases)
+    func transposedForwardMatchesDefinition(_ testCase: TransposedCase) throws {
+        let layer = testCase.makeLayer()
+        let batch = 3, inputShape = testCase.spatial + [testCase.channels]
+        let model = try Sequential(inputShape: inputShape, layers: [layer])
+        #expect(layer.outputShape == testCase.expectedSpatial + [testCase.filters])
+        #expect(layer.kernel.shape == testCase.kernel + [testCase.filters, testCase.channels])
+        let kernel = Self.values(layer.kernel.count, seed: 13), bias = Self.values(testCase.filters, seed: 14)
+        try layer.kernel.assign(Tensor(shape: layer.kernel.shape, scalars: kernel))
+        try layer.bias!.assign(Tensor(shape: [testCase.filters], scalars: bias))
+        let sampleSize = inputShape.reduce(1, *), outputSize = layer.outputShape.reduce(1, *)
+        let input = Self.values(batch * sampleSize, seed: 15)
+        let output = try model.predict(input, batchSize: batch)
+        for sample in 0..<batch {
+            let expected = testCase.reference(Array(input[sample * sampleSize..<(sample + 1) * sampleSize]), kernel: kernel, bias: bias)
+            let worst = zip(output[sample * outputSize..<(sample + 1) * outputSize], expected).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "\(testCase.name) sample \(sample): max difference \(worst)")
+        }
+    }
+
+    @Test func transposedOptionsKerasRefusesAreRefused() {
+        // Same padding, an even kernel and no output padding left over: the output would not convolve back.
+        #expect(throws: ModelError.self) {
+            try Sequential(inputShape: [4, 4, 2], layers: [Conv2DTranspose(filters: 2, kernelSize: (2, 2), strides: (2, 2), padding: .same,
+                                                                           outputPadding: (0, 0))])
+        }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [6, 2], layers: [Conv1DTranspose(filters: 2, kernelSize: 3, strides: 2, outputPadding: 2)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [6, 2], layers: [Conv1DTranspose(filters: 2, kernelSize: 3, strides: 2, dilationRate: 2)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [6, 6, 2], layers: [Conv1DTranspose(filters: 2, kernelSize: 3)]) }
+    }
+
     @Test func groupsMustDivideChannelsAndFilters() {
         #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 3], layers: [Conv2D(filters: 4, kernelSize: (3, 3), groups: 2)]) }
         #expect(throws: ModelError.self) { try Sequential(inputShape: [5, 5, 4], layers: [Conv2D(filters: 3, kernelSize: (3, 3), groups: 2)]) }

@@ -176,6 +176,15 @@ import Testing
             [Dense(units: 3, activation: .tanh), RepeatVector(3), UpSampling1D(size: 2), Conv1D(filters: 2, kernelSize: 3, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "transposed conv, strided, same with output padding", inputShape: [3, 3, 2]) {
+            [Conv2D(filters: 2, kernelSize: (1, 1), activation: .tanh),
+             Conv2DTranspose(filters: 3, kernelSize: (3, 3), strides: (2, 2), padding: .same, outputPadding: (1, 0), activation: .tanh),
+             Conv2DTranspose(filters: 2, kernelSize: (2, 3), strides: (1, 2), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "transposed conv1d, dilated and strided", inputShape: [5, 3]) {
+            [Conv1D(filters: 2, kernelSize: 1, activation: .tanh), Conv1DTranspose(filters: 3, kernelSize: 3, dilationRate: 2, activation: .tanh),
+             Conv1DTranspose(filters: 2, kernelSize: 2, strides: 3, padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "1-D pooling, padding and cropping", inputShape: [10, 2]) {
             [Conv1D(filters: 3, kernelSize: 2, activation: .tanh), ZeroPadding1D(start: 1, end: 2), Pooling1D(.average, poolSize: 3, strides: 2, padding: .same),
              Cropping1D(start: 1, end: 0), Conv1D(filters: 3, kernelSize: 2, activation: .tanh), Pooling1D(.max, poolSize: 2),

@@ -35,6 +35,8 @@ public enum LayerCodecs {
         DepthwiseConv1DCodec.self,
         SeparableConv2DCodec.self,
         SeparableConv1DCodec.self,
+        Conv2DTransposeCodec.self,
+        Conv1DTransposeCodec.self,
         UpSampling2DCodec.self,
         UpSampling1DCodec.self,
         RepeatVectorCodec.self,

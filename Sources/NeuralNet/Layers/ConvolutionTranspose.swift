@@ -1,0 +1,181 @@
+/// Keras's transposed convolutions of spatial rank 1 and 2 (`Conv1DTranspose`, `Conv2DTranspose`;
+/// channels_last): the adjoint of a convolution, spreading each input position over a window of the larger
+/// output. Kernel `(k..., filters, in)`, any strides or dilation (not both, as Keras requires), `valid` or
+/// `same` padding, and `output_padding` for the extra rows and columns the stride leaves undetermined.
+///
+/// ``ConvolutionGeometry`` describes the forward convolution this layer is the transpose of: its "image" is
+/// this layer's output, and its output positions are this layer's input positions. Keras's kernel seen as a
+/// `(k...·filters) × in` matrix is that convolution's kernel, so the forward pass is one GEMM per chunk of
+/// input positions (columns = input · kernelᵀ) and a col2im onto the output, which starts out as the bias; the
+/// backward pass is im2col over the output gradient and two GEMMs.
+public class ConvolutionTranspose: UnaryLayer, ActivatedLayer {
+    public var name: String
+    /// `Conv1DTranspose` or `Conv2DTranspose`.
+    public let className: String
+    /// Spatial axes: 1 or 2.
+    public let rank: Int
+    /// Keras's `filters`: output channels.
+    public let filters: Int
+    /// Keras's `kernel_size`, one size per spatial axis.
+    public let kernelSize: [Int]
+    /// Keras's `strides`: the output is about this many times the input along each axis.
+    public let strides: [Int]
+    /// Keras's `dilation_rate`.
+    public let dilationRate: [Int]
+    /// Keras's `padding`: `valid` or `same`.
+    public let padding: Padding
+    /// Keras's `output_padding`: extra output rows or columns at the end of each axis, each less than its
+    /// stride; nil for Keras's default sizes.
+    public let outputPadding: [Int]?
+    /// Applied to the transposed convolution plus bias.
+    public let activation: Activation
+    /// Set by the model when it applies a final softmax itself to keep the logits.
+    public var activationDeferred = false
+    /// Keras's `use_bias`.
+    public let useBias: Bool
+    /// How the kernel and the bias are first drawn, when the model is not loaded (Keras's defaults).
+    public var kernelInitializer = Initializer.glorotUniform, biasInitializer = Initializer.zeros
+    public private(set) var inputShape: [Int] = []
+    public private(set) var outputShape: [Int] = []
+    public private(set) var parameters: [Parameter] = []
+    /// The convolution from this layer's output back to its input.
+    private var geometry = ConvolutionGeometry()
+
+    /// A layer of `rank` spatial axes with Keras's options (one size per axis); its kernel is created when the
+    /// model is built.
+    init(className: String, rank: Int, filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, outputPadding: [Int]?,
+         dilationRate: [Int], activation: Activation, useBias: Bool, name: String) {
+        self.className = className
+        self.rank = rank
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.strides = strides
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilationRate = dilationRate
+        self.activation = activation
+        self.useBias = useBias
+        self.name = name
+    }
+
+    /// The `(k..., filters, in channels)` kernel.
+    public var kernel: Parameter { parameters[0] }
+    /// The `(filters)` bias, when the layer has one.
+    public var bias: Parameter? { useBias ? parameters[1] : nil }
+
+    /// Input channels.
+    private var channels: Int { inputShape.last ?? 0 }
+
+    public var forwardFlops: Double { 2 * Double(geometry.positions) * Double(geometry.patch) * Double(channels) }
+
+    /// The output length along one axis, as Keras computes it: `input · stride` for `same` and
+    /// `(input - 1) · stride + max(dilated kernel, stride)` for `valid`, or with `output_padding`
+    /// `(input - 1) · stride + (dilated kernel, or its parity for same) + output_padding`.
+    static func outputLength(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding, outputPadding: Int?) -> Int {
+        let span = (kernel - 1) * dilation + 1
+        guard let outputPadding else { return padding == .same ? input * stride : (input - 1) * stride + max(span, stride) }
+        return (input - 1) * stride + (padding == .same ? span % 2 : span) + outputPadding
+    }
+
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
+        try requireSize(filters, "filters")
+        guard inputShape.count == rank + 1 else {
+            let axes = rank == 1 ? "(steps, channels)" : "(height, width, channels)"
+            throw ModelError.invalidInput(layer: name, reason: "\(className) needs \(axes) input, got \(describeShape(inputShape, batch: true))")
+        }
+        guard [kernelSize, strides, dilationRate].allSatisfy({ $0.count == rank }), outputPadding.map({ $0.count == rank }) ?? true else {
+            throw ModelError.invalidInput(layer: name, reason: "kernel size, strides, dilation rate and output padding need \(rank) sizes each")
+        }
+        for (sizes, setting) in [(kernelSize, "kernel size"), (strides, "stride"), (dilationRate, "dilation rate")] {
+            for size in sizes { try requireSize(size, setting) }
+        }
+        guard strides.allSatisfy({ $0 == 1 }) || dilationRate.allSatisfy({ $0 == 1 }) else {
+            throw ModelError.invalidInput(layer: name, reason: "strides above 1 cannot go with a dilation rate above 1 (Keras refuses both)")
+        }
+        for (axis, extra) in (outputPadding ?? []).enumerated() where extra < 0 || extra >= strides[axis] {
+            throw ModelError.invalidInput(layer: name, reason: "output padding must be from 0 to stride - 1 (\(strides[axis] - 1)), found \(extra)")
+        }
+        for (size, rate) in zip(kernelSize, dilationRate) { try requireSize((size - 1) * rate + 1, "dilated kernel size") }
+        let spatial = try (0..<rank).map { axis in
+            try requireSize(inputShape[axis], "input size")
+            let length = Self.outputLength(input: inputShape[axis], kernel: kernelSize[axis], stride: strides[axis], dilation: dilationRate[axis],
+                                           padding: padding, outputPadding: outputPadding?[axis])
+            try requireSize(length, "output size")
+            return length
+        }
+        // The convolution over the output must give back the input's sizes; with same padding, an even kernel
+        // and no output padding left over, it gives one fewer (TensorFlow refuses such a layer too).
+        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: spatial + [filters], kernel: kernelSize, strides: strides,
+                                               dilation: dilationRate, padding: padding)
+        guard geometry.outputShape(rank: rank, channels: inputShape[rank]) == inputShape else {
+            throw ModelError.invalidInput(layer: name, reason: "an output of \(describeShape(spatial + [filters], batch: true)) does not convolve back to input \(describeShape(inputShape, batch: true)); choose another output padding")
+        }
+        let kernelShape = kernelSize + [filters, inputShape[rank]]
+        try initializer.reserveKernel(kernelShape, layer: name)
+        self.inputShape = inputShape
+        self.geometry = geometry
+        outputShape = spatial + [filters]
+        parameters = [initializer.kernel(shape: kernelShape, kernelInitializer)]
+        if useBias { parameters.append(initializer.bias(count: filters, biasInitializer)) }
+    }
+
+    /// Input positions handled at a time: their columns (about 256 KiB) stay in L2 between the GEMM that
+    /// writes them and the col2im or GEMM that reads them.
+    private var chunkRows: Int { max(8, (64 * 1024) / max(1, geometry.patch)) }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        let g = geometry, channels = channels, sampleOutput = g.imageSize, positions = g.positions
+        let preactivations = preactivationStore(mode, scratch, count: batch * sampleOutput)
+        let kernel = UnsafePointer(kernel.value), bias = bias.map { UnsafePointer($0.value) }
+        let chunk = min(chunkRows, batch * positions)
+        // Threads take whole samples: col2im from one sample's positions only touches that sample's output.
+        let threads = max(1, min(scratch.threads, batch))
+        scratch.prepareThreadBuffers(threads)
+        Parallel.forEachChunk(threads) { parts in
+            for part in parts {
+                let samples = batch * part / threads..<batch * (part + 1) / threads
+                guard !samples.isEmpty else { continue }
+                let out = output + samples.lowerBound * sampleOutput, outputCount = samples.count * sampleOutput
+                if let bias {
+                    for position in 0..<outputCount / filters {
+                        (out + position * filters).update(from: bias, count: filters)
+                    }
+                } else {
+                    out.update(repeating: 0, count: outputCount)
+                }
+                let columns = scratch.buffer(forThread: part).reserve(chunk * g.patch + 16)
+                let rows = samples.lowerBound * positions..<samples.upperBound * positions
+                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: chunk) {
+                    let count = min(chunk, rows.upperBound - start)
+                    gemm(transposeB: true, m: count, n: g.patch, k: channels, input + start * channels, lda: channels, kernel, ldb: channels,
+                         columns, ldc: g.patch)
+                    g.col2im(columns, output, rows: start, count: count)
+                }
+                preactivations?.advanced(by: samples.lowerBound * sampleOutput).update(from: out, count: outputCount)
+                appliedActivation.apply(out, rows: outputCount / filters, width: filters)
+            }
+        }
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        let g = geometry, channels = channels, rows = batch * g.positions
+        activationBackward(outputGradient, output: output, rows: batch * g.imageSize / filters, width: filters, scratch: scratch)
+        if useBias { columnSums(gradients[1], outputGradient, rows: batch * g.imageSize / filters, width: filters) }
+        let chunk = min(chunkRows, rows)
+        let columns = scratch.first.reserve(chunk * g.patch + 16)
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let count = min(chunk, rows - start)
+            // The output gradient's windows, one row per input position: d(input) = columns · kernel and
+            // d(kernel) = columnsᵀ · input.
+            g.im2col(outputGradient, rows: start, count: count, into: columns)
+            gemm(transposeA: true, m: g.patch, n: channels, k: count, columns, lda: g.patch, input + start * channels, ldb: channels,
+                 accumulate: start > 0, gradients[0], ldc: channels)
+            guard let inputGradient else { continue }
+            gemm(m: count, n: channels, k: g.patch, columns, lda: g.patch, kernel.value, ldb: channels, inputGradient + start * channels,
+                 ldc: channels)
+        }
+    }
+}
