@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CKernels", "CBLAS"]),
         .target(name: "SafeWrite"),
         .target(name: "NumPy", dependencies: ["SafeWrite", "ZIPFoundation"]),
-        .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy"]),
+        .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy", "SafeWrite"]),
         .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation", "CGzip"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
         .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "KerasFormat"]),

@@ -40,7 +40,7 @@ public enum DigitImageFile {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_file(&image, path) != 0 else {
-            throw MNISTError(file: path, reason: "unreadable PNG (\(message(of: image)))")
+            throw MNISTError(file: path, reason: "unreadable PNG (\(PNGFile.message(of: image)))")
         }
         defer { png_image_free(&image) }
         let width = Int(image.width), height = Int(image.height)
@@ -51,13 +51,9 @@ public enum DigitImageFile {
         var pixels = [UInt8](repeating: 0, count: width * height)
         var white = png_color(red: 255, green: 255, blue: 255)
         guard png_image_finish_read(&image, &white, &pixels, Int32(width), nil) != 0 else {
-            throw MNISTError(file: path, reason: "damaged PNG (\(message(of: image)))")
+            throw MNISTError(file: path, reason: "damaged PNG (\(PNGFile.message(of: image)))")
         }
         return Gray(width: width, height: height, pixels: pixels)
-    }
-
-    private static func message(of image: png_image) -> String {
-        withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// Binary (P5) or plain (P2) PGM with any maxval up to 65535, scaled to 0...255.

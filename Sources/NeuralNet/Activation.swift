@@ -40,6 +40,17 @@ public enum Activation: String, Sendable, CaseIterable {
     /// output for these, which are not monotonic or not invertible in float32.
     public var derivativeNeedsInput: Bool { [.gelu, .silu, .mish, .hardSiLU].contains(self) }
 
+    /// The values the activation can give when they are bounded on both sides (sigmoid's 0...1, tanh's -1...1,
+    /// relu6's 0...6), else nil.
+    public var bounds: ClosedRange<Float>? {
+        switch self {
+        case .sigmoid, .hardSigmoid, .softmax: return 0...1
+        case .tanh, .softsign: return -1...1
+        case .relu6: return 0...6
+        default: return nil
+        }
+    }
+
     /// Whether the activation works on whole rows (softmax, log_softmax) rather than value by value.
     public var worksOnRows: Bool { self == .softmax || self == .logSoftmax }
 

@@ -21,6 +21,12 @@ struct Predict: ParsableCommand {
             --x FILE.npy predicts your own samples instead, for any model (an array of shape (n, ...the model's \
             input shape), any numeric dtype): it shows the first ones (a classifier's three likeliest classes, \
             else the values) and with --output writes them all; --first N keeps the first N samples.
+
+            --image DIR (with --x) writes each output that is an image, (height, width, 1, 3 or 4) per sample \
+            as a generator or an autoencoder gives, as one PNG per sample: DIR/0.png, DIR/1.png, ... (for \
+            several such outputs DIR/NAME-0.png, ...). Values map to black...white from the range the output's \
+            activation gives (sigmoid 0...1, tanh -1...1, relu6 0...6), else 0...1, and are clipped; \
+            --image-range LOW,HIGH chooses the range (0,255 for a model of raw pixels).
             """)
 
     @OptionGroup var model: ModelOptions
@@ -39,6 +45,13 @@ struct Predict: ParsableCommand {
     @Option(help: "Where --first writes its N x outputs float32 array (.npy).")
     var output: String?
 
+    @Option(name: .customLong("image"), help: ArgumentHelp("With --x, write each image output as a PNG per sample into this folder.", valueName: "dir"))
+    var imageFolder: String?
+
+    @Option(help: ArgumentHelp("The output values --image shows as black and white (default: the activation's range, else 0,1).",
+                               valueName: "low,high"))
+    var imageRange: String?
+
     func validate() throws {
         let chosen = [image != nil, index != nil, first != nil && !arrays.given, arrays.given].filter { $0 }.count
         guard chosen == 1 else { throw ValidationError("give exactly one of IMAGE, --index N, --first N or --x FILE") }
@@ -46,6 +59,11 @@ struct Predict: ParsableCommand {
         if !arrays.targetFiles.isEmpty { throw ValidationError("predict takes no targets (--y)") }
         if let first, first <= 0 { throw ValidationError("--first must be positive") }
         if let index, index < 0 { throw ValidationError("--index must not be negative") }
+        if imageFolder != nil, !arrays.given { throw ValidationError("--image writes the outputs of --x FILE.npy; give --x") }
+        if let imageRange {
+            guard imageFolder != nil else { throw ValidationError("--image-range goes with --image DIR") }
+            guard OutputImages.range(imageRange) != nil else { throw ValidationError("--image-range takes LOW,HIGH with LOW below HIGH, found \(imageRange)") }
+        }
     }
 
     func run() throws {
@@ -81,6 +99,7 @@ struct Predict: ParsableCommand {
     /// `--x`: the model's outputs for the user's samples (the first N with --first), written to --output, and
     /// the first few shown.
     private func predictArrays(_ model: Model) throws {
+        if imageFolder != nil { try OutputImages.requireImageOutput(of: model, file: self.model.file) }
         let all = try arrays.samples(for: model, targets: false)
         let samples = first.map { all.slice(0..<min($0, all.count)) } ?? all
         let outputs = try arrays.reading { try model.predictEach(samples) }
@@ -91,7 +110,10 @@ struct Predict: ParsableCommand {
                 print("wrote a \(shape.map(String.init).joined(separator: " x ")) float32 array of \(Self.kind(of: model, output: index)) to \(path)")
             }
         }
-        let shown = min(samples.count, output == nil ? 10 : 3)
+        if let imageFolder {
+            try OutputImages(range: imageRange.flatMap(OutputImages.range)).write(outputs, of: model, samples: samples.count, to: imageFolder)
+        }
+        let shown = min(samples.count, output == nil && imageFolder == nil ? 10 : 3)
         for sample in 0..<shown {
             for (index, values) in outputs.enumerated() {
                 let size = model.outputSizes[index]

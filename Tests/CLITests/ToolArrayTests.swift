@@ -108,6 +108,40 @@ import Testing
         }
     }
 
+    /// `predict --image DIR` writes each sample of an image output as a PNG whose pixels are the outputs mapped
+    /// from the activation's range (sigmoid: 0...1) to 0...255; a tanh output maps -1...1; --image-range
+    /// overrides; a model without an image output is refused before anything is written.
+    @Test func predictWritesAnImageOutputAsPNGs() throws {
+        let folder = try TemporaryFolder()
+        let count = 12
+        try NumpyArray(shape: [count, 4], float32: (0..<count * 4).map { Float(($0 * 29) % 17) / 4 - 2 }).write(to: folder.path("codes.npy"))
+        let x = try NumpyArray.read(folder.path("codes.npy")).floats()
+        for (activation, channels, range, expectedRange) in [(Activation.sigmoid, 3, nil, Float(0)...1), (.tanh, 1, nil, -1...1),
+                                                             (.linear, 1, "-4,4", -4...4)] {
+            let model = try Sequential(inputShape: [4], layers: [Dense(units: 5 * 2 * channels, activation: activation), Reshape([5, 2, channels])])
+            try ModelWriter.save(model, optimizer: nil, to: folder.path("generator.keras"))
+            let images = folder.path("images-\(activation.rawValue)")
+            let output = try tool(["predict", folder.path("generator.keras"), "--x", folder.path("codes.npy"), "--image", images]
+                                    + (range.map { ["--image-range=\($0)"] } ?? []))
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("wrote 12 2x5 \(channels == 3 ? "RGB" : "grey") PNG images"), "\(output.stdout)")
+            let expected = try model.predict(x, batchSize: count), size = 5 * 2 * channels
+            for sample in [0, 7, 11] {
+                let png = try readPNG(images + "/" + (sample < 10 ? "0" : "") + "\(sample).png")
+                #expect(png.width == 2 && png.height == 5 && png.channels == channels)
+                let levels = expected[sample * size..<(sample + 1) * size].map {
+                    min(255, max(0, (($0 - expectedRange.lowerBound) * 255 / (expectedRange.upperBound - expectedRange.lowerBound)).rounded()))
+                }
+                #expect(zip(png.pixels, levels).allSatisfy { abs(Float($0) - $1) <= 1 }, "\(activation) sample \(sample)")
+            }
+        }
+        _ = try Self.regression(in: folder)
+        let refused = try tool(["predict", folder.path("prices.keras"), "--x", folder.path("x.npy"), "--image", folder.path("none"),
+                                "--output", folder.path("p.npy")])
+        #expect(refused.status == 1 && refused.stderr.contains("--image needs an output of (height, width, 1, 3 or 4)"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("none")) && !FileManager.default.fileExists(atPath: folder.path("p.price.npy")))
+    }
+
     /// A model of two inputs (float32 and int32) takes one `--x` per input in the model's order, or one `.npz`
     /// of arrays named after the inputs, for predict, evaluate and train alike.
     @Test func aModelOfSeveralInputsTakesAnArrayForEach() throws {

@@ -14,7 +14,7 @@ import Testing
         "NeuralNet": ["CKernels", "CBLAS"],
         "SafeWrite": [],
         "NumPy": ["SafeWrite", "ZIPFoundation"],
-        "MNIST": ["CGzip", "CPNG", "NumPy"],
+        "MNIST": ["CGzip", "CPNG", "NumPy", "SafeWrite"],
         "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation", "CGzip"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
         "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat"],

@@ -289,6 +289,16 @@ public class Model {
     public var outputShape: [Int] { outputShapes[0] }
     /// The layer names of the outputs, which Keras names their losses and metrics by.
     public var outputNames: [String] { outputs.map { nodes[$0].layer.name } }
+
+    /// The activation that gives output `output`'s values (whether or not its loss takes it over): its layer's,
+    /// or behind layers that only reshape (a Dense under a Reshape) the layer's before them; nil when that layer
+    /// has none.
+    public func outputActivation(_ output: Int) -> Activation? {
+        var node = outputs[output]
+        while nodes[node].layer is ShapeOnlyLayer, case .node(let previous)? = nodes[node].inputs.first { node = previous }
+        return (nodes[node].layer as? ActivatedLayer)?.activation
+    }
+
     /// Values per sample in each output.
     public let outputSizes: [Int]
     /// Values per sample in the first output.
