@@ -22,8 +22,6 @@ struct ConvolutionGeometry {
     var padLeft: Int { window.pad_left }
     var kernelHeight: Int { window.kh }
     var kernelWidth: Int { window.kw }
-    /// Input channels per group.
-    var groupChannels: Int { window.cg }
     /// Values in one receptive field of one group: kh·kw·channels / groups.
     var patch: Int { window.kh * window.kw * window.cg }
     /// Values in one input sample.
@@ -55,35 +53,23 @@ struct ConvolutionGeometry {
         self.groups = groups
     }
 
-    /// The geometry of `layer`, of `rank` spatial axes, over `inputShape`, refusing (naming the layer) an input
-    /// of another rank, sizes no sample can have, groups that do not divide the channels and `filters`, causal
-    /// padding beyond rank 1, and a dilated kernel larger than the padded input.
-    init(of layer: Layer, rank: Int, inputShape: [Int], kernel: [Int], strides: [Int], dilation: [Int], padding: Padding,
-         groups: Int = 1, filters: Int? = nil) throws {
-        let name = layer.name
-        guard inputShape.count == rank + 1 else {
-            let axes = rank == 1 ? "(steps, channels)" : "(height, width, channels)"
-            throw ModelError.invalidInput(layer: name, reason: "\(layer.className) needs \(axes) input, got \(describeShape(inputShape, batch: true))")
-        }
-        guard [kernel, strides, dilation].allSatisfy({ $0.count == rank }) else {
-            throw ModelError.invalidInput(layer: name, reason: "kernel size, strides and dilation rate need \(rank) sizes each")
-        }
+    /// The geometry of `layer`'s window over `inputShape`, refusing (naming the layer) what
+    /// ``ConvolutionLayer/checkWindow(inputShape:)`` refuses, groups that do not divide the channels and
+    /// `filters`, causal padding beyond rank 1, and a dilated kernel larger than the padded input.
+    init(of layer: some ConvolutionLayer, inputShape: [Int], groups: Int = 1, filters: Int? = nil) throws {
+        let name = layer.name, rank = layer.rank
+        try layer.checkWindow(inputShape: inputShape)
         try layer.requireSize(groups, "groups")
-        for (sizes, setting) in [(kernel, "kernel size"), (strides, "stride"), (dilation, "dilation rate")] {
-            for size in sizes { try layer.requireSize(size, setting) }
-        }
-        // Both at most 2^24, so the product fits.
-        for (size, rate) in zip(kernel, dilation) { try layer.requireSize((size - 1) * rate + 1, "dilated kernel size") }
         let channels = inputShape[rank]
         guard channels % groups == 0, (filters ?? groups) % groups == 0 else {
             throw ModelError.invalidInput(layer: name, reason: "groups (\(groups)) must divide the input channels (\(channels)) and the filters (\(filters ?? groups))")
         }
-        guard padding != .causal || rank == 1 else {
+        guard layer.padding != .causal || rank == 1 else {
             throw ModelError.invalidInput(layer: name, reason: "causal padding is for 1-D convolutions only")
         }
-        guard let geometry = ConvolutionGeometry(spatial: Array(inputShape.prefix(rank)), channels: channels, kernel: kernel, strides: strides,
-                                                 dilation: dilation, padding: padding, groups: groups) else {
-            throw ModelError.invalidInput(layer: name, reason: "a \(kernel.map(String.init).joined(separator: "x")) kernel does not fit input \(describeShape(inputShape, batch: true))")
+        guard let geometry = ConvolutionGeometry(spatial: Array(inputShape.prefix(rank)), channels: channels, kernel: layer.kernelSize,
+                                                 strides: layer.strides, dilation: layer.dilationRate, padding: layer.padding, groups: groups) else {
+            throw ModelError.invalidInput(layer: name, reason: "a \(layer.kernelSize.map(String.init).joined(separator: "x")) kernel does not fit input \(describeShape(inputShape, batch: true))")
         }
         self = geometry
     }

@@ -6,10 +6,10 @@ enum Conv1DCodec: LayerCodec {
     static let keys: [ConfigKey<Conv1D>] = ConvolutionKeys.keys(rank: 1, padding: [.valid, .same, .causal])
 
     static func layer(className: String, settings: LayerSettings<Conv1D>) throws -> Conv1D {
-        try ConvolutionKeys.initialize(Conv1D(filters: try settings[\.filters], kernelSize: try settings[\.kernelSize][0],
-                                              strides: try settings[\.strides][0], padding: try settings[\.padding],
-                                              dilationRate: try settings[\.dilationRate][0], groups: try settings[\.groups],
-                                              activation: try settings[\.activation], useBias: try settings[\.useBias],
-                                              name: settings.name), from: settings)
+        let window = try ConvolutionWindowKeys.window(settings)
+        return try ConvolutionKeys.initialize(Conv1D(filters: try settings[\.filters], kernelSize: window.kernel[0], strides: window.strides[0],
+                                                     padding: window.padding, dilationRate: window.dilation[0], groups: try settings[\.groups],
+                                                     activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name),
+                                              from: settings)
     }
 }

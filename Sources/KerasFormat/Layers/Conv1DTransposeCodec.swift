@@ -6,10 +6,10 @@ enum Conv1DTransposeCodec: LayerCodec {
     static let keys: [ConfigKey<Conv1DTranspose>] = ConvolutionTransposeKeys.keys(rank: 1)
 
     static func layer(className: String, settings: LayerSettings<Conv1DTranspose>) throws -> Conv1DTranspose {
-        try ConvolutionTransposeKeys.initialize(
-            Conv1DTranspose(filters: try settings[\.filters], kernelSize: try settings[\.kernelSize][0], strides: try settings[\.strides][0],
-                            padding: try settings[\.padding], outputPadding: try settings[\.outputPadding]?[0],
-                            dilationRate: try settings[\.dilationRate][0], activation: try settings[\.activation],
-                            useBias: try settings[\.useBias], name: settings.name), from: settings)
+        let window = try ConvolutionWindowKeys.window(settings)
+        return try ConvolutionTransposeKeys.initialize(
+            Conv1DTranspose(filters: try settings[\.filters], kernelSize: window.kernel[0], strides: window.strides[0], padding: window.padding,
+                            outputPadding: try settings[\.outputPadding]?[0], dilationRate: window.dilation[0],
+                            activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 }

@@ -4,11 +4,9 @@ import NeuralNet
 /// `get_config` lists them.
 enum ConvolutionKeys {
     static func keys<Layer: Convolution>(rank: Int, padding: [Padding]) -> [ConfigKey<Layer>] {
-        let ones = Array(repeating: 1, count: rank)
         return [
-            ConfigKey("filters", \.filters, .positive), ConfigKey("kernel_size", \.kernelSize, .sizes(rank: rank)),
-            ConfigKey("strides", \.strides, .sizes(rank: rank), default: ones), ConfigKey("padding", \.padding, .padding(padding), default: .valid),
-            .channelsLast, ConfigKey("dilation_rate", \.dilationRate, .sizes(rank: rank), default: ones),
+            ConfigKey("filters", \.filters, .positive)
+        ] + ConvolutionWindowKeys.keys(rank: rank, paddings: padding) + [
             ConfigKey("groups", \.groups, .positive, default: 1), ConfigKey("activation", \.activation, .activation, default: .linear),
             ConfigKey("use_bias", \.useBias, .bool, default: true),
             ConfigKey("kernel_initializer", \.kernelInitializer, .initializer, default: .glorotUniform),

@@ -4,12 +4,9 @@ import NeuralNet
 /// in the order `get_config` lists them; Keras 2 also writes `groups`, always 1.
 enum ConvolutionTransposeKeys {
     static func keys<Layer: ConvolutionTranspose>(rank: Int) -> [ConfigKey<Layer>] {
-        let ones = Array(repeating: 1, count: rank)
         return [
-            ConfigKey("filters", \.filters, .positive), ConfigKey("kernel_size", \.kernelSize, .sizes(rank: rank)),
-            ConfigKey("strides", \.strides, .sizes(rank: rank), default: ones), ConfigKey("padding", \.padding, .padding(), default: .valid),
-            ConfigKey(optional: "output_padding", \.outputPadding, .sizes(rank: rank, minimum: 0)),
-            .channelsLast, ConfigKey("dilation_rate", \.dilationRate, .sizes(rank: rank), default: ones),
+            ConfigKey("filters", \.filters, .positive), ConfigKey(optional: "output_padding", \.outputPadding, .sizes(rank: rank, minimum: 0)),
+        ] + ConvolutionWindowKeys.keys(rank: rank) + [
             .fixed("groups", .int(1), otherwise: .refusal, written: false),
             ConfigKey("activation", \.activation, .activation, default: .linear), ConfigKey("use_bias", \.useBias, .bool, default: true),
             ConfigKey("kernel_initializer", \.kernelInitializer, .initializer, default: .glorotUniform),

@@ -6,9 +6,10 @@ enum DepthwiseConv1DCodec: LayerCodec {
     static let keys: [ConfigKey<DepthwiseConv1D>] = DepthwiseConvolutionKeys.keys(rank: 1)
 
     static func layer(className: String, settings: LayerSettings<DepthwiseConv1D>) throws -> DepthwiseConv1D {
-        try DepthwiseConvolutionKeys.initialize(
-            DepthwiseConv1D(kernelSize: try settings[\.kernelSize][0], strides: try settings[\.strides][0], padding: try settings[\.padding],
-                            depthMultiplier: try settings[\.depthMultiplier], dilationRate: try settings[\.dilationRate][0],
+        let window = try ConvolutionWindowKeys.window(settings)
+        return try DepthwiseConvolutionKeys.initialize(
+            DepthwiseConv1D(kernelSize: window.kernel[0], strides: window.strides[0], padding: window.padding,
+                            depthMultiplier: try settings[\.depthMultiplier], dilationRate: window.dilation[0],
                             activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 

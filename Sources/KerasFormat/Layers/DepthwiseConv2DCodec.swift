@@ -6,10 +6,10 @@ enum DepthwiseConv2DCodec: LayerCodec {
     static let keys: [ConfigKey<DepthwiseConv2D>] = DepthwiseConvolutionKeys.keys(rank: 2)
 
     static func layer(className: String, settings: LayerSettings<DepthwiseConv2D>) throws -> DepthwiseConv2D {
-        let kernel = try settings[\.kernelSize], strides = try settings[\.strides], dilation = try settings[\.dilationRate]
+        let window = try ConvolutionWindowKeys.window(settings), pair = ConvolutionWindowKeys.Window.pair
         return try DepthwiseConvolutionKeys.initialize(
-            DepthwiseConv2D(kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: try settings[\.padding],
-                            depthMultiplier: try settings[\.depthMultiplier], dilationRate: (dilation[0], dilation[1]),
+            DepthwiseConv2D(kernelSize: pair(window.kernel), strides: pair(window.strides), padding: window.padding,
+                            depthMultiplier: try settings[\.depthMultiplier], dilationRate: pair(window.dilation),
                             activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 

@@ -4,11 +4,9 @@ import NeuralNet
 /// lists them, and the Keras 2 name of their kernel.
 enum DepthwiseConvolutionKeys {
     static func keys<Layer: DepthwiseConvolution>(rank: Int) -> [ConfigKey<Layer>] {
-        let ones = Array(repeating: 1, count: rank)
         return [
-            ConfigKey("depth_multiplier", \.depthMultiplier, .positive, default: 1), ConfigKey("kernel_size", \.kernelSize, .sizes(rank: rank)),
-            ConfigKey("strides", \.strides, .sizes(rank: rank), default: ones), ConfigKey("padding", \.padding, .padding(), default: .valid),
-            .channelsLast, ConfigKey("dilation_rate", \.dilationRate, .sizes(rank: rank), default: ones),
+            ConfigKey("depth_multiplier", \.depthMultiplier, .positive, default: 1)
+        ] + ConvolutionWindowKeys.keys(rank: rank) + [
             ConfigKey("activation", \.activation, .activation, default: .linear), ConfigKey("use_bias", \.useBias, .bool, default: true),
             ConfigKey("depthwise_initializer", \.depthwiseInitializer, .initializer, default: .glorotUniform),
             ConfigKey("bias_initializer", \.biasInitializer, .initializer, default: .zeros),

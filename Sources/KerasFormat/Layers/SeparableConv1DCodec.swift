@@ -6,10 +6,10 @@ enum SeparableConv1DCodec: LayerCodec {
     static let keys: [ConfigKey<SeparableConv1D>] = SeparableConvolutionKeys.keys(rank: 1)
 
     static func layer(className: String, settings: LayerSettings<SeparableConv1D>) throws -> SeparableConv1D {
-        try SeparableConvolutionKeys.initialize(
-            SeparableConv1D(filters: try settings[\.filters], kernelSize: try settings[\.kernelSize][0], strides: try settings[\.strides][0],
-                            padding: try settings[\.padding], depthMultiplier: try settings[\.depthMultiplier],
-                            dilationRate: try settings[\.dilationRate][0], activation: try settings[\.activation],
-                            useBias: try settings[\.useBias], name: settings.name), from: settings)
+        let window = try ConvolutionWindowKeys.window(settings)
+        return try SeparableConvolutionKeys.initialize(
+            SeparableConv1D(filters: try settings[\.filters], kernelSize: window.kernel[0], strides: window.strides[0], padding: window.padding,
+                            depthMultiplier: try settings[\.depthMultiplier], dilationRate: window.dilation[0],
+                            activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 }

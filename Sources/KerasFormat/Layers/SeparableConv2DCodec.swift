@@ -6,11 +6,10 @@ enum SeparableConv2DCodec: LayerCodec {
     static let keys: [ConfigKey<SeparableConv2D>] = SeparableConvolutionKeys.keys(rank: 2)
 
     static func layer(className: String, settings: LayerSettings<SeparableConv2D>) throws -> SeparableConv2D {
-        let kernel = try settings[\.kernelSize], strides = try settings[\.strides], dilation = try settings[\.dilationRate]
+        let window = try ConvolutionWindowKeys.window(settings), pair = ConvolutionWindowKeys.Window.pair
         return try SeparableConvolutionKeys.initialize(
-            SeparableConv2D(filters: try settings[\.filters], kernelSize: (kernel[0], kernel[1]), strides: (strides[0], strides[1]),
-                            padding: try settings[\.padding], depthMultiplier: try settings[\.depthMultiplier],
-                            dilationRate: (dilation[0], dilation[1]), activation: try settings[\.activation],
-                            useBias: try settings[\.useBias], name: settings.name), from: settings)
+            SeparableConv2D(filters: try settings[\.filters], kernelSize: pair(window.kernel), strides: pair(window.strides),
+                            padding: window.padding, depthMultiplier: try settings[\.depthMultiplier], dilationRate: pair(window.dilation),
+                            activation: try settings[\.activation], useBias: try settings[\.useBias], name: settings.name), from: settings)
     }
 }

@@ -12,7 +12,7 @@ import Foundation
 /// over enough channels Winograd's algorithm (``WinogradConvolution``), a stride-1 convolution over a few
 /// channels and wide inputs a GEMM over the padded input without im2col's copies
 /// (``ImplicitGEMMConvolution``), and a single input channel at stride 1 a direct convolution.
-public class Convolution: UnaryLayer, ActivatedLayer {
+public class Convolution: UnaryLayer, ConvolutionLayer {
     public var name: String
     /// `Conv1D` or `Conv2D`.
     public let className: String
@@ -85,8 +85,7 @@ public class Convolution: UnaryLayer, ActivatedLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireSize(filters, "filters")
-        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: inputShape, kernel: kernelSize, strides: strides,
-                                               dilation: dilationRate, padding: padding, groups: groups, filters: filters)
+        let geometry = try ConvolutionGeometry(of: self, inputShape: inputShape, groups: groups, filters: filters)
         let channels = geometry.channels, kernelShape = kernelSize + [channels / groups, filters]
         try initializer.reserveKernel(kernelShape, layer: name)
         self.inputShape = inputShape

@@ -8,7 +8,7 @@
 /// `(k...·filters) × in` matrix is that convolution's kernel, so the forward pass is one GEMM per chunk of
 /// input positions (columns = input · kernelᵀ) and a col2im onto the output, which starts out as the bias; the
 /// backward pass is im2col over the output gradient and two GEMMs.
-public class ConvolutionTranspose: UnaryLayer, ActivatedLayer {
+public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
     public var name: String
     /// `Conv1DTranspose` or `Conv2DTranspose`.
     public let className: String
@@ -79,15 +79,9 @@ public class ConvolutionTranspose: UnaryLayer, ActivatedLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireSize(filters, "filters")
-        guard inputShape.count == rank + 1 else {
-            let axes = rank == 1 ? "(steps, channels)" : "(height, width, channels)"
-            throw ModelError.invalidInput(layer: name, reason: "\(className) needs \(axes) input, got \(describeShape(inputShape, batch: true))")
-        }
-        guard [kernelSize, strides, dilationRate].allSatisfy({ $0.count == rank }), outputPadding.map({ $0.count == rank }) ?? true else {
-            throw ModelError.invalidInput(layer: name, reason: "kernel size, strides, dilation rate and output padding need \(rank) sizes each")
-        }
-        for (sizes, setting) in [(kernelSize, "kernel size"), (strides, "stride"), (dilationRate, "dilation rate")] {
-            for size in sizes { try requireSize(size, setting) }
+        try checkWindow(inputShape: inputShape)
+        guard outputPadding.map({ $0.count == rank }) ?? true else {
+            throw ModelError.invalidInput(layer: name, reason: "output padding needs \(rank) sizes")
         }
         guard strides.allSatisfy({ $0 == 1 }) || dilationRate.allSatisfy({ $0 == 1 }) else {
             throw ModelError.invalidInput(layer: name, reason: "strides above 1 cannot go with a dilation rate above 1 (Keras refuses both)")
@@ -95,7 +89,6 @@ public class ConvolutionTranspose: UnaryLayer, ActivatedLayer {
         for (axis, extra) in (outputPadding ?? []).enumerated() where extra < 0 || extra >= strides[axis] {
             throw ModelError.invalidInput(layer: name, reason: "output padding must be from 0 to stride - 1 (\(strides[axis] - 1)), found \(extra)")
         }
-        for (size, rate) in zip(kernelSize, dilationRate) { try requireSize((size - 1) * rate + 1, "dilated kernel size") }
         let spatial = try (0..<rank).map { axis in
             try requireSize(inputShape[axis], "input size")
             let length = Self.outputLength(input: inputShape[axis], kernel: kernelSize[axis], stride: strides[axis], dilation: dilationRate[axis],
@@ -105,8 +98,7 @@ public class ConvolutionTranspose: UnaryLayer, ActivatedLayer {
         }
         // The convolution over the output must give back the input's sizes; with same padding, an even kernel
         // and no output padding left over, it gives one fewer (TensorFlow refuses such a layer too).
-        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: spatial + [filters], kernel: kernelSize, strides: strides,
-                                               dilation: dilationRate, padding: padding)
+        let geometry = try ConvolutionGeometry(of: self, inputShape: spatial + [filters])
         guard geometry.outputShape(rank: rank, channels: inputShape[rank]) == inputShape else {
             throw ModelError.invalidInput(layer: name, reason: "an output of \(describeShape(spatial + [filters], batch: true)) does not convolve back to input \(describeShape(inputShape, batch: true)); choose another output padding")
         }

@@ -5,7 +5,7 @@
 ///
 /// A direct pass over the windows (``ConvolutionGeometry/depthwiseForward(_:kernel:bias:_:multiplier:)``),
 /// vectorised along the channels: im2col would copy every value k... times for products one channel deep.
-public class DepthwiseConvolution: UnaryLayer, ActivatedLayer {
+public class DepthwiseConvolution: UnaryLayer, ConvolutionLayer {
     public var name: String
     /// `DepthwiseConv1D` or `DepthwiseConv2D`.
     public let className: String
@@ -59,8 +59,7 @@ public class DepthwiseConvolution: UnaryLayer, ActivatedLayer {
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireSize(depthMultiplier, "depth multiplier")
-        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: inputShape, kernel: kernelSize, strides: strides,
-                                               dilation: dilationRate, padding: padding, groups: inputShape.last ?? 1)
+        let geometry = try ConvolutionGeometry(of: self, inputShape: inputShape, groups: inputShape.last ?? 1)
         let kernelShape = kernelSize + [geometry.channels, depthMultiplier]
         try initializer.reserveKernel(kernelShape, layer: name)
         try requireSize(geometry.channels * depthMultiplier, "output channels")

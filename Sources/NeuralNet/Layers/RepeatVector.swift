@@ -25,24 +25,13 @@ public final class RepeatVector: UnaryLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        let features = inputShape[0]
-        for sample in 0..<batch {
-            for copy in 0..<n { (output + (sample * n + copy) * features).update(from: input + sample * features, count: features) }
-        }
+        RowRepetition.forward(input, output, rows: batch, width: inputShape[0], copies: n)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
-        let features = inputShape[0]
-        for sample in 0..<batch {
-            let sum = inputGradient + sample * features
-            sum.update(from: outputGradient + sample * n * features, count: features)
-            for copy in 1..<n {
-                let gradient = outputGradient + (sample * n + copy) * features
-                for feature in 0..<features { sum[feature] += gradient[feature] }
-            }
-        }
+        RowRepetition.backward(outputGradient, inputGradient, rows: batch, width: inputShape[0], copies: n)
     }
 }

@@ -4,7 +4,7 @@
 ///
 /// The depthwise part is ``ConvolutionGeometry``'s direct pass; the pointwise part one GEMM over every
 /// position of the batch. The depthwise outputs stay in the layer's scratch memory for the backward pass.
-public class SeparableConvolution: UnaryLayer, ActivatedLayer {
+public class SeparableConvolution: UnaryLayer, ConvolutionLayer {
     public var name: String
     /// `SeparableConv1D` or `SeparableConv2D`.
     public let className: String
@@ -70,8 +70,7 @@ public class SeparableConvolution: UnaryLayer, ActivatedLayer {
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         try requireSize(filters, "filters")
         try requireSize(depthMultiplier, "depth multiplier")
-        let geometry = try ConvolutionGeometry(of: self, rank: rank, inputShape: inputShape, kernel: kernelSize, strides: strides,
-                                               dilation: dilationRate, padding: padding, groups: inputShape.last ?? 1)
+        let geometry = try ConvolutionGeometry(of: self, inputShape: inputShape, groups: inputShape.last ?? 1)
         let depthwiseShape = kernelSize + [geometry.channels, depthMultiplier]
         try initializer.reserveKernel(depthwiseShape, layer: name)
         try requireSize(geometry.channels * depthMultiplier, "depthwise outputs per position")

@@ -25,24 +25,13 @@ public final class UpSampling1D: UnaryLayer {
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        let features = inputShape[1]
-        for step in 0..<batch * inputShape[0] {
-            for copy in 0..<size { (output + (step * size + copy) * features).update(from: input + step * features, count: features) }
-        }
+        RowRepetition.forward(input, output, rows: batch * inputShape[0], width: inputShape[1], copies: size)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         guard let inputGradient else { return }
-        let features = inputShape[1]
-        for step in 0..<batch * inputShape[0] {
-            let sum = inputGradient + step * features
-            sum.update(from: outputGradient + step * size * features, count: features)
-            for copy in 1..<size {
-                let gradient = outputGradient + (step * size + copy) * features
-                for feature in 0..<features { sum[feature] += gradient[feature] }
-            }
-        }
+        RowRepetition.backward(outputGradient, inputGradient, rows: batch * inputShape[0], width: inputShape[1], copies: size)
     }
 }

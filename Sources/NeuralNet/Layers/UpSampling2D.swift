@@ -57,6 +57,14 @@ public final class UpSampling2D: UnaryLayer {
         }
     }
 
+    /// Where in an image of `width` columns and `channels` channels the four input pixels lie that the output
+    /// pixel of taps `row` and `column` interpolates between: a (lower row, lower column), b (lower, upper),
+    /// c (upper, lower), d (upper, upper); nearest neighbour takes a.
+    private static func corners(_ row: Tap, _ column: Tap, width: Int, channels: Int) -> (a: Int, b: Int, c: Int, d: Int) {
+        ((row.lower * width + column.lower) * channels, (row.lower * width + column.upper) * channels,
+         (row.upper * width + column.lower) * channels, (row.upper * width + column.upper) * channels)
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
         let (width, channels) = (inputShape[1], inputShape[2])
@@ -67,17 +75,16 @@ public final class UpSampling2D: UnaryLayer {
             guard interpolation == .bilinear else {
                 for row in rowTaps {
                     for column in columnTaps {
-                        out.update(from: image + (row.lower * width + column.lower) * channels, count: channels)
+                        out.update(from: image + Self.corners(row, column, width: width, channels: channels).a, count: channels)
                         out += channels
                     }
                 }
                 continue
             }
             for row in rowTaps {
-                let upperRow = image + row.upper * width * channels, lowerRow = image + row.lower * width * channels
                 for column in columnTaps {
-                    let a = lowerRow + column.lower * channels, b = lowerRow + column.upper * channels
-                    let c = upperRow + column.lower * channels, d = upperRow + column.upper * channels
+                    let corner = Self.corners(row, column, width: width, channels: channels)
+                    let (a, b, c, d) = (image + corner.a, image + corner.b, image + corner.c, image + corner.d)
                     for channel in 0..<channels {
                         // TensorFlow's order: along the row first, then between the rows.
                         let top = a[channel] + (b[channel] - a[channel]) * column.weight
@@ -103,7 +110,7 @@ public final class UpSampling2D: UnaryLayer {
             guard interpolation == .bilinear else {
                 for row in rowTaps {
                     for column in columnTaps {
-                        let sum = image + (row.lower * width + column.lower) * channels
+                        let sum = image + Self.corners(row, column, width: width, channels: channels).a
                         for channel in 0..<channels { sum[channel] += gradient[channel] }
                         gradient += channels
                     }
@@ -111,10 +118,9 @@ public final class UpSampling2D: UnaryLayer {
                 continue
             }
             for row in rowTaps {
-                let upperRow = image + row.upper * width * channels, lowerRow = image + row.lower * width * channels
                 for column in columnTaps {
-                    let a = lowerRow + column.lower * channels, b = lowerRow + column.upper * channels
-                    let c = upperRow + column.lower * channels, d = upperRow + column.upper * channels
+                    let corner = Self.corners(row, column, width: width, channels: channels)
+                    let (a, b, c, d) = (image + corner.a, image + corner.b, image + corner.c, image + corner.d)
                     let (wa, wb) = ((1 - row.weight) * (1 - column.weight), (1 - row.weight) * column.weight)
                     let (wc, wd) = (row.weight * (1 - column.weight), row.weight * column.weight)
                     for channel in 0..<channels {
