@@ -100,7 +100,14 @@ static inline void activation_backward_loops(int kind, const float *grad, float 
                                              const float *in, long rows, long width) {
     long n = rows * width;
     switch (kind) {
-    case CK_RELU: for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f ? grad[i] : 0.0f; break;
+    // The gradient is read whatever the condition: read only where it holds, it may become a masked load, slow
+    // on AMD's Zen cores.
+    case CK_RELU:
+        for (long i = 0; i < n; i++) {
+            const float g = grad[i];
+            input_grad[i] = out[i] > 0.0f ? g : 0.0f;
+        }
+        break;
     case CK_TANH: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (1.0f - out[i] * out[i]); break;
     case CK_SIGMOID: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] * (1.0f - out[i])); break;
     case CK_SOFTMAX:
@@ -112,7 +119,12 @@ static inline void activation_backward_loops(int kind, const float *grad, float 
             for (long j = 0; j < width; j++) d[j] = o[j] * (g[j] - dot);
         }
         break;
-    case CK_RELU6: for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f && out[i] < 6.0f ? grad[i] : 0.0f; break;
+    case CK_RELU6:
+        for (long i = 0; i < n; i++) {
+            const float g = grad[i];
+            input_grad[i] = out[i] > 0.0f && out[i] < 6.0f ? g : 0.0f;
+        }
+        break;
     case CK_LEAKY_RELU: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] > 0.0f ? 1.0f : 0.2f); break;
     case CK_ELU: for (long i = 0; i < n; i++) input_grad[i] = grad[i] * (out[i] > 0.0f ? 1.0f : out[i] + 1.0f); break;
     case CK_SELU:

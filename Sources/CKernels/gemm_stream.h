@@ -53,10 +53,14 @@ static void STREAM_FN(gemm_stream)(int trans_a, int trans_b, long m, long n, lon
                 const float ap = ai[p * acs], *bp = b + p * ldb;
                 for (long j = 0; j < n; j++) sums[j] += ap * bp[j];
             }
-            const int last = p0 + kc >= k;
-            for (long j = 0; j < n; j++) {
-                const float sum = last && bias ? sums[j] + bias[j] : sums[j];
-                ci[j] = accumulate || p0 > 0 ? ci[j] + sum : sum;
+            // The four cases apart: with the tests inside the loop, compilers make masked loads of bias and C.
+            const float *row_bias = p0 + kc >= k ? bias : 0;
+            if (accumulate || p0 > 0) {
+                if (row_bias) for (long j = 0; j < n; j++) ci[j] += sums[j] + row_bias[j];
+                else for (long j = 0; j < n; j++) ci[j] += sums[j];
+            } else {
+                if (row_bias) for (long j = 0; j < n; j++) ci[j] = sums[j] + row_bias[j];
+                else for (long j = 0; j < n; j++) ci[j] = sums[j];
             }
         }
     }

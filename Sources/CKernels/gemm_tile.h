@@ -131,8 +131,9 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
     }
     if (bias) {
         // The bias of this panel's columns, zero-padded like the panel.
-        float padded[NR];
-        for (long j = 0; j < NR; j++) padded[j] = j < cols ? bias[j] : 0;
+        // Scalar copies: vectorised, these few values become masked loads, which are slow on AMD's Zen cores.
+        float padded[NR] = {0};
+        _Pragma("clang loop vectorize(disable)") for (long j = 0; j < cols; j++) padded[j] = bias[j];
         CK_UNROLL for (int v = 0; v < NV; v++) {
             VEC bv = *(const VEC_U *)(padded + v * VLEN);
             CK_UNROLL for (int r = 0; r < MR; r++) acc[r][v] += bv;
@@ -150,9 +151,9 @@ static inline void FN(tile)(long kc, const float *a, long ars, long acs, const f
         for (int v = 0; v < NV; v++) {
             float lane[VLEN];
             *(VEC_U *)lane = acc[r][v];
-            for (long j = 0; j < VLEN && v * VLEN + j < cols; j++) {
-                row[v * VLEN + j] = accumulate ? row[v * VLEN + j] + lane[j] : lane[j];
-            }
+            const long count = cols - v * VLEN < VLEN ? cols - v * VLEN : VLEN;
+            if (accumulate) _Pragma("clang loop vectorize(disable)") for (long j = 0; j < count; j++) row[v * VLEN + j] += lane[j];
+            else _Pragma("clang loop vectorize(disable)") for (long j = 0; j < count; j++) row[v * VLEN + j] = lane[j];
         }
     }
 }

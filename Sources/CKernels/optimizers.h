@@ -52,25 +52,37 @@ void CK_VARIANT(ck_nadam_update)(float *w, float *g, const float *g2, float *m, 
     }
 }
 
-void CK_VARIANT(ck_rmsprop_update)(float *w, float *g, const float *g2, float *velocity, float *momentum_slot, float *average,
-                                   long n, float lr, float rho, float momentum, float epsilon) {
-    CK_VARIANT(ck_gradient_sum)(g, g2, n);
+// One RMSprop step over n values, specialised by the callers below for centred and momentum (left inside
+// the loop, the NULL pointers become masked loads from address 0, which AMD's Zen cores serve very slowly).
+__attribute__((always_inline))
+static inline void CK_VARIANT(rmsprop_loop)(float *w, const float *g, float *velocity, float *momentum_slot, float *average,
+                                            long n, float lr, float rho, float momentum, float epsilon, const int centred,
+                                            const int with_momentum) {
     const float one_minus_rho = 1.0f - rho;
     for (long i = 0; i < n; i++) {
         velocity[i] = rho * velocity[i] + one_minus_rho * g[i] * g[i];
         float denominator = velocity[i] + epsilon;
-        if (average) {
+        if (centred) {
             average[i] = rho * average[i] + one_minus_rho * g[i];
             denominator = velocity[i] - average[i] * average[i] + epsilon;
         }
         float increment = lr * g[i] / __builtin_elementwise_sqrt(denominator);
-        if (momentum_slot) {
+        if (with_momentum) {
             momentum_slot[i] = momentum * momentum_slot[i] + increment;
             w[i] -= momentum_slot[i];
         } else {
             w[i] -= increment;
         }
     }
+}
+
+void CK_VARIANT(ck_rmsprop_update)(float *w, float *g, const float *g2, float *velocity, float *momentum_slot, float *average,
+                                   long n, float lr, float rho, float momentum, float epsilon) {
+    CK_VARIANT(ck_gradient_sum)(g, g2, n);
+    if (average && momentum_slot) CK_VARIANT(rmsprop_loop)(w, g, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon, 1, 1);
+    else if (average) CK_VARIANT(rmsprop_loop)(w, g, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon, 1, 0);
+    else if (momentum_slot) CK_VARIANT(rmsprop_loop)(w, g, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon, 0, 1);
+    else CK_VARIANT(rmsprop_loop)(w, g, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon, 0, 0);
 }
 
 void CK_VARIANT(ck_sgd_update)(float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov) {

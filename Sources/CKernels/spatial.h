@@ -90,33 +90,89 @@ static inline void depthwise_columns(const ck_window *g, long offset, long *firs
     *last = hi < g->ow ? hi : g->ow;
 }
 
+// Output columns [first, last) of output row oy of a one-per-channel (multiplier 1) depthwise convolution
+// whose every tap lies inside the image's columns: per output position and block of V vectors of 8 channels,
+// the taps are summed in registers (V independent chains) and the output written once.
+__attribute__((always_inline))
+static inline void CK_VARIANT(depthwise_interior)(const float *image, const float *kernel, const float *bias, float *row,
+                                                  const ck_window *g, long oy, long first, long last, const int V) {
+    const long c = g->c;
+    for (long ox = first; ox < last; ox++) {
+        const float *origin = image + (ox * g->sw - g->pad_left) * c;
+        float *o = row + ox * c;
+        for (long ch0 = 0; ch0 < c; ch0 += 8 * V) {
+            v8 acc[4];
+            if (bias) {
+                CK_UNROLL for (int v = 0; v < V; v++) acc[v] = *(const v8u *)(bias + ch0 + 8 * v);
+            } else {
+                CK_UNROLL for (int v = 0; v < V; v++) acc[v] = (v8){0};
+            }
+            for (long ky = 0; ky < g->kh; ky++) {
+                const long iy = oy * g->sh + ky * g->dh - g->pad_top;
+                if (iy < 0 || iy >= g->h) continue;
+                const float *x = origin + iy * g->w * c + ch0, *k = kernel + ky * g->kw * c + ch0;
+                for (long kx = 0; kx < g->kw; kx++, x += g->dw * c, k += c) {
+                    CK_UNROLL for (int v = 0; v < V; v++) acc[v] += *(const v8u *)(x + 8 * v) * *(const v8u *)(k + 8 * v);
+                }
+            }
+            CK_UNROLL for (int v = 0; v < V; v++) *(v8u *)(o + ch0 + 8 * v) = acc[v];
+        }
+    }
+}
+
 // Depthwise passes go row by row and tap by tap: for output row oy and a tap (ky, kx), every output column
 // whose window the tap reads inside the image gets one vectorised product along the channels (the output row
-// stays in L1), so no position checks its taps one by one.
+// stays in L1), so no position checks its taps one by one. The forward pass of a multiplier-1 layer over
+// channels in multiples of 8 takes the columns whose taps all lie inside the image with
+// depthwise_interior instead, and only the border columns so.
 void CK_VARIANT(ck_depthwise_forward)(const float *image, const float *kernel, const float *bias, float *out,
                                       const ck_window *g, long dm) {
     const long c = g->c, width = c * dm;
+    // The columns every tap reads inside the image (none when no such column exists).
+    long inner_first = 0, inner_last = g->ow;
+    const int vectors = dm != 1 ? 0 : c % 32 == 0 ? 4 : c % 8 == 0 ? 1 : 0;
+    for (long kx = 0; kx < g->kw && vectors; kx++) {
+        long first, last;
+        depthwise_columns(g, kx * g->dw - g->pad_left, &first, &last);
+        if (first > inner_first) inner_first = first;
+        if (last < inner_last) inner_last = last;
+    }
+    if (!vectors || inner_first >= inner_last) inner_first = inner_last = 0;
     for (long oy = 0; oy < g->oh; oy++) {
         float *row = out + oy * g->ow * width;
-        for (long ox = 0; ox < g->ow; ox++)
-            for (long j = 0; j < width; j++) row[ox * width + j] = bias ? bias[j] : 0;
-        for (long ky = 0; ky < g->kh; ky++) {
-            const long iy = oy * g->sh + ky * g->dh - g->pad_top;
-            if (iy < 0 || iy >= g->h) continue;
-            const float *image_row = image + iy * g->w * c;
-            for (long kx = 0; kx < g->kw; kx++) {
-                const long offset = kx * g->dw - g->pad_left;
-                const float *restrict k = kernel + (ky * g->kw + kx) * width;
-                long first, last;
-                depthwise_columns(g, offset, &first, &last);
-                for (long ox = first; ox < last; ox++) {
-                    const float *restrict x = image_row + (ox * g->sw + offset) * c;
-                    float *restrict o = row + ox * width;
-                    if (dm == 1) {
-                        for (long ch = 0; ch < c; ch++) o[ch] += x[ch] * k[ch];
-                    } else {
-                        for (long ch = 0; ch < c; ch++)
-                            for (long m = 0; m < dm; m++) o[ch * dm + m] += x[ch] * k[ch * dm + m];
+        if (vectors == 4) CK_VARIANT(depthwise_interior)(image, kernel, bias, row, g, oy, inner_first, inner_last, 4);
+        if (vectors == 1) CK_VARIANT(depthwise_interior)(image, kernel, bias, row, g, oy, inner_first, inner_last, 1);
+        // The border columns: [0, inner_first) and [inner_last, ow), tap by tap.
+        for (int side = 0; side < 2; side++) {
+            const long from = side ? inner_last : 0, to = side ? g->ow : inner_first;
+            if (from >= to) continue;
+            // The bias test stays outside the loops: inside, compilers turn `bias ? bias[j] : 0` into masked
+            // loads, from address 0 when there is no bias, which cost AMD's Zen cores most of the layer's time.
+            if (bias) {
+                for (long ox = from; ox < to; ox++) memcpy(row + ox * width, bias, (size_t)width * sizeof(float));
+            } else {
+                memset(row + from * width, 0, (size_t)((to - from) * width) * sizeof(float));
+            }
+            for (long ky = 0; ky < g->kh; ky++) {
+                const long iy = oy * g->sh + ky * g->dh - g->pad_top;
+                if (iy < 0 || iy >= g->h) continue;
+                const float *image_row = image + iy * g->w * c;
+                for (long kx = 0; kx < g->kw; kx++) {
+                    const long offset = kx * g->dw - g->pad_left;
+                    const float *restrict k = kernel + (ky * g->kw + kx) * width;
+                    long first, last;
+                    depthwise_columns(g, offset, &first, &last);
+                    if (first < from) first = from;
+                    if (last > to) last = to;
+                    for (long ox = first; ox < last; ox++) {
+                        const float *restrict x = image_row + (ox * g->sw + offset) * c;
+                        float *restrict o = row + ox * width;
+                        if (dm == 1) {
+                            for (long ch = 0; ch < c; ch++) o[ch] += x[ch] * k[ch];
+                        } else {
+                            for (long ch = 0; ch < c; ch++)
+                                for (long m = 0; m < dm; m++) o[ch * dm + m] += x[ch] * k[ch * dm + m];
+                        }
                     }
                 }
             }
@@ -203,8 +259,11 @@ void CK_VARIANT(ck_pool_forward)(int is_max, const float *image, float *out, int
                 for (long y = y0; y < y1; y++) {
                     for (long x = x0; x < x1; x++) {
                         const float *cell = image + (y * w + x) * c;
+                        // Stores whatever the test gives: conditional ones become masked stores, slow on AMD's Zen.
                         for (long ch = 0; ch < c; ch++) {
-                            if (cell[ch] > o[ch]) { o[ch] = cell[ch]; a[ch] = (int32_t)((y * w + x) * c + ch); }
+                            const int better = cell[ch] > o[ch];
+                            o[ch] = better ? cell[ch] : o[ch];
+                            a[ch] = better ? (int32_t)((y * w + x) * c + ch) : a[ch];
                         }
                     }
                 }

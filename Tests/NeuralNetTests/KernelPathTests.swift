@@ -434,7 +434,7 @@ import Testing
         KernelPath.withCap(path) {
             let batch = 3, rows = batch * window.positions, patch = window.patch
             let images = Self.values(batch * window.imageSize, seed: window.imageSize)
-            let (oh, ow) = (window.rows.output, window.columns.output)
+            let ow = window.columns.output
             // Every row range the layers use: whole batches, single rows, and chunks that cross images.
             for (first, count) in [(0, rows), (0, 1), (rows - 1, 1), (window.positions - 2, 5), (1, rows - 1)] where count > 0 && first + count <= rows {
                 var columns = [Float](repeating: .nan, count: count * patch + 16)
