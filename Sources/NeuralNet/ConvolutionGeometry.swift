@@ -28,6 +28,11 @@ struct ConvolutionGeometry {
     var imageSize: Int { window.h * window.w * window.c }
     /// Output positions per sample.
     var positions: Int { window.oh * window.ow }
+    /// Whether the batch's column matrix is the input itself, row for row (a 1×1 kernel at stride 1 over one
+    /// group): im2col and col2im are then copies to skip.
+    var columnsAreInput: Bool {
+        window.kh == 1 && window.kw == 1 && window.sh == 1 && window.sw == 1 && window.pad_top == 0 && window.pad_left == 0 && groups == 1
+    }
     /// Whether the windows are plain (no dilation, one group), as the special algorithms need.
     var isPlain: Bool { window.dh == 1 && window.dw == 1 && groups == 1 }
 

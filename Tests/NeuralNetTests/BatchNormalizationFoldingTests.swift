@@ -1,14 +1,19 @@
 import NeuralNet
 import Testing
 
-/// Inference folds a BatchNormalization into the convolution before it, and the ReLU after it: the predictions
-/// are those of the layers run one after the other, the folded layers run no pass of their own, and training
-/// is unchanged.
+/// Inference folds a BatchNormalization into the convolution (or depthwise convolution) before it, and the ReLU
+/// after it: the predictions are those of the layers run one after the other, the folded layers run no pass of
+/// their own, and training is unchanged.
 @Suite struct BatchNormalizationFoldingTests {
     /// Conv2D (linear, with a bias) into BatchNormalization, then ReLU and a softmax Dense; with `separated`,
     /// a linear Activation layer between the two keeps them apart.
-    static func model(separated: Bool, twoConsumers: Bool = false, shape: [Int] = [5, 5, 2], filters: Int = 4) throws -> Model {
-        var nodes = [Node(Conv2D(filters: filters, kernelSize: (3, 3), padding: .same), inputs: [.input(0)])]
+    /// With `depthwise`, a DepthwiseConv2D of multiplier `filters` / channels takes the convolution's place.
+    static func model(separated: Bool, twoConsumers: Bool = false, shape: [Int] = [5, 5, 2], filters: Int = 4,
+                      depthwise: Bool = false) throws -> Model {
+        let first: Layer = depthwise
+            ? DepthwiseConv2D(kernelSize: (3, 3), padding: .same, depthMultiplier: filters / shape[2])
+            : Conv2D(filters: filters, kernelSize: (3, 3), padding: .same)
+        var nodes = [Node(first, inputs: [.input(0)])]
         if separated { nodes.append(Node(ActivationLayer(.linear), inputs: [.node(0)])) }
         let normalization = nodes.count
         nodes.append(Node(BatchNormalization(momentum: 0.5), inputs: [.node(normalization - 1)]))
@@ -36,12 +41,13 @@ import Testing
         return profiler.forwardSeconds[node]
     }
 
-    /// Two input channels (im2col and GEMM), one channel with 32 filters (the direct single-channel kernels), and
-    /// 16 channels to 16 filters (Winograd, whose transformed kernel takes the folding in).
-    @Test(arguments: [([5, 5, 2], 4), ([8, 8, 1], 32), ([8, 8, 16], 16)])
-    func foldedPredictionsMatchTheLayersRunApart(shape: [Int], filters: Int) throws {
-        let folded = try Self.model(separated: false, shape: shape, filters: filters)
-        let apart = try Self.model(separated: true, shape: shape, filters: filters)
+    /// Two input channels (im2col and GEMM), one channel with 32 filters (the direct single-channel kernels),
+    /// 16 channels to 16 filters (Winograd, whose transformed kernel takes the folding in), and depthwise
+    /// convolutions of multiplier 2 and of 1 over 8 channels (the interior kernel).
+    @Test(arguments: [([5, 5, 2], 4, false), ([8, 8, 1], 32, false), ([8, 8, 16], 16, false), ([5, 5, 3], 6, true), ([6, 6, 8], 8, true)])
+    func foldedPredictionsMatchTheLayersRunApart(shape: [Int], filters: Int, depthwise: Bool) throws {
+        let folded = try Self.model(separated: false, shape: shape, filters: filters, depthwise: depthwise)
+        let apart = try Self.model(separated: true, shape: shape, filters: filters, depthwise: depthwise)
         let data = GradientTests.data(shape: shape, count: 40)
         let mine = folded.layers.flatMap(\.weights), theirs = apart.layers.flatMap(\.weights)
         #expect(mine.count == theirs.count)

@@ -176,6 +176,14 @@ import Testing
             [Dense(units: 3, activation: .tanh), RepeatVector(3), UpSampling1D(size: 2), Conv1D(filters: 2, kernelSize: 3, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "pointwise conv (the input as its column matrix) behind a 2x2 one", inputShape: [5, 6, 2]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 4, kernelSize: (1, 1), padding: .same, activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "pointwise conv1d behind a conv1d", inputShape: [7, 3]) {
+            [Conv1D(filters: 3, kernelSize: 2, activation: .tanh), Conv1D(filters: 2, kernelSize: 1, activation: .tanh), Flatten(),
+             Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "transposed conv, strided, same with output padding", inputShape: [3, 3, 2]) {
             [Conv2D(filters: 2, kernelSize: (1, 1), activation: .tanh),
              Conv2DTranspose(filters: 3, kernelSize: (3, 3), strides: (2, 2), padding: .same, outputPadding: (1, 0), activation: .tanh),

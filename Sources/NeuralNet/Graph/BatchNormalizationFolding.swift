@@ -6,6 +6,20 @@
 /// the normalisation's output (ReLU or ReLU6, or Activation with a value-by-value function) is then applied by the
 /// convolution too, on its output while it is in cache.
 enum BatchNormalizationFolding {
+    /// `count` kernel values whose last axis is the `channels` outputs, each scaled by its channel's factor of
+    /// `normalization`, and the bias (zero when nil) times the factor plus the offset, written into `buffer`.
+    static func fold(kernel: UnsafePointer<Float>, count: Int, bias: UnsafePointer<Float>?, channels: Int,
+                     _ normalization: BatchNormalization, into buffer: ScratchBuffer) -> (kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        let folded = buffer.reserve(count + 3 * channels)
+        let foldedBias = folded + count, factor = foldedBias + channels, offset = factor + channels
+        normalization.inferenceAffine(factor: factor, offset: offset)
+        for row in 0..<count / channels {
+            for c in 0..<channels { folded[row * channels + c] = kernel[row * channels + c] * factor[c] }
+        }
+        for c in 0..<channels { foldedBias[c] = (bias?[c] ?? 0) * factor[c] + offset[c] }
+        return (UnsafePointer(folded), UnsafePointer(foldedBias))
+    }
+
     /// For each node, the node whose output stands for it at inference: itself, or for a BatchNormalization
     /// folded into the convolution that feeds it, that convolution (which is told so). A pair folds when the
     /// normalisation is over the last axis and the convolution (not a shared one) has no activation and no
@@ -21,7 +35,8 @@ enum BatchNormalizationFolding {
         for (index, node) in nodes.enumerated() {
             guard let normalization = node.layer as? BatchNormalization, normalization.normalizesLastAxis, node.inputs.count == 1,
                   case .node(let source) = node.inputs[0], consumers[source] == 1,
-                  let convolution = nodes[source].layer as? Convolution, convolution.activation == .linear, !shared[source] else { continue }
+                  let convolution = nodes[source].layer as? NormalizationFoldingLayer, convolution.activation == .linear,
+                  !shared[source] else { continue }
             convolution.foldedNormalization = normalization
             sources[index] = source
             guard consumers[index] == 1,
@@ -40,3 +55,13 @@ enum BatchNormalizationFolding {
         return nil
     }
 }
+
+/// A layer that takes over the BatchNormalization after it, and the activation after that, at inference
+/// (``Convolution``, ``DepthwiseConvolution``); ``BatchNormalizationFolding`` sets both.
+protocol NormalizationFoldingLayer: ActivatedLayer {
+    /// The BatchNormalization folded into this layer's kernel and bias at inference.
+    var foldedNormalization: BatchNormalization? { get set }
+    /// The activation layer after that BatchNormalization, applied by this layer at inference.
+    var foldedActivation: Activation? { get set }
+}
+

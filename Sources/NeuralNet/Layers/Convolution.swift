@@ -11,8 +11,9 @@ import Foundation
 /// Plain windows (no dilation, one group) take faster paths where the shape allows: a 3×3 stride-1 kernel
 /// over enough channels Winograd's algorithm (``WinogradConvolution``), a stride-1 convolution over a few
 /// channels and wide inputs a GEMM over the padded input without im2col's copies
-/// (``ImplicitGEMMConvolution``), and a single input channel at stride 1 a direct convolution.
-public class Convolution: UnaryLayer, ConvolutionLayer {
+/// (``ImplicitGEMMConvolution``), and a single input channel at stride 1 a direct convolution. A pointwise
+/// (1×1, stride 1) convolution needs no im2col at all: its input is its column matrix.
+public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLayer {
     public var name: String
     /// `Conv1D` or `Conv2D`.
     public let className: String
@@ -99,7 +100,7 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
             ? WinogradConvolution(height: g.height, width: g.width, channels: channels, outHeight: g.outHeight,
                                   outWidth: g.outWidth, filters: filters, padTop: g.padTop, padLeft: g.padLeft, tileSize: 4)
             : nil
-        implicitGEMM = special && ImplicitGEMMConvolution.applies(kernelWidth: g.kernelWidth, strides: strides2D, channels: channels, outWidth: g.outWidth)
+        implicitGEMM = special && !g.columnsAreInput && ImplicitGEMMConvolution.applies(kernelWidth: g.kernelWidth, strides: strides2D, channels: channels, outWidth: g.outWidth)
             ? ImplicitGEMMConvolution(height: g.height, width: g.width, channels: channels, outHeight: g.outHeight,
                                       outWidth: g.outWidth, filters: filters, kernelHeight: g.kernelHeight,
                                       kernelWidth: g.kernelWidth, padTop: g.padTop, padLeft: g.padLeft)
@@ -132,15 +133,9 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
         -> (kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
         guard mode == .inference, let normalization = foldedNormalization else { return (UnsafePointer(kernel.value), bias.map { UnsafePointer($0.value) }) }
         if let prepared { return (prepared.kernel, prepared.bias) }
-        let folded = buffer.reserve(kernel.count + 3 * filters)
-        let foldedBias = folded + kernel.count, factor = foldedBias + filters, offset = factor + filters
-        normalization.inferenceAffine(factor: factor, offset: offset)
-        let weights = kernel.value
-        for row in 0..<kernel.count / filters {
-            for f in 0..<filters { folded[row * filters + f] = weights[row * filters + f] * factor[f] }
-        }
-        for f in 0..<filters { foldedBias[f] = (bias?.value[f] ?? 0) * factor[f] + offset[f] }
-        return (UnsafePointer(folded), UnsafePointer(foldedBias))
+        let folded = BatchNormalizationFolding.fold(kernel: kernel.value, count: kernel.count, bias: bias.map { UnsafePointer($0.value) },
+                                                    channels: filters, normalization, into: buffer)
+        return (folded.kernel, folded.bias)
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
@@ -198,8 +193,9 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
                     for group in 0..<g.groups {
                         // Group g's filters are the kernel's columns g·fg..<(g + 1)·fg.
                         let first = group * groupFilters
-                        g.im2col(input, rows: start, count: count, group: group, into: columns)
-                        gemm(m: count, n: groupFilters, k: g.patch, columns, lda: g.patch, weights + first, ldb: filters,
+                        let rowsOfColumns = g.columnsAreInput ? input + start * g.patch : UnsafePointer(columns)
+                        if !g.columnsAreInput { g.im2col(input, rows: start, count: count, group: group, into: columns) }
+                        gemm(m: count, n: groupFilters, k: g.patch, rowsOfColumns, lda: g.patch, weights + first, ldb: filters,
                              bias: shift.map { $0 + first }, output + start * filters + first, ldc: filters)
                     }
                     finished(start * filters..<(start + count) * filters)
@@ -211,14 +207,15 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
     /// The algorithm a pass over `batch` inputs takes. Winograd for a 3×3 kernel at stride 1: at inference
     /// over 16 or more channels and filters, F(4×4, 3×3) on at least 256 output positions and F(2×2, 3×3) on
     /// 64 to 255; in training F(2×2, 3×3) over 32 or more on at least 256. Else a direct convolution for a
-    /// single channel, implicit GEMM for a few channels over wide images at stride 1
-    /// (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
+    /// single channel, one GEMM over the input for a pointwise convolution, implicit GEMM for a few channels
+    /// over wide images at stride 1 (``ImplicitGEMMConvolution``), im2col + GEMM for the rest.
     /// (A single channel's backward pass, where it needs an input gradient, takes im2col + GEMM.)
     public func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm {
         if let winograd = winograd(batch: batch, mode: training ? .training : .inference) {
             return winograd.tileSize == 4 ? .winograd4x4 : .winograd2x2
         }
         if usesDirectSingleChannel { return .directSingleChannel }
+        if geometry.columnsAreInput { return .pointwise }
         return implicitGEMM == nil ? .im2col : .implicitGEMM
     }
 
@@ -301,7 +298,8 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
                                   second: scratch.second)
             return
         }
-        inputGradient?.update(repeating: 0, count: batch * g.imageSize)
+        // With the input as its own column matrix, each chunk writes its rows of the input gradient whole.
+        if !g.columnsAreInput { inputGradient?.update(repeating: 0, count: batch * g.imageSize) }
         let chunk = min(chunkRows, rows), groupFilters = filters / g.groups
         let columns = scratch.first.reserve(chunk * g.patch + 16)
         let columnGradient = inputGradient == nil ? columns : scratch.second.reserve(chunk * g.patch + filters * g.patch)
@@ -314,13 +312,15 @@ public class Convolution: UnaryLayer, ConvolutionLayer {
             for group in 0..<g.groups {
                 let first = group * groupFilters
                 let gradient = outputGradient + start * filters + first
-                g.im2col(input, rows: start, count: count, group: group, into: columns)
-                gemm(transposeA: true, m: g.patch, n: groupFilters, k: count, columns, lda: g.patch, gradient, ldb: filters,
+                let rowsOfColumns = g.columnsAreInput ? input + start * g.patch : UnsafePointer(columns)
+                if !g.columnsAreInput { g.im2col(input, rows: start, count: count, group: group, into: columns) }
+                gemm(transposeA: true, m: g.patch, n: groupFilters, k: count, rowsOfColumns, lda: g.patch, gradient, ldb: filters,
                      accumulate: start > 0, gradients[0] + first, ldc: filters)
                 guard let inputGradient else { continue }
+                let rowsOfGradient = g.columnsAreInput ? inputGradient + start * g.patch : columnGradient
                 gemm(m: count, n: g.patch, k: groupFilters, gradient, lda: filters, transposedKernel + first * g.patch, ldb: g.patch,
-                     columnGradient, ldc: g.patch)
-                g.col2im(columnGradient, inputGradient, rows: start, count: count, group: group)
+                     rowsOfGradient, ldc: g.patch)
+                if !g.columnsAreInput { g.col2im(columnGradient, inputGradient, rows: start, count: count, group: group) }
             }
         }
     }
@@ -363,5 +363,6 @@ public enum ConvolutionAlgorithm: String, Sendable {
     case winograd2x2 = "Winograd F(2x2, 3x3)"
     case implicitGEMM = "implicit GEMM"
     case directSingleChannel = "direct (one channel)"
+    case pointwise = "pointwise GEMM"
     case im2col = "im2col + GEMM"
 }

@@ -5,7 +5,7 @@
 ///
 /// A direct pass over the windows (``ConvolutionGeometry/depthwiseForward(_:kernel:bias:_:multiplier:)``),
 /// vectorised along the channels: im2col would copy every value k... times for products one channel deep.
-public class DepthwiseConvolution: UnaryLayer, ConvolutionLayer {
+public class DepthwiseConvolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLayer {
     public var name: String
     /// `DepthwiseConv1D` or `DepthwiseConv2D`.
     public let className: String
@@ -33,6 +33,11 @@ public class DepthwiseConvolution: UnaryLayer, ConvolutionLayer {
     public private(set) var outputShape: [Int] = []
     public private(set) var parameters: [Parameter] = []
     private var geometry = ConvolutionGeometry()
+    /// The BatchNormalization this layer takes over at inference, set by the model (see
+    /// ``BatchNormalizationFolding``).
+    var foldedNormalization: BatchNormalization?
+    /// The activation layer after that BatchNormalization, applied by this layer at inference.
+    var foldedActivation: Activation?
 
     /// A layer of `rank` spatial axes with Keras's options (one size per axis); its kernel is created when the
     /// model is built.
@@ -74,12 +79,18 @@ public class DepthwiseConvolution: UnaryLayer, ConvolutionLayer {
                         scratch: LayerScratch) {
         let g = geometry, width = outputShape.last!, sampleOutput = g.positions * width
         let preactivations = preactivationStore(mode, scratch, count: batch * sampleOutput)
+        var weights = (kernel: UnsafePointer(kernel.value), bias: bias.map { UnsafePointer($0.value) })
+        var activation = appliedActivation
+        if mode == .inference, let normalization = foldedNormalization {
+            weights = BatchNormalizationFolding.fold(kernel: weights.kernel, count: kernel.count, bias: weights.bias, channels: width,
+                                                     normalization, into: scratch.folded)
+            activation = foldedActivation ?? activation
+        }
         for sample in 0..<batch {
             let out = output + sample * sampleOutput
-            g.depthwiseForward(input + sample * g.imageSize, kernel: kernel.value, bias: bias.map { UnsafePointer($0.value) }, out,
-                               multiplier: depthMultiplier)
+            g.depthwiseForward(input + sample * g.imageSize, kernel: weights.kernel, bias: weights.bias, out, multiplier: depthMultiplier)
             preactivations?.advanced(by: sample * sampleOutput).update(from: out, count: sampleOutput)
-            appliedActivation.apply(out, rows: g.positions, width: width)
+            activation.apply(out, rows: g.positions, width: width)
         }
     }
 
