@@ -89,6 +89,15 @@ struct ConvolutionGeometry {
         ck_im2col(input, columns, &window, start, count)
     }
 
+    /// Rows `start..<start + count` of group `group`'s column matrix: the input itself where
+    /// ``columnsAreInput``, else copied by ``im2col(_:rows:count:group:into:)`` into `buffer`.
+    func columnRows(_ input: UnsafePointer<Float>, rows start: Int, count: Int, group: Int = 0,
+                    buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if columnsAreInput { return input + start * patch }
+        im2col(input, rows: start, count: count, group: group, into: buffer)
+        return UnsafePointer(buffer)
+    }
+
     /// Adds those rows back onto the input positions they came from (the adjoint of ``im2col``).
     func col2im(_ columns: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>, rows start: Int, count: Int, group: Int = 0) {
         var window = window

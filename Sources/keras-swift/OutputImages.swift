@@ -39,13 +39,13 @@ struct OutputImages {
         for output in images {
             let shape = model.outputShapes[output], (height, width, channels) = (shape[0], shape[1], shape[2])
             let activation = model.outputActivation(output)
-            let range = range ?? activation?.bounds ?? 0...1
-            let scale = 255 / (range.upperBound - range.lowerBound), size = height * width * channels
+            let shown = range ?? activation?.bounds ?? 0...1
+            let scale = 255 / (shown.upperBound - shown.lowerBound), size = height * width * channels
             var clipped = 0
             let prefix = images.count > 1 ? model.outputNames[output] + "-" : ""
             for sample in 0..<samples {
                 let pixels = outputs[output][sample * size..<(sample + 1) * size].map { value -> UInt8 in
-                    let level = ((value - range.lowerBound) * scale).rounded()
+                    let level = ((value - shown.lowerBound) * scale).rounded()
                     guard level >= 0, level <= 255 else {
                         clipped += 1
                         return level > 255 ? 255 : 0
@@ -57,7 +57,7 @@ struct OutputImages {
             }
             let kind = ["grey", "", "RGB", "RGBA"][channels - 1]
             print("wrote \(describeCount(samples)) \(width)x\(height) \(kind) PNG images of output \(model.outputNames[output]) to \(folder)/")
-            if self.range == nil, activation?.bounds == nil, clipped > 0 {
+            if range == nil, activation?.bounds == nil, clipped > 0 {
                 note("note: output \(model.outputNames[output]) ends in \(activation?.rawValue ?? "no activation"), not bounded: 0...1 was shown as black to white and \(describeCount(clipped)) values outside it were clipped; --image-range LOW,HIGH chooses the range")
             }
         }

@@ -240,6 +240,8 @@ import Testing
                        padding: .valid, outputPadding: nil, expectedSpatial: [8, 7]),
         TransposedCase(name: "2-D valid, output padding, uneven strides", spatial: [3, 3], channels: 2, filters: 2, kernel: [2, 2],
                        strides: [2, 3], dilation: [1, 1], padding: .valid, outputPadding: [1, 2], expectedSpatial: [7, 10]),
+        TransposedCase(name: "2-D 1x1 at stride 1", spatial: [4, 3], channels: 3, filters: 2, kernel: [1, 1], strides: [1, 1], dilation: [1, 1],
+                       padding: .same, outputPadding: nil, expectedSpatial: [4, 3]),
         TransposedCase(name: "1-D same, stride 3", spatial: [5], channels: 3, filters: 2, kernel: [4], strides: [3], dilation: [1],
                        padding: .same, outputPadding: nil, expectedSpatial: [15]),
         TransposedCase(name: "1-D valid, dilated", spatial: [6], channels: 2, filters: 4, kernel: [3], strides: [1], dilation: [3],

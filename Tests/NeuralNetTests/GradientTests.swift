@@ -189,6 +189,10 @@ import Testing
              Conv2DTranspose(filters: 3, kernelSize: (3, 3), strides: (2, 2), padding: .same, outputPadding: (1, 0), activation: .tanh),
              Conv2DTranspose(filters: 2, kernelSize: (2, 3), strides: (1, 2), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "pointwise transposed conv (the output gradient as its column matrix)", inputShape: [4, 5, 2]) {
+            [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2DTranspose(filters: 2, kernelSize: (1, 1), activation: .tanh),
+             Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "transposed conv1d, dilated and strided", inputShape: [5, 3]) {
             [Conv1D(filters: 2, kernelSize: 1, activation: .tanh), Conv1DTranspose(filters: 3, kernelSize: 3, dilationRate: 2, activation: .tanh),
              Conv1DTranspose(filters: 2, kernelSize: 2, strides: 3, padding: .same, activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]

@@ -193,8 +193,7 @@ public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLaye
                     for group in 0..<g.groups {
                         // Group g's filters are the kernel's columns g·fg..<(g + 1)·fg.
                         let first = group * groupFilters
-                        let rowsOfColumns = g.columnsAreInput ? input + start * g.patch : UnsafePointer(columns)
-                        if !g.columnsAreInput { g.im2col(input, rows: start, count: count, group: group, into: columns) }
+                        let rowsOfColumns = g.columnRows(input, rows: start, count: count, group: group, buffer: columns)
                         gemm(m: count, n: groupFilters, k: g.patch, rowsOfColumns, lda: g.patch, weights + first, ldb: filters,
                              bias: shift.map { $0 + first }, output + start * filters + first, ldc: filters)
                     }
@@ -312,8 +311,7 @@ public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLaye
             for group in 0..<g.groups {
                 let first = group * groupFilters
                 let gradient = outputGradient + start * filters + first
-                let rowsOfColumns = g.columnsAreInput ? input + start * g.patch : UnsafePointer(columns)
-                if !g.columnsAreInput { g.im2col(input, rows: start, count: count, group: group, into: columns) }
+                let rowsOfColumns = g.columnRows(input, rows: start, count: count, group: group, buffer: columns)
                 gemm(transposeA: true, m: g.patch, n: groupFilters, k: count, rowsOfColumns, lda: g.patch, gradient, ldb: filters,
                      accumulate: start > 0, gradients[0] + first, ldc: filters)
                 guard let inputGradient else { continue }

@@ -162,11 +162,11 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
             let count = min(chunk, rows - start)
             // The output gradient's windows, one row per input position: d(input) = columns · kernel and
             // d(kernel) = columnsᵀ · input.
-            g.im2col(outputGradient, rows: start, count: count, into: columns)
-            gemm(transposeA: true, m: g.patch, n: channels, k: count, columns, lda: g.patch, input + start * channels, ldb: channels,
+            let windows = g.columnRows(outputGradient, rows: start, count: count, buffer: columns)
+            gemm(transposeA: true, m: g.patch, n: channels, k: count, windows, lda: g.patch, input + start * channels, ldb: channels,
                  accumulate: start > 0, gradients[0], ldc: channels)
             guard let inputGradient else { continue }
-            gemm(m: count, n: channels, k: g.patch, columns, lda: g.patch, kernel.value, ldb: channels, inputGradient + start * channels,
+            gemm(m: count, n: channels, k: g.patch, windows, lda: g.patch, kernel.value, ldb: channels, inputGradient + start * channels,
                  ldc: channels)
         }
     }
