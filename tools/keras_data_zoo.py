@@ -2,8 +2,8 @@
 """A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
-RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, two trained
-on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, per-step
+models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -131,6 +131,25 @@ def transposed_sequence(keras):
         L.Conv1DTranspose(2, 2, strides=3, padding="same", output_padding=1, activation="relu"), L.Flatten(), L.Dense(1)])
 
 
+def frame_classifier(keras):
+    """Four (8, 8, 1) frames per sample, each through the same small CNN (TimeDistributed over Conv2D,
+    MaxPooling2D, Flatten and a softmax Dense): a class per frame."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((4, 8, 8, 1)), L.TimeDistributed(L.Conv2D(4, 3, activation="relu")), L.TimeDistributed(L.MaxPooling2D()),
+        L.TimeDistributed(L.Flatten()), L.TimeDistributed(L.Dense(3, activation="softmax"))])
+
+
+def step_regressor(keras):
+    """A value per step of a (6, 3) series: TimeDistributed Dense layers around a causal Conv1D, as forecasters
+    end in TimeDistributed(Dense(1))."""
+    L = keras.layers
+    inputs = keras.Input((6, 3))
+    x = L.TimeDistributed(L.Dense(8, activation="tanh"))(inputs)
+    x = L.Conv1D(4, 2, padding="causal", activation="relu")(x)
+    return keras.Model(inputs, L.TimeDistributed(L.Dense(1))(x))
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -189,6 +208,17 @@ def data(name, rng):
     if name == "transposed_sequence":
         x = rng.normal(size=(n, 6, 3)).astype("float32")
         return [x], [(x[:, :, 0].mean(axis=1, keepdims=True) - x[:, -1, 1:2]).astype("float32")]
+    if name == "frame_classifier":
+        # Each frame's class is the quadrant holding its brightest pixel (top or bottom half, and left or right
+        # for the top): three classes.
+        frames = rng.uniform(size=(n, 4, 8, 8, 1)).astype("float32")
+        peak = frames.reshape(n, 4, 64).argmax(axis=2)
+        row, column = peak // 8, peak % 8
+        return [frames], [np.where(row >= 4, 2, (column >= 4).astype("int64")).astype("int64")]
+    if name == "step_regressor":
+        x = rng.normal(size=(n, 6, 3)).astype("float32")
+        previous = np.concatenate([np.zeros((n, 1, 1), "float32"), x[:, :-1, :1]], axis=1)
+        return [x], [(x[:, :, 1:2] - 0.5 * previous).astype("float32")]
     raise ValueError(name)
 
 
@@ -210,6 +240,8 @@ ZOO = {
     "repeated_sequence": (repeated_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "dcgan_generator": (dcgan_generator, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_sequence": (transposed_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "frame_classifier": (frame_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "step_regressor": (step_regressor, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

@@ -185,7 +185,7 @@ public enum ModelLoader {
                     throw KerasFormatError(file: file.path, object: "layers/\(path)/vars",
                                            .missingVariables(layer: layer.name, expected: layer.weights.count))
                 }
-                matched.append((Unit(name: layer.name, weights: layer.weights), stored))
+                matched.append((Unit(name: layer.name, weights: layer.weights), try inLayerOrder(stored, of: layer, file: file.path)))
             }
             let used = Set(matched.map(\.1.name))
             if let extra = inventory.layers.first(where: { !$0.weights.isEmpty && !used.contains($0.name) }) {
@@ -217,6 +217,22 @@ public enum ModelLoader {
             WeightReading.Target(root: root, path: $0.stored.path, buffer: UnsafeMutableBufferPointer(start: $0.parameter.value, count: $0.parameter.count))
         })
         for (parameter, weight) in weights { try checkValues(of: parameter, readFrom: weight, file: file.path, notices: &notices) }
+    }
+
+    /// `stored`'s weights in the order of `layer.weights`, found by their paths under the layer's group
+    /// (`vars/0`, `layer/vars/1`); a count that differs is left for the caller to report, a nested group
+    /// that is missing is refused here.
+    private static func inLayerOrder(_ stored: StoredLayer, of layer: Layer, file: String) throws -> StoredLayer {
+        let byName = Dictionary(stored.weights.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let expected = LayerCodecs.weightGroups(of: layer, flavour: .keras3).flatMap(\.storedNames)
+        let found = expected.compactMap { byName[$0] }
+        if found.count == expected.count {
+            let used = Set(expected)
+            return StoredLayer(name: stored.name, className: stored.className, groupPath: stored.groupPath,
+                               weights: found + stored.weights.filter { !used.contains($0.name) })
+        }
+        guard stored.weights.count == expected.count, let missing = expected.first(where: { byName[$0] == nil }) else { return stored }
+        throw KerasFormatError(file: file, object: stored.groupPath + "/" + missing, .missingVariables(layer: layer.name, expected: expected.count))
     }
 
     /// Refuses a weight stored as anything but numbers float32 can hold (integers only for integer

@@ -77,12 +77,12 @@ public enum ModelWriter {
         // Keras creates the layer groups in sorted name order ("to avoid prefix issues").
         for layer in model.layers.sorted(by: { $0.name < $1.name }) {
             let group = try weights.createGroup(layer.name)
-            let names = layer.weights.map { parameter in
-                let weight = LayerCodecs.weightName(parameter, of: layer, flavour: flavour)
-                return flavour == .keras3 ? "\(model.name)/\(layer.name)/\(weight)" : "\(layer.name)/\(weight):0"
+            let groups = LayerCodecs.weightGroups(of: layer, flavour: flavour)
+            let names = groups.flatMap(\.legacyNames).map { weight in
+                flavour == .keras3 ? "\(model.name)/\(layer.name)/\(weight)" : "\(layer.name)/\(weight):0"
             }
             try SplitAttribute.write(names, as: "weight_names", to: group)
-            for (name, parameter) in zip(names, layer.weights) { try write(parameter, named: name, in: group) }
+            for (name, parameter) in zip(names, groups.flatMap(\.parameters)) { try write(parameter, named: name, in: group) }
         }
         try SplitAttribute.write([], as: "weight_names", to: try weights.createGroup("top_level_model_weights"))
         guard let optimizer else { return }
@@ -101,8 +101,13 @@ public enum ModelWriter {
         }
         let paths = KerasNaming.saveableNames(classNames: model.layers.map(\.className))
         for (layer, path) in zip(model.layers, paths) {
-            let vars = try root.createGroup("layers/\(path)/vars")
-            for (index, parameter) in layer.weights.enumerated() { try write(parameter, named: String(index), in: vars) }
+            // Every saveable has a `vars` group, empty or not, as Keras writes it.
+            let layerGroup = try root.createGroup("layers/\(path)")
+            try layerGroup.createGroup("vars")
+            for group in LayerCodecs.weightGroups(of: layer, flavour: .keras3) {
+                if !group.path.isEmpty { try layerGroup.createGroup(group.path + "/vars") }
+                for (name, parameter) in zip(group.storedNames, group.parameters) { try write(parameter, named: name, in: layerGroup) }
+            }
         }
         if let optimizer {
             let vars = try root.createGroup("optimizer/vars")

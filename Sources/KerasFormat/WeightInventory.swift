@@ -126,15 +126,30 @@ extension WeightInventory {
                 return StoredLayer(name: name, className: className, groupPath: layersGroup.path + "/" + name, weights: [])
             }
             let group = try layersGroup.group(name)
-            return StoredLayer(name: name, className: className, groupPath: group.path, weights: try vars(of: group))
+            return StoredLayer(name: name, className: className, groupPath: group.path, weights: try nestedVars(of: group))
         }
         let optimizerWeights = root.kind(of: "optimizer") == .group ? try vars(of: root.group("optimizer")) : []
         return WeightInventory(format: format, layers: layers, layersInModelOrder: inModelOrder,
                                optimizerName: nil, optimizerWeights: optimizerWeights)
     }
 
-    /// The datasets `vars/0`, `vars/1`, ... of a saveable's group, in index order.
-    private static func vars(of group: Group) throws -> [StoredWeight] {
+    /// How deep saveables nest inside a layer's: a Bidirectional's LSTM keeps its weights at
+    /// `forward_layer/cell/vars`, and a TimeDistributed could wrap that. Deeper groups are not read.
+    static let maximumSaveableDepth = 4
+
+    /// A layer's weights: its own `vars/<i>`, then those of the saveables nested in it (`layer/vars/<i>`),
+    /// group by group, named by their path under the layer's group.
+    private static func nestedVars(of group: Group, prefix: String = "", depth: Int = 0) throws -> [StoredWeight] {
+        var weights = try vars(of: group, prefix: prefix)
+        guard depth < maximumSaveableDepth else { return weights }
+        for link in try group.links() where link.kind == .group && link.name != "vars" {
+            weights += try nestedVars(of: try group.group(link.name), prefix: prefix + link.name + "/", depth: depth + 1)
+        }
+        return weights
+    }
+
+    /// The datasets `vars/0`, `vars/1`, ... of a saveable's group, in index order, their names prefixed.
+    private static func vars(of group: Group, prefix: String = "") throws -> [StoredWeight] {
         guard group.kind(of: "vars") == .group else { return [] }
         let varsGroup = try group.group("vars")
         let links = try varsGroup.links()
@@ -145,7 +160,7 @@ extension WeightInventory {
         for (expected, index) in indices.enumerated() where expected != index {
             throw KerasFormatError(file: group.location.file, object: varsGroup.path, .misnumberedVariables(indices))
         }
-        return try indices.map { try storedWeight(varsGroup, String($0), name: "vars/\($0)") }
+        return try indices.map { try storedWeight(varsGroup, String($0), name: prefix + "vars/\($0)") }
     }
 
     private static func storedWeight(_ group: Group, _ path: String, name: String) throws -> StoredWeight {

@@ -156,6 +156,45 @@ import Testing
         }
     }
 
+    /// TimeDistributed keeps its wrapped layer's config and weights through every form: the weights at the
+    /// nested saveable path `layer/vars/<i>` of `.weights.h5`, and in legacy `.h5` files under the names each
+    /// flavour gives them (Keras 3 puts the wrapped layer's name in, Keras 2 does not).
+    @Test func timeDistributedNestsItsLayerInEveryForm() throws {
+        let model = try Sequential(inputShape: [3, 4, 4, 1], layers: [
+            TimeDistributed(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu, name: "conv"), name: "frames"),
+            TimeDistributed(Flatten(name: "flat"), name: "flat_frames"),
+            TimeDistributed(Dense(units: 3, activation: .tanh, name: "head"), name: "steps"),
+        ], seed: 6)
+        let input = (0..<96).map { Float(($0 * 13) % 17) / 17 }
+        let expected = try model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms {
+            let path = folder.path("time-distributed-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let loaded = extension_ == "weights.h5" ? model : try ModelLoader.load(path).model
+            if extension_ == "weights.h5" {
+                let copy = try Sequential(inputShape: [3, 4, 4, 1], layers: [
+                    TimeDistributed(Conv2D(filters: 2, kernelSize: (2, 2), activation: .relu)), TimeDistributed(Flatten()),
+                    TimeDistributed(Dense(units: 3, activation: .tanh)),
+                ])
+                _ = try ModelLoader.loadWeights(path, into: copy)
+                #expect(try copy.predict(input) == expected)
+                let stored = try KerasFile.open(path).inventory().layers.map { $0.weights.map(\.name) }
+                #expect(stored == [["layer/vars/0", "layer/vars/1"], [], ["layer/vars/0", "layer/vars/1"]])
+                continue
+            }
+            let wrapped = try #require(loaded.layers[2] as? TimeDistributed)
+            #expect((wrapped.layer as? Dense)?.units == 3 && (wrapped.layer as? Dense)?.activation == .tanh && wrapped.layer.name == "head")
+            #expect(try loaded.predict(input) == expected, "\(path)")
+            guard extension_ == "h5" else { continue }
+            let names = try KerasFile.open(path).inventory().layers.flatMap { $0.weights.map(\.name) }
+            #expect(names == (flavour == .keras2
+                ? ["frames/kernel:0", "frames/bias:0", "steps/kernel:0", "steps/bias:0"]
+                : ["sequential/frames/conv/kernel", "sequential/frames/conv/bias", "sequential/steps/head/kernel", "sequential/steps/head/bias"]),
+                    "\(path)")
+        }
+    }
+
     /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
     /// the layer, an activation tf-keras does not have, leaving no file behind.
     @Test func activationsAreWrittenByTheFlavoursNames() throws {

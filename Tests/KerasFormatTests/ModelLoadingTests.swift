@@ -206,6 +206,29 @@ import Testing
         #expect(causal?.problem == .invalidValue(key: "padding", reason: "'causal' is not supported (valid, same)"))
     }
 
+    /// A wrapped layer's config is read through its own class's codec: its ignored keys get notices under the
+    /// wrapper's key, and an unknown class, a malformed entry or a layer of several inputs are refused by name.
+    @Test func wrappedLayerConfigsAreReadThroughTheirCodecs() throws {
+        func build(_ wrapped: String) throws -> (Model, [Notice]) {
+            let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 5, 4]}}, "#
+                + #"{"class_name": "TimeDistributed", "config": {"name": "td", "layer": "# + wrapped + "}}]}}"
+            var builder = ModelBuilder(file: "wrapped.h5")
+            let model = try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "wrapped.h5"))
+            return (model, builder.notices)
+        }
+        let (model, notices) = try build(#"{"class_name": "Dense", "config": {"name": "d", "units": 3, "kernel_regularizer": "l2"}}"#)
+        #expect(model.layers[0].outputShape == [5, 3] && (model.layers[0] as? TimeDistributed)?.layer.name == "d")
+        #expect(notices == [.ignoredSetting(layer: "td", key: "layer.kernel_regularizer")])
+        let unknown = #expect(throws: KerasFormatError.self) { try build(#"{"class_name": "Sparse", "config": {"name": "x"}}"#) }
+        #expect(unknown?.object == "layer td/x" && unknown?.problem == .unknownLayerClass("Sparse", supported: LayerCodecs.classNames))
+        let bad = #expect(throws: KerasFormatError.self) { try build(#"{"class_name": "Dense", "config": {"name": "d", "units": -3}}"#) }
+        #expect(bad?.object == "layer td/d")
+        let malformed = #expect(throws: KerasFormatError.self) { try build(#""dense""#) }
+        #expect(malformed?.object == "layer td" && malformed?.problem == .invalidValue(key: "layer", reason: #"must be a serialised layer ({"class_name": ..., "config": {...}})"#))
+        let merge = #expect(throws: KerasFormatError.self) { try build(#"{"class_name": "Add", "config": {"name": "a"}}"#) }
+        #expect(merge?.problem == .unsupportedOption("layer of class Add (a layer of one input is wrapped)"))
+    }
+
     /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
     @Test func aShortInboundReferenceIsRefused() throws {
         let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#

@@ -176,6 +176,10 @@ import Testing
             [Dense(units: 3, activation: .tanh), RepeatVector(3), UpSampling1D(size: 2), Conv1D(filters: 2, kernelSize: 3, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "time-distributed conv, pooling, flatten and dense over frames", inputShape: [3, 4, 4, 1]) {
+            [TimeDistributed(Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh)), TimeDistributed(Pooling2D(.max, poolSize: (2, 2))),
+             TimeDistributed(Flatten()), TimeDistributed(Dense(units: 2, activation: .tanh)), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "pointwise conv (the input as its column matrix) behind a 2x2 one", inputShape: [5, 6, 2]) {
             [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 4, kernelSize: (1, 1), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

@@ -31,6 +31,18 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         #expect(layer.parameters.map(\.name) == ["kernel"])
     }
 
+    @Test func timeDistributedAppliesTheSameLayerAtEachStep() throws {
+        let wrapper = TimeDistributed(Dense(units: 3))
+        // Steps [1, 2], [0, 1] and [-1, 0] through the same Dense.
+        let output = try run(wrapper, input: [1, 2, 0, 1, -1, 0], shape: [3, 2], weights: [Self.kernel, Self.bias])
+        expectClose(output, [9.5, -8, 15, 4.5, -15, 6, -0.5, -22, -3])
+        #expect(wrapper.outputShape == [3, 3])
+        #expect(wrapper.parameters.map(\.name) == ["kernel", "bias"])
+        // A layer whose training is more than a pass per step, and an input without steps, are refused.
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [3, 2], layers: [TimeDistributed(BatchNormalization())]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [2], layers: [TimeDistributed(Dense(units: 3))]) }
+    }
+
     @Test(arguments: [
         (Activation.linear, [Float(9.5), -8, 15]),
         (.relu, [9.5, 0, 15]),

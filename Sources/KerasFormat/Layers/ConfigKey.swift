@@ -36,6 +36,8 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
         case nothing
         /// A setting the layer is built without (its default, if it holds a property), for a notice.
         case ignored(default: Any?)
+        /// A wrapped layer, and the keys of its own config it is built without.
+        case wrapped(Layer, ignoredKeys: [String])
     }
 
     /// A key holding the layer property `keyPath`, in Keras 3's `name` (and Keras 2's `keras2Name`, read
@@ -68,6 +70,33 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
     /// A key holding the optional layer property `keyPath`: nil when missing or null, and written as null.
     init<Wrapped>(optional name: String, _ keyPath: KeyPath<CodedLayer, Wrapped?>, _ coding: ValueCoding<Wrapped>) {
         self.init(name, keyPath, .optional(coding), default: .some(nil))
+    }
+
+    /// A key holding the layer `keyPath` wraps (TimeDistributed's `layer`), serialised as Keras serialises a
+    /// layer (`{"class_name": ..., "config": {...}}`) and read and written through its class's codec. Keys
+    /// the wrapped layer is built without get notices as `<key>.<its key>`.
+    init(wrapped name: String, _ keyPath: KeyPath<CodedLayer, any UnaryLayer>) {
+        self.name = name
+        self.keyPath = keyPath
+        nonisolated(unsafe) let keyPath = keyPath
+        decode = { reader in
+            guard let item = reader.config[name], let className = item["class_name"]?.stringValue,
+                  let config = item["config"]?.objectValue else {
+                throw reader.invalid(name, "must be a serialised layer ({\"class_name\": ..., \"config\": {...}})")
+            }
+            guard let wrappedName = config["name"]?.stringValue else { throw reader.invalid(name, "has no name") }
+            let wrappedReader = reader.wrapped(config, named: wrappedName)
+            guard let (layer, ignoredKeys) = try LayerCodecs.layer(className: className, config: wrappedReader) else {
+                throw KerasFormatError(file: reader.file, object: wrappedReader.object, .unknownLayerClass(className, supported: LayerCodecs.classNames))
+            }
+            guard layer is any UnaryLayer else { throw reader.unsupported("\(name) of class \(className) (a layer of one input is wrapped)") }
+            return .wrapped(layer, ignoredKeys: ignoredKeys)
+        }
+        encode = { layer, flavour in
+            let wrapped = layer[keyPath: keyPath]
+            return (name, .object(JSONObject([("module", .string("keras.layers")), ("class_name", .string(wrapped.className)),
+                                              ("config", .object(ConfigWriter.layerConfig(wrapped, flavour: flavour))), ("registered_name", .null)])))
+        }
     }
 
     /// A key whose only supported value is `value` (missing and null also pass): another is handled as
@@ -125,6 +154,9 @@ struct LayerSettings<CodedLayer: Layer> {
             case .ignored(let value):
                 ignoredKeys.append(key.name)
                 if let path = key.keyPath, let value { values[path] = value }
+            case .wrapped(let layer, let wrappedIgnoredKeys):
+                ignoredKeys += wrappedIgnoredKeys.map { "\(key.name).\($0)" }
+                if let path = key.keyPath { values[path] = layer }
             }
         }
     }

@@ -17,12 +17,41 @@ protocol LayerCodec: Sendable {
     /// The name `flavour`'s Keras gives a weight of the layer in a legacy `.h5`'s `weight_names` (Keras 2
     /// calls DepthwiseConv2D's kernel `depthwise_kernel`, Keras 3 `kernel`).
     static func weightName(_ parameter: Parameter, flavour: KerasFlavour) -> String
+    /// Where the layer's weights sit in `flavour`'s files, in the order of `layer.weights`: a layer that
+    /// wraps others keeps theirs at paths nested under its own.
+    static func weightGroups(of layer: CodedLayer, flavour: KerasFlavour) -> [WeightGroup]
 }
 
 extension LayerCodec {
     static var takesTrainable: Bool { true }
     /// The parameter's own name, which both flavours use for most classes.
     static func weightName(_ parameter: Parameter, flavour: KerasFlavour) -> String { parameter.name }
+    /// All the weights in the layer's own place, named by ``weightName(_:flavour:)``.
+    static func weightGroups(of layer: CodedLayer, flavour: KerasFlavour) -> [WeightGroup] {
+        [WeightGroup(path: "", parameters: layer.weights, legacyNames: layer.weights.map { weightName($0, flavour: flavour) })]
+    }
+}
+
+/// Some of a layer's weights and where Keras files keep them, relative to the layer's own entry.
+struct WeightGroup {
+    /// The saveable path under the layer's `layers/<name>` group in `.weights.h5` and `.keras` files: empty
+    /// for the layer's own `vars`, `layer` for the layer TimeDistributed wraps.
+    let path: String
+    /// The weights, in Keras's order.
+    let parameters: [Parameter]
+    /// Each weight's name after the layer's in a legacy `.h5`'s `weight_names` (`kernel`; `dense/kernel`
+    /// for the Dense that a Keras 3 TimeDistributed wraps).
+    let legacyNames: [String]
+
+    /// Each weight's dataset under the layer's saveable group: `vars/0`, `layer/vars/1`.
+    var storedNames: [String] { parameters.indices.map { (path.isEmpty ? "" : path + "/") + "vars/\($0)" } }
+
+    /// The group as seen from a layer that wraps its layer under `path`, whose legacy names it prefixes
+    /// with `legacyPrefix`.
+    func nested(under path: String, legacyPrefix: String) -> WeightGroup {
+        WeightGroup(path: self.path.isEmpty ? path : path + "/" + self.path, parameters: parameters,
+                    legacyNames: legacyNames.map { legacyPrefix + $0 })
+    }
 }
 
 /// The layer classes this project reads and writes: one line per codec.
@@ -69,6 +98,7 @@ public enum LayerCodecs {
         GaussianDropoutCodec.self,
         AlphaDropoutCodec.self,
         ActivityRegularizationCodec.self,
+        TimeDistributedCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
@@ -92,9 +122,12 @@ public enum LayerCodecs {
         return entries(codec, layer, flavour)
     }
 
-    /// The name `flavour`'s Keras gives `parameter`, a weight of `layer`.
-    static func weightName(_ parameter: Parameter, of layer: Layer, flavour: KerasFlavour) -> String {
-        byClassName[layer.className]?.weightName(parameter, flavour: flavour) ?? parameter.name
+    /// Where `flavour`'s Keras keeps `layer`'s weights (see ``LayerCodec/weightGroups(of:flavour:)``).
+    static func weightGroups(of layer: Layer, flavour: KerasFlavour) -> [WeightGroup] {
+        guard let codec = byClassName[layer.className] else {
+            return [WeightGroup(path: "", parameters: layer.weights, legacyNames: layer.weights.map(\.name))]
+        }
+        return groups(codec, layer, flavour)
     }
 
     /// Whether `layer`'s Keras class takes a `trainable` key in its config.
@@ -104,6 +137,11 @@ public enum LayerCodecs {
                                                   _ config: LayerConfigReader) throws -> (layer: Layer, ignoredKeys: [String]) {
         let settings = try LayerSettings(codec.keys, reader: config)
         return (try codec.layer(className: className, settings: settings), settings.ignoredKeys)
+    }
+
+    private static func groups<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer, _ flavour: KerasFlavour) -> [WeightGroup] {
+        guard let layer = layer as? Codec.CodedLayer else { return [] }
+        return codec.weightGroups(of: layer, flavour: flavour)
     }
 
     private static func entries<Codec: LayerCodec>(_ codec: Codec.Type, _ layer: Layer, _ flavour: KerasFlavour) -> [(String, JSONValue)] {

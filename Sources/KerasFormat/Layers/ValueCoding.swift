@@ -195,7 +195,7 @@ extension ValueCoding where Value == Activation {
             let aliases = ["softmax_v2": "softmax", "None": "linear", "swish": "silu", "hard_swish": "hard_silu"]
             let reader = context.reader
             guard let activation = Activation(rawValue: aliases[name] ?? name) else {
-                throw KerasFormatError(file: reader.file, object: "layer \(reader.layer)", .unsupportedActivation(name, supported: ModelBuilder.supportedActivations))
+                throw KerasFormatError(file: reader.file, object: reader.object, .unsupportedActivation(name, supported: ModelBuilder.supportedActivations))
             }
             if reader.writtenByKeras2 && activation == .hardSigmoid {
                 throw reader.unsupported("Keras 2's hard_sigmoid (clip(0.2 x + 0.5, 0, 1), where Keras 3's is relu6(x + 3) / 6)")
