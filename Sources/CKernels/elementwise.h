@@ -1,9 +1,12 @@
 // Activations and elementwise kernels, compiled once per path (see variant_kernels.h).
 // exp(x) for float: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r, 2^n from the exponent
 // bits. Written branch-free so loops over it vectorise (__builtin_elementwise_fma rather than fmaf, which may
-// set errno and is then not vectorised); relative error about 2 ulp.
+// set errno and is then not vectorised); relative error about 2 ulp. NaN stays NaN (the clamps are written as
+// comparisons, which NaN fails, not fminf/fmaxf, which drop it) and above 88 the result is infinity.
 static inline float ck_expf(float x) {
-    x = fminf(fmaxf(x, -87.0f), 88.0f);
+    const float argument = x;
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
     float n = floorf(x * 1.44269504088896341f + 0.5f);
     float r = __builtin_elementwise_fma(n, -0.693359375f, x);
     r = __builtin_elementwise_fma(n, 2.12194440e-4f, r);
@@ -15,7 +18,7 @@ static inline float ck_expf(float x) {
     p = __builtin_elementwise_fma(p, r, 5.0000001201e-1f);
     p = __builtin_elementwise_fma(p, r * r, r) + 1.0f;
     union { int32_t i; float f; } scale = { .i = ((int32_t)n + 127) << 23 };
-    return p * scale.f;
+    return argument > 88.0f ? INFINITY : p * scale.f;
 }
 
 static inline float ck_tanhf(float x) {
@@ -51,7 +54,10 @@ static void softmax_rows(const float *x, float *y, long rows, long width) {
 #define CK_SELU_SCALE 1.0507009873554805f
 
 static inline float ck_softplusf(float x) { return x > 20.0f ? x : (x < -20.0f ? expf(x) : log1pf(expf(x))); }
-static inline float ck_hard_sigmoidf(float x) { return fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
+// max(x, 0) and min(x, 6) that keep NaN, as Keras's relu and relu6 do (fmaxf and fminf would drop it).
+static inline float ck_reluf(float x) { return x < 0.0f ? 0.0f : x; }
+static inline float ck_relu6f(float x) { return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x); }
+static inline float ck_hard_sigmoidf(float x) { return ck_relu6f(x + 3.0f) / 6.0f; }
 
 /// x - log(sum(exp(x))) per row, with the row's maximum taken out first.
 static void log_softmax_rows(const float *x, float *y, long rows, long width) {
@@ -71,11 +77,11 @@ __attribute__((always_inline))
 static inline void activation_loops(int kind, const float *x, float *y, long rows, long width) {
     const long n = rows * width;
     switch (kind) {
-    case CK_RELU: for (long i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f); break;
+    case CK_RELU: for (long i = 0; i < n; i++) y[i] = ck_reluf(x[i]); break;
     case CK_TANH: for (long i = 0; i < n; i++) y[i] = ck_tanhf(x[i]); break;
     case CK_SIGMOID: for (long i = 0; i < n; i++) y[i] = ck_sigmoidf(x[i]); break;
     case CK_SOFTMAX: softmax_rows(x, y, rows, width); break;
-    case CK_RELU6: for (long i = 0; i < n; i++) y[i] = fminf(fmaxf(x[i], 0.0f), 6.0f); break;
+    case CK_RELU6: for (long i = 0; i < n; i++) y[i] = ck_relu6f(x[i]); break;
     case CK_LEAKY_RELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.2f * x[i]; break;
     case CK_ELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]); break;
     case CK_SELU:

@@ -68,6 +68,25 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         expectClose(try apply(.softmax), [0.03911257, 0.17529039, 0.78559703])
     }
 
+    /// Keras keeps NaN through every activation (a softmax row holding one is NaN throughout), and its
+    /// exponentials reach infinity; fmaxf-style clamps would quietly turn NaN into a number.
+    @Test(arguments: Activation.allCases)
+    func activationsKeepNaN(activation: Activation) throws {
+        let output = try run(ActivationLayer(activation), input: [.nan, -1, 2], shape: [3])
+        #expect(output[0].isNaN, "\(activation)")
+        if activation.worksOnRows { #expect(output.allSatisfy { $0.isNaN }, "\(activation)") }
+    }
+
+    @Test func activationsAtInfinityAreKerassLimits() throws {
+        func apply(_ activation: Activation) throws -> [Float] { try run(ActivationLayer(activation), input: [-.infinity, .infinity], shape: [2]) }
+        #expect(try apply(.sigmoid) == [0, 1] && apply(.tanh) == [-1, 1] && apply(.relu6) == [0, 6] && apply(.hardSigmoid) == [0, 1])
+        #expect(try apply(.exponential) == [0, .infinity] && apply(.relu) == [0, .infinity] && apply(.elu) == [-1, .infinity])
+        // ReLU's threshold test turns NaN into 0, as Keras's does; its other options keep NaN.
+        #expect(try run(ReLU(threshold: 0.5), input: [.nan], shape: [1]) == [0])
+        #expect(try run(ReLU(maxValue: 3), input: [.nan], shape: [1])[0].isNaN)
+        #expect(try run(ReLU(negativeSlope: 0.1, threshold: 0.5), input: [.nan], shape: [1])[0].isNaN)
+    }
+
     @Test func validConvolutionSlidesTheKernelInsideTheImage() throws {
         // 3x3 image 1...9, 2x2 kernel of ones: each output sums a 2x2 window.
         let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]

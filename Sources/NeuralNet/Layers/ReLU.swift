@@ -64,7 +64,9 @@ public final class ReLU: ElementwiseLayer {
     }
 
     public func value(at x: Float) -> Float {
-        positivePart(x).value - (x < threshold ? negativeSlope * (threshold - x) : 0)
+        // Keras's threshold test turns NaN into 0; every other step of its formula keeps NaN.
+        if x.isNaN { return threshold != 0 && negativeSlope == 0 ? 0 : x }
+        return positivePart(x).value - (x < threshold ? negativeSlope * (threshold - x) : 0)
     }
 
     public func slope(at x: Float) -> Float {
