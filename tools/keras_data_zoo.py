@@ -2,8 +2,8 @@
 """A zoo of models on a user's own arrays, not MNIST: the kinds of model a Keras user brings (a binary
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
-RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, per-step
-models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, a
+stride-1 transposed-convolution refiner, per-step models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -131,6 +131,15 @@ def transposed_sequence(keras):
         L.Conv1DTranspose(2, 2, strides=3, padding="same", output_padding=1, activation="relu"), L.Flatten(), L.Dense(1)])
 
 
+def transposed_refiner(keras):
+    """(8, 8, 32) feature maps refined by 3x3 Conv2DTranspose layers at stride 1 (same, then valid to (10, 10)) over
+    32 channels, the shape keras-swift computes by Winograd, and a valid Conv2D back to an (8, 8, 1) sigmoid image."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 8, 32)), L.Conv2DTranspose(32, 3, padding="same", activation="relu"), L.Conv2DTranspose(32, 3, activation="tanh"),
+        L.Conv2D(1, 3, activation="sigmoid")])
+
+
 def frame_classifier(keras):
     """Four (8, 8, 1) frames per sample, each through the same small CNN (TimeDistributed over Conv2D,
     MaxPooling2D, Flatten and a softmax Dense): a class per frame."""
@@ -208,6 +217,10 @@ def data(name, rng):
     if name == "transposed_sequence":
         x = rng.normal(size=(n, 6, 3)).astype("float32")
         return [x], [(x[:, :, 0].mean(axis=1, keepdims=True) - x[:, -1, 1:2]).astype("float32")]
+    if name == "transposed_refiner":
+        # Each pixel squashes a difference of the first two channels there.
+        x = rng.normal(size=(n, 8, 8, 32)).astype("float32")
+        return [x], [(0.5 + 0.5 * np.tanh(x[..., :1] - 0.5 * x[..., 1:2])).astype("float32")]
     if name == "frame_classifier":
         # Each frame's class is the quadrant holding its brightest pixel (top or bottom half, and left or right
         # for the top): three classes.
@@ -240,6 +253,7 @@ ZOO = {
     "repeated_sequence": (repeated_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "dcgan_generator": (dcgan_generator, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_sequence": (transposed_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "transposed_refiner": (transposed_refiner, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "frame_classifier": (frame_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "step_regressor": (step_regressor, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,

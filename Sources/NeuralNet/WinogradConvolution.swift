@@ -56,6 +56,15 @@ struct WinogradConvolution {
     /// transformed kernel.
     static let tilesPerThread = 32
 
+    /// This convolution with the tiles a pass over `batch` images takes, or nil when Winograd would not pay:
+    /// at inference by ``inferenceTileSize(positions:)``, in training F(2×2) from
+    /// ``minimumTrainingChannels`` channels and filters and ``minimumTrainingPositions`` positions.
+    func forPass(batch: Int, mode: PassMode) -> WinogradConvolution? {
+        let positions = batch * outHeight * outWidth
+        if mode == .inference { return Self.inferenceTileSize(positions: positions).map { withTiles(of: $0) } }
+        return min(channels, filters) >= Self.minimumTrainingChannels && positions >= Self.minimumTrainingPositions ? withTiles(of: 2) : nil
+    }
+
     /// The same convolution with output tiles of side `size`.
     func withTiles(of size: Int) -> WinogradConvolution {
         WinogradConvolution(height: height, width: width, channels: channels, outHeight: outHeight, outWidth: outWidth,

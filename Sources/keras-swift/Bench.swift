@@ -439,7 +439,7 @@ enum LayerReport {
                 + "\(share(training.forwardSeconds[index], trainingTotal))    \(share(training.backwardSeconds[index], trainingTotal))"
                 + "          \(share(inference.forwardSeconds[index], inferenceTotal))"
                 + "     \(share(oneImage.forwardSeconds[index], oneImageTotal))"
-            if let convolution = node.layer as? Convolution {
+            if let convolution = node.layer as? AlgorithmChoosingConvolution {
                 line += "      " + [convolution.algorithm(batch: trainingPart, training: true),
                                     convolution.algorithm(batch: inferencePart, training: false),
                                     convolution.algorithm(batch: 1, training: false)].map(\.rawValue).joined(separator: "; ")

@@ -189,6 +189,10 @@ import Testing
         let spatial: [Int], channels: Int, filters: Int, kernel: [Int], strides: [Int], dilation: [Int]
         let padding: Padding, outputPadding: [Int]?
         let expectedSpatial: [Int]
+        /// How far outputs may lie from the definition per unit of the sum of their terms' magnitudes: 0 but
+        /// for Winograd F(4x4), which WinogradTests allows 2e-5 of it (its transforms scale and sum the values
+        /// before and after the products).
+        var relativeTolerance = 0.0
         var testDescription: String { name }
 
         func makeLayer() -> ConvolutionTranspose {
@@ -242,6 +246,12 @@ import Testing
                        strides: [2, 3], dilation: [1, 1], padding: .valid, outputPadding: [1, 2], expectedSpatial: [7, 10]),
         TransposedCase(name: "2-D 1x1 at stride 1", spatial: [4, 3], channels: 3, filters: 2, kernel: [1, 1], strides: [1, 1], dilation: [1, 1],
                        padding: .same, outputPadding: nil, expectedSpatial: [4, 3]),
+        // 3x3 at stride 1 over 16 channels and filters: the reversed-kernel convolution by Winograd, F(4x4) on 3 x 256
+        // positions (valid: padding 2 each side) and F(2x2) on 3 x 25 (same).
+        TransposedCase(name: "2-D 3x3 valid at stride 1 (Winograd F(4x4))", spatial: [14, 14], channels: 16, filters: 16, kernel: [3, 3],
+                       strides: [1, 1], dilation: [1, 1], padding: .valid, outputPadding: nil, expectedSpatial: [16, 16], relativeTolerance: 2e-5),
+        TransposedCase(name: "2-D 3x3 same at stride 1 (Winograd F(2x2))", spatial: [5, 5], channels: 17, filters: 16, kernel: [3, 3],
+                       strides: [1, 1], dilation: [1, 1], padding: .same, outputPadding: nil, expectedSpatial: [5, 5]),
         TransposedCase(name: "1-D same, stride 3", spatial: [5], channels: 3, filters: 2, kernel: [4], strides: [3], dilation: [1],
                        padding: .same, outputPadding: nil, expectedSpatial: [15]),
         TransposedCase(name: "1-D valid, dilated", spatial: [6], channels: 2, filters: 4, kernel: [3], strides: [1], dilation: [3],
@@ -264,9 +274,12 @@ import Testing
         let input = Self.values(batch * sampleSize, seed: 15)
         let output = try model.predict(input, batchSize: batch)
         for sample in 0..<batch {
-            let expected = testCase.reference(Array(input[sample * sampleSize..<(sample + 1) * sampleSize]), kernel: kernel, bias: bias)
-            let worst = zip(output[sample * outputSize..<(sample + 1) * outputSize], expected).map { abs(Double($0) - $1) }.max() ?? 0
-            #expect(worst <= 1e-5, "\(testCase.name) sample \(sample): max difference \(worst)")
+            let sampleInput = Array(input[sample * sampleSize..<(sample + 1) * sampleSize])
+            let expected = testCase.reference(sampleInput, kernel: kernel, bias: bias)
+            let magnitudes = testCase.reference(sampleInput.map(abs), kernel: kernel.map(abs), bias: bias.map(abs))
+            let worst = zip(output[sample * outputSize..<(sample + 1) * outputSize], zip(expected, magnitudes))
+                .map { abs(Double($0) - $1.0) - testCase.relativeTolerance * $1.1 }.max() ?? 0
+            #expect(worst <= 1e-5, "\(testCase.name) sample \(sample): max difference \(worst) beyond the rounding allowed")
         }
     }
 

@@ -193,6 +193,9 @@ import Testing
              Conv2DTranspose(filters: 3, kernelSize: (3, 3), strides: (2, 2), padding: .same, outputPadding: (1, 0), activation: .tanh),
              Conv2DTranspose(filters: 2, kernelSize: (2, 3), strides: (1, 2), activation: .tanh), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "transposed conv 3x3 at stride 1 over 32 channels (Winograd F(2x2) training)", inputShape: [6, 6, 32]) {
+            [Conv2DTranspose(filters: 32, kernelSize: (3, 3), activation: .tanh), GlobalPooling2D(.average), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "pointwise transposed conv (the output gradient as its column matrix)", inputShape: [4, 5, 2]) {
             [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2DTranspose(filters: 2, kernelSize: (1, 1), activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

@@ -13,7 +13,7 @@ import Foundation
 /// channels and wide inputs a GEMM over the padded input without im2col's copies
 /// (``ImplicitGEMMConvolution``), and a single input channel at stride 1 a direct convolution. A pointwise
 /// (1×1, stride 1) convolution needs no im2col at all: its input is its column matrix.
-public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLayer {
+public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLayer, AlgorithmChoosingConvolution {
     public var name: String
     /// `Conv1D` or `Conv2D`.
     public let className: String
@@ -220,12 +220,7 @@ public class Convolution: UnaryLayer, ConvolutionLayer, NormalizationFoldingLaye
 
     /// Winograd for a pass, when it computes this convolution and the batch has enough outputs to be worth it.
     private func winograd(batch: Int, mode: PassMode) -> WinogradConvolution? {
-        guard let winograd else { return nil }
-        let positions = batch * geometry.positions
-        if mode == .inference { return WinogradConvolution.inferenceTileSize(positions: positions).map { winograd.withTiles(of: $0) } }
-        let narrowest = min(geometry.channels, filters)
-        return narrowest >= WinogradConvolution.minimumTrainingChannels && positions >= WinogradConvolution.minimumTrainingPositions
-            ? winograd.withTiles(of: 2) : nil
+        winograd?.forPass(batch: batch, mode: mode)
     }
 
     /// `weights` transformed for Winograd into the scratch memory, where a training pass's backward pass finds it.
@@ -355,7 +350,14 @@ private final class InferenceWeights {
     }
 }
 
-/// How ``Convolution`` computes a pass (``Convolution/algorithm(batch:training:)``).
+/// A convolution that chooses how to compute each pass by its shape and batch (``Convolution``,
+/// ``ConvolutionTranspose``), for speed reports.
+public protocol AlgorithmChoosingConvolution: Layer {
+    /// The algorithm a pass over `batch` inputs takes.
+    func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm
+}
+
+/// How a convolution computes a pass (``AlgorithmChoosingConvolution/algorithm(batch:training:)``).
 public enum ConvolutionAlgorithm: String, Sendable {
     case winograd4x4 = "Winograd F(4x4, 3x3)"
     case winograd2x2 = "Winograd F(2x2, 3x3)"
@@ -363,4 +365,6 @@ public enum ConvolutionAlgorithm: String, Sendable {
     case directSingleChannel = "direct (one channel)"
     case pointwise = "pointwise GEMM"
     case im2col = "im2col + GEMM"
+    /// A transposed convolution's: one GEMM per chunk of input positions, then col2im onto the output.
+    case col2im = "GEMM + col2im"
 }

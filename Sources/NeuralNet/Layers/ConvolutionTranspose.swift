@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras's transposed convolutions of spatial rank 1 and 2 (`Conv1DTranspose`, `Conv2DTranspose`;
 /// channels_last): the adjoint of a convolution, spreading each input position over a window of the larger
 /// output. Kernel `(k..., filters, in)`, any strides or dilation (not both, as Keras requires), `valid` or
@@ -8,7 +10,11 @@
 /// `(k...·filters) × in` matrix is that convolution's kernel, so the forward pass is one GEMM per chunk of
 /// input positions (columns = input · kernelᵀ) and a col2im onto the output, which starts out as the bias; the
 /// backward pass is im2col over the output gradient and two GEMMs.
-public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
+///
+/// At stride 1 the layer is also an ordinary convolution over its input, with the kernel's taps reversed, its
+/// channel axes swapped and `kernel - 1 - padding` padding; a 3×3 one over enough channels is computed so,
+/// by Winograd's algorithm as ``Convolution`` computes its own.
+public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer, AlgorithmChoosingConvolution {
     public var name: String
     /// `Conv1DTranspose` or `Conv2DTranspose`.
     public let className: String
@@ -40,6 +46,10 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
     public private(set) var parameters: [Parameter] = []
     /// The convolution from this layer's output back to its input.
     private var geometry = ConvolutionGeometry()
+    /// Set at build time for a 3×3 kernel at stride 1 without dilation over enough channels: the equivalent
+    /// convolution over this layer's input, computed by Winograd (its kernel is ``flipTaps(_:into:taps:rows:columns:)``
+    /// of this layer's).
+    private var winograd: WinogradConvolution?
 
     /// A layer of `rank` spatial axes with Keras's options (one size per axis); its kernel is created when the
     /// model is built.
@@ -107,6 +117,11 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
         self.inputShape = inputShape
         self.geometry = geometry
         outputShape = spatial + [filters]
+        let plain = rank == 2 && strides == [1, 1] && dilationRate == [1, 1] && !Convolution.im2colOnly
+        winograd = plain && WinogradConvolution.applies(kernel: (kernelSize[0], kernelSize[1]), strides: (1, 1), channels: inputShape[2], filters: filters)
+            ? WinogradConvolution(height: inputShape[0], width: inputShape[1], channels: inputShape[2], outHeight: spatial[0], outWidth: spatial[1],
+                                  filters: filters, padTop: 2 - geometry.padTop, padLeft: 2 - geometry.padLeft, tileSize: 4)
+            : nil
         parameters = [initializer.kernel(shape: kernelShape, kernelInitializer)]
         if useBias { parameters.append(initializer.bias(count: filters, biasInitializer)) }
     }
@@ -120,6 +135,19 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
         let g = geometry, channels = channels, sampleOutput = g.imageSize, positions = g.positions
         let preactivations = preactivationStore(mode, scratch, count: batch * sampleOutput)
         let kernel = UnsafePointer(kernel.value), bias = bias.map { UnsafePointer($0.value) }
+        if let winograd = winograd?.forPass(batch: batch, mode: mode) {
+            let flipped = scratch.folded.reserve(self.kernel.count)
+            Self.flipTaps(kernel, into: flipped, taps: 9, rows: filters, columns: channels)
+            winograd.transformKernel(flipped, into: scratch.transformedKernel.reserve(winograd.transformedKernelCount))
+            scratch.prepareThreadBuffers(scratch.threads)
+            let filters = self.filters, activation = appliedActivation
+            winograd.forward(input, output, batch: batch, transformedKernel: .rowMajor(scratch.transformedKernel), bias: bias,
+                             threads: scratch.threads, buffers: scratch.buffer(forThread:)) { values in
+                preactivations?.advanced(by: values.lowerBound).update(from: output + values.lowerBound, count: values.count)
+                activation.apply(output + values.lowerBound, rows: values.count / filters, width: filters)
+            }
+            return
+        }
         let chunk = min(chunkRows, batch * positions)
         // Threads take whole samples: col2im from one sample's positions only touches that sample's output.
         let threads = max(1, min(scratch.threads, batch))
@@ -150,12 +178,29 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
         }
     }
 
+    /// Winograd for a 3×3 stride-1 layer over enough channels, on the batches where ``Convolution`` takes it
+    /// too; else a GEMM and col2im.
+    public func algorithm(batch: Int, training: Bool) -> ConvolutionAlgorithm {
+        guard let winograd = winograd?.forPass(batch: batch, mode: training ? .training : .inference) else { return .col2im }
+        return winograd.tileSize == 4 ? .winograd4x4 : .winograd2x2
+    }
+
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         let g = geometry, channels = channels, rows = batch * g.positions
         activationBackward(outputGradient, output: output, rows: batch * g.imageSize / filters, width: filters, scratch: scratch)
         if useBias { columnSums(gradients[1], outputGradient, rows: batch * g.imageSize / filters, width: filters) }
+        if let winograd = winograd?.forPass(batch: batch, mode: .training) {
+            // The forward pass left the transformed reversed kernel; its gradient comes back reversed too.
+            let reversedGradient = scratch.folded.reserve(kernel.count)
+            inputGradient?.update(repeating: 0, count: batch * inputSize)
+            winograd.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient, kernelGradient: reversedGradient,
+                              batch: batch, transformedKernel: UnsafePointer(scratch.transformedKernel.pointer), tiles: scratch.first,
+                              kernelGradientBuffer: scratch.second)
+            Self.flipTaps(reversedGradient, into: gradients[0], taps: 9, rows: channels, columns: filters)
+            return
+        }
         let chunk = min(chunkRows, rows)
         let columns = scratch.first.reserve(chunk * g.patch + 16)
         for start in stride(from: 0, to: rows, by: chunk) {
@@ -169,5 +214,13 @@ public class ConvolutionTranspose: UnaryLayer, ConvolutionLayer {
             gemm(m: count, n: channels, k: g.patch, windows, lda: g.patch, kernel.value, ldb: channels, inputGradient + start * channels,
                  ldc: channels)
         }
+    }
+
+    /// Writes `kernel`'s taps in reverse order, each tap's `rows × columns` matrix transposed: Keras's
+    /// `(k..., filters, in)` kernel (rows = filters) becomes the `(k..., in, filters)` kernel of the equivalent
+    /// convolution over the input, and that kernel's gradient (rows = in) becomes this layer's.
+    static func flipTaps(_ kernel: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>, taps: Int, rows: Int, columns: Int) {
+        let tapSize = rows * columns
+        for tap in 0..<taps { ck_transpose(kernel + tap * tapSize, flipped + (taps - 1 - tap) * tapSize, rows, columns) }
     }
 }
