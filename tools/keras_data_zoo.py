@@ -3,7 +3,7 @@
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
 RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, a
-stride-1 transposed-convolution refiner, per-step models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -140,6 +140,15 @@ def transposed_refiner(keras):
         L.Conv2D(1, 3, activation="sigmoid")])
 
 
+def token_classifier(keras):
+    """Twelve int32 token ids from a vocabulary of 20 through an Embedding of 8 values, a Conv1D and global max
+    pooling to one sigmoid unit: the first text classifiers' shape, without masks."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((12,), dtype="int32"), L.Embedding(20, 8), L.Conv1D(16, 3, activation="relu"), L.GlobalMaxPooling1D(),
+        L.Dense(1, activation="sigmoid")])
+
+
 def frame_classifier(keras):
     """Four (8, 8, 1) frames per sample, each through the same small CNN (TimeDistributed over Conv2D,
     MaxPooling2D, Flatten and a softmax Dense): a class per frame."""
@@ -221,6 +230,13 @@ def data(name, rng):
         # Each pixel squashes a difference of the first two channels there.
         x = rng.normal(size=(n, 8, 8, 32)).astype("float32")
         return [x], [(0.5 + 0.5 * np.tanh(x[..., :1] - 0.5 * x[..., 1:2])).astype("float32")]
+    if name == "token_classifier":
+        # Positive when token 3 comes before any token 7 (or without one), as a sentiment word before a negation.
+        tokens = rng.integers(0, 20, size=(n, 12)).astype("int32")
+        def first(token):
+            hits = tokens == token
+            return np.where(hits.any(axis=1), hits.argmax(axis=1), 12)
+        return [tokens], [(first(3) < first(7)).astype("float32")[:, None]]
     if name == "frame_classifier":
         # Each frame's class is the quadrant holding its brightest pixel (top or bottom half, and left or right
         # for the top): three classes.
@@ -254,6 +270,8 @@ ZOO = {
     "dcgan_generator": (dcgan_generator, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_sequence": (transposed_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_refiner": (transposed_refiner, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
+    # SGD: keras-swift does not yet train an Embedding with the optimizers that keep second moments.
+    "token_classifier": (token_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
     "frame_classifier": (frame_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "step_regressor": (step_regressor, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,

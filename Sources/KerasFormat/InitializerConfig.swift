@@ -9,6 +9,7 @@ enum InitializerConfig {
         "zeros": .zeros, "ones": .ones, "glorot_uniform": .glorotUniform, "glorot_normal": .glorotNormal,
         "he_uniform": .heUniform, "he_normal": .heNormal, "lecun_uniform": .lecunUniform, "lecun_normal": .lecunNormal,
         "orthogonal": .orthogonal(gain: 1), "random_uniform": .randomUniform(minimum: -0.05, maximum: 0.05),
+        "uniform": .randomUniform(minimum: -0.05, maximum: 0.05),
         "random_normal": .randomNormal(mean: 0, standardDeviation: 0.05),
         "truncated_normal": .truncatedNormal(mean: 0, standardDeviation: 0.05),
     ]

@@ -126,7 +126,10 @@ public struct ModelConfig: Sendable, Equatable {
             }
             let name = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? "\(KerasNaming.snakeCase(className))_\(index)"
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
-            if let declared, layers.isEmpty, inputEntries.count <= 1 { shape = declared }
+            // A first layer's own input shape counts only without an InputLayer's: tf-keras writes Embedding's
+            // (None, None) beside the InputLayer's whole one.
+            if let declared, layers.isEmpty, inputEntries.count <= 1,
+               className == InputLayerEntry.className || inputEntries.first?.batchShape == nil { shape = declared }
             if className == InputLayerEntry.className {
                 inputEntries.append(Input(name: name, batchShape: declared, dtype: Self.dtypeName(config["dtype"]) ?? "float32"))
                 continue

@@ -206,6 +206,16 @@ import Testing
         #expect(causal?.problem == .invalidValue(key: "padding", reason: "'causal' is not supported (valid, same)"))
     }
 
+    /// tf-keras writes an Embedding's default input shape, (None, None), into a Sequential's first layer beside
+    /// the InputLayer's whole shape, which is the model's.
+    @Test func anInputLayersShapeOutranksTheFirstLayersOwn() throws {
+        let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 12], "dtype": "int32", "name": "input_1"}}, "#
+            + #"{"class_name": "Embedding", "config": {"name": "e", "batch_input_shape": [null, null], "input_dim": 20, "output_dim": 8, "input_length": null}}]}}"#
+        var builder = ModelBuilder(file: "embedding.h5", kerasVersion: "2.15.0")
+        let model = try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "embedding.h5"))
+        #expect(model.inputShape == [12] && model.inputs[0].dtype == .int32 && model.layers[0].outputShape == [12, 8])
+    }
+
     /// A wrapped layer's config is read through its own class's codec: its ignored keys get notices under the
     /// wrapper's key, and an unknown class, a malformed entry or a layer of several inputs are refused by name.
     @Test func wrappedLayerConfigsAreReadThroughTheirCodecs() throws {

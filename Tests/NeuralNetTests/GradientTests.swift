@@ -180,6 +180,10 @@ import Testing
             [TimeDistributed(Conv2D(filters: 2, kernelSize: (2, 2), activation: .tanh)), TimeDistributed(Pooling2D(.max, poolSize: (2, 2))),
              TimeDistributed(Flatten()), TimeDistributed(Dense(units: 2, activation: .tanh)), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        // Rescaling makes the data's values in [-1, 1] indices 0 to 4 (truncated, as Keras casts them).
+        Case(name: "embedding rows, summed where an index repeats", inputShape: [3]) {
+            [Rescaling(scale: 2, offset: 2), Embedding(inputDimension: 5, outputDimension: 3), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "pointwise conv (the input as its column matrix) behind a 2x2 one", inputShape: [5, 6, 2]) {
             [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 4, kernelSize: (1, 1), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

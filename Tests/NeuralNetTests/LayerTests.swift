@@ -31,6 +31,30 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         #expect(layer.parameters.map(\.name) == ["kernel"])
     }
 
+    @Test func embeddingReplacesEachIndexByItsRow() throws {
+        let layer = Embedding(inputDimension: 3, outputDimension: 2)
+        let table = try Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
+        // Indices 2, 0, 1.7 (truncated to 1, as Keras casts a float input) and -3 (the first row counted from the
+        // end, as Keras 3 takes it) of a (4) input: a (4, 2) output.
+        expectClose(try run(layer, input: [2, 0, 1.7, -3], shape: [4], weights: [table]), [5, 6, 1, 2, 3, 4, 1, 2])
+        #expect(layer.outputShape == [4, 2])
+        // Data that is no index is refused before any pass; a computed value that is none gives a row of NaN
+        // rather than another row's values.
+        let refused = #expect(throws: ModelError.self) { try run(Embedding(inputDimension: 3, outputDimension: 2), input: [3], shape: [1]) }
+        #expect(refused?.description == "value 0 of input input_layer is 3.0, not an index of layer embedding's 3 rows (0 to 2, or -3 to -1 from the end)")
+        let computed = Embedding(inputDimension: 3, outputDimension: 2)
+        let model = try Sequential(inputShape: [1], layers: [Rescaling(scale: 1), computed], workerCount: 1)
+        try computed.embeddings.assign(table)
+        #expect(try model.predict([-4], batchSize: 1).allSatisfy { $0.isNaN })
+        // Training it with an optimizer that keeps second moments is refused, naming the layer.
+        let trained = Embedding(inputDimension: 3, outputDimension: 2)
+        let classifier = try Sequential(inputShape: [2], layers: [trained, Flatten(), Dense(units: 2, activation: .softmax)], workerCount: 1)
+        let samples = try Samples(count: 1, inputs: [[0, 2]], targets: [[1]])
+        let trainer = Trainer(model: classifier, optimizer: Adam(parameters: classifier.parameters), options: TrainingOptions(epochs: 1, batchSize: 1))
+        let refusal = #expect(throws: ModelError.self) { try trainer.fit(samples) }
+        #expect(refusal?.description.hasPrefix("training layer embedding with Adam is not supported yet") == true)
+    }
+
     @Test func timeDistributedAppliesTheSameLayerAtEachStep() throws {
         let wrapper = TimeDistributed(Dense(units: 3))
         // Steps [1, 2], [0, 1] and [-1, 0] through the same Dense.

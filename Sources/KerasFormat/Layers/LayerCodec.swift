@@ -99,6 +99,7 @@ public enum LayerCodecs {
         AlphaDropoutCodec.self,
         ActivityRegularizationCodec.self,
         TimeDistributedCodec.self,
+        EmbeddingCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).

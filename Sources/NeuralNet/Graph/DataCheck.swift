@@ -66,6 +66,17 @@ extension Model {
                                              + "\(Int(range.lowerBound)) to \(Int(range.upperBound)) as its dtype \(input.dtype.rawValue) takes")
             }
         }
+        // An Embedding reading an input takes its values as indices of its matrix, as Keras does (which stops
+        // at the first other one).
+        for node in nodes {
+            guard let embedding = node.layer as? Embedding, case .input(let index)? = node.inputs.first else { continue }
+            let input = inputs[index], values = UnsafeBufferPointer(start: arrays[index], count: samples * input.size)
+            if let position = values.firstIndex(where: { embedding.row($0) == nil }) {
+                throw ModelError.invalidData("value \(place(position, size: input.size)) of input \(input.name) is \(values[position]), not an index "
+                                             + "of layer \(embedding.name)'s \(embedding.inputDimension) rows (0 to \(embedding.inputDimension - 1), "
+                                             + "or -\(embedding.inputDimension) to -1 from the end)")
+            }
+        }
         guard arrays.count > inputs.count else { return }
         for (index, size) in targetSizes.enumerated() {
             let loss = losses[index], name = outputNames[index]

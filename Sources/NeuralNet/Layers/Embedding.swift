@@ -1,0 +1,73 @@
+/// Keras `Embedding`: each value of the input, an index from 0 to `inputDimension - 1` (or from -`inputDimension`, counted
+/// from the end), replaced by its row
+/// of the `(inputDimension, outputDimension)` embeddings matrix; an input of shape `(s...)` gives `(s..., outputDimension)`.
+///
+/// The indices are the model's data (an integer input, checked against the range before any pass, see
+/// ``Model/check(_:targets:)``); one that is not in the range, as a value computed by another layer may be,
+/// gives a row of NaN. Keras's `mask_zero`, which needs masks carried through the model, is not supported yet.
+public final class Embedding: UnaryLayer {
+    public var name: String
+    public let className = "Embedding"
+    /// Keras's `input_dim`: the number of rows, one per index.
+    public let inputDimension: Int
+    /// Keras's `output_dim`: the values per row.
+    public let outputDimension: Int
+    /// How the embeddings are first drawn, when the model is not loaded (Keras's default: uniform in ±0.05).
+    public var embeddingsInitializer = Initializer.randomUniform(minimum: -0.05, maximum: 0.05)
+    public private(set) var inputShape: [Int] = []
+    public var outputShape: [Int] { inputShape + [outputDimension] }
+    public private(set) var parameters: [Parameter] = []
+
+    /// A layer of `inputDimension` rows of `outputDimension` values; its matrix is created when the model is built.
+    public init(inputDimension: Int, outputDimension: Int, name: String = "embedding") {
+        self.inputDimension = inputDimension
+        self.outputDimension = outputDimension
+        self.name = name
+    }
+
+    /// The `(inputDimension, outputDimension)` matrix.
+    public var embeddings: Parameter { parameters[0] }
+
+    public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
+        try requireSize(inputDimension, "input_dim")
+        try requireSize(outputDimension, "output_dim")
+        try requireSize(inputShape.reduce(1, *) * outputDimension, "output size")
+        try initializer.reserveKernel([inputDimension, outputDimension], layer: name)
+        self.inputShape = inputShape
+        parameters = [initializer.make(embeddingsInitializer, name: "embeddings", shape: [inputDimension, outputDimension])]
+    }
+
+    /// The row of `value` (truncated to a whole number, as Keras casts a float input; a negative one counted
+    /// from the end, as Keras 3 takes it), or nil for a value that is no index of the matrix.
+    func row(_ value: Float) -> Int? {
+        let index = value.rounded(.towardZero), rows = Float(inputDimension)
+        guard index >= -rows, index < rows else { return nil }
+        return Int(index < 0 ? index + rows : index)
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
+                        scratch: LayerScratch) {
+        let width = outputDimension, table = UnsafePointer(embeddings.value)
+        for position in 0..<batch * inputSize {
+            let destination = output + position * width
+            if let row = row(input[position]) { destination.update(from: table + row * width, count: width) } else {
+                destination.update(repeating: .nan, count: width)
+            }
+        }
+    }
+
+    /// The embeddings' gradient sums the output gradient of each position into its index's row; the indices
+    /// have no gradient (zeros, as Keras gives an integer input none).
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        let width = outputDimension, gradient = gradients[0]
+        gradient.update(repeating: 0, count: embeddings.count)
+        for position in 0..<batch * inputSize {
+            guard let row = row(input[position]) else { continue }
+            let source = outputGradient + position * width, destination = gradient + row * width
+            for j in 0..<width { destination[j] += source[j] }
+        }
+        inputGradient?.update(repeating: 0, count: batch * inputSize)
+    }
+}
