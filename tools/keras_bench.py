@@ -14,6 +14,7 @@ convolutions.
 
   python tools/keras_bench.py [--arch A | --model FILE ...] [--batch-size B] [--seconds S] [--json] [--data DIR]
   python tools/keras_bench.py --write-models DIR
+  python tools/keras_bench.py --write-family DIR    # a model per convolution class, for bench --layers
 """
 import argparse
 import json
@@ -75,6 +76,42 @@ def mobile_cnn(keras):
 
 
 BENCH_MODELS = {"batchnorm_cnn": batchnorm_cnn, "residual_cnn": config_training.user_cnn, "mobile_cnn": mobile_cnn}
+
+
+def family_layers(keras):
+    """One layer of each convolution class on a (28, 28, 32) map (2-D) or 28 steps of 32 channels (1-D), each
+    with 32 filters where it has filters: the layers whose speed per multiply-add `--write-family` compares."""
+    L = keras.layers
+    return {
+        "conv2d": L.Conv2D(32, 3, padding="same"), "conv2d_stride2": L.Conv2D(32, 3, strides=2, padding="same"),
+        "conv2d_dilated": L.Conv2D(32, 3, padding="same", dilation_rate=2), "conv2d_grouped": L.Conv2D(32, 3, padding="same", groups=4),
+        "depthwise_conv2d": L.DepthwiseConv2D(3, padding="same"), "separable_conv2d": L.SeparableConv2D(32, 3, padding="same"),
+        "conv2d_transpose": L.Conv2DTranspose(32, 3, padding="same"),
+        "conv2d_transpose_stride2": L.Conv2DTranspose(32, 3, strides=2, padding="same"),
+        "conv1d": L.Conv1D(32, 3, padding="same"), "conv1d_causal_dilated": L.Conv1D(32, 3, padding="causal", dilation_rate=2),
+        "depthwise_conv1d": L.DepthwiseConv1D(3, padding="same"), "separable_conv1d": L.SeparableConv1D(32, 3, padding="same"),
+        "conv1d_transpose": L.Conv1DTranspose(32, 3, padding="same"),
+    }
+
+
+def write_family(folder):
+    """Writes FOLDER/family_<layer>.keras for each of family_layers: (28, 28, 1) images made 32 channels by a
+    Dense layer, the layer, global average pooling and a softmax Dense, compiled with Adam. `keras-swift bench
+    --layers` gives the layer's own time and GFLOP/s in each."""
+    import keras
+
+    os.makedirs(folder, exist_ok=True)
+    for name in family_layers(keras):
+        keras.utils.set_random_seed(1)
+        L = keras.layers
+        layer = family_layers(keras)[name]
+        one_d = "1d" in name
+        stem = [keras.Input((28, 28, 1)), L.Dense(32)] if not one_d else [keras.Input((28, 28, 1)), L.Reshape((28, 28)), L.Dense(32)]
+        pooling = L.GlobalAveragePooling1D() if one_d else L.GlobalAveragePooling2D()
+        model = keras.Sequential(stem + [layer, pooling, L.Dense(10, activation="softmax")], name="family_" + name)
+        model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.save(os.path.join(folder, f"family_{name}.keras"))
+        print(os.path.join(folder, f"family_{name}.keras"))
 
 
 def write_models(folder):
@@ -165,12 +202,16 @@ def main():
     parser.add_argument("--model", action="append", default=[], help="a model file (.keras, .h5 or config .json); repeatable")
     parser.add_argument("--batch-size", type=int, default=32, help="training batch size for --model files")
     parser.add_argument("--write-models", metavar="DIR", help="write the benchmark models beyond the notebooks' to DIR")
+    parser.add_argument("--write-family", metavar="DIR", help="write a model per convolution class to DIR (see write_family)")
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
     args = parser.parse_args()
-    if args.write_models:
-        write_models(args.write_models)
+    if args.write_models or args.write_family:
+        if args.write_models:
+            write_models(args.write_models)
+        if args.write_family:
+            write_family(args.write_family)
         return
     if not args.data:
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
