@@ -128,7 +128,7 @@ public enum FileProbe {
         }
         announce(.hdf5)
         guard let file = try? KerasFile.recognize(path) else {
-            if let root = try? File.open(path).root { walk(root, depth: 0) }
+            if let root = try? File.open(path).root { walk(root) }
             return
         }
         exercise(file, buildingModels: buildingModels)
@@ -144,7 +144,7 @@ public enum FileProbe {
     /// Keras inventory) and the optimizer state.
     static func exercise(_ file: KerasFile, buildingModels: Bool = true) {
         announce(.hdf5)
-        if let root = try? file.hdf5.root { walk(root, depth: 0) }
+        if let root = try? file.hdf5.root { walk(root) }
         guard buildingModels else {
             _ = try? file.modelConfig()
             _ = try? file.inventory()
@@ -181,15 +181,23 @@ public enum FileProbe {
         }
     }
 
+    /// Reads every attribute and dataset under `root` (see ``walk(_:depth:visited:)``).
+    private static func walk(_ root: Group) {
+        var visited = Set<UInt64>()
+        walk(root, depth: 0, visited: &visited)
+    }
+
     /// Reads every attribute and dataset (of up to 2^26 values; only the ends of large plain ones) to a bounded
-    /// depth.
-    private static func walk(_ group: Group, depth: Int) {
+    /// depth, each object once however many hard links lead to it (a maze of links would otherwise multiply
+    /// the work without bound).
+    private static func walk(_ group: Group, depth: Int, visited: inout Set<UInt64>) {
         guard depth < 64, let links = try? group.links() else { return }
         _ = try? group.attributes()
         for link in links {
+            if let address = link.address, !visited.insert(address).inserted { continue }
             switch link.kind {
             case .group:
-                if let child = try? group.group(link.name) { walk(child, depth: depth + 1) }
+                if let child = try? group.group(link.name) { walk(child, depth: depth + 1, visited: &visited) }
             case .dataset:
                 guard let dataset = try? group.dataset(link.name) else { continue }
                 _ = try? dataset.attributes()

@@ -296,6 +296,14 @@ public final class Group: AttributeHolder, Sendable {
         }
     }
 
+    /// Creates a hard link `name` in this group to the existing object at `target` (an absolute or relative
+    /// path): the object is then a member of both groups.
+    public func createHardLink(_ name: String, target: String) throws {
+        try location.appending(name).call("cannot create the hard link") {
+            H5Lcreate_hard(handle.id, target, handle.id, name, defaultProperties, defaultProperties)
+        }
+    }
+
     /// Creates an external link `name` in this group pointing at `object` in another file.
     public func createExternalLink(_ name: String, file: String, object: String) throws {
         try location.appending(name).call("cannot create the external link") {

@@ -142,6 +142,18 @@ public enum HostileCorpus {
             try root.group("layers/dense_2/vars").createExternalLink("0", file: "/etc/passwd", object: "/x")
             try root.group("layers/dense_2/vars").createExternalLink("1", file: "/etc/passwd", object: "/y")
         }
+        // Groups nested in a layer's, each linked 40 times from the one above and the last back to the layer:
+        // 40^4 paths to walk if links were followed blindly. Keras would find nothing to load there either.
+        try writer.add("nested-link-maze.weights.h5", [.evaluate: .accepted, .predict: .accepted, .convert: .accepted]) { path in
+            try lenetWeights(model, at: path)
+            let layer = try File.open(path, mode: .readWrite).root.group("layers/dense")
+            for level in 1...4 { try layer.createGroup("maze/g\(level)") }
+            for level in 0..<4 {
+                let group = try layer.group(level == 0 ? "maze" : "maze/g\(level)")
+                for copy in 0..<40 { try group.createHardLink("link\(copy)", target: "/layers/dense/maze/g\(level + 1)") }
+            }
+            try layer.group("maze/g4").createHardLink("back", target: "/layers/dense")
+        }
         try add("compression-bomb.weights.h5", "found (65536, 65536)") { path in
             try lenetWeights(model, at: path)
             // A chunked, compressed dataset declaring 2^32 values with almost nothing stored: refused on its

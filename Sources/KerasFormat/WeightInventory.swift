@@ -104,7 +104,10 @@ extension WeightInventory {
     static func readWeightsH5(root: Group, format: KerasFileFormat, config: ModelConfig?) throws -> WeightInventory {
         let container = root.kind(of: "layers") == .group ? "layers" : "_layer_checkpoint_dependencies"
         let layersGroup = try root.group(container)
-        let stored = try layersGroup.links().filter { $0.kind == .group }.map(\.name)
+        let layerLinks = try layersGroup.links().filter { $0.kind == .group }
+        let stored = layerLinks.map(\.name)
+        // A link from inside one layer's group back to a layer's is not followed.
+        let layerAddresses = Set(layerLinks.compactMap(\.address))
         var ordered: [(name: String, className: String?)]
         var inModelOrder = false
         if let config {
@@ -126,7 +129,7 @@ extension WeightInventory {
                 return StoredLayer(name: name, className: className, groupPath: layersGroup.path + "/" + name, weights: [])
             }
             let group = try layersGroup.group(name)
-            return StoredLayer(name: name, className: className, groupPath: group.path, weights: try nestedVars(of: group))
+            return StoredLayer(name: name, className: className, groupPath: group.path, weights: try nestedVars(of: group, besides: layerAddresses))
         }
         let optimizerWeights = root.kind(of: "optimizer") == .group ? try vars(of: root.group("optimizer")) : []
         return WeightInventory(format: format, layers: layers, layersInModelOrder: inModelOrder,
@@ -138,14 +141,21 @@ extension WeightInventory {
     static let maximumSaveableDepth = 4
 
     /// A layer's weights: its own `vars/<i>`, then those of the saveables nested in it (`layer/vars/<i>`),
-    /// group by group, named by their path under the layer's group.
-    private static func nestedVars(of group: Group, prefix: String = "", depth: Int = 0) throws -> [StoredWeight] {
-        var weights = try vars(of: group, prefix: prefix)
-        guard depth < maximumSaveableDepth else { return weights }
-        for link in try group.links() where link.kind == .group && link.name != "vars" {
-            weights += try nestedVars(of: try group.group(link.name), prefix: prefix + link.name + "/", depth: depth + 1)
+    /// group by group, named by their path under the layer's group. A group linked from several places (which
+    /// Keras never writes) is read once, so that links cannot multiply the work, and groups at `layerAddresses`
+    /// (the layers' own) not at all.
+    private static func nestedVars(of group: Group, besides layerAddresses: Set<UInt64>) throws -> [StoredWeight] {
+        var visited = layerAddresses
+        func walk(_ group: Group, prefix: String, depth: Int) throws -> [StoredWeight] {
+            var weights = try vars(of: group, prefix: prefix)
+            guard depth < maximumSaveableDepth else { return weights }
+            for link in try group.links() where link.kind == .group && link.name != "vars" {
+                guard let address = link.address, visited.insert(address).inserted else { continue }
+                weights += try walk(try group.group(link.name), prefix: prefix + link.name + "/", depth: depth + 1)
+            }
+            return weights
         }
-        return weights
+        return try walk(group, prefix: "", depth: 0)
     }
 
     /// The datasets `vars/0`, `vars/1`, ... of a saveable's group, in index order, their names prefixed.
