@@ -1,6 +1,6 @@
-/// Keras `Embedding`: each value of the input, an index from 0 to `inputDimension - 1` (or from -`inputDimension`, counted
-/// from the end), replaced by its row
-/// of the `(inputDimension, outputDimension)` embeddings matrix; an input of shape `(s...)` gives `(s..., outputDimension)`.
+/// Keras `Embedding`: each value of the input, an index from 0 to `inputDimension - 1` (or from
+/// `-inputDimension`, counted from the end), replaced by its row of the `(inputDimension, outputDimension)`
+/// embeddings matrix; an input of shape `(s...)` gives `(s..., outputDimension)`.
 ///
 /// The indices are the model's data (an integer input, checked against the range before any pass, see
 /// ``Model/check(_:targets:)``); one that is not in the range, as a value computed by another layer may be,
