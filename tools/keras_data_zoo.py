@@ -270,8 +270,7 @@ ZOO = {
     "dcgan_generator": (dcgan_generator, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_sequence": (transposed_sequence, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "transposed_refiner": (transposed_refiner, "binary_crossentropy", lambda m: ["mae"], None, ("Adam", {})),
-    # SGD: keras-swift does not yet train an Embedding with the optimizers that keep second moments.
-    "token_classifier": (token_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("SGD", {"learning_rate": 0.1, "momentum": 0.9})),
+    "token_classifier": (token_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "frame_classifier": (frame_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "step_regressor": (step_regressor, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,

@@ -44,17 +44,17 @@ CK_PROCEDURE(ck_pool_backward,
              (is_max, out_grad, input_grad, argmax, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow))
 CK_PROCEDURE(ck_transpose, (const float *src, float *dst, long rows, long cols), (src, dst, rows, cols))
 CK_PROCEDURE(ck_adam_update,
-             (float *w, float *g, const float *g2, float *m, float *v, float *vhat, long n, float alpha, float beta1,
-              float beta2, float epsilon, float weight_decay, float lr),
-             (w, g, g2, m, v, vhat, n, alpha, beta1, beta2, epsilon, weight_decay, lr))
+             (float *w, float *g, const float *g2, const float *squares, float *m, float *v, float *vhat, long n, float alpha,
+              float beta1, float beta2, float epsilon, float weight_decay, float lr),
+             (w, g, g2, squares, m, v, vhat, n, alpha, beta1, beta2, epsilon, weight_decay, lr))
 CK_PROCEDURE(ck_nadam_update,
-             (float *w, float *g, const float *g2, float *m, float *v, long n, float lr, float beta1, float beta2,
-              float epsilon, float u_t, float u_t1, float product_t, float product_t1, float beta2_power),
-             (w, g, g2, m, v, n, lr, beta1, beta2, epsilon, u_t, u_t1, product_t, product_t1, beta2_power))
+             (float *w, float *g, const float *g2, const float *squares, float *m, float *v, long n, float lr, float beta1,
+              float beta2, float epsilon, float u_t, float u_t1, float product_t, float product_t1, float beta2_power),
+             (w, g, g2, squares, m, v, n, lr, beta1, beta2, epsilon, u_t, u_t1, product_t, product_t1, beta2_power))
 CK_PROCEDURE(ck_rmsprop_update,
-             (float *w, float *g, const float *g2, float *velocity, float *momentum_slot, float *average, long n,
-              float lr, float rho, float momentum, float epsilon),
-             (w, g, g2, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon))
+             (float *w, float *g, const float *g2, const float *squares, float *velocity, float *momentum_slot, float *average,
+              long n, float lr, float rho, float momentum, float epsilon),
+             (w, g, g2, squares, velocity, momentum_slot, average, n, lr, rho, momentum, epsilon))
 CK_PROCEDURE(ck_sgd_update, (float *w, float *g, const float *g2, float *m, long n, float lr, float momentum, int nesterov),
              (w, g, g2, m, n, lr, momentum, nesterov))
 CK_PROCEDURE(ck_conv1_forward_256,

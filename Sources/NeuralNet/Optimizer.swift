@@ -221,7 +221,7 @@ public final class Adam: Optimizer {
         let t = Float(iterations + 1)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
         let parameter = parameters[index], start = range.lowerBound
-        ck_adam_update(parameter.value + start, gradient, extra, momentums[index].values + start, velocities[index].values + start,
+        ck_adam_update(parameter.value + start, gradient, extra, parameter.lookupGradientSquares.map { $0 + start }, momentums[index].values + start, velocities[index].values + start,
                        amsgrad ? largestVelocities[index].values + start : nil, range.count, alpha, beta1, beta2, epsilon,
                        weightDecay ?? 0, learningRate)
     }
@@ -279,7 +279,8 @@ public final class Nadam: Optimizer {
     public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
         let t = Float(iterations + 1), start = range.lowerBound
         let next = schedule(t + 1)
-        ck_nadam_update(parameters[index].value + start, gradient, extra, slots[2 * index].values + start,
+        ck_nadam_update(parameters[index].value + start, gradient, extra, parameters[index].lookupGradientSquares.map { $0 + start },
+                        slots[2 * index].values + start,
                         slots[2 * index + 1].values + start, range.count, learningRate, beta1, beta2, epsilon, schedule(t), next,
                         momentumProduct, momentumProduct * next, pow(beta2, t))
     }
@@ -328,7 +329,8 @@ public final class RMSprop: Optimizer {
 
     public func update(_ index: Int, range: Range<Int>, gradient: UnsafeMutablePointer<Float>, extra: UnsafePointer<Float>?) {
         let start = range.lowerBound
-        ck_rmsprop_update(parameters[index].value + start, gradient, extra, velocities[index].values + start,
+        ck_rmsprop_update(parameters[index].value + start, gradient, extra, parameters[index].lookupGradientSquares.map { $0 + start },
+                          velocities[index].values + start,
                           momentums.isEmpty ? nil : momentums[index].values + start, averages.isEmpty ? nil : averages[index].values + start,
                           range.count, learningRate, rho, momentum, epsilon)
     }

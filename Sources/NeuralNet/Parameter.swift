@@ -23,6 +23,10 @@ public final class Parameter: @unchecked Sendable {
     public private(set) var version: UInt64 = 0
     /// The gradient of the last backward pass, `count` floats.
     public let gradient: UnsafeMutablePointer<Float>
+    /// For a table Keras's optimizers update from one gradient slice per lookup (an Embedding's), the sum over
+    /// the last training pass of each lookup's squared gradient, `count` floats: Adam's, Nadam's and RMSprop's
+    /// second moments take it where another parameter's take the square of its gradient. Nil for the others.
+    public private(set) var lookupGradientSquares: UnsafeMutablePointer<Float>?
     /// Whether Keras stores the array as integers (Normalization's `count`); it is held here as floats.
     public internal(set) var storedAsInteger = false
     /// Whether the values are variances, which no Keras computation makes negative (a negative one would
@@ -79,6 +83,12 @@ public final class Parameter: @unchecked Sendable {
     deinit {
         value.deallocate()
         Self.freeZeroedFloats(gradient, count: count)
+        if let lookupGradientSquares { Self.freeZeroedFloats(lookupGradientSquares, count: count) }
+    }
+
+    /// Makes the parameter keep ``lookupGradientSquares``.
+    func keepLookupGradientSquares() {
+        if lookupGradientSquares == nil { lookupGradientSquares = Self.zeroedFloats(count) }
     }
 
     /// A copy of the values.

@@ -142,13 +142,6 @@ public final class Trainer {
     /// batch, as they are read.
     public func fit(_ data: SampleSource, validation: SampleSource? = nil, callbacks: [Callback] = [],
                     onStep: ((StepProgress) -> Void)? = nil, onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
-        // Keras gives an Embedding's gradient as one slice per lookup, and every optimizer but SGD squares the
-        // slices before summing them into its second moments: not replicated yet.
-        if !(optimizer is SGD),
-           let embedding = model.layers.first(where: { $0 is Embedding || ($0 as? TimeDistributed)?.layer is Embedding }) {
-            throw ModelError.invalidConfiguration("training layer \(embedding.name) with \(optimizer.className) is not supported yet: Keras "
-                                                  + "updates an Embedding's second moments from each lookup's own squared gradient; train it with SGD")
-        }
         for source in [data] + (validation.map { [$0] } ?? []) {
             if let samples = source as? Samples { try model.check(samples, targets: true) } else { try model.checkLayout(source, targets: true) }
         }

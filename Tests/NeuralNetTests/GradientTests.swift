@@ -394,6 +394,39 @@ import Testing
         #expect(skipped * 5 <= compared + skipped, "\(testCase.name): \(skipped) entries sit on kinks")
     }
 
+    /// An Embedding keeps, beside its table's gradient, each lookup's squared gradient summed per value (what
+    /// Keras's Adam and RMSprop square): for index 2 looked up twice, g1² + g2² where the gradient is g1 + g2.
+    /// Through Flatten and a bias-free Dense of one unit with loss (y - 1)², position p's gradient is
+    /// 2 (y - 1) times its two kernel values; over two workers, their parts are added.
+    @Test(arguments: [1, 2])
+    func embeddingKeepsEachLookupsSquaredGradient(workers: Int) throws {
+        let embedding = Embedding(inputDimension: 3, outputDimension: 2), dense = Dense(units: 1, useBias: false)
+        let model = try Sequential(inputShape: [3], layers: [embedding, Flatten(), dense], seed: 5, workerCount: workers)
+        model.loss = Loss(.meanSquaredError)
+        let data = ClassData(shape: [3], inputs: [0, 2, 2, 1, 2, 0], labels: [0, 0])
+        Self.trainingPass(model, data)
+        let outputs = try model.predict(data.inputs, batchSize: 2)
+        var squares = [Double](repeating: 0, count: 6), sums = [Double](repeating: 0, count: 6)
+        for sample in 0..<2 {
+            let outer = 2 * (Double(outputs[sample]) - 1) / 2  // the mean over the batch's two samples
+            for position in 0..<3 {
+                let row = Int(data.inputs[sample * 3 + position])
+                for j in 0..<2 {
+                    let slice = outer * Double(dense.kernel.value[position * 2 + j])
+                    squares[row * 2 + j] += slice * slice
+                    sums[row * 2 + j] += slice
+                }
+            }
+        }
+        let kept = UnsafeBufferPointer(start: try #require(embedding.embeddings.lookupGradientSquares), count: 6)
+        for i in 0..<6 {
+            #expect(abs(Double(kept[i]) - squares[i]) <= 1e-6 * max(1, squares[i]), "value \(i): \(kept[i]) against \(squares[i])")
+            #expect(abs(Double(embedding.embeddings.gradient[i]) - sums[i]) <= 1e-6, "gradient \(i)")
+        }
+        // Row 2 was looked up three times: its squares are not the square of its gradient.
+        #expect(abs(squares[4] - sums[4] * sums[4]) > 1e-3)
+    }
+
     @Test func splittingTheBatchOverWorkersGivesTheSameGradients() throws {
         let layers = { [Conv2D(filters: 2, kernelSize: (3, 3), activation: .relu), Pooling2D(.max), Flatten(), Dense(units: 3, activation: .softmax)] as [Layer] }
         let single = try Sequential(inputShape: [6, 6, 1], layers: layers(), seed: 5, workerCount: 1)

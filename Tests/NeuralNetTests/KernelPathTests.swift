@@ -234,22 +234,26 @@ import Testing
     func adamStepsMatchTheFormula(path: KernelPath) {
         KernelPath.withCap(path) {
             for n in [1, 7, 16, 33, 100] {
-                for (twoParts, amsgrad, decay) in [(false, false, Float(0)), (true, false, 0), (false, true, 0), (true, true, 0.05), (false, false, 0.05)] {
+                // With lookup squares (an Embedding's), they take the gradient's square's place in v.
+                for (twoParts, amsgrad, decay, lookups) in [(false, false, Float(0), false), (true, false, 0, false), (false, true, 0, false),
+                                                            (true, true, 0.05, false), (false, false, 0.05, false), (true, false, 0, true),
+                                                            (false, true, 0.05, true)] {
                     let w0 = Self.values(n, seed: n), g0 = Self.values(n, seed: n + 1), extra = Self.values(n, seed: n + 2)
+                    let squares = Self.values(n, seed: n + 6).map { $0 * $0 + 0.25 }
                     let m0 = Self.values(n, seed: n + 3, scale: 0.1), v0 = Self.values(n, seed: n + 4).map { $0 * $0 }
                     let vhat0 = Self.values(n, seed: n + 5).map { $0 * $0 }
                     var w = w0, g = g0, m = m0, v = v0, vhat = vhat0
                     let (alpha, beta1, beta2, epsilon, lr): (Float, Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-7, 0.02)
-                    let label = "\(path) Adam, two parts \(twoParts), amsgrad \(amsgrad), decay \(decay), n \(n)"
+                    let label = "\(path) Adam, two parts \(twoParts), amsgrad \(amsgrad), decay \(decay), lookup squares \(lookups), n \(n)"
                     vhat.withUnsafeMutableBufferPointer { largest in
-                        ck_adam_update(&w, &g, twoParts ? extra : nil, &m, &v, amsgrad ? largest.baseAddress : nil, n, alpha, beta1, beta2,
-                                       epsilon, decay, lr)
+                        ck_adam_update(&w, &g, twoParts ? extra : nil, lookups ? squares : nil, &m, &v, amsgrad ? largest.baseAddress : nil, n,
+                                       alpha, beta1, beta2, epsilon, decay, lr)
                     }
                     var expectedW: [Double] = [], expectedM: [Double] = [], expectedV: [Double] = [], expectedHat: [Double] = []
                     for i in 0..<n {
                         let gi = Double(g0[i]) + (twoParts ? Double(extra[i]) : 0)
                         let mi = Double(m0[i]) + (gi - Double(m0[i])) * (1 - Double(beta1))
-                        let vi = Double(v0[i]) + (gi * gi - Double(v0[i])) * (1 - Double(beta2))
+                        let vi = Double(v0[i]) + ((lookups ? Double(squares[i]) : gi * gi) - Double(v0[i])) * (1 - Double(beta2))
                         let hat = max(Double(vhat0[i]), vi)
                         let decayed = Double(w0[i]) * (1 - Double(decay) * Double(lr))
                         expectedM.append(mi)
@@ -271,22 +275,25 @@ import Testing
     func nadamStepsMatchTheFormula(path: KernelPath) {
         KernelPath.withCap(path) {
             for n in [1, 7, 16, 33, 100] {
-                let w0 = Self.values(n, seed: n + 20), g0 = Self.values(n, seed: n + 21), extra = Self.values(n, seed: n + 22)
-                let m0 = Self.values(n, seed: n + 23, scale: 0.1), v0 = Self.values(n, seed: n + 24).map { $0 * $0 }
-                var w = w0, g = g0, m = m0, v = v0
-                let (lr, beta1, beta2, epsilon): (Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-7)
-                let (ut, ut1, product, product1, beta2Power): (Float, Float, Float, Float, Float) = (0.47, 0.48, 0.2, 0.096, 0.997)
-                ck_nadam_update(&w, &g, extra, &m, &v, n, lr, beta1, beta2, epsilon, ut, ut1, product, product1, beta2Power)
-                var expectedW: [Double] = []
-                for i in 0..<n {
-                    let gi = Double(g0[i]) + Double(extra[i])
-                    let mi = Double(m0[i]) + (gi - Double(m0[i])) * (1 - Double(beta1))
-                    let vi = Double(v0[i]) + (gi * gi - Double(v0[i])) * (1 - Double(beta2))
-                    let mHat = Double(ut1) * mi / (1 - Double(product1)) + (1 - Double(ut)) * gi / (1 - Double(product))
-                    let vHat = vi / (1 - Double(beta2Power))
-                    expectedW.append(Double(w0[i]) - mHat * Double(lr) / (vHat.squareRoot() + Double(epsilon)))
+                for lookups in [false, true] {
+                    let w0 = Self.values(n, seed: n + 20), g0 = Self.values(n, seed: n + 21), extra = Self.values(n, seed: n + 22)
+                    let m0 = Self.values(n, seed: n + 23, scale: 0.1), v0 = Self.values(n, seed: n + 24).map { $0 * $0 }
+                    let squares = Self.values(n, seed: n + 25).map { $0 * $0 + 0.25 }
+                    var w = w0, g = g0, m = m0, v = v0
+                    let (lr, beta1, beta2, epsilon): (Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-7)
+                    let (ut, ut1, product, product1, beta2Power): (Float, Float, Float, Float, Float) = (0.47, 0.48, 0.2, 0.096, 0.997)
+                    ck_nadam_update(&w, &g, extra, lookups ? squares : nil, &m, &v, n, lr, beta1, beta2, epsilon, ut, ut1, product, product1, beta2Power)
+                    var expectedW: [Double] = []
+                    for i in 0..<n {
+                        let gi = Double(g0[i]) + Double(extra[i])
+                        let mi = Double(m0[i]) + (gi - Double(m0[i])) * (1 - Double(beta1))
+                        let vi = Double(v0[i]) + ((lookups ? Double(squares[i]) : gi * gi) - Double(v0[i])) * (1 - Double(beta2))
+                        let mHat = Double(ut1) * mi / (1 - Double(product1)) + (1 - Double(ut)) * gi / (1 - Double(product))
+                        let vHat = vi / (1 - Double(beta2Power))
+                        expectedW.append(Double(w0[i]) - mHat * Double(lr) / (vHat.squareRoot() + Double(epsilon)))
+                    }
+                    Self.expectClose(w, expectedW, tolerance: 1e-5, "\(path) Nadam weights, lookup squares \(lookups), n \(n)")
                 }
-                Self.expectClose(w, expectedW, tolerance: 1e-5, "\(path) Nadam weights, n \(n)")
             }
         }
     }
@@ -295,28 +302,30 @@ import Testing
     func rmspropStepsMatchTheFormula(path: KernelPath) {
         KernelPath.withCap(path) {
             for n in [1, 7, 16, 33, 100] {
-                for (momentum, centered) in [(Float(0), false), (0.5, false), (0, true), (0.5, true)] {
+                for (momentum, centered, lookups) in [(Float(0), false, false), (0.5, false, false), (0, true, false), (0.5, true, false),
+                                                      (0, false, true), (0.5, true, true)] {
                     let w0 = Self.values(n, seed: n + 30), g0 = Self.values(n, seed: n + 31), extra = Self.values(n, seed: n + 32)
+                    let squares = Self.values(n, seed: n + 36).map { $0 * $0 + 0.25 }
                     let velocity0 = Self.values(n, seed: n + 33).map { $0 * $0 + 0.5 }, momentum0 = Self.values(n, seed: n + 34, scale: 0.1)
                     let average0 = Self.values(n, seed: n + 35, scale: 0.1)
                     var w = w0, g = g0, velocity = velocity0, slot = momentum0, average = average0
                     let (lr, rho, epsilon): (Float, Float, Float) = (0.01, 0.8, 1e-7)
                     slot.withUnsafeMutableBufferPointer { momentumSlot in
                         average.withUnsafeMutableBufferPointer { averages in
-                            ck_rmsprop_update(&w, &g, extra, &velocity, momentum > 0 ? momentumSlot.baseAddress : nil,
+                            ck_rmsprop_update(&w, &g, extra, lookups ? squares : nil, &velocity, momentum > 0 ? momentumSlot.baseAddress : nil,
                                               centered ? averages.baseAddress : nil, n, lr, rho, momentum, epsilon)
                         }
                     }
                     var expectedW: [Double] = [], expectedVelocity: [Double] = []
                     for i in 0..<n {
                         let gi = Double(g0[i]) + Double(extra[i])
-                        let vi = Double(rho) * Double(velocity0[i]) + (1 - Double(rho)) * gi * gi
+                        let vi = Double(rho) * Double(velocity0[i]) + (1 - Double(rho)) * (lookups ? Double(squares[i]) : gi * gi)
                         let ai = Double(rho) * Double(average0[i]) + (1 - Double(rho)) * gi
                         let increment = Double(lr) * gi / ((centered ? vi - ai * ai : vi) + Double(epsilon)).squareRoot()
                         expectedVelocity.append(vi)
                         expectedW.append(Double(w0[i]) - (momentum > 0 ? Double(momentum) * Double(momentum0[i]) + increment : increment))
                     }
-                    let label = "\(path) RMSprop momentum \(momentum) centered \(centered), n \(n)"
+                    let label = "\(path) RMSprop momentum \(momentum) centered \(centered) lookup squares \(lookups), n \(n)"
                     Self.expectClose(velocity, expectedVelocity, tolerance: 1e-6, "\(label): velocity")
                     Self.expectClose(w, expectedW, tolerance: 1e-5, "\(label): weights")
                 }

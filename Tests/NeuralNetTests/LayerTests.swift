@@ -46,13 +46,6 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         let model = try Sequential(inputShape: [1], layers: [Rescaling(scale: 1), computed], workerCount: 1)
         try computed.embeddings.assign(table)
         #expect(try model.predict([-4], batchSize: 1).allSatisfy { $0.isNaN })
-        // Training it with an optimizer that keeps second moments is refused, naming the layer.
-        let trained = Embedding(inputDimension: 3, outputDimension: 2)
-        let classifier = try Sequential(inputShape: [2], layers: [trained, Flatten(), Dense(units: 2, activation: .softmax)], workerCount: 1)
-        let samples = try Samples(count: 1, inputs: [[0, 2]], targets: [[1]])
-        let trainer = Trainer(model: classifier, optimizer: Adam(parameters: classifier.parameters), options: TrainingOptions(epochs: 1, batchSize: 1))
-        let refusal = #expect(throws: ModelError.self) { try trainer.fit(samples) }
-        #expect(refusal?.description.hasPrefix("training layer embedding with Adam is not supported yet") == true)
     }
 
     @Test func timeDistributedAppliesTheSameLayerAtEachStep() throws {

@@ -226,21 +226,23 @@ double ck_fma_peak_gflops(double seconds);
 /// One Adam step in Keras's form: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps).
 /// With `vhat` (amsgrad) vhat = max(vhat, v) takes v's place in the denominator; a non-zero weight decay first
 /// takes w -= w wd lr (AdamW). When g2 is non-NULL the gradient is g + g2 (another worker's part), which is
-/// stored back into g.
-void ck_adam_update(float *w, float *g, const float *g2, float *m, float *v, float *vhat, long n, float alpha, float beta1,
-                    float beta2, float epsilon, float weight_decay, float lr);
+/// stored back into g. When `squares` is non-NULL it takes g^2's place in v: for an Embedding's table, the sum of
+/// each lookup's squared gradient, which is what Keras's optimizers square (one gradient slice per lookup).
+void ck_adam_update(float *w, float *g, const float *g2, const float *squares, float *m, float *v, float *vhat, long n,
+                    float alpha, float beta1, float beta2, float epsilon, float weight_decay, float lr);
 
 /// One Nadam step in Keras's form, given the step's momentum schedule: u_t, u_t1 (the next step's), their
-/// running products up to t and t + 1, and beta2^t. g2 as for ck_adam_update.
-void ck_nadam_update(float *w, float *g, const float *g2, float *m, float *v, long n, float lr, float beta1, float beta2,
-                     float epsilon, float u_t, float u_t1, float product_t, float product_t1, float beta2_power);
+/// running products up to t and t + 1, and beta2^t. g2 and squares as for ck_adam_update.
+void ck_nadam_update(float *w, float *g, const float *g2, const float *squares, float *m, float *v, long n, float lr,
+                     float beta1, float beta2, float epsilon, float u_t, float u_t1, float product_t, float product_t1,
+                     float beta2_power);
 
 /// One RMSprop step in Keras's form: velocity = rho velocity + (1 - rho) g^2; centered (`average` non-NULL):
 /// average = rho average + (1 - rho) g and the denominator sqrt(velocity - average^2 + eps), else
 /// sqrt(velocity + eps); with `momentum_slot`: momentum_slot = momentum momentum_slot + lr g / denominator and
-/// w -= momentum_slot, else w -= lr g / denominator. g2 as for ck_adam_update.
-void ck_rmsprop_update(float *w, float *g, const float *g2, float *velocity, float *momentum_slot, float *average, long n,
-                       float lr, float rho, float momentum, float epsilon);
+/// w -= momentum_slot, else w -= lr g / denominator. g2 and squares (in g^2's place) as for ck_adam_update.
+void ck_rmsprop_update(float *w, float *g, const float *g2, const float *squares, float *velocity, float *momentum_slot,
+                       float *average, long n, float lr, float rho, float momentum, float epsilon);
 
 /// One SGD step: with momentum 0, w -= lr g; else m = mu m - lr g and w += m (or w += mu m - lr g, Nesterov).
 /// g2 as for ck_adam_update.

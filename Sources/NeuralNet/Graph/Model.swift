@@ -393,7 +393,24 @@ public class Model {
     public func trainingPass(_ batch: Batch) -> BatchResult {
         let (result, parts) = run(batch, training: true, destinations: nil)
         if parts > 1 { sumGradients(into: parameters, extraGradients(parts)) }
+        sumLookupSquares(parts)
         return result
+    }
+
+    /// Adds up each Embedding's lookup squares (``Parameter/lookupGradientSquares``) over the workers that
+    /// took part in the last pass and over the layer's calls.
+    private func sumLookupSquares(_ parts: Int) {
+        var seen = Set<ObjectIdentifier>()
+        for (index, node) in nodes.enumerated() {
+            guard let embedding = node.layer as? Embedding ?? (node.layer as? TimeDistributed)?.layer as? Embedding,
+                  let total = embedding.embeddings.lookupGradientSquares else { continue }
+            let count = embedding.embeddings.count
+            if seen.insert(ObjectIdentifier(embedding)).inserted { total.update(repeating: 0, count: count) }
+            for worker in workers[0..<parts] {
+                let part = embedding.lookupSquares(in: worker.scratch[index])
+                for i in 0..<count { total[i] += part[i] }
+            }
+        }
     }
 
     /// A training pass followed by one optimizer step of `optimizer` (made for this model's parameters). Same
@@ -403,6 +420,7 @@ public class Model {
     public func trainingStep(_ batch: Batch, optimizer: Optimizer) -> BatchResult {
         let (result, parts) = run(batch, training: true, destinations: nil, deferGradients: true)
         guard result.loss.isFinite else { return result }
+        sumLookupSquares(parts)
         update.step(optimizer, workers: workers[0..<parts], extraGradients: extraGradients(parts), profiler: profiler)
         return result
     }

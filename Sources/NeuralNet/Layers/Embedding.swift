@@ -5,6 +5,9 @@
 /// The indices are the model's data (an integer input, checked against the range before any pass, see
 /// ``Model/check(_:targets:)``); one that is not in the range, as a value computed by another layer may be,
 /// gives a row of NaN. Keras's `mask_zero`, which needs masks carried through the model, is not supported yet.
+///
+/// Keras hands the optimizer the table's gradient as one slice per lookup, and Adam, Nadam and RMSprop square
+/// the slices before they are summed: the table keeps those sums (``Parameter/lookupGradientSquares``) for them.
 public final class Embedding: UnaryLayer {
     public var name: String
     public let className = "Embedding"
@@ -35,6 +38,7 @@ public final class Embedding: UnaryLayer {
         try initializer.reserveKernel([inputDimension, outputDimension], layer: name)
         self.inputShape = inputShape
         parameters = [initializer.make(embeddingsInitializer, name: "embeddings", shape: [inputDimension, outputDimension])]
+        embeddings.keepLookupGradientSquares()
     }
 
     /// The row of `value` (truncated to a whole number, as Keras casts a float input; a negative one counted
@@ -56,18 +60,27 @@ public final class Embedding: UnaryLayer {
         }
     }
 
-    /// The embeddings' gradient sums the output gradient of each position into its index's row; the indices
-    /// have no gradient (zeros, as Keras gives an integer input none).
+    /// The embeddings' gradient sums the output gradient of each position into its index's row, and the
+    /// squares of those slices into this pass's part of the table's lookup squares (kept in `scratch`, see
+    /// ``lookupSquares(in:)``); the indices have no gradient (zeros, as Keras gives an integer input none).
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
-        let width = outputDimension, gradient = gradients[0]
+        let width = outputDimension, gradient = gradients[0], squares = scratch.first.reserve(embeddings.count)
         gradient.update(repeating: 0, count: embeddings.count)
+        squares.update(repeating: 0, count: embeddings.count)
         for position in 0..<batch * inputSize {
             guard let row = row(input[position]) else { continue }
-            let source = outputGradient + position * width, destination = gradient + row * width
-            for j in 0..<width { destination[j] += source[j] }
+            let source = outputGradient + position * width
+            for j in 0..<width {
+                gradient[row * width + j] += source[j]
+                squares[row * width + j] += source[j] * source[j]
+            }
         }
         inputGradient?.update(repeating: 0, count: batch * inputSize)
     }
+
+    /// The squared gradient slices the last backward pass run with `scratch` summed per table value: its
+    /// part of ``Parameter/lookupGradientSquares``, which the model adds up over the workers.
+    func lookupSquares(in scratch: LayerScratch) -> UnsafePointer<Float> { UnsafePointer(scratch.first.pointer) }
 }
