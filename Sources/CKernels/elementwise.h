@@ -17,7 +17,9 @@ static inline float ck_expf(float x) {
     p = __builtin_elementwise_fma(p, r, 1.6666665459e-1f);
     p = __builtin_elementwise_fma(p, r, 5.0000001201e-1f);
     p = __builtin_elementwise_fma(p, r * r, r) + 1.0f;
-    union { int32_t i; float f; } scale = { .i = ((int32_t)n + 127) << 23 };
+    // NaN has no exponent to build (and converting it to an integer is undefined): 0 stands in, p is NaN.
+    const float whole = n == n ? n : 0.0f;
+    union { int32_t i; float f; } scale = { .i = ((int32_t)whole + 127) << 23 };
     return argument > 88.0f ? INFINITY : p * scale.f;
 }
 
