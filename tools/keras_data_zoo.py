@@ -3,7 +3,8 @@
 classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3) CNN, two inputs one of them
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
 RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, a
-stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, recurrent models (LSTM, stacked and backwards LSTMs, a GRU of
+each reset form, SimpleRNN, a GRU over tokens), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -168,6 +169,42 @@ def step_regressor(keras):
     return keras.Model(inputs, L.TimeDistributed(L.Dense(1))(x))
 
 
+def row_lstm(keras):
+    """A class from a (10, 6) series read step by step: LSTM(16), then softmax, as MNIST's rows are read."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((10, 6)), L.LSTM(16), L.Dense(3, activation="softmax")])
+
+
+def stacked_lstm(keras):
+    """A value from a (8, 4) series through two LSTMs: the first returns every step (relu candidates, no forget
+    bias at the start), the second reads them backwards without a bias."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 4)), L.LSTM(12, return_sequences=True, activation="relu", unit_forget_bias=False),
+        L.LSTM(8, go_backwards=True, use_bias=False), L.Dense(1)])
+
+
+def gru_forecaster(keras):
+    """A value per step of a (8, 2) series: a GRU of Keras 2.2's form (reset before the product) returning
+    every step, then TimeDistributed(Dense(1))."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 2)), L.GRU(10, reset_after=False, return_sequences=True), L.TimeDistributed(L.Dense(1))])
+
+
+def simple_rnn_classifier(keras):
+    """Whether a (7, 3) series ends above where it began: SimpleRNN(8) with relu, then a sigmoid unit."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((7, 3)), L.SimpleRNN(8, activation="relu"), L.Dense(1, activation="sigmoid")])
+
+
+def gru_text(keras):
+    """The token classifier's task read by a GRU: Embedding(20, 8), then GRU(12) over the tokens backwards."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((12,), dtype="int32"), L.Embedding(20, 8), L.GRU(12, go_backwards=True), L.Dense(1, activation="sigmoid")])
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -230,7 +267,19 @@ def data(name, rng):
         # Each pixel squashes a difference of the first two channels there.
         x = rng.normal(size=(n, 8, 8, 32)).astype("float32")
         return [x], [(0.5 + 0.5 * np.tanh(x[..., :1] - 0.5 * x[..., 1:2])).astype("float32")]
-    if name == "token_classifier":
+    if name == "row_lstm":
+        x = rng.normal(size=(n, 10, 6)).astype("float32")
+        return [x], [np.argmax(x[:, :, :3].sum(axis=1), axis=1).astype("int64")]
+    if name == "stacked_lstm":
+        x = rng.normal(size=(n, 8, 4)).astype("float32")
+        return [x], [(x[:, :, 0] @ (0.8 ** np.arange(8)) - x[:, -1, 1])[:, None].astype("float32")]
+    if name == "gru_forecaster":
+        x = rng.normal(size=(n, 8, 2)).astype("float32")
+        return [x], [(np.cumsum(x[:, :, :1], axis=1) / np.arange(1, 9)[None, :, None]).astype("float32")]
+    if name == "simple_rnn_classifier":
+        x = rng.normal(size=(n, 7, 3)).astype("float32")
+        return [x], [(x[:, -1, :1] > x[:, 0, :1]).astype("float32")]
+    if name in ("token_classifier", "gru_text"):
         # Positive when token 3 comes before any token 7 (or without one), as a sentiment word before a negation.
         tokens = rng.integers(0, 20, size=(n, 12)).astype("int32")
         def first(token):
@@ -273,6 +322,11 @@ ZOO = {
     "token_classifier": (token_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "frame_classifier": (frame_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "step_regressor": (step_regressor, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
+    "row_lstm": (row_lstm, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "stacked_lstm": (stacked_lstm, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
+    "gru_forecaster": (gru_forecaster, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "simple_rnn_classifier": (simple_rnn_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("SGD", {"learning_rate": 0.05})),
+    "gru_text": (gru_text, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

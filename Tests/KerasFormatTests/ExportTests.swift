@@ -195,6 +195,50 @@ import Testing
         }
     }
 
+    /// SimpleRNN, LSTM and GRU keep their options and weights through every form: the weights at the cell's
+    /// saveable path `cell/vars/<i>`, in legacy `.h5` files under the cell's name (`lstm_cell/kernel`), and
+    /// each flavour's own keys (Keras 2's `time_major` and `implementation`, Keras 3's
+    /// `zero_output_for_mask` and `seed`).
+    @Test func recurrentLayersKeepTheirWeightsInTheirCells() throws {
+        func layers() -> [Layer] {
+            [LSTM(units: 3, recurrentActivation: .softsign, unitForgetBias: false, returnSequences: true, name: "lstm"),
+             GRU(units: 2, activation: .relu, resetAfter: false, returnSequences: true, goBackwards: true, name: "gru"),
+             SimpleRNN(units: 2, useBias: false, name: "rnn")]
+        }
+        let model = try Sequential(inputShape: [4, 2], layers: layers(), seed: 4)
+        let input = (0..<24).map { Float(($0 * 7) % 11) / 11 - 0.5 }
+        let expected = try model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms {
+            let path = folder.path("recurrent-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            if extension_ == "weights.h5" {
+                let copy = try Sequential(inputShape: [4, 2], layers: layers())
+                _ = try ModelLoader.loadWeights(path, into: copy)
+                #expect(try copy.predict(input) == expected)
+                let stored = try KerasFile.open(path).inventory().layers.map { $0.weights.map(\.name) }
+                #expect(stored == [["cell/vars/0", "cell/vars/1", "cell/vars/2"], ["cell/vars/0", "cell/vars/1", "cell/vars/2"],
+                                   ["cell/vars/0", "cell/vars/1"]])
+                continue
+            }
+            let loaded = try ModelLoader.load(path).model
+            #expect(try loaded.predict(input) == expected, "\(path)")
+            let lstm = try #require(loaded.layers[0] as? LSTM), gru = try #require(loaded.layers[1] as? GRU)
+            #expect(lstm.recurrentActivation == .softsign && !lstm.unitForgetBias && lstm.returnSequences)
+            #expect(gru.activation == .relu && !gru.resetAfter && gru.goBackwards && gru.bias?.shape == [6])
+            #expect(loaded.layers[2].parameters.count == 2)
+            let config = try #require(try KerasFile.open(path).modelConfigJSON)["config"]?["layers"]?.arrayValue
+            let keys = Set(try #require(config?.last?["config"]?.objectValue).keys)
+            #expect(keys.contains("time_major") == (flavour == .keras2) && keys.contains("zero_output_for_mask") == (flavour == .keras3))
+            guard extension_ == "h5" else { continue }
+            let names = try KerasFile.open(path).inventory().layers.flatMap { $0.weights.map(\.name) }
+            #expect(names.prefix(4) == (flavour == .keras2
+                ? ["lstm/lstm_cell/kernel:0", "lstm/lstm_cell/recurrent_kernel:0", "lstm/lstm_cell/bias:0", "gru/gru_cell/kernel:0"]
+                : ["sequential/lstm/lstm_cell/kernel", "sequential/lstm/lstm_cell/recurrent_kernel", "sequential/lstm/lstm_cell/bias",
+                   "sequential/gru/gru_cell/kernel"]), "\(path)")
+        }
+    }
+
     /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
     /// the layer, an activation tf-keras does not have, leaving no file behind.
     @Test func activationsAreWrittenByTheFlavoursNames() throws {

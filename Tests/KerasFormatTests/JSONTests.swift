@@ -63,6 +63,7 @@ import Testing
     @Test func classNamesComeBackFromSaveableNames() {
         #expect(KerasNaming.className(fromSaveableName: "average_pooling2d_1") == "AveragePooling2D")
         #expect(KerasNaming.className(fromSaveableName: "dense") == "Dense")
-        #expect(KerasNaming.className(fromSaveableName: "lstm_2") == nil)
+        #expect(KerasNaming.className(fromSaveableName: "lstm_2") == "LSTM")
+        #expect(KerasNaming.className(fromSaveableName: "conv_lstm2d_2") == nil)
     }
 }

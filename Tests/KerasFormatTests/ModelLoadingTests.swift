@@ -239,6 +239,28 @@ import Testing
         #expect(merge?.problem == .unsupportedOption("layer of class Add (a layer of one input is wrapped)"))
     }
 
+    /// A recurrent layer's options this project cannot honour are refused by name (a stateful layer, states
+    /// returned as outputs, Keras 2's time-major input); those that change nothing here are accepted, and a
+    /// regularizer gets a notice.
+    @Test func recurrentOptionsAreHonouredOrRefusedByName() throws {
+        func build(_ options: String, kerasVersion: String? = nil) throws -> (Model, [Notice]) {
+            let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 5, 4]}}, "#
+                + #"{"class_name": "LSTM", "config": {"name": "l", "units": 3, "# + options + "}}]}}"
+            var builder = ModelBuilder(file: "lstm.h5", kerasVersion: kerasVersion)
+            let model = try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "lstm.h5"))
+            return (model, builder.notices)
+        }
+        let (model, notices) = try build(#""unroll": true, "implementation": 1, "dropout": 0.25, "recurrent_regularizer": "l2""#)
+        let lstm = try #require(model.layers[0] as? LSTM)
+        #expect(lstm.outputShape == [3] && lstm.dropout == 0.25 && lstm.recurrentDropout == 0)
+        #expect(notices == [.ignoredSetting(layer: "l", key: "recurrent_regularizer")])
+        for (options, refused) in [(#""stateful": true"#, "stateful true"), (#""return_state": true"#, "return_state true"),
+                                   (#""time_major": true"#, "time_major true")] {
+            let error = #expect(throws: KerasFormatError.self) { try build(options) }
+            #expect(error?.object == "layer l" && error?.problem == .unsupportedOption(refused), "\(options)")
+        }
+    }
+
     /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
     @Test func aShortInboundReferenceIsRefused() throws {
         let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#

@@ -184,6 +184,26 @@ import Testing
         Case(name: "embedding rows, summed where an index repeats", inputShape: [3]) {
             [Rescaling(scale: 2, offset: 2), Embedding(inputDimension: 5, outputDimension: 3), Flatten(), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "SimpleRNN, relu, the last state", inputShape: [4, 3]) {
+            [SimpleRNN(units: 3, activation: .relu), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "SimpleRNN backwards, every state, no bias, behind a dense", inputShape: [4, 3]) {
+            [Dense(units: 2, activation: .tanh), SimpleRNN(units: 3, useBias: false, returnSequences: true, goBackwards: true), Flatten(),
+             Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "LSTM, every state, into a backwards LSTM", inputShape: [5, 2]) {
+            [Dense(units: 3, activation: .tanh), LSTM(units: 3, returnSequences: true), LSTM(units: 2, goBackwards: true),
+             Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "LSTM with relu candidates, no bias", inputShape: [4, 3]) {
+            [Dense(units: 3, activation: .tanh), LSTM(units: 3, activation: .relu, useBias: false, unitForgetBias: false), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "GRU reset after, every state", inputShape: [4, 3]) {
+            [Dense(units: 3, activation: .tanh), GRU(units: 3, returnSequences: true), Flatten(), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "GRU reset before, backwards", inputShape: [4, 3]) {
+            [Dense(units: 3, activation: .tanh), GRU(units: 3, resetAfter: false, goBackwards: true), Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "pointwise conv (the input as its column matrix) behind a 2x2 one", inputShape: [5, 6, 2]) {
             [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 4, kernelSize: (1, 1), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

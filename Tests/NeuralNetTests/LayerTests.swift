@@ -60,6 +60,30 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         #expect(throws: ModelError.self) { try Sequential(inputShape: [2], layers: [TimeDistributed(Dense(units: 3))]) }
     }
 
+    /// h = x · 2 + h · 0.5 + 1 over the steps 1, 2, 3: the last state, every state, and every state with the
+    /// steps run backwards (given in the order they ran, as Keras gives them).
+    @Test func simpleRNNCarriesItsStateFromStepToStep() throws {
+        let weights = [try Tensor(shape: [1, 1], scalars: [2]), try Tensor(shape: [1, 1], scalars: [0.5]), try Tensor(shape: [1], scalars: [1])]
+        let input: [Float] = [1, 2, 3]
+        expectClose(try run(SimpleRNN(units: 1, activation: .linear), input: input, shape: [3, 1], weights: weights), [10.25])
+        expectClose(try run(SimpleRNN(units: 1, activation: .linear, returnSequences: true), input: input, shape: [3, 1], weights: weights),
+                    [3, 6.5, 10.25])
+        expectClose(try run(SimpleRNN(units: 1, activation: .linear, returnSequences: true, goBackwards: true), input: input, shape: [3, 1],
+                            weights: weights), [7, 8.5, 7.25])
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [3], layers: [SimpleRNN(units: 1)]) }
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [3, 1], layers: [SimpleRNN(units: 1, activation: .gelu)]) }
+    }
+
+    /// With linear activations and no recurrent product, the gates are the input times the kernel's blocks in
+    /// Keras's order i, f, c, o = 1, 2, 3, 4: over the steps 1 and 2, c = 1 · 3 then 4 · 3 + 2 · 6 and
+    /// h = o · c.
+    @Test func lstmGatesComeInKerasOrder() throws {
+        let layer = LSTM(units: 1, activation: .linear, recurrentActivation: .linear, useBias: false)
+        let weights = [try Tensor(shape: [1, 4], scalars: [1, 2, 3, 4]), try Tensor(shape: [1, 4], scalars: [0, 0, 0, 0])]
+        expectClose(try run(layer, input: [1, 2], shape: [2, 1], weights: weights), [192])
+        #expect(layer.parameters.map(\.name) == ["kernel", "recurrent_kernel"])
+    }
+
     @Test(arguments: [
         (Activation.linear, [Float(9.5), -8, 15]),
         (.relu, [9.5, 0, 15]),

@@ -100,13 +100,14 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
     }
 
     /// A key whose only supported value is `value` (missing and null also pass): another is handled as
-    /// `otherwise` says. Written as `value` unless `written` is false (a Keras 2 option Keras 3 refuses).
+    /// `otherwise` says. Written as `value` unless `written` is false (a Keras 2 option Keras 3 refuses), and
+    /// only in `onlyIn`'s files when that is set (an option the other flavour refuses).
     ///
     /// `value` is made afresh at each use rather than kept: the keys live in static storage for the whole
     /// process, and an indirect enum's payload held there is reached only through a pointer whose spare bits
     /// carry the case, which LeakSanitizer does not follow.
     static func fixed(_ name: String, _ value: @escaping @autoclosure @Sendable () -> JSONValue, otherwise: UnsupportedValue,
-                      written: Bool = true) -> ConfigKey {
+                      written: Bool = true, onlyIn: KerasFlavour? = nil) -> ConfigKey {
         ConfigKey(name: name, keyPath: nil, decode: { reader in
             guard let item = reader.config[name], !item.isNull, item != value() else { return .nothing }
             switch otherwise {
@@ -114,7 +115,7 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
             case .notice: return .ignored(default: nil)
             case .ignored: return .nothing
             }
-        }, encode: { _, _ in written ? (name, value()) : nil })
+        }, encode: { _, flavour in written && (onlyIn ?? flavour) == flavour ? (name, value()) : nil })
     }
 
     /// `data_format`: only `channels_last` (Keras's default) is supported.

@@ -100,6 +100,9 @@ public enum LayerCodecs {
         ActivityRegularizationCodec.self,
         TimeDistributedCodec.self,
         EmbeddingCodec.self,
+        SimpleRNNCodec.self,
+        LSTMCodec.self,
+        GRUCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).
