@@ -3,7 +3,7 @@
 recipe, and compares their test figures (docs/training.md).
 
   python tools/config_training.py --keras-swift .build/release/keras-swift --data ../shared/data/mnist \
-      [--model user_cnn|conv_autoencoder] [--seeds 3] [--epochs 2]
+      [--model user_cnn|lstm_rows|conv_autoencoder] [--seeds 3] [--epochs 2]
 
 Both models are of this project's design, the way a Keras tutorial writes them:
 - user_cnn, a classifier: He-initialised convolutions without biases, each followed by BatchNormalization and
@@ -15,6 +15,8 @@ Both models are of this project's design, the way a Keras tutorial writes them:
   cross-entropy; Keras saves it compiled as a .keras archive and its config.json (with the compile config)
   is the file both sides build from. The images are their own targets (`train --x --y`) and the figure
   compared is the test loss (`evaluate --x --y`).
+- lstm_rows, a classifier reading each image's 28 rows as the steps of an LSTM(64) (`model.to_json()`, the
+  test accuracy compared).
 Each side builds the model from the config file with fresh weights and trains it with Adam (Keras's defaults),
 batch 32, shuffled every epoch, on the 60,000 training images (pixels / 255), and evaluates it on the 10,000
 test images.
@@ -51,6 +53,12 @@ def user_cnn(keras):
     return keras.Model(image, L.Dense(10, activation="softmax")(x), name="user_cnn")
 
 
+def lstm_rows(keras):
+    """MNIST read row by row: each image's 28 rows as 28 steps of 28 values, LSTM(64), softmax."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((28, 28)), L.LSTM(64), L.Dense(10, activation="softmax")], name="lstm_rows")
+
+
 def conv_autoencoder(keras):
     """The convolutional autoencoder (see the module's description), compiled."""
     L = keras.layers
@@ -67,10 +75,10 @@ def conv_autoencoder(keras):
 def write_config(name, keras, work):
     """Model `name`'s config file: the classifier's model.to_json(), the autoencoder's config.json from the
     compiled .keras archive Keras saves."""
-    if name == "user_cnn":
-        config = os.path.join(work, "user_cnn.json")
+    if name in CLASSIFIERS:
+        config = os.path.join(work, name + ".json")
         with open(config, "w") as f:
-            f.write(user_cnn(keras).to_json())
+            f.write(CLASSIFIERS[name](keras).to_json())
         return config
     archive = os.path.join(work, "conv_autoencoder.keras")
     conv_autoencoder(keras).save(archive)
@@ -80,11 +88,15 @@ def write_config(name, keras, work):
     return config
 
 
+# The classifiers, whose configs are written by model.to_json().
+CLASSIFIERS = {"user_cnn": user_cnn, "lstm_rows": lstm_rows}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keras-swift", default=".build/release/keras-swift")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
-    parser.add_argument("--model", choices=["user_cnn", "conv_autoencoder"], default="user_cnn")
+    parser.add_argument("--model", choices=list(CLASSIFIERS) + ["conv_autoencoder"], default="user_cnn")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
@@ -96,8 +108,9 @@ def main():
     config = write_config(args.model, keras, work)
     train_images, train_labels = ki.load_mnist(args.data, "train")
     test_images, test_labels = ki.load_mnist(args.data, "test")
-    x_train = train_images.astype("float32").reshape(-1, 28, 28, 1) / 255.0
-    x_test = test_images.astype("float32").reshape(-1, 28, 28, 1) / 255.0
+    shape = (-1, 28, 28) if args.model == "lstm_rows" else (-1, 28, 28, 1)
+    x_train = train_images.astype("float32").reshape(shape) / 255.0
+    x_test = test_images.astype("float32").reshape(shape) / 255.0
     autoencoder = args.model == "conv_autoencoder"
     figure = "test loss" if autoencoder else "test accuracy"
     if autoencoder:

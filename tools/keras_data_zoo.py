@@ -4,7 +4,7 @@ classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3)
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
 RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, a
 stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, recurrent models (LSTM, stacked and backwards LSTMs, a GRU of
-each reset form, SimpleRNN, a GRU over tokens), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+each reset form, SimpleRNN, a GRU over tokens, Bidirectional with each merge mode), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -205,6 +205,24 @@ def gru_text(keras):
         keras.Input((12,), dtype="int32"), L.Embedding(20, 8), L.GRU(12, go_backwards=True), L.Dense(1, activation="sigmoid")])
 
 
+def bidirectional_gru(keras):
+    """The row task read both ways: Bidirectional(GRU(8)), the two last states concatenated."""
+    L = keras.layers
+    return keras.Sequential([keras.Input((10, 6)), L.Bidirectional(L.GRU(8)), L.Dense(3, activation="softmax")])
+
+
+def bidirectional_merges(keras):
+    """A value from a (8, 4) series through three Bidirectional layers, one per other merge_mode: LSTM states
+    summed, GRU (reset before the product) states multiplied, and SimpleRNNs averaged, the backward one a layer
+    of its own (relu)."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 4)), L.Bidirectional(L.LSTM(6, return_sequences=True), merge_mode="sum"),
+        L.Bidirectional(L.GRU(5, return_sequences=True, reset_after=False), merge_mode="mul"),
+        L.Bidirectional(L.SimpleRNN(4), merge_mode="ave", backward_layer=L.SimpleRNN(4, activation="relu", go_backwards=True)),
+        L.Dense(1)])
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -267,10 +285,10 @@ def data(name, rng):
         # Each pixel squashes a difference of the first two channels there.
         x = rng.normal(size=(n, 8, 8, 32)).astype("float32")
         return [x], [(0.5 + 0.5 * np.tanh(x[..., :1] - 0.5 * x[..., 1:2])).astype("float32")]
-    if name == "row_lstm":
+    if name in ("row_lstm", "bidirectional_gru"):
         x = rng.normal(size=(n, 10, 6)).astype("float32")
         return [x], [np.argmax(x[:, :, :3].sum(axis=1), axis=1).astype("int64")]
-    if name == "stacked_lstm":
+    if name in ("stacked_lstm", "bidirectional_merges"):
         x = rng.normal(size=(n, 8, 4)).astype("float32")
         return [x], [(x[:, :, 0] @ (0.8 ** np.arange(8)) - x[:, -1, 1])[:, None].astype("float32")]
     if name == "gru_forecaster":
@@ -327,6 +345,8 @@ ZOO = {
     "gru_forecaster": (gru_forecaster, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "simple_rnn_classifier": (simple_rnn_classifier, "binary_crossentropy", lambda m: ["accuracy"], None, ("SGD", {"learning_rate": 0.05})),
     "gru_text": (gru_text, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "bidirectional_gru": (bidirectional_gru, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "bidirectional_merges": (bidirectional_merges, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

@@ -30,7 +30,13 @@ public enum OptimizerState {
     public static func variables(of optimizer: Optimizer, model: Model, flavour: KerasFlavour) -> [Variable] {
         let prefix = optimizer.className
         var variables: [Variable] = []
-        let weights = model.layers.flatMap { layer in layer.parameters.map { (layer: layer.name, weight: $0.name) } }
+        // Each trainable weight by its legacy name (`kernel`; `forward_gru/gru_cell/kernel` inside a wrapper).
+        let weights = model.layers.flatMap { layer in
+            let groups = LayerCodecs.weightGroups(of: layer, flavour: flavour)
+            let names = Dictionary(zip(groups.flatMap(\.parameters).map(ObjectIdentifier.init), groups.flatMap(\.legacyNames)),
+                                   uniquingKeysWith: { first, _ in first })
+            return layer.parameters.map { (layer: layer.name, weight: names[ObjectIdentifier($0)] ?? $0.name) }
+        }
         switch flavour {
         case .keras3:
             variables.append(Variable(name: "\(prefix)/iteration", shape: [], values: .integer(optimizer.iterations)))
@@ -44,7 +50,7 @@ public enum OptimizerState {
         for slot in optimizer.slots {
             let (layer, weight) = weights[slot.parameter]
             let name = flavour == .keras3
-                ? "\(prefix)/\(model.name)_\(layer)_\(weight)_\(slot.name)"
+                ? "\(prefix)/\(model.name)_\(layer)_\(weight.replacingOccurrences(of: "/", with: "_"))_\(slot.name)"
                 : "\(prefix)/\(optimizer.keras2SlotNames[slot.name] ?? slot.name)/\(layer)/\(weight):0"
             variables.append(Variable(name: name, shape: slot.shape, values: .slot(slot)))
         }

@@ -194,6 +194,8 @@ public final class LayerScratch {
     var threads = 1
     /// Buffers for threads 1..<threads of such a pass, created on first use.
     private var threadBuffers: [ScratchBuffer] = []
+    /// The scratch of the layers this layer runs itself (Bidirectional's two), created on first use.
+    private var nestedScratch: [LayerScratch] = []
 
     /// Scratch memory for one layer on one thread; `seed` seeds its random numbers (dropout masks).
     public init(seed: UInt64) {
@@ -204,6 +206,12 @@ public final class LayerScratch {
     /// the threads start.
     func buffer(forThread thread: Int) -> ScratchBuffer {
         thread == 0 ? first : threadBuffers[thread - 1]
+    }
+
+    /// The scratch of the `index`-th layer this layer runs itself, with random numbers of its own.
+    func nested(_ index: Int) -> LayerScratch {
+        while nestedScratch.count <= index { nestedScratch.append(LayerScratch(seed: generator.next())) }
+        return nestedScratch[index]
     }
 
     /// Makes sure ``buffer(forThread:)`` has a buffer for each of `count` threads.

@@ -239,6 +239,54 @@ import Testing
         }
     }
 
+    /// Bidirectional keeps both layers through every form: at `forward_layer/cell/vars` and
+    /// `backward_layer/cell/vars`, under their prefixed names in legacy `.h5` files and their optimizer slots;
+    /// Keras 2 configs carry the names without the prefixes, which tf-keras adds.
+    @Test func bidirectionalKeepsBothLayersInEveryForm() throws {
+        func layers() -> [Layer] {
+            [Bidirectional(LSTM(units: 3, returnSequences: true, name: "forward_lstm"),
+                           backwardLayer: GRU(units: 2, returnSequences: true, goBackwards: true, name: "backward_gru"), name: "both"),
+             Flatten(name: "flat"), Dense(units: 2, name: "out")]
+        }
+        let model = try Sequential(inputShape: [4, 2], layers: layers(), seed: 4)
+        model.loss = .meanSquaredError
+        let optimizer = Adam(parameters: model.parameters)
+        withUnsafePointers(to: [(0..<16).map { Float($0 % 5) / 5 }, [0.5, -0.5, 0.25, 0]]) { x in
+            _ = model.trainingStep(Batch(count: 2, inputs: [x[0]], targets: [x[1]]), optimizer: optimizer)
+        }
+        let input = (0..<24).map { Float(($0 * 7) % 11) / 11 - 0.5 }
+        let expected = try model.predict(input)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms {
+            let path = folder.path("bidirectional-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: optimizer, to: path, flavour: flavour)
+            if extension_ == "weights.h5" {
+                let copy = try Sequential(inputShape: [4, 2], layers: layers())
+                _ = try ModelLoader.loadWeights(path, into: copy)
+                #expect(try copy.predict(input) == expected)
+                let stored = try KerasFile.open(path).inventory().layers.first?.weights.map(\.name)
+                #expect(stored == ["backward_layer/cell/vars/0", "backward_layer/cell/vars/1", "backward_layer/cell/vars/2",
+                                   "forward_layer/cell/vars/0", "forward_layer/cell/vars/1", "forward_layer/cell/vars/2"])
+                continue
+            }
+            let loaded = try ModelLoader.load(path).model
+            #expect(try loaded.predict(input) == expected, "\(path)")
+            let layer = try #require(loaded.layers[0] as? Bidirectional)
+            #expect(layer.forwardLayer.name == "forward_lstm" && layer.backwardLayer.name == "backward_gru" && layer.backwardLayer is GRU)
+            let config = try #require(try KerasFile.open(path).modelConfigJSON)["config"]?["layers"]?.arrayValue
+            let names = ["layer", "backward_layer"].map { config?.first(where: { $0["class_name"]?.stringValue == "Bidirectional" })?["config"]?[$0]?["config"]?["name"]?.stringValue }
+            #expect(names == (flavour == .keras2 ? ["lstm", "gru"] : ["forward_lstm", "backward_gru"]), "\(path)")
+            guard extension_ == "h5" else { continue }
+            let file = try KerasFile.open(path)
+            let weights = try file.inventory().layers.first?.weights.map(\.name)
+            #expect(weights?.first == (flavour == .keras2 ? "both/forward_lstm/lstm_cell/kernel:0" : "sequential/both/forward_lstm/lstm_cell/kernel"))
+            #expect(weights?[3] == (flavour == .keras2 ? "both/backward_gru/gru_cell/kernel:0" : "sequential/both/backward_gru/gru_cell/kernel"))
+            let slots = try file.inventory().optimizerWeights.map(\.name)
+            #expect(slots.contains(flavour == .keras2 ? "Adam/m/both/backward_gru/gru_cell/kernel:0"
+                                                     : "Adam/sequential_both_backward_gru_gru_cell_kernel_momentum"), "\(slots)")
+        }
+    }
+
     /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
     /// the layer, an activation tf-keras does not have, leaving no file behind.
     @Test func activationsAreWrittenByTheFlavoursNames() throws {

@@ -261,6 +261,32 @@ import Testing
         }
     }
 
+    /// A tf-keras Bidirectional without `backward_layer` gets the layer run backwards, both named as Keras
+    /// names them; `merge_mode` null (two outputs), layers that agree in `go_backwards` and a wrapped layer
+    /// that is not recurrent are refused by name.
+    @Test func bidirectionalLayersAreMadeAsKerasMakesThem() throws {
+        func build(_ options: String, kerasVersion: String? = "2.15.0") throws -> Model {
+            let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 5, 4]}}, "#
+                + #"{"class_name": "Bidirectional", "config": {"name": "b", "# + options + "}}]}}"
+            var builder = ModelBuilder(file: "bi.h5", kerasVersion: kerasVersion)
+            return try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "bi.h5"))
+        }
+        let gru = #""layer": {"class_name": "GRU", "config": {"name": "gru", "units": 3, "return_sequences": true}}"#
+        let layer = try #require(try build(gru).layers[0] as? Bidirectional)
+        #expect(layer.forwardLayer.name == "forward_gru" && layer.backwardLayer.name == "backward_gru" && layer.backwardLayer.goBackwards)
+        #expect(layer.outputShape == [5, 6] && layer.mergeMode == .concat && layer.backwardLayer is GRU)
+        let own = #", "backward_layer": {"class_name": "SimpleRNN", "config": {"name": "back", "units": 3, "go_backwards": true, "return_sequences": true}}"#
+        let mixed = try #require(try build(gru + own + #", "merge_mode": "sum""#).layers[0] as? Bidirectional)
+        #expect(mixed.backwardLayer.name == "backward_back" && mixed.backwardLayer is SimpleRNN && mixed.outputShape == [5, 3])
+        let null = #expect(throws: KerasFormatError.self) { try build(gru + #", "merge_mode": null"#) }
+        #expect(null?.object == "layer b" && null?.problem == .invalidValue(key: "merge_mode", reason: "null is not supported (concat, sum, mul, ave; null, two outputs, is not)"))
+        let same = #", "backward_layer": {"class_name": "GRU", "config": {"name": "back", "units": 3, "return_sequences": true}}"#
+        let agreeing = #expect(throws: KerasFormatError.self) { try build(gru + same) }
+        #expect(agreeing?.description == "bi.h5: model config: layer b: the forward and backward layers must differ in go_backwards")
+        let dense = #expect(throws: KerasFormatError.self) { try build(#""layer": {"class_name": "Dense", "config": {"name": "d", "units": 3}}"#) }
+        #expect(dense?.problem == .unsupportedOption("layer of class Dense (a recurrent layer is wrapped)"))
+    }
+
     /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
     @Test func aShortInboundReferenceIsRefused() throws {
         let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#

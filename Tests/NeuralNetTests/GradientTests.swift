@@ -204,6 +204,17 @@ import Testing
         Case(name: "GRU reset before, backwards", inputShape: [4, 3]) {
             [Dense(units: 3, activation: .tanh), GRU(units: 3, resetAfter: false, goBackwards: true), Dense(units: 3, activation: .softmax)]
         },
+        Case(name: "bidirectional LSTM states multiplied, then bidirectional GRUs concatenated", inputShape: [4, 3]) {
+            [Bidirectional(LSTM(units: 3, returnSequences: true), backwardLayer: LSTM(units: 3, returnSequences: true, goBackwards: true),
+                           mergeMode: .mul),
+             Bidirectional(GRU(units: 2), backwardLayer: GRU(units: 3, resetAfter: false, goBackwards: true)), Dense(units: 3, activation: .softmax)]
+        },
+        Case(name: "bidirectional SimpleRNN states summed and averaged", inputShape: [4, 3]) {
+            [Bidirectional(SimpleRNN(units: 3, returnSequences: true), backwardLayer: SimpleRNN(units: 3, returnSequences: true, goBackwards: true),
+                           mergeMode: .sum),
+             Bidirectional(SimpleRNN(units: 2), backwardLayer: SimpleRNN(units: 2, activation: .relu, goBackwards: true), mergeMode: .ave),
+             Dense(units: 3, activation: .softmax)]
+        },
         Case(name: "pointwise conv (the input as its column matrix) behind a 2x2 one", inputShape: [5, 6, 2]) {
             [Conv2D(filters: 3, kernelSize: (2, 2), activation: .tanh), Conv2D(filters: 4, kernelSize: (1, 1), padding: .same, activation: .tanh),
              Flatten(), Dense(units: 3, activation: .softmax)]

@@ -74,13 +74,20 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
 
     /// A key holding the layer `keyPath` wraps (TimeDistributed's `layer`), serialised as Keras serialises a
     /// layer (`{"class_name": ..., "config": {...}}`) and read and written through its class's codec. Keys
-    /// the wrapped layer is built without get notices as `<key>.<its key>`.
-    init(wrapped name: String, _ keyPath: KeyPath<CodedLayer, any UnaryLayer>) {
+    /// the wrapped layer is built without get notices as `<key>.<its key>`; a layer of a class other than
+    /// `Wrapped` is refused, saying what is wrapped (`kind`).
+    ///
+    /// `serialised` finds the serialised layer in the config (by default the key's value; Bidirectional makes
+    /// a missing `backward_layer` from `layer`); `writtenName` gives the name its config carries in each
+    /// flavour's files (by default its own).
+    init<Wrapped>(wrapped name: String, _ keyPath: KeyPath<CodedLayer, Wrapped>, kind: String = "a layer of one input",
+                  serialised: (@Sendable (JSONObject) -> JSONValue?)? = nil,
+                  writtenName: (@Sendable (String, KerasFlavour) -> String)? = nil) {
         self.name = name
         self.keyPath = keyPath
         nonisolated(unsafe) let keyPath = keyPath
         decode = { reader in
-            guard let item = reader.config[name], let className = item["class_name"]?.stringValue,
+            guard let item = serialised.map({ $0(reader.config) }) ?? reader.config[name], let className = item["class_name"]?.stringValue,
                   let config = item["config"]?.objectValue else {
                 throw reader.invalid(name, "must be a serialised layer ({\"class_name\": ..., \"config\": {...}})")
             }
@@ -89,13 +96,15 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
             guard let (layer, ignoredKeys) = try LayerCodecs.layer(className: className, config: wrappedReader) else {
                 throw KerasFormatError(file: reader.file, object: wrappedReader.object, .unknownLayerClass(className, supported: LayerCodecs.classNames))
             }
-            guard layer is any UnaryLayer else { throw reader.unsupported("\(name) of class \(className) (a layer of one input is wrapped)") }
+            guard layer is Wrapped else { throw reader.unsupported("\(name) of class \(className) (\(kind) is wrapped)") }
             return .wrapped(layer, ignoredKeys: ignoredKeys)
         }
         encode = { layer, flavour in
-            let wrapped = layer[keyPath: keyPath]
+            let wrapped = layer[keyPath: keyPath] as! any Layer
+            var config = ConfigWriter.layerConfig(wrapped, flavour: flavour)
+            if let writtenName { config["name"] = .string(writtenName(wrapped.name, flavour)) }
             return (name, .object(JSONObject([("module", .string("keras.layers")), ("class_name", .string(wrapped.className)),
-                                              ("config", .object(ConfigWriter.layerConfig(wrapped, flavour: flavour))), ("registered_name", .null)])))
+                                              ("config", .object(config)), ("registered_name", .null)])))
         }
     }
 

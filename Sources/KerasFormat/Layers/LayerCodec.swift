@@ -103,6 +103,7 @@ public enum LayerCodecs {
         SimpleRNNCodec.self,
         LSTMCodec.self,
         GRUCodec.self,
+        BidirectionalCodec.self,
     ]
 
     /// Every Keras layer class name a config may use (besides `InputLayer`).

@@ -128,6 +128,7 @@ public class RecurrentLayer: UnaryLayer {
             throw ModelError.invalidInput(layer: name, reason: "\(option) \(activation.rawValue) is not supported in \(className) (only activations whose derivative follows from their output)")
         }
         try requireSize(inputShape[0] * (returnSequences ? units : 1), "output size")
+        try requireSize(inputShape[0] * gateCount * units, "steps x gate values")  // what a pass keeps per sample
         try initializer.reserveKernel([inputShape[1], width], layer: name)
         try initializer.reserveKernel([units, width], layer: name)
         self.inputShape = inputShape
