@@ -510,4 +510,58 @@ import Testing
         #expect(output.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
         for (o, g) in zip(output, inputGradient) { #expect(g == (o == 0 ? 0 : 3 / 0.75)) }
     }
+
+    /// A recurrent layer's dropout masks, drawn once per training pass, hold for every step and for the
+    /// backward pass: with the masks fixed (the same scratch seed for every pass), the input and weight
+    /// gradients of Σ w · output match central differences, with input masks shared by the gates or one per
+    /// gate (with `recurrent_dropout`, as Keras's LSTM and GRU draw them), and the recurrent masks changing
+    /// what a training pass gives.
+    @Test(arguments: ["SimpleRNN", "LSTM input only", "LSTM", "GRU", "GRU reset before", "GRU recurrent only"])
+    func recurrentDropoutMasksHoldThroughTheBackwardPass(_ kind: String) throws {
+        let layer: RecurrentLayer = switch kind {
+        case "SimpleRNN": SimpleRNN(units: 3, returnSequences: true)
+        case "LSTM input only", "LSTM": LSTM(units: 3, returnSequences: true)
+        case "GRU reset before": GRU(units: 3, resetAfter: false, returnSequences: true)
+        default: GRU(units: 3, returnSequences: true, goBackwards: true)
+        }
+        layer.dropout = kind.hasSuffix("recurrent only") ? 0 : 0.3
+        layer.recurrentDropout = kind.hasSuffix("input only") ? 0 : 0.4
+        var initializer = ParameterInitializer(seed: 2)
+        try layer.build(inputShape: [4, 3], initializer: &initializer)
+        let batch = 2
+        var generator = SeededGenerator(seed: 4)
+        var input = (0..<batch * 12).map { _ in generator.nextUnitFloat() * 2 - 1 }
+        let weights = (0..<batch * layer.outputSize).map { _ in generator.nextUnitFloat() * 2 - 1 }
+        func pass(_ mode: PassMode = .training) -> [Float] {
+            var output = [Float](repeating: 0, count: batch * layer.outputSize)
+            layer.forward(input, &output, batch: batch, mode: mode, scratch: LayerScratch(seed: 5))
+            return output
+        }
+        func loss() -> Double { zip(pass(), weights).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+        #expect(pass() != pass(.inference))
+        let scratch = LayerScratch(seed: 5)
+        var output = [Float](repeating: 0, count: batch * layer.outputSize), outputGradient = weights
+        var inputGradient = [Float](repeating: 0, count: input.count)
+        let gradients = layer.parameters.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count) }
+        defer { gradients.forEach { $0.deallocate() } }
+        layer.forward(input, &output, batch: batch, mode: .training, scratch: scratch)
+        layer.backward(input: input, output: output, outputGradient: &outputGradient, inputGradient: &inputGradient, batch: batch,
+                       scratch: scratch, gradients: gradients)
+        func expectDerivative(_ computed: Float, _ nudge: (Float) -> Void, _ what: String) {
+            let h: Float = 1e-3
+            nudge(h)
+            let up = loss()
+            nudge(-2 * h)
+            let down = loss()
+            nudge(h)
+            let numeric = (up - down) / Double(2 * h)
+            #expect(abs(numeric - Double(computed)) <= 2e-3 + 0.02 * abs(numeric), "\(kind): \(what): backward \(computed), finite difference \(numeric)")
+        }
+        for index in input.indices { expectDerivative(inputGradient[index], { input[index] += $0 }, "input \(index)") }
+        for (parameter, gradient) in zip(layer.parameters, gradients) {
+            for index in 0..<parameter.count {
+                expectDerivative(gradient[index], { parameter.value[index] += $0 }, "\(parameter.name)[\(index)]")
+            }
+        }
+    }
 }

@@ -31,8 +31,12 @@ public final class GRU: RecurrentLayer {
         let gates = step.gates, rows = step.batch
         if resetAfter {
             let product = step.temporary
-            gemm(m: rows, n: width, k: units, step.previous, lda: units, recurrentKernel.value, ldb: width,
-                 bias: bias.map { UnsafePointer($0.value + width) }, product, ldc: width)
+            for row in 0..<rows {
+                if let bias { (product + row * width).update(from: bias.value + width, count: width) } else {
+                    (product + row * width).update(repeating: 0, count: width)
+                }
+            }
+            addRecurrentProduct(step, gates: 0..<3, to: product)
             for row in 0..<rows {
                 let target = gates + row * width, source = product + row * width, kept = step.carry + row * units
                 for index in 0..<2 * units { target[index] += source[index] }
@@ -44,13 +48,14 @@ public final class GRU: RecurrentLayer {
                 for unit in 0..<units { candidate[unit] += reset[unit] * kept[unit] }
             }
         } else {
-            addRecurrentProduct(step.previous, gates: 0..<2, to: gates, rows: rows)
+            addRecurrentProduct(step, gates: 0..<2, to: gates)
             for gate in 0..<2 { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
+            let seen = step.previous(seenBy: 2)
             for row in 0..<rows {
-                let reset = gates + row * width + units, previous = step.previous + row * units, kept = step.carry + row * units
+                let reset = gates + row * width + units, previous = seen + row * units, kept = step.carry + row * units
                 for unit in 0..<units { kept[unit] = reset[unit] * previous[unit] }
             }
-            addRecurrentProduct(step.carry, gates: 2..<3, to: gates, rows: rows)
+            addProduct(step.carry, gates: 2..<3, to: gates, rows: rows)
         }
         activate(activation, gate: 2, of: gates, rows: rows)
         for row in 0..<rows {
@@ -85,15 +90,15 @@ public final class GRU: RecurrentLayer {
             }
         } else {
             // d(loss)/d(r * h) from the candidate's recurrent product.
-            let resetGradient = step.temporary
-            recurrentBackProduct(gradient, gates: 2..<3, into: resetGradient, rows: rows)
+            let resetGradient = step.temporary, seen = step.previous(seenBy: 2), mask = step.dropout.mask(2)
+            backProduct(gradient, gates: 2..<3, into: resetGradient, rows: rows)
             for row in 0..<rows {
-                let reset = step.gates + row * width + units, previous = step.previous + row * units
+                let reset = step.gates + row * width + units, previous = seen + row * units
                 let target = gradient + row * width, source = resetGradient + row * units
                 let direct = step.previousStateGradient + row * units
                 for unit in 0..<units {
                     target[units + unit] = source[unit] * previous[unit]
-                    direct[unit] += source[unit] * reset[unit]
+                    direct[unit] += source[unit] * reset[unit] * (mask?[row * units + unit] ?? 1)
                 }
             }
         }
@@ -102,21 +107,14 @@ public final class GRU: RecurrentLayer {
             for row in 0..<rows {
                 (step.recurrentGradient + row * width).update(from: gradient + row * width, count: 2 * units)
             }
-            recurrentBackProduct(step.recurrentGradient, gates: 0..<3, into: step.previousStateGradient, rows: rows, accumulate: true)
+            recurrentBackProduct(step, step.recurrentGradient, gates: 0..<3, into: step.previousStateGradient, accumulate: true)
         } else {
-            recurrentBackProduct(gradient, gates: 0..<2, into: step.previousStateGradient, rows: rows, accumulate: true)
+            recurrentBackProduct(step, gradient, gates: 0..<2, into: step.previousStateGradient, accumulate: true)
         }
     }
 
     /// Without `reset_after`, the candidate's block of the kernel multiplies the reset previous states.
-    override func recurrentKernelGradient(_ gradient: UnsafeMutablePointer<Float>, states: UnsafePointer<Float>,
-                                          carry: UnsafePointer<Float>, recurrentGradients: UnsafePointer<Float>, rows: Int) {
-        guard !resetAfter else {
-            return super.recurrentKernelGradient(gradient, states: states, carry: carry, recurrentGradients: recurrentGradients, rows: rows)
-        }
-        gemm(transposeA: true, m: units, n: 2 * units, k: rows, states, lda: units, recurrentGradients, ldb: width,
-             gradient, ldc: width)
-        gemm(transposeA: true, m: units, n: units, k: rows, carry, lda: units, recurrentGradients + 2 * units, ldb: width,
-             gradient + 2 * units, ldc: width)
+    override func cellRecurrentInputs(gate: Int, carry: UnsafePointer<Float>) -> UnsafePointer<Float>? {
+        gate == 2 && !resetAfter ? carry : nil
     }
 }

@@ -29,7 +29,7 @@ public final class LSTM: RecurrentLayer {
 
     override func cellForward(_ step: RecurrentStep) {
         let gates = step.gates, rows = step.batch, carry = step.carry, activated = step.carry + rows * units
-        addRecurrentProduct(step.previous, gates: 0..<4, to: gates, rows: rows)
+        addRecurrentProduct(step, gates: 0..<4, to: gates)
         for gate in [0, 1, 3] { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
         activate(activation, gate: 2, of: gates, rows: rows)
         for row in 0..<rows {
@@ -68,6 +68,6 @@ public final class LSTM: RecurrentLayer {
         }
         for gate in [0, 1, 3] { activationBackward(recurrentActivation, gate: gate, gradient: step.gateGradient, values: step.gates, rows: rows) }
         activationBackward(activation, gate: 2, gradient: step.gateGradient, values: step.gates, rows: rows)
-        recurrentBackProduct(step.gateGradient, gates: 0..<4, into: step.previousStateGradient, rows: rows)
+        recurrentBackProduct(step, step.gateGradient, gates: 0..<4, into: step.previousStateGradient)
     }
 }

@@ -13,6 +13,30 @@ struct RecurrentStep {
     /// (batch, gates x units) values the cell may use as it likes.
     let temporary: UnsafeMutablePointer<Float>
     let batch: Int
+    /// The recurrent dropout of a training pass.
+    let dropout: RecurrentDropout
+
+    /// The previous state as the recurrent product of gate block `gate` takes it: masked by that gate's
+    /// recurrent dropout in a training pass that has one.
+    func previous(seenBy gate: Int) -> UnsafePointer<Float> { dropout.masked(gate) ?? previous }
+}
+
+/// A training pass's recurrent dropout: the previous state as each gate's recurrent product takes it.
+struct RecurrentDropout {
+    /// (groups, batch, units) masks, nil without recurrent dropout: one group for all gates, or one per gate.
+    let masks: UnsafePointer<Float>?
+    /// The step's previous state times each group's mask.
+    let maskedPrevious: UnsafePointer<Float>?
+    let groups: Int
+    let stepValues: Int
+
+    /// No recurrent dropout.
+    static var none: RecurrentDropout { RecurrentDropout(masks: nil, maskedPrevious: nil, groups: 0, stepValues: 0) }
+
+    /// The mask of gate block `gate`, or nil.
+    func mask(_ gate: Int) -> UnsafePointer<Float>? { masks.map { $0 + (groups == 1 ? 0 : gate) * stepValues } }
+    /// The masked previous state of gate block `gate`, or nil.
+    func masked(_ gate: Int) -> UnsafePointer<Float>? { maskedPrevious.map { $0 + (groups == 1 ? 0 : gate) * stepValues } }
 }
 
 /// One step of a recurrent layer's backward pass: the values its forward step kept, and the gradients.
@@ -37,6 +61,13 @@ struct RecurrentStepGradient {
     /// (batch, gates x units) values the cell may use as it likes.
     let temporary: UnsafeMutablePointer<Float>
     let batch: Int
+    /// The recurrent dropout of the forward step, its masked previous states made again.
+    let dropout: RecurrentDropout
+    /// (batch, units) values for the recurrent helpers.
+    let productTemporary: UnsafeMutablePointer<Float>
+
+    /// The previous state as the recurrent product of gate block `gate` took it.
+    func previous(seenBy gate: Int) -> UnsafePointer<Float> { dropout.masked(gate) ?? previous }
 }
 
 /// What Keras's SimpleRNN, LSTM and GRU share: a cell run over the steps of a (steps, features) input, in
@@ -49,8 +80,12 @@ struct RecurrentStepGradient {
 /// in reverse, then computes the kernel and input gradients of all steps in one product each.
 ///
 /// The layers below override the cell: ``gateCount``, ``carryWidth``, ``cellForward(_:)``,
-/// ``cellBackward(_:)``. Keras's `dropout` and `recurrent_dropout` are kept for the config and not yet applied
-/// in training.
+/// ``cellBackward(_:)``.
+///
+/// In training, `dropout` masks the input and `recurrent_dropout` the previous state the recurrent product
+/// takes, each mask drawn once per pass and kept for every step, as Keras's cells keep theirs. With
+/// `recurrent_dropout` LSTM and GRU draw a mask per gate for each (Keras's `implementation` 1, which it switches
+/// to then), without it one input mask serves all gates.
 public class RecurrentLayer: UnaryLayer {
     public var name: String
     /// The Keras class name; each cell's layer gives its own.
@@ -65,7 +100,8 @@ public class RecurrentLayer: UnaryLayer {
     public let returnSequences: Bool
     /// Keras's `go_backwards`: the steps run from the last to the first.
     public let goBackwards: Bool
-    /// Keras's `dropout` and `recurrent_dropout`, kept for the config (not applied in training yet).
+    /// Keras's `dropout` and `recurrent_dropout`: the fractions of the input and of the previous state zeroed
+    /// in training.
     public var dropout: Float = 0, recurrentDropout: Float = 0
     /// How the weights are first drawn, when the model is not loaded (Keras's defaults).
     public var kernelInitializer = Initializer.glorotUniform, recurrentInitializer = Initializer.orthogonal(gain: 1),
@@ -124,6 +160,8 @@ public class RecurrentLayer: UnaryLayer {
             throw ModelError.invalidInput(layer: name, reason: "\(className) needs (steps, features) input, got \(describeShape(inputShape, batch: true))")
         }
         try requireSize(units, "units")
+        try checkDropoutRate(dropout, layer: name)
+        try checkDropoutRate(recurrentDropout, layer: name)
         for (option, activation) in [("activation", activation)] + cellActivations where activation.derivativeNeedsInput {
             throw ModelError.invalidInput(layer: name, reason: "\(option) \(activation.rawValue) is not supported in \(className) (only activations whose derivative follows from their output)")
         }
@@ -143,14 +181,27 @@ public class RecurrentLayer: UnaryLayer {
     /// The input bias: the bias, or its first row.
     private var inputBias: UnsafePointer<Float>? { bias.map { UnsafePointer($0.value) } }
 
-    /// Where a pass keeps each block, `batch` rows per step.
+    /// Dropout masks per gate (with `recurrent_dropout`, as Keras's `implementation` 1) or one for all.
+    private var maskGroups: Int { recurrentDropout > 0 ? gateCount : 1 }
+    /// Input masks of a training pass: none, one for all gates, or one per gate.
+    private var inputMaskGroups: Int { dropout > 0 ? maskGroups : 0 }
+    /// Recurrent masks of a training pass.
+    private var recurrentMaskGroups: Int { recurrentDropout > 0 ? maskGroups : 0 }
+
+    /// Where a pass keeps each block, `batch` rows per step; a training pass with dropout keeps its masks.
     private struct Layout {
         let inputs, gates, states, carry, temporary: UnsafeMutablePointer<Float>
+        /// (groups, batch, features) input masks and, with one per gate, the inputs each gate's product takes
+        /// (groups, steps x batch, features); (groups, batch, units) recurrent masks and the step's masked state.
+        let inputMasks, maskedInputs, recurrentMasks, maskedPrevious: UnsafeMutablePointer<Float>
 
-        init(_ layer: RecurrentLayer, batch: Int, buffer: ScratchBuffer) {
+        init(_ layer: RecurrentLayer, batch: Int, training: Bool, buffer: ScratchBuffer) {
             let steps = layer.steps, stepStates = batch * layer.units, stepCarry = batch * layer.carryWidth
-            let sizes = [steps * batch * layer.features, steps * batch * layer.width, (steps + 1) * stepStates,
-                         (steps + 1) * stepCarry, batch * layer.width]
+            let inputGroups = training ? layer.inputMaskGroups : 0, recurrentGroups = training ? layer.recurrentMaskGroups : 0
+            let stepInputs = batch * layer.features
+            let sizes = [steps * stepInputs, steps * batch * layer.width, (steps + 1) * stepStates, (steps + 1) * stepCarry,
+                         batch * layer.width, inputGroups * stepInputs, inputGroups > 1 ? inputGroups * steps * stepInputs : 0,
+                         recurrentGroups * stepStates, recurrentGroups * stepStates]
             var pointer = buffer.reserve(sizes.reduce(0, +))
             var blocks: [UnsafeMutablePointer<Float>] = []
             for size in sizes {
@@ -158,16 +209,57 @@ public class RecurrentLayer: UnaryLayer {
                 pointer += size
             }
             (inputs, gates, states, carry, temporary) = (blocks[0], blocks[1], blocks[2], blocks[3], blocks[4])
+            (inputMasks, maskedInputs, recurrentMasks, maskedPrevious) = (blocks[5], blocks[6], blocks[7], blocks[8])
         }
     }
 
     /// The input step that runs `step`-th.
     private func inputStep(_ step: Int) -> Int { goBackwards ? steps - 1 - step : step }
 
+    /// The inputs gate block `gate`'s projection takes, `rows` rows: masked by its own mask when each gate
+    /// has one (else the inputs, masked in place by the one mask there is).
+    private func projectionInputs(_ layout: Layout, gate: Int, rows: Int, training: Bool) -> UnsafeMutablePointer<Float> {
+        training && inputMaskGroups > 1 ? layout.maskedInputs + gate * rows * features : layout.inputs
+    }
+
+    /// The gate blocks the input projection is computed for at once: all of them, or one at a time when each
+    /// has its own input mask.
+    private func projectionBlocks(training: Bool) -> [Range<Int>] {
+        training && inputMaskGroups > 1 ? (0..<gateCount).map { $0..<$0 + 1 } : [0..<gateCount]
+    }
+
+    /// The recurrent dropout of a step whose previous state is `previous`, its masked copies made in `layout`.
+    private func recurrentDropout(_ layout: Layout, previous: UnsafePointer<Float>, batch: Int, training: Bool) -> RecurrentDropout {
+        let groups = training ? recurrentMaskGroups : 0, stepStates = batch * units
+        guard groups > 0 else { return .none }
+        for group in 0..<groups {
+            multiplyRows(previous, by: layout.recurrentMasks + group * stepStates, into: layout.maskedPrevious + group * stepStates,
+                         rows: 1, sampleValues: stepStates)
+        }
+        return RecurrentDropout(masks: layout.recurrentMasks, maskedPrevious: layout.maskedPrevious, groups: groups, stepValues: stepStates)
+    }
+
+    /// Writes `values` (`rows` blocks of `sampleValues`) times `masks` (one block) into `target`, which may be
+    /// `values`.
+    private func multiplyRows(_ values: UnsafePointer<Float>, by masks: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                              rows: Int, sampleValues: Int) {
+        for row in 0..<rows {
+            let source = values + row * sampleValues, destination = target + row * sampleValues
+            for index in 0..<sampleValues { destination[index] = source[index] * masks[index] }
+        }
+    }
+
+    /// Draws `count` masks keeping each value with probability `1 - rate`, scaled by `1 / (1 - rate)`.
+    private func drawMasks(_ masks: UnsafeMutablePointer<Float>, count: Int, rate: Float, scratch: LayerScratch) {
+        let keep = 1 - rate, scale = 1 / keep
+        for index in 0..<count { masks[index] = scratch.generator.nextUnitFloat() < keep ? scale : 0 }
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
-        let layout = Layout(self, batch: batch, buffer: scratch.first)
-        let stepStates = batch * units, stepCarry = batch * carryWidth
+        let training = mode == .training
+        let layout = Layout(self, batch: batch, training: training, buffer: scratch.first)
+        let stepStates = batch * units, stepCarry = batch * carryWidth, stepInputs = batch * features, rows = steps * batch
         // The input in the order the steps run, step-major, so each step's rows lie together.
         for step in 0..<steps {
             for sample in 0..<batch {
@@ -175,15 +267,28 @@ public class RecurrentLayer: UnaryLayer {
                     .update(from: input + (sample * steps + inputStep(step)) * features, count: features)
             }
         }
-        gemm(m: steps * batch, n: width, k: features, layout.inputs, lda: features, kernel.value, ldb: width, bias: inputBias,
-             layout.gates, ldc: width)
+        if training {
+            drawMasks(layout.inputMasks, count: inputMaskGroups * stepInputs, rate: dropout, scratch: scratch)
+            drawMasks(layout.recurrentMasks, count: recurrentMaskGroups * stepStates, rate: recurrentDropout, scratch: scratch)
+            for group in 0..<inputMaskGroups {
+                multiplyRows(layout.inputs, by: layout.inputMasks + group * stepInputs,
+                             into: projectionInputs(layout, gate: group, rows: rows, training: true), rows: steps, sampleValues: stepInputs)
+            }
+        }
+        for gates in projectionBlocks(training: training) {
+            let offset = gates.lowerBound * units
+            gemm(m: rows, n: gates.count * units, k: features, projectionInputs(layout, gate: gates.lowerBound, rows: rows, training: training),
+                 lda: features, kernel.value + offset, ldb: width, bias: inputBias.map { $0 + offset }, layout.gates + offset, ldc: width)
+        }
         layout.states.update(repeating: 0, count: stepStates)
         layout.carry.update(repeating: 0, count: stepCarry)
         for step in 0..<steps {
-            cellForward(RecurrentStep(gates: layout.gates + step * batch * width, previous: layout.states + step * stepStates,
+            let previous = layout.states + step * stepStates
+            cellForward(RecurrentStep(gates: layout.gates + step * batch * width, previous: previous,
                                       state: layout.states + (step + 1) * stepStates,
                                       previousCarry: layout.carry + step * stepCarry, carry: layout.carry + (step + 1) * stepCarry,
-                                      temporary: layout.temporary, batch: batch))
+                                      temporary: layout.temporary, batch: batch,
+                                      dropout: recurrentDropout(layout, previous: previous, batch: batch, training: training)))
         }
         if returnSequences {
             for step in 0..<steps {
@@ -200,15 +305,17 @@ public class RecurrentLayer: UnaryLayer {
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
-        let layout = Layout(self, batch: batch, buffer: scratch.first)
-        let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width
-        let all = steps * stepGates
-        let sizes = [all, recurrentGradientDiffers ? all : 0, 2 * stepStates, 2 * stepCarry, stepGates]
+        let layout = Layout(self, batch: batch, training: true, buffer: scratch.first)
+        let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width, stepInputs = batch * features
+        let all = steps * stepGates, rows = steps * batch
+        let sizes = [all, recurrentGradientDiffers ? all : 0, 2 * stepStates, 2 * stepCarry, stepGates, stepStates,
+                     recurrentMaskGroups > 0 ? rows * units : 0, inputMaskGroups > 0 ? rows * features : 0]
         let gateGradients = scratch.second.reserve(sizes.reduce(0, +))
         let recurrentGradients = recurrentGradientDiffers ? gateGradients + all : gateGradients
         var stateGradient = gateGradients + sizes[0] + sizes[1], previousStateGradient = stateGradient + stepStates
         var carryGradient = previousStateGradient + stepStates, previousCarryGradient = carryGradient + stepCarry
-        let temporary = previousCarryGradient + stepCarry
+        let temporary = previousCarryGradient + stepCarry, productTemporary = temporary + stepGates
+        let maskedStates = productTemporary + stepStates, maskedProduct = maskedStates + sizes[6]
         previousStateGradient.update(repeating: 0, count: stepStates)
         previousCarryGradient.update(repeating: 0, count: stepCarry)
         for step in (0..<steps).reversed() {
@@ -223,57 +330,107 @@ public class RecurrentLayer: UnaryLayer {
             } else if step == steps - 1 {
                 for index in 0..<stepStates { stateGradient[index] += outputGradient[index] }
             }
+            let previous = layout.states + step * stepStates
             cellBackward(RecurrentStepGradient(
-                gates: layout.gates + step * stepGates, previous: layout.states + step * stepStates,
+                gates: layout.gates + step * stepGates, previous: previous,
                 state: layout.states + (step + 1) * stepStates, previousCarry: layout.carry + step * stepCarry,
                 carry: layout.carry + (step + 1) * stepCarry, stateGradient: stateGradient, carryGradient: carryGradient,
                 previousStateGradient: previousStateGradient, previousCarryGradient: previousCarryGradient,
                 gateGradient: gateGradients + step * stepGates, recurrentGradient: recurrentGradients + step * stepGates,
-                temporary: temporary, batch: batch))
+                temporary: temporary, batch: batch, dropout: recurrentDropout(layout, previous: previous, batch: batch, training: true),
+                productTemporary: productTemporary))
         }
-        let rows = steps * batch
-        gemm(transposeA: true, m: features, n: width, k: rows, layout.inputs, lda: features, gateGradients, ldb: width,
-             gradients[0], ldc: width)
-        recurrentKernelGradient(gradients[1], states: layout.states, carry: layout.carry + stepCarry,
-                                recurrentGradients: recurrentGradients, rows: rows)
+        for gates in projectionBlocks(training: true) {
+            let offset = gates.lowerBound * units
+            gemm(transposeA: true, m: features, n: gates.count * units, k: rows, projectionInputs(layout, gate: gates.lowerBound, rows: rows, training: true),
+                 lda: features, gateGradients + offset, ldb: width, gradients[0] + offset, ldc: width)
+        }
+        // The recurrent kernel's gradient, a gate block at a time when the blocks' previous states differ.
+        let ownInputs = (0..<gateCount).map { cellRecurrentInputs(gate: $0, carry: layout.carry + stepCarry) }
+        let recurrentBlocks = recurrentMaskGroups > 1 || ownInputs.contains { $0 != nil } ? (0..<gateCount).map { $0..<$0 + 1 } : [0..<gateCount]
+        for gates in recurrentBlocks {
+            var states = UnsafePointer(layout.states)
+            if let own = ownInputs[gates.lowerBound] {
+                states = own
+            } else if recurrentMaskGroups > 0 {
+                multiplyRows(layout.states, by: layout.recurrentMasks + (recurrentMaskGroups == 1 ? 0 : gates.lowerBound) * stepStates,
+                             into: maskedStates, rows: steps, sampleValues: stepStates)
+                states = UnsafePointer(maskedStates)
+            }
+            let offset = gates.lowerBound * units
+            gemm(transposeA: true, m: units, n: gates.count * units, k: rows, states, lda: units, recurrentGradients + offset, ldb: width,
+                 gradients[1] + offset, ldc: width)
+        }
         if useBias {
             columnSums(gradients[2], gateGradients, rows: rows, width: width)
             if biasShape.count == 2 { columnSums(gradients[2] + width, recurrentGradients, rows: rows, width: width) }
         }
         guard let inputGradient else { return }
         // The input gradient in step-major order (where the inputs were, now used), then in the input's.
-        let stepInputs = layout.inputs
-        gemm(transposeB: true, m: rows, n: features, k: width, gateGradients, lda: width, kernel.value, ldb: width,
-             stepInputs, ldc: features)
+        let stepInputGradient = layout.inputs
+        for gates in projectionBlocks(training: true) {
+            let offset = gates.lowerBound * units, masked = inputMaskGroups > 0
+            gemm(transposeB: true, m: rows, n: features, k: gates.count * units, gateGradients + offset, lda: width, kernel.value + offset,
+                 ldb: width, masked ? maskedProduct : stepInputGradient, ldc: features)
+            guard masked else { continue }
+            let mask = layout.inputMasks + (inputMaskGroups == 1 ? 0 : gates.lowerBound) * stepInputs
+            for step in 0..<steps {
+                let source = maskedProduct + step * stepInputs, target = stepInputGradient + step * stepInputs
+                for index in 0..<stepInputs {
+                    target[index] = (gates.lowerBound == 0 ? 0 : target[index]) + source[index] * mask[index]
+                }
+            }
+        }
         for step in 0..<steps {
             for sample in 0..<batch {
                 (inputGradient + (sample * steps + inputStep(step)) * features)
-                    .update(from: stepInputs + (step * batch + sample) * features, count: features)
+                    .update(from: stepInputGradient + (step * batch + sample) * features, count: features)
             }
         }
     }
 
-    /// Writes the recurrent kernel's gradient: the states before each step (one block of `rows` rows, the
-    /// initial state's first) times the recurrent gradients. GRU without `reset_after` multiplies another
-    /// input into part of the kernel, which it keeps in `carry` (each step's, the first step's first), and
-    /// overrides this.
-    func recurrentKernelGradient(_ gradient: UnsafeMutablePointer<Float>, states: UnsafePointer<Float>, carry: UnsafePointer<Float>,
-                                 recurrentGradients: UnsafePointer<Float>, rows: Int) {
-        gemm(transposeA: true, m: units, n: width, k: rows, states, lda: units, recurrentGradients, ldb: width,
-             gradient, ldc: width)
+    /// The inputs of gate block `gate`'s recurrent product over all steps (`steps x batch` rows from
+    /// `carry`, each step's carry), when the cell multiplies another value than the previous state into it (GRU
+    /// without `reset_after`: the reset state); nil for the previous state.
+    func cellRecurrentInputs(gate: Int, carry: UnsafePointer<Float>) -> UnsafePointer<Float>? { nil }
+
+    /// Adds the step's previous state (as each gate takes it) times the recurrent kernel's gate blocks `gates`
+    /// to those blocks of `rows` rows of `target` (of row length `width`).
+    func addRecurrentProduct(_ step: RecurrentStep, gates: Range<Int>, to target: UnsafeMutablePointer<Float>) {
+        for blocks in step.dropout.groups > 1 ? gates.map({ $0..<$0 + 1 }) : [gates] {
+            addProduct(step.previous(seenBy: blocks.lowerBound), gates: blocks, to: target, rows: step.batch)
+        }
     }
 
-    /// Adds `previous` times the recurrent kernel's gate blocks `gates` to those blocks of `rows` rows of
-    /// `target` (of row length `width`).
-    func addRecurrentProduct(_ previous: UnsafePointer<Float>, gates: Range<Int>, to target: UnsafeMutablePointer<Float>, rows: Int) {
-        gemm(m: rows, n: gates.count * units, k: units, previous, lda: units, recurrentKernel.value + gates.lowerBound * units,
+    /// Adds `values` (rows of `units`) times the recurrent kernel's gate blocks `gates` to those blocks of
+    /// `rows` rows of `target`.
+    func addProduct(_ values: UnsafePointer<Float>, gates: Range<Int>, to target: UnsafeMutablePointer<Float>, rows: Int) {
+        gemm(m: rows, n: gates.count * units, k: units, values, lda: units, recurrentKernel.value + gates.lowerBound * units,
              ldb: width, accumulate: true, target + gates.lowerBound * units, ldc: width)
+    }
+
+    /// Writes into `target` (rows of `units`), or adds to it, d(loss)/d(previous state) through the recurrent
+    /// product of gate blocks `gates`, given that product's gradient (rows of `width`): through each gate's
+    /// recurrent dropout mask when the step had one.
+    func recurrentBackProduct(_ step: RecurrentStepGradient, _ gradient: UnsafePointer<Float>, gates: Range<Int>,
+                              into target: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let rows = step.batch
+        guard step.dropout.masks != nil else {
+            return backProduct(gradient, gates: gates, into: target, rows: rows, accumulate: accumulate)
+        }
+        for (index, blocks) in (step.dropout.groups > 1 ? gates.map { $0..<$0 + 1 } : [gates]).enumerated() {
+            backProduct(gradient, gates: blocks, into: step.productTemporary, rows: rows)
+            let mask = step.dropout.mask(blocks.lowerBound)!, first = index == 0 && !accumulate
+            for value in 0..<rows * units {
+                target[value] = (first ? 0 : target[value]) + step.productTemporary[value] * mask[value]
+            }
+        }
     }
 
     /// Writes `gradient`'s product (`rows` rows of `width`, gate blocks `gates`) with those blocks of the
     /// recurrent kernel transposed into `target` (rows of `units`), or adds it.
-    func recurrentBackProduct(_ gradient: UnsafePointer<Float>, gates: Range<Int>, into target: UnsafeMutablePointer<Float>,
-                              rows: Int, accumulate: Bool = false) {
+    func backProduct(_ gradient: UnsafePointer<Float>, gates: Range<Int>, into target: UnsafeMutablePointer<Float>, rows: Int,
+                     accumulate: Bool = false) {
         gemm(transposeB: true, m: rows, n: units, k: gates.count * units, gradient + gates.lowerBound * units, lda: width,
              recurrentKernel.value + gates.lowerBound * units, ldb: width, accumulate: accumulate, target, ldc: units)
     }

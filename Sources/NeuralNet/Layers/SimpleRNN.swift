@@ -13,7 +13,7 @@ public final class SimpleRNN: RecurrentLayer {
     override var gateCount: Int { 1 }
 
     override func cellForward(_ step: RecurrentStep) {
-        addRecurrentProduct(step.previous, gates: 0..<1, to: step.gates, rows: step.batch)
+        addRecurrentProduct(step, gates: 0..<1, to: step.gates)
         activation.apply(step.gates, rows: step.batch, width: units)
         step.state.update(from: step.gates, count: step.batch * units)
     }
@@ -21,6 +21,6 @@ public final class SimpleRNN: RecurrentLayer {
     override func cellBackward(_ step: RecurrentStepGradient) {
         activation.backward(gradient: step.stateGradient, into: step.gateGradient, output: step.gates, input: nil,
                             rows: step.batch, width: units)
-        recurrentBackProduct(step.gateGradient, gates: 0..<1, into: step.previousStateGradient, rows: step.batch)
+        recurrentBackProduct(step, step.gateGradient, gates: 0..<1, into: step.previousStateGradient)
     }
 }
