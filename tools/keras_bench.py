@@ -13,8 +13,10 @@ BatchNormalization CNN of tools/config_training.py, and a MobileNet-style CNN of
 convolutions.
 
   python tools/keras_bench.py [--arch A | --model FILE ...] [--batch-size B] [--seconds S] [--json] [--data DIR]
+  python tools/keras_bench.py --model FILE --x INPUTS.npy --y TARGETS.npy    # your own arrays instead of MNIST
   python tools/keras_bench.py --write-models DIR
   python tools/keras_bench.py --write-family DIR    # a model per convolution class, for bench --layers
+  python tools/keras_bench.py --write-sequence DIR  # the LSTM rows model, the Embedding+GRU text model and its arrays
 """
 import argparse
 import json
@@ -114,6 +116,33 @@ def write_family(folder):
         print(os.path.join(folder, f"family_{name}.keras"))
 
 
+def write_sequence_models(folder):
+    """Writes the sequence models of the speed comparison to FOLDER, compiled with Adam: lstm_rows.keras (MNIST
+    read row by row, LSTM(64)) and gru_text.keras (80 int32 token ids of a 5,000-word vocabulary through
+    Embedding(5000, 32) and GRU(64) to a sigmoid unit), with 4,096 seeded sequences and labels for the text
+    model (gru_text.x.npy, gru_text.y.npy)."""
+    import keras
+    import numpy as np
+
+    os.makedirs(folder, exist_ok=True)
+    L = keras.layers
+    keras.utils.set_random_seed(1)
+    rows = config_training.lstm_rows(keras)
+    rows.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rows.save(os.path.join(folder, "lstm_rows.keras"))
+    keras.utils.set_random_seed(1)
+    text = keras.Sequential([keras.Input((80,), dtype="int32"), L.Embedding(5000, 32), L.GRU(64), L.Dense(1, activation="sigmoid")],
+                            name="gru_text")
+    text.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy", metrics=["accuracy"])
+    text.save(os.path.join(folder, "gru_text.keras"))
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 5000, size=(4096, 80)).astype("int32")
+    np.save(os.path.join(folder, "gru_text.x.npy"), tokens)
+    np.save(os.path.join(folder, "gru_text.y.npy"), (tokens[:, :40].mean(axis=1, keepdims=True) > 2500).astype("float32"))
+    for name in ["lstm_rows.keras", "gru_text.keras", "gru_text.x.npy", "gru_text.y.npy"]:
+        print(os.path.join(folder, name))
+
+
 def write_models(folder):
     """Writes each of BENCH_MODELS to FOLDER/<name>.keras, compiled with Adam."""
     import keras
@@ -135,6 +164,13 @@ def subject(arch, path, batch_size, images, keras):
         model = keras_interop.build(arch, keras)
         keras_interop.compile_for(arch, model, keras)
         return arch, model, keras_interop.preprocess(arch, images), BATCH[arch]
+    model = load_file_model(path, keras)
+    name = os.path.splitext(os.path.basename(path))[0]
+    return name, model, keras_zoo.inputs(model, images, "unit") if images is not None else None, batch_size
+
+
+def load_file_model(path, keras):
+    """A model file compiled: with its own loss and optimizer, else sparse cross-entropy and Adam."""
     if path.endswith(".json"):
         with open(path) as f:
             model = keras.models.model_from_json(f.read())
@@ -142,17 +178,22 @@ def subject(arch, path, batch_size, images, keras):
         model = keras.models.load_model(path)
     if model.optimizer is None or getattr(model, "loss", None) is None:
         model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    name = os.path.splitext(os.path.basename(path))[0]
-    return name, model, keras_zoo.inputs(model, images, "unit"), batch_size
+    return model
 
 
-def measure(arch, path, batch_size, data_dir, seconds):
+def measure(arch, path, batch_size, data_dir, seconds, arrays=None):
+    """The figures of an architecture or model file, on MNIST's test images or on `arrays` (an input .npy
+    and a target .npy, `--x` and `--y`)."""
     import h5py
     import keras
     import numpy as np
 
-    images, labels = keras_interop.load_mnist(data_dir, "test")
-    name, model, x, batch = subject(arch, path, batch_size, images, keras)
+    if arrays:
+        x, labels = (np.load(array) for array in arrays)
+        name, model, _, batch = subject(None, path, batch_size, None, keras)
+    else:
+        images, labels = keras_interop.load_mnist(data_dir, "test")
+        name, model, x, batch = subject(arch, path, batch_size, images, keras)
     # Enough images for one timed fit call of roughly a second, whole batches only.
     steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
     xs, ys = x[: steps * batch], labels[: steps * batch]
@@ -206,19 +247,27 @@ def main():
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--data", default=os.environ.get("MNIST_DIR"))
+    parser.add_argument("--write-sequence", metavar="DIR", help="write the sequence models and the text model's arrays to DIR")
+    parser.add_argument("--x", help="the inputs of one --model as a .npy, instead of MNIST's test images")
+    parser.add_argument("--y", help="the targets for --x (.npy)")
     args = parser.parse_args()
-    if args.write_models or args.write_family:
+    if args.write_models or args.write_family or args.write_sequence:
         if args.write_models:
             write_models(args.write_models)
         if args.write_family:
             write_family(args.write_family)
+        if args.write_sequence:
+            write_sequence_models(args.write_sequence)
         return
-    if not args.data:
+    if bool(args.x) != bool(args.y) or (args.x and len(args.model) != 1):
+        sys.exit("--x and --y go together, with one --model")
+    if not args.data and not args.x:
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
     if args.arch and args.model:
         sys.exit("give --arch or --model, not both")
     if args.arch or len(args.model) == 1:
-        print(json.dumps(measure(args.arch, args.model[0] if args.model else None, args.batch_size, args.data, args.seconds)))
+        print(json.dumps(measure(args.arch, args.model[0] if args.model else None, args.batch_size, args.data, args.seconds,
+                                 [args.x, args.y] if args.x else None)))
         return
     if not args.json:
         print("model             train img/s  infer img/s  latency ms  peak MB  h5 load ms  h5 save ms  h5py read ms")

@@ -28,6 +28,9 @@ struct Bench: ParsableCommand {
             (otherwise 3x3 stride-1 ones over 16 or more channels take Winograd's algorithm, and stride-1 ones \
             over fewer than 32 channels on wide images implicit GEMM), KERAS_SWIFT_THREADS=N uses N threads.
 
+            With --x and --y (one --model), the measurements run on your arrays instead of MNIST: the inputs \
+            (.npy) and the targets the model's loss takes.
+
             --sweep --out STEM measures how the cost grows with the work: inference images/s at batch 1, 8, \
             32, 128 and 512 (on 512 test images) and training images/s, each with 1 and with 2 threads; it \
             writes the figures to STEM.json and each model's curve to STEM.MODEL.svg.
@@ -43,6 +46,8 @@ struct Bench: ParsableCommand {
     var batchSize = 32
 
     @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var arrays: ArrayOptions
 
     @Option(help: "Seconds to spend on each throughput measurement.")
     var seconds: Double = 3
@@ -66,6 +71,9 @@ struct Bench: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         if arch != nil && !models.isEmpty { throw ValidationError("give --arch or --model, not both") }
+        if arrays.given && (models.count != 1 || arrays.targetFiles.isEmpty) {
+            throw ValidationError("--x and --y measure one --model on your arrays: give all three")
+        }
         if sweep && out == nil { throw ValidationError("--sweep needs --out STEM (it writes STEM.json and a plot per model)") }
         if out != nil && !sweep { throw ValidationError("--out is for --sweep") }
         if sweep && (json || layers) { throw ValidationError("--sweep prints a table and writes its JSON to --out; drop --json and --layers") }
@@ -132,13 +140,38 @@ struct Bench: ParsableCommand {
         if !json { print(details.joined(separator: "\n")) }
     }
 
+    /// The `--x` and `--y` arrays in memory, for a model of one input and at least two training batches.
+    private func arraySamples(for model: Model, batch: Int) throws -> Samples {
+        let files = (arrays.inputFiles + arrays.targetFiles).joined(separator: ", ")
+        guard model.inputs.count == 1 else {
+            throw ToolError.unusableData(file: files, reason: "bench measures models of one input; this one takes \(model.inputs.count)")
+        }
+        let source = try arrays.samples(for: model, targets: true)
+        guard source.count > batch else {
+            throw ToolError.unusableData(file: files, reason: "\(source.count) samples; bench needs more than one training batch of \(batch)")
+        }
+        let rows = Array(0..<source.count)
+        func values(_ array: SampleArray, _ size: Int) throws -> [Float] {
+            var values = [Float](repeating: 0, count: source.count * size)
+            try rows.withUnsafeBufferPointer { rows in
+                try values.withUnsafeMutableBufferPointer { try source.gather(array, rows: rows, into: $0.baseAddress!) }
+            }
+            return values
+        }
+        return try arrays.reading {
+            try Samples(count: source.count, inputs: [values(.input(0), source.inputSizes[0])],
+                        targets: try source.targetSizes.indices.map { try values(.target($0), source.targetSizes[$0]) })
+        }
+    }
+
     /// `subject`'s figures from a child `keras-swift bench` of its own, given `arguments` more and `environment`
     /// added to this one's.
     func measureInItsOwnProcess(_ subject: BenchSubject, arguments: [String] = [], environment: [String: String] = [:]) throws -> BenchResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["bench"] + subject.arguments + ["--batch-size", String(batchSize), "--json", "--seconds", String(seconds)]
-            + (dataOptions.data.map { ["--data", $0] } ?? []) + arguments
+            + (dataOptions.data.map { ["--data", $0] } ?? []) + arrays.inputFiles.flatMap { ["--x", $0] }
+            + arrays.targetFiles.flatMap { ["--y", $0] } + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -153,9 +186,9 @@ struct Bench: ParsableCommand {
     }
 
     private func measure(_ subject: BenchSubject) throws -> BenchResult {
-        let location = try dataOptions.location()
-        let (model, preprocessing, batch, optimizer) = try subject.setUp(fileBatchSize: batchSize)
-        let test = try preprocessing.samples(try MNIST.loadTest(from: location), for: model)
+        let (model, preprocessing, batch, optimizer) = try subject.setUp(fileBatchSize: batchSize, digits: !arrays.given)
+        let test = try preprocessing.map { try $0.samples(try MNIST.loadTest(from: try dataOptions.location()), for: model) }
+            ?? (try arraySamples(for: model, batch: batch))
         let samples = test.inputs[0], sampleSize = model.inputSize, targetSizes = test.targetSizes
 
         // Training: the notebook's batch size, on test images (the data does not change the speed).
@@ -282,9 +315,10 @@ enum BenchSubject {
         }
     }
 
-    /// The model, its input preprocessing, the training batch size and optimizer: the notebook's recipe for an
-    /// architecture; for a file, its optimizer (Adam when it has none) at `fileBatchSize`.
-    func setUp(fileBatchSize: Int) throws -> (Model, Preprocessing, Int, Optimizer) {
+    /// The model, its input preprocessing (for MNIST's digits, unless `digits` is false), the training batch
+    /// size and optimizer: the notebook's recipe for an architecture; for a file, its optimizer (Adam when it has
+    /// none) at `fileBatchSize`.
+    func setUp(fileBatchSize: Int, digits: Bool = true) throws -> (Model, Preprocessing?, Int, Optimizer) {
         switch self {
         case .preset(let preset):
             let recipe = preset.recipe
@@ -302,6 +336,8 @@ enum BenchSubject {
                 (model, preset) = (loaded.model, loaded.architecture)
                 stored = try OptimizerState.restore(try loaded.storedOptimizer(), for: model, notices: &notices)
             }
+            let optimizer = stored ?? Adam(parameters: model.parameters, learningRate: 0.001)
+            guard digits else { return (model, nil, fileBatchSize, optimizer) }
             try ModelOptions.requireDigitModel(model, file: path)
             let preprocessing: Preprocessing
             do {
@@ -309,7 +345,7 @@ enum BenchSubject {
             } catch let error as PreprocessingError {
                 throw ToolError.unusableModel(file: path, reason: "\(error)")
             }
-            return (model, preprocessing, fileBatchSize, stored ?? Adam(parameters: model.parameters, learningRate: 0.001))
+            return (model, preprocessing, fileBatchSize, optimizer)
         }
     }
 }

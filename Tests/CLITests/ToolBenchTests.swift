@@ -1,4 +1,7 @@
 import Foundation
+import KerasFormat
+import NeuralNet
+import NumPy
 import TestSupport
 import Testing
 
@@ -64,6 +67,33 @@ import Testing
     /// `--sweep` measures inference at each batch size and training with 1 and 2 threads (those the machine
     /// has), each thread count in its own process, and writes the figures and a plot; a folder that does not
     /// exist is refused before anything is measured.
+    /// With --x and --y a model of the user's own data is measured on those arrays (a text model of int32
+    /// token ids here, which MNIST could not feed); without --y, or with --arch, the arrays are refused.
+    @Test func arraysReplaceMNIST() throws {
+        let folder = try TemporaryFolder()
+        let model = try Sequential(inputShape: [12], layers: [Embedding(inputDimension: 50, outputDimension: 4, name: "words"),
+                                                              GRU(units: 6, name: "reader"), Dense(units: 1, activation: .sigmoid, name: "out")],
+                                   seed: 2)
+        model.loss = Loss(.binaryCrossentropy)
+        try ModelWriter.save(model, optimizer: Adam(parameters: model.parameters), to: folder.path("text.keras"))
+        let count = 80
+        try NumpyArray(shape: [count, 12], elementType: .int32, data: (0..<count * 12).map { Int32(($0 * 7) % 50) }.withUnsafeBytes { Array($0) })
+            .write(to: folder.path("tokens.npy"))
+        try NumpyArray(shape: [count, 1], float32: (0..<count).map { Float($0 % 2) }).write(to: folder.path("labels.npy"))
+        let arrays = ["--x", folder.path("tokens.npy"), "--y", folder.path("labels.npy")]
+        let output = try BuiltTool.run("keras-swift", ["bench", "--model", folder.path("text.keras"), "--batch-size", "16", "--seconds", "0.1",
+                                                  "--json"] + arrays)
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        #expect(json["arch"] as? String == "text" && (json["train_images_per_s"] as? Double ?? 0) > 0)
+        let kinds = (json["layer_kinds"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+        #expect(kinds == ["Embedding", "GRU", "Dense"])
+        for refused in [["--model", folder.path("text.keras"), "--x", folder.path("tokens.npy")], ["--arch", "mlp"] + arrays] {
+            let output = try BuiltTool.run("keras-swift", ["bench", "--seconds", "0.1"] + refused)
+            #expect(output.status != 0 && output.stderr.contains("--x and --y measure one --model on your arrays"), "\(output.stderr)")
+        }
+    }
+
     @Test func aSweepWritesEveryBatchSizeAndThreadCountAndAPlot() throws {
         let folder = try TemporaryFolder()
         let stem = folder.path("sweep")
