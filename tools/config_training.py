@@ -17,7 +17,8 @@ Both models are of this project's design, the way a Keras tutorial writes them:
   compared is the test loss (`evaluate --x --y`).
 - lstm_rows, a classifier reading each image's 28 rows as the steps of an LSTM(64) (`model.to_json()`, the
   test accuracy compared).
-Each side builds the model from the config file with fresh weights and trains it with Adam (Keras's defaults),
+Each side builds the model from the config file with fresh weights (with --same-start, keras-swift resumes from
+the file of Keras's initial weights for the seed instead) and trains it with Adam (Keras's defaults),
 batch 32, shuffled every epoch, on the 60,000 training images (pixels / 255), and evaluates it on the 10,000
 test images.
 """
@@ -99,9 +100,13 @@ def main():
     parser.add_argument("--model", choices=list(CLASSIFIERS) + ["conv_autoencoder"], default="user_cnn")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--same-start", action="store_true",
+                        help="keras-swift trains from Keras's initial weights of each seed (a classifier only) rather than its own")
     args = parser.parse_args()
     if not args.data:
         sys.exit("MNIST not found: pass --data DIR or set MNIST_DIR")
+    if args.same_start and args.model not in CLASSIFIERS:
+        sys.exit("--same-start trains a classifier (" + ", ".join(CLASSIFIERS) + ")")
     import keras
 
     work = tempfile.mkdtemp(prefix="config-training-")
@@ -126,6 +131,9 @@ def main():
         else:
             model = keras.models.model_from_json(open(config).read())
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        initial = os.path.join(work, f"initial-{seed}.keras")
+        if args.same_start:
+            model.save(initial)
         started = time.time()
         targets = x_train if autoencoder else train_labels
         model.fit(x_train, targets, batch_size=32, epochs=args.epochs, shuffle=True, verbose=0)
@@ -135,7 +143,8 @@ def main():
         print(f"seed {seed}: Keras {figure} {value:.4f} ({time.time() - started:.0f} s)", flush=True)
         started = time.time()
         trained = os.path.join(work, f"swift-{seed}.keras")
-        command = [args.keras_swift, "train", "--model", config, "--epochs", str(args.epochs), "--seed", str(seed), "--out", trained]
+        start = ["--resume", initial] if args.same_start else ["--model", config]
+        command = [args.keras_swift, "train", *start, "--epochs", str(args.epochs), "--seed", str(seed), "--out", trained]
         command += ["--x", arrays["x_train"], "--y", arrays["x_train"]] if autoencoder else ["--data", args.data]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         if autoencoder:

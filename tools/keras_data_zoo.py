@@ -176,11 +176,12 @@ def row_lstm(keras):
 
 
 def stacked_lstm(keras):
-    """A value from a (8, 4) series through two LSTMs: the first returns every step (relu candidates, no forget
-    bias at the start), the second reads them backwards without a bias."""
+    """A value from a series of 4 features through two LSTMs: the first returns every step (relu candidates, no
+    forget bias at the start), the second reads them backwards without a bias. The model leaves the number of
+    steps open (None); the data has 8."""
     L = keras.layers
     return keras.Sequential([
-        keras.Input((8, 4)), L.LSTM(12, return_sequences=True, activation="relu", unit_forget_bias=False),
+        keras.Input((None, 4)), L.LSTM(12, return_sequences=True, activation="relu", unit_forget_bias=False),
         L.LSTM(8, go_backwards=True, use_bias=False), L.Dense(1)])
 
 

@@ -23,15 +23,19 @@ extension Architecture {
     /// Loads any Keras file. A weights-only file is read into the model of `configFile` (a Keras config) when
     /// it is given, else into `requested`, or into the one preset its weight shapes match; a model must be
     /// `requested` when that is given.
-    public static func load(_ path: String, as requested: Architecture? = nil, configFile: String? = nil) throws -> PresetModel {
-        try load(KerasFile.open(path), as: requested, configFile: configFile)
+    /// Open input axes take their lengths from `inputShapes` or `openAxisLength` (see
+    /// ``ModelLoader/load(_:architecture:configFile:inputShapes:openAxisLength:)``).
+    public static func load(_ path: String, as requested: Architecture? = nil, configFile: String? = nil, inputShapes: [[Int]]? = nil,
+                            openAxisLength: Int? = nil) throws -> PresetModel {
+        try load(KerasFile.open(path), as: requested, configFile: configFile, inputShapes: inputShapes, openAxisLength: openAxisLength)
     }
 
     /// The same for a file already opened.
-    public static func load(_ file: KerasFile, as requested: Architecture? = nil, configFile: String? = nil) throws -> PresetModel {
+    public static func load(_ file: KerasFile, as requested: Architecture? = nil, configFile: String? = nil, inputShapes: [[Int]]? = nil,
+                            openAxisLength: Int? = nil) throws -> PresetModel {
         let loaded = try ModelLoader.load(file, architecture: { inventory in
             try (requested ?? recognize(inventory, file: file.path)).makeModel(initializeWeights: false)
-        }, configFile: configFile)
+        }, configFile: configFile, inputShapes: inputShapes, openAxisLength: openAxisLength)
         let identified = identify(loaded.model)
         if let requested, identified != requested {
             throw KerasFormatError(file: file.path, .notTheArchitecture(requested.rawValue))

@@ -17,6 +17,9 @@ extension JSONValue {
     /// `[null, d1, d2...]`: a shape with its batch dimension.
     static func batchShape(_ dims: [Int]) -> JSONValue { .array([.null] + dims.map(JSONValue.int)) }
 
+    /// The same for an input's declared shape, null at its variable axes.
+    static func batchShape(_ input: Model.Input) -> JSONValue { .array([.null] + input.declaredShape.map { $0.map(JSONValue.int) ?? .null }) }
+
     /// A serialised Keras initializer, e.g. `GlorotUniform`.
     static func initializer(_ className: String, _ config: JSONObject = JSONObject()) -> JSONValue {
         .object(JSONObject([("module", .string("keras.initializers")), ("class_name", .string(className)),

@@ -35,7 +35,7 @@ extension KerasFlavour {
 public enum ConfigWriter {
     /// The `config` object of one layer, as Keras's `get_config` gives it. `batchInputShape` is added for the
     /// first layer of a Keras 2 model, as tf-keras does.
-    static func layerConfig(_ layer: Layer, flavour: KerasFlavour, batchInputShape: [Int]? = nil) -> JSONObject {
+    static func layerConfig(_ layer: Layer, flavour: KerasFlavour, batchInputShape: Model.Input? = nil) -> JSONObject {
         var config = JSONObject([("name", .string(layer.name))] + (LayerCodecs.takesTrainable(layer) ? [("trainable", .bool(true))] : [])
                                 + [("dtype", .string("float32"))])
         if let batchInputShape { config["batch_input_shape"] = .batchShape(batchInputShape) }
@@ -60,13 +60,13 @@ public enum ConfigWriter {
                 ("config", .object(InputLayerEntry.config(model.inputs[0], flavour: .keras3)))])))
             layers += model.layers.map { .object(JSONObject([("class_name", .string($0.className)), ("config", .object(layerConfig($0, flavour: .keras3)))])) }
             body["layers"] = .array(layers)
-            body["build_input_shape"] = .batchShape(model.inputShape)
+            body["build_input_shape"] = .batchShape(model.inputs[0])
         case .keras2:
             layers.append(.object(JSONObject([("class_name", .string(InputLayerEntry.className)),
                 ("config", .object(InputLayerEntry.config(model.inputs[0], flavour: .keras2)))])))
             layers += model.layers.enumerated().map { index, layer in
                 .object(JSONObject([("class_name", .string(layer.className)),
-                                    ("config", .object(layerConfig(layer, flavour: .keras2, batchInputShape: index == 0 ? model.inputShape : nil)))]))
+                                    ("config", .object(layerConfig(layer, flavour: .keras2, batchInputShape: index == 0 ? model.inputs[0] : nil)))]))
             }
             body["layers"] = .array(layers)
         }
@@ -89,7 +89,7 @@ public enum ConfigWriter {
                 layers.append(serialized(module: "keras.layers", className: layer.className, config: layerConfig(layer, flavour: .keras3), extra: build))
             }
             body = JSONObject([("name", .string(model.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
-                               ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputShape))])
+                               ("layers", .array(layers)), ("build_input_shape", .batchShape(model.inputs[0]))])
         } else {
             body = FunctionalConfigWriter.body(model, flavour: .keras3, archive: true)
         }
@@ -102,7 +102,7 @@ public enum ConfigWriter {
         return serialized(module: sequential ? "keras" : "keras.src.models.functional", className: sequential ? "Sequential" : "Functional",
                           config: body, extra: [
             // Keras 3 records no input shape for a model of several inputs.
-            ("build_config", .object(JSONObject([("input_shape", model.inputs.count == 1 ? .batchShape(model.inputShape) : .null)]))),
+            ("build_config", .object(JSONObject([("input_shape", model.inputs.count == 1 ? .batchShape(model.inputs[0]) : .null)]))),
             ("compile_config", .object(compile)),
         ])
     }

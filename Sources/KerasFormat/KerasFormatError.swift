@@ -147,7 +147,8 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
             return "reading it took more than \(seconds) s\(stage.map { " while \($0)" } ?? ""); refusing it as damaged"
         case .malformedConfig(let what): return what
         case .unsupportedModelClass(let name): return "is a \(name) model; only Sequential and Functional models are supported"
-        case .incompleteInputShape: return "does not give a complete input shape"
+        case .incompleteInputShape:
+            return "does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x)"
         case .invalidModel(let error): return error.description
         case .unknownLayerClass(let name, let supported):
             return "unknown layer class \(name) (supported: \(supported.joined(separator: ", ")))"

@@ -13,6 +13,12 @@ public struct ModelBuilder {
 
     /// The version of Keras that wrote the file, when known (Keras 2 spells some things its own way).
     public let kerasVersion: String?
+    /// The per-sample shape of each input's data, which gives the lengths of the axes a config leaves open
+    /// (`None`: a sequence of any length); or nil, for a model without data.
+    public var dataShapes: [[Int]]?
+    /// The length an open axis takes when no data gives one: a model built only to be converted or inspected,
+    /// whose weights do not depend on it (Keras could not build them otherwise); nil refuses open axes.
+    public var openAxisLength: Int?
 
     /// A builder whose errors name `file`, written by `kerasVersion` of Keras when known.
     public init(file: String, kerasVersion: String? = nil) {
@@ -49,15 +55,29 @@ public struct ModelBuilder {
         guard (1...Model.maximumInputs).contains(config.inputs.count) else {
             throw KerasFormatError(file: file, object: "model config", .unsupportedOption("\(config.inputs.count) inputs (1 to \(Model.maximumInputs) are supported)"))
         }
-        return try config.inputs.map { input in
-            guard let batchShape = input.batchShape, batchShape.count >= 2, batchShape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw KerasFormatError(file: file, object: config.inputs.count == 1 ? "model config" : "input \(input.name)", .incompleteInputShape)
+        return try config.inputs.enumerated().map { position, input in
+            let object = config.inputs.count == 1 ? "model config" : "input \(input.name)"
+            guard let batchShape = input.batchShape, batchShape.count >= 2 else {
+                throw KerasFormatError(file: file, object: object, .incompleteInputShape)
             }
+            let declared = batchShape.dropFirst().map { $0.flatMap { $0 > 0 ? $0 : nil } }
+            let variableAxes = Set(declared.indices.filter { declared[$0] == nil })
+            var shape = declared.map { $0 ?? openAxisLength ?? 0 }
+            if !variableAxes.isEmpty, let dataShapes {
+                // Open axes take the data's lengths; the others must agree with it (which the data checks report).
+                guard position < dataShapes.count, dataShapes[position].count == shape.count, dataShapes[position].allSatisfy({ $0 > 0 }) else {
+                    throw KerasFormatError(file: file, object: object, .incompleteInputShape)
+                }
+                shape = zip(declared, dataShapes[position]).map { $0 ?? $1 }
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else { throw KerasFormatError(file: file, object: object, .incompleteInputShape) }
             guard let dtype = Model.DType(rawValue: input.dtype) else {
                 throw KerasFormatError(file: file, object: "input \(input.name)",
                                        .unsupportedOption("dtype \(input.dtype) (supported: \(Model.DType.allCases.map(\.rawValue).joined(separator: ", ")))"))
             }
-            return Model.Input(name: input.name, shape: batchShape.dropFirst().map { $0 ?? 0 }, dtype: dtype)
+            var modelInput = Model.Input(name: input.name, shape: shape, dtype: dtype)
+            modelInput.variableAxes = variableAxes
+            return modelInput
         }
     }
 

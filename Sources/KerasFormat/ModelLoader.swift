@@ -83,15 +83,21 @@ public enum ModelLoader {
     /// Keras 2's `save_weights`) gets its model from `configFile` (a Keras config: `model.to_json()`, or a
     /// `.keras` archive's `config.json`, whose `compile_config` then gives the loss and metrics) or from
     /// `architecture`, and is refused without either.
-    public static func load(_ path: String, architecture: ModelMaker? = nil, configFile: String? = nil) throws -> LoadedModel {
-        try load(KerasFile.open(path), architecture: architecture, configFile: configFile)
+    ///
+    /// A config whose inputs leave an axis open (`None`, a sequence of any length) is built for `inputShapes`,
+    /// the per-sample shapes of the data it is to run on, or else with that axis `openAxisLength` long (a model
+    /// to convert, whose weights cannot depend on it); the axis stays open in the files the model is written to.
+    public static func load(_ path: String, architecture: ModelMaker? = nil, configFile: String? = nil, inputShapes: [[Int]]? = nil,
+                            openAxisLength: Int? = nil) throws -> LoadedModel {
+        try load(KerasFile.open(path), architecture: architecture, configFile: configFile, inputShapes: inputShapes,
+                 openAxisLength: openAxisLength)
     }
 
     /// The same for a file already opened (from disk or memory). With `readingWeights` false the model is built
     /// and the file's weights are checked to fit it (counts, shapes, types) but not read: the model keeps its
     /// initial weights (the tools' file probe checks a file that way).
     public static func load(_ file: KerasFile, architecture: ModelMaker? = nil, configFile: String? = nil,
-                            readingWeights: Bool = true) throws -> LoadedModel {
+                            readingWeights: Bool = true, inputShapes: [[Int]]? = nil, openAxisLength: Int? = nil) throws -> LoadedModel {
         let path = file.path
         var notices: [Notice] = []
         let model: Model
@@ -103,6 +109,8 @@ public enum ModelLoader {
         let config = try file.modelConfig() ?? given.map { try ModelConfig.parse($0.json, file: $0.path) }
         if let config {
             var builder = ModelBuilder(file: given?.path ?? path, kerasVersion: file.kerasVersion ?? given?.json["keras_version"]?.stringValue)
+            builder.dataShapes = inputShapes
+            builder.openAxisLength = openAxisLength
             model = try builder.build(config)
             notices += builder.notices
             inventory = try file.inventory(config: config)

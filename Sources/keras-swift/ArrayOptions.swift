@@ -18,6 +18,13 @@ struct ArrayOptions: ParsableArguments {
     /// Whether arrays replace MNIST.
     var given: Bool { !inputFiles.isEmpty }
 
+    /// The per-sample shape of each `--x` array, for a model whose inputs leave axes open; nil without `.npy`
+    /// inputs (their headers are read, not their data) or when one cannot be read (reading the data reports it).
+    var sampleShapes: [[Int]]? {
+        guard given, !inputFiles.contains(where: { $0.lowercased().hasSuffix(".npz") }) else { return nil }
+        return try? inputFiles.map { Array(try MappedNumpyArray($0).shape.dropFirst()) }
+    }
+
     func validate() throws {
         if !targetFiles.isEmpty && inputFiles.isEmpty { throw ValidationError("--y needs --x") }
     }

@@ -69,7 +69,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let format = try outputOptions.resolvedFormat(for: output)
         let started = ContinuousClock.now
-        let loaded = try model.load()
+        let loaded = try model.load(openAxisLength: 1)
         try loaded.loaded.checkTrainingConfig()
         var notices: [Notice] = []
         let optimizer = outputOptions.noOptimizer ? nil : try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)

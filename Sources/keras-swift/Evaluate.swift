@@ -40,7 +40,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
+        let loaded = try model.load(inputShapes: arrays.sampleShapes)
         try loaded.loaded.checkTrainingConfig()
         let test: SampleSource, source: String
         if arrays.given {

@@ -26,10 +26,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Input scaling: auto (the notebook's choice for the architecture), raw (0..255) or unit (/255).")
     var pixels: Preprocessing.PixelScale = .auto
 
-    /// Loads the model and prints any notices to stderr.
-    func load() throws -> PresetModel {
+    /// Loads the model and prints any notices to stderr. Input axes the file leaves open (`None`) take their
+    /// lengths from `inputShapes` (the data's), else `openAxisLength`.
+    func load(inputShapes: [[Int]]? = nil, openAxisLength: Int? = nil) throws -> PresetModel {
         try FileProbe.check(file)
-        let loaded = try Architecture.load(file, as: arch, configFile: config)
+        let loaded = try Architecture.load(file, as: arch, configFile: config, inputShapes: inputShapes, openAxisLength: openAxisLength)
         for notice in loaded.notices { note("note: \(notice)") }
         return loaded
     }

@@ -67,7 +67,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try model.load()
+        let loaded = try model.load(inputShapes: arrays.sampleShapes)
         if arrays.given { return try predictArrays(loaded.model) }
         let preprocessing = try model.preprocessing(for: loaded)
         if let image {

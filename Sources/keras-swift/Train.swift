@@ -253,7 +253,7 @@ struct Train: ParsableCommand {
     private func startingPoint(notices: inout [Notice]) throws -> (Model, Architecture?, Optimizer?) {
         if let configFile {
             try FileProbe.check(configFile)
-            let configured = try ConfiguredModel.load(configFile, seed: seed)
+            let configured = try ConfiguredModel.load(configFile, seed: seed, inputShapes: arrays.sampleShapes)
             if !arrays.given { try ModelOptions.requireDigitModel(configured.model, file: configFile) }
             try requireTrainable(file: configFile, loss: configured.unsupportedLoss, notices: configured.notices)
             // A config compiled without metrics reports accuracy, as the notebooks compile their models.
@@ -263,7 +263,7 @@ struct Train: ParsableCommand {
         }
         if let resume = resumedFile {
             try FileProbe.check(resume)
-            let loaded = try Architecture.load(resume, as: arch)
+            let loaded = try Architecture.load(resume, as: arch, inputShapes: arrays.sampleShapes)
             if !arrays.given { try ModelOptions.requireDigitModel(loaded.model, file: resume) }
             try loaded.loaded.checkTrainingConfig()
             var restoring: [Notice] = []

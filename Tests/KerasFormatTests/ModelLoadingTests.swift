@@ -287,6 +287,32 @@ import Testing
         #expect(dense?.problem == .unsupportedOption("layer of class Dense (a recurrent layer is wrapped)"))
     }
 
+    /// An input axis left open (None, a sequence of any length) takes its length from the data's shape, or a
+    /// given length for a model built only to be converted; without either the config is refused, saying where
+    /// the length comes from. The axis is written back open.
+    @Test func openInputAxesTakeTheirLengthFromTheData() throws {
+        let text = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, null, 4]}}, "#
+            + #"{"class_name": "GRU", "config": {"name": "g", "units": 3}}]}}"#
+        func build(data: [[Int]]?, open: Int? = nil) throws -> Model {
+            var builder = ModelBuilder(file: "open.keras")
+            builder.dataShapes = data
+            builder.openAxisLength = open
+            return try builder.build(try ModelConfig.parse(try JSONParser.parse(text), file: "open.keras"))
+        }
+        let model = try build(data: [[9, 4]])
+        #expect(model.inputShape == [9, 4] && model.inputs[0].variableAxes == [0] && model.inputs[0].declaredShape == [nil, 4])
+        #expect(try build(data: nil, open: 1).inputShape == [1, 4])
+        let refused = #expect(throws: KerasFormatError.self) { try build(data: nil) }
+        #expect(refused?.description == "open.keras: model config: does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x)")
+        #expect(throws: KerasFormatError.self) { try build(data: [[9]]) }
+        let folder = try TemporaryFolder()
+        for (path, flavour) in [(folder.path("open.keras"), KerasFlavour.keras3), (folder.path("open.h5"), .keras2)] {
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let input = try #require(try KerasFile.open(path).modelConfig()?.inputs.first)
+            #expect(input.batchShape == [nil, nil, 4], "\(path)")
+        }
+    }
+
     /// A functional inbound reference too short to name a layer's output is refused, not read past its end.
     @Test func aShortInboundReferenceIsRefused() throws {
         let text = #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "name": "d", "#

@@ -8,10 +8,10 @@ enum InputLayerEntry {
     static func config(_ input: Model.Input, flavour: KerasFlavour) -> JSONObject {
         switch flavour {
         case .keras3:
-            return JSONObject([("batch_shape", .batchShape(input.shape)), ("dtype", .string(input.dtype.rawValue)), ("sparse", .bool(false)),
+            return JSONObject([("batch_shape", .batchShape(input)), ("dtype", .string(input.dtype.rawValue)), ("sparse", .bool(false)),
                                ("name", .string(input.name))])
         case .keras2:
-            return JSONObject([("batch_input_shape", .batchShape(input.shape)), ("dtype", .string(input.dtype.rawValue)),
+            return JSONObject([("batch_input_shape", .batchShape(input)), ("dtype", .string(input.dtype.rawValue)),
                                ("sparse", .bool(false)), ("ragged", .bool(false)), ("name", .string(input.name))])
         }
     }

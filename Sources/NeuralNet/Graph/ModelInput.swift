@@ -63,6 +63,9 @@ extension Model {
         public var shape: [Int]
         /// The element type Keras declares for it.
         public var dtype: DType
+        /// The axes of ``shape`` the model's file leaves open (`None`: a sequence of any length), their
+        /// lengths taken from the data the model was built for; written back as `None`.
+        public var variableAxes: Set<Int> = []
 
         /// An input of `shape`; Keras 3 names a model's first input `input_layer`.
         public init(name: String = "input_layer", shape: [Int], dtype: DType = .float32) {
@@ -73,6 +76,9 @@ extension Model {
 
         /// Values per sample.
         public var size: Int { shape.reduce(1, *) }
+
+        /// The shape as the file declares it: nil at each variable axis.
+        public var declaredShape: [Int?] { shape.indices.map { variableAxes.contains($0) ? nil : shape[$0] } }
     }
 
     /// The element type of a model input, by Keras's dtype names. Every input runs as float32 here, as Keras's
