@@ -229,7 +229,7 @@ public class RecurrentLayer: UnaryLayer {
     }
 
     /// The recurrent dropout of a step whose previous state is `previous`, its masked copies made in `layout`.
-    private func recurrentDropout(_ layout: Layout, previous: UnsafePointer<Float>, batch: Int, training: Bool) -> RecurrentDropout {
+    private func stepDropout(_ layout: Layout, previous: UnsafePointer<Float>, batch: Int, training: Bool) -> RecurrentDropout {
         let groups = training ? recurrentMaskGroups : 0, stepStates = batch * units
         guard groups > 0 else { return .none }
         for group in 0..<groups {
@@ -288,7 +288,7 @@ public class RecurrentLayer: UnaryLayer {
                                       state: layout.states + (step + 1) * stepStates,
                                       previousCarry: layout.carry + step * stepCarry, carry: layout.carry + (step + 1) * stepCarry,
                                       temporary: layout.temporary, batch: batch,
-                                      dropout: recurrentDropout(layout, previous: previous, batch: batch, training: training)))
+                                      dropout: stepDropout(layout, previous: previous, batch: batch, training: training)))
         }
         if returnSequences {
             for step in 0..<steps {
@@ -306,7 +306,7 @@ public class RecurrentLayer: UnaryLayer {
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
                          gradients: [UnsafeMutablePointer<Float>]) {
         let layout = Layout(self, batch: batch, training: true, buffer: scratch.first)
-        let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width, stepInputs = batch * features
+        let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width
         let all = steps * stepGates, rows = steps * batch
         let sizes = [all, recurrentGradientDiffers ? all : 0, 2 * stepStates, 2 * stepCarry, stepGates, stepStates,
                      recurrentMaskGroups > 0 ? rows * units : 0, inputMaskGroups > 0 ? rows * features : 0]
@@ -337,16 +337,29 @@ public class RecurrentLayer: UnaryLayer {
                 carry: layout.carry + (step + 1) * stepCarry, stateGradient: stateGradient, carryGradient: carryGradient,
                 previousStateGradient: previousStateGradient, previousCarryGradient: previousCarryGradient,
                 gateGradient: gateGradients + step * stepGates, recurrentGradient: recurrentGradients + step * stepGates,
-                temporary: temporary, batch: batch, dropout: recurrentDropout(layout, previous: previous, batch: batch, training: true),
+                temporary: temporary, batch: batch, dropout: stepDropout(layout, previous: previous, batch: batch, training: true),
                 productTemporary: productTemporary))
         }
+        kernelGradients(gradients, layout: layout, gateGradients: gateGradients, recurrentGradients: recurrentGradients,
+                        maskedStates: maskedStates, batch: batch)
+        if let inputGradient {
+            self.inputGradient(inputGradient, layout: layout, gateGradients: gateGradients, maskedProduct: maskedProduct, batch: batch)
+        }
+    }
+
+    /// Writes the kernel, recurrent kernel and bias gradients of all steps at once, from the gate and
+    /// recurrent gradients the backward steps left; `maskedStates` is room for the states masked by a gate's
+    /// recurrent dropout.
+    private func kernelGradients(_ gradients: [UnsafeMutablePointer<Float>], layout: Layout, gateGradients: UnsafePointer<Float>,
+                                 recurrentGradients: UnsafePointer<Float>, maskedStates: UnsafeMutablePointer<Float>, batch: Int) {
+        let rows = steps * batch, stepStates = batch * units
         for gates in projectionBlocks(training: true) {
             let offset = gates.lowerBound * units
             gemm(transposeA: true, m: features, n: gates.count * units, k: rows, projectionInputs(layout, gate: gates.lowerBound, rows: rows, training: true),
                  lda: features, gateGradients + offset, ldb: width, gradients[0] + offset, ldc: width)
         }
         // The recurrent kernel's gradient, a gate block at a time when the blocks' previous states differ.
-        let ownInputs = (0..<gateCount).map { cellRecurrentInputs(gate: $0, carry: layout.carry + stepCarry) }
+        let ownInputs = (0..<gateCount).map { cellRecurrentInputs(gate: $0, carry: layout.carry + batch * carryWidth) }
         let recurrentBlocks = recurrentMaskGroups > 1 || ownInputs.contains { $0 != nil } ? (0..<gateCount).map { $0..<$0 + 1 } : [0..<gateCount]
         for gates in recurrentBlocks {
             var states = UnsafePointer(layout.states)
@@ -365,9 +378,14 @@ public class RecurrentLayer: UnaryLayer {
             columnSums(gradients[2], gateGradients, rows: rows, width: width)
             if biasShape.count == 2 { columnSums(gradients[2] + width, recurrentGradients, rows: rows, width: width) }
         }
-        guard let inputGradient else { return }
-        // The input gradient in step-major order (where the inputs were, now used), then in the input's.
-        let stepInputGradient = layout.inputs
+    }
+
+    /// Writes d(loss)/d(input) from the gate gradients of all steps: in step-major order where the inputs were
+    /// (now used), through the input dropout masks (`maskedProduct` is room for a product before them), then in
+    /// the input's order.
+    private func inputGradient(_ inputGradient: UnsafeMutablePointer<Float>, layout: Layout, gateGradients: UnsafePointer<Float>,
+                               maskedProduct: UnsafeMutablePointer<Float>, batch: Int) {
+        let rows = steps * batch, stepInputs = batch * features, stepInputGradient = layout.inputs
         for gates in projectionBlocks(training: true) {
             let offset = gates.lowerBound * units, masked = inputMaskGroups > 0
             gemm(transposeB: true, m: rows, n: features, k: gates.count * units, gateGradients + offset, lda: width, kernel.value + offset,
