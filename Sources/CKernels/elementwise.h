@@ -95,6 +95,13 @@ static inline void activation_loops(int kind, const float *x, float *y, long row
     case CK_SOFTPLUS: for (long i = 0; i < n; i++) y[i] = ck_softplusf(x[i]); break;
     case CK_SOFTSIGN: for (long i = 0; i < n; i++) y[i] = x[i] / (1.0f + fabsf(x[i])); break;
     case CK_HARD_SIGMOID: for (long i = 0; i < n; i++) y[i] = ck_hard_sigmoidf(x[i]); break;
+    case CK_HARD_SIGMOID_KERAS2:
+        // clip(0.2 x + 0.5, 0, 1) by comparisons, which keep NaN.
+        for (long i = 0; i < n; i++) {
+            float v = 0.2f * x[i] + 0.5f;
+            y[i] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        }
+        break;
     case CK_HARD_SILU: for (long i = 0; i < n; i++) y[i] = x[i] * ck_hard_sigmoidf(x[i]); break;
     case CK_EXPONENTIAL: for (long i = 0; i < n; i++) y[i] = expf(x[i]); break;
     case CK_LOG_SOFTMAX: log_softmax_rows(x, y, rows, width); break;
@@ -168,6 +175,9 @@ static inline void activation_backward_loops(int kind, const float *grad, float 
         break;
     case CK_HARD_SIGMOID:
         for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f && out[i] < 1.0f ? grad[i] / 6.0f : 0.0f;
+        break;
+    case CK_HARD_SIGMOID_KERAS2:
+        for (long i = 0; i < n; i++) input_grad[i] = out[i] > 0.0f && out[i] < 1.0f ? grad[i] * 0.2f : 0.0f;
         break;
     case CK_HARD_SILU:
         for (long i = 0; i < n; i++) {

@@ -17,11 +17,12 @@ public enum KerasFlavour: String, Sendable, CaseIterable {
 extension KerasFlavour {
     /// The name this flavour's Keras gives `activation`, or nil when it has no such function: tf-keras calls
     /// silu `swish`, and lacks relu6, leaky_relu, hard_silu and log_softmax as activation names; its
-    /// `hard_sigmoid` is another function (clip(0.2 x + 0.5, 0, 1)).
+    /// `hard_sigmoid` is another function (clip(0.2 x + 0.5, 0, 1)), which Keras 3 lacks.
     public func name(of activation: Activation) -> String? {
-        guard self == .keras2 else { return activation.rawValue }
+        guard self == .keras2 else { return activation == .hardSigmoidKeras2 ? nil : activation.rawValue }
         switch activation {
         case .silu: return "swish"
+        case .hardSigmoidKeras2: return "hard_sigmoid"
         case .relu6, .leakyReLU, .hardSiLU, .logSoftmax, .hardSigmoid: return nil
         default: return activation.rawValue
         }

@@ -27,7 +27,7 @@ public struct ModelBuilder {
     }
 
     /// The activation names a config may use.
-    public static let supportedActivations = Activation.allCases.map(\.rawValue)
+    public static let supportedActivations = Activation.allCases.filter { $0 != .hardSigmoidKeras2 }.map(\.rawValue)
 
     /// The model: a ``Sequential``, or for a functional config a graph ``Model``.
     /// Refuses unknown layer classes and unsupported options, naming the layer. Its weights are left unset, for

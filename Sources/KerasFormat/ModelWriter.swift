@@ -26,9 +26,10 @@ public enum ModelWriter {
             throw KerasFormatError(file: path, object: "layer \(repeated.name)",
                                    .notWritable("shares its name with another layer or input of the model; Keras needs every name once"))
         }
-        for case let layer as ActivatedLayer in model.layers where flavour.name(of: layer.activation) == nil {
+        for layer in model.layers {
+            guard let activation = LayerCodecs.activations(of: layer).first(where: { flavour.name(of: $0) == nil }) else { continue }
             throw KerasFormatError(file: path, object: "layer \(layer.name)",
-                                   .notWritable("uses the activation \(layer.activation.rawValue), which Keras 2 does not have"))
+                                   .notWritable("uses the activation \(activation.rawValue), which Keras \(flavour == .keras2 ? 2 : 3) does not have"))
         }
         // Each form is written straight to a new file beside the destination, which replaces it when complete.
         switch format {

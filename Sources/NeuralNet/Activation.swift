@@ -2,7 +2,8 @@ import CKernels
 
 /// The activations a Keras layer can apply to its output, by their Keras 3 names, with Keras 3's formulas
 /// (`leaky_relu` has slope 0.2, `elu` alpha 1, `gelu` is the exact erf form, `hard_sigmoid` is
-/// `relu6(x + 3) / 6`).
+/// `relu6(x + 3) / 6`), and Keras 2's `hard_sigmoid`, `clip(0.2 x + 0.5, 0, 1)`, which Keras 3 does not have
+/// (the recurrent activation of LSTMs and GRUs saved by Keras 2.2 and earlier).
 public enum Activation: String, Sendable, CaseIterable {
     case linear, relu, tanh, sigmoid, softmax
     case relu6
@@ -12,6 +13,8 @@ public enum Activation: String, Sendable, CaseIterable {
     case hardSiLU = "hard_silu"
     case exponential
     case logSoftmax = "log_softmax"
+    /// Keras 2's `hard_sigmoid`; its name is Keras 2's only in Keras 2 files.
+    case hardSigmoidKeras2 = "hard_sigmoid (Keras 2)"
 
     private var kernelKind: Int32 {
         switch self {
@@ -33,6 +36,7 @@ public enum Activation: String, Sendable, CaseIterable {
         case .hardSiLU: return Int32(CK_HARD_SILU)
         case .exponential: return Int32(CK_EXPONENTIAL)
         case .logSoftmax: return Int32(CK_LOG_SOFTMAX)
+        case .hardSigmoidKeras2: return Int32(CK_HARD_SIGMOID_KERAS2)
         }
     }
 
@@ -44,7 +48,7 @@ public enum Activation: String, Sendable, CaseIterable {
     /// relu6's 0...6), else nil.
     public var bounds: ClosedRange<Float>? {
         switch self {
-        case .sigmoid, .hardSigmoid, .softmax: return 0...1
+        case .sigmoid, .hardSigmoid, .hardSigmoidKeras2, .softmax: return 0...1
         case .tanh, .softsign: return -1...1
         case .relu6: return 0...6
         default: return nil

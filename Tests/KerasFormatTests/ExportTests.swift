@@ -288,9 +288,11 @@ import Testing
     }
 
     /// Every activation round-trips by its Keras 3 name; a Keras 2 file calls silu `swish`, and refuses, naming
-    /// the layer, an activation tf-keras does not have, leaving no file behind.
+    /// the layer, an activation tf-keras does not have, leaving no file behind. Keras 2's hard_sigmoid, also
+    /// inside a recurrent layer, is written to Keras 2 files by that name and read back as itself, and refused
+    /// for Keras 3.
     @Test func activationsAreWrittenByTheFlavoursNames() throws {
-        let activations = Activation.allCases.filter { $0 != .softmax }
+        let activations = Activation.allCases.filter { $0 != .softmax && $0 != .hardSigmoidKeras2 }
         let model = try Sequential(inputShape: [4], layers: activations.enumerated().map { index, activation in
             Dense(units: 4, activation: activation, name: "dense_\(index)")
         } + [Dense(units: 3, activation: .softmax, name: "out")], seed: 2)
@@ -307,6 +309,16 @@ import Testing
         let config = try #require(try KerasFile.open(keras2Path).modelConfigJSON)
         #expect(config["config"]?["layers"]?.arrayValue?[1]["config"]?["activation"]?.stringValue == "swish")
         #expect(try ModelLoader.load(keras2Path).model.layers.compactMap { ($0 as? Dense)?.activation } == [.silu, .softmax])
+        let old = try Sequential(inputShape: [3, 2], layers: [
+            Bidirectional(LSTM(units: 2, recurrentActivation: .hardSigmoidKeras2, name: "forward_lstm"),
+                          backwardLayer: LSTM(units: 2, recurrentActivation: .hardSigmoidKeras2, goBackwards: true, name: "backward_lstm"),
+                          name: "both")], seed: 2)
+        let oldPath = folder.path("keras2-hard-sigmoid.h5")
+        try ModelWriter.save(old, optimizer: nil, to: oldPath, flavour: .keras2)
+        let layer = try ModelLoader.load(oldPath).model.layers.first as? Bidirectional
+        #expect((layer?.forwardLayer as? LSTM)?.recurrentActivation == .hardSigmoidKeras2)
+        let keras3 = #expect(throws: KerasFormatError.self) { try ModelWriter.save(old, optimizer: nil, to: folder.path("new.keras")) }
+        #expect(keras3?.object == "layer both" && keras3?.problem == .notWritable("uses the activation hard_sigmoid (Keras 2), which Keras 3 does not have"))
     }
 
     /// A functional graph (branches, a merge, a Concatenate taking one output twice, a shared layer whose

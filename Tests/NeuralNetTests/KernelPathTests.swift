@@ -63,6 +63,7 @@ import Testing
         case .softplus: return row.map { Foundation.log1p(Foundation.exp($0)) }
         case .softsign: return row.map { $0 / (1 + abs($0)) }
         case .hardSigmoid: return row.map(hardSigmoid)
+        case .hardSigmoidKeras2: return row.map { min(max(0.2 * $0 + 0.5, 0), 1) }
         case .hardSiLU: return row.map { $0 * hardSigmoid($0) }
         case .exponential: return row.map { Foundation.exp($0) }
         case .logSoftmax:
@@ -102,6 +103,7 @@ import Testing
         case .softplus: derivative = { x, _ in sigmoid(x) }
         case .softsign: derivative = { x, _ in 1 / ((1 + abs(x)) * (1 + abs(x))) }
         case .hardSigmoid: derivative = { x, _ in x > -3 && x < 3 ? 1.0 / 6 : 0 }
+        case .hardSigmoidKeras2: derivative = { x, _ in x > -2.5 && x < 2.5 ? 0.2 : 0 }
         case .hardSiLU: derivative = { x, _ in min(max(x + 3, 0), 6) / 6 + (x > -3 && x < 3 ? x / 6 : 0) }
         case .exponential: derivative = { x, _ in Foundation.exp(x) }
         }

@@ -55,6 +55,7 @@ enum {
     CK_HARD_SILU = 15,
     CK_EXPONENTIAL = 16,
     CK_LOG_SOFTMAX = 17,
+    CK_HARD_SIGMOID_KERAS2 = 18,
 };
 
 /// y = activation(x) on `rows` rows of `width` values (softmax and log_softmax work per row; linear copies);

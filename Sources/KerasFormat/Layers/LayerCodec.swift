@@ -135,6 +135,22 @@ public enum LayerCodecs {
         return groups(codec, layer, flavour)
     }
 
+    /// Every activation option of `layer` and of the layers it wraps, for a writer to refuse one its flavour
+    /// cannot name.
+    static func activations(of layer: Layer) -> [Activation] {
+        guard let codec = byClassName[layer.className] else { return [] }
+        return keyPaths(codec).flatMap { path -> [Activation] in
+            let value = property(layer, path)
+            if let activation = value as? Activation { return [activation] }
+            if let wrapped = value as? Layer { return activations(of: wrapped) }
+            return []
+        }
+    }
+
+    private static func keyPaths<Codec: LayerCodec>(_ codec: Codec.Type) -> [AnyKeyPath] { codec.keys.compactMap(\.keyPath) }
+
+    private static func property<Coded: Layer>(_ layer: Coded, _ path: AnyKeyPath) -> Any? { layer[keyPath: path] }
+
     /// Whether `layer`'s Keras class takes a `trainable` key in its config.
     static func takesTrainable(_ layer: Layer) -> Bool { byClassName[layer.className]?.takesTrainable ?? true }
 

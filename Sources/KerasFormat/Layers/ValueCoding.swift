@@ -194,13 +194,11 @@ extension ValueCoding where Value == Activation {
             guard let name else { throw context.invalid("is not a name or serialised function: \(item.pythonJSON)") }
             let aliases = ["softmax_v2": "softmax", "None": "linear", "swish": "silu", "hard_swish": "hard_silu"]
             let reader = context.reader
-            guard let activation = Activation(rawValue: aliases[name] ?? name) else {
+            guard let activation = Activation(rawValue: aliases[name] ?? name), activation != .hardSigmoidKeras2 else {
                 throw KerasFormatError(file: reader.file, object: reader.object, .unsupportedActivation(name, supported: ModelBuilder.supportedActivations))
             }
-            if reader.writtenByKeras2 && activation == .hardSigmoid {
-                throw reader.unsupported("Keras 2's hard_sigmoid (clip(0.2 x + 0.5, 0, 1), where Keras 3's is relu6(x + 3) / 6)")
-            }
-            return activation
+            // Keras 2's hard_sigmoid is clip(0.2 x + 0.5, 0, 1), Keras 3's relu6(x + 3) / 6.
+            return reader.writtenByKeras2 && activation == .hardSigmoid ? .hardSigmoidKeras2 : activation
         }, write: { value, flavour in .activation(value, flavour) })
     }
 }
