@@ -98,6 +98,14 @@ enum LayerConfigCases {
             return nodes.count - 1
         }
         var x = add(Rescaling(scale: 1 / 255.0, offset: -0.5), nil)
+        // The image's rows as a sequence, through the 1-D and recurrent layers.
+        var rows = add(Reshape([28, 28]), x)
+        rows = add(Conv1D(filters: 4, kernelSize: 3, padding: .causal, name: "conv1d"), rows)
+        rows = add(Bidirectional(LSTM(units: 3, returnSequences: true), backwardLayer: LSTM(units: 3, returnSequences: true, goBackwards: true),
+                                 mergeMode: .sum), rows)
+        rows = add(TimeDistributed(Dense(units: 2, name: "step_dense")), rows)
+        rows = add(GRU(units: 3, resetAfter: false, returnSequences: true), rows)
+        rows = add(SimpleRNN(units: 4), rows)
         x = add(GaussianNoise(standardDeviation: 0.1), x)
         x = add(Conv2D(filters: 4, kernelSize: (3, 3), padding: .same, activation: .relu, name: "conv2d"), x)
         x = add(BatchNormalization(), x)
@@ -127,6 +135,7 @@ enum LayerConfigCases {
         x = add(GaussianDropout(rate: 0.1), x)
         x = add(AlphaDropout(rate: 0.1), x)
         x = add(ActivityRegularization(l1: 0.01, l2: 0.01), x)
+        x = add(Concatenate(name: "with_rows"), x, rows)
         x = add(Dense(units: 10, name: "dense_1"), x)
         _ = add(Softmax(), x)
         return try Model(name: "every_layer_class", inputShape: [28, 28, 1], nodes: nodes, seed: 3)

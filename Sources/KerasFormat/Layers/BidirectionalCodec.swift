@@ -18,7 +18,6 @@ enum BidirectionalCodec: LayerCodec {
 
     static func layer(className: String, settings: LayerSettings<Bidirectional>) throws -> Bidirectional {
         let forward = try settings[\.forwardLayer], backward = try settings[\.backwardLayer]
-        forward.name = "forward_" + unprefixed(forward.name, "forward_")
         if settings.reader.writtenByKeras2 && settings.reader.config["backward_layer"] != nil { backward.name = "backward_" + backward.name }
         return Bidirectional(forward, backwardLayer: backward, mergeMode: try settings[\.mergeMode], name: settings.name)
     }

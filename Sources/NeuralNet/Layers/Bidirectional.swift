@@ -20,9 +20,14 @@ public final class Bidirectional: UnaryLayer {
     public private(set) var inputShape: [Int] = []
     public private(set) var outputShape: [Int] = []
 
-    /// `forwardLayer` and `backwardLayer` over the same input, merged by `mergeMode`.
+    /// `forwardLayer` and `backwardLayer` over the same input, merged by `mergeMode`. As Keras does, the
+    /// forward layer is named `forward_<its name>`, and the backward one `backward_<its name>` when the two
+    /// had the same name.
     public init(_ forwardLayer: RecurrentLayer, backwardLayer: RecurrentLayer, mergeMode: MergeMode = .concat,
                 name: String = "bidirectional") {
+        func unprefixed(_ name: String, _ prefix: String) -> String { name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name }
+        if backwardLayer.name == forwardLayer.name { backwardLayer.name = "backward_" + unprefixed(backwardLayer.name, "backward_") }
+        forwardLayer.name = "forward_" + unprefixed(forwardLayer.name, "forward_")
         self.forwardLayer = forwardLayer
         self.backwardLayer = backwardLayer
         self.mergeMode = mergeMode
