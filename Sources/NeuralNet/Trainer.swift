@@ -202,7 +202,8 @@ public final class Trainer {
                 }
             }
             let trainingSeconds = Date().timeIntervalSince(started)
-            let evaluation = try validation.map { try model.evaluate($0) }
+            // Keras's fit validates in batches of the training's size.
+            let evaluation = try validation.map { try model.evaluate($0, batchSize: batchSize) }
             let record = EpochRecord(epoch: epoch, scores: model.scores(totals), validation: evaluation?.scores, seconds: trainingSeconds)
             run.history.append(record)
             onEpoch?(record)

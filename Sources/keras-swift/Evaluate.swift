@@ -24,8 +24,8 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var arrays: ArrayOptions
 
-    @Option(help: "Images per forward pass.")
-    var batchSize = 128
+    @Option(help: "Samples per batch: Keras's evaluate default. The loss of an output with a mask averages each batch's unmasked positions, as Keras's does, so it depends on the batches.")
+    var batchSize = 32
 
     @Option(help: "Evaluate on the first N test images only (quick checks).")
     var first: Int?

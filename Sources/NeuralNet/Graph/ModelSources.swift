@@ -4,8 +4,9 @@ extension Model {
     /// Loss and metrics over samples with targets, as `model.evaluate` reports them: the total loss (each
     /// output's times its weight, and any activity penalty), each output's loss and each metric. Refuses data
     /// that does not suit the model (see ``check(_:targets:)``); from a source other than ``Samples``, the
-    /// sizes first and the values batch by batch, as they are read.
-    public func evaluate(_ data: SampleSource, batchSize: Int = 128, progress: ((Int, Int) -> Void)? = nil) throws -> Evaluation {
+    /// sizes first and the values batch by batch, as they are read. Batches of Keras's default size: a masked
+    /// output's loss is the mean over each batch's unmasked positions, as Keras takes it.
+    public func evaluate(_ data: SampleSource, batchSize: Int = 32, progress: ((Int, Int) -> Void)? = nil) throws -> Evaluation {
         var totals = BatchResult()
         let started = Date()
         try forEachBatch(of: data, targets: true, batchSize: batchSize, progress: progress) { _, batch in
