@@ -4,7 +4,9 @@ classifier, a regression net, a multi-label head, label smoothing, a (32, 32, 3)
 int32, a class and a value as two outputs, a dense and a convolutional autoencoder, a sequence made by
 RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by Conv1DTranspose, a
 stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, recurrent models (LSTM, stacked and backwards LSTMs, a GRU of
-each reset form, SimpleRNN, a GRU over tokens, Bidirectional with each merge mode), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+each reset form, SimpleRNN, a GRU over tokens, Bidirectional with each merge mode), masked sequences (Embedding's
+mask_zero and Masking, padded before or after, read by recurrent layers and average pooling and weighing per-step
+losses), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -224,6 +226,53 @@ def bidirectional_merges(keras):
         L.Dense(1)])
 
 
+def masked_text(keras):
+    """Token sequences of 3 to 12 ids padded with 0 (after the text, or before it) read with Embedding's
+    mask_zero: a Bidirectional LSTM over every step (zeros at the masked ones, as Bidirectional makes its layers
+    give), averaged over the unmasked steps by GlobalAveragePooling1D."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((12,), dtype="int32"), L.Embedding(20, 8, mask_zero=True), L.Bidirectional(L.LSTM(6, return_sequences=True)),
+        L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid")])
+
+
+def masked_tagger(keras):
+    """A class per token of padded sequences: Embedding(mask_zero), a Dense that passes the mask on, an LSTM
+    with zero_output_for_mask, a softmax per step; the loss and accuracy count the unmasked tokens only."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((10,), dtype="int32"), L.Embedding(15, 6, mask_zero=True), L.Dense(6, activation="tanh"),
+        L.LSTM(8, return_sequences=True, zero_output_for_mask=True), L.Dense(4, activation="softmax")])
+
+
+def masked_series(keras):
+    """Series of 3 to 8 steps padded with all-zero steps, masked by Masking: a SimpleRNN over every step, then
+    a GRU of Keras 2.2's form read backwards, which starts from the last real step."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 3)), L.Masking(), L.SimpleRNN(6, return_sequences=True),
+        L.GRU(5, reset_after=False, go_backwards=True), L.Dense(1)])
+
+
+def masked_forecaster(keras):
+    """A value per step of series padded with -1 (Masking's mask_value): Bidirectional GRU states summed, then
+    TimeDistributed(Dense(1)); the loss and mean absolute error count the unmasked steps only."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 2)), L.Masking(mask_value=-1.0), L.Bidirectional(L.GRU(5, return_sequences=True), merge_mode="sum"),
+        L.TimeDistributed(L.Dense(1))])
+
+
+def padded(rng, n, steps, shortest, pad_before):
+    """Per sample, a length from `shortest` to `steps` and whether it is padded before its values (every
+    `pad_before`-th sample) rather than after; and the (n, steps) mask of real positions."""
+    lengths = rng.integers(shortest, steps + 1, size=n)
+    before = np.arange(n) % pad_before == 0
+    position = np.arange(steps)[None, :]
+    real = np.where(before[:, None], position >= steps - lengths[:, None], position < lengths[:, None])
+    return real
+
+
 def scheduled_classifier(keras):
     """Four classes from 10 features, trained with Adam on a cosine schedule with warm-up."""
     L = keras.layers
@@ -305,6 +354,27 @@ def data(name, rng):
             hits = tokens == token
             return np.where(hits.any(axis=1), hits.argmax(axis=1), 12)
         return [tokens], [(first(3) < first(7)).astype("float32")[:, None]]
+    if name == "masked_text":
+        real = padded(rng, n, 12, 3, 4)
+        tokens = np.where(real, rng.integers(1, 20, size=(n, 12)), 0).astype("int32")
+        def first(token):
+            hits = tokens == token
+            return np.where(hits.any(axis=1), hits.argmax(axis=1), 12)
+        return [tokens], [(first(3) < first(7)).astype("float32")[:, None]]
+    if name == "masked_tagger":
+        real = padded(rng, n, 10, 2, 3)
+        tokens = np.where(real, rng.integers(1, 15, size=(n, 10)), 0).astype("int32")
+        previous = np.concatenate([np.zeros((n, 1), "int32"), tokens[:, :-1]], axis=1)
+        return [tokens], [((tokens + previous) % 4).astype("int64")]
+    if name == "masked_series":
+        real = padded(rng, n, 8, 3, 3)
+        x = np.where(real[:, :, None], rng.normal(size=(n, 8, 3)), 0).astype("float32")
+        return [x], [(x[:, :, 0].sum(axis=1) - x[:, :, 1].max(axis=1))[:, None].astype("float32")]
+    if name == "masked_forecaster":
+        real = padded(rng, n, 8, 2, 4)
+        x = np.where(real[:, :, None], rng.normal(size=(n, 8, 2)), -1).astype("float32")
+        running = np.cumsum(np.where(real, x[:, :, 0], 0), axis=1) / np.maximum(1, np.cumsum(real, axis=1))
+        return [x], [np.where(real, running, 5)[:, :, None].astype("float32")]
     if name == "frame_classifier":
         # Each frame's class is the quadrant holding its brightest pixel (top or bottom half, and left or right
         # for the top): three classes.
@@ -348,6 +418,10 @@ ZOO = {
     "gru_text": (gru_text, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "bidirectional_gru": (bidirectional_gru, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "bidirectional_merges": (bidirectional_merges, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "masked_text": (masked_text, "binary_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "masked_tagger": (masked_tagger, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
+    "masked_series": (masked_series, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
+    "masked_forecaster": (masked_forecaster, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

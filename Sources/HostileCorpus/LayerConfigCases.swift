@@ -98,9 +98,10 @@ enum LayerConfigCases {
             return nodes.count - 1
         }
         var x = add(Rescaling(scale: 1 / 255.0, offset: -0.5), nil)
-        // The image's rows as a sequence, through the 1-D and recurrent layers.
+        // The image's rows as a sequence, through the 1-D and recurrent layers, all-zero rows masked.
         var rows = add(Reshape([28, 28]), x)
         rows = add(Conv1D(filters: 4, kernelSize: 3, padding: .causal, name: "conv1d"), rows)
+        rows = add(Masking(maskValue: 0), rows)
         rows = add(Bidirectional(LSTM(units: 3, returnSequences: true), backwardLayer: LSTM(units: 3, returnSequences: true, goBackwards: true),
                                  mergeMode: .sum), rows)
         rows = add(TimeDistributed(Dense(units: 2, name: "step_dense")), rows)

@@ -49,6 +49,8 @@ public protocol Layer: AnyObject {
     /// Floating-point operations of the forward pass per sample (a multiply-add counts as two), for speed
     /// reports: the matrix work; 0 for layers without any worth counting.
     var forwardFlops: Double { get }
+    /// What the layer does with a mask Keras carries beside its input (``MaskHandling/ends`` by default).
+    var maskHandling: MaskHandling { get }
 
     /// Fixes the input shapes and creates the parameters through `initializer`.
     func build(inputShapes: [[Int]], initializer: inout ParameterInitializer) throws
@@ -96,6 +98,7 @@ extension Layer {
     /// `layer.weights` lists them.
     public var weights: [Parameter] { parameters + state }
     public var forwardFlops: Double { 0 }
+    public var maskHandling: MaskHandling { .ends }
     /// Nothing to prepare by default.
     public func prepareInference(samples: Int) {}
     /// Nothing to release by default.
@@ -189,6 +192,9 @@ public final class LayerScratch {
     let transformedKernel = ScratchBuffer()
     /// Random numbers for dropout masks, seeded per layer and worker.
     var generator: SeededGenerator
+    /// For a layer that reads masks (``MaskHandling/reads(passesOn:)``): its input's mask in this pass, one
+    /// value per sample and position (see ``MaskHandling``), or nil when the input carries none.
+    var inputMask: UnsafePointer<Float>?
     /// Threads the layer may use for this pass: more than one only when the batch is too small to give every
     /// worker a part (a single image), so a large layer shares its own work out instead.
     var threads = 1

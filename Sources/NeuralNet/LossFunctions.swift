@@ -9,6 +9,9 @@ extension Loss {
     struct BatchFacts {
         /// Every target is 0 or 1, so the hinge losses take them as -1 and 1.
         var binaryTargets = false
+        /// With an output mask, the weight of each unmasked row: all rows of the batch over the unmasked ones,
+        /// as Keras weighs them (masked rows weigh 0).
+        var maskWeight: Float = 1
     }
 
     /// Whether the hinge losses would turn these targets into -1 and 1: Keras does when every one is 0 or 1.
@@ -21,10 +24,11 @@ extension Loss {
     /// times its weight (1 without `sampleWeights`), as Keras's `sum_over_batch_size` sums before dividing.
     /// `activated` is the rows through ``logitsActivation`` when `outputs` are its logits, else nil. Writes
     /// d(loss)/d(outputs) times `gradientScale` into `gradient` when given. Targets are ``targetSize(outputShape:)``
-    /// values per sample; a class index outside the row gives a NaN loss and no gradient.
+    /// values per sample; a class index outside the row gives a NaN loss and no gradient. With a `mask` (one
+    /// value per row, 0 for a masked one), each row weighs its mask value times ``BatchFacts/maskWeight``.
     func sum(_ outputs: UnsafePointer<Float>, activated: UnsafePointer<Float>?, targets: UnsafePointer<Float>, batch: Int, rows: Int,
-             width: Int, sampleWeights: UnsafePointer<Float>?, facts: BatchFacts, gradient: UnsafeMutablePointer<Float>?,
-             gradientScale: Float) -> Double {
+             width: Int, sampleWeights: UnsafePointer<Float>?, mask: UnsafePointer<Float>? = nil, facts: BatchFacts,
+             gradient: UnsafeMutablePointer<Float>?, gradientScale: Float) -> Double {
         var total = 0.0
         let targetWidth = takesClassIndices ? 1 : width
         for sample in 0..<batch {
@@ -32,10 +36,10 @@ extension Loss {
             var sampleLoss = 0.0
             let scale = gradientScale * weight / Float(rows)
             for row in 0..<rows {
-                let at = (sample * rows + row) * width
-                sampleLoss += self.row(outputs + at, activated: activated.map { $0 + at },
-                                       target: targets + (sample * rows + row) * targetWidth, width: width, facts: facts,
-                                       gradient: gradient.map { $0 + at }, scale: scale)
+                let at = (sample * rows + row) * width, rowWeight = mask.map { $0[sample * rows + row] * facts.maskWeight } ?? 1
+                sampleLoss += Double(rowWeight) * self.row(outputs + at, activated: activated.map { $0 + at },
+                                                           target: targets + (sample * rows + row) * targetWidth, width: width,
+                                                           facts: facts, gradient: gradient.map { $0 + at }, scale: scale * rowWeight)
             }
             total += Double(weight) * sampleLoss / Double(rows)
         }

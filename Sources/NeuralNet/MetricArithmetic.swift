@@ -16,9 +16,12 @@ extension Metric {
 
     /// Adds `batch` samples to `state`: `predictions` of `rows` rows of `width` values per sample, `targets`
     /// one class index per row when `classIndices`, else of the predictions' shape. `sampleWeights` weigh the
-    /// samples when the metric is ``weighted``.
+    /// samples when the metric is ``weighted``. With an output `mask` (one value per row, 0 for a masked
+    /// one) the means of a value per row (Keras's `MeanMetricWrapper`s: accuracies, losses as metrics, cosine
+    /// similarity) count the unmasked rows only, as Keras weighs them; the others ignore it, as Keras's do.
     func accumulate(_ state: UnsafeMutablePointer<Double>, predictions: UnsafePointer<Float>, targets: UnsafePointer<Float>,
-                    batch: Int, rows: Int, width: Int, classIndices: Bool, sampleWeights: UnsafePointer<Float>?) {
+                    batch: Int, rows: Int, width: Int, classIndices: Bool, sampleWeights: UnsafePointer<Float>?,
+                    mask: UnsafePointer<Float>? = nil) {
         let weights = weighted ? sampleWeights : nil
         switch kind {
         case .precision(let threshold), .recall(let threshold), .truePositives(let threshold), .falsePositives(let threshold),
@@ -27,10 +30,10 @@ extension Metric {
         case .auc(let options):
             Self.countAUC(state, options, predictions, targets, count: rows * width, batch: batch, weights: weights)
         case .mean(let loss):
-            Self.addLoss(state, loss, predictions, targets, batch: batch, rows: rows, width: width, weights: weights, sign: 1)
+            Self.addLoss(state, loss, predictions, targets, batch: batch, rows: rows, width: width, weights: weights, mask: mask, sign: 1)
         case .cosineSimilarity:
             Self.addLoss(state, Loss(.cosineSimilarity), predictions, targets, batch: batch, rows: rows, width: width, weights: weights,
-                         sign: -1)
+                         mask: mask, sign: -1)
         case .rootMeanSquaredError:
             Self.addLoss(state, Loss(.meanSquaredError), predictions, targets, batch: batch, rows: rows, width: width, weights: weights,
                          sign: 1)
@@ -41,11 +44,12 @@ extension Metric {
                 var sum = 0.0
                 for row in 0..<rows {
                     let at = sample * rows + row
-                    sum += rowAccuracy(predictions + at * width, targets + at * targetWidth, width: width, classIndices: classIndices)
+                    sum += Double(mask?[at] ?? 1)
+                        * rowAccuracy(predictions + at * width, targets + at * targetWidth, width: width, classIndices: classIndices)
                 }
                 let weight = Double(weights?[sample] ?? 1)
                 state[0] += weight * sum / Double(rows)
-                state[1] += weight
+                state[1] += weight * Self.unmaskedShare(mask, sample: sample, rows: rows)
             }
         }
     }
@@ -90,11 +94,18 @@ extension Metric {
         return larger < k ? 1 : 0
     }
 
-    /// Adds a loss function's per-sample values (times `sign`) to a mean's state. The hinge losses decide
+    /// The share of sample `sample`'s `rows` rows that `mask` keeps (1 without a mask).
+    private static func unmaskedShare(_ mask: UnsafePointer<Float>?, sample: Int, rows: Int) -> Double {
+        guard let mask else { return 1 }
+        return (0..<rows).reduce(0.0) { $0 + Double(mask[sample * rows + $1]) } / Double(rows)
+    }
+
+    /// Adds a loss function's per-sample values (times `sign`) to a mean's state, over `mask`'s rows. The hinge losses decide
     /// whether the targets are 0/1 over these samples (Keras decides it over the batch; they differ only for
     /// a batch whose targets are 0/1 in one worker's share and not in another's).
     private static func addLoss(_ state: UnsafeMutablePointer<Double>, _ loss: Loss, _ p: UnsafePointer<Float>, _ t: UnsafePointer<Float>,
-                                batch: Int, rows: Int, width: Int, weights: UnsafePointer<Float>?, sign: Double) {
+                                batch: Int, rows: Int, width: Int, weights: UnsafePointer<Float>?, mask: UnsafePointer<Float>? = nil,
+                                sign: Double) {
         let count = batch * rows * width
         var activated: [Float] = []
         if loss.fromLogits, let activation = loss.logitsActivation {
@@ -104,10 +115,10 @@ extension Metric {
         let facts = Loss.BatchFacts(binaryTargets: loss.binaryTargets(t, count: count))
         let sum = activated.withUnsafeBufferPointer { buffer in
             loss.sum(p, activated: loss.fromLogits ? buffer.baseAddress : nil, targets: t, batch: batch, rows: rows, width: width,
-                     sampleWeights: weights, facts: facts, gradient: nil, gradientScale: 0)
+                     sampleWeights: weights, mask: mask, facts: facts, gradient: nil, gradientScale: 0)
         }
         state[0] += sign * sum
-        state[1] += weights.map { w in (0..<batch).reduce(0.0) { $0 + Double(w[$1]) } } ?? Double(batch)
+        state[1] += (0..<batch).reduce(0.0) { $0 + Double(weights?[$1] ?? 1) * unmaskedShare(mask, sample: $1, rows: rows) }
     }
 
     /// Counts the confusion-matrix cell(s) the metric keeps over every value: a target other than 0 is

@@ -239,6 +239,35 @@ import Testing
         }
     }
 
+    /// Masking's value, Embedding's mask_zero and a recurrent layer's zero_output_for_mask come back from every
+    /// form, with the masked predictions; Keras 2 writes zero_output_for_mask only when it is set, as tf-keras.
+    @Test func maskOptionsRoundTripThroughEveryForm() throws {
+        let lstm = LSTM(units: 3, returnSequences: true, name: "lstm")
+        lstm.zeroOutputForMask = true
+        let series = try Sequential(inputShape: [4, 2], layers: [Masking(maskValue: -1, name: "pad"), lstm, Dense(units: 2, name: "out")], seed: 4)
+        let embedding = Embedding(inputDimension: 6, outputDimension: 3, name: "words")
+        embedding.maskZero = true
+        let text = try Sequential(inputShape: [4], layers: [embedding, GRU(units: 2, name: "gru")], seed: 4)
+        let seriesInput: [Float] = [0.5, 1, -1, -1, 0.25, -0.5, -1, -1] + [-1, -1, 0.5, 0.5, 1, 0, -0.25, 1]
+        let textInput: [Float] = [1, 5, 0, 0, 0, 2, 3, 4]
+        let expected = (try series.predict(seriesInput), try text.predict(textInput))
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let seriesPath = folder.path("series-\(flavour.rawValue).\(extension_)"), textPath = folder.path("text-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(series, optimizer: nil, to: seriesPath, flavour: flavour)
+            try ModelWriter.save(text, optimizer: nil, to: textPath, flavour: flavour)
+            let loadedSeries = try ModelLoader.load(seriesPath).model, loadedText = try ModelLoader.load(textPath).model
+            #expect(try loadedSeries.predict(seriesInput) == expected.0 && loadedText.predict(textInput) == expected.1, "\(seriesPath)")
+            #expect((loadedSeries.layers[0] as? Masking)?.maskValue == -1 && (loadedSeries.layers[1] as? LSTM)?.zeroOutputForMask == true)
+            #expect((loadedText.layers[0] as? Embedding)?.maskZero == true && (loadedText.layers[1] as? GRU)?.zeroOutputForMask == false)
+            let config = { (path: String) in try #require(try KerasFile.open(path).modelConfigJSON)["config"]?["layers"]?.arrayValue }
+            let recurrent = try config(seriesPath)?.first { $0["class_name"]?.stringValue == "LSTM" }?["config"]
+            #expect(recurrent?["zero_output_for_mask"]?.boolValue == true)
+            let gru = try config(textPath)?.first { $0["class_name"]?.stringValue == "GRU" }?["config"]
+            #expect((gru?["zero_output_for_mask"] == nil) == (flavour == .keras2), "\(textPath)")
+        }
+    }
+
     /// Bidirectional keeps both layers through every form: at `forward_layer/cell/vars` and
     /// `backward_layer/cell/vars`, under their prefixed names in legacy `.h5` files and their optimizer slots;
     /// Keras 2 configs carry the names without the prefixes, which tf-keras adds.

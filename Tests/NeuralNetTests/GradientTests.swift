@@ -19,13 +19,17 @@ import Testing
         var loss = Loss.sparseCategoricalCrossentropy
         /// For a model with several outputs: the output nodes, each one's loss and its weight.
         var outputs: [(node: Int, loss: Loss, weight: Double)] = []
+        /// Whether the data has whole steps of zeros for a Masking layer to mask (see ``data(shape:count:padded:)``).
+        var padded = false
         var testDescription: String { name }
 
         /// A stack of layers, each taking the previous one's output.
-        init(name: String, inputShape: [Int], loss: Loss = .sparseCategoricalCrossentropy, makeLayers: @escaping @Sendable () -> [Layer]) {
+        init(name: String, inputShape: [Int], loss: Loss = .sparseCategoricalCrossentropy, padded: Bool = false,
+             makeLayers: @escaping @Sendable () -> [Layer]) {
             self.name = name
             self.inputShape = inputShape
             self.loss = loss
+            self.padded = padded
             makeNodes = { makeLayers().enumerated().map { Node($1, inputs: [$0 == 0 ? .input(0) : .node($0 - 1)]) } }
         }
 
@@ -375,10 +379,19 @@ import Testing
         [Dense(units: 6), ActivationLayer(.logSoftmax), Dense(units: 3, activation: .softmax)]
     }]
 
-    static func data(shape: [Int], count: Int = 4) -> ClassData {
+    /// `count` samples of values in [-1, 1]; `padded`, sample `s` has its last `s` steps (the first axis) and,
+    /// for the first, its second step all zeros.
+    static func data(shape: [Int], count: Int = 4, padded: Bool = false) -> ClassData {
         var generator = SeededGenerator(seed: 11)
-        let size = shape.reduce(1, *)
-        let samples = (0..<count * size).map { _ in generator.nextUnitFloat() * 2 - 1 }
+        let size = shape.reduce(1, *), steps = shape.first ?? 1, stepSize = size / steps
+        var samples = (0..<count * size).map { _ in generator.nextUnitFloat() * 2 - 1 }
+        if padded {
+            for sample in 0..<count {
+                for step in 0..<steps where step >= steps - sample || (sample == 0 && step == 1) {
+                    for value in 0..<stepSize { samples[sample * size + step * stepSize + value] = 0 }
+                }
+            }
+        }
         return ClassData(shape: shape, inputs: samples, labels: (0..<count).map { $0 % 3 })
     }
 
@@ -396,7 +409,7 @@ import Testing
     @Test(arguments: cases + activationCases + graphCases + lossCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
         let model = try testCase.makeModel()
-        let data = Self.data(shape: testCase.inputShape)
+        let data = Self.data(shape: testCase.inputShape, padded: testCase.padded)
         let analytic = Self.analyticGradients(model, data)
         var compared = 0, skipped = 0
         for (parameterIndex, parameter) in model.parameters.enumerated() {

@@ -43,9 +43,10 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
     /// A key holding the layer property `keyPath`, in Keras 3's `name` (and Keras 2's `keras2Name`, read
     /// from either flavour's files and written in Keras 2's). Missing or null, it takes `defaultValue`, or is
     /// refused as missing without one; a value `coding` cannot honour is refused, or for codings that allow
-    /// it (initializers) gets a notice and the default.
+    /// it (initializers) gets a notice and the default. Written unless `writtenIn` says not for the value
+    /// and flavour (Keras 2 writes some keys only when they are set).
     init<Value>(_ name: String, keras2Name: String? = nil, _ keyPath: KeyPath<CodedLayer, Value>, _ coding: ValueCoding<Value>,
-                default defaultValue: Value? = nil) {
+                default defaultValue: Value? = nil, writtenIn: (@Sendable (Value, KerasFlavour) -> Bool)? = nil) {
         self.name = name
         self.keyPath = keyPath
         // Key paths and defaults are immutable values (tuples, enums, arrays of them).
@@ -63,7 +64,9 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
             return .value(value)
         }
         encode = { layer, flavour in
-            (flavour == .keras2 ? keras2Name ?? name : name, coding.write(layer[keyPath: keyPath], flavour))
+            let value = layer[keyPath: keyPath]
+            guard writtenIn?(value, flavour) ?? true else { return nil }
+            return (flavour == .keras2 ? keras2Name ?? name : name, coding.write(value, flavour))
         }
     }
 

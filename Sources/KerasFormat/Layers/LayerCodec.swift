@@ -100,6 +100,7 @@ public enum LayerCodecs {
         ActivityRegularizationCodec.self,
         TimeDistributedCodec.self,
         EmbeddingCodec.self,
+        MaskingCodec.self,
         SimpleRNNCodec.self,
         LSTMCodec.self,
         GRUCodec.self,

@@ -2,7 +2,7 @@ import NeuralNet
 
 /// The config keys Keras's SimpleRNN, LSTM and GRU share, around each class's own (`cellKeys`, after the
 /// initializers, and `lastKeys`), in the order `get_config` lists them. Keras 3 writes `zero_output_for_mask`
-/// and Keras 2 `time_major`, which the other refuses.
+/// (Keras 2 only when true) and Keras 2 `time_major`, which Keras 3 refuses.
 enum RecurrentKeys {
     static func keys<Layer: RecurrentLayer>(recurrentActivation: [ConfigKey<Layer>] = [], cellKeys: [ConfigKey<Layer>] = [],
                                             lastKeys: [ConfigKey<Layer>] = []) -> [ConfigKey<Layer>] {
@@ -12,7 +12,7 @@ enum RecurrentKeys {
             ConfigKey("go_backwards", \.goBackwards, .bool, default: false),
             .fixed("stateful", .bool(false), otherwise: .refusal),
             .fixed("unroll", .bool(false), otherwise: .ignored),
-            .fixed("zero_output_for_mask", .bool(false), otherwise: .ignored, onlyIn: .keras3),
+            ConfigKey("zero_output_for_mask", \.zeroOutputForMask, .bool, default: false, writtenIn: { value, flavour in flavour == .keras3 || value }),
             .fixed("time_major", .bool(false), otherwise: .refusal, onlyIn: .keras2),
             ConfigKey("units", \.units, .positive), ConfigKey("activation", \.activation, .activation, default: .tanh),
         ] + recurrentActivation + [
@@ -44,6 +44,7 @@ enum RecurrentKeys {
         layer.biasInitializer = try settings[\.biasInitializer]
         layer.dropout = try settings[\.dropout]
         layer.recurrentDropout = try settings[\.recurrentDropout]
+        layer.zeroOutputForMask = try settings[\.zeroOutputForMask]
         return layer
     }
 

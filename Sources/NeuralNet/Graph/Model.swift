@@ -129,6 +129,10 @@ public class Model {
     /// output within about 1 MiB (the second-level cache), but at least 16, so that Dense layers still
     /// read their weights once for many samples.
     private let inferenceSlice: Int
+    /// Where each node's mask comes from (see ``MaskPlan``).
+    private let maskPlan: MaskPlan
+    /// Room for an output's mask over a whole batch, to count its unmasked positions.
+    private let batchMask = ScratchBuffer()
     /// Per output, where the current pass's targets start (reused: the per-batch path allocates nothing).
     private let targetPointers: UnsafeMutablePointer<UnsafePointer<Float>>
 
@@ -192,9 +196,11 @@ public class Model {
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
         let plan = GradientPlan(nodes, outputs: outputs)
+        let maskPlan = try MaskPlan(nodes, outputs: outputs)
+        self.maskPlan = maskPlan
         let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes, outputs: outputs)
         workers = (0..<max(1, workerCount)).map {
-            Worker(nodes: nodes, outputNodes: outputs, plan: plan, inferenceSources: inferenceSources, index: $0, seed: seed)
+            Worker(nodes: nodes, outputNodes: outputs, plan: plan, maskPlan: maskPlan, inferenceSources: inferenceSources, index: $0, seed: seed)
         }
         results = .allocate(capacity: workers.count)
         results.initialize(repeating: BatchResult())
@@ -469,7 +475,8 @@ public class Model {
         // What a loss decides over the whole batch, before it is split between the workers.
         let facts = losses.indices.map { index in
             Loss.BatchFacts(binaryTargets: targets.map { losses[index].binaryTargets($0.output(index, valuesPerSample: targetSizes[index]),
-                                                                                     count: batch * targetSizes[index]) } ?? false)
+                                                                                     count: batch * targetSizes[index]) } ?? false,
+                            maskWeight: targets == nil ? 1 : maskWeight(ofOutput: index, inputs: inputs, batch: batch))
         }
         let metricOffsets = targets == nil ? [] : self.metricOffsets
         var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
@@ -506,6 +513,17 @@ public class Model {
             }
         }
         return (results[0..<parts].reduce(BatchResult(), +), parts)
+    }
+
+    /// The weight Keras gives each unmasked position of output `index` in this batch's loss, so that the loss
+    /// is the mean over those: all positions over unmasked ones (0 when all are masked); 1 without a mask.
+    private func maskWeight(ofOutput index: Int, inputs: BatchInputs, batch: Int) -> Float {
+        guard let (maker, input) = maskPlan.outputMaker(index, nodes) else { return 1 }
+        let positions = batch * maker.maskLength, mask = batchMask.reserve(positions)
+        maker.makeMask(inputs.input(input, valuesPerSample: inputSizes[input]), into: mask, batch: batch)
+        var unmasked = 0
+        for position in 0..<positions where mask[position] != 0 { unmasked += 1 }
+        return unmasked == 0 ? 0 : Float(positions) / Float(unmasked)
     }
 
     /// A training pass of a model with ``BatchStatisticsLayer``s: the workers run the nodes between two such

@@ -112,6 +112,9 @@ final class Worker {
     /// BatchNormalization is folded into (that node is then skipped; see ``BatchNormalizationFolding``).
     private let inferenceSources: [Int]
     private let plan: GradientPlan
+    private let maskPlan: MaskPlan
+    /// Per node whose mask a layer reads or an output carries, the mask of the last pass (see ``MaskPlan``).
+    private let masks: [ScratchBuffer?]
     let scratch: [LayerScratch]
     let outputs: [ScratchBuffer]
     /// Per output, its values after the activation its loss took over.
@@ -144,8 +147,11 @@ final class Worker {
     private let partialGradients: [[UnsafeMutablePointer<Float>]]
     private let partialSums: [ScratchBuffer]
 
-    init(nodes: [Node], outputNodes: [Int], plan: GradientPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
+    init(nodes: [Node], outputNodes: [Int], plan: GradientPlan, maskPlan: MaskPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
         self.index = index
+        self.maskPlan = maskPlan
+        let used = Set(maskPlan.readSources.compactMap { $0 } + maskPlan.outputSources.compactMap { $0 })
+        masks = nodes.indices.map { used.contains($0) ? ScratchBuffer() : nil }
         self.nodes = nodes
         self.outputNodes = outputNodes
         activatedOutputs = outputNodes.map { _ in ScratchBuffer() }
@@ -224,8 +230,12 @@ final class Worker {
             let out = outputs[index].reserve(batch * node.layer.outputSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
+            scratch[index].inputMask = inputMask(of: index)
             node.layer.forward(LayerInputs(pointers: inputPointers[index], count: node.inputs.count), out, batch: batch,
                                mode: training ? .training : .inference, scratch: scratch[index])
+            if let mask = masks[index], let maker = node.layer as? MaskMakingLayer {
+                maker.makeMask(inputPointers[index][0], into: mask.reserve(batch * maker.maskLength), batch: batch)
+            }
             if let profiler { profiler.addForward(index, LayerProfiler.now() - started) }
         }
     }
@@ -258,16 +268,16 @@ final class Worker {
             guard let targets else { continue }
             let weight = context.lossWeights[position]
             let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(batch * classes) : nil
-            let target = targets.output(position, valuesPerSample: context.targetSizes[position])
+            let target = targets.output(position, valuesPerSample: context.targetSizes[position]), mask = outputMask(position)
             if result.metricStates.isEmpty { result.metricStates = [Double](repeating: 0, count: context.metricStateSize) }
             result.metricStates.withUnsafeMutableBufferPointer { states in
                 for (metric, offset) in zip(context.metrics[position], context.metricOffsets[position]) {
                     metric.accumulate(states.baseAddress! + offset, predictions: predicted, targets: target, batch: batch, rows: rows,
-                                      width: width, classIndices: loss.takesClassIndices, sampleWeights: targets.sampleWeights)
+                                      width: width, classIndices: loss.takesClassIndices, sampleWeights: targets.sampleWeights, mask: mask)
                 }
             }
             result.outputLosses[position] = loss.sum(raw, activated: activated, targets: target, batch: batch, rows: rows, width: width,
-                                                     sampleWeights: targets.sampleWeights, facts: context.facts[position],
+                                                     sampleWeights: targets.sampleWeights, mask: mask, facts: context.facts[position],
                                                      gradient: gradient, gradientScale: context.gradientScale * Float(weight))
             result.loss += weight * result.outputLosses[position]
         }
@@ -297,6 +307,7 @@ final class Worker {
                 }
             }
             let started = profiler == nil ? 0 : LayerProfiler.now()
+            scratch[index].inputMask = inputMask(of: index)
             if let penalty = penalties[index] {
                 penalty.addPenaltyGradient(outputs[index].pointer, to: outputGradientBuffer(index, deferring: deferring).pointer,
                                            batch: batch, scale: context.gradientScale)
@@ -317,6 +328,16 @@ final class Worker {
             }
             if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
         }
+    }
+
+    /// The mask node `index` reads in this pass, if any.
+    private func inputMask(of index: Int) -> UnsafePointer<Float>? {
+        maskPlan.readSources[index].map { UnsafePointer(masks[$0]!.pointer) }
+    }
+
+    /// Output `position`'s mask in this pass, if any.
+    private func outputMask(_ position: Int) -> UnsafePointer<Float>? {
+        maskPlan.outputSources[position].map { UnsafePointer(masks[$0]!.pointer) }
     }
 
     /// Points node `index`'s input pointers at the outputs it reads (or the model's inputs).

@@ -3,6 +3,8 @@ public final class ActivationLayer: UnaryLayer, ActivatedLayer {
     /// The Keras layer name, e.g. `activation_1`.
     public var name: String
     public let className = "Activation"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// The activation applied.
     public let activation: Activation
     /// Set by the model when it applies a final softmax itself to keep the logits.

@@ -4,6 +4,8 @@
 public final class ActivityRegularization: OutputPenaltyLayer, ShapeOnlyLayer {
     public var name: String
     public let className = "ActivityRegularization"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// Keras's `l1`: the weight of the sum of absolute values.
     public let l1: Float
     /// Keras's `l2`: the weight of the sum of squares.

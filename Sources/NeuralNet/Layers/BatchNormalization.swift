@@ -11,6 +11,8 @@ import CKernels
 public final class BatchNormalization: BatchStatisticsLayer {
     public var name: String
     public let className = "BatchNormalization"
+    /// Keras's BatchNormalization leaves masked positions out of a training batch's statistics, which is not supported here.
+    public var maskHandling: MaskHandling { .unsupported }
     /// The normalised axis, counting the batch axis as 0 (negative counts from the end), as Keras's `axis`.
     public let axis: Int
     /// Keras's `momentum` of the moving statistics.

@@ -1,7 +1,8 @@
 /// Keras `Bidirectional`: two recurrent layers over the same input, one running forwards and one backwards,
 /// their outputs merged. Keras names them `forward_<layer>` and `backward_<layer>`. With `return_sequences`
 /// the backward layer's states, which come in the order its steps ran, are reversed first, so that each
-/// step's merge joins the two layers' states for the same input step.
+/// step's merge joins the two layers' states for the same input step. Both read the input's mask; as Keras
+/// does, each outputs zeros at masked steps when it returns sequences (`zero_output_for_mask`).
 public final class Bidirectional: UnaryLayer {
     /// Keras's `merge_mode` (Keras's `None`, two outputs, is not supported).
     public enum MergeMode: String, CaseIterable, Sendable {
@@ -28,6 +29,7 @@ public final class Bidirectional: UnaryLayer {
         func unprefixed(_ name: String, _ prefix: String) -> String { name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name }
         if backwardLayer.name == forwardLayer.name { backwardLayer.name = "backward_" + unprefixed(backwardLayer.name, "backward_") }
         forwardLayer.name = "forward_" + unprefixed(forwardLayer.name, "forward_")
+        for layer in [forwardLayer, backwardLayer] { layer.zeroOutputForMask = layer.returnSequences }
         self.forwardLayer = forwardLayer
         self.backwardLayer = backwardLayer
         self.mergeMode = mergeMode
@@ -36,6 +38,7 @@ public final class Bidirectional: UnaryLayer {
 
     public var parameters: [Parameter] { forwardLayer.parameters + backwardLayer.parameters }
     public var forwardFlops: Double { forwardLayer.forwardFlops + backwardLayer.forwardFlops }
+    public var maskHandling: MaskHandling { forwardLayer.maskHandling }
 
     /// Output positions per sample: every step, or one.
     private var positions: Int { forwardLayer.returnSequences ? inputShape[0] : 1 }
@@ -60,6 +63,11 @@ public final class Bidirectional: UnaryLayer {
         outputShape = forwardLayer.outputShape.dropLast() + [width]
     }
 
+    /// Hands the input's mask to the two layers.
+    private func shareMask(_ scratch: LayerScratch) {
+        for index in 0..<2 { scratch.nested(index).inputMask = scratch.inputMask }
+    }
+
     /// The backward layer's position whose state merges with the forward layer's `position`.
     private func backwardPosition(_ position: Int) -> Int { forwardLayer.returnSequences ? positions - 1 - position : position }
 
@@ -67,6 +75,7 @@ public final class Bidirectional: UnaryLayer {
                         scratch: LayerScratch) {
         let forwardOutput = scratch.first.reserve(batch * positions * (forwardWidth + backwardWidth))
         let backwardOutput = forwardOutput + batch * positions * forwardWidth
+        shareMask(scratch)
         forwardLayer.forward(input, forwardOutput, batch: batch, mode: mode, scratch: scratch.nested(0))
         backwardLayer.forward(input, backwardOutput, batch: batch, mode: mode, scratch: scratch.nested(1))
         let width = outputSize / positions
@@ -120,6 +129,7 @@ public final class Bidirectional: UnaryLayer {
                 }
             }
         }
+        shareMask(scratch)
         let split = forwardLayer.parameters.count
         let backwardInputGradient = inputGradient.map { _ in forwardGradient + stateValues }
         forwardLayer.backward(input: input, output: forwardOutput, outputGradient: forwardGradient, inputGradient: inputGradient,

@@ -2,6 +2,8 @@
 public final class Concatenate: Layer {
     public var name: String
     public let className = "Concatenate"
+    /// Keras's Concatenate joins its inputs' masks, which is not supported here.
+    public var maskHandling: MaskHandling { .unsupported }
     /// Keras's `axis`, counting the batch axis as 0 (negative counts from the end).
     public let axis: Int
     public private(set) var inputShapes: [[Int]] = []

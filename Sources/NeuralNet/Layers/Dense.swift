@@ -5,6 +5,8 @@ import CKernels
 public final class Dense: UnaryLayer, ActivatedLayer, DeferredGradientLayer {
     public var name: String
     public let className = "Dense"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// Keras's `units`: outputs per sample.
     public let units: Int
     /// Applied to `input · kernel + bias`.

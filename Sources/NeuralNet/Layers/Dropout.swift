@@ -5,6 +5,8 @@ import CKernels
 public final class Dropout: UnaryLayer {
     public var name: String
     public let className = "Dropout"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// Keras's `rate`: the fraction of inputs zeroed in training.
     public let rate: Float
     public private(set) var inputShape: [Int] = []

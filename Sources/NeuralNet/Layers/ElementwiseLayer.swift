@@ -14,6 +14,8 @@ public protocol ElementwiseLayer: UnaryLayer {
 extension ElementwiseLayer {
     /// The input's shape.
     public var outputShape: [Int] { inputShape }
+    /// Keras's activation layers and Rescaling pass a mask on.
+    public var maskHandling: MaskHandling { .passes }
 
     /// Nothing to check by default.
     public func validate() throws {}

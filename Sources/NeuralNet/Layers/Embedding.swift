@@ -4,11 +4,12 @@
 ///
 /// The indices are the model's data (an integer input, checked against the range before any pass, see
 /// ``Model/check(_:targets:)``); one that is not in the range, as a value computed by another layer may be,
-/// gives a row of NaN. Keras's `mask_zero`, which needs masks carried through the model, is not supported yet.
+/// gives a row of NaN. With Keras's `mask_zero`, index 0 is padding: the output carries a mask that is 0
+/// where the input is 0 (see ``MaskHandling``).
 ///
 /// Keras hands the optimizer the table's gradient as one slice per lookup, and Adam, Nadam and RMSprop square
 /// the slices before they are summed: the table keeps those sums (``Parameter/lookupGradientSquares``) for them.
-public final class Embedding: UnaryLayer {
+public final class Embedding: MaskMakingLayer {
     public var name: String
     public let className = "Embedding"
     /// Keras's `input_dim`: the number of rows, one per index.
@@ -17,6 +18,8 @@ public final class Embedding: UnaryLayer {
     public let outputDimension: Int
     /// How the embeddings are first drawn, when the model is not loaded (Keras's default: uniform in ±0.05).
     public var embeddingsInitializer = Initializer.randomUniform(minimum: -0.05, maximum: 0.05)
+    /// Keras's `mask_zero`: index 0 marks padding, masked in the output.
+    public var maskZero = false
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { inputShape + [outputDimension] }
     public private(set) var parameters: [Parameter] = []
@@ -26,6 +29,16 @@ public final class Embedding: UnaryLayer {
         self.inputDimension = inputDimension
         self.outputDimension = outputDimension
         self.name = name
+    }
+
+    /// Makes a mask with `mask_zero`, else ends any mask (Keras's `supports_masking` is `mask_zero`).
+    public var maskHandling: MaskHandling { maskZero ? .makes : .ends }
+    /// One mask value per index.
+    public var maskLength: Int { inputSize }
+
+    /// 0 where the index is 0, 1 elsewhere.
+    public func makeMask(_ input: UnsafePointer<Float>, into mask: UnsafeMutablePointer<Float>, batch: Int) {
+        for position in 0..<batch * inputSize { mask[position] = input[position] == 0 ? 0 : 1 }
     }
 
     /// The `(inputDimension, outputDimension)` matrix.

@@ -4,6 +4,8 @@
 public final class LayerNormalization: UnaryLayer {
     public var name: String
     public let className = "LayerNormalization"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// The normalised axes, counting the batch axis as 0 (negative counts from the end), as Keras's `axis`.
     public let axes: [Int]
     /// Keras's `epsilon`.

@@ -12,6 +12,8 @@ public final class Merge: Layer {
     /// Which merge.
     public let kind: Kind
     public var className: String { kind.rawValue }
+    /// Keras's merges combine their inputs' masks and fill masked values, which is not supported here.
+    public var maskHandling: MaskHandling { .unsupported }
     public private(set) var inputShapes: [[Int]] = []
     public var outputShape: [Int] { inputShapes.first ?? [] }
     private var size: Int { outputShape.reduce(1, *) }

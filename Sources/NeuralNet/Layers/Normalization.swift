@@ -8,6 +8,8 @@
 public final class Normalization: UnaryLayer {
     public var name: String
     public let className = "Normalization"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// The kept axes, counting the batch axis as 0 (negative counts from the end), as Keras's `axis`.
     public let axes: [Int]
     /// Keras's `invert`: undo a normalisation instead.

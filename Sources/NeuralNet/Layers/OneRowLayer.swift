@@ -11,6 +11,8 @@ public class OneRowLayer: UnaryLayer {
     public private(set) var inputShape: [Int] = []
     /// The 2-D layer's output without its one-row axis (a global pooling's `(channels)` as it is).
     public var outputShape: [Int] { image.outputShape.count == 3 ? Array(image.outputShape.dropFirst()) : image.outputShape }
+    /// Keras's 1-D pooling, padding and cropping layers end a mask.
+    public var maskHandling: MaskHandling { .ends }
 
     init(className: String, image: UnaryLayer) {
         self.className = className

@@ -3,6 +3,8 @@
 public final class PReLU: UnaryLayer {
     public var name: String
     public let className = "PReLU"
+    /// Keras passes a mask on through it.
+    public var maskHandling: MaskHandling { .passes }
     /// Keras's `shared_axes`: axes along which one alpha serves every position.
     public let sharedAxes: [Int]
     public private(set) var inputShape: [Int] = []

@@ -86,6 +86,9 @@ struct RecurrentStepGradient {
 /// takes, each mask drawn once per pass and kept for every step, as Keras's cells keep theirs. With
 /// `recurrent_dropout` LSTM and GRU draw a mask per gate for each (Keras's `implementation` 1, which it switches
 /// to then), without it one input mask serves all gates.
+///
+/// With a mask on the input (see ``MaskHandling``) a masked step leaves a sample's state as it was, and its
+/// output is the state carried (or zeros, with `zero_output_for_mask`), as Keras's `rnn` loop does.
 public class RecurrentLayer: UnaryLayer {
     public var name: String
     /// The Keras class name; each cell's layer gives its own.
@@ -103,6 +106,8 @@ public class RecurrentLayer: UnaryLayer {
     /// Keras's `dropout` and `recurrent_dropout`: the fractions of the input and of the previous state zeroed
     /// in training.
     public var dropout: Float = 0, recurrentDropout: Float = 0
+    /// Keras's `zero_output_for_mask`: a masked step outputs zeros rather than the state carried.
+    public var zeroOutputForMask = false
     /// How the weights are first drawn, when the model is not loaded (Keras's defaults).
     public var kernelInitializer = Initializer.glorotUniform, recurrentInitializer = Initializer.orthogonal(gain: 1),
                biasInitializer = Initializer.zeros
@@ -154,6 +159,8 @@ public class RecurrentLayer: UnaryLayer {
     }
 
     public var forwardFlops: Double { 2 * Double(steps) * Double(width) * Double(features + units) }
+    /// Reads a mask, which its sequences carry on.
+    public var maskHandling: MaskHandling { .reads(passesOn: returnSequences) }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 2 else {
@@ -289,17 +296,35 @@ public class RecurrentLayer: UnaryLayer {
                                       previousCarry: layout.carry + step * stepCarry, carry: layout.carry + (step + 1) * stepCarry,
                                       temporary: layout.temporary, batch: batch,
                                       dropout: stepDropout(layout, previous: previous, batch: batch, training: training)))
+            if let mask = scratch.inputMask { keepMaskedStates(mask, layout: layout, step: step, batch: batch) }
         }
-        if returnSequences {
-            for step in 0..<steps {
-                for sample in 0..<batch {
-                    (output + (sample * steps + step) * units)
-                        .update(from: layout.states + (step + 1) * stepStates + sample * units, count: units)
+        let zeroed = zeroOutputForMask ? scratch.inputMask : nil
+        for step in returnSequences ? 0..<steps : steps - 1..<steps {
+            for sample in 0..<batch {
+                let target = output + (returnSequences ? sample * steps + step : sample) * units
+                if let zeroed, zeroed[sample * steps + inputStep(step)] == 0 { target.update(repeating: 0, count: units) } else {
+                    target.update(from: layout.states + (step + 1) * stepStates + sample * units, count: units)
                 }
             }
-        } else {
-            output.update(from: layout.states + steps * stepStates, count: stepStates)
         }
+    }
+
+    /// Gives each sample whose input step `step` runs is masked the state and carry it had before the step.
+    private func keepMaskedStates(_ mask: UnsafePointer<Float>, layout: Layout, step: Int, batch: Int) {
+        let stepStates = batch * units, stepCarry = batch * carryWidth
+        for sample in 0..<batch where mask[sample * steps + inputStep(step)] == 0 {
+            (layout.states + (step + 1) * stepStates + sample * units)
+                .update(from: layout.states + step * stepStates + sample * units, count: units)
+            for row in carryRows(of: sample, batch: batch) {
+                (layout.carry + (step + 1) * stepCarry + row).update(from: layout.carry + step * stepCarry + row, count: units)
+            }
+        }
+    }
+
+    /// Where sample `sample`'s values lie in a step's carry (or its gradient): the carry is blocks of `batch`
+    /// rows of `units`, one block per kind of value the cell keeps.
+    private func carryRows(of sample: Int, batch: Int) -> StrideTo<Int> {
+        stride(from: sample * units, to: batch * carryWidth, by: batch * units)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
@@ -308,28 +333,33 @@ public class RecurrentLayer: UnaryLayer {
         let layout = Layout(self, batch: batch, training: true, buffer: scratch.first)
         let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width
         let all = steps * stepGates, rows = steps * batch
+        let mask = scratch.inputMask, zeroed = zeroOutputForMask ? mask : nil
         let sizes = [all, recurrentGradientDiffers ? all : 0, 2 * stepStates, 2 * stepCarry, stepGates, stepStates,
-                     recurrentMaskGroups > 0 ? rows * units : 0, inputMaskGroups > 0 ? rows * features : 0]
+                     recurrentMaskGroups > 0 ? rows * units : 0, inputMaskGroups > 0 ? rows * features : 0,
+                     mask == nil ? 0 : stepStates + stepCarry]
         let gateGradients = scratch.second.reserve(sizes.reduce(0, +))
         let recurrentGradients = recurrentGradientDiffers ? gateGradients + all : gateGradients
         var stateGradient = gateGradients + sizes[0] + sizes[1], previousStateGradient = stateGradient + stepStates
         var carryGradient = previousStateGradient + stepStates, previousCarryGradient = carryGradient + stepCarry
         let temporary = previousCarryGradient + stepCarry, productTemporary = temporary + stepGates
         let maskedStates = productTemporary + stepStates, maskedProduct = maskedStates + sizes[6]
+        let carriedGradients = maskedProduct + sizes[7]
         previousStateGradient.update(repeating: 0, count: stepStates)
         previousCarryGradient.update(repeating: 0, count: stepCarry)
         for step in (0..<steps).reversed() {
             swap(&stateGradient, &previousStateGradient)
             swap(&carryGradient, &previousCarryGradient)
             // The gradient from the step after, plus the output's at this step.
-            if returnSequences {
+            // The gradient from the step after, plus the output's at this step (none for a zeroed output).
+            if returnSequences || step == steps - 1 {
                 for sample in 0..<batch {
-                    let row = stateGradient + sample * units, source = outputGradient + (sample * steps + step) * units
+                    if let zeroed, zeroed[sample * steps + inputStep(step)] == 0 { continue }
+                    let row = stateGradient + sample * units
+                    let source = outputGradient + (returnSequences ? sample * steps + step : sample) * units
                     for unit in 0..<units { row[unit] += source[unit] }
                 }
-            } else if step == steps - 1 {
-                for index in 0..<stepStates { stateGradient[index] += outputGradient[index] }
             }
+            if let mask { holdMaskedGradients(mask, step: step, batch: batch, state: stateGradient, carry: carryGradient, into: carriedGradients) }
             let previous = layout.states + step * stepStates
             cellBackward(RecurrentStepGradient(
                 gates: layout.gates + step * stepGates, previous: previous,
@@ -339,11 +369,45 @@ public class RecurrentLayer: UnaryLayer {
                 gateGradient: gateGradients + step * stepGates, recurrentGradient: recurrentGradients + step * stepGates,
                 temporary: temporary, batch: batch, dropout: stepDropout(layout, previous: previous, batch: batch, training: true),
                 productTemporary: productTemporary))
+            if let mask {
+                passMaskedGradients(mask, step: step, batch: batch, from: carriedGradients, state: previousStateGradient,
+                                    carry: previousCarryGradient, gates: gateGradients + step * stepGates,
+                                    recurrent: recurrentGradients + step * stepGates)
+            }
         }
         kernelGradients(gradients, layout: layout, gateGradients: gateGradients, recurrentGradients: recurrentGradients,
                         maskedStates: maskedStates, batch: batch)
         if let inputGradient {
             self.inputGradient(inputGradient, layout: layout, gateGradients: gateGradients, maskedProduct: maskedProduct, batch: batch)
+        }
+    }
+
+    /// Moves the state and carry gradients of the samples masked at `step` into `held` and zeroes them, so
+    /// that the cell's step gives those samples no gradient.
+    private func holdMaskedGradients(_ mask: UnsafePointer<Float>, step: Int, batch: Int, state: UnsafeMutablePointer<Float>,
+                                     carry: UnsafeMutablePointer<Float>, into held: UnsafeMutablePointer<Float>) {
+        let heldCarry = held + batch * units
+        for sample in 0..<batch where mask[sample * steps + inputStep(step)] == 0 {
+            (held + sample * units).update(from: state + sample * units, count: units)
+            (state + sample * units).update(repeating: 0, count: units)
+            for row in carryRows(of: sample, batch: batch) {
+                (heldCarry + row).update(from: carry + row, count: units)
+                (carry + row).update(repeating: 0, count: units)
+            }
+        }
+    }
+
+    /// After the cell's backward step: a sample masked at `step` kept its state and carry, so their held
+    /// gradients pass to the previous state and carry unchanged, and its gate gradients are 0.
+    private func passMaskedGradients(_ mask: UnsafePointer<Float>, step: Int, batch: Int, from held: UnsafePointer<Float>,
+                                     state: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>,
+                                     gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>) {
+        let heldCarry = held + batch * units
+        for sample in 0..<batch where mask[sample * steps + inputStep(step)] == 0 {
+            (state + sample * units).update(from: held + sample * units, count: units)
+            for row in carryRows(of: sample, batch: batch) { (carry + row).update(from: heldCarry + row, count: units) }
+            (gates + sample * width).update(repeating: 0, count: width)
+            (recurrent + sample * width).update(repeating: 0, count: width)
         }
     }
 

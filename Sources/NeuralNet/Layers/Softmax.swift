@@ -4,6 +4,8 @@ import Foundation
 public final class Softmax: UnaryLayer, ActivatedLayer {
     public var name: String
     public let className = "Softmax"
+    /// Keras's Softmax adds a mask to its logits, which is not supported here.
+    public var maskHandling: MaskHandling { .unsupported }
     /// Keras's `axis`, counting the batch axis as 0 (negative counts from the end).
     public let axis: Int
     /// Set by the model when it applies a final softmax itself to keep the logits.

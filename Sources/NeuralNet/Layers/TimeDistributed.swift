@@ -25,6 +25,9 @@ public final class TimeDistributed: UnaryLayer {
     public var parameters: [Parameter] { layer.parameters }
     public var state: [Parameter] { layer.state }
     public var forwardFlops: Double { layer.forwardFlops * Double(steps) }
+    /// Keras passes a mask on through it; a wrapped layer that would read or make one at each step is not
+    /// supported.
+    public var maskHandling: MaskHandling { [.ends, .passes].contains(layer.maskHandling) ? .passes : .unsupported }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count >= 2 else {

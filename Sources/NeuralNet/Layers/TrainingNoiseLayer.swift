@@ -12,6 +12,8 @@ public protocol TrainingNoiseLayer: UnaryLayer {
 extension TrainingNoiseLayer {
     /// The input's shape.
     public var outputShape: [Int] { inputShape }
+    /// Keras's dropout and noise layers pass a mask on.
+    public var maskHandling: MaskHandling { .passes }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
