@@ -6,7 +6,7 @@ RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by
 stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, recurrent models (LSTM, stacked and backwards LSTMs, a GRU of
 each reset form, SimpleRNN, a GRU over tokens, Bidirectional with each merge mode), masked sequences (Embedding's
 mask_zero and Masking, padded before or after, read by recurrent layers and average pooling and weighing per-step
-losses), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+losses), an encoder-decoder (return_state into initial_state), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -263,6 +263,19 @@ def masked_forecaster(keras):
         L.TimeDistributed(L.Dense(1))])
 
 
+def encoder_decoder(keras):
+    """An encoder LSTM's last state and carry (return_state) start a decoder LSTM over a second series
+    (initial_state); a GRU after it returns every step and its last state: a value per step from the steps, and
+    one value from the state, two outputs."""
+    L = keras.layers
+    encoder_input, decoder_input = keras.Input((6, 3), name="encoder_input"), keras.Input((5, 2), name="decoder_input")
+    _, state, carry = L.LSTM(8, return_state=True, name="encoder")(encoder_input)
+    decoded = L.LSTM(8, return_sequences=True, name="decoder")(decoder_input, initial_state=[state, carry])
+    steps, last = L.GRU(4, return_sequences=True, return_state=True, name="refiner")(decoded)
+    return keras.Model([encoder_input, decoder_input],
+                       [L.TimeDistributed(L.Dense(1), name="per_step")(steps), L.Dense(1, name="summary")(last)])
+
+
 def padded(rng, n, steps, shortest, pad_before):
     """Per sample, a length from `shortest` to `steps` and whether it is padded before its values (every
     `pad_before`-th sample) rather than after; and the (n, steps) mask of real positions."""
@@ -375,6 +388,10 @@ def data(name, rng):
         x = np.where(real[:, :, None], rng.normal(size=(n, 8, 2)), -1).astype("float32")
         running = np.cumsum(np.where(real, x[:, :, 0], 0), axis=1) / np.maximum(1, np.cumsum(real, axis=1))
         return [x], [np.where(real, running, 5)[:, :, None].astype("float32")]
+    if name == "encoder_decoder":
+        source, target = rng.normal(size=(n, 6, 3)).astype("float32"), rng.normal(size=(n, 5, 2)).astype("float32")
+        per_step = np.cumsum(target[:, :, :1], axis=1) + source[:, :, :1].mean(axis=1, keepdims=True)
+        return [source, target], [per_step.astype("float32"), source[:, :, 1].sum(axis=1, keepdims=True).astype("float32")]
     if name == "frame_classifier":
         # Each frame's class is the quadrant holding its brightest pixel (top or bottom half, and left or right
         # for the top): three classes.
@@ -422,6 +439,7 @@ ZOO = {
     "masked_tagger": (masked_tagger, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "masked_series": (masked_series, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "masked_forecaster": (masked_forecaster, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "encoder_decoder": (encoder_decoder, ["mse", "mse"], lambda m: [["mae"], ["mae"]], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(
                                  0.001, decay_steps=8, alpha=0.1, warmup_target=0.01, warmup_steps=3)})),

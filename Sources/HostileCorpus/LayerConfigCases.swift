@@ -94,7 +94,7 @@ enum LayerConfigCases {
         var nodes: [Node] = []
         /// Appends `layer` called on `inputs` (nil: the model's input) and returns its node.
         func add(_ layer: Layer, _ inputs: Int?...) -> Int {
-            nodes.append(Node(layer, inputs: inputs.map { $0.map(NodeInput.node) ?? .input(0) }))
+            nodes.append(Node(layer, inputs: inputs.map { $0.map { NodeInput.node($0) } ?? .input(0) }))
             return nodes.count - 1
         }
         var x = add(Rescaling(scale: 1 / 255.0, offset: -0.5), nil)

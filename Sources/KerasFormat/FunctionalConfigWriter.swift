@@ -42,12 +42,14 @@ enum FunctionalConfigWriter {
     /// One call of a layer, `node`: Keras 3's `{"args": [tensor or [tensors]], "kwargs": {}}` or Keras 2's
     /// `[[name, call, 0, {}], ...]`, where `calls` numbers each node among its layer's.
     private static func inboundNode(_ node: Node, model: Model, calls: [Int], flavour: KerasFlavour) -> JSONValue {
-        let sources = node.inputs.map { input -> (name: String, call: Int, shape: [Int], dtype: String) in
+        let sources = node.inputs.map { input -> (name: String, call: Int, tensor: Int, shape: [Int], dtype: String) in
             switch input {
             case .input(let index):
                 let input = model.inputs[index]
-                return (input.name, 0, input.shape, input.dtype.rawValue)
-            case .node(let index): return (model.nodes[index].layer.name, calls[index], model.nodes[index].layer.outputShape, "float32")
+                return (input.name, 0, 0, input.shape, input.dtype.rawValue)
+            case .node(let index, let tensor):
+                let layer = model.nodes[index].layer
+                return (layer.name, calls[index], tensor, layer.outputShapes[tensor], "float32")
             }
         }
         switch flavour {
@@ -55,13 +57,18 @@ enum FunctionalConfigWriter {
             let tensors = sources.map { source in
                 JSONValue.object(JSONObject([("class_name", .string("__keras_tensor__")), ("config", .object(JSONObject([
                     ("shape", .batchShape(source.shape)), ("dtype", .string(source.dtype)),
-                    ("keras_history", .array([.string(source.name), .int(source.call), .int(0)])),
+                    ("keras_history", .array([.string(source.name), .int(source.call), .int(source.tensor)])),
                 ])))]))
+            }
+            // A recurrent layer's initial states are its call's `initial_state` keyword.
+            if node.layer is RecurrentLayer {
+                let kwargs = tensors.count > 1 ? [("initial_state", JSONValue.array(Array(tensors.dropFirst())))] : []
+                return .object(JSONObject([("args", .array([tensors[0]])), ("kwargs", .object(JSONObject(kwargs)))]))
             }
             let arguments = tensors.count == 1 ? tensors[0] : .array(tensors)
             return .object(JSONObject([("args", .array([arguments])), ("kwargs", .object(JSONObject()))]))
         case .keras2:
-            return .array(sources.map { .array([.string($0.name), .int($0.call), .int(0), .object(JSONObject())]) })
+            return .array(sources.map { .array([.string($0.name), .int($0.call), .int($0.tensor), .object(JSONObject())]) })
         }
     }
 }

@@ -110,7 +110,7 @@ public struct ModelBuilder {
             let entry = config.layers[item.entry]
             return try entry.calls[item.call].map { reference in
                 if let input = inputIndex[reference.layer] { return -1 - input }
-                guard let source = callIndex[reference] else {
+                guard let source = callIndex[reference.callReference] else {
                     let callCount = config.layers.first { $0.name == reference.layer }?.calls.count
                     throw malformed(entry.name, callCount.map { "takes call \(reference.call) of \(reference.layer), which is called \($0) times" }
                                     ?? "takes its input from \(reference.layer), which no layer of the model is")
@@ -119,7 +119,8 @@ public struct ModelBuilder {
             }
         }
         let outputCalls = try config.outputLayers.map { output in
-            guard let call = callIndex[output] else { throw malformed(output.layer, "is named as an output but no such layer call exists") }
+            guard let call = callIndex[output.callReference] else { throw malformed(output.layer, "is named as an output but no such layer call exists") }
+            guard output.tensor == 0 else { throw refuse("output \(output.tensor) of layer \(output.layer) as a model output") }
             return call
         }
         // Depth-first from each call in config order: a call's sources first, then the call itself.
@@ -147,7 +148,10 @@ public struct ModelBuilder {
             throw malformed(config.layers[calls[deadEnd].entry].name, "leads to no output")
         }
         let nodes = order.map { call in
-            Node(layers[calls[call].entry], inputs: inputs[call].map { $0 >= 0 ? .node(nodeOf[$0]!) : .input(-1 - $0) })
+            let references = config.layers[calls[call].entry].calls[calls[call].call]
+            return Node(layers[calls[call].entry], inputs: zip(inputs[call], references).map { source, reference in
+                source >= 0 ? .node(nodeOf[source]!, tensor: reference.tensor) : .input(-1 - source)
+            })
         }
         return (nodes, outputCalls.map { nodeOf[$0]! })
     }

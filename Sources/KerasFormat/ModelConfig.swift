@@ -9,18 +9,24 @@ public struct ModelConfig: Sendable, Equatable {
         public var layer: String
         /// Which of the layer's calls, counted from 0 in the order of its `inbound_nodes`.
         public var call: Int
+        /// Which of the call's outputs: 0 but for a layer of several (a recurrent layer's states).
+        public var tensor: Int
 
-        /// The output of call `call` of `layer`.
-        public init(_ layer: String, call: Int = 0) {
+        /// Output `tensor` of call `call` of `layer`.
+        public init(_ layer: String, call: Int = 0, tensor: Int = 0) {
             self.layer = layer
             self.call = call
+            self.tensor = tensor
         }
+
+        /// The call this output comes from.
+        public var callReference: TensorReference { TensorReference(layer, call: call) }
 
         /// The first call's output of the layer so named.
         public init(stringLiteral layer: String) { self.init(layer) }
 
-        /// `conv2d`, or `conv2d[1]` for a later call.
-        public var description: String { call == 0 ? layer : "\(layer)[\(call)]" }
+        /// `conv2d`, `conv2d[1]` for a later call, `lstm[0][1]` for a later output.
+        public var description: String { tensor > 0 ? "\(layer)[\(call)][\(tensor)]" : call == 0 ? layer : "\(layer)[\(call)]" }
     }
 
     /// One layer entry: `{"class_name": ..., "config": {...}}`.
@@ -230,8 +236,9 @@ public struct ModelConfig: Sendable, Equatable {
     }
 
     /// The calls of a functional layer entry, each with the outputs it takes: Keras 3's
-    /// `[{"args": [... {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}} ...]}, ...]`
-    /// or Keras 2's `[[[name, 0, 0, {}], ...], ...]`. A tensor other than a layer's first output is refused.
+    /// `[{"args": [... {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}} ...], "kwargs":
+    /// {...}}, ...]` or Keras 2's `[[[name, 0, 0, {}], ...], ...]`. A recurrent layer's `initial_state` (Keras 3's
+    /// kwarg; Keras 2 lists the states after the sequence) comes after the sequence.
     static func inboundCalls(_ value: JSONValue?, file: String, layer: String) throws -> [[TensorReference]] {
         guard let nodes = value?.arrayValue else { return [] }
         return try nodes.map { node in
@@ -244,21 +251,18 @@ public struct ModelConfig: Sendable, Equatable {
                 }
             }
             collect(node["args"] ?? node)
+            if let initialState = node["kwargs"]?["initial_state"] { collect(initialState) }
             return try histories.map { history in try reference(history, file: file, object: "layer \(layer)") }
         }
     }
 
-    /// `[name, node_index, tensor_index]` as a reference; a tensor index other than 0 is refused (no layer
-    /// here has several outputs).
+    /// `[name, node_index, tensor_index]` as a reference.
     private static func reference(_ history: [JSONValue], file: String, object: String) throws -> TensorReference {
         guard history.count >= 3, let name = history[0].stringValue, let call = history[1].intValue, call >= 0,
-              let tensorIndex = history[2].intValue else {
+              let tensor = history[2].intValue, tensor >= 0 else {
             throw KerasFormatError(file: file, object: object, .malformedConfig("has a reference that is not [layer, node, tensor]"))
         }
-        guard tensorIndex == 0 else {
-            throw KerasFormatError(file: file, object: object, .unsupportedOption("output \(tensorIndex) of layer \(name) (layers with several outputs are not supported)"))
-        }
-        return TensorReference(name, call: call)
+        return TensorReference(name, call: call, tensor: tensor)
     }
 
     /// `input_layers` or `output_layers`: `[name, 0, 0]` (Keras 3, one tensor), a list of them, or an object of

@@ -41,6 +41,9 @@ public protocol Layer: AnyObject {
     var inputShapes: [[Int]] { get }
     /// Per-sample output shape, set by ``build(inputShapes:initializer:)``.
     var outputShape: [Int] { get }
+    /// Per-sample shape of each output: the one output's by default; a recurrent layer with `return_state`
+    /// gives its states too. A pass's outputs lie one after another in one buffer, each for the whole batch.
+    var outputShapes: [[Int]] { get }
     /// Trainable arrays in Keras order (kernel, then bias); empty for layers without weights.
     var parameters: [Parameter] { get }
     /// Non-trainable arrays that training passes update themselves rather than the optimizer (Keras's
@@ -105,6 +108,11 @@ extension Layer {
     public func finishInference() {}
     /// Values per sample in the output.
     public var outputSize: Int { outputShape.reduce(1, *) }
+    public var outputShapes: [[Int]] { [outputShape] }
+    /// Values per sample of all the outputs.
+    public var outputsSize: Int { outputShapes.reduce(0) { $0 + $1.reduce(1, *) } }
+    /// Values per sample of the outputs before output `tensor`: it starts `batch` times this into a pass's buffer.
+    public func outputOffset(_ tensor: Int) -> Int { outputShapes.prefix(tensor).reduce(0) { $0 + $1.reduce(1, *) } }
     /// The number of trainable values.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -268,6 +268,39 @@ import Testing
         }
     }
 
+    /// An encoder's returned states reach a decoder's initial_state through every form: Keras 3 writes them as
+    /// the call's `initial_state` keyword and references `[encoder, 0, 1]`, Keras 2 lists them after the sequence.
+    @Test func returnedStatesReachInitialStatesThroughEveryForm() throws {
+        func nodes() -> [Node] {
+            let encoder = LSTM(units: 3, name: "encoder")
+            encoder.returnState = true
+            return [Node(encoder, inputs: [.input(0)]), Node(LSTM(units: 3, returnSequences: true, name: "decoder"),
+                                                            inputs: [.input(1), .node(0, tensor: 1), .node(0, tensor: 2)]),
+                    Node(Dense(units: 1, name: "out"), inputs: [.node(1)])]
+        }
+        let inputs = [Model.Input(name: "source", shape: [4, 2]), Model.Input(name: "target", shape: [3, 2])]
+        let model = try Model(name: "seq2seq", inputs: inputs, nodes: nodes(), seed: 4)
+        let source: [Float] = (0..<16).map { Float($0 % 5) / 5 - 0.4 }, target: [Float] = (0..<12).map { Float($0 % 3) / 3 }
+        let x = [source, target]
+        let expected = try model.predictEach(x, batchSize: 2)
+        let folder = try TemporaryFolder()
+        for (extension_, flavour) in Self.forms where extension_ != "weights.h5" {
+            let path = folder.path("seq2seq-\(flavour.rawValue).\(extension_)")
+            try ModelWriter.save(model, optimizer: nil, to: path, flavour: flavour)
+            let loaded = try ModelLoader.load(path).model
+            #expect(try loaded.predictEach(x, batchSize: 2) == expected, "\(path)")
+            #expect(loaded.nodes[1].inputs == [.input(1), .node(0, tensor: 1), .node(0, tensor: 2)], "\(path)")
+            let config = try #require(try KerasFile.open(path).modelConfigJSON)["config"]?["layers"]?.arrayValue
+            let call = config?.first { $0["name"]?.stringValue == "decoder" }?["inbound_nodes"]?.arrayValue?.first
+            if flavour == .keras3 {
+                let states = call?["kwargs"]?["initial_state"]?.arrayValue?.map { $0["config"]?["keras_history"]?.arrayValue?[2].intValue }
+                #expect(states == [1, 2], "\(path)")
+            } else {
+                #expect(call?.arrayValue?.map { $0.arrayValue?[2].intValue } == [0, 1, 2], "\(path)")
+            }
+        }
+    }
+
     /// Bidirectional keeps both layers through every form: at `forward_layer/cell/vars` and
     /// `backward_layer/cell/vars`, under their prefixed names in legacy `.h5` files and their optimizer slots;
     /// Keras 2 configs carry the names without the prefixes, which tf-keras adds.

@@ -239,8 +239,8 @@ import Testing
         #expect(merge?.problem == .unsupportedOption("layer of class Add (a layer of one input is wrapped)"))
     }
 
-    /// A recurrent layer's options this project cannot honour are refused by name (a stateful layer, states
-    /// returned as outputs, Keras 2's time-major input); those that change nothing here are accepted, and a
+    /// A recurrent layer's options this project cannot honour are refused by name (a stateful layer, Keras 2's
+    /// time-major input, states returned in a Sequential model); those that change nothing here are accepted, and a
     /// regularizer gets a notice.
     @Test func recurrentOptionsAreHonouredOrRefusedByName() throws {
         func build(_ options: String, kerasVersion: String? = nil) throws -> (Model, [Notice]) {
@@ -254,11 +254,13 @@ import Testing
         let lstm = try #require(model.layers[0] as? LSTM)
         #expect(lstm.outputShape == [3] && lstm.dropout == 0.25 && lstm.recurrentDropout == 0)
         #expect(notices == [.ignoredSetting(layer: "l", key: "recurrent_regularizer")])
-        for (options, refused) in [(#""stateful": true"#, "stateful true"), (#""return_state": true"#, "return_state true"),
-                                   (#""time_major": true"#, "time_major true")] {
+        for (options, refused) in [(#""stateful": true"#, "stateful true"), (#""time_major": true"#, "time_major true")] {
             let error = #expect(throws: KerasFormatError.self) { try build(options) }
             #expect(error?.object == "layer l" && error?.problem == .unsupportedOption(refused), "\(options)")
         }
+        // States returned have nowhere to go in a Sequential model (Keras refuses it too).
+        let returned = #expect(throws: KerasFormatError.self) { try build(#""return_state": true"#) }
+        #expect(returned?.description.contains("layer l: returns its states (return_state), which a Sequential model cannot pass on") == true)
     }
 
     /// A tf-keras Bidirectional without `backward_layer` gets the layer run backwards, both named as Keras

@@ -91,6 +91,23 @@ import Testing
             [Node(Dense(units: 5, activation: .tanh), inputs: [.input(0)]), Node(Dense(units: 4, activation: .tanh), inputs: [.node(0)]),
              Node(Dense(units: 3), inputs: [.node(1)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(2)])]
         },
+        // An encoder's state and carry (its outputs 1 and 2) start a decoder; the state also feeds a Dense; the
+        // encoder's own output (0) is not used, so its gradient is 0.
+        Case(name: "encoder states into a decoder's initial state and a Dense", inputShape: [5, 2]) {
+            let encoder = LSTM(units: 3)
+            encoder.returnState = true
+            return [Node(encoder, inputs: [.input(0)]), Node(Dense(units: 2, activation: .tanh), inputs: [.input(0)]),
+                    Node(LSTM(units: 3, returnSequences: true), inputs: [.node(1), .node(0, tensor: 1), .node(0, tensor: 2)]),
+                    Node(Dense(units: 2, activation: .tanh), inputs: [.node(0, tensor: 1)]), Node(Flatten(), inputs: [.node(2)]),
+                    Node(Concatenate(), inputs: [.node(4), .node(3)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(5)])]
+        },
+        // A model output of two outputs: its sequence has a loss, its last state feeds the other output.
+        Case(name: "a GRU's sequence as an output, its state into another", inputShape: [4, 2],
+             outputs: [(0, Loss(.meanSquaredError), 1), (1, Loss(.categoricalCrossentropy), 0.5)]) {
+            let gru = GRU(units: 3, returnSequences: true, goBackwards: true)
+            gru.returnState = true
+            return [Node(gru, inputs: [.input(0)]), Node(Dense(units: 3, activation: .softmax), inputs: [.node(0, tensor: 1)])]
+        },
         Case(name: "residual add", inputShape: [4, 4, 2]) {
             [Node(Conv2D(filters: 2, kernelSize: (3, 3), padding: .same, activation: .tanh), inputs: [.input(0)]),
              Node(Merge(.add), inputs: [.node(0), .input(0)]), Node(GlobalPooling2D(.average), inputs: [.node(1)]),

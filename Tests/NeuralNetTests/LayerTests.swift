@@ -74,6 +74,35 @@ func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6
         #expect(throws: ModelError.self) { try Sequential(inputShape: [3, 1], layers: [SimpleRNN(units: 1, activation: .gelu)]) }
     }
 
+    /// With `return_state` the last state follows the output; an initial state replaces the zero state: from
+    /// h = 2, over 1, 2, 3 the states go 3 + 1 + 2, ... as h = x · 2 + h · 0.5 + 1.
+    @Test func recurrentLayersReturnAndTakeStates() throws {
+        let weights = [try Tensor(shape: [1, 1], scalars: [2]), try Tensor(shape: [1, 1], scalars: [0.5]), try Tensor(shape: [1], scalars: [1])]
+        let encoder = SimpleRNN(units: 1, activation: .linear, returnSequences: true), decoder = SimpleRNN(units: 1, activation: .linear)
+        encoder.returnState = true
+        let model = try Model(name: "m", inputShape: [3, 1], nodes: [Node(encoder, inputs: [.input(0)]),
+                                                                     Node(decoder, inputs: [.input(0), .node(0, tensor: 1)])],
+                              outputs: [0, 1], workerCount: 1)
+        for layer in [encoder, decoder] { for (parameter, tensor) in zip(layer.parameters, weights) { try parameter.assign(tensor) } }
+        #expect(encoder.outputShapes == [[3, 1], [1]] && decoder.inputShapes == [[3, 1], [1]])
+        let outputs = try model.predictEach([[1, 2, 3]], batchSize: 1)
+        expectClose(outputs[0], [3, 6.5, 10.25])
+        // The decoder starts from the encoder's last state, 10.25: 2 + 5.125 + 1, then 4 + 4.0625 + 1, then 6 + 4.53125 + 1.
+        expectClose(outputs[1], [11.53125])
+        // Bidirectional does not return states; a state given that the layer does not have is refused.
+        let both = SimpleRNN(units: 1)
+        both.returnState = true
+        #expect(throws: ModelError.self) { try Sequential(inputShape: [3, 1], layers: [Bidirectional(both, backwardLayer: SimpleRNN(units: 1, goBackwards: true))]) }
+        let refused = #expect(throws: ModelError.self) {
+            try Model(name: "m", inputShape: [3, 1], nodes: [Node(Dense(units: 1), inputs: [.input(0)]), Node(SimpleRNN(units: 2), inputs: [.input(0), .node(0, tensor: 1)])])
+        }
+        #expect(refused?.description == "layer simple_rnn: takes output 1 of dense, which has 1")
+        let wrongSize = #expect(throws: ModelError.self) {
+            try Model(name: "m", inputShape: [3, 1], nodes: [Node(encoder, inputs: [.input(0)]), Node(LSTM(units: 1), inputs: [.input(0), .node(0, tensor: 1)])])
+        }
+        #expect(wrongSize?.description.contains("LSTM takes a sequence and, as initial_state, 2 states of (None, 1)") == true)
+    }
+
     /// With linear activations and no recurrent product, the gates are the input times the kernel's blocks in
     /// Keras's order i, f, c, o = 1, 2, 3, 4: over the steps 1 and 2, c = 1 · 3 then 4 · 3 + 2 · 6 and
     /// h = o · c.

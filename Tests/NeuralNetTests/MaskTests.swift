@@ -84,6 +84,14 @@ import Testing
         #expect(inner?.description.contains("makes a mask from another layer's output that reaches the model's output") == true)
         // That mask may still be read on the way.
         _ = try Sequential(inputShape: [3, 2], layers: [Dense(units: 2), Masking(), LSTM(units: 1)])
+        // Keras 3 runs a recurrent layer given initial states without its mask, tf-keras with it: refused.
+        let encoder = GRU(units: 2)
+        encoder.returnState = true
+        let started = #expect(throws: ModelError.self) {
+            try Model(name: "m", inputShape: [3, 2], nodes: [Node(encoder, inputs: [.input(0)]), Node(Masking(), inputs: [.input(0)]),
+                                                             Node(GRU(units: 2), inputs: [.node(1), .node(0, tensor: 1)])])
+        }
+        #expect(started?.description == "layer gru_1: GRU is given the mask masking makes, which is not supported")
     }
 
     /// The loss and mean metrics of an output with a mask are over its unmasked positions of the whole

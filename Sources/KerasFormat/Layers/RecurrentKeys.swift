@@ -8,7 +8,7 @@ enum RecurrentKeys {
                                             lastKeys: [ConfigKey<Layer>] = []) -> [ConfigKey<Layer>] {
         [
             ConfigKey("return_sequences", \.returnSequences, .bool, default: false),
-            .fixed("return_state", .bool(false), otherwise: .refusal),
+            ConfigKey("return_state", \.returnState, .bool, default: false),
             ConfigKey("go_backwards", \.goBackwards, .bool, default: false),
             .fixed("stateful", .bool(false), otherwise: .refusal),
             .fixed("unroll", .bool(false), otherwise: .ignored),
@@ -45,6 +45,7 @@ enum RecurrentKeys {
         layer.dropout = try settings[\.dropout]
         layer.recurrentDropout = try settings[\.recurrentDropout]
         layer.zeroOutputForMask = try settings[\.zeroOutputForMask]
+        layer.returnState = try settings[\.returnState]
         return layer
     }
 

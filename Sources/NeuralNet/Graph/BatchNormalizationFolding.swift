@@ -28,13 +28,13 @@ enum BatchNormalizationFolding {
     static func inferenceSources(_ nodes: [Node], outputs: [Int]) -> [Int] {
         var consumers = [Int](repeating: 0, count: nodes.count)
         for node in nodes {
-            for case .node(let source) in node.inputs { consumers[source] += 1 }
+            for case .node(let source, _) in node.inputs { consumers[source] += 1 }
         }
         let shared = nodes.runSharedLayers
         var sources = Array(nodes.indices)
         for (index, node) in nodes.enumerated() {
             guard let normalization = node.layer as? BatchNormalization, normalization.normalizesLastAxis, node.inputs.count == 1,
-                  case .node(let source) = node.inputs[0], consumers[source] == 1,
+                  case .node(let source, 0) = node.inputs[0], consumers[source] == 1,
                   let convolution = nodes[source].layer as? NormalizationFoldingLayer, convolution.activation == .linear,
                   !shared[source] else { continue }
             convolution.foldedNormalization = normalization

@@ -15,8 +15,9 @@ struct MaskPlan {
         var sources = [Int?](repeating: nil, count: nodes.count)
         var readSources = sources
         for (index, node) in nodes.enumerated() {
+            // A layer's first output carries its mask; its others (a recurrent layer's states) carry none.
             let incoming = node.inputs.compactMap { input -> Int? in
-                guard case .node(let source) = input else { return nil }
+                guard case .node(let source, 0) = input else { return nil }
                 return sources[source]
             }.first
             let layer = node.layer

@@ -5,8 +5,9 @@ import Foundation
 public enum NodeInput: Hashable, Sendable {
     /// The model's input at this index, in the order of ``Model/inputs``.
     case input(Int)
-    /// The output of the node at this index, an earlier one.
-    case node(Int)
+    /// Output `tensor` of the node at this index, an earlier one: 0, the layer's output, unless the layer
+    /// gives several (a recurrent layer's states with `return_state`; see ``Layer/outputShapes``).
+    case node(Int, tensor: Int = 0)
 }
 
 /// One use of a layer in a model: the layer and where each of its inputs comes from.
@@ -168,8 +169,15 @@ public class Model {
             let shapes = node.inputs.map { input in
                 switch input {
                 case .input(let index): return inputs[index].shape
-                case .node(let index): return nodes[index].layer.outputShape
+                case .node(let index, let tensor): return nodes[index].layer.outputShapes.indices.contains(tensor)
+                    ? nodes[index].layer.outputShapes[tensor] : []
                 }
+            }
+            if let (source, tensor) = node.inputs.lazy.compactMap({ input -> (Int, Int)? in
+                guard case .node(let source, let tensor) = input, !nodes[source].layer.outputShapes.indices.contains(tensor) else { return nil }
+                return (source, tensor)
+            }).first {
+                throw ModelError.invalidInput(layer: node.layer.name, reason: "takes output \(tensor) of \(nodes[source].layer.name), which has \(nodes[source].layer.outputShapes.count)")
             }
             guard built.insert(ObjectIdentifier(node.layer)).inserted else {
                 guard shapes == node.layer.inputShapes else {
@@ -183,7 +191,7 @@ public class Model {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "produces an empty output \(describeShape(node.layer.outputShape, batch: true))")
             }
             try Self.checkSampleSize(node.layer.outputShape, layer: node.layer.name)
-            activations += node.layer.outputSize
+            activations += node.layer.outputsSize
             guard activations <= Self.maximumActivations else {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "takes the model's activations past the limit of \(Self.maximumActivations) values per sample")
             }
@@ -192,7 +200,7 @@ public class Model {
         outputSizes = outputShapes.map { $0.reduce(1, *) }
         targetSizes = zip(losses, outputShapes).map { $0.targetSize(outputShape: $1) }
         (metricOffsets, metricStateSize) = Self.stateLayout(of: metrics)
-        let largestOutput = nodes.map(\.layer.outputSize).max() ?? 1
+        let largestOutput = nodes.map(\.layer.outputsSize).max() ?? 1
         inferenceSlice = max(16, (1 << 20) / (largestOutput * MemoryLayout<Float>.stride))
         statisticsNodes = nodes.indices.filter { nodes[$0].layer is BatchStatisticsLayer }
         let plan = GradientPlan(nodes, outputs: outputs)
@@ -251,9 +259,12 @@ public class Model {
             guard !node.inputs.isEmpty else {
                 throw ModelError.invalidInput(layer: node.layer.name, reason: "takes no input")
             }
-            for case .node(let source) in node.inputs {
+            for case .node(let source, let tensor) in node.inputs {
                 guard source >= 0, source < index else {
                     throw ModelError.invalidInput(layer: node.layer.name, reason: "takes an input from a layer that does not come before it")
+                }
+                guard tensor >= 0 else {
+                    throw ModelError.invalidInput(layer: node.layer.name, reason: "takes output \(tensor) of \(nodes[source].layer.name)")
                 }
                 consumed.insert(source)
             }
@@ -301,7 +312,7 @@ public class Model {
     /// has none.
     public func outputActivation(_ output: Int) -> Activation? {
         var node = outputs[output]
-        while nodes[node].layer is ShapeOnlyLayer, case .node(let previous)? = nodes[node].inputs.first { node = previous }
+        while nodes[node].layer is ShapeOnlyLayer, case .node(let previous, _)? = nodes[node].inputs.first { node = previous }
         return (nodes[node].layer as? ActivatedLayer)?.activation
     }
 
@@ -585,9 +596,13 @@ public class Model {
 
 /// A stack of layers run one after another, like `keras.Sequential`: the one-path case of a ``Model``.
 public final class Sequential: Model {
-    /// Each layer takes the previous one's output (the first takes the model's input, `input`).
+    /// Each layer takes the previous one's output (the first takes the model's input, `input`). A layer of
+    /// several outputs (`return_state`) is refused, as Keras's Sequential refuses it: it needs a ``Model``.
     public init(name: String = "sequential", input: Input, layers: [Layer], seed: UInt64 = 0,
                 initializeWeights: Bool = true, workerCount: Int = Parallel.coreCount) throws {
+        if let layer = layers.first(where: { ($0 as? RecurrentLayer)?.returnState == true }) {
+            throw ModelError.invalidInput(layer: layer.name, reason: "returns its states (return_state), which a Sequential model cannot pass on; use a functional Model")
+        }
         let nodes = layers.enumerated().map { index, layer in Node(layer, inputs: [index == 0 ? .input(0) : .node(index - 1)]) }
         try super.init(name: name, inputs: [input], nodes: nodes, seed: seed, initializeWeights: initializeWeights,
                        workerCount: workerCount)

@@ -16,7 +16,8 @@ extension Model {
                     nodes[node].inputs.map { input in
                         switch input {
                         case .input(let index): return inputs[index].name
-                        case .node(let index): return nodes[index].layer.name + (calls[index] > 0 ? "[\(calls[index])]" : "")
+                        case .node(let index, let tensor):
+                            return nodes[index].layer.name + (tensor > 0 ? "[\(calls[index])][\(tensor)]" : calls[index] > 0 ? "[\(calls[index])]" : "")
                         }
                     }.joined(separator: ", ")
                 }.joined(separator: "; "))

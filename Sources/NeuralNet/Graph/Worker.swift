@@ -6,7 +6,8 @@ import CKernels
 /// runs backward until its own backward pass is done; it then holds one of a few shared slots, taken from
 /// the free ones when first needed and freed after. A chain of layers needs two slots, used in turn. The first
 /// consumer to run writes d(loss)/d(input) straight into the slot; any later one (a node whose output feeds
-/// several layers) writes into a buffer of its own that is then added.
+/// several layers) writes into a buffer of its own that is then added. A layer of several outputs has them
+/// one after another in its slot: the first consumer to run clears the slot, and each adds its output's part.
 struct GradientPlan {
     /// How a node's backward pass writes the gradient for one of its inputs.
     enum InputGradient: Equatable {
@@ -16,6 +17,8 @@ struct GradientPlan {
         case write(node: Int)
         /// Into the sum buffer, then added into the output gradient of node `node`.
         case add(node: Int)
+        /// The same, into a slot cleared first: the first to run of the consumers of a layer of several outputs.
+        case clearAndAdd(node: Int)
     }
 
     /// Per node, the slot of its output gradient.
@@ -50,10 +53,10 @@ struct GradientPlan {
         for output in outputs { slot[output] = take() }
         for index in nodes.indices.reversed() {
             for (position, input) in nodes[index].inputs.enumerated() {
-                guard case .node(let source) = input else { continue }
+                guard case .node(let source, _) = input else { continue }
                 if slot[source] < 0 {
                     slot[source] = take()
-                    inputGradients[index][position] = .write(node: source)
+                    inputGradients[index][position] = nodes[source].layer.outputShapes.count > 1 ? .clearAndAdd(node: source) : .write(node: source)
                 } else {
                     inputGradients[index][position] = .add(node: source)
                 }
@@ -227,7 +230,7 @@ final class Worker {
         for index in range where training || inferenceSources[index] == index {
             let node = nodes[index]
             connectInputs(of: index, context: context, modelInputs: inputs, training: training)
-            let out = outputs[index].reserve(batch * node.layer.outputSize)
+            let out = outputs[index].reserve(batch * node.layer.outputsSize)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
             scratch[index].inputMask = inputMask(of: index)
@@ -267,7 +270,10 @@ final class Worker {
             }
             guard let targets else { continue }
             let weight = context.lossWeights[position]
-            let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(batch * classes) : nil
+            // A layer of several outputs gets its others' gradients from its consumers: they start at 0.
+            let allOutputs = batch * nodes[node].layer.outputsSize
+            let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(allOutputs) : nil
+            (gradient.map { $0 + batch * classes })?.update(repeating: 0, count: allOutputs - batch * classes)
             let target = targets.output(position, valuesPerSample: context.targetSizes[position]), mask = outputMask(position)
             if result.metricStates.isEmpty { result.metricStates = [Double](repeating: 0, count: context.metricStateSize) }
             result.metricStates.withUnsafeMutableBufferPointer { states in
@@ -303,7 +309,7 @@ final class Worker {
                 switch write {
                 case .none: inputGradientPointers[index][position] = nil
                 case .write(let source): inputGradientPointers[index][position] = outputGradientBuffer(source, deferring: deferring).reserve(size)
-                case .add: inputGradientPointers[index][position] = sums[position].reserve(size)
+                case .add, .clearAndAdd: inputGradientPointers[index][position] = sums[position].reserve(size)
                 }
             }
             let started = profiler == nil ? 0 : LayerProfiler.now()
@@ -322,8 +328,14 @@ final class Worker {
                 }
             }
             for (position, write) in plan.inputGradients[index].enumerated() {
-                guard case .add(let source) = write else { continue }
-                ck_add(outputGradientBuffer(source, deferring: deferring).pointer, sums[position].pointer,
+                guard case .node(let source, let tensor) = node.inputs[position] else { continue }
+                let slot = outputGradientBuffer(source, deferring: deferring)
+                switch write {
+                case .add: break
+                case .clearAndAdd: slot.reserve(batch * nodes[source].layer.outputsSize).update(repeating: 0, count: batch * nodes[source].layer.outputsSize)
+                case .none, .write: continue
+                }
+                ck_add(slot.pointer + batch * nodes[source].layer.outputOffset(tensor), sums[position].pointer,
                        batch * node.layer.inputShapes[position].reduce(1, *))
             }
             if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
@@ -345,7 +357,9 @@ final class Worker {
         for (position, source) in nodes[index].inputs.enumerated() {
             switch source {
             case .input(let input): inputPointers[index][position] = modelInputs.input(input, valuesPerSample: context.inputSizes[input])
-            case .node(let other): inputPointers[index][position] = UnsafePointer(outputs[training ? other : inferenceSources[other]].pointer)
+            case .node(let other, let tensor):
+                let source = training ? other : inferenceSources[other]
+                inputPointers[index][position] = UnsafePointer(outputs[source].pointer + lastBatch * nodes[source].layer.outputOffset(tensor))
             }
         }
     }

@@ -50,6 +50,9 @@ public final class Bidirectional: UnaryLayer {
         guard forwardLayer.goBackwards != backwardLayer.goBackwards else {
             throw ModelError.invalidInput(layer: name, reason: "the forward and backward layers must differ in go_backwards")
         }
+        guard !forwardLayer.returnState && !backwardLayer.returnState else {
+            throw ModelError.invalidInput(layer: name, reason: "Bidirectional with return_state is not supported")
+        }
         guard forwardLayer.returnSequences == backwardLayer.returnSequences else {
             throw ModelError.invalidInput(layer: name, reason: "the forward and backward layers must agree in return_sequences")
         }

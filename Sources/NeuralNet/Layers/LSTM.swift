@@ -19,6 +19,8 @@ public final class LSTM: RecurrentLayer {
     override var gateCount: Int { 4 }
     /// The carry, then its activation.
     override var carryWidth: Int { 2 * units }
+    /// The state and the carry.
+    override var stateCount: Int { 2 }
     override var cellActivations: [(String, Activation)] { [("recurrent_activation", recurrentActivation)] }
 
     override func makeBias(_ initializer: inout ParameterInitializer) -> Parameter {

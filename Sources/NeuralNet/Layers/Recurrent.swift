@@ -89,6 +89,10 @@ struct RecurrentStepGradient {
 ///
 /// With a mask on the input (see ``MaskHandling``) a masked step leaves a sample's state as it was, and its
 /// output is the state carried (or zeros, with `zero_output_for_mask`), as Keras's `rnn` loop does.
+///
+/// Keras's `initial_state`, given as inputs after the sequence (the state, then LSTM's carry), replaces the
+/// zero state the first step starts from; with `return_state` the last state (and carry) are outputs after
+/// the output (see ``Layer/outputShapes``), as an encoder hands them to a decoder.
 public class RecurrentLayer: UnaryLayer {
     public var name: String
     /// The Keras class name; each cell's layer gives its own.
@@ -108,11 +112,18 @@ public class RecurrentLayer: UnaryLayer {
     public var dropout: Float = 0, recurrentDropout: Float = 0
     /// Keras's `zero_output_for_mask`: a masked step outputs zeros rather than the state carried.
     public var zeroOutputForMask = false
+    /// Keras's `return_state`: the last state (and LSTM's carry) as outputs after the output.
+    public var returnState = false
+    /// How many initial states the layer is called with (0, or ``stateCount``), set when the model is built.
+    public private(set) var initialStateCount = 0
     /// How the weights are first drawn, when the model is not loaded (Keras's defaults).
     public var kernelInitializer = Initializer.glorotUniform, recurrentInitializer = Initializer.orthogonal(gain: 1),
                biasInitializer = Initializer.zeros
     public private(set) var inputShape: [Int] = []
     public var outputShape: [Int] { returnSequences ? [steps, units] : [units] }
+    public var outputShapes: [[Int]] { [outputShape] + Array(repeating: [units], count: returnState ? stateCount : 0) }
+    /// The sequence, then the initial states given.
+    public var inputShapes: [[Int]] { [inputShape] + Array(repeating: [units], count: initialStateCount) }
     public internal(set) var parameters: [Parameter] = []
 
     init(units: Int, activation: Activation, useBias: Bool, returnSequences: Bool, goBackwards: Bool, name: String) {
@@ -142,6 +153,9 @@ public class RecurrentLayer: UnaryLayer {
 
     /// Gate blocks of `units` values (1, 4, 3).
     var gateCount: Int { preconditionFailure("a recurrent layer counts its gates") }
+    /// The states a call returns and may start from: the state, and LSTM's carry (the first `units` values
+    /// of each carry row).
+    var stateCount: Int { 1 }
     /// Values per sample the cell keeps from step to step besides the state (LSTM's carry), and for its
     /// backward step.
     var carryWidth: Int { 0 }
@@ -159,8 +173,9 @@ public class RecurrentLayer: UnaryLayer {
     }
 
     public var forwardFlops: Double { 2 * Double(steps) * Double(width) * Double(features + units) }
-    /// Reads a mask, which its sequences carry on.
-    public var maskHandling: MaskHandling { .reads(passesOn: returnSequences) }
+    /// Reads a mask, which its sequences carry on. Called with initial states, Keras 3 runs it without the
+    /// mask (it fills a call's mask only for a call of one tensor) and tf-keras with it: not supported.
+    public var maskHandling: MaskHandling { initialStateCount > 0 ? .unsupported : .reads(passesOn: returnSequences) }
 
     public func build(inputShape: [Int], initializer: inout ParameterInitializer) throws {
         guard inputShape.count == 2 else {
@@ -262,8 +277,41 @@ public class RecurrentLayer: UnaryLayer {
         for index in 0..<count { masks[index] = scratch.generator.nextUnitFloat() < keep ? scale : 0 }
     }
 
+    /// Takes the sequence and, as Keras's `initial_state`, none or all of the states.
+    public func build(inputShapes: [[Int]], initializer: inout ParameterInitializer) throws {
+        guard let sequence = inputShapes.first, inputShapes.count == 1 || inputShapes.count == 1 + stateCount,
+              inputShapes.dropFirst().allSatisfy({ $0 == [units] }) else {
+            throw ModelError.invalidInput(layer: name, reason: "\(className) takes a sequence and, as initial_state, \(stateCount) state\(stateCount == 1 ? "" : "s") of (None, \(units)); given \(inputShapes.map { describeShape($0, batch: true) }.joined(separator: ", "))")
+        }
+        try build(inputShape: sequence, initializer: &initializer)
+        initialStateCount = inputShapes.count - 1
+    }
+
+    public func forward(_ inputs: LayerInputs, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode, scratch: LayerScratch) {
+        run(inputs[0], initialStates: (1..<inputs.count).map { inputs[$0] }, output, batch: batch, mode: mode, scratch: scratch)
+    }
+
+    public func backward(_ inputs: LayerInputs, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradients: LayerInputGradients, batch: Int, scratch: LayerScratch, gradients: [UnsafeMutablePointer<Float>]) {
+        runBackward(inputs[0], outputGradient: outputGradient, inputGradient: inputGradients[0],
+                    initialStateGradients: (1..<inputs.count).map { inputGradients[$0] }, batch: batch, scratch: scratch, gradients: gradients)
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, mode: PassMode,
                         scratch: LayerScratch) {
+        run(input, initialStates: [], output, batch: batch, mode: mode, scratch: scratch)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                         gradients: [UnsafeMutablePointer<Float>]) {
+        runBackward(input, outputGradient: outputGradient, inputGradient: inputGradient, initialStateGradients: [], batch: batch,
+                    scratch: scratch, gradients: gradients)
+    }
+
+    /// The forward pass from `initialStates` (none: zeros), each `batch` rows of `units`.
+    private func run(_ input: UnsafePointer<Float>, initialStates: [UnsafePointer<Float>], _ output: UnsafeMutablePointer<Float>,
+                     batch: Int, mode: PassMode, scratch: LayerScratch) {
         let training = mode == .training
         let layout = Layout(self, batch: batch, training: training, buffer: scratch.first)
         let stepStates = batch * units, stepCarry = batch * carryWidth, stepInputs = batch * features, rows = steps * batch
@@ -289,6 +337,7 @@ public class RecurrentLayer: UnaryLayer {
         }
         layout.states.update(repeating: 0, count: stepStates)
         layout.carry.update(repeating: 0, count: stepCarry)
+        for (index, state) in initialStates.enumerated() { (index == 0 ? layout.states : layout.carry).update(from: state, count: stepStates) }
         for step in 0..<steps {
             let previous = layout.states + step * stepStates
             cellForward(RecurrentStep(gates: layout.gates + step * batch * width, previous: previous,
@@ -307,6 +356,10 @@ public class RecurrentLayer: UnaryLayer {
                 }
             }
         }
+        guard returnState else { return }
+        let states = output + batch * outputSize
+        states.update(from: layout.states + steps * stepStates, count: stepStates)
+        if stateCount == 2 { (states + stepStates).update(from: layout.carry + steps * stepCarry, count: stepStates) }
     }
 
     /// Gives each sample whose input step `step` runs is masked the state and carry it had before the step.
@@ -327,9 +380,11 @@ public class RecurrentLayer: UnaryLayer {
         stride(from: sample * units, to: batch * carryWidth, by: batch * units)
     }
 
-    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
-                         gradients: [UnsafeMutablePointer<Float>]) {
+    /// The backward pass: d(loss)/d(input) into `inputGradient` and d(loss)/d(each initial state) into
+    /// `initialStateGradients`, when given; the returned states' gradients follow the output's in `outputGradient`.
+    private func runBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                             inputGradient: UnsafeMutablePointer<Float>?, initialStateGradients: [UnsafeMutablePointer<Float>?],
+                             batch: Int, scratch: LayerScratch, gradients: [UnsafeMutablePointer<Float>]) {
         let layout = Layout(self, batch: batch, training: true, buffer: scratch.first)
         let stepStates = batch * units, stepCarry = batch * carryWidth, stepGates = batch * width
         let all = steps * stepGates, rows = steps * batch
@@ -346,6 +401,11 @@ public class RecurrentLayer: UnaryLayer {
         let carriedGradients = maskedProduct + sizes[7]
         previousStateGradient.update(repeating: 0, count: stepStates)
         previousCarryGradient.update(repeating: 0, count: stepCarry)
+        // The returned states' gradients flow in after the last step.
+        if returnState {
+            previousStateGradient.update(from: outputGradient + batch * outputSize, count: stepStates)
+            if stateCount == 2 { previousCarryGradient.update(from: outputGradient + batch * outputSize + stepStates, count: stepStates) }
+        }
         for step in (0..<steps).reversed() {
             swap(&stateGradient, &previousStateGradient)
             swap(&carryGradient, &previousCarryGradient)
@@ -377,6 +437,9 @@ public class RecurrentLayer: UnaryLayer {
         }
         kernelGradients(gradients, layout: layout, gateGradients: gateGradients, recurrentGradients: recurrentGradients,
                         maskedStates: maskedStates, batch: batch)
+        for (index, target) in initialStateGradients.enumerated() {
+            target?.update(from: index == 0 ? previousStateGradient : previousCarryGradient, count: stepStates)
+        }
         if let inputGradient {
             self.inputGradient(inputGradient, layout: layout, gateGradients: gateGradients, maskedProduct: maskedProduct, batch: batch)
         }
