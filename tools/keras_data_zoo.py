@@ -6,7 +6,7 @@ RepeatVector and UpSampling1D, a DCGAN-style generator, a sequence lengthened by
 stride-1 transposed-convolution refiner, a text classifier over int32 token ids, per-step models through TimeDistributed, recurrent models (LSTM, stacked and backwards LSTMs, a GRU of
 each reset form, SimpleRNN, a GRU over tokens, Bidirectional with each merge mode), masked sequences (Embedding's
 mask_zero and Masking, padded before or after, read by recurrent layers and average pooling and weighing per-step
-losses), an encoder-decoder (return_state into initial_state), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
+losses), hard_sigmoid gates as each Keras defines them, an encoder-decoder (return_state into initial_state), two trained on learning-rate schedules), each written by Keras itself with seeded synthetic data beside it.
 
   python tools/keras_data_zoo.py OUT_DIR [--models a,b]
 
@@ -263,6 +263,16 @@ def masked_forecaster(keras):
         L.TimeDistributed(L.Dense(1))])
 
 
+def keras2_gates(keras):
+    """hard_sigmoid gates, which each Keras defines its own way (Keras 3: relu6(x + 3) / 6; tf-keras and Keras
+    2.2's recurrent default: clip(0.2 x + 0.5, 0, 1)): an LSTM returning every step into a GRU, both gated by it.
+    Each side's file keeps its own; the Keras 2 form is judged from tf-keras's."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((7, 3)), L.LSTM(6, recurrent_activation="hard_sigmoid", return_sequences=True),
+        L.GRU(4, recurrent_activation="hard_sigmoid"), L.Dense(1)])
+
+
 def encoder_decoder(keras):
     """An encoder LSTM's last state and carry (return_state) start a decoder LSTM over a second series
     (initial_state); a GRU after it returns every step and its last state: a value per step from the steps, and
@@ -388,6 +398,9 @@ def data(name, rng):
         x = np.where(real[:, :, None], rng.normal(size=(n, 8, 2)), -1).astype("float32")
         running = np.cumsum(np.where(real, x[:, :, 0], 0), axis=1) / np.maximum(1, np.cumsum(real, axis=1))
         return [x], [np.where(real, running, 5)[:, :, None].astype("float32")]
+    if name == "keras2_gates":
+        x = rng.normal(size=(n, 7, 3)).astype("float32")
+        return [x], [(x[:, :, 0].sum(axis=1) * x[:, -1, 2])[:, None].astype("float32")]
     if name == "encoder_decoder":
         source, target = rng.normal(size=(n, 6, 3)).astype("float32"), rng.normal(size=(n, 5, 2)).astype("float32")
         per_step = np.cumsum(target[:, :, :1], axis=1) + source[:, :, :1].mean(axis=1, keepdims=True)
@@ -439,6 +452,7 @@ ZOO = {
     "masked_tagger": (masked_tagger, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None, ("Adam", {})),
     "masked_series": (masked_series, "mse", lambda m: ["mae"], None, ("RMSprop", {})),
     "masked_forecaster": (masked_forecaster, "mse", lambda m: ["mae"], None, ("Adam", {})),
+    "keras2_gates": (keras2_gates, "mse", lambda m: ["mae"], None, ("Adam", {})),
     "encoder_decoder": (encoder_decoder, ["mse", "mse"], lambda m: [["mae"], ["mae"]], None, ("Adam", {})),
     "scheduled_classifier": (scheduled_classifier, "sparse_categorical_crossentropy", lambda m: ["accuracy"], None,
                              ("Adam", lambda keras: {"learning_rate": keras.optimizers.schedules.CosineDecay(

@@ -148,7 +148,7 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case .malformedConfig(let what): return what
         case .unsupportedModelClass(let name): return "is a \(name) model; only Sequential and Functional models are supported"
         case .incompleteInputShape:
-            return "does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x)"
+            return "does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x, KerasModel.load's inputShapes)"
         case .invalidModel(let error): return error.description
         case .unknownLayerClass(let name, let supported):
             return "unknown layer class \(name) (supported: \(supported.joined(separator: ", ")))"

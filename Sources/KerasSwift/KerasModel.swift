@@ -37,8 +37,12 @@ public final class KerasModel {
     /// `load_model(compile=False)` does (the file's training settings are then not read, nor checked). A
     /// `.weights.h5` holds no architecture: build the model (``fromConfig(_:seed:)``, or in Swift) and call
     /// ``loadWeights(_:)``.
-    public static func load(_ path: String, compile: Bool = true) throws -> KerasModel {
-        let loaded = try ModelLoader.load(path)
+    ///
+    /// A model whose inputs leave an axis open (`None`: a sequence of any length) is built for the data it is
+    /// to run on: `inputShapes` gives each input's per-sample shape (`[[80]]` for token ids padded to 80); the
+    /// axis stays open in the files the model is saved to.
+    public static func load(_ path: String, compile: Bool = true, inputShapes: [[Int]]? = nil) throws -> KerasModel {
+        let loaded = try ModelLoader.load(path, inputShapes: inputShapes)
         if compile { try loaded.checkTrainingConfig() }
         var notices = loaded.notices
         let optimizer = compile ? try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices) : nil

@@ -111,8 +111,6 @@ extension Layer {
     public var outputShapes: [[Int]] { [outputShape] }
     /// Values per sample of all the outputs.
     public var outputsSize: Int { outputShapes.reduce(0) { $0 + $1.reduce(1, *) } }
-    /// Values per sample of the outputs before output `tensor`: it starts `batch` times this into a pass's buffer.
-    public func outputOffset(_ tensor: Int) -> Int { outputShapes.prefix(tensor).reduce(0) { $0 + $1.reduce(1, *) } }
     /// The number of trainable values.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -305,7 +305,7 @@ import Testing
         #expect(model.inputShape == [9, 4] && model.inputs[0].variableAxes == [0] && model.inputs[0].declaredShape == [nil, 4])
         #expect(try build(data: nil, open: 1).inputShape == [1, 4])
         let refused = #expect(throws: KerasFormatError.self) { try build(data: nil) }
-        #expect(refused?.description == "open.keras: model config: does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x)")
+        #expect(refused?.description == "open.keras: model config: does not give a complete input shape (an axis of None takes its length from the data: keras-swift's --x, KerasModel.load's inputShapes)")
         #expect(throws: KerasFormatError.self) { try build(data: [[9]]) }
         let folder = try TemporaryFolder()
         for (path, flavour) in [(folder.path("open.keras"), KerasFlavour.keras3), (folder.path("open.h5"), .keras2)] {

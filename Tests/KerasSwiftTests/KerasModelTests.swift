@@ -29,6 +29,23 @@ import Testing
         #expect(model.summary().contains("Total params: 61,706 (241.04 KB)"))
     }
 
+    /// A model whose sequence length is open (None) loads for the length of the data it is given, any length.
+    @Test func aModelWithAnOpenAxisLoadsForTheDataItIsGiven() throws {
+        var input = Model.Input(name: "tokens", shape: [5], dtype: .int32)
+        input.variableAxes = [0]
+        let model = try Sequential(input: input, layers: [Embedding(inputDimension: 10, outputDimension: 3), GRU(units: 2)], seed: 2)
+        let folder = try TemporaryFolder()
+        let path = folder.path("open.keras")
+        try KerasModel(model).save(path)
+        #expect(throws: KerasFormatError.self) { try KerasModel.load(path) }
+        for length in [3, 8] {
+            let loaded = try KerasModel.load(path, inputShapes: [[length]])
+            #expect(loaded.inputShape == [length])
+            let ids = try Tensor(shape: [2, length], scalars: (0..<2 * length).map { Float($0 % 10) })
+            #expect(try loaded.predict(ids).shape == [2, 2])
+        }
+    }
+
     @Test func aWeightsFileLoadsIntoAModelBuiltInSwiftOrFromAConfig() throws {
         let weights = SharedData.reference("LeNet5.weights.h5")
         #expect(throws: KerasFormatError(file: weights, .noModelConfig(.weightsH5))) { try KerasModel.load(weights) }

@@ -116,6 +116,9 @@ final class Worker {
     private let inferenceSources: [Int]
     private let plan: GradientPlan
     private let maskPlan: MaskPlan
+    /// Per node, where each of its layer's outputs starts among its values per sample, then their total: a
+    /// pass's output `tensor` starts `batch` times its offset into the node's buffer.
+    private let outputOffsets: [[Int]]
     /// Per node whose mask a layer reads or an output carries, the mask of the last pass (see ``MaskPlan``).
     private let masks: [ScratchBuffer?]
     let scratch: [LayerScratch]
@@ -153,6 +156,7 @@ final class Worker {
     init(nodes: [Node], outputNodes: [Int], plan: GradientPlan, maskPlan: MaskPlan, inferenceSources: [Int], index: Int, seed: UInt64) {
         self.index = index
         self.maskPlan = maskPlan
+        outputOffsets = nodes.map { node in node.layer.outputShapes.reduce(into: [0]) { $0.append($0.last! + $1.reduce(1, *)) } }
         let used = Set(maskPlan.readSources.compactMap { $0 } + maskPlan.outputSources.compactMap { $0 })
         masks = nodes.indices.map { used.contains($0) ? ScratchBuffer() : nil }
         self.nodes = nodes
@@ -230,7 +234,7 @@ final class Worker {
         for index in range where training || inferenceSources[index] == index {
             let node = nodes[index]
             connectInputs(of: index, context: context, modelInputs: inputs, training: training)
-            let out = outputs[index].reserve(batch * node.layer.outputsSize)
+            let out = outputs[index].reserve(batch * outputOffsets[index].last!)
             let started = profiler == nil ? 0 : LayerProfiler.now()
             scratch[index].threads = context.layerThreads
             scratch[index].inputMask = inputMask(of: index)
@@ -271,7 +275,7 @@ final class Worker {
             guard let targets else { continue }
             let weight = context.lossWeights[position]
             // A layer of several outputs gets its others' gradients from its consumers: they start at 0.
-            let allOutputs = batch * nodes[node].layer.outputsSize
+            let allOutputs = batch * outputOffsets[node].last!
             let gradient = training ? outputGradientBuffer(node, deferring: context.deferGradients).reserve(allOutputs) : nil
             (gradient.map { $0 + batch * classes })?.update(repeating: 0, count: allOutputs - batch * classes)
             let target = targets.output(position, valuesPerSample: context.targetSizes[position]), mask = outputMask(position)
@@ -332,10 +336,10 @@ final class Worker {
                 let slot = outputGradientBuffer(source, deferring: deferring)
                 switch write {
                 case .add: break
-                case .clearAndAdd: slot.reserve(batch * nodes[source].layer.outputsSize).update(repeating: 0, count: batch * nodes[source].layer.outputsSize)
+                case .clearAndAdd: slot.reserve(batch * outputOffsets[source].last!).update(repeating: 0, count: batch * outputOffsets[source].last!)
                 case .none, .write: continue
                 }
-                ck_add(slot.pointer + batch * nodes[source].layer.outputOffset(tensor), sums[position].pointer,
+                ck_add(slot.pointer + batch * outputOffsets[source][tensor], sums[position].pointer,
                        batch * node.layer.inputShapes[position].reduce(1, *))
             }
             if let profiler { profiler.addBackward(index, LayerProfiler.now() - started) }
@@ -359,7 +363,7 @@ final class Worker {
             case .input(let input): inputPointers[index][position] = modelInputs.input(input, valuesPerSample: context.inputSizes[input])
             case .node(let other, let tensor):
                 let source = training ? other : inferenceSources[other]
-                inputPointers[index][position] = UnsafePointer(outputs[source].pointer + lastBatch * nodes[source].layer.outputOffset(tensor))
+                inputPointers[index][position] = UnsafePointer(outputs[source].pointer + lastBatch * outputOffsets[source][tensor])
             }
         }
     }
