@@ -229,11 +229,14 @@ def bidirectional_merges(keras):
 def masked_text(keras):
     """Token sequences of 3 to 12 ids padded with 0 (after the text, or before it) read with Embedding's
     mask_zero: a Bidirectional LSTM over every step (zeros at the masked ones, as Bidirectional makes its layers
-    give), averaged over the unmasked steps by GlobalAveragePooling1D."""
+    give) added to a Dense of the embeddings and concatenated with them (the merges pass the one mask on),
+    averaged over the unmasked steps by GlobalAveragePooling1D."""
     L = keras.layers
-    return keras.Sequential([
-        keras.Input((12,), dtype="int32"), L.Embedding(20, 8, mask_zero=True), L.Bidirectional(L.LSTM(6, return_sequences=True)),
-        L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid")])
+    tokens = keras.Input((12,), dtype="int32")
+    embedded = L.Embedding(20, 8, mask_zero=True)(tokens)
+    read = L.Bidirectional(L.LSTM(6, return_sequences=True))(embedded)
+    joined = L.Concatenate()([L.Add()([read, L.Dense(12, activation="tanh")(embedded)]), embedded])
+    return keras.Model(tokens, L.Dense(1, activation="sigmoid")(L.GlobalAveragePooling1D()(joined)))
 
 
 def masked_tagger(keras):
@@ -256,11 +259,12 @@ def masked_series(keras):
 
 def masked_forecaster(keras):
     """A value per step of series padded with -1 (Masking's mask_value): Bidirectional GRU states summed, then
-    TimeDistributed(Dense(1)); the loss and mean absolute error count the unmasked steps only."""
+    TimeDistributed(Dense(1)); the loss and mean absolute error count the unmasked steps only. Functional, so
+    Keras 3 writes the operations that compute the mask among its layers."""
     L = keras.layers
-    return keras.Sequential([
-        keras.Input((8, 2)), L.Masking(mask_value=-1.0), L.Bidirectional(L.GRU(5, return_sequences=True), merge_mode="sum"),
-        L.TimeDistributed(L.Dense(1))])
+    series = keras.Input((8, 2))
+    read = L.Bidirectional(L.GRU(5, return_sequences=True), merge_mode="sum")(L.Masking(mask_value=-1.0)(series))
+    return keras.Model(series, L.TimeDistributed(L.Dense(1))(read))
 
 
 def keras2_gates(keras):

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// A model's `model_config` (legacy `.h5`) or `config.json` (`.keras`), parsed as far as this project needs:
 /// the model class and name, the inputs, the layers in order and, for a functional model, which layers
 /// feed each one.
@@ -126,11 +128,21 @@ public struct ModelConfig: Sendable, Equatable {
         var shape = body["build_input_shape"].flatMap(Self.shape) ?? json["build_config"]?["input_shape"].flatMap(Self.shape)
         var layers: [Layer] = []
         var inputEntries: [Input] = []
+        // Keras 3 records the operations that compute masks (NotEqual, LogicalOr, ...) among the layers and
+        // hands their results to layers as `mask`: masks here follow Keras's own rules, so they are left out.
+        // `.keras` entries name their module; legacy `.h5` ones are known by class and a config without
+        // `trainable`, which every layer has.
+        var operations: [String: (className: String, byModule: Bool)] = [:]
         for (index, entry) in entries.enumerated() {
             guard let className = entry["class_name"]?.stringValue, let config = entry["config"]?.objectValue else {
                 throw fail("layer #\(index) has no class_name or config")
             }
             let name = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? "\(KerasNaming.snakeCase(className))_\(index)"
+            if let module = entry["module"]?.stringValue {
+                if module.hasPrefix("keras.src.ops.") { operations[name] = (className, true) }
+            } else if config["trainable"] == nil, Self.maskOperations.contains(className) {
+                operations[name] = (className, false)
+            }
             let declared = (config["batch_shape"] ?? config["batch_input_shape"]).flatMap(Self.shape)
             // A first layer's own input shape counts only without an InputLayer's: tf-keras writes Embedding's
             // (None, None) beside the InputLayer's whole one.
@@ -146,6 +158,16 @@ public struct ModelConfig: Sendable, Equatable {
             layers.append(Layer(className: className, name: name, config: config, calls: calls))
         }
         guard !layers.isEmpty else { throw fail("\(modelClass) model \(body["name"]?.stringValue ?? "") has no layers") }
+        for layer in layers where operations[layer.name] == nil {
+            for reference in layer.calls.joined() {
+                guard let operation = operations[reference.layer] else { continue }
+                guard !operation.byModule else {
+                    throw KerasFormatError(file: file, object: "layer \(layer.name)", .unsupportedOption("the Keras operation \(operation.className) (\(reference.layer)) as an input (operations are supported only as the masks Keras computes)"))
+                }
+                operations[reference.layer] = nil  // a layer after all, whose config leaves out trainable
+            }
+        }
+        layers.removeAll { operations[$0.name] != nil }
         var names = Set(inputEntries.map(\.name))
         guard names.count == inputEntries.count else { throw fail("names two inputs alike") }
         if let repeated = layers.first(where: { !names.insert($0.name).inserted }) {
@@ -255,6 +277,11 @@ public struct ModelConfig: Sendable, Equatable {
             return try histories.map { history in try reference(history, file: file, object: "layer \(layer)") }
         }
     }
+
+    /// The operations Keras 3 computes masks with (`compute_mask` of Embedding, the merges, Concatenate, ...);
+    /// `ops.concatenate` has the Concatenate layer's class name.
+    static let maskOperations: Set<String> = ["NotEqual", "Equal", "LogicalOr", "LogicalAnd", "LogicalNot", "ExpandDims", "Squeeze",
+                                              "ZerosLike", "OnesLike", "Any", "All", "BroadcastTo", "Cast", Concatenate().className]
 
     /// `[name, node_index, tensor_index]` as a reference.
     private static func reference(_ history: [JSONValue], file: String, object: String) throws -> TensorReference {

@@ -7,6 +7,10 @@ public enum MaskHandling: Sendable, Equatable {
     case ends
     /// The output carries the input's mask; the layer does not read it (Dense, activations, dropouts).
     case passes
+    /// A layer of several inputs whose output carries their mask when each carries the same one (Keras's
+    /// merges and Concatenate on the last axis). Given different masks, or some inputs without, Keras 3 joins
+    /// them by "or" and tf-keras by "and": a model where that happens is refused.
+    case joins
     /// The layer reads its input's mask (``LayerScratch/inputMask``), which must have a value per position
     /// of the input's axes but the last; the output carries it on when `passesOn`.
     case reads(passesOn: Bool)

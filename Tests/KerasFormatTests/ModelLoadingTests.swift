@@ -324,6 +324,34 @@ import Testing
         #expect(error?.object == "layer d" && error?.problem == .malformedConfig("has a reference that is not [layer, node, tensor]"))
     }
 
+    /// Keras 3 writes the operations computing a mask among a functional model's layers and passes their result
+    /// as a layer's `mask`: they are left out (by module in `.keras` configs, by class and a config without
+    /// `trainable` in legacy ones), the mask following Keras's rules; an operation feeding a layer's input is
+    /// refused, and a Concatenate without `trainable` that feeds one is a layer after all.
+    @Test func theOperationsKerasComputesMasksWithAreLeftOut() throws {
+        func tensor(_ name: String) -> String { #"{"class_name": "__keras_tensor__", "config": {"keras_history": [""# + name + #"", 0, 0]}}"# }
+        func config(module: String?, operation: String = "NotEqual", lstmInput: String = "embedding") -> String {
+            let moduleKey = module.map { #""module": ""# + $0 + #"", "# } ?? ""
+            return #"{"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "InputLayer", "name": "in", "config": {"batch_shape": [null, 4], "dtype": "int32", "name": "in"}, "inbound_nodes": []}, "#
+                + #"{"class_name": "Embedding", "name": "embedding", "config": {"name": "embedding", "trainable": true, "input_dim": 5, "output_dim": 2, "mask_zero": true}, "inbound_nodes": [{"args": ["# + tensor("in") + #"], "kwargs": {}}]}, "#
+                + "{" + moduleKey + #""class_name": ""# + operation + #"", "name": "not_equal", "config": {"name": "not_equal"}, "inbound_nodes": [{"args": ["# + tensor("in") + #", 0], "kwargs": {}}]}, "#
+                + #"{"class_name": "LSTM", "name": "lstm", "config": {"name": "lstm", "trainable": true, "units": 2}, "inbound_nodes": [{"args": ["# + tensor(lstmInput) + #"], "kwargs": {"mask": "# + tensor("not_equal") + #"}}]}], "#
+                + #""input_layers": ["in", 0, 0], "output_layers": ["lstm", 0, 0]}}"#
+        }
+        for module in ["keras.src.ops.numpy", nil] {
+            let parsed = try ModelConfig.parse(try JSONParser.parse(config(module: module)), file: "ops.keras")
+            #expect(parsed.layers.map(\.name) == ["embedding", "lstm"], "\(module ?? "legacy")")
+            var builder = ModelBuilder(file: "ops.keras")
+            _ = try builder.build(parsed)
+        }
+        let fed = #expect(throws: KerasFormatError.self) {
+            try ModelConfig.parse(try JSONParser.parse(config(module: "keras.src.ops.numpy", lstmInput: "not_equal")), file: "ops.keras")
+        }
+        #expect(fed?.object == "layer lstm" && fed?.problem == .unsupportedOption("the Keras operation NotEqual (not_equal) as an input (operations are supported only as the masks Keras computes)"))
+        let layer = try ModelConfig.parse(try JSONParser.parse(config(module: nil, operation: "Concatenate", lstmInput: "not_equal")), file: "ops.h5")
+        #expect(layer.layers.map(\.name) == ["embedding", "not_equal", "lstm"])
+    }
+
     /// A config of more layers than the limit is refused before any layer is built.
     @Test func absurdlyManyLayersAreRefused() throws {
         let flatten = #"{"class_name": "Flatten", "config": {"name": "f"}}"#

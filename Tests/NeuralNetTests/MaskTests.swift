@@ -71,7 +71,16 @@ import Testing
             try Model(name: "m", inputShape: [4], nodes: [Node(embedding(), inputs: [.input(0)]), Node(Embedding(inputDimension: 5, outputDimension: 2), inputs: [.input(0)]),
                                                           Node(Merge(.add), inputs: [.node(0), .node(1)])])
         }
-        #expect(merged?.description == "layer add: Add is given the mask embedding makes, which is not supported")
+        #expect(merged?.description == "layer add: Add is given different masks, or a mask on some inputs only, which Keras 3 and tf-keras join differently: not supported")
+        // Branches of one mask join; Maximum would fill masked values, refused.
+        func branches(_ merge: Layer) throws -> Model {
+            try Model(name: "m", inputShape: [4], nodes: [Node(embedding(), inputs: [.input(0)]), Node(Dense(units: 2), inputs: [.node(0)]),
+                                                          Node(merge, inputs: [.node(0), .node(1)]), Node(LSTM(units: 2), inputs: [.node(2)])])
+        }
+        _ = try branches(Merge(.add))
+        _ = try branches(Concatenate())
+        #expect(throws: ModelError.self) { try branches(Merge(.maximum)) }
+        #expect(throws: ModelError.self) { try branches(Concatenate(axis: 1)) }
         // Reshape ends the mask; through TimeDistributed it reaches an LSTM with fewer steps than it has values.
         _ = try Sequential(inputShape: [3, 2, 2], layers: [Masking(), Reshape([6, 2]), LSTM(units: 2)])
         let fit = #expect(throws: ModelError.self) {

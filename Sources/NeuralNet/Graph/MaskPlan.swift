@@ -16,14 +16,21 @@ struct MaskPlan {
         var readSources = sources
         for (index, node) in nodes.enumerated() {
             // A layer's first output carries its mask; its others (a recurrent layer's states) carry none.
-            let incoming = node.inputs.compactMap { input -> Int? in
+            let carried = node.inputs.map { input -> Int? in
                 guard case .node(let source, 0) = input else { return nil }
                 return sources[source]
-            }.first
+            }
+            let incoming = carried.compactMap { $0 }.first
             let layer = node.layer
             switch layer.maskHandling {
             case .ends: break
             case .passes: sources[index] = incoming
+            case .joins:
+                guard let incoming else { break }
+                guard carried.allSatisfy({ $0 == incoming }) else {
+                    throw ModelError.invalidInput(layer: layer.name, reason: "\(layer.className) is given different masks, or a mask on some inputs only, which Keras 3 and tf-keras join differently: not supported")
+                }
+                sources[index] = incoming
             case .makes: sources[index] = index
             case .reads(let passesOn):
                 guard let incoming else { break }

@@ -2,8 +2,9 @@
 public final class Concatenate: Layer {
     public var name: String
     public let className = "Concatenate"
-    /// Keras's Concatenate joins its inputs' masks, which is not supported here.
-    public var maskHandling: MaskHandling { .unsupported }
+    /// Along the last axis, joins its inputs' masks; along another, Keras concatenates the masks too, which
+    /// is not supported here.
+    public var maskHandling: MaskHandling { axis == -1 || axis == outputShape.count ? .joins : .unsupported }
     /// Keras's `axis`, counting the batch axis as 0 (negative counts from the end).
     public let axis: Int
     public private(set) var inputShapes: [[Int]] = []

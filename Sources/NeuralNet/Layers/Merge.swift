@@ -12,8 +12,9 @@ public final class Merge: Layer {
     /// Which merge.
     public let kind: Kind
     public var className: String { kind.rawValue }
-    /// Keras's merges combine their inputs' masks and fill masked values, which is not supported here.
-    public var maskHandling: MaskHandling { .unsupported }
+    /// Joins its inputs' masks; Keras's Maximum and Minimum also fill masked values from the other input,
+    /// which is not supported here.
+    public var maskHandling: MaskHandling { [.maximum, .minimum].contains(kind) ? .unsupported : .joins }
     public private(set) var inputShapes: [[Int]] = []
     public var outputShape: [Int] { inputShapes.first ?? [] }
     private var size: Int { outputShape.reduce(1, *) }
