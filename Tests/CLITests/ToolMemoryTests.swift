@@ -6,7 +6,9 @@ import TestSupport
 import Testing
 
 /// Loading and converting a model hold its weights about once: the tool's peak memory, as the kernel counts it
-/// for the child process, grows with a model's weights by at most 1.3 times their size.
+/// for the child process, grows with a model's weights by at most 1.3 times their size. Under AddressSanitizer the
+/// commands still run, but the bound is not checked: the sanitizer's shadow memory and its quarantine of freed
+/// blocks count in the peak.
 @Suite struct ToolMemoryTests {
     /// A Dense stack with Adam state saved at `path`; returns the bytes of its weights, and of its weights and
     /// optimizer slots.
@@ -36,10 +38,11 @@ import Testing
         }
         let predictBase = try peak(["predict", folder.path("small.\(form)"), "--x", input, "--output", folder.path("p.npy")])
         let predictLarge = try peak(["predict", folder.path("large.\(form)"), "--x", input, "--output", folder.path("p.npy")])
-        #expect(predictLarge - predictBase <= large.weights * 13 / 10,
-                "predict: \(predictLarge - predictBase) bytes over the tool's own for \(large.weights) bytes of weights")
         let convertBase = try peak(["convert", folder.path("small.\(form)"), folder.path("small-out.\(other)")])
         let convertLarge = try peak(["convert", folder.path("large.\(form)"), folder.path("large-out.\(other)")])
+        guard !runningUnderAddressSanitizer else { return }
+        #expect(predictLarge - predictBase <= large.weights * 13 / 10,
+                "predict: \(predictLarge - predictBase) bytes over the tool's own for \(large.weights) bytes of weights")
         #expect(convertLarge - convertBase <= large.withOptimizer * 13 / 10,
                 "convert: \(convertLarge - convertBase) bytes over the tool's own for \(large.withOptimizer) bytes of weights and slots")
     }

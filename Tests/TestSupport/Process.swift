@@ -70,6 +70,10 @@ public func matchesGolden(_ text: String, _ name: String) throws -> Bool {
     return try String(contentsOfFile: path, encoding: .utf8) == text
 }
 
+/// Whether this process runs under AddressSanitizer, whose shadow memory and quarantine of freed blocks count
+/// in a process's resident memory: peak-memory bounds mean nothing in such a build.
+public let runningUnderAddressSanitizer = dlsym(nil, "__asan_init") != nil
+
 /// Runs a program to completion with its output discarded; returns its exit status and the peak resident
 /// memory, in bytes, of it and the children it waited for (the kernel's count, from wait4).
 public func peakMemory(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, bytes: Int) {
