@@ -5,6 +5,7 @@ import PackageDescription
 //   HDF5          libhdf5 groups, datasets and attributes; knows nothing of Keras
 //   NeuralNet     tensors, layers, graphs, losses, optimizers, training; knows no files and no data sets
 //   NumPy         .npy and .npz arrays in and out, any numeric dtype; knows no network
+//   Safetensors   .safetensors tensors in and out, checked against hostile headers; knows no network
 //   MNIST         IDX, mnist.npz and image files to pixels (NumPy); knows no network
 //   KerasFormat   Keras configs and file layouts <-> NeuralNet models (HDF5 + NeuralNet)
 //   Architectures the four notebook presets: builders, recipes, preprocessing, recognition by weight shapes
@@ -18,6 +19,7 @@ let package = Package(
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "NumPy", targets: ["NumPy"]),
+        .library(name: "Safetensors", targets: ["Safetensors"]),
         .library(name: "MNIST", targets: ["MNIST"]),
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
         .library(name: "Architectures", targets: ["Architectures"]),
@@ -44,10 +46,11 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CKernels", "CBLAS"]),
         .target(name: "SafeWrite"),
         .target(name: "NumPy", dependencies: ["SafeWrite", "ZIPFoundation"]),
+        .target(name: "Safetensors", dependencies: ["SafeWrite"]),
         .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy", "SafeWrite"]),
-        .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation", "CGzip"]),
+        .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "Safetensors", "SafeWrite", "ZIPFoundation", "CGzip"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
-        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "KerasFormat"]),
+        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "Safetensors", "KerasFormat"]),
 
         // The tools and what only they use.
         .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),
@@ -58,7 +61,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "keras-swift",
-            dependencies: ["KerasSwift", "NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "SafeWrite", "CommandLineSupport", "FileProbe",
+            dependencies: ["KerasSwift", "NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "Safetensors", "SafeWrite", "CommandLineSupport",
+                           "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST", "Architectures"], path: "Examples/GettingStarted"),
 
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels", "Architectures", "TestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["NumPy", "TestSupport"]),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "NumPy", "MNIST", "NeuralNet", "Architectures", "TestSupport", "ZIPFoundation"]),

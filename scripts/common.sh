@@ -42,15 +42,21 @@ install_system_packages() {
 }
 
 # A Python virtual environment with Keras on TensorFlow's CPU build (about 330 MB from PyPI) and tf-keras
-# (Keras 2) on top of it without its own TensorFlow, for the interoperability checks and tools/.
+# (Keras 2) on top of it without its own TensorFlow, for the interoperability checks and tools/; and the
+# judges of the forms beyond Keras: safetensors, onnx and onnxruntime (about 60 MB).
 KERAS_VENV="${KERAS_VENV:-$REPO/.venv}"
 KERAS_PYTHON="$KERAS_VENV/bin/python"
 
 ensure_keras_environment() {
-  if [ -x "$KERAS_PYTHON" ] && "$KERAS_PYTHON" -c "import keras, tf_keras, h5py" 2>/dev/null; then return 0; fi
-  echo "Creating $KERAS_VENV with tensorflow-cpu, h5py and tf-keras"
-  python3 -m venv "$KERAS_VENV"
-  "$KERAS_PYTHON" -m pip install -q --upgrade pip
-  "$KERAS_PYTHON" -m pip install -q tensorflow-cpu h5py
-  "$KERAS_PYTHON" -m pip install -q --no-deps tf-keras
+  if ! { [ -x "$KERAS_PYTHON" ] && "$KERAS_PYTHON" -c "import keras, tf_keras, h5py" 2>/dev/null; }; then
+    echo "Creating $KERAS_VENV with tensorflow-cpu, h5py and tf-keras"
+    python3 -m venv "$KERAS_VENV"
+    "$KERAS_PYTHON" -m pip install -q --upgrade pip
+    "$KERAS_PYTHON" -m pip install -q tensorflow-cpu h5py
+    "$KERAS_PYTHON" -m pip install -q --no-deps tf-keras
+  fi
+  if ! "$KERAS_PYTHON" -c "import safetensors, onnx, onnxruntime" 2>/dev/null; then
+    echo "Adding safetensors, onnx and onnxruntime to $KERAS_VENV"
+    "$KERAS_PYTHON" -m pip install -q safetensors onnx onnxruntime
+  fi
 }

@@ -20,6 +20,9 @@ autoencoder), each from Keras 3 and tf-keras: keras-swift predicts within 1e-5 a
 Keras's evaluate(return_dict=True) within 1e-5 relative; its conversions load in Keras with the same
 predictions and compiled figures; training continued from the .keras file keeps Keras's losses and weights, and
 Keras evaluates keras-swift's trained file as keras-swift does.
+Safetensors, for every zoo and data-zoo model: keras-swift's .safetensors of the Keras file loads with the safetensors
+package to the arrays of Keras's model.weights, keyed by their paths; and one the safetensors package writes from those
+converts back with the file's architecture into a .keras whose weights Keras loads equal.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `keras-swift train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
@@ -193,6 +196,7 @@ def zoo(tool, data, work, keras, checks, names=None):
                        f"max |difference| {gap:.2e} over {len(reference)} images ({', '.join(entry['layers'])})")
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
         zoo_evaluation(entry, tool, data, test_images, test_labels, keras, checks)
+        safetensors_round_trip(name, source, tool, folder, keras, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
@@ -208,6 +212,27 @@ def zoo(tool, data, work, keras, checks, names=None):
             zoo_keras2_archive_state(entry, tool, folder, keras, tf_keras, checks)
         if not entry["random_in_training"]:
             zoo_training(entry, tool, data, folder, keras, checks)
+
+
+def safetensors_round_trip(name, source, tool, folder, keras, checks):
+    """keras-swift writes the weights of source as safetensors under Keras's paths; the safetensors package writes them
+    back, and keras-swift rebuilds source's architecture around them."""
+    from safetensors.numpy import load_file, save_file
+    expected = {w.path: np.asarray(w.numpy()) for w in keras.models.load_model(source, compile=False).weights}
+    ours = os.path.join(folder, f"{name}-swift.safetensors")
+    tool.run("convert", source, ours)
+    written = load_file(ours)
+    same = written.keys() == expected.keys() and all(np.array_equal(written[k], v) and written[k].dtype == v.dtype
+                                                     for k, v in expected.items())
+    checks.add(f"safetensors {name} keras-swift->safetensors", same,
+               f"{len(written)} tensors, Keras's model.weights has {len(expected)}"
+               + ("" if written.keys() == expected.keys() else f"; keys differ: {sorted(written.keys() ^ expected.keys())[:4]}"))
+    theirs, rebuilt = os.path.join(folder, f"{name}-python.safetensors"), os.path.join(folder, f"{name}-from-safetensors.keras")
+    save_file(expected, theirs)
+    tool.run("convert", theirs, rebuilt, "--model", source)
+    loaded = {w.path: np.asarray(w.numpy()) for w in keras.models.load_model(rebuilt, compile=False).weights}
+    same = loaded.keys() == expected.keys() and all(np.array_equal(loaded[k], v) for k, v in expected.items())
+    checks.add(f"safetensors {name} safetensors->keras-swift->Keras", same, f"{len(loaded)} weights as Keras wrote them")
 
 
 def zoo_compiled(entry, module, keras, target, suffix, images, labels, checks):
@@ -403,6 +428,7 @@ def data_zoo(tool, work, keras, checks, names=None):
                                   return_dict=True)
 
         source, reference = entry["files"][0]["model"], entry["files"][0]["predictions"]
+        safetensors_round_trip(name, source, tool, folder, keras, checks)
         figures, ours = keras_evaluation(keras, source), evaluation(source)
         for figure, value in figures.items():
             checks.add(f"data-zoo {name} evaluate: {figure}", figure in ours and abs(ours[figure] - value) <= 1e-5 * (1 + abs(value)),

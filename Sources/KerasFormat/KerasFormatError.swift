@@ -80,6 +80,10 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case missingVariables(layer: String, expected: Int)
         /// Weights for a layer the model does not have.
         case unexpectedLayer
+        /// A layer weight for which a weights file has no tensor.
+        case missingTensor(layer: String, weight: String)
+        /// A tensor of a weights file that no weight of the model matches.
+        case unexpectedTensor
         /// A layer with another number of weights than the model's.
         case weightCountMismatch(layer: String, expected: [String], found: Int)
         /// A weight of another shape than the model's.
@@ -162,6 +166,8 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
                 + "the file has \(file.count) (\(file.joined(separator: ", ")))"
         case .missingVariables(let layer, let expected): return "layer \(layer) expects \(expected) variables, the file has none"
         case .unexpectedLayer: return "holds weights for a layer the model does not have"
+        case .missingTensor(let layer, let weight): return "missing: the model's layer \(layer) needs it for its \(weight)"
+        case .unexpectedTensor: return "matches no weight of the model (its keys are Keras's weight paths, layer/weight)"
         case .weightCountMismatch(let layer, let expected, let found):
             return "weight count mismatch for layer \(layer): the model expects \(expected.count) (\(expected.joined(separator: ", "))), "
                 + "the file has \(found)"
@@ -196,8 +202,8 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
 
 /// Something a reader converted or ignored that the user should hear about: loading goes on.
 public enum Notice: Sendable, Equatable, CustomStringConvertible {
-    /// A weight stored as float16 or float64, converted to float32.
-    case convertedToFloat32(weight: String, bits: Int)
+    /// A weight stored as another type (`float16`, `float64`, `bfloat16`), converted to float32.
+    case convertedToFloat32(weight: String, from: String)
     /// A weight holding NaN or infinite values.
     case nonFiniteValues(weight: String, count: Int, of: Int)
     /// A layer setting that training here does not apply (regularisers, constraints).
@@ -220,7 +226,7 @@ public enum Notice: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .convertedToFloat32(let weight, let bits): return "\(weight): converted from float\(bits) to float32"
+        case .convertedToFloat32(let weight, let type): return "\(weight): converted from \(type) to float32"
         case .nonFiniteValues(let weight, let count, let total): return "\(weight): \(count) of \(total) values are NaN or infinite"
         case .ignoredSetting(let layer, let key): return "layer \(layer): \(key) is ignored"
         case .optimizerNotSupported(let name): return "optimizer \(name) is not supported here; its state is not restored"

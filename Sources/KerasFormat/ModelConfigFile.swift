@@ -24,9 +24,10 @@ public struct ConfiguredModel {
     public static let maximumBytes = 64 << 20
 
     /// Reads `path` and builds its model, weights drawn from `seed`.
-    /// Input axes the config leaves open take their lengths from `inputShapes` (the data's).
-    public static func load(_ path: String, seed: UInt64, inputShapes: [[Int]]? = nil) throws -> ConfiguredModel {
-        try ConfiguredModel(try readJSON(path), file: path, seed: seed, inputShapes: inputShapes)
+    /// Input axes the config leaves open take their lengths from `inputShapes` (the data's), else are
+    /// `openAxisLength` long (a model to convert, whose weights cannot depend on them).
+    public static func load(_ path: String, seed: UInt64, inputShapes: [[Int]]? = nil, openAxisLength: Int? = nil) throws -> ConfiguredModel {
+        try ConfiguredModel(try readJSON(path), file: path, seed: seed, inputShapes: inputShapes, openAxisLength: openAxisLength)
     }
 
     /// The parsed JSON of a config file, refused naming `path` when it is missing, unreadable, larger than
@@ -54,9 +55,11 @@ public struct ConfiguredModel {
 
     /// The model a parsed config describes, with its compile settings; errors name `file`. With
     /// `initializeWeights` false the weights are left unset (for a caller that only exercises the model).
-    public init(_ json: JSONValue, file: String, seed: UInt64, initializeWeights: Bool = true, inputShapes: [[Int]]? = nil) throws {
+    public init(_ json: JSONValue, file: String, seed: UInt64, initializeWeights: Bool = true, inputShapes: [[Int]]? = nil,
+                openAxisLength: Int? = nil) throws {
         var builder = ModelBuilder(file: file, kerasVersion: json["keras_version"]?.stringValue)
         builder.dataShapes = inputShapes
+        builder.openAxisLength = openAxisLength
         config = try ModelConfig.parse(json, file: file)
         model = try builder.build(config, initializeWeights: initializeWeights, seed: seed)
         var notices = builder.notices

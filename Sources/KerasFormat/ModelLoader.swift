@@ -224,7 +224,7 @@ public enum ModelLoader {
         try WeightReading.read(weights.map {
             WeightReading.Target(root: root, path: $0.stored.path, buffer: UnsafeMutableBufferPointer(start: $0.parameter.value, count: $0.parameter.count))
         })
-        for (parameter, weight) in weights { try checkValues(of: parameter, readFrom: weight, file: file.path, notices: &notices) }
+        for (parameter, weight) in weights { try checkValues(of: parameter, readFrom: weight.path, file: file.path, notices: &notices) }
     }
 
     /// `stored`'s weights in the order of `layer.weights`, found by their paths under the layer's group
@@ -249,22 +249,22 @@ public enum ModelLoader {
         switch weight.elementType {
         case .float(4): break
         case .integer where parameter.storedAsInteger: break
-        case .float(let bytes): notices.append(.convertedToFloat32(weight: weight.path, bits: bytes * 8))
+        case .float(let bytes): notices.append(.convertedToFloat32(weight: weight.path, from: "float\(bytes * 8)"))
         default:
             throw KerasFormatError(file: file, object: weight.path, .notFloats(weight.elementType))
         }
     }
 
-    /// Checks a parameter's values just read from `weight`: NaN and infinity are reported, negative variances
-    /// refused.
-    static func checkValues(of parameter: Parameter, readFrom weight: StoredWeight, file: String, notices: inout [Notice]) throws {
+    /// Checks a parameter's values just read from `weight` (a dataset or tensor of `file`): NaN and infinity are
+    /// reported, negative variances refused.
+    static func checkValues(of parameter: Parameter, readFrom weight: String, file: String, notices: inout [Notice]) throws {
         parameter.valuesChanged()
         if let (index, value) = parameter.firstNegativeVariance {
-            throw KerasFormatError(file: file, object: weight.path, .invalidValue(key: "the \(parameter.name)",
+            throw KerasFormatError(file: file, object: weight, .invalidValue(key: "the \(parameter.name)",
                                                                                    reason: "must be 0 or more; value \(index) of \(parameter.count) is \(value)"))
         }
         let bad = parameter.nonFiniteCount
-        if bad > 0 { notices.append(.nonFiniteValues(weight: weight.path, count: bad, of: parameter.count)) }
+        if bad > 0 { notices.append(.nonFiniteValues(weight: weight, count: bad, of: parameter.count)) }
     }
 
     static func readOptimizer(_ inventory: WeightInventory, file: KerasFile) throws -> StoredOptimizer? {

@@ -4,3 +4,4 @@
 @_exported import KerasFormat
 @_exported import NeuralNet
 @_exported import NumPy
+@_exported import Safetensors

@@ -63,10 +63,14 @@ public final class KerasModel {
 
     /// Reads the weights of a Keras file into this model, as Keras's `model.load_weights` does: a
     /// `.weights.h5` or `.keras` by Keras's `layers/...` paths, a legacy `.h5` by position among the layers
-    /// with weights. Every layer's weight count and shapes are checked before any weight changes; what the
-    /// reading converted joins ``notices``.
+    /// with weights; or a `.safetensors` file by Keras's weight paths (`dense/kernel`). Every layer's weight
+    /// count and shapes are checked before any weight changes; what the reading converted joins ``notices``.
     public func loadWeights(_ path: String) throws {
-        notices += try ModelLoader.loadWeights(path, into: model, config: config)
+        if path.lowercased().hasSuffix(".safetensors") || SafetensorsFile.looksLikeSafetensors(path) {
+            notices += try SafetensorsWeights.load(path, into: model)
+        } else {
+            notices += try ModelLoader.loadWeights(path, into: model, config: config)
+        }
     }
 
     /// The inputs in the order `predict`, `fit` and `evaluate` take their arrays: each one's name, per-sample
@@ -264,9 +268,14 @@ public final class KerasModel {
     }
 
     /// Saves the model with its optimizer state in the form the extension names: `.keras`, `.weights.h5`, or
-    /// `.h5` (legacy, as Keras 3 writes it). The file appears complete or not at all.
+    /// `.h5` (legacy, as Keras 3 writes it); or its weights alone in `.safetensors`, by Keras's weight paths
+    /// (see ``SafetensorsWeights``). The file appears complete or not at all.
     public func save(_ path: String) throws {
-        try ModelWriter.save(model, optimizer: optimizer, to: path)
+        if path.lowercased().hasSuffix(".safetensors") {
+            try SafetensorsWeights.save(model, to: path, source: "KerasModel")
+        } else {
+            try ModelWriter.save(model, optimizer: optimizer, to: path)
+        }
     }
 
     /// A dataset of `x` and its targets, checked against the model (see ``Model/samples(inputs:targets:sampleWeights:)``).

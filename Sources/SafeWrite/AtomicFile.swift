@@ -99,7 +99,9 @@ public enum AtomicFile {
     private static var lastError: String { String(cString: strerror(errno)) }
 
     /// Writes all of `bytes` at the descriptor's position; `path` names the destination in errors.
-    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+    /// Writes all of `bytes` to `descriptor` (a file being written for `path`, which errors name), retrying
+    /// short writes.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
         var offset = 0
         while offset < bytes.count {
             let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

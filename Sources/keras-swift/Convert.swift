@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Architectures
 import KerasFormat
+import NeuralNet
+import Safetensors
 
 /// `--format` names for the three Keras forms.
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
@@ -48,38 +51,84 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// `keras-swift convert`: any Keras form to any other.
+/// `keras-swift convert`: any Keras form to any other, and weights to and from `.safetensors`.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a Keras model file between .h5, .weights.h5 and .keras, keeping the optimizer state.",
+        abstract: "Convert a model between .h5, .weights.h5 and .keras, keeping the optimizer state; or its weights to and from .safetensors.",
         discussion: """
             The output is written atomically: a temporary file beside it is renamed into place only when complete.
+
+            A .safetensors file holds the weights alone, float32, each under the path Keras gives it (dense/kernel,
+            lstm/lstm_cell/bias), with the source file and the layers' classes in its __metadata__. Reading one
+            needs the architecture: --config names a Keras config (model.to_json(), a .keras archive's config.json,
+            whose compile settings come along with a fresh optimizer) or any Keras model file (its architecture
+            alone), or --arch a preset.
 
             Examples:
               keras-swift convert LeNet5.h5 lenet5.keras
               keras-swift convert LeNet5.weights.h5 lenet5.h5 --arch lenet5
               keras-swift convert lenet5.keras lenet5-tfkeras.h5 --keras-version 2
+              keras-swift convert model.keras model.safetensors
+              keras-swift convert weights.safetensors model.keras --config config.json
             """)
 
     @OptionGroup var model: ModelOptions
-    @Argument(help: "The file to write.")
+    @Argument(help: "The file to write: .h5, .weights.h5, .keras or .safetensors.")
     var output: String
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let format = try outputOptions.resolvedFormat(for: output)
+        let writesSafetensors = output.lowercased().hasSuffix(".safetensors") && outputOptions.format == nil
+        let format = writesSafetensors ? nil : try outputOptions.resolvedFormat(for: output)
         let started = ContinuousClock.now
+        let (built, optimizer, source) = try readsSafetensors ? loadSafetensors() : loadKerasFile()
+        let read = ContinuousClock.now
+        let written: String
+        if let format {
+            try ModelWriter.save(built, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
+            written = "\(format)), " + (optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state")
+        } else {
+            try SafetensorsWeights.save(built, to: output, source: model.file)
+            written = "safetensors), \(SafetensorsWeights.keyedWeights(of: built).count) tensors"
+        }
+        print("\(model.file) (\(source)) -> \(output) (\(written); "
+              + "read in \(seconds(read - started)) s, written in \(seconds(ContinuousClock.now - read)) s")
+    }
+
+    /// Whether the input is a `.safetensors` file, by its name or its first bytes.
+    private var readsSafetensors: Bool {
+        model.file.lowercased().hasSuffix(".safetensors") || SafetensorsFile.looksLikeSafetensors(model.file)
+    }
+
+    /// The model of a Keras file, with its optimizer state unless left out.
+    private func loadKerasFile() throws -> (Model, Optimizer?, String) {
         let loaded = try model.load(openAxisLength: 1)
         try loaded.loaded.checkTrainingConfig()
         var notices: [Notice] = []
         let optimizer = outputOptions.noOptimizer ? nil : try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
         notices.forEach { note("note: \($0)") }
-        let read = ContinuousClock.now
-        try ModelWriter.save(loaded.model, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
-        let written = ContinuousClock.now
-        let state = optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state"
-        print("\(model.file) (\(loaded.file.format)) -> \(output) (\(format)), \(state); "
-              + "read in \(seconds(read - started)) s, written in \(seconds(written - read)) s")
+        return (loaded.model, optimizer, "\(loaded.file.format)")
+    }
+
+    /// The model `--config` or `--arch` describes, with the weights of the `.safetensors` input.
+    private func loadSafetensors() throws -> (Model, Optimizer?, String) {
+        let built: Model, optimizer: Optimizer?
+        if let config = model.config, ModelWriter.format(forPath: config) != nil {
+            // The file's optimizer state belongs to its own weights, so it is left behind.
+            let loaded = try Architecture.load(config, openAxisLength: 1)
+            loaded.notices.forEach { note("note: \($0)") }
+            (built, optimizer) = (loaded.model, nil)
+        } else if let config = model.config {
+            let configured = try ConfiguredModel.load(config, seed: 0, openAxisLength: 1)
+            configured.notices.forEach { note("note: \($0)") }
+            (built, optimizer) = (configured.model, outputOptions.noOptimizer ? nil : configured.optimizer)
+        } else if let arch = model.arch {
+            (built, optimizer) = (try arch.makeModel(), nil)
+        } else {
+            throw ValidationError("\(model.file) holds weights alone: name the architecture with --config (a Keras config or model file) or --arch")
+        }
+        try SafetensorsWeights.load(model.file, into: built).forEach { note("note: \($0)") }
+        return (built, optimizer, "safetensors")
     }
 
     private func seconds(_ duration: Duration) -> String {

@@ -19,8 +19,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The architecture of a weights-only file. Default: from the file's config, else recognised from the weight shapes.")
     var arch: Architecture?
 
-    @Option(help: ArgumentHelp("The Keras config of a weights-only file: model.to_json(), or a .keras archive's config.json.",
-                               valueName: "config.json"))
+    @Option(name: [.customLong("config"), .customLong("model")],
+            help: ArgumentHelp("The Keras config of a weights-only file: model.to_json(), or a .keras archive's config.json "
+                               + "(convert from .safetensors also takes a Keras model file).", valueName: "config.json"))
     var config: String?
 
     @Option(help: "Input scaling: auto (the notebook's choice for the architecture), raw (0..255) or unit (/255).")

@@ -14,14 +14,15 @@ import Testing
         "NeuralNet": ["CKernels", "CBLAS"],
         "SafeWrite": [],
         "NumPy": ["SafeWrite", "ZIPFoundation"],
+        "Safetensors": ["SafeWrite"],
         "MNIST": ["CGzip", "CPNG", "NumPy", "SafeWrite"],
-        "KerasFormat": ["HDF5", "NeuralNet", "SafeWrite", "ZIPFoundation", "CGzip"],
+        "KerasFormat": ["HDF5", "NeuralNet", "Safetensors", "SafeWrite", "ZIPFoundation", "CGzip"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
-        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "KerasFormat"],
+        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "Safetensors", "KerasFormat"],
     ]
     /// Modules of the platform any target may import.
     static let system: Set<String> = ["Foundation", "Dispatch", "Glibc", "Darwin"]
-    static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "NumPy", "MNIST", "KerasFormat", "Architectures", "h5tool",
+    static let products: Set<String> = ["KerasSwift", "HDF5", "NeuralNet", "NumPy", "Safetensors", "MNIST", "KerasFormat", "Architectures", "h5tool",
                                         "keras-swift", "_KerasFuzz", "_KerasConfigFuzz"]
 
     /// `swift package dump-package` of this package, read with a scratch folder of its own so that it does not

@@ -106,8 +106,14 @@ struct ConfigKey<CodedLayer: Layer>: @unchecked Sendable {  // key paths are imm
             let wrapped = layer[keyPath: keyPath] as! any Layer
             var config = ConfigWriter.layerConfig(wrapped, flavour: flavour)
             if let writtenName { config["name"] = .string(writtenName(wrapped.name, flavour)) }
-            return (name, .object(JSONObject([("module", .string("keras.layers")), ("class_name", .string(wrapped.className)),
-                                              ("config", .object(config)), ("registered_name", .null)])))
+            var entry = JSONObject([("module", .string("keras.layers")), ("class_name", .string(wrapped.className)),
+                                    ("config", .object(config)), ("registered_name", .null)])
+            // Keras 3 builds a wrapped layer that has its build_config as it reads it, outside the wrapper, which
+            // gives its variables the paths of Keras's own files (`dense/kernel`, not `wrapper/dense/kernel`).
+            if flavour == .keras3, !wrapped.weights.isEmpty, let shape = wrapped.inputShapes.first {
+                entry["build_config"] = .object(JSONObject([("input_shape", .batchShape(shape))]))
+            }
+            return (name, .object(entry))
         }
     }
 

@@ -42,6 +42,9 @@ struct WeightGroup {
     /// Each weight's name after the layer's in a legacy `.h5`'s `weight_names` (`kernel`; `dense/kernel`
     /// for the Dense that a Keras 3 TimeDistributed wraps).
     let legacyNames: [String]
+    /// Whether the weights belong to a layer another wraps (Bidirectional's, TimeDistributed's), whose Keras 3
+    /// variable paths start with its own name, not the wrapper's.
+    var inWrappedLayer = false
 
     /// Each weight's dataset under the layer's saveable group: `vars/0`, `layer/vars/1`.
     var storedNames: [String] { parameters.indices.map { (path.isEmpty ? "" : path + "/") + "vars/\($0)" } }
@@ -50,7 +53,7 @@ struct WeightGroup {
     /// with `legacyPrefix`.
     func nested(under path: String, legacyPrefix: String) -> WeightGroup {
         WeightGroup(path: self.path.isEmpty ? path : path + "/" + self.path, parameters: parameters,
-                    legacyNames: legacyNames.map { legacyPrefix + $0 })
+                    legacyNames: legacyNames.map { legacyPrefix + $0 }, inWrappedLayer: true)
     }
 }
 

@@ -1,0 +1,54 @@
+import Foundation
+import KerasFormat
+import NeuralNet
+import NumPy
+import TestSupport
+import Testing
+
+/// `keras-swift convert` to and from `.safetensors`: the weights go out by Keras's paths and come back into the
+/// architecture a config or a model file gives, predicting as the model did; files that do not fit are refused
+/// in one line with nothing written.
+@Suite struct ToolConvertTests {
+    private func tool(_ arguments: [String]) throws -> ProcessOutput { try BuiltTool.run("keras-swift", arguments) }
+
+    private func predictions(_ path: String, folder: TemporaryFolder) throws -> [[Float]] {
+        let x = try NumpyArray.read(folder.path("x.npy")).floats()
+        return try ModelLoader.load(path).model.predictEach(x)
+    }
+
+    @Test func weightsGoToSafetensorsAndComeBackIntoTheArchitecture() throws {
+        let folder = try TemporaryFolder()
+        let model = try ToolArrayTests.regression(in: folder)
+        let expected = try predictions(folder.path("prices.keras"), folder: folder)
+        let out = try tool(["convert", folder.path("prices.keras"), folder.path("prices.safetensors")])
+        #expect(out.status == 0 && out.stdout.contains("(safetensors), 6 tensors"), "\(out.stdout)\(out.stderr)")
+        try Data(ConfigWriter.archiveConfig(model, optimizer: Adam(parameters: model.parameters)).pythonJSON.utf8)
+            .write(to: URL(fileURLWithPath: folder.path("config.json")))
+        for (architecture, written) in [(["--config", folder.path("config.json")], "from-config.keras"),
+                                        (["--model", folder.path("prices.keras")], "from-model.h5")] {
+            let back = try tool(["convert", folder.path("prices.safetensors"), folder.path(written)] + architecture)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(try predictions(folder.path(written), folder: folder) == expected, "\(written)")
+        }
+    }
+
+    @Test func safetensorsThatDoNotFitAreRefusedInOneLineWithNothingWritten() throws {
+        let folder = try TemporaryFolder()
+        _ = try ToolArrayTests.regression(in: folder)
+        let weights = folder.path("prices.safetensors")
+        #expect(try tool(["convert", folder.path("prices.keras"), weights]).status == 0)
+        let noArchitecture = try tool(["convert", weights, folder.path("out.keras")])
+        #expect(noArchitecture.status == 2 && noArchitecture.stderr.contains("name the architecture with --config"), "\(noArchitecture.stderr)")
+        let wrongArchitecture = try tool(["convert", weights, folder.path("out.keras"), "--arch", "lenet5"])
+        #expect(wrongArchitecture.status == 1, "\(wrongArchitecture.stderr)")
+        #expect(wrongArchitecture.stderr == "keras-swift: error: \(weights): tensor trunk/kernel: matches no weight of the model "
+                + "(its keys are Keras's weight paths, layer/weight)\n")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: weights))
+        let truncated = folder.path("truncated.safetensors")
+        try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: truncated))
+        let refused = try tool(["convert", truncated, folder.path("out.keras"), "--model", folder.path("prices.keras")])
+        #expect(refused.status == 1 && refused.stderr.hasPrefix("keras-swift: error: \(truncated): truncated: the tensors need"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("out.keras")))
+    }
+}
