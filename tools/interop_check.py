@@ -23,6 +23,9 @@ Keras evaluates keras-swift's trained file as keras-swift does.
 Safetensors, for every zoo and data-zoo model: keras-swift's .safetensors of the Keras file loads with the safetensors
 package to the arrays of Keras's model.weights, keyed by their paths; and one the safetensors package writes from those
 converts back with the file's architecture into a .keras whose weights Keras loads equal.
+Trace, for a few of them (TRACE_MODELS): every layer's output from `keras-swift trace` must be within 1e-5
+(relative to the layer's largest value) of Keras's (tools/keras_trace.py) on 16 samples, and after Keras shifts
+one output unit's weights of a layer in the middle, the trace must name that layer as the first past the tolerance.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `keras-swift train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
@@ -169,6 +172,11 @@ CALLBACK_MODELS = {"two_inputs", "autoencoder"}
 # (hard_sigmoid), which a Keras 3 file cannot be written as for tf-keras.
 KERAS2_OWN_FILE_MODELS = {"keras2_gates"}
 
+# Models whose every layer's output keras-swift trace compares with Keras's, with a planted error.
+TRACE_MODELS = {"functional_bn_residual", "shared_layers", "two_heads", "masked_text", "encoder_decoder", "two_inputs"}
+# The layer classes a planted error goes into (their outputs are never folded into another layer's).
+TRACE_PLANTED_CLASSES = {"Dense", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "Embedding"}
+
 # Zoo training: images, batch size and epochs each side trains a zoo model on, from the file's weights and
 # optimizer state, in file order.
 ZOO_TRAINING = (640, 64, 2)
@@ -197,6 +205,10 @@ def zoo(tool, data, work, keras, checks, names=None):
         source, reference = entry["files"][0]["model"], np.load(entry["files"][0]["predictions"])
         zoo_evaluation(entry, tool, data, test_images, test_labels, keras, checks)
         safetensors_round_trip(name, source, tool, folder, keras, checks)
+        if name in TRACE_MODELS:
+            x = os.path.join(folder, f"{name}-x.npy")
+            np.save(x, keras_zoo.inputs(keras.models.load_model(source, compile=False), test_images[:16], pixels))
+            trace_check(name, source, [x], folder, tool, keras, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
@@ -233,6 +245,32 @@ def safetensors_round_trip(name, source, tool, folder, keras, checks):
     loaded = {w.path: np.asarray(w.numpy()) for w in keras.models.load_model(rebuilt, compile=False).weights}
     same = loaded.keys() == expected.keys() and all(np.array_equal(loaded[k], v) for k, v in expected.items())
     checks.add(f"safetensors {name} safetensors->keras-swift->Keras", same, f"{len(loaded)} weights as Keras wrote them")
+
+
+def trace_check(name, source, x_paths, folder, tool, keras, checks):
+    """keras-swift trace agrees with Keras layer by layer, and names the layer whose weights Keras shifted."""
+    flags = [flag for path in x_paths for flag in ["--x", path]] + ["--first", "16"]
+    reference = os.path.join(folder, f"{name}-keras-trace.npz")
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_trace.py"), source, *flags,
+                    "--output", reference], check=True, capture_output=True)
+    same = subprocess.run([tool.executable, "trace", source, *flags, "--reference", reference], capture_output=True, text=True)
+    lines = same.stdout.strip().splitlines()
+    checks.add(f"trace {name}: every layer as Keras computes it", same.returncode == 0,
+               (lines[-1] if lines else same.stderr.strip()) + f" ({len(lines) - 1} layer outputs)")
+    model = keras.models.load_model(source, compile=False)
+    candidates = [layer for layer in model.layers if layer.weights and layer.__class__.__name__ in TRACE_PLANTED_CLASSES]
+    target = candidates[len(candidates) // 2]
+    # One output unit's weights (the last axis), so that a softmax after it cannot cancel the shift.
+    weight = target.weights[0]
+    shifted = weight.numpy()
+    shifted[..., 0] += 0.1
+    weight.assign(shifted)
+    planted = os.path.join(folder, f"{name}-planted.keras")
+    model.save(planted)
+    found = subprocess.run([tool.executable, "trace", planted, *flags, "--reference", reference], capture_output=True, text=True)
+    last = found.stdout.strip().splitlines()[-1] if found.stdout.strip() else found.stderr.strip()
+    checks.add(f"trace {name}: a shift of {target.name}'s {weight.name} is found there", found.returncode == 1
+               and last.startswith(f"first layer past 1e-05: {target.name} "), last)
 
 
 def zoo_compiled(entry, module, keras, target, suffix, images, labels, checks):
@@ -429,6 +467,8 @@ def data_zoo(tool, work, keras, checks, names=None):
 
         source, reference = entry["files"][0]["model"], entry["files"][0]["predictions"]
         safetensors_round_trip(name, source, tool, folder, keras, checks)
+        if name in TRACE_MODELS:
+            trace_check(name, source, entry["inputs"], folder, tool, keras, checks)
         figures, ours = keras_evaluation(keras, source), evaluation(source)
         for figure, value in figures.items():
             checks.add(f"data-zoo {name} evaluate: {figure}", figure in ours and abs(ours[figure] - value) <= 1e-5 * (1 + abs(value)),

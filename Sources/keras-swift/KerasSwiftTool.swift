@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// `keras-swift`: predict, evaluate, train, convert and bench any Keras model, on the user's arrays or on
+/// `keras-swift`: predict, evaluate, train, convert, trace and bench any Keras model, on the user's arrays or on
 /// MNIST, the built-in data set.
 struct KerasSwiftTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keras-swift",
-        abstract: "Predict with, evaluate, train, convert and bench Keras models in Swift, on your own arrays or on MNIST.",
+        abstract: "Predict with, evaluate, train, convert, trace and bench Keras models in Swift, on your own arrays or on MNIST.",
         discussion: """
             Model files may be any Keras form: a legacy full-model .h5 (Keras 2 or 3), a Keras 3 .weights.h5 \
             or a .keras archive. A .weights.h5 has no architecture of its own: give --config with a Keras \
@@ -27,5 +27,5 @@ struct KerasSwiftTool: ParsableCommand {
               keras-swift evaluate LeNet5.weights.h5 --arch lenet5
               keras-swift predict LeNet5.h5 my-digit.png
             """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Convert.self, Bench.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Convert.self, Trace.self, Bench.self])
 }

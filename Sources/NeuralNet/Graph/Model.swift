@@ -112,7 +112,9 @@ public class Model {
     }
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
-    private let workers: [Worker]
+    let workers: [Worker]
+    /// For each node, the node whose output stands for it at inference (see ``BatchNormalizationFolding``).
+    let inferenceSources: [Int]
     /// Each worker's summed result of the current batch (reused; only metric states are allocated per batch).
     private let results: UnsafeMutableBufferPointer<BatchResult>
     /// Workers 1... gradient buffers, one per parameter in model order.
@@ -207,6 +209,7 @@ public class Model {
         let maskPlan = try MaskPlan(nodes, outputs: outputs)
         self.maskPlan = maskPlan
         let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes, outputs: outputs)
+        self.inferenceSources = inferenceSources
         workers = (0..<max(1, workerCount)).map {
             Worker(nodes: nodes, outputNodes: outputs, plan: plan, maskPlan: maskPlan, inferenceSources: inferenceSources, index: $0, seed: seed)
         }
@@ -482,18 +485,14 @@ public class Model {
                      destinations: OutputDestinations?, deferGradients: Bool = false) -> (result: BatchResult, parts: Int) {
         let parts = min(workers.count, batch)
         let results = self.results
-        let shapes = outputShapes, targetSizes = self.targetSizes
+        let targetSizes = self.targetSizes
         // What a loss decides over the whole batch, before it is split between the workers.
         let facts = losses.indices.map { index in
             Loss.BatchFacts(binaryTargets: targets.map { losses[index].binaryTargets($0.output(index, valuesPerSample: targetSizes[index]),
                                                                                      count: batch * targetSizes[index]) } ?? false,
                             maskWeight: targets == nil ? 1 : maskWeight(ofOutput: index, inputs: inputs, batch: batch))
         }
-        let metricOffsets = targets == nil ? [] : self.metricOffsets
-        var context = Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
-                                     inputSizes: inputSizes, outputSizes: outputSizes, metrics: metrics, metricOffsets: metricOffsets,
-                                     metricStateSize: metricStateSize, rowWidths: shapes.map { $0.last ?? 1 },
-                                     targetSizes: targetSizes, facts: facts, gradientScale: 1 / Float(batch), profiler: nil)
+        var context = workerContext(facts: facts, scoring: targets != nil, batch: batch)
         context.deferGradients = deferGradients
         var firstContext = context
         firstContext.profiler = profiler
@@ -525,6 +524,18 @@ public class Model {
         }
         return (results[0..<parts].reduce(BatchResult(), +), parts)
     }
+
+    /// What the workers need for a pass of `batch` samples, with each output's `facts`; with `scoring`, where
+    /// the metrics keep their sums.
+    func workerContext(facts: [Loss.BatchFacts], scoring: Bool, batch: Int) -> Worker.Context {
+        Worker.Context(losses: losses, lossWeights: lossWeights, deferredActivations: deferredActivations,
+                       inputSizes: inputSizes, outputSizes: outputSizes, metrics: metrics, metricOffsets: scoring ? metricOffsets : [],
+                       metricStateSize: metricStateSize, rowWidths: outputShapes.map { $0.last ?? 1 },
+                       targetSizes: targetSizes, facts: facts, gradientScale: 1 / Float(batch), profiler: nil)
+    }
+
+    /// The activation a loss took over from output `position`'s layer, which predictions apply after it.
+    func deferredActivation(ofOutput position: Int) -> Activation? { deferredActivations[position] }
 
     /// The weight Keras gives each unmasked position of output `index` in this batch's loss, so that the loss
     /// is the mean over those: all positions over unmasked ones (0 when all are masked); 1 without a mask.

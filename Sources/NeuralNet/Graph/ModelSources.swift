@@ -35,7 +35,7 @@ extension Model {
     /// Calls `body(start, batch)` for consecutive batches of `data` in order: pointers into the arrays of
     /// ``Samples``, or the values of another source gathered into buffers reused from batch to batch (and
     /// checked as they come). With `targets` false, only the inputs are read.
-    private func forEachBatch(of data: SampleSource, targets: Bool, batchSize: Int, progress: ((Int, Int) -> Void)?,
+    func forEachBatch(of data: SampleSource, targets: Bool, batchSize: Int, progress: ((Int, Int) -> Void)?,
                               _ body: (_ start: Int, _ batch: Batch) throws -> Void) throws {
         let inputCount = inputs.count, targetCount = targets ? outputs.count : 0
         let weighted = targets && data.hasSampleWeights

@@ -247,6 +247,13 @@ final class Worker {
         }
     }
 
+    /// Output `tensor` of node `index` after an inference pass over `batch` samples: `batch` samples of that
+    /// tensor's values, from the node that stands for it at inference.
+    func inferenceOutput(ofNode index: Int, tensor: Int, batch: Int) -> UnsafeBufferPointer<Float> {
+        let source = inferenceSources[index], offsets = outputOffsets[source]
+        return UnsafeBufferPointer(start: outputs[source].pointer + batch * offsets[tensor], count: batch * (offsets[tensor + 1] - offsets[tensor]))
+    }
+
     /// After every node's forward pass: copies each output (after a deferred activation) to `destinations`,
     /// and with targets returns the summed loss and metric states, leaving each output's loss gradient (times its
     /// weight) ready for the backward pass when training.
