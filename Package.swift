@@ -6,6 +6,7 @@ import PackageDescription
 //   NeuralNet     tensors, layers, graphs, losses, optimizers, training; knows no files and no data sets
 //   NumPy         .npy and .npz arrays in and out, any numeric dtype; knows no network
 //   Safetensors   .safetensors tensors in and out, checked against hostile headers; knows no network
+//   ONNX          a NeuralNet model as an ONNX ModelProto (protobuf written here); knows no files
 //   MNIST         IDX, mnist.npz and image files to pixels (NumPy); knows no network
 //   KerasFormat   Keras configs and file layouts <-> NeuralNet models (HDF5 + NeuralNet)
 //   Architectures the four notebook presets: builders, recipes, preprocessing, recognition by weight shapes
@@ -20,6 +21,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "NumPy", targets: ["NumPy"]),
         .library(name: "Safetensors", targets: ["Safetensors"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "MNIST", targets: ["MNIST"]),
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
         .library(name: "Architectures", targets: ["Architectures"]),
@@ -47,6 +49,7 @@ let package = Package(
         .target(name: "SafeWrite"),
         .target(name: "NumPy", dependencies: ["SafeWrite", "ZIPFoundation"]),
         .target(name: "Safetensors", dependencies: ["SafeWrite"]),
+        .target(name: "ONNX", dependencies: ["NeuralNet"]),
         .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy", "SafeWrite"]),
         .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "Safetensors", "SafeWrite", "ZIPFoundation", "CGzip"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
@@ -61,8 +64,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "keras-swift",
-            dependencies: ["KerasSwift", "NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "Safetensors", "SafeWrite", "CommandLineSupport",
-                           "FileProbe",
+            dependencies: ["KerasSwift", "NeuralNet", "NumPy", "MNIST", "Architectures", "KerasFormat", "Safetensors", "ONNX", "SafeWrite",
+                           "CommandLineSupport", "FileProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "getting-started", dependencies: ["KerasSwift", "MNIST", "Architectures"], path: "Examples/GettingStarted"),
 
@@ -78,6 +81,7 @@ let package = Package(
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["NumPy", "TestSupport"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NeuralNet"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "MNIST", "NeuralNet", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5", "NumPy", "MNIST", "NeuralNet", "Architectures", "TestSupport", "ZIPFoundation"]),

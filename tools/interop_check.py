@@ -26,6 +26,10 @@ converts back with the file's architecture into a .keras whose weights Keras loa
 Trace, for a few of them (TRACE_MODELS): every layer's output from `keras-swift trace` must be within 1e-5
 (relative to the layer's largest value) of Keras's (tools/keras_trace.py) on 16 samples, and after Keras shifts
 one output unit's weights of a layer in the middle, the trace must name that layer as the first past the tolerance.
+ONNX, for the four notebook models (trained by Keras in the round trips) and every zoo and data-zoo model keras-swift
+exports: onnx.checker (full_check) accepts keras-swift's .onnx, and onnxruntime's outputs are within 1e-5 of Keras's
+at batch 1 and at a batch of 64 (100 samples for the data zoo); a model keras-swift refuses to export is listed,
+not counted.
 Shuffling: Keras's fit(shuffle=True) after keras.utils.set_random_seed must keep one order every epoch (what
 `keras-swift train --shuffle once` mirrors), and draw a new one each epoch without the seed (`--shuffle epoch`).
 
@@ -155,6 +159,8 @@ def keras_to_swift(arch, tool, data, work, keras, checks):
     reference = keras_results(model, arch, data, keras)
     for suffix in [".h5", ".weights.h5", ".keras"]:
         checks.compare(f"{arch} Keras->keras-swift {suffix}", tool.results(base + suffix, arch, work), reference)
+    x = ki.preprocess(arch, ki.load_mnist(data, "test")[0][:64])
+    onnx_check(arch, base + ".keras", [x], [model.predict(x, verbose=0)], tool, work, checks)
 
 
 # Same-start runs: (architecture, optimizer, images, batch size, epochs). The MLP is left out because its
@@ -209,6 +215,9 @@ def zoo(tool, data, work, keras, checks, names=None):
             x = os.path.join(folder, f"{name}-x.npy")
             np.save(x, keras_zoo.inputs(keras.models.load_model(source, compile=False), test_images[:16], pixels))
             trace_check(name, source, [x], folder, tool, keras, checks)
+        loaded = keras.models.load_model(source, compile=False)
+        images = keras_zoo.inputs(loaded, test_images[:64], pixels)
+        onnx_check(name, source, [images], keras_data_zoo.as_list(loaded.predict(images, verbose=0)), tool, folder, checks)
         exports = [(".keras", [], keras)] + ([(".h5", [], keras)] if entry["keras3_h5_reload"] else []) \
             + ([("-keras2.h5", ["--keras-version", "2"], tf_keras)] if tf_keras and entry["keras2"] else [])
         for suffix, options, module in exports:
@@ -224,6 +233,30 @@ def zoo(tool, data, work, keras, checks, names=None):
             zoo_keras2_archive_state(entry, tool, folder, keras, tf_keras, checks)
         if not entry["random_in_training"]:
             zoo_training(entry, tool, data, folder, keras, checks)
+
+
+def onnx_check(name, source, x, expected, tool, folder, checks):
+    """keras-swift's ONNX export of source passes onnx's checker and runs in onnxruntime as Keras predicts:
+    x and expected are lists of arrays (per input, per output), whose first axis is the samples."""
+    import onnx
+    import onnxruntime
+    path = os.path.join(folder, f"{name}-swift.onnx")
+    out = subprocess.run([tool.executable, "convert", source, path], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"skip onnx {name}: not exported ({out.stderr.strip().removeprefix('keras-swift: error: ')})", flush=True)
+        return
+    try:
+        onnx.checker.check_model(onnx.load(path), full_check=True)
+        checks.add(f"onnx {name}: onnx.checker accepts it", True, f"{os.path.getsize(path):,} bytes")
+    except Exception as error:  # noqa: BLE001 (the checker's own exceptions vary by version)
+        checks.add(f"onnx {name}: onnx.checker accepts it", False, str(error).splitlines()[0])
+        return
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    for count in [1, len(x[0])]:
+        outputs = session.run(None, {n: a[:count].astype(np.float32) for n, a in zip(names, x)})
+        gap = max(float(np.max(np.abs(o - np.asarray(e)[:count]))) for o, e in zip(outputs, expected))
+        checks.add(f"onnx {name}: onnxruntime at batch {count}", gap <= 1e-5, f"max |difference| from Keras {gap:.2e}")
 
 
 def safetensors_round_trip(name, source, tool, folder, keras, checks):
@@ -469,6 +502,7 @@ def data_zoo(tool, work, keras, checks, names=None):
         safetensors_round_trip(name, source, tool, folder, keras, checks)
         if name in TRACE_MODELS:
             trace_check(name, source, entry["inputs"], folder, tool, keras, checks)
+        onnx_check(name, source, x, [np.load(p) for p in reference], tool, folder, checks)
         figures, ours = keras_evaluation(keras, source), evaluation(source)
         for figure, value in figures.items():
             checks.add(f"data-zoo {name} evaluate: {figure}", figure in ours and abs(ours[figure] - value) <= 1e-5 * (1 + abs(value)),

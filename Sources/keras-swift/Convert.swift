@@ -3,6 +3,8 @@ import Foundation
 import Architectures
 import KerasFormat
 import NeuralNet
+import ONNX
+import SafeWrite
 import Safetensors
 
 /// `--format` names for the three Keras forms.
@@ -70,6 +72,9 @@ struct Convert: ParsableCommand {
               keras-swift convert lenet5.keras lenet5-tfkeras.h5 --keras-version 2
               keras-swift convert model.keras model.safetensors
               keras-swift convert weights.safetensors model.keras --config config.json
+              keras-swift convert model.keras model.onnx --opset 17 --batch dynamic
+
+            An .onnx file is the model for inference (as Keras's predict computes it), with the inputs' and             outputs' Keras names and channels-last shapes and a symbolic batch axis (--batch N fixes it),             written for onnxruntime without Python or TensorFlow. A layer with no faithful ONNX form here is             refused by name.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -77,9 +82,22 @@ struct Convert: ParsableCommand {
     var output: String
     @OptionGroup var outputOptions: OutputOptions
 
+    @Option(help: "The ONNX operator set of an .onnx output (13 to 21).")
+    var opset = 17
+
+    @Option(help: ArgumentHelp("The batch axis of an .onnx output: dynamic, or a length.", valueName: "dynamic|N"))
+    var batch = "dynamic"
+
+    func validate() throws {
+        guard batch == "dynamic" || (Int(batch) ?? 0) > 0 else { throw ValidationError("--batch takes dynamic or a positive length") }
+        let opsets = ONNXExporter.supportedOpsets
+        guard opsets.contains(opset) else { throw ValidationError("--opset takes \(opsets.lowerBound) to \(opsets.upperBound)") }
+    }
+
     func run() throws {
         let writesSafetensors = output.lowercased().hasSuffix(".safetensors") && outputOptions.format == nil
-        let format = writesSafetensors ? nil : try outputOptions.resolvedFormat(for: output)
+        let writesONNX = output.lowercased().hasSuffix(".onnx") && outputOptions.format == nil
+        let format = writesSafetensors || writesONNX ? nil : try outputOptions.resolvedFormat(for: output)
         let started = ContinuousClock.now
         let (built, optimizer, source) = try readsSafetensors ? loadSafetensors() : loadKerasFile()
         let read = ContinuousClock.now
@@ -87,6 +105,15 @@ struct Convert: ParsableCommand {
         if let format {
             try ModelWriter.save(built, optimizer: optimizer, to: output, format: format, flavour: outputOptions.flavour)
             written = "\(format)), " + (optimizer.map { "with \($0.className) state after \($0.iterations) steps" } ?? "without optimizer state")
+        } else if writesONNX {
+            try AtomicFile.checkDestination(output)
+            let exporter = ONNXExporter(opset: opset, batch: Int(batch))
+            do {
+                try AtomicFile.write(try exporter.export(built), to: output)
+            } catch let error as ONNXExportError {
+                throw ToolError.unusableModel(file: model.file, reason: "\(error)")
+            }
+            written = "ONNX opset \(opset)), batch \(batch)"
         } else {
             try SafetensorsWeights.save(built, to: output, source: model.file)
             written = "safetensors), \(SafetensorsWeights.keyedWeights(of: built).count) tensors"

@@ -51,4 +51,20 @@ import Testing
         #expect(refused.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: folder.path("out.keras")))
     }
+
+    @Test func onnxIsWrittenForInferenceAndALayerWithoutAnONNXFormIsRefusedByName() throws {
+        let folder = try TemporaryFolder()
+        _ = try ToolArrayTests.regression(in: folder)
+        let written = try tool(["convert", folder.path("prices.keras"), folder.path("prices.onnx"), "--batch", "4"])
+        #expect(written.status == 0 && written.stdout.contains("(ONNX opset 17), batch 4"), "\(written.stdout)\(written.stderr)")
+        #expect((try Data(contentsOf: URL(fileURLWithPath: folder.path("prices.onnx")))).count > 200)
+        let recurrent = try Sequential(inputShape: [5, 2], layers: [LSTM(units: 3, name: "memory"), Dense(units: 1, name: "out")])
+        try ModelWriter.save(recurrent, optimizer: nil, to: folder.path("recurrent.keras"))
+        let refused = try tool(["convert", folder.path("recurrent.keras"), folder.path("recurrent.onnx")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "keras-swift: error: \(folder.path("recurrent.keras")): layer memory: LSTM has no ONNX form here\n")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("recurrent.onnx")))
+        #expect(try tool(["convert", folder.path("prices.keras"), folder.path("p.onnx"), "--batch", "0"]).status == 2)
+        #expect(try tool(["convert", folder.path("prices.keras"), folder.path("p.onnx"), "--opset", "9"]).status == 2)
+    }
 }

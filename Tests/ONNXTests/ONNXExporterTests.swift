@@ -1,0 +1,99 @@
+import NeuralNet
+import ONNX
+import Testing
+
+/// The ONNX writer's graph, read back with a small protobuf reader: the operators in order (a Transpose only at
+/// the edges of the convolutions), Keras's names on inputs and outputs, the batch axis, and refusals by name.
+@Suite struct ONNXExporterTests {
+    /// Protocol Buffers' fields of a message: number and value (an integer, or a length-delimited payload).
+    private enum Field { case integer(Int), bytes([UInt8]) }
+
+    private func fields(_ bytes: [UInt8]) -> [(Int, Field)] {
+        var result: [(Int, Field)] = [], position = 0
+        func varint() -> Int {
+            var value = 0, shift = 0
+            while true {
+                let byte = bytes[position]
+                position += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+        while position < bytes.count {
+            let key = varint()
+            switch key & 7 {
+            case 0: result.append((key >> 3, .integer(varint())))
+            case 2:
+                let length = varint()
+                result.append((key >> 3, .bytes(Array(bytes[position..<position + length]))))
+                position += length
+            case 5:
+                result.append((key >> 3, .bytes(Array(bytes[position..<position + 4]))))
+                position += 4
+            default: Issue.record("unexpected wire type \(key & 7)"); return result
+            }
+        }
+        return result
+    }
+
+    private func payloads(_ bytes: [UInt8], _ number: Int) -> [[UInt8]] {
+        fields(bytes).compactMap { field in if field.0 == number, case .bytes(let payload) = field.1 { return payload } else { return nil } }
+    }
+
+    private func text(_ bytes: [UInt8], _ number: Int) -> String? { payloads(bytes, number).first.map { String(decoding: $0, as: UTF8.self) } }
+
+    private func integer(_ bytes: [UInt8], _ number: Int) -> Int? {
+        fields(bytes).lazy.compactMap { field in if field.0 == number, case .integer(let value) = field.1 { return value } else { return nil } }.first
+    }
+
+    /// The dimensions of a graph input or output (ValueInfoProto: type, tensor_type, shape, dim).
+    private func dimensions(_ value: [UInt8]) -> [[UInt8]] {
+        let type = payloads(value, 2).first ?? [], tensor = payloads(type, 1).first ?? [], shape = payloads(tensor, 2).first ?? []
+        return payloads(shape, 1)
+    }
+
+    private func lenet() throws -> Sequential {
+        try Sequential(name: "lenet", inputShape: [12, 12, 1], layers: [
+            Conv2D(filters: 2, kernelSize: (3, 3), activation: .tanh, name: "c1"), Pooling2D(.average, name: "p1"),
+            Conv2D(filters: 3, kernelSize: (3, 3), padding: .same, activation: .relu, name: "c2"), Flatten(name: "flat"),
+            Dropout(rate: 0.5, name: "drop"), Dense(units: 4, activation: .softmax, name: "out")], seed: 1)
+    }
+
+    @Test func aConvolutionalModelTransposesOnlyAtTheEdges() throws {
+        let bytes = try ONNXExporter().export(try lenet())
+        let model = fields(bytes)
+        #expect(integer(bytes, 1) == 8, "IR version 8")
+        let opset = try #require(payloads(bytes, 8).first)
+        #expect(!model.isEmpty && integer(opset, 2) == 17)
+        let graph = try #require(payloads(bytes, 7).first)
+        let ops = payloads(graph, 1).compactMap { text($0, 4) }
+        #expect(ops == ["Transpose", "Conv", "Tanh", "AveragePool", "Conv", "Relu", "Transpose", "Flatten", "MatMul", "Add", "Softmax", "Identity"])
+        let input = try #require(payloads(graph, 11).first)
+        #expect(text(input, 1) == "input_layer")
+        let output = try #require(payloads(graph, 12).first)
+        #expect(text(output, 1) == "out")
+        // The input's shape: a symbolic batch, then 12, 12, 1.
+        let shape = dimensions(input)
+        #expect(shape.count == 4 && text(shape[0], 2) == "batch" && shape.dropFirst().map { integer($0, 1) } == [12, 12, 1])
+        #expect(payloads(graph, 5).count == 6, "three kernels and three biases")
+    }
+
+    @Test func aFixedBatchIsWrittenAsALength() throws {
+        let bytes = try ONNXExporter(batch: 8).export(try lenet())
+        let graph = try #require(payloads(bytes, 7).first)
+        let input = try #require(payloads(graph, 11).first)
+        #expect(dimensions(input).map { integer($0, 1) } == [8, 12, 12, 1])
+    }
+
+    @Test func layersWithoutAnONNXFormAreRefusedByName() throws {
+        let recurrent = try Sequential(inputShape: [5, 2], layers: [LSTM(units: 3, name: "memory"), Dense(units: 1, name: "out")])
+        #expect(throws: ONNXExportError(object: "layer memory", reason: "LSTM has no ONNX form here")) { try ONNXExporter().export(recurrent) }
+        let tokens = try Model(name: "tokens", inputs: [Model.Input(name: "ids", shape: [4], dtype: .int32)],
+                               nodes: [Node(Embedding(inputDimension: 9, outputDimension: 2, name: "embed"), inputs: [.input(0)])])
+        #expect(throws: ONNXExportError(object: "input ids", reason: "takes int32 values; only float32 inputs are exported to ONNX here")) {
+            try ONNXExporter().export(tokens)
+        }
+        #expect(throws: ONNXExportError.self) { try ONNXExporter(opset: 11).export(try lenet()) }
+    }
+}
