@@ -269,7 +269,7 @@ public final class KerasModel {
 
     /// Saves the model with its optimizer state in the form the extension names: `.keras`, `.weights.h5`, or
     /// `.h5` (legacy, as Keras 3 writes it); or its weights alone in `.safetensors`, by Keras's weight paths
-    /// (see ``SafetensorsWeights``). The file appears complete or not at all.
+    /// (`dense/kernel`). The file appears complete or not at all.
     public func save(_ path: String) throws {
         if path.lowercased().hasSuffix(".safetensors") {
             try SafetensorsWeights.save(model, to: path, source: "KerasModel")
