@@ -53,7 +53,11 @@ public enum SafetensorsWeights {
     public static func load(_ path: String, into model: Model) throws -> [Notice] {
         let file = try SafetensorsFile.open(path)
         let wanted = keyedWeights(of: model)
-        let keys = Set(wanted.map(\.key))
+        var keys = Set<String>()
+        if let repeated = wanted.first(where: { !keys.insert($0.key).inserted }) {
+            throw KerasFormatError(file: path, object: "layer \(repeated.layer.name)",
+                                   .invalidValue(key: "weight path \(repeated.key)", reason: "belongs to two weights of the model; rename a layer they wrap"))
+        }
         let prefix = commonExtraComponent(of: file.tensors.map(\.name), known: keys)
         let byKey = Dictionary(file.tensors.map { (String($0.name.dropFirst(prefix.count)), $0) }, uniquingKeysWith: { a, _ in a })
         if let extra = file.tensors.first(where: { !keys.contains(String($0.name.dropFirst(prefix.count))) }) {

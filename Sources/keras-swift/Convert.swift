@@ -74,11 +74,14 @@ struct Convert: ParsableCommand {
               keras-swift convert weights.safetensors model.keras --config config.json
               keras-swift convert model.keras model.onnx --opset 17 --batch dynamic
 
-            An .onnx file is the model for inference (as Keras's predict computes it), with the inputs' and             outputs' Keras names and channels-last shapes and a symbolic batch axis (--batch N fixes it),             written for onnxruntime without Python or TensorFlow. A layer with no faithful ONNX form here is             refused by name.
+            An .onnx file is the model for inference (as Keras's predict computes it), with the inputs' and \
+            outputs' Keras names and channels-last shapes and a symbolic batch axis (--batch N fixes it), \
+            written for onnxruntime without Python or TensorFlow. A layer with no faithful ONNX form here is \
+            refused by name.
             """)
 
     @OptionGroup var model: ModelOptions
-    @Argument(help: "The file to write: .h5, .weights.h5, .keras or .safetensors.")
+    @Argument(help: "The file to write: .h5, .weights.h5, .keras, .safetensors or .onnx.")
     var output: String
     @OptionGroup var outputOptions: OutputOptions
 

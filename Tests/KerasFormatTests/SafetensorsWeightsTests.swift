@@ -112,4 +112,19 @@ import Testing
         }
         #expect(copy.layers.flatMap(\.weights).map { Array(UnsafeBufferPointer(start: $0.value, count: $0.count)) } == before, "nothing changed")
     }
+
+    /// Keras names a wrapped layer's weights without its wrapper's name, so two wrappers of layers of one name
+    /// would share keys: such a model is refused rather than loaded with one tensor twice.
+    @Test func twoWeightsOfOneKeyAreRefused() throws {
+        let model = try Sequential(inputShape: [4, 2], layers: [
+            TimeDistributed(Dense(units: 2, name: "inner"), name: "first"), TimeDistributed(Dense(units: 2, name: "inner"), name: "second")])
+        let folder = try TemporaryFolder()
+        let path = folder.path("twice.safetensors")
+        #expect(throws: KerasFormatError.self) { try SafetensorsWeights.save(model, to: path, source: "m.keras") }
+        try writeForeign(model, names: ["inner/kernel", "inner/bias"], to: path)
+        #expect(throws: KerasFormatError(file: path, object: "layer second", .invalidValue(key: "weight path inner/kernel",
+                                                                                      reason: "belongs to two weights of the model; rename a layer they wrap"))) {
+            try SafetensorsWeights.load(path, into: model)
+        }
+    }
 }
