@@ -125,8 +125,7 @@ extension GraphBuilder {
 
     /// A convolution: the kernel from Keras's (spatial..., in/groups, out) to ONNX's (out, in/groups, spatial...).
     private mutating func convolve(_ convolution: Convolution, _ x: LoweredValue) throws -> LoweredValue {
-        let name = convolution.name, rank = convolution.rank
-        let kernel = convolution.kernel, shape = kernel.shape
+        let rank = convolution.rank, kernel = convolution.kernel, shape = kernel.shape
         let spatial = Array(shape.prefix(rank)), inner = shape[rank], outer = shape[rank + 1]
         let positions = spatial.reduce(1, *)
         var values = [Float](repeating: 0, count: kernel.count)
@@ -135,15 +134,24 @@ extension GraphBuilder {
                 for o in 0..<outer { values[(o * inner + i) * positions + position] = kernel.value[(position * inner + i) * outer + o] }
             }
         }
-        var inputs = [x.name, weight(kernel, of: name, shape: [outer, inner] + spatial, values: values)]
-        if let bias = convolution.bias { inputs.append(weight(bias, of: name)) }
-        // Causal padding: (kernel - 1) · dilation zeros before the sequence, none after.
-        let pads = convolution.padding == .causal ? [(convolution.kernelSize[0] - 1) * convolution.dilationRate[0], 0]
-            : Self.pads(input: Array(convolution.inputShape.prefix(rank)), window: convolution.kernelSize, strides: convolution.strides,
-                        dilations: convolution.dilationRate, padding: convolution.padding)
+        return try convolutionNode(convolution, x, inputShape: convolution.inputShape, kernel: kernel, bias: convolution.bias,
+                                   onnxKernel: (shape: [outer, inner] + spatial, values: values), groups: convolution.groups)
+    }
+
+    /// The Conv node of any convolution given its kernel in ONNX's layout, with the layer's bias, padding
+    /// (causal included: `pads` puts every zero before the sequence) and activation.
+    private mutating func convolutionNode(_ convolution: some ConvolutionLayer, _ x: LoweredValue, inputShape: [Int],
+                                          kernel: Parameter, bias: Parameter?, onnxKernel: (shape: [Int], values: [Float]),
+                                          groups: Int) throws -> LoweredValue {
+        let name = convolution.name
+        var inputs = [x.name, weight(kernel, of: name, shape: onnxKernel.shape, values: onnxKernel.values)]
+        if let bias { inputs.append(weight(bias, of: name)) }
+        let pads = Self.pads(input: Array(inputShape.prefix(convolution.rank)), window: convolution.kernelSize,
+                             strides: convolution.strides, dilations: convolution.dilationRate, padding: convolution.padding)
         let y = graph.add("Conv", inputs, name: name, attributes: [
             ("kernel_shape", .ints(convolution.kernelSize)), ("strides", .ints(convolution.strides)),
-            ("dilations", .ints(convolution.dilationRate)), ("group", .int(convolution.groups)), ("pads", .ints(pads))])
+            ("dilations", .ints(convolution.dilationRate)), ("group", .int(groups)), ("pads", .ints(pads))])
+        if convolution.activation == .linear { foldableConvolutions[y] = graph.nodes.count - 1 }
         return try activate(same(x, y), convolution.activation, layer: name)
     }
 
@@ -156,23 +164,15 @@ extension GraphBuilder {
     /// A depthwise convolution: ONNX's grouped Conv with a group per input channel, the kernel from Keras's
     /// (spatial..., in, multiplier) to (in · multiplier, 1, spatial...).
     private mutating func convolveDepthwise(_ convolution: DepthwiseConvolution, _ x: LoweredValue) throws -> LoweredValue {
-        let name = convolution.name, rank = convolution.rank
-        guard convolution.padding != .causal else { throw ONNXExportError(object: "layer \(name)", reason: "causal padding has no ONNX form here") }
-        let kernel = convolution.kernel, shape = kernel.shape
+        let rank = convolution.rank, kernel = convolution.kernel, shape = kernel.shape
         let spatial = Array(shape.prefix(rank)), channels = shape[rank], multiplier = shape[rank + 1]
         let positions = spatial.reduce(1, *)
         var values = [Float](repeating: 0, count: kernel.count)
         for position in 0..<positions {
             for output in 0..<channels * multiplier { values[output * positions + position] = kernel.value[position * channels * multiplier + output] }
         }
-        var inputs = [x.name, weight(kernel, of: name, shape: [channels * multiplier, 1] + spatial, values: values)]
-        if let bias = convolution.bias { inputs.append(weight(bias, of: name)) }
-        let pads = Self.pads(input: Array(convolution.inputShape.prefix(rank)), window: convolution.kernelSize, strides: convolution.strides,
-                             dilations: convolution.dilationRate, padding: convolution.padding)
-        let y = graph.add("Conv", inputs, name: name, attributes: [
-            ("kernel_shape", .ints(convolution.kernelSize)), ("strides", .ints(convolution.strides)),
-            ("dilations", .ints(convolution.dilationRate)), ("group", .int(channels)), ("pads", .ints(pads))])
-        return try activate(same(x, y), convolution.activation, layer: name)
+        return try convolutionNode(convolution, x, inputShape: convolution.inputShape, kernel: kernel, bias: convolution.bias,
+                                   onnxKernel: (shape: [channels * multiplier, 1] + spatial, values: values), groups: channels)
     }
 
     /// Normalization with its figures, as Keras computes it: `(x - mean) / max(sqrt(variance), 1e-7)`, or
@@ -191,11 +191,16 @@ extension GraphBuilder {
         return same(x, y)
     }
 
-    /// BatchNormalization over the channels at inference: ONNX's own, with the moving statistics.
+    /// BatchNormalization at inference, `x · factor + offset` per channel from the moving statistics: ONNX's
+    /// own operator over the channels, a broadcast product and sum over any other axis.
     private mutating func normalize(_ normalization: BatchNormalization, _ source: LoweredValue) throws -> LoweredValue {
-        let name = normalization.name
-        guard normalization.axis == -1 || normalization.axis == normalization.inputShape.count else {
-            throw ONNXExportError(object: "layer \(name)", reason: "BatchNormalization over axis \(normalization.axis), not the last, has no ONNX form here")
+        let name = normalization.name, rank = normalization.inputShape.count + 1
+        let axis = normalization.axis < 0 ? normalization.axis + rank : normalization.axis
+        guard axis == rank - 1 else {
+            let x = keras(source), (factor, offset) = normalization.inferenceScaleAndShift
+            let shape = (0..<rank).map { $0 == axis ? factor.count : 1 }
+            let scaled = graph.add("Mul", [x.name, graph.constant("\(name)/factor", shape: shape, factor)], name: name)
+            return same(x, graph.add("Add", [scaled, graph.constant("\(name)/offset", shape: shape, offset)], name: name))
         }
         let x = channelsFirst(source)
         let channels = normalization.movingMean.count

@@ -3,9 +3,9 @@ import NeuralNet
 /// Writes a model as an ONNX `ModelProto`: Keras's input and output names and shapes, channels-last at the
 /// edges, and between them channels-first wherever convolutions and pooling need it (a Transpose only where a
 /// layer needs the other layout: into the first convolution, into a Flatten after one); weights as
-/// initializers; the batch axis symbolic (`batch`) or fixed. Each layer class is lowered to the ONNX
-/// operators that compute what Keras computes at inference; a layer without such a lowering is refused by
-/// name, never approximated.
+/// initializers, a BatchNormalization after a convolution folded into its kernel; the batch axis symbolic
+/// (`batch`) or fixed. Each layer class is lowered to the ONNX operators that compute what Keras computes at
+/// inference; a layer without such a lowering is refused by name, never approximated.
 public struct ONNXExporter {
     /// The operator set written (17 by default; 13 to 21 are accepted).
     public var opset = 17
@@ -50,6 +50,8 @@ struct GraphBuilder {
     private var inputs: [LoweredValue] = []
     /// Values already transposed to the other layout, by source name.
     private var transposed: [String: LoweredValue] = [:]
+    /// Conv nodes with no activation after them, by their output's name: where a BatchNormalization may fold.
+    var foldableConvolutions: [String: Int] = [:]
 
     init(batch: ONNXGraph.Value.Dimension) { self.batch = batch }
 
@@ -62,12 +64,22 @@ struct GraphBuilder {
             graph.inputs.append(ONNXGraph.Value(name: name, elementType: 1, dimensions: [batch] + input.shape.map { .length($0) }))
             inputs.append(LoweredValue(name: name, rank: input.shape.count + 1, channelsFirst: false))
         }
+        // How many calls and outputs read each node's values: a convolution read once may take in the
+        // BatchNormalization after it.
+        var readers = [Int](repeating: 0, count: model.nodes.count)
+        for node in model.nodes { for case .node(let index, _) in node.inputs { readers[index] += 1 } }
+        for index in model.outputs { readers[index] += 1 }
         for node in model.nodes {
             let sources = node.inputs.map { input -> LoweredValue in
                 switch input {
                 case .input(let index): return inputs[index]
                 case .node(let index, let tensor): return values[index][tensor]
                 }
+            }
+            if let normalization = node.layer as? BatchNormalization, case .node(let source, 0) = node.inputs[0],
+               fold(normalization, into: sources[0], consumers: readers[source]) {
+                values.append(sources)
+                continue
             }
             values.append(try lower(node.layer, sources))
         }

@@ -8,7 +8,7 @@ struct ONNXGraph {
 
     struct Node {
         let op: String
-        let inputs: [String]
+        var inputs: [String]
         let outputs: [String]
         let name: String
         let attributes: [(String, Attribute)]
@@ -18,7 +18,7 @@ struct ONNXGraph {
     struct Initializer {
         let name: String
         let shape: [Int]
-        let floats: [Float]?
+        var floats: [Float]?
         let integers: [Int64]?
     }
 

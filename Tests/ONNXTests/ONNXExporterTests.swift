@@ -79,6 +79,38 @@ import Testing
         #expect(payloads(graph, 5).count == 6, "three kernels and three biases")
     }
 
+    /// The float values of an initializer (TensorProto: name 8, raw_data 9).
+    private func initializer(_ graph: [UInt8], named name: String) -> [Float]? {
+        guard let tensor = payloads(graph, 5).first(where: { text($0, 8) == name }), let raw = payloads(tensor, 9).first else { return nil }
+        return raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    @Test func aBatchNormalizationAfterAConvolutionIsFoldedIntoItsKernel() throws {
+        let convolution = Conv2D(filters: 3, kernelSize: (2, 2), useBias: false, name: "conv")
+        let normalization = BatchNormalization(epsilon: 0.01, name: "bn")
+        let model = try Sequential(name: "folded", inputShape: [5, 5, 2], layers: [
+            convolution, normalization, ReLU(name: "relu"),
+            BatchNormalization(axis: 1, name: "rows"), Flatten(name: "flat")], seed: 3)
+        for (index, parameter) in (normalization.weights).enumerated() {
+            for i in 0..<parameter.count { parameter.value[i] = Float(index + 1) * 0.3 + Float(i) * 0.1 }
+        }
+        let graph = try #require(payloads(try ONNXExporter().export(model), 7).first)
+        let ops = payloads(graph, 1).compactMap { text($0, 4) }
+        #expect(ops == ["Transpose", "Conv", "Relu", "Transpose", "Mul", "Add", "Flatten", "Identity"],
+                "no BatchNormalization node: the first is in the kernel, the one over rows a product and a sum")
+        let (factor, offset) = normalization.inferenceScaleAndShift
+        let kernel = try #require(initializer(graph, named: "conv/kernel"))
+        // Keras's kernel (2, 2, 2, 3) becomes ONNX's (3, 2, 2, 2), each filter scaled by its channel's factor.
+        for o in 0..<3 {
+            for i in 0..<2 {
+                for position in 0..<4 {
+                    #expect(kernel[(o * 2 + i) * 4 + position] == convolution.kernel.value[(position * 2 + i) * 3 + o] * factor[o])
+                }
+            }
+        }
+        #expect(initializer(graph, named: "bn/folded_bias") == offset, "no bias: the folded bias is the offset")
+    }
+
     @Test func aFixedBatchIsWrittenAsALength() throws {
         let bytes = try ONNXExporter(batch: 8).export(try lenet())
         let graph = try #require(payloads(bytes, 7).first)

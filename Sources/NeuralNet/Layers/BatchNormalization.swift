@@ -106,6 +106,14 @@ public final class BatchNormalization: BatchStatisticsLayer {
         }
     }
 
+    /// The inference pass as `y = x · factor + offset`, one pair per channel, from the moving statistics (what
+    /// an exporter folds into the convolution before the layer).
+    public var inferenceScaleAndShift: (factor: [Float], offset: [Float]) {
+        var factor = [Float](repeating: 1, count: channels), offset = [Float](repeating: 0, count: channels)
+        factor.withUnsafeMutableBufferPointer { f in offset.withUnsafeMutableBufferPointer { inferenceAffine(factor: f.baseAddress!, offset: $0.baseAddress!) } }
+        return (factor, offset)
+    }
+
     /// Values normalised together per channel in `batch` samples.
     private func valuesPerChannel(batch: Int) -> Int { batch * outer * inner }
 
