@@ -1,3 +1,4 @@
+import Foundation
 import SafeWrite
 
 /// One tensor to write: its key, element type, shape and little-endian bytes, which must stay valid until
@@ -42,11 +43,11 @@ public enum SafetensorsWriter {
                 throw fail("has \(tensor.bytes.count) bytes where shape \(tensor.shape) of \(tensor.dtype.rawValue) needs \(expected)")
             }
             let offsets = "[\(offset),\(offset + expected)]"
-            entries.append(jsonString(tensor.name) + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":\(offsets)}")
+            entries.append(try jsonString(tensor.name) + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":\(offsets)}")
             offset += expected
         }
         if !metadata.isEmpty {
-            let fields = metadata.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
+            let fields = try metadata.sorted { $0.key < $1.key }.map { try jsonString($0.key) + ":" + jsonString($0.value) }
             entries.insert("\"__metadata__\":{" + fields.joined(separator: ",") + "}", at: 0)
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -58,20 +59,10 @@ public enum SafetensorsWriter {
         }
     }
 
-    /// `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
-    private static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+    /// `text` as a JSON string literal, as Foundation's encoder writes it (slashes unescaped, as Python's json).
+    private static func jsonString(_ text: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: try encoder.encode(text), as: UTF8.self)
     }
 }
