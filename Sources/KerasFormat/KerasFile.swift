@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Safetensors
 
 /// A Keras model file of any form, opened read-only: the HDF5 weights (on disk, or in memory for `.keras`),
 /// and whatever configuration the file carries.
@@ -42,6 +43,10 @@ public struct KerasFile: Sendable {
         // A `.keras` name promises a zip; one that holds no HDF5 at its start either is refused as an archive.
         if path.hasSuffix(".keras") && prefix != File.signature {
             throw KerasFormatError(file: path, .notAnArchive)
+        }
+        if prefix != File.signature {
+            if path.lowercased().hasSuffix(".onnx") { throw KerasFormatError(file: path, .exportOnly("ONNX")) }
+            if SafetensorsFile.isSafetensors(path) { throw KerasFormatError(file: path, .exportOnly("safetensors")) }
         }
         return try make(hdf5: File.open(path), name: path)
     }

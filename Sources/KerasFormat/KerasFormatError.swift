@@ -25,6 +25,8 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
         case notKerasLayout
         /// A file named `.keras` that is neither a zip archive nor an HDF5 file.
         case notAnArchive
+        /// A file of a form this project writes but does not read as a model (`ONNX`, `safetensors`).
+        case exportOnly(String)
         /// The file cannot be opened; the system's reason when there is one.
         case unreadable(String?)
         /// Nothing exists at the path.
@@ -124,6 +126,9 @@ public struct KerasFormatError: Error, LocalizedError, CustomStringConvertible, 
     public var reason: String {
         switch problem {
         case .notAnArchive: return "is not a .keras archive (no zip signature) nor an HDF5 file"
+        case .exportOnly(let form) where form == "safetensors":
+            return "is a safetensors file of weights alone; make it a Keras file with `keras-swift convert` and --config, --model or --arch"
+        case .exportOnly(let form): return "is an \(form) model, which keras-swift writes but does not read"
         case .notKerasLayout: return "is an HDF5 file but not a Keras model or weights file (no model_weights, layer_names or layers/ found)"
         case .noSuchFile: return "no such file"
         case .unreadable(let details): return "cannot be read" + (details.map { " (\($0))" } ?? "")

@@ -66,7 +66,7 @@ public final class KerasModel {
     /// with weights; or a `.safetensors` file by Keras's weight paths (`dense/kernel`). Every layer's weight
     /// count and shapes are checked before any weight changes; what the reading converted joins ``notices``.
     public func loadWeights(_ path: String) throws {
-        if path.lowercased().hasSuffix(".safetensors") || SafetensorsFile.looksLikeSafetensors(path) {
+        if SafetensorsFile.isSafetensors(path) {
             notices += try SafetensorsWeights.load(path, into: model)
         } else {
             notices += try ModelLoader.loadWeights(path, into: model, config: config)

@@ -4,6 +4,14 @@ import NeuralNet
 extension GraphBuilder {
     mutating func lower(_ layer: Layer, _ sources: [LoweredValue]) throws -> [LoweredValue] {
         let name = layer.name
+        if let embedding = layer as? Embedding {
+            guard !embedding.maskZero else { throw ONNXExportError(object: "layer \(name)", reason: "mask_zero's mask has no ONNX form here") }
+            // Keras casts ids of a float type to int32 (dropping fractions, as ONNX's Cast does).
+            let ids = [6, 7].contains(sources[0].elementType) ? sources[0] : converted(sources[0], to: 7)
+            let gathered = graph.add("Gather", [weight(embedding.embeddings, of: name), ids.name], name: name, attributes: [("axis", .int(0))])
+            return [LoweredValue(name: gathered, rank: ids.rank + 1, channelsFirst: false)]
+        }
+        let sources = sources.map { floating($0) }
         switch layer {
         case let dense as Dense:
             let x = keras(sources[0])
@@ -14,6 +22,43 @@ extension GraphBuilder {
             return [try convolve(convolution, channelsFirst(sources[0]))]
         case let convolution as DepthwiseConvolution:
             return [try convolveDepthwise(convolution, channelsFirst(sources[0]))]
+        case let convolution as SeparableConvolution:
+            return [try convolveSeparable(convolution, channelsFirst(sources[0]))]
+        case let convolution as ConvolutionTranspose:
+            return [try convolveTransposed(convolution, channelsFirst(sources[0]))]
+        case let cropping as Cropping2D:
+            let c = cropping.cropping
+            return [crop(sources[0], begins: [c.top, c.left], ends: [c.bottom, c.right], spatial: Array(cropping.inputShape.prefix(2)), name: name)]
+        case let cropping as Cropping1D:
+            return [crop(sources[0], begins: [cropping.cropping.start], ends: [cropping.cropping.end], spatial: [cropping.inputShape[0]], name: name)]
+        case let upSampling as UpSampling2D:
+            let x = channelsFirst(sources[0])
+            return [same(x, resize(x, by: [upSampling.size.height, upSampling.size.width], bilinear: upSampling.interpolation == .bilinear, name: name))]
+        case let upSampling as UpSampling1D:
+            let x = channelsFirst(sources[0])
+            return [same(x, resize(x, by: [upSampling.size], bilinear: false, name: name))]
+        case let repeated as RepeatVector:
+            let repeats = graph.constant("\(name)/repeats", shape: [3], integers: [1, Int64(repeated.n), 1])
+            let tiled = graph.add("Tile", [unsqueeze(keras(sources[0]).name, axis: 1, name: name), repeats], name: name)
+            return [LoweredValue(name: tiled, rank: 3, channelsFirst: false)]
+        case let distributed as TimeDistributed:
+            // The steps become samples: (batch · steps, step shape...), the layer, then (batch, steps, ...).
+            let x = keras(sources[0]), steps = distributed.inputShape[0], inner = Array(distributed.inputShape.dropFirst())
+            let merged = graph.constant("\(name)/merged_shape", shape: [inner.count + 1], integers: ([-1] + inner).map(Int64.init))
+            let samples = LoweredValue(name: graph.add("Reshape", [x.name, merged], name: name), rank: inner.count + 1, channelsFirst: false)
+            let y = keras(try lower(distributed.layer, [samples])[0])
+            let split = graph.constant("\(name)/split_shape", shape: [distributed.outputShape.count + 1],
+                                       integers: ([-1, steps] + distributed.outputShape.dropFirst()).map(Int64.init))
+            return [LoweredValue(name: graph.add("Reshape", [y.name, split], name: name), rank: distributed.outputShape.count + 1, channelsFirst: false)]
+        case let recurrent as RecurrentLayer:
+            return try recur(recurrent, sources)
+        case let bidirectional as Bidirectional:
+            return [try recurBothWays(bidirectional, sources[0])]
+        case let prelu as PReLU:
+            let x = keras(sources[0])
+            return [same(x, graph.add("PRelu", [x.name, weight(prelu.alpha, of: name)], name: name))]
+        case let normalization as LayerNormalization:
+            return [try normalizeLayer(normalization, keras(sources[0]))]
         case let reshape as Reshape:
             let x = keras(sources[0])
             let shape = graph.constant("\(name)/shape", shape: [reshape.outputShape.count + 1], integers: [0] + reshape.outputShape.map(Int64.init))
@@ -43,13 +88,9 @@ extension GraphBuilder {
                 ("kernel_shape", .ints([pooling.poolSize.height, pooling.poolSize.width])),
                 ("strides", .ints([pooling.strides.height, pooling.strides.width])), ("pads", .ints(pads))]))]
         case let pooling as GlobalPooling2D:
-            let x = channelsFirst(sources[0])
-            let pooled = graph.add(pooling.kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", [x.name], name: name)
-            // (batch, channels, 1, 1): Keras keeps (batch, 1, 1, channels) with keepdims, else (batch, channels).
-            guard pooling.keepDimensions else {
-                return [LoweredValue(name: graph.add("Flatten", [pooled], name: name, attributes: [("axis", .int(1))]), rank: 2, channelsFirst: false)]
-            }
-            return [same(x, pooled)]
+            return [globalPool(channelsFirst(sources[0]), pooling.kind, keepDimensions: pooling.keepDimensions, name: name)]
+        case let pooling as GlobalPooling1D:
+            return [globalPool(channelsFirst(sources[0]), pooling.kind, keepDimensions: pooling.keepDimensions, name: name)]
         case is Flatten:
             let x = keras(sources[0])
             return [LoweredValue(name: graph.add("Flatten", [x.name], name: name, attributes: [("axis", .int(1))]), rank: 2, channelsFirst: false)]
@@ -123,92 +164,39 @@ extension GraphBuilder {
         return begins + ends
     }
 
-    /// A convolution: the kernel from Keras's (spatial..., in/groups, out) to ONNX's (out, in/groups, spatial...).
-    private mutating func convolve(_ convolution: Convolution, _ x: LoweredValue) throws -> LoweredValue {
-        let rank = convolution.rank, kernel = convolution.kernel, shape = kernel.shape
-        let spatial = Array(shape.prefix(rank)), inner = shape[rank], outer = shape[rank + 1]
-        let positions = spatial.reduce(1, *)
-        var values = [Float](repeating: 0, count: kernel.count)
-        for position in 0..<positions {
-            for i in 0..<inner {
-                for o in 0..<outer { values[(o * inner + i) * positions + position] = kernel.value[(position * inner + i) * outer + o] }
-            }
-        }
-        return try convolutionNode(convolution, x, inputShape: convolution.inputShape, kernel: kernel, bias: convolution.bias,
-                                   onnxKernel: (shape: [outer, inner] + spatial, values: values), groups: convolution.groups)
+    /// `value` without `begins` and `ends` positions along its spatial axes (of lengths `spatial`), in its layout.
+    private mutating func crop(_ value: LoweredValue, begins: [Int], ends: [Int], spatial: [Int], name: String) -> LoweredValue {
+        let first = value.channelsFirst ? 2 : 1
+        let starts = graph.constant("\(name)/starts", shape: [begins.count], integers: begins.map(Int64.init))
+        let stops = graph.constant("\(name)/ends", shape: [ends.count], integers: zip(spatial, ends).map { Int64($0 - $1) })
+        let axes = graph.constant("\(name)/axes", shape: [begins.count], integers: begins.indices.map { Int64(first + $0) })
+        return same(value, graph.add("Slice", [value.name, starts, stops, axes], name: name))
     }
 
-    /// The Conv node of any convolution given its kernel in ONNX's layout, with the layer's bias, padding
-    /// (causal included: `pads` puts every zero before the sequence) and activation.
-    private mutating func convolutionNode(_ convolution: some ConvolutionLayer, _ x: LoweredValue, inputShape: [Int],
-                                          kernel: Parameter, bias: Parameter?, onnxKernel: (shape: [Int], values: [Float]),
-                                          groups: Int) throws -> LoweredValue {
-        let name = convolution.name
-        var inputs = [x.name, weight(kernel, of: name, shape: onnxKernel.shape, values: onnxKernel.values)]
-        if let bias { inputs.append(weight(bias, of: name)) }
-        let pads = Self.pads(input: Array(inputShape.prefix(convolution.rank)), window: convolution.kernelSize,
-                             strides: convolution.strides, dilations: convolution.dilationRate, padding: convolution.padding)
-        let y = graph.add("Conv", inputs, name: name, attributes: [
-            ("kernel_shape", .ints(convolution.kernelSize)), ("strides", .ints(convolution.strides)),
-            ("dilations", .ints(convolution.dilationRate)), ("group", .int(groups)), ("pads", .ints(pads))])
-        if convolution.activation == .linear { foldableConvolutions[y] = graph.nodes.count - 1 }
-        return try activate(same(x, y), convolution.activation, layer: name)
+    /// A channels-first value's spatial axes `factors` times longer: each position repeated (nearest), or
+    /// interpolated between the two nearest with half-pixel centres as TensorFlow's bilinear resize does.
+    private mutating func resize(_ x: LoweredValue, by factors: [Int], bilinear: Bool, name: String) -> String {
+        let scales = graph.constant("\(name)/scales", shape: [factors.count + 2], [1, 1] + factors.map(Float.init))
+        let attributes: [(String, ONNXGraph.Attribute)] = bilinear
+            ? [("mode", .string("linear")), ("coordinate_transformation_mode", .string("half_pixel"))]
+            : [("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")), ("nearest_mode", .string("floor"))]
+        return graph.add("Resize", [x.name, "", scales], name: name, attributes: attributes)
+    }
+
+    /// The maximum or mean over every spatial axis of a channels-first value: (batch, channels, 1...), which
+    /// is Keras's (batch, 1..., channels) with keepdims, else flattened to (batch, channels).
+    private mutating func globalPool(_ x: LoweredValue, _ kind: GlobalPooling2D.Kind, keepDimensions: Bool, name: String) -> LoweredValue {
+        let pooled = graph.add(kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", [x.name], name: name)
+        guard keepDimensions else {
+            return LoweredValue(name: graph.add("Flatten", [pooled], name: name, attributes: [("axis", .int(1))]), rank: 2, channelsFirst: false)
+        }
+        return same(x, pooled)
     }
 
     /// Zeros around the spatial axes of a channels-first value.
     private mutating func pad(_ x: LoweredValue, begins: [Int], ends: [Int], name: String) -> String {
         let pads = graph.constant("\(name)/pads", shape: [2 * x.rank], integers: ([0, 0] + begins + [0, 0] + ends).map(Int64.init))
         return graph.add("Pad", [x.name, pads], name: name)
-    }
-
-    /// A depthwise convolution: ONNX's grouped Conv with a group per input channel, the kernel from Keras's
-    /// (spatial..., in, multiplier) to (in · multiplier, 1, spatial...).
-    private mutating func convolveDepthwise(_ convolution: DepthwiseConvolution, _ x: LoweredValue) throws -> LoweredValue {
-        let rank = convolution.rank, kernel = convolution.kernel, shape = kernel.shape
-        let spatial = Array(shape.prefix(rank)), channels = shape[rank], multiplier = shape[rank + 1]
-        let positions = spatial.reduce(1, *)
-        var values = [Float](repeating: 0, count: kernel.count)
-        for position in 0..<positions {
-            for output in 0..<channels * multiplier { values[output * positions + position] = kernel.value[position * channels * multiplier + output] }
-        }
-        return try convolutionNode(convolution, x, inputShape: convolution.inputShape, kernel: kernel, bias: convolution.bias,
-                                   onnxKernel: (shape: [channels * multiplier, 1] + spatial, values: values), groups: channels)
-    }
-
-    /// Normalization with its figures, as Keras computes it: `(x - mean) / max(sqrt(variance), 1e-7)`, or
-    /// inverted `x · max(sqrt(variance), 1e-7) + mean`; the figures broadcast over the axes not kept.
-    private mutating func normalizeFeatures(_ normalization: Normalization, _ x: LoweredValue) throws -> LoweredValue {
-        let name = normalization.name, rank = x.rank
-        let kept = Set(normalization.axes.map { $0 < 0 ? $0 + rank : $0 })
-        let figures = normalization.givenMean.map { ($0, normalization.givenVariance ?? []) }
-            ?? (Array(UnsafeBufferPointer(start: normalization.state[0].value, count: normalization.state[0].count)),
-                Array(UnsafeBufferPointer(start: normalization.state[1].value, count: normalization.state[1].count)))
-        let shape = figures.0.count == 1 ? [] : [1] + (1..<rank).map { kept.contains($0) ? normalization.inputShape[$0 - 1] : 1 }
-        let mean = graph.constant("\(name)/mean", shape: shape, figures.0)
-        let deviation = graph.constant("\(name)/deviation", shape: shape, figures.1.map { max($0.squareRoot(), 1e-7) })
-        let y = normalization.invert ? graph.add("Add", [graph.add("Mul", [x.name, deviation], name: name), mean], name: name)
-            : graph.add("Div", [graph.add("Sub", [x.name, mean], name: name), deviation], name: name)
-        return same(x, y)
-    }
-
-    /// BatchNormalization at inference, `x · factor + offset` per channel from the moving statistics: ONNX's
-    /// own operator over the channels, a broadcast product and sum over any other axis.
-    private mutating func normalize(_ normalization: BatchNormalization, _ source: LoweredValue) throws -> LoweredValue {
-        let name = normalization.name, rank = normalization.inputShape.count + 1
-        let axis = normalization.axis < 0 ? normalization.axis + rank : normalization.axis
-        guard axis == rank - 1 else {
-            let x = keras(source), (factor, offset) = normalization.inferenceScaleAndShift
-            let shape = (0..<rank).map { $0 == axis ? factor.count : 1 }
-            let scaled = graph.add("Mul", [x.name, graph.constant("\(name)/factor", shape: shape, factor)], name: name)
-            return same(x, graph.add("Add", [scaled, graph.constant("\(name)/offset", shape: shape, offset)], name: name))
-        }
-        let x = channelsFirst(source)
-        let channels = normalization.movingMean.count
-        let gamma = normalization.gamma.map { weight($0, of: name) } ?? graph.constant("\(name)/gamma", shape: [channels], [Float](repeating: 1, count: channels))
-        let beta = normalization.beta.map { weight($0, of: name) } ?? graph.constant("\(name)/beta", shape: [channels], [Float](repeating: 0, count: channels))
-        let y = graph.add("BatchNormalization", [x.name, gamma, beta, weight(normalization.movingMean, of: name), weight(normalization.movingVariance, of: name)],
-                          name: name, attributes: [("epsilon", .float(Float(normalization.epsilon)))])
-        return same(x, y)
     }
 
     /// A merge of values of one shape, in the first one's layout.

@@ -21,13 +21,21 @@ public struct ONNXExporter {
     /// The operator sets this exporter writes.
     public static let supportedOpsets = 13...21
 
-    /// The bytes of the ONNX model of `model`.
-    public func export(_ model: Model) throws -> [UInt8] {
+    /// The bytes of the ONNX model of `model`. When its inputs leave axes open (Keras's `None`, built at some
+    /// length), `variant` is the same model built with those axes another length: the axes whose lengths
+    /// differ between the two become symbolic in the graph's inputs and outputs, provided the two graphs are
+    /// otherwise the same; a layer whose operators depend on the length is refused by name.
+    public func export(_ model: Model, atAnotherLength variant: Model? = nil) throws -> [UInt8] {
         guard Self.supportedOpsets.contains(opset) else {
             throw ONNXExportError(object: "--opset \(opset)", reason: "is not written here (\(Self.supportedOpsets.lowerBound) to \(Self.supportedOpsets.upperBound) are)")
         }
-        var builder = GraphBuilder(batch: batch.map { .length($0) } ?? .symbol("batch"))
+        var builder = GraphBuilder(batch: batch.map { .length($0) } ?? .symbol("batch"), opset: opset)
         try builder.lower(model)
+        if let variant {
+            var other = GraphBuilder(batch: builder.batch, opset: opset)
+            try other.lower(variant)
+            try builder.graph.openAxes(differingFrom: other.graph)
+        }
         // IR version 8 came with opset 17; earlier opsets need no newer one.
         return builder.graph.encoded(graphName: model.name, opset: opset, irVersion: opset >= 17 ? 8 : 7)
     }
@@ -39,30 +47,36 @@ struct LoweredValue {
     let name: String
     let rank: Int
     var channelsFirst: Bool
+    /// ONNX's element type: 1 (float32) but for an input of another Keras dtype.
+    var elementType = 1
 }
 
 /// Builds the ONNX graph of a model node by node.
 struct GraphBuilder {
     var graph = ONNXGraph()
     let batch: ONNXGraph.Value.Dimension
+    /// The operator set written.
+    let opset: Int
     /// Per node, per output tensor, the value computed.
     private var values: [[LoweredValue]] = []
     private var inputs: [LoweredValue] = []
     /// Values already transposed to the other layout, by source name.
     private var transposed: [String: LoweredValue] = [:]
+    /// Values already cast to another element type, by source name and type.
+    private var casts: [String: LoweredValue] = [:]
     /// Conv nodes with no activation after them, by their output's name: where a BatchNormalization may fold.
     var foldableConvolutions: [String: Int] = [:]
 
-    init(batch: ONNXGraph.Value.Dimension) { self.batch = batch }
+    init(batch: ONNXGraph.Value.Dimension, opset: Int) {
+        self.batch = batch
+        self.opset = opset
+    }
 
     mutating func lower(_ model: Model) throws {
         for input in model.inputs {
-            guard input.dtype == .float32 else {
-                throw ONNXExportError(object: "input \(input.name)", reason: "takes \(input.dtype) values; only float32 inputs are exported to ONNX here")
-            }
-            let name = graph.uniqueName(input.name)
-            graph.inputs.append(ONNXGraph.Value(name: name, elementType: 1, dimensions: [batch] + input.shape.map { .length($0) }))
-            inputs.append(LoweredValue(name: name, rank: input.shape.count + 1, channelsFirst: false))
+            let name = graph.uniqueName(input.name), elementType = Self.elementTypes[input.dtype] ?? 1
+            graph.inputs.append(ONNXGraph.Value(name: name, elementType: elementType, dimensions: [batch] + input.shape.map { .length($0) }))
+            inputs.append(LoweredValue(name: name, rank: input.shape.count + 1, channelsFirst: false, elementType: elementType))
         }
         // How many calls and outputs read each node's values: a convolution read once may take in the
         // BatchNormalization after it.
@@ -89,6 +103,25 @@ struct GraphBuilder {
             graph.add("Identity", [value.name], name: name, output: name)
             graph.outputs.append(ONNXGraph.Value(name: name, elementType: 1, dimensions: [batch] + model.outputShapes[position].map { .length($0) }))
         }
+    }
+
+    /// ONNX's element type of each Keras dtype (TensorProto.DataType).
+    private static let elementTypes: [Model.DType: Int] = [
+        .float32: 1, .uint8: 2, .int8: 3, .uint16: 4, .int16: 5, .int32: 6, .int64: 7, .bool: 9, .float16: 10, .float64: 11,
+        .uint32: 12, .uint64: 13, .bfloat16: 16]
+
+    /// `value` as float32, as Keras's layers compute: a Cast of an input of another dtype.
+    mutating func floating(_ value: LoweredValue) -> LoweredValue { converted(value, to: 1) }
+
+    /// `value` as ONNX element type `elementType` (a Cast once per value and type).
+    mutating func converted(_ value: LoweredValue, to elementType: Int) -> LoweredValue {
+        guard value.elementType != elementType else { return value }
+        let key = "\(value.name)#\(elementType)"
+        if let done = casts[key] { return done }
+        let cast = graph.add("Cast", [value.name], name: value.name, attributes: [("to", .int(elementType))])
+        let result = LoweredValue(name: cast, rank: value.rank, channelsFirst: value.channelsFirst, elementType: elementType)
+        casts[key] = result
+        return result
     }
 
     // MARK: Layouts

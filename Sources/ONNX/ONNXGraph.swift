@@ -2,20 +2,25 @@
 /// their element types and shapes; encoded as a `ModelProto` (onnx.proto's field numbers).
 struct ONNXGraph {
     /// An attribute of a node: onnx.proto's `AttributeProto` for the kinds used here.
-    enum Attribute {
-        case int(Int), float(Float), ints([Int]), string(String)
+    enum Attribute: Equatable {
+        case int(Int), float(Float), ints([Int]), floats([Float]), string(String), strings([String])
     }
 
-    struct Node {
+    struct Node: Equatable {
         let op: String
         var inputs: [String]
         let outputs: [String]
         let name: String
         let attributes: [(String, Attribute)]
+
+        static func == (a: Node, b: Node) -> Bool {
+            (a.op, a.inputs, a.outputs, a.name) == (b.op, b.inputs, b.outputs, b.name)
+                && a.attributes.map(\.0) == b.attributes.map(\.0) && a.attributes.map(\.1) == b.attributes.map(\.1)
+        }
     }
 
     /// A constant tensor: float32 values or int64 ones.
-    struct Initializer {
+    struct Initializer: Equatable {
         let name: String
         let shape: [Int]
         var floats: [Float]?
@@ -25,10 +30,10 @@ struct ONNXGraph {
     /// A graph input or output: its name, ONNX element type (1 float, 7 int64, 6 int32) and dimensions, each
     /// a length or a symbolic name.
     struct Value {
-        enum Dimension { case length(Int), symbol(String) }
+        enum Dimension: Equatable { case length(Int), symbol(String) }
         let name: String
         let elementType: Int
-        let dimensions: [Dimension]
+        var dimensions: [Dimension]
     }
 
     var nodes: [Node] = []
@@ -55,6 +60,13 @@ struct ONNXGraph {
         return result
     }
 
+    /// Adds a node computing `op` with `outputs` outputs and returns their names.
+    mutating func add(_ op: String, _ inputs: [String], name: String, attributes: [(String, Attribute)] = [], outputs: Int) -> [String] {
+        let results = (0..<outputs).map { uniqueName("\(name)/\(op):\($0)") }
+        nodes.append(Node(op: op, inputs: inputs, outputs: results, name: uniqueName("node:\(name)/\(op)"), attributes: attributes))
+        return results
+    }
+
     /// Adds a float32 constant and returns its name.
     mutating func constant(_ name: String, shape: [Int], _ values: [Float]) -> String {
         let unique = uniqueName(name)
@@ -67,6 +79,42 @@ struct ONNXGraph {
         let unique = uniqueName(name)
         initializers.append(Initializer(name: unique, shape: shape, floats: nil, integers: values))
         return unique
+    }
+
+    /// Makes symbolic each input and output axis whose length differs in `other`, the same model's graph
+    /// built with its open axes another length; refuses, naming the first node or weight that differs, when
+    /// the graphs' operators or weights are not the same (a layer that fixed the length in the graph).
+    mutating func openAxes(differingFrom other: ONNXGraph) throws {
+        if let index = Self.firstDifference(nodes, other.nodes) {
+            throw Self.lengthBound((index < nodes.count ? nodes : other.nodes)[index].outputs[0])
+        }
+        if let index = Self.firstDifference(initializers, other.initializers) {
+            throw Self.lengthBound((index < initializers.count ? initializers : other.initializers)[index].name)
+        }
+        var symbols: [String] = []
+        for index in inputs.indices {
+            for axis in inputs[index].dimensions.indices where inputs[index].dimensions[axis] != other.inputs[index].dimensions[axis] {
+                symbols.append("\(inputs[index].name)_axis\(axis)")
+                inputs[index].dimensions[axis] = .symbol(symbols.last!)
+            }
+        }
+        for index in outputs.indices {
+            for axis in outputs[index].dimensions.indices where outputs[index].dimensions[axis] != other.outputs[index].dimensions[axis] {
+                outputs[index].dimensions[axis] = .symbol(symbols.count == 1 ? symbols[0] : "\(outputs[index].name)_axis\(axis)")
+            }
+        }
+    }
+
+    /// The first position where `a` and `b` differ, the shorter one's end counting as a difference.
+    private static func firstDifference<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Int? {
+        a.indices.first { $0 >= b.count || a[$0] != b[$0] } ?? (a.count < b.count ? a.count : nil)
+    }
+
+    /// The refusal of a graph whose value `name` (`layer/...`) depends on an open axis's length.
+    private static func lengthBound(_ name: String) -> ONNXExportError {
+        let layer = name.split(separator: "/").first.map(String.init) ?? name
+        return ONNXExportError(object: "layer \(layer)", reason: "its ONNX form depends on the length of an open input axis (Keras's None); "
+                                                            + "give the input a fixed length to export it")
     }
 
     /// The `ModelProto` bytes: IR version, the producer's name, the graph, one opset import of the default domain.
@@ -101,6 +149,8 @@ struct ONNXGraph {
                 case .int(let value): field.integer(3, value); field.integer(20, 2)
                 case .string(let value): field.string(4, value); field.integer(20, 3)
                 case .ints(let values): field.packedIntegers(8, values); field.integer(20, 7)
+                case .floats(let values): field.packedFloats(7, values); field.integer(20, 6)
+                case .strings(let values): for value in values { field.string(9, value) }; field.integer(20, 8)
                 }
             }
         }

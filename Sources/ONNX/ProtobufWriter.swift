@@ -43,6 +43,11 @@ struct ProtobufWriter {
         bytes(field, packed.bytes)
     }
 
+    /// A packed repeated float field.
+    mutating func packedFloats(_ field: Int, _ values: [Float]) {
+        bytes(field, values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } })
+    }
+
     /// A nested message field, written by `body`.
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         var nested = ProtobufWriter()

@@ -42,6 +42,11 @@ public struct SafetensorsFile: Sendable {
     /// The tensor named `name`, if the file has one.
     public subscript(name: String) -> SafetensorsTensor? { tensors.first { $0.name == name } }
 
+    /// Whether `path` is to be read as safetensors: named `.safetensors`, or starting as a safetensors file does.
+    public static func isSafetensors(_ path: String) -> Bool {
+        path.lowercased().hasSuffix(".safetensors") || looksLikeSafetensors(path)
+    }
+
     /// Whether `path` starts as a safetensors file does: a header length that fits the file, then `{`.
     public static func looksLikeSafetensors(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }

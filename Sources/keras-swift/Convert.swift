@@ -75,9 +75,10 @@ struct Convert: ParsableCommand {
               keras-swift convert model.keras model.onnx --opset 17 --batch dynamic
 
             An .onnx file is the model for inference (as Keras's predict computes it), with the inputs' and \
-            outputs' Keras names and channels-last shapes and a symbolic batch axis (--batch N fixes it), \
-            written for onnxruntime without Python or TensorFlow. A layer with no faithful ONNX form here is \
-            refused by name.
+            outputs' Keras names, dtypes and channels-last shapes and a symbolic batch axis (--batch N fixes \
+            it), written for onnxruntime without Python or TensorFlow. An axis the model leaves open (None) \
+            stays open unless a layer depends on its length. A mask (Masking, Embedding's mask_zero) has no \
+            faithful ONNX form and is refused by name.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -102,7 +103,8 @@ struct Convert: ParsableCommand {
         let writesONNX = output.lowercased().hasSuffix(".onnx") && outputOptions.format == nil
         let format = writesSafetensors || writesONNX ? nil : try outputOptions.resolvedFormat(for: output)
         let started = ContinuousClock.now
-        let (built, optimizer, source) = try readsSafetensors ? loadSafetensors() : loadKerasFile()
+        let (built, optimizer, source, notices) = try readsSafetensors ? loadSafetensors() : loadKerasFile()
+        notices.forEach { note("note: \($0)") }
         let read = ContinuousClock.now
         let written: String
         if let format {
@@ -112,7 +114,11 @@ struct Convert: ParsableCommand {
             try AtomicFile.checkDestination(output)
             let exporter = ONNXExporter(opset: opset, batch: Int(batch))
             do {
-                try AtomicFile.write(try exporter.export(built), to: output)
+                // Open axes (Keras's None) stay open when the graph does not depend on their length: the
+                // exporter compares the model with itself built at another length.
+                let variant = built.inputs.contains { !$0.variableAxes.isEmpty }
+                    ? try (readsSafetensors ? loadSafetensors(openAxisLength: 2) : loadKerasFile(openAxisLength: 2)).0 : nil
+                try AtomicFile.write(try exporter.export(built, atAnotherLength: variant), to: output)
             } catch let error as ONNXExportError {
                 throw ToolError.unusableModel(file: model.file, reason: "\(error)")
             }
@@ -127,38 +133,36 @@ struct Convert: ParsableCommand {
 
     /// Whether the input is a `.safetensors` file, by its name or its first bytes.
     private var readsSafetensors: Bool {
-        model.file.lowercased().hasSuffix(".safetensors") || SafetensorsFile.looksLikeSafetensors(model.file)
+        SafetensorsFile.isSafetensors(model.file)
     }
 
-    /// The model of a Keras file, with its optimizer state unless left out.
-    private func loadKerasFile() throws -> (Model, Optimizer?, String) {
-        let loaded = try model.load(openAxisLength: 1)
+    /// The model of a Keras file (open axes `openAxisLength` long), with its optimizer state unless left out,
+    /// and what the reading noticed.
+    private func loadKerasFile(openAxisLength: Int = 1) throws -> (Model, Optimizer?, String, [Notice]) {
+        let loaded = try model.load(openAxisLength: openAxisLength)
         try loaded.loaded.checkTrainingConfig()
         var notices: [Notice] = []
         let optimizer = outputOptions.noOptimizer ? nil : try OptimizerState.restore(try loaded.storedOptimizer(), for: loaded.model, notices: &notices)
-        notices.forEach { note("note: \($0)") }
-        return (loaded.model, optimizer, "\(loaded.file.format)")
+        return (loaded.model, optimizer, "\(loaded.file.format)", notices)
     }
 
-    /// The model `--config` or `--arch` describes, with the weights of the `.safetensors` input.
-    private func loadSafetensors() throws -> (Model, Optimizer?, String) {
-        let built: Model, optimizer: Optimizer?
+    /// The model `--config` or `--arch` describes (open axes `openAxisLength` long), with the weights of the
+    /// `.safetensors` input, and what the reading noticed.
+    private func loadSafetensors(openAxisLength: Int = 1) throws -> (Model, Optimizer?, String, [Notice]) {
+        let built: Model, optimizer: Optimizer?, notices: [Notice]
         if let config = model.config, ModelWriter.format(forPath: config) != nil {
             // The file's optimizer state belongs to its own weights, so it is left behind.
-            let loaded = try Architecture.load(config, openAxisLength: 1)
-            loaded.notices.forEach { note("note: \($0)") }
-            (built, optimizer) = (loaded.model, nil)
+            let loaded = try Architecture.load(config, openAxisLength: openAxisLength)
+            (built, optimizer, notices) = (loaded.model, nil, loaded.notices)
         } else if let config = model.config {
-            let configured = try ConfiguredModel.load(config, seed: 0, openAxisLength: 1)
-            configured.notices.forEach { note("note: \($0)") }
-            (built, optimizer) = (configured.model, outputOptions.noOptimizer ? nil : configured.optimizer)
+            let configured = try ConfiguredModel.load(config, seed: 0, openAxisLength: openAxisLength)
+            (built, optimizer, notices) = (configured.model, outputOptions.noOptimizer ? nil : configured.optimizer, configured.notices)
         } else if let arch = model.arch {
-            (built, optimizer) = (try arch.makeModel(), nil)
+            (built, optimizer, notices) = (try arch.makeModel(), nil, [])
         } else {
             throw ValidationError("\(model.file) holds weights alone: name the architecture with --config (a Keras config or model file) or --arch")
         }
-        try SafetensorsWeights.load(model.file, into: built).forEach { note("note: \($0)") }
-        return (built, optimizer, "safetensors")
+        return (built, optimizer, "safetensors", notices + (try SafetensorsWeights.load(model.file, into: built)))
     }
 
     private func seconds(_ duration: Duration) -> String {

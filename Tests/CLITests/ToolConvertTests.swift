@@ -52,18 +52,49 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.path("out.keras")))
     }
 
+    @Test func theNotebooksLeNet5GoesToSafetensorsAndONNXAndBack() throws {
+        let folder = try TemporaryFolder(), source = SharedData.reference("LeNet5.h5")
+        let out = try tool(["convert", source, folder.path("lenet.safetensors")])
+        #expect(out.status == 0, "\(out.stderr)")
+        let back = try tool(["convert", folder.path("lenet.safetensors"), folder.path("lenet.keras"), "--model", source])
+        #expect(back.status == 0, "\(back.stderr)")
+        let original = try ModelLoader.load(source).model, rebuilt = try ModelLoader.load(folder.path("lenet.keras")).model
+        let weights = { (model: Model) in model.layers.flatMap(\.weights).map { Array(UnsafeBufferPointer(start: $0.value, count: $0.count)) } }
+        #expect(weights(original) == weights(rebuilt), "every weight as the notebook wrote it")
+        let images: [Float] = (0..<3072).map { Float(($0 * 37) % 256) / 255 }
+        #expect(try original.predictEach(images) == rebuilt.predictEach(images))
+        let onnx = try tool(["convert", source, folder.path("lenet.onnx")])
+        #expect(onnx.status == 0 && onnx.stdout.contains("(ONNX opset 17), batch dynamic"), "\(onnx.stdout)\(onnx.stderr)")
+        let graph = try Data(contentsOf: URL(fileURLWithPath: folder.path("lenet.onnx")))
+        #expect(["Conv", "AveragePool", "MatMul", "Softmax"].allSatisfy { graph.range(of: Data($0.utf8)) != nil })
+        // Neither written form is a model to run: each is refused in one line that says what it is.
+        for (file, reason) in [("lenet.onnx", "is an ONNX model, which keras-swift writes but does not read"),
+                               ("lenet.safetensors", "is a safetensors file of weights alone; make it a Keras file with `keras-swift convert` and --config, --model or --arch")] {
+            let refused = try tool(["predict", folder.path(file), "--index", "0", "--data", SharedData.mnist])
+            #expect(refused.status == 1 && refused.stderr == "keras-swift: error: \(folder.path(file)): \(reason)\n", "\(refused.stderr)")
+        }
+    }
+
     @Test func onnxIsWrittenForInferenceAndALayerWithoutAnONNXFormIsRefusedByName() throws {
         let folder = try TemporaryFolder()
         _ = try ToolArrayTests.regression(in: folder)
         let written = try tool(["convert", folder.path("prices.keras"), folder.path("prices.onnx"), "--batch", "4"])
         #expect(written.status == 0 && written.stdout.contains("(ONNX opset 17), batch 4"), "\(written.stdout)\(written.stderr)")
         #expect((try Data(contentsOf: URL(fileURLWithPath: folder.path("prices.onnx")))).count > 200)
-        let recurrent = try Sequential(inputShape: [5, 2], layers: [LSTM(units: 3, name: "memory"), Dense(units: 1, name: "out")])
-        try ModelWriter.save(recurrent, optimizer: nil, to: folder.path("recurrent.keras"))
-        let refused = try tool(["convert", folder.path("recurrent.keras"), folder.path("recurrent.onnx")])
+        let masked = try Sequential(inputShape: [5, 2], layers: [Masking(name: "padding"), LSTM(units: 3, name: "memory"), Dense(units: 1, name: "out")])
+        try ModelWriter.save(masked, optimizer: nil, to: folder.path("masked.keras"))
+        let refused = try tool(["convert", folder.path("masked.keras"), folder.path("masked.onnx")])
         #expect(refused.status == 1)
-        #expect(refused.stderr == "keras-swift: error: \(folder.path("recurrent.keras")): layer memory: LSTM has no ONNX form here\n")
-        #expect(!FileManager.default.fileExists(atPath: folder.path("recurrent.onnx")))
+        #expect(refused.stderr == "keras-swift: error: \(folder.path("masked.keras")): layer padding: Masking has no ONNX form here\n")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("masked.onnx")))
+        // Steps left open (None) stay open: the file is read at two lengths and the graphs compared.
+        var series = Model.Input(name: "series", shape: [5, 2])
+        series.variableAxes = [0]
+        try ModelWriter.save(try Sequential(input: series, layers: [GRU(units: 3, name: "memory"), Dense(units: 1, name: "out")]),
+                             optimizer: nil, to: folder.path("open.keras"))
+        let open = try tool(["convert", folder.path("open.keras"), folder.path("open.onnx")])
+        let openGraph = try Data(contentsOf: URL(fileURLWithPath: folder.path("open.onnx")))
+        #expect(open.status == 0 && openGraph.range(of: Data("series_axis1".utf8)) != nil, "\(open.stderr)")
         #expect(try tool(["convert", folder.path("prices.keras"), folder.path("p.onnx"), "--batch", "0"]).status == 2)
         #expect(try tool(["convert", folder.path("prices.keras"), folder.path("p.onnx"), "--opset", "9"]).status == 2)
     }

@@ -119,13 +119,40 @@ import Testing
     }
 
     @Test func layersWithoutAnONNXFormAreRefusedByName() throws {
-        let recurrent = try Sequential(inputShape: [5, 2], layers: [LSTM(units: 3, name: "memory"), Dense(units: 1, name: "out")])
-        #expect(throws: ONNXExportError(object: "layer memory", reason: "LSTM has no ONNX form here")) { try ONNXExporter().export(recurrent) }
+        let masked = try Sequential(inputShape: [5, 2], layers: [Masking(name: "pad"), LSTM(units: 3, name: "memory")])
+        #expect(throws: ONNXExportError(object: "layer pad", reason: "Masking has no ONNX form here")) { try ONNXExporter().export(masked) }
+        let embedding = Embedding(inputDimension: 9, outputDimension: 2, name: "embed")
+        embedding.maskZero = true
         let tokens = try Model(name: "tokens", inputs: [Model.Input(name: "ids", shape: [4], dtype: .int32)],
-                               nodes: [Node(Embedding(inputDimension: 9, outputDimension: 2, name: "embed"), inputs: [.input(0)])])
-        #expect(throws: ONNXExportError(object: "input ids", reason: "takes int32 values; only float32 inputs are exported to ONNX here")) {
-            try ONNXExporter().export(tokens)
+                               nodes: [Node(embedding, inputs: [.input(0)]), Node(GRU(units: 2, name: "gru"), inputs: [.node(0)])])
+        #expect(throws: ONNXExportError(object: "layer embed", reason: "mask_zero's mask has no ONNX form here")) { try ONNXExporter().export(tokens) }
+        let normalized = try Sequential(inputShape: [3], layers: [LayerNormalization(name: "norm")])
+        #expect(throws: ONNXExportError(object: "layer norm", reason: "LayerNormalization needs --opset 17 or later")) {
+            try ONNXExporter(opset: 13).export(normalized)
         }
         #expect(throws: ONNXExportError.self) { try ONNXExporter(opset: 11).export(try lenet()) }
+    }
+
+    /// A model of an open length (Keras's None steps) built at two lengths, the same seed giving the same weights;
+    /// flattened, its Dense kernel has as many rows as the steps.
+    private func sequenceModel(steps: Int, flattened: Bool) throws -> Model {
+        var input = Model.Input(name: "series", shape: [steps, 2])
+        input.variableAxes = [0]
+        let layers: [Layer] = flattened ? [LSTM(units: 3, returnSequences: true, name: "memory"), Flatten(name: "flat"), Dense(units: 1, name: "out")]
+            : [LSTM(units: 3, returnSequences: true, goBackwards: true, name: "memory"), Dense(units: 1, name: "out")]
+        return try Sequential(input: input, layers: layers, seed: 5)
+    }
+
+    @Test func anOpenLengthStaysOpenUnlessALayerFixesIt() throws {
+        let bytes = try ONNXExporter().export(try sequenceModel(steps: 4, flattened: false), atAnotherLength: try sequenceModel(steps: 7, flattened: false))
+        let graph = try #require(payloads(bytes, 7).first)
+        let input = dimensions(try #require(payloads(graph, 11).first)), output = dimensions(try #require(payloads(graph, 12).first))
+        #expect(input.map { text($0, 2) ?? "\(integer($0, 1) ?? 0)" } == ["batch", "series_axis1", "2"])
+        #expect(output.map { text($0, 2) ?? "\(integer($0, 1) ?? 0)" } == ["batch", "series_axis1", "1"], "the steps the LSTM returns follow the input's")
+        #expect(payloads(graph, 1).compactMap { text($0, 4) }.contains("LSTM"))
+        #expect(throws: ONNXExportError(object: "layer out", reason: "its ONNX form depends on the length of an open input axis (Keras's None); "
+                                        + "give the input a fixed length to export it")) {
+            try ONNXExporter().export(try sequenceModel(steps: 4, flattened: true), atAnotherLength: try sequenceModel(steps: 7, flattened: true))
+        }
     }
 }
