@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "MNIST", dependencies: ["CGzip", "CPNG", "NumPy", "SafeWrite"]),
         .target(name: "KerasFormat", dependencies: ["HDF5", "NeuralNet", "Safetensors", "SafeWrite", "ZIPFoundation", "CGzip"]),
         .target(name: "Architectures", dependencies: ["NeuralNet", "MNIST", "KerasFormat"]),
-        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "Safetensors", "KerasFormat"]),
+        .target(name: "KerasSwift", dependencies: ["HDF5", "NeuralNet", "NumPy", "Safetensors", "ONNX", "KerasFormat", "SafeWrite"]),
 
         // The tools and what only they use.
         .target(name: "FileProbe", dependencies: ["HDF5", "KerasFormat"]),

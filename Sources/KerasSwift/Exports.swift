@@ -4,4 +4,5 @@
 @_exported import KerasFormat
 @_exported import NeuralNet
 @_exported import NumPy
+@_exported import ONNX
 @_exported import Safetensors

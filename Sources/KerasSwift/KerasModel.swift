@@ -1,3 +1,5 @@
+import SafeWrite
+
 /// A Keras model in Swift, with Keras's verbs: load any Keras file, `predict`, `summary`, `compile`, `fit`,
 /// `evaluate`, and `save` in any Keras form.
 ///
@@ -269,10 +271,14 @@ public final class KerasModel {
 
     /// Saves the model with its optimizer state in the form the extension names: `.keras`, `.weights.h5`, or
     /// `.h5` (legacy, as Keras 3 writes it); or its weights alone in `.safetensors`, by Keras's weight paths
-    /// (`dense/kernel`). The file appears complete or not at all.
+    /// (`dense/kernel`); or `.onnx`, the model for inference as onnxruntime runs it (opset 17, a symbolic batch;
+    /// an axis the file left open is written at the length the model was built for: `ONNXExporter`'s
+    /// `export(_:atAnotherLength:)` keeps it open). The file appears complete or not at all.
     public func save(_ path: String) throws {
         if path.lowercased().hasSuffix(".safetensors") {
             try SafetensorsWeights.save(model, to: path, source: "KerasModel")
+        } else if path.lowercased().hasSuffix(".onnx") {
+            try AtomicFile.write(try ONNXExporter().export(model), to: path)
         } else {
             try ModelWriter.save(model, optimizer: optimizer, to: path)
         }

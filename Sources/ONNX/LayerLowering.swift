@@ -5,12 +5,13 @@ extension GraphBuilder {
     mutating func lower(_ layer: Layer, _ sources: [LoweredValue]) throws -> [LoweredValue] {
         let name = layer.name
         if let embedding = layer as? Embedding {
-            guard !embedding.maskZero else { throw ONNXExportError(object: "layer \(name)", reason: "mask_zero's mask has no ONNX form here") }
             // Keras casts ids of a float type to int32 (dropping fractions, as ONNX's Cast does).
             let ids = [6, 7].contains(sources[0].elementType) ? sources[0] : converted(sources[0], to: 7)
             let gathered = graph.add("Gather", [weight(embedding.embeddings, of: name), ids.name], name: name, attributes: [("axis", .int(0))])
+            if embedding.maskZero { masks[gathered] = maskZeros(ids, name: name) }
             return [LoweredValue(name: gathered, rank: ids.rank + 1, channelsFirst: false)]
         }
+        let mask = masks[sources[0].name]
         let sources = sources.map { floating($0) }
         switch layer {
         case let dense as Dense:
@@ -50,10 +51,15 @@ extension GraphBuilder {
             let split = graph.constant("\(name)/split_shape", shape: [distributed.outputShape.count + 1],
                                        integers: ([-1, steps] + distributed.outputShape.dropFirst()).map(Int64.init))
             return [LoweredValue(name: graph.add("Reshape", [y.name, split], name: name), rank: distributed.outputShape.count + 1, channelsFirst: false)]
+        case let masking as Masking:
+            return [applyMasking(masking, sources[0])]
         case let recurrent as RecurrentLayer:
-            return try recur(recurrent, sources)
+            guard let mask else { return try recur(recurrent, sources) }
+            return try recurMasked(recurrent, sources[0], mask: mask)
         case let bidirectional as Bidirectional:
-            return [try recurBothWays(bidirectional, sources[0])]
+            return [try recurBothWays(bidirectional, sources[0], mask: mask)]
+        case let pooling as GlobalPooling1D where mask != nil && pooling.kind == .average:
+            return [averageKeptSteps(pooling, sources[0], mask: mask!)]
         case let prelu as PReLU:
             let x = keras(sources[0])
             return [same(x, graph.add("PRelu", [x.name, weight(prelu.alpha, of: name)], name: name))]

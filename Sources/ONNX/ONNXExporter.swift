@@ -62,6 +62,8 @@ struct GraphBuilder {
     private var inputs: [LoweredValue] = []
     /// Values already transposed to the other layout, by source name.
     private var transposed: [String: LoweredValue] = [:]
+    /// The mask (boolean, (batch, steps)) each value carries, by value name: see MaskLowering.
+    var masks: [String: String] = [:]
     /// Values already cast to another element type, by source name and type.
     private var casts: [String: LoweredValue] = [:]
     /// Conv nodes with no activation after them, by their output's name: where a BatchNormalization may fold.
@@ -95,7 +97,16 @@ struct GraphBuilder {
                 values.append(sources)
                 continue
             }
-            values.append(try lower(node.layer, sources))
+            let outputs = try lower(node.layer, sources)
+            values.append(outputs)
+            // A layer that passes its input's mask on (one mask, which the model checked its inputs agree on).
+            switch node.layer.maskHandling {
+            case .passes, .joins, .reads(passesOn: true):
+                if let mask = sources.compactMap({ masks[$0.name] }).first {
+                    for output in outputs where masks[output.name] == nil { masks[output.name] = mask }
+                }
+            default: break
+            }
         }
         for (position, index) in model.outputs.enumerated() {
             let value = keras(values[index][0])

@@ -57,9 +57,13 @@ extension GraphBuilder {
         return [LoweredValue(name: batchMajor, rank: 3, channelsFirst: false)] + returned
     }
 
-    /// Bidirectional: its two layers, the backward one's states reversed to the input's order, then merged.
-    mutating func recurBothWays(_ layer: Bidirectional, _ source: LoweredValue) throws -> LoweredValue {
-        let forward = try recur(layer.forwardLayer, [source])[0], backward = try recur(layer.backwardLayer, [source], reversed: true)[0]
+    /// Bidirectional: its two layers (over the steps `mask` keeps, when there is one), the backward one's
+    /// states reversed to the input's order, then merged.
+    mutating func recurBothWays(_ layer: Bidirectional, _ source: LoweredValue, mask: String?) throws -> LoweredValue {
+        func run(_ recurrent: RecurrentLayer, reversed: Bool) throws -> LoweredValue {
+            try (mask.map { try recurMasked(recurrent, source, mask: $0, reversed: reversed) } ?? recur(recurrent, [source], reversed: reversed))[0]
+        }
+        let forward = try run(layer.forwardLayer, reversed: false), backward = try run(layer.backwardLayer, reversed: true)
         let name = layer.name, values = [forward.name, backward.name]
         let merged: String
         switch layer.mergeMode {

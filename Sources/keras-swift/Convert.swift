@@ -77,8 +77,8 @@ struct Convert: ParsableCommand {
             An .onnx file is the model for inference (as Keras's predict computes it), with the inputs' and \
             outputs' Keras names, dtypes and channels-last shapes and a symbolic batch axis (--batch N fixes \
             it), written for onnxruntime without Python or TensorFlow. An axis the model leaves open (None) \
-            stays open unless a layer depends on its length. A mask (Masking, Embedding's mask_zero) has no \
-            faithful ONNX form and is refused by name.
+            stays open unless a layer depends on its length. What the operator set lacks (LayerNormalization \
+            before opset 17) is refused by name.
             """)
 
     @OptionGroup var model: ModelOptions

@@ -127,4 +127,13 @@ import Testing
             #expect(reloaded.optimizer?.iterations == 8)
         }
     }
+
+    @Test func aModelSavesForOnnxruntimeAndRefusesToReadItBack() throws {
+        let model = try KerasModel.load(SharedData.reference("LeNet5.h5"))
+        let folder = try TemporaryFolder(), path = folder.path("lenet.onnx")
+        try model.save(path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.first == 0x08 && bytes.range(of: Data("keras-swift".utf8)) != nil, "a ModelProto: ir_version first, then the producer")
+        #expect(throws: KerasFormatError(file: path, .exportOnly("ONNX"))) { try KerasModel.load(path) }
+    }
 }

@@ -19,7 +19,7 @@ import Testing
         "MNIST": ["CGzip", "CPNG", "NumPy", "SafeWrite"],
         "KerasFormat": ["HDF5", "NeuralNet", "Safetensors", "SafeWrite", "ZIPFoundation", "CGzip"],
         "Architectures": ["NeuralNet", "MNIST", "KerasFormat"],
-        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "Safetensors", "KerasFormat"],
+        "KerasSwift": ["HDF5", "NeuralNet", "NumPy", "Safetensors", "ONNX", "KerasFormat", "SafeWrite"],
     ]
     /// Modules of the platform any target may import.
     static let system: Set<String> = ["Foundation", "Dispatch", "Glibc", "Darwin"]
