@@ -86,4 +86,22 @@ import Testing
         let dropped = gradient.filter { $0 == 0 }.count
         #expect((7_400...8_600).contains(dropped), "dropped \(dropped) of 40,000 at rate 0.2")
     }
+
+    /// At inference a Dropout or noise layer's output is its input's: nothing runs for it, and a trace reports
+    /// both layers with the same values.
+    @Test func dropoutAndNoiseLayersAreSkippedAtInferenceYetTraced() throws {
+        let model = try Sequential(inputShape: [4], layers: [
+            Dense(units: 3, name: "dense"), Dropout(rate: 0.5, name: "drop"), GaussianNoise(standardDeviation: 1, name: "noise"),
+            Dense(units: 2, name: "out")], seed: 1)
+        let profiler = LayerProfiler(nodeCount: 4)
+        model.profiler = profiler
+        let samples = try Samples(count: 2, inputs: [(0..<8).map(Float.init)])
+        _ = try model.predictEach(samples)
+        #expect(profiler.forwardSeconds[0] > 0 && profiler.forwardSeconds[3] > 0)
+        #expect(profiler.forwardSeconds[1] == 0 && profiler.forwardSeconds[2] == 0, "nothing runs for the dropout and noise layers")
+        model.profiler = nil
+        let traced = try model.trace(samples)
+        #expect(traced.allSatisfy { $0.foldedInto == nil } && traced[0].values.count == 6)
+        #expect(traced[1].values == traced[0].values && traced[2].values == traced[0].values)
+    }
 }

@@ -113,7 +113,7 @@ public class Model {
     /// Per output, the output layer's activation the model applies after it (see ``losses``), if any.
     private var deferredActivations: [Activation?]
     let workers: [Worker]
-    /// For each node, the node whose output stands for it at inference (see ``BatchNormalizationFolding``).
+    /// For each node, the node whose output stands for it at inference (see ``InferenceSources``).
     let inferenceSources: [Int]
     /// Each worker's summed result of the current batch (reused; only metric states are allocated per batch).
     private let results: UnsafeMutableBufferPointer<BatchResult>
@@ -208,7 +208,7 @@ public class Model {
         let plan = GradientPlan(nodes, outputs: outputs)
         let maskPlan = try MaskPlan(nodes, outputs: outputs)
         self.maskPlan = maskPlan
-        let inferenceSources = BatchNormalizationFolding.inferenceSources(nodes, outputs: outputs)
+        let inferenceSources = InferenceSources.of(nodes, outputs: outputs)
         self.inferenceSources = inferenceSources
         workers = (0..<max(1, workerCount)).map {
             Worker(nodes: nodes, outputNodes: outputs, plan: plan, maskPlan: maskPlan, inferenceSources: inferenceSources, index: $0, seed: seed)

@@ -46,11 +46,16 @@ extension Model {
             values[node][0].withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, rows: $0.count / width, width: width) }
         }
         // The nodes of a fold (a convolution and the nodes whose outputs it computes at inference) all hold its
-        // output: each but the last is reported as folded into the last.
+        // output: each but the last is reported as folded into the last. A layer that passes its input through
+        // holds the same values as the node it reads, and both are reported.
         var lastOfFold: [Int: Int] = [:]
-        for (index, source) in inferenceSources.enumerated() { lastOfFold[source] = max(lastOfFold[source] ?? index, index) }
+        for (index, source) in inferenceSources.enumerated() where !InferenceSources.passesThrough(nodes[index].layer) {
+            lastOfFold[source] = max(lastOfFold[source] ?? index, index)
+        }
         var foldedInto: [Int: Int] = [:]
-        for (index, source) in inferenceSources.enumerated() where lastOfFold[source] != index { foldedInto[index] = lastOfFold[source] }
+        for (index, source) in inferenceSources.enumerated() where lastOfFold[source] != index && !InferenceSources.passesThrough(nodes[index].layer) {
+            foldedInto[index] = lastOfFold[source]
+        }
         let calls = callIndices
         return nodes.enumerated().flatMap { index, node in
             node.layer.outputShapes.enumerated().map { tensor, shape in

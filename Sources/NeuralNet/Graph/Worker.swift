@@ -111,8 +111,9 @@ final class Worker {
     private let nodes: [Node]
     /// The model's output nodes, in order.
     private let outputNodes: [Int]
-    /// Per node, the node whose output stands for it in inference passes: itself, or the convolution a
-    /// BatchNormalization is folded into (that node is then skipped; see ``BatchNormalizationFolding``).
+    /// Per node, the node whose output stands for it in inference passes: itself, the convolution a
+    /// BatchNormalization is folded into, or the node a Dropout reads (that node is then skipped; see
+    /// ``InferenceSources``).
     private let inferenceSources: [Int]
     private let plan: GradientPlan
     private let maskPlan: MaskPlan
