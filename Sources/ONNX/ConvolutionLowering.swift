@@ -8,19 +8,17 @@ extension GraphBuilder {
     mutating func convolve(_ convolution: Convolution, _ x: LoweredValue) throws -> LoweredValue {
         let rank = convolution.rank, shape = convolution.kernel.shape, spatial = Array(shape.prefix(rank))
         let kernel = rearranged(convolution.kernel, spatial: spatial, from: [shape[rank], shape[rank + 1]], to: [1, 0])
-        let y = convolutionNode(convolution, x, inputShape: convolution.inputShape,
+        let y = convolutionNode(convolution.name, x, geometry: ConvolutionGeometry(convolution), inputShape: convolution.inputShape,
                                 kernel: (convolution.kernel, [shape[rank + 1], shape[rank]] + spatial, kernel),
                                 bias: convolution.bias, groups: convolution.groups)
-        if convolution.activation == .linear { foldableConvolutions[y] = graph.nodes.count - 1 }
-        return try activate(same(x, y), convolution.activation, layer: convolution.name)
+        return try activateFoldable(y, of: x, convolution)
     }
 
     /// A depthwise convolution: a grouped Conv with a group per input channel, the kernel from Keras's
     /// (spatial..., in, multiplier) to (in · multiplier, 1, spatial...).
     mutating func convolveDepthwise(_ convolution: DepthwiseConvolution, _ x: LoweredValue) throws -> LoweredValue {
         let y = depthwiseNode(convolution, x, inputShape: convolution.inputShape, kernel: convolution.kernel, bias: convolution.bias)
-        if convolution.activation == .linear { foldableConvolutions[y] = graph.nodes.count - 1 }
-        return try activate(same(x, y), convolution.activation, layer: convolution.name)
+        return try activateFoldable(y, of: x, convolution)
     }
 
     /// A separable convolution: its depthwise convolution without bias, then a pointwise (kernel 1) Conv from
@@ -28,11 +26,11 @@ extension GraphBuilder {
     mutating func convolveSeparable(_ convolution: SeparableConvolution, _ x: LoweredValue) throws -> LoweredValue {
         let name = convolution.name, rank = convolution.rank, pointwise = convolution.pointwiseKernel
         let depthwise = same(x, depthwiseNode(convolution, x, inputShape: convolution.inputShape, kernel: convolution.depthwiseKernel, bias: nil))
-        let inner = pointwise.shape[rank], filters = pointwise.shape[rank + 1]
-        let kernel = rearranged(pointwise, spatial: [Int](repeating: 1, count: rank), from: [inner, filters], to: [1, 0])
-        var inputs = [depthwise.name, weight(pointwise, of: name, shape: [filters, inner] + [Int](repeating: 1, count: rank), values: kernel)]
-        if let bias = convolution.bias { inputs.append(weight(bias, of: name)) }
-        let y = graph.add("Conv", inputs, name: name, attributes: [("kernel_shape", .ints([Int](repeating: 1, count: rank)))])
+        let inner = pointwise.shape[rank], filters = pointwise.shape[rank + 1], ones = [Int](repeating: 1, count: rank)
+        let kernel = rearranged(pointwise, spatial: ones, from: [inner, filters], to: [1, 0])
+        let pointwiseGeometry = ConvolutionGeometry(kernelSize: ones, strides: ones, dilations: ones, padding: .valid)
+        let y = convolutionNode(name, depthwise, geometry: pointwiseGeometry, inputShape: convolution.outputShape,
+                                kernel: (pointwise, [filters, inner] + ones, kernel), bias: convolution.bias, groups: 1)
         return try activate(same(x, y), convolution.activation, layer: name)
     }
 
@@ -69,23 +67,29 @@ extension GraphBuilder {
         let channels = shape[rank], multiplier = shape[rank + 1]
         // (in, multiplier) is already (in · multiplier) outputs in order: only the spatial axes move behind.
         let values = rearranged(kernel, spatial: spatial, from: [channels * multiplier], to: [0])
-        return convolutionNode(convolution, x, inputShape: inputShape, kernel: (kernel, [channels * multiplier, 1] + spatial, values),
-                               bias: bias, groups: channels)
+        return convolutionNode(convolution.name, x, geometry: ConvolutionGeometry(convolution), inputShape: inputShape,
+                               kernel: (kernel, [channels * multiplier, 1] + spatial, values), bias: bias, groups: channels)
+    }
+
+    /// A convolution's output `y` (of input `x`) with the layer's activation; without one, the Conv node is
+    /// registered for a BatchNormalization after it to fold into.
+    private mutating func activateFoldable(_ y: String, of x: LoweredValue, _ convolution: some ConvolutionLayer) throws -> LoweredValue {
+        if convolution.activation == .linear { foldableConvolutions[y] = graph.nodes.count - 1 }
+        return try activate(same(x, y), convolution.activation, layer: convolution.name)
     }
 
     /// The Conv node of any convolution given its kernel in ONNX's layout, with the bias and padding (causal
     /// included: `pads` puts every zero before the sequence); returns its output's name.
-    private mutating func convolutionNode(_ convolution: some ConvolutionLayer, _ x: LoweredValue, inputShape: [Int],
+    private mutating func convolutionNode(_ name: String, _ x: LoweredValue, geometry: ConvolutionGeometry, inputShape: [Int],
                                           kernel: (parameter: Parameter, shape: [Int], values: [Float]), bias: Parameter?,
                                           groups: Int) -> String {
-        let name = convolution.name
         var inputs = [x.name, weight(kernel.parameter, of: name, shape: kernel.shape, values: kernel.values)]
         if let bias { inputs.append(weight(bias, of: name)) }
-        let pads = Self.pads(input: Array(inputShape.prefix(convolution.rank)), window: convolution.kernelSize, strides: convolution.strides,
-                             dilations: convolution.dilationRate, padding: convolution.padding)
+        let pads = Self.pads(input: Array(inputShape.prefix(geometry.kernelSize.count)), window: geometry.kernelSize,
+                             strides: geometry.strides, dilations: geometry.dilations, padding: geometry.padding)
         return graph.add("Conv", inputs, name: name, attributes: [
-            ("kernel_shape", .ints(convolution.kernelSize)), ("strides", .ints(convolution.strides)),
-            ("dilations", .ints(convolution.dilationRate)), ("group", .int(groups)), ("pads", .ints(pads))])
+            ("kernel_shape", .ints(geometry.kernelSize)), ("strides", .ints(geometry.strides)),
+            ("dilations", .ints(geometry.dilations)), ("group", .int(groups)), ("pads", .ints(pads))])
     }
 
     /// A kernel's values with Keras's layout (spatial..., channel axes...) rearranged to ONNX's (channel axes in
@@ -106,5 +110,20 @@ extension GraphBuilder {
             for position in 0..<positions { values[target * positions + position] = kernel.value[position * perPosition + source] }
         }
         return values
+    }
+}
+
+/// Where a Conv node's kernel goes over its input: per spatial axis the window, step and dilation, and the padding.
+private struct ConvolutionGeometry {
+    var kernelSize: [Int], strides: [Int], dilations: [Int], padding: Padding
+
+    init(kernelSize: [Int], strides: [Int], dilations: [Int], padding: Padding) {
+        (self.kernelSize, self.strides, self.dilations, self.padding) = (kernelSize, strides, dilations, padding)
+    }
+
+    /// A convolution layer's own geometry.
+    init(_ convolution: some ConvolutionLayer) {
+        self.init(kernelSize: convolution.kernelSize, strides: convolution.strides, dilations: convolution.dilationRate,
+                  padding: convolution.padding)
     }
 }

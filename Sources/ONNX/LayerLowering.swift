@@ -152,7 +152,7 @@ extension GraphBuilder {
     /// A weight as an initializer, named after its layer.
     mutating func weight(_ parameter: Parameter, of layer: String, shape: [Int]? = nil, values: [Float]? = nil) -> String {
         graph.constant("\(layer)/\(parameter.name)", shape: shape ?? parameter.shape,
-                       values ?? Array(UnsafeBufferPointer(start: parameter.value, count: parameter.count)))
+                       values ?? parameter.tensor.scalars)
     }
 
     /// A float32 scalar constant.

@@ -48,7 +48,7 @@ extension GraphBuilder {
         let width = layer.kernel.shape[1]
         var recurrentBias: String?
         if let bias = layer.bias {
-            let values = Array(UnsafeBufferPointer(start: bias.value, count: bias.count))
+            let values = bias.tensor.scalars
             projected = graph.add("Add", [projected, graph.constant("\(name)/input_bias", shape: [width], Array(values.prefix(width)))], name: name)
             if values.count > width { recurrentBias = graph.constant("\(name)/recurrent_bias", shape: [width], Array(values.suffix(width))) }
         }

@@ -12,8 +12,8 @@ extension GraphBuilder {
         let name = normalization.name, rank = x.rank
         let kept = Set(normalization.axes.map { $0 < 0 ? $0 + rank : $0 })
         let figures = normalization.givenMean.map { ($0, normalization.givenVariance ?? []) }
-            ?? (Array(UnsafeBufferPointer(start: normalization.state[0].value, count: normalization.state[0].count)),
-                Array(UnsafeBufferPointer(start: normalization.state[1].value, count: normalization.state[1].count)))
+            ?? (normalization.state[0].tensor.scalars,
+                normalization.state[1].tensor.scalars)
         let shape = figures.0.count == 1 ? [] : [1] + (1..<rank).map { kept.contains($0) ? normalization.inputShape[$0 - 1] : 1 }
         let mean = graph.constant("\(name)/mean", shape: shape, figures.0)
         let deviation = graph.constant("\(name)/deviation", shape: shape, figures.1.map { max($0.squareRoot(), 1e-7) })

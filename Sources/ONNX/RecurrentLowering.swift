@@ -33,7 +33,7 @@ extension GraphBuilder {
         // B: the input biases, then the recurrent ones (GRU's second row with reset_after, else zeros).
         var bias = [Float](repeating: 0, count: 2 * width)
         if let given = layer.bias {
-            let values = Array(UnsafeBufferPointer(start: given.value, count: given.count))
+            let values = given.tensor.scalars
             for row in 0..<values.count / width {
                 for (block, source) in gateOrder.enumerated() {
                     for unit in 0..<units { bias[row * width + block * units + unit] = values[row * width + source * units + unit] }
