@@ -261,8 +261,8 @@ void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed) {
 }
 
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
-                       int packed_path, long following, float *c, long ldc, const float *bias) {
-    gemm_dispatch(packed ? packed_path : ck_path_current(), 0, 0, m, n, k, a, lda, b, ldb, c, ldc, 0, bias, packed,
+                       int packed_path, long following, float *c, long ldc, int accumulate, const float *bias) {
+    gemm_dispatch(packed ? packed_path : ck_path_current(), 0, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, packed,
                   following);
 }
 

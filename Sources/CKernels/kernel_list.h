@@ -5,6 +5,10 @@ CK_PROCEDURE(ck_activation, (int kind, const float *x, float *y, long rows, long
 CK_PROCEDURE(ck_activation_backward,
              (int kind, const float *grad, float *input_grad, const float *out, const float *in, long rows, long width),
              (kind, grad, input_grad, out, in, rows, width))
+CK_PROCEDURE(ck_lstm_cell,
+             (int gate_kind, int kind, float *gates, long width, const float *previous_carry, float *carry, float *activated,
+              float *state, long rows, long units),
+             (gate_kind, kind, gates, width, previous_carry, carry, activated, state, rows, units))
 CK_PROCEDURE(ck_column_sums, (float *db, const float *grad, long rows, long width, int accumulate),
              (db, grad, rows, width, accumulate))
 CK_PROCEDURE(ck_channel_moments, (const float *x, long rows, long channels, double *sums, double *squares),

@@ -13,6 +13,7 @@
 #include "elementwise.h"
 #include "normalization.h"
 #include "optimizers.h"
+#include "recurrent.h"
 #include "spatial.h"
 #include "winograd.h"
 #endif

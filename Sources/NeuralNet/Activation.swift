@@ -16,7 +16,8 @@ public enum Activation: String, Sendable, CaseIterable {
     /// Keras 2's `hard_sigmoid`; its name is Keras 2's only in Keras 2 files.
     case hardSigmoidKeras2 = "hard_sigmoid (Keras 2)"
 
-    private var kernelKind: Int32 {
+    /// The activation's number in the C kernels (CK_RELU, ...).
+    var kernelKind: Int32 {
         switch self {
         case .linear: return Int32(CK_LINEAR)
         case .relu: return Int32(CK_RELU)

@@ -73,13 +73,14 @@ final class PackedMatrix {
 
 /// `C[m×n] = A · B (+ bias)` where B is matrix `index` of `packed`, read from its panels where the kernel for
 /// this shape reads panels, and from `b` (row-major) otherwise; a nil `b` reads the panels whatever the shape.
-/// With `prefetchingNext`, the panels of matrix `index + 1` are prefetched while this product runs.
+/// With `prefetchingNext`, the panels of matrix `index + 1` are prefetched while this product runs; with
+/// `accumulate`, the product is added to C.
 @inline(__always)
 func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>?, packed: PackedMatrix,
-          index: Int = 0, prefetchingNext: Bool = false, bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>,
-          ldc: Int) {
+          index: Int = 0, prefetchingNext: Bool = false, accumulate: Bool = false, bias: UnsafePointer<Float>?,
+          _ c: UnsafeMutablePointer<Float>, ldc: Int) {
     ck_gemm_prepacked(m, n, k, a, lda, b, n, packed.pointer + index * packed.stride, Int32(packed.path.rawValue),
-                      prefetchingNext ? packed.stride : 0, c, ldc, bias)
+                      prefetchingNext ? packed.stride : 0, c, ldc, accumulate ? 1 : 0, bias)
 }
 
 /// `sums[j] = Σ_rows values[r][j]` (a bias gradient).

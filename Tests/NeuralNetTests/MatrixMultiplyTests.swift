@@ -74,11 +74,11 @@ import Testing
                 sourceLocation: sourceLocation)
     }
 
-    /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product: the same panels, summed in the same
+    /// B packed once by ck_gemm_pack_b gives exactly ck_gemm's product, written or added to C: the same panels, summed in the same
     /// order (on machines whose kernel does not pack B, ck_gemm_prepacked falls back to ck_gemm). Where B is
     /// packed, so does reading the panels alone (no row-major B, as Winograd's kept kernels are given) while
     /// prefetching the next packed matrix, and reading that next one.
-    @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB && !$0.accumulate }, KernelPath.available)
+    @Test(arguments: cases.filter { !$0.transposeA && !$0.transposeB }, KernelPath.available)
     func prepackedProductEqualsThePackingOne(_ c: Case, path: KernelPath) {
         KernelPath.withCap(path) { Self.checkPrepackedProduct(c) }
     }
@@ -93,27 +93,29 @@ import Testing
             ck_gemm_pack_b(c.n, c.k, b, c.n, &packed)
             packed.withUnsafeMutableBufferPointer { ck_gemm_pack_b(c.n, c.k, next, c.n, $0.baseAddress! + packedSize) }
         }
-        let path = ck_path_current()
-        var expected = [Float](repeating: 0, count: c.m * c.n), product = expected
+        let path = ck_path_current(), accumulate: Int32 = c.accumulate ? 1 : 0
+        // What C holds before: values the product is added to, or NaN, which a product that misses a value leaves.
+        let before = c.accumulate ? values(c.m * c.n) : [Float](repeating: .nan, count: c.m * c.n)
+        var expected = before, product = before
         bias.withUnsafeBufferPointer { biasValues in
             let bias = c.bias ? biasValues.baseAddress : nil
-            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, b, c.n, &expected, c.n, 0, bias)
-            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, b, c.n, packed, path, 0, &product, c.n, bias)
+            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, b, c.n, &expected, c.n, accumulate, bias)
+            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, b, c.n, packed, path, 0, &product, c.n, accumulate, bias)
             #expect(product == expected)
             guard packedSize > 0 else { return }
-            var panelsOnly = [Float](repeating: .nan, count: c.m * c.n)
-            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, packed, path, packedSize, &panelsOnly, c.n, bias)
+            var panelsOnly = before
+            ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, packed, path, packedSize, &panelsOnly, c.n, accumulate, bias)
             // One or two rows stream a row-major B when there is one, summing in another order.
             func agrees(_ x: [Float], _ y: [Float]) -> Bool {
                 c.m > 2 ? x == y : zip(x, y).allSatisfy { abs($0 - $1) <= Float(c.k) * 1e-7 + 1e-6 }
             }
             #expect(agrees(panelsOnly, expected))
-            var expectedNext = expected
-            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, next, c.n, &expectedNext, c.n, 0, bias)
+            var expectedNext = before, nextProduct = before
+            ck_gemm(0, 0, c.m, c.n, c.k, a, c.k, next, c.n, &expectedNext, c.n, accumulate, bias)
             packed.withUnsafeBufferPointer {
-                ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, $0.baseAddress! + packedSize, path, 0, &panelsOnly, c.n, bias)
+                ck_gemm_prepacked(c.m, c.n, c.k, a, c.k, nil, c.n, $0.baseAddress! + packedSize, path, 0, &nextProduct, c.n, accumulate, bias)
             }
-            #expect(agrees(panelsOnly, expectedNext))
+            #expect(agrees(nextProduct, expectedNext))
         }
     }
 }

@@ -68,6 +68,13 @@ void ck_activation(int kind, const float *x, float *y, long rows, long width);
 void ck_activation_backward(int kind, const float *grad, float *input_grad, const float *out, const float *in, long rows,
                             long width);
 
+/// One LSTM step after its gate products: activates `rows` rows of gate pre-activations in place (`gates`,
+/// rows `width` apart, Keras's order input, forget, candidate, output of `units` each; `gate_kind` for the
+/// three gates, `kind` for the candidate), then writes carry = forget * previous_carry + input * candidate,
+/// activated = kind(carry) and state = output * activated, each `rows` rows of `units`.
+void ck_lstm_cell(int gate_kind, int kind, float *gates, long width, const float *previous_carry, float *carry,
+                  float *activated, float *state, long rows, long units);
+
 /// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
 void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);
 
@@ -206,9 +213,10 @@ void ck_gemm_pack_b(long n, long k, const float *b, long ldb, float *packed);
 /// by ck_gemm_pack_b on path `packed_path`, whose kernels then multiply it on any thread) where the kernel
 /// for this shape uses packed panels, and from b otherwise; with b NULL, from `packed` whatever the shape.
 /// The `following` floats stored after the packed B (the next product's packed B) are prefetched into L2
-/// while this product runs, so that a run of products whose B come from memory streams them.
+/// while this product runs, so that a run of products whose B come from memory streams them. With
+/// `accumulate`, C += the product.
 void ck_gemm_prepacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb, const float *packed,
-                       int packed_path, long following, float *c, long ldc, const float *bias);
+                       int packed_path, long following, float *c, long ldc, int accumulate, const float *bias);
 
 /// Runs fn(context, i) for every i in [0, threads): i = 0 on the calling thread, the others on the pool's
 /// worker threads, which keep polling for a while after each job, so that a run of short parallel sections

@@ -40,6 +40,9 @@ public final class Bidirectional: UnaryLayer {
     public var forwardFlops: Double { forwardLayer.forwardFlops + backwardLayer.forwardFlops }
     public var maskHandling: MaskHandling { forwardLayer.maskHandling }
 
+    public func prepareInference(samples: Int) { [forwardLayer, backwardLayer].forEach { $0.prepareInference(samples: samples) } }
+    public func finishInference() { [forwardLayer, backwardLayer].forEach { $0.finishInference() } }
+
     /// Output positions per sample: every step, or one.
     private var positions: Int { forwardLayer.returnSequences ? inputShape[0] : 1 }
     /// Each layer's values per position.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras `LSTM`: gates input, forget, candidate and output (Keras's order), a carry `c = f * c + i * g` and
 /// the state `h = o * activation(c)`; see ``RecurrentLayer`` for what all recurrent layers share.
 public final class LSTM: RecurrentLayer {
@@ -30,20 +32,9 @@ public final class LSTM: RecurrentLayer {
     }
 
     override func cellForward(_ step: RecurrentStep) {
-        let gates = step.gates, rows = step.batch, carry = step.carry, activated = step.carry + rows * units
-        addRecurrentProduct(step, gates: 0..<4, to: gates)
-        for gate in [0, 1, 3] { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
-        activate(activation, gate: 2, of: gates, rows: rows)
-        for row in 0..<rows {
-            let input = gates + row * width, forget = input + units, candidate = forget + units
-            let previous = step.previousCarry + row * units, next = carry + row * units
-            for unit in 0..<units { next[unit] = forget[unit] * previous[unit] + input[unit] * candidate[unit] }
-        }
-        activation.apply(carry, to: activated, rows: rows, width: units)
-        for row in 0..<rows {
-            let output = gates + row * width + 3 * units, state = step.state + row * units, carried = activated + row * units
-            for unit in 0..<units { state[unit] = output[unit] * carried[unit] }
-        }
+        addRecurrentProduct(step, gates: 0..<4, to: step.gates)
+        ck_lstm_cell(recurrentActivation.kernelKind, activation.kernelKind, step.gates, width, step.previousCarry, step.carry,
+                     step.carry + step.batch * units, step.state, step.batch, units)
     }
 
     override func cellBackward(_ step: RecurrentStepGradient) {

@@ -125,6 +125,8 @@ public class RecurrentLayer: UnaryLayer {
     /// The sequence, then the initial states given.
     public var inputShapes: [[Int]] { [inputShape] + Array(repeating: [units], count: initialStateCount) }
     public internal(set) var parameters: [Parameter] = []
+    /// The recurrent kernel packed once for the steps of an inference call (see ``prepareInference(samples:)``).
+    private var packedRecurrentKernel: PackedMatrix?
 
     init(units: Int, activation: Activation, useBias: Bool, returnSequences: Bool, goBackwards: Bool, name: String) {
         self.units = units
@@ -308,6 +310,19 @@ public class RecurrentLayer: UnaryLayer {
         runBackward(input, outputGradient: outputGradient, inputGradient: inputGradient, initialStateGradients: [], batch: batch,
                     scratch: scratch, gradients: gradients)
     }
+
+    /// Samples an inference call needs before the recurrent kernel is packed once for all its steps: with one
+    /// or two rows per product the GEMM streams the kernel unpacked.
+    private static let packingSamples = 8
+
+    /// Packs the recurrent kernel once for every step of a call over many samples, which the GEMM would
+    /// otherwise pack again at every step.
+    public func prepareInference(samples: Int) {
+        if samples >= Self.packingSamples { packedRecurrentKernel = PackedMatrix(recurrentKernel.value, rows: units, columns: width) }
+    }
+
+    /// Frees the packed recurrent kernel.
+    public func finishInference() { packedRecurrentKernel = nil }
 
     /// The forward pass from `initialStates` (none: zeros), each `batch` rows of `units`.
     private func run(_ input: UnsafePointer<Float>, initialStates: [UnsafePointer<Float>], _ output: UnsafeMutablePointer<Float>,
@@ -550,6 +565,10 @@ public class RecurrentLayer: UnaryLayer {
     /// Adds `values` (rows of `units`) times the recurrent kernel's gate blocks `gates` to those blocks of
     /// `rows` rows of `target`.
     func addProduct(_ values: UnsafePointer<Float>, gates: Range<Int>, to target: UnsafeMutablePointer<Float>, rows: Int) {
+        if let packedRecurrentKernel, gates == 0..<gateCount {
+            return gemm(m: rows, n: width, k: units, values, lda: units, recurrentKernel.value, packed: packedRecurrentKernel,
+                        accumulate: true, bias: nil, target, ldc: width)
+        }
         gemm(m: rows, n: gates.count * units, k: units, values, lda: units, recurrentKernel.value + gates.lowerBound * units,
              ldb: width, accumulate: true, target + gates.lowerBound * units, ldc: width)
     }
