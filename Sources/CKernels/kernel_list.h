@@ -9,6 +9,10 @@ CK_PROCEDURE(ck_lstm_cell,
              (int gate_kind, int kind, float *gates, long width, const float *previous_carry, float *carry, float *activated,
               float *state, long rows, long units),
              (gate_kind, kind, gates, width, previous_carry, carry, activated, state, rows, units))
+CK_PROCEDURE(ck_gru_cell,
+             (int gate_kind, int kind, float *gates, const float *product, long width, const float *previous, float *kept,
+              float *state, long rows, long units),
+             (gate_kind, kind, gates, product, width, previous, kept, state, rows, units))
 CK_PROCEDURE(ck_column_sums, (float *db, const float *grad, long rows, long width, int accumulate),
              (db, grad, rows, width, accumulate))
 CK_PROCEDURE(ck_channel_moments, (const float *x, long rows, long channels, double *sums, double *squares),

@@ -20,3 +20,28 @@ void CK_VARIANT(ck_lstm_cell)(int gate_kind, int kind, float *gates, long width,
         for (long u = 0; u < units; u++) h[u] = output[u] * squashed[u];
     }
 }
+
+// One GRU step with `reset_after`, after the recurrent product. `gates` holds `rows` rows (`width` apart) of
+// the input side's pre-activations in Keras's order, update, reset and candidate (`units` each), `product`
+// the previous state's product with the recurrent kernel plus its bias, the same layout. Per row: the update
+// and reset gates get their product and `gate_kind`; the candidate's product is kept in `kept` (rows of
+// `units`), scaled by the reset gate and added to the candidate, which gets `kind`; gates are left activated.
+// Then state = update · previous + (1 - update) · candidate.
+void CK_VARIANT(ck_gru_cell)(int gate_kind, int kind, float *gates, const float *product, long width, const float *previous,
+                             float *kept, float *state, long rows, long units) {
+    for (long r = 0; r < rows; r++) {
+        float *restrict g = gates + r * width;
+        const float *restrict p = product + r * width;
+        float *restrict k = kept + r * units;
+        for (long u = 0; u < 2 * units; u++) g[u] += p[u];
+        for (long u = 0; u < units; u++) k[u] = p[2 * units + u];
+        activation_loops(gate_kind, g, g, 1, 2 * units);
+        const float *restrict reset = g + units;
+        float *restrict candidate = g + 2 * units;
+        for (long u = 0; u < units; u++) candidate[u] += reset[u] * k[u];
+        activation_loops(kind, candidate, candidate, 1, units);
+        const float *restrict update = g, *restrict before = previous + r * units;
+        float *restrict h = state + r * units;
+        for (long u = 0; u < units; u++) h[u] = update[u] * before[u] + (1.0f - update[u]) * candidate[u];
+    }
+}

@@ -75,6 +75,14 @@ void ck_activation_backward(int kind, const float *grad, float *input_grad, cons
 void ck_lstm_cell(int gate_kind, int kind, float *gates, long width, const float *previous_carry, float *carry,
                   float *activated, float *state, long rows, long units);
 
+/// One GRU step with reset_after, after the recurrent product: `gates` (input side, rows `width` apart, Keras's
+/// order update, reset, candidate of `units` each) takes `product` (the previous state's product with the
+/// recurrent kernel, plus its bias) for the two gates, activated by `gate_kind`; the candidate's product goes
+/// to `kept`, times the reset gate onto the candidate, activated by `kind`; then state = update * previous +
+/// (1 - update) * candidate, each `rows` rows of `units`.
+void ck_gru_cell(int gate_kind, int kind, float *gates, const float *product, long width, const float *previous, float *kept,
+                 float *state, long rows, long units);
+
 /// db[j] (+)= sum over rows of grad[r][j]; overwrites when `accumulate` is 0.
 void ck_column_sums(float *db, const float *grad, long rows, long width, int accumulate);
 

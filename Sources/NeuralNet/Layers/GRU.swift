@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras `GRU`: update and reset gates `z`, `r` and a candidate `hh` (Keras's order), the state
 /// `h = z * h + (1 - z) * hh`; see ``RecurrentLayer`` for what all recurrent layers share.
 ///
@@ -37,26 +39,17 @@ public final class GRU: RecurrentLayer {
                 }
             }
             addRecurrentProduct(step, gates: 0..<3, to: product)
-            for row in 0..<rows {
-                let target = gates + row * width, source = product + row * width, kept = step.carry + row * units
-                for index in 0..<2 * units { target[index] += source[index] }
-                kept.update(from: source + 2 * units, count: units)
-            }
-            for gate in 0..<2 { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
-            for row in 0..<rows {
-                let reset = gates + row * width + units, candidate = reset + units, kept = step.carry + row * units
-                for unit in 0..<units { candidate[unit] += reset[unit] * kept[unit] }
-            }
-        } else {
-            addRecurrentProduct(step, gates: 0..<2, to: gates)
-            for gate in 0..<2 { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
-            let seen = step.previous(seenBy: 2)
-            for row in 0..<rows {
-                let reset = gates + row * width + units, previous = seen + row * units, kept = step.carry + row * units
-                for unit in 0..<units { kept[unit] = reset[unit] * previous[unit] }
-            }
-            addProduct(step.carry, gates: 2..<3, to: gates, rows: rows)
+            return ck_gru_cell(recurrentActivation.kernelKind, activation.kernelKind, gates, product, width, step.previous, step.carry,
+                               step.state, rows, units)
         }
+        addRecurrentProduct(step, gates: 0..<2, to: gates)
+        for gate in 0..<2 { activate(recurrentActivation, gate: gate, of: gates, rows: rows) }
+        let seen = step.previous(seenBy: 2)
+        for row in 0..<rows {
+            let reset = gates + row * width + units, previous = seen + row * units, kept = step.carry + row * units
+            for unit in 0..<units { kept[unit] = reset[unit] * previous[unit] }
+        }
+        addProduct(step.carry, gates: 2..<3, to: gates, rows: rows)
         activate(activation, gate: 2, of: gates, rows: rows)
         for row in 0..<rows {
             let update = gates + row * width, candidate = update + 2 * units
