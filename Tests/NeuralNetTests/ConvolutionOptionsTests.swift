@@ -127,10 +127,12 @@ import Testing
         ("1-D, multiplier 3, strided, same", [11], 2, [4], [2], [1], 3, .same),
         ("1-D, dilated, valid", [12], 5, [3], [1], [3], 1, .valid),
         // Multiplier 1 over channels in multiples of 8 and of 32: the interior columns in registers, blocks of
-        // one and four vectors.
+        // one and four vectors, over narrow rows and over wide ones (many interior columns, strided and dilated).
         ("2-D, 8 channels, strided, same", [9, 7], 8, [3, 3], [2, 2], [1, 1], 1, .same),
         ("2-D, 32 channels, dilated, same", [8, 9], 32, [3, 3], [1, 1], [2, 2], 1, .same),
         ("1-D, 16 channels, valid", [10], 16, [3], [1], [1], 1, .valid),
+        ("2-D, 16 channels, wide, same", [6, 22], 16, [3, 3], [1, 1], [1, 1], 1, .same),
+        ("2-D, 8 channels, wide, strided, dilated, same", [7, 31], 8, [3, 3], [2, 2], [1, 2], 1, .same),
     ])
     func depthwiseAndSeparableMatchGroupedConvolution(name: String, spatial: [Int], channels: Int, kernel: [Int], strides: [Int],
                                                        dilation: [Int], multiplier: Int, padding: Padding) throws {
