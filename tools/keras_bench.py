@@ -49,6 +49,25 @@ def timed_rate(work, images, seconds):
             return rounds * images / elapsed
 
 
+def training_images(arch, x, labels, batch):
+    """The inputs and labels of one timed training epoch of roughly a second: whole batches, at least four."""
+    steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
+    return x[: steps * batch], labels[: steps * batch]
+
+
+def median_latency(call, seconds, warmup):
+    """The median time of `call()` in ms after `warmup` calls, over min(seconds, 2) s and at least 10 calls."""
+    for _ in range(warmup):
+        call()
+    latencies, deadline = [], time.perf_counter() + min(seconds, 2)
+    while time.perf_counter() < deadline or len(latencies) < 10:
+        started = time.perf_counter()
+        call()
+        latencies.append(time.perf_counter() - started)
+    latencies.sort()
+    return latencies[len(latencies) // 2] * 1000
+
+
 def batchnorm_cnn(keras):
     """A BatchNormalization CNN as tutorials write it: bias-free convolutions, each followed by
     BatchNormalization and ReLU, max pooling, and a Dense layer with BatchNormalization before the softmax."""
@@ -194,20 +213,11 @@ def measure(arch, path, batch_size, data_dir, seconds, arrays=None):
     else:
         images, labels = keras_interop.load_mnist(data_dir, "test")
         name, model, x, batch = subject(arch, path, batch_size, images, keras)
-    # Enough images for one timed fit call of roughly a second, whole batches only.
-    steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
-    xs, ys = x[: steps * batch], labels[: steps * batch]
+    xs, ys = training_images(arch, x, labels, batch)
     train = timed_rate(lambda: model.fit(xs, ys, batch_size=batch, epochs=1, verbose=0, shuffle=True), len(xs), seconds)
     infer = timed_rate(lambda: model.predict(x, batch_size=128, verbose=0), len(x), seconds)
     one = x[:1]
-    model(one)
-    latencies = []
-    deadline = time.perf_counter() + min(seconds, 2)
-    while time.perf_counter() < deadline or len(latencies) < 10:
-        started = time.perf_counter()
-        model(one)
-        latencies.append(time.perf_counter() - started)
-    latencies.sort()
+    latency = median_latency(lambda: model(one), seconds, warmup=1)
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "model.h5")
     saves, loads, reads = [], [], []
@@ -230,7 +240,7 @@ def measure(arch, path, batch_size, data_dir, seconds, arrays=None):
     os.rmdir(folder)
     return {
         "arch": name, "train_images_per_s": round(train), "infer_images_per_s": round(infer),
-        "latency_ms": latencies[len(latencies) // 2] * 1000,
+        "latency_ms": latency,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "h5_load_s": sorted(loads)[2], "h5_save_s": sorted(saves)[2], "h5py_read_s": sorted(reads)[2],
         "keras_version": keras.__version__, "backend": keras.backend.backend(),

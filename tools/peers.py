@@ -25,11 +25,11 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras_bench  # noqa: E402  (the rate and latency measurements)
 import keras_interop  # noqa: E402  (architectures, preprocessing, MNIST reader)
 import keras_zoo  # noqa: E402  (input layout of any model)
 
@@ -87,22 +87,9 @@ def onnxruntime_figures(path, x, seconds):
         for start in range(0, len(x), 128):
             session.run(None, {name: x[start:start + 128]})
 
-    predict()
-    rounds, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        predict()
-        rounds += 1
-    rate = rounds * len(x) / (time.perf_counter() - started)
-    one, latencies = {name: x[:1]}, []
-    for _ in range(20):
-        session.run(None, one)
-    deadline = time.perf_counter() + min(seconds, 2)
-    while time.perf_counter() < deadline or len(latencies) < 10:
-        started = time.perf_counter()
-        session.run(None, one)
-        latencies.append(time.perf_counter() - started)
-    latencies.sort()
-    return round(rate), latencies[len(latencies) // 2] * 1000
+    rate = keras_bench.timed_rate(predict, len(x), seconds)
+    one = {name: x[:1]}
+    return round(rate), keras_bench.median_latency(lambda: session.run(None, one), seconds, warmup=20)
 
 
 def last_json(command):

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -248,8 +247,7 @@ def measure(arch, path, batch_size, data_dir, seconds):
     else:
         sys.exit(f"torch_bench: {name}: optimizer {optimizer_name} has no PyTorch form here")
     loss = torch.nn.CrossEntropyLoss()
-    steps = max(4, int(min(len(x) // batch, 400 if arch != "vgg" else 40)))
-    xs, ys = tx[: steps * batch], ty[: steps * batch]
+    xs, ys = keras_bench.training_images(arch, tx, ty, batch)
 
     def epoch():
         net.train()
@@ -271,18 +269,11 @@ def measure(arch, path, batch_size, data_dir, seconds):
                 net(tx[start:start + 128], probabilities=True)
 
     infer = keras_bench.timed_rate(predict, len(tx), seconds)
-    one, latencies = tx[:1], []
+    one = tx[:1]
     with torch.inference_mode():
-        for _ in range(20):
-            net(one, probabilities=True)
-        deadline = time.perf_counter() + min(seconds, 2)
-        while time.perf_counter() < deadline or len(latencies) < 10:
-            started = time.perf_counter()
-            net(one, probabilities=True)
-            latencies.append(time.perf_counter() - started)
-    latencies.sort()
+        latency = keras_bench.median_latency(lambda: net(one, probabilities=True), seconds, warmup=20)
     return {"arch": name, "train_images_per_s": round(train), "infer_images_per_s": round(infer),
-            "latency_ms": latencies[len(latencies) // 2] * 1000, "max_difference_from_keras": gap,
+            "latency_ms": latency, "max_difference_from_keras": gap,
             "torch_version": torch.__version__, "threads": torch.get_num_threads()}
 
 
