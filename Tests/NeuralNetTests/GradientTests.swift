@@ -424,9 +424,12 @@ import Testing
         return model.parameters.map(\.gradientTensor.scalars)
     }
 
-    /// Under the sanitizers (which check memory, not numbers, and run the passes many times slower) every third
-    /// entry of each parameter is compared; the suite itself compares every one.
-    private static let probeStride = runningUnderAddressSanitizer ? 3 : 1
+    /// The entries of a parameter of `count` values whose gradients are compared: every one in the suite; under the
+    /// sanitizers (which check memory, not numbers, and run the passes many times slower) the first, middle and
+    /// last, since every pass then still runs each kernel over all of its memory.
+    private static func probedEntries(count: Int) -> [Int] {
+        runningUnderAddressSanitizer ? Array(Set([0, count / 2, count - 1])).sorted() : Array(0..<count)
+    }
 
     @Test(arguments: cases + activationCases + graphCases + lossCases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
@@ -435,7 +438,7 @@ import Testing
         let analytic = Self.analyticGradients(model, data)
         var compared = 0, skipped = 0
         for (parameterIndex, parameter) in model.parameters.enumerated() {
-            for index in stride(from: 0, to: parameter.count, by: Self.probeStride) {
+            for index in Self.probedEntries(count: parameter.count) {
                 func quotient(_ h: Float) -> Float {
                     let original = parameter.value[index]
                     parameter.value[index] = original + h
@@ -457,7 +460,8 @@ import Testing
                         "\(testCase.name): \(parameter.name) #\(parameterIndex)[\(index)]: backward \(computed), finite difference \(numeric)")
             }
         }
-        #expect(skipped * 5 <= compared + skipped, "\(testCase.name): \(skipped) entries sit on kinks")
+        // Three entries are too few to say what share of a parameter sits on kinks.
+        #expect(runningUnderAddressSanitizer || skipped * 5 <= compared + skipped, "\(testCase.name): \(skipped) entries sit on kinks")
     }
 
     /// An Embedding keeps, beside its table's gradient, each lookup's squared gradient summed per value (what
