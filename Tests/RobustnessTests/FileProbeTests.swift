@@ -7,11 +7,16 @@ import Testing
 /// How a probe child's end is reported: a failed Swift check as this project's bug, a crash while only
 /// libhdf5 reads as libhdf5's, each with the stage the child had reached; and a model config is probed too.
 @Suite struct FileProbeTests {
-    /// A stand-in probe child that announces `stage` and then kills itself with `signal`.
+    /// A stand-in probe child that announces `stage` and then kills itself with `signal`. The script is written
+    /// through a descriptor closed on exec: a process another test spawns meanwhile would otherwise inherit it
+    /// open for writing, and starting the script would then fail with ETXTBSY (the probe then runs no child).
     static func child(announcing stage: String, signal: String, in folder: TemporaryFolder) throws -> String {
         let path = folder.path("child-\(signal).sh")
-        try "#!/bin/sh\necho '\(stage)'\nkill -\(signal) $$\n".write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        let script = Array("#!/bin/sh\necho '\(stage)'\nkill -\(signal) $$\n".utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard write(descriptor, script, script.count) == script.count else { throw POSIXError(.EIO) }
         return path
     }
 
