@@ -651,6 +651,9 @@ def in_two_processes(args, first, second):
     print(f"\n{passed} of {passed + len(failed)} checks passed, in both processes")
     for line in failed:
         print(line)
+    for kinds, process in ((first, foreground), (second, background)):
+        if process.returncode != 0 and not failed:
+            print(f"the process for {', '.join(kinds)} stopped with status {process.returncode} (its output above says where)")
     return 0 if foreground.returncode == 0 and background.returncode == 0 else 1
 
 
